@@ -1,0 +1,18 @@
+/**
+ * Every subcommand, in help order. Each module owns one command and registers it here.
+ */
+import type { Command } from 'commander';
+import { registerNotBuilt } from './not-built.ts';
+
+export function registerCommands(program: Command): void {
+  // Registered by later issues as they land; until then they say so and exit 2.
+  registerNotBuilt(program, 'sim', 'start, stop and inspect the embedded cluster', 'issue 2 (embedded cluster API)');
+  registerNotBuilt(program, 'scenario', 'run a scenario (corenet-6498, node-reboot, ovn-pod-restart)', 'issue 4 (scenario runner)');
+  registerNotBuilt(program, 'runs', 'list and show recorded runs', 'issue 4 (results store)');
+  registerNotBuilt(program, 'check', 'run a consistency check against a cluster', 'issue 4 (EgressIP consistency check)');
+  registerNotBuilt(program, 'mcp', 'serve the read-only troubleshooting MCP server', 'issue 6 (MCP server)');
+  registerNotBuilt(program, 'bundle', 'export an offline troubleshooting bundle', 'issue 6 (MCP server)');
+  registerNotBuilt(program, 'eval', 'score LLM root-cause analyses against known answers', 'a later issue (evals)');
+  registerNotBuilt(program, 'report', 'render HTML / Markdown / JSON / JUnit reports from the database', 'a later issue (reports)');
+  registerNotBuilt(program, 'bench', 'run the tinybench suites', 'the benchmark suites of issues 2-6');
+}
