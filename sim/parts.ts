@@ -1,0 +1,10 @@
+/**
+ * The parts of the embedded cluster, in start order. Each returns what must be stopped.
+ * sim/cluster.ts starts them after the API server is listening and stops them in reverse.
+ * Each part adds its own line here when it lands.
+ */
+import type { SimContext, Stoppable } from './types.ts';
+
+export type SimPart = { name: string; start: (ctx: SimContext) => Promise<Stoppable> };
+
+export const simParts: SimPart[] = [];
