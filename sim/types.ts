@@ -184,6 +184,8 @@ export interface SimServices {
   nodeActions?: NodeActions;
   /** Runs a command inside a node's OVN/OVS environment (netns + env). Filled by sim/ovn. */
   ovnExec?: (node: string, argv: string[], streams: ExecStreams) => Promise<ExecResult>;
+  /** Appends a line to a container's current log (klog lines of emulated components). Filled by sim/kubelet. */
+  appendLog?: (ref: ContainerRef, line: string) => void;
 }
 
 export interface NodeActions {
