@@ -3,6 +3,7 @@
  */
 import type { Command } from 'commander';
 import { registerNotBuilt } from './not-built.ts';
+import { registerBench } from './bench.ts';
 
 export function registerCommands(program: Command): void {
   // Registered by later issues as they land; until then they say so and exit 2.
@@ -14,5 +15,5 @@ export function registerCommands(program: Command): void {
   registerNotBuilt(program, 'bundle', 'export an offline troubleshooting bundle', 'issue 6 (MCP server)');
   registerNotBuilt(program, 'eval', 'score LLM root-cause analyses against known answers', 'a later issue (evals)');
   registerNotBuilt(program, 'report', 'render HTML / Markdown / JSON / JUnit reports from the database', 'a later issue (reports)');
-  registerNotBuilt(program, 'bench', 'run the tinybench suites', 'the benchmark suites of issues 2-6');
+  registerBench(program);
 }
