@@ -1,0 +1,23 @@
+/**
+ * Registry of scenarios by name. Each entry loads its module lazily (a scenario may pull heavy deps).
+ * Add a line per scenario: `'<name>': () => import('./<name>.ts'),` (the module default-exports `scenario(...)`).
+ */
+import { isScenario, type Scenario } from '../harness/runner/scenario.ts';
+
+type Loader = () => Promise<{ default: unknown }>;
+
+export const scenarios: Record<string, Loader> = {
+  'corenet-6498': () => import('./corenet-6498.ts'),
+};
+
+export function scenarioNames(): string[] {
+  return Object.keys(scenarios).sort();
+}
+
+export async function loadScenario(name: string): Promise<Scenario | undefined> {
+  const loader = scenarios[name];
+  if (!loader) return undefined;
+  const mod = await loader();
+  if (!isScenario(mod.default)) throw new Error(`scenarios/${name}.ts does not default-export scenario(...)`);
+  return mod.default;
+}
