@@ -1,0 +1,85 @@
+/**
+ * Versioned schema migrations, in order. Migration i (0-based) brings the schema to version i+1.
+ * Never edit a migration that has shipped; append a new one.
+ */
+export const migrations: readonly string[] = [
+  // 1: runs and everything that hangs off them
+  `
+  CREATE TABLE runs (
+    id          TEXT PRIMARY KEY,           -- uuid
+    kind        TEXT NOT NULL CHECK (kind IN ('scenario','eval','check')),
+    name        TEXT NOT NULL,
+    target      TEXT NOT NULL,
+    params      TEXT NOT NULL DEFAULT '{}', -- JSON, secrets scrubbed
+    versions    TEXT NOT NULL DEFAULT '{}', -- JSON
+    git_sha     TEXT,
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT,
+    verdict     TEXT NOT NULL DEFAULT 'running' CHECK (verdict IN ('running','passed','failed','error','interrupted','crashed')),
+    summary     TEXT NOT NULL DEFAULT '{}', -- JSON
+    pid         INTEGER,
+    host        TEXT
+  );
+  CREATE INDEX runs_started ON runs (started_at);
+  CREATE TABLE steps (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    parent_id   INTEGER REFERENCES steps(id),
+    seq         INTEGER NOT NULL,
+    path        TEXT NOT NULL,              -- JSON array of names, outermost first
+    name        TEXT NOT NULL,
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT,
+    duration_ms REAL,
+    status      TEXT NOT NULL DEFAULT 'running' CHECK (status IN ('running','passed','failed','error','interrupted')),
+    error       TEXT
+  );
+  CREATE INDEX steps_run ON steps (run_id, seq);
+  CREATE TABLE checks (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step_id     INTEGER REFERENCES steps(id),
+    name        TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('passed','failed','error')),
+    duration_ms REAL NOT NULL,
+    at          TEXT NOT NULL,
+    summary     TEXT,
+    data        TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX checks_run ON checks (run_id);
+  CREATE TABLE findings (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    check_id    INTEGER REFERENCES checks(id),
+    kind        TEXT NOT NULL,
+    node        TEXT,
+    egressip    TEXT,
+    namespace   TEXT,
+    pod         TEXT,
+    expected    TEXT,
+    actual      TEXT,
+    message     TEXT
+  );
+  CREATE INDEX findings_run ON findings (run_id, kind);
+  CREATE TABLE measurements (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    step_id     INTEGER REFERENCES steps(id),
+    name        TEXT NOT NULL,
+    value       REAL NOT NULL,
+    unit        TEXT NOT NULL,
+    labels      TEXT NOT NULL DEFAULT '{}',
+    at          TEXT NOT NULL
+  );
+  CREATE INDEX measurements_run ON measurements (run_id, name);
+  CREATE TABLE events (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    target      TEXT,
+    at          TEXT NOT NULL,
+    details     TEXT NOT NULL DEFAULT '{}'
+  );
+  CREATE INDEX events_run ON events (run_id, at);
+  `,
+];
