@@ -186,6 +186,18 @@ export interface SimServices {
   ovnExec?: (node: string, argv: string[], streams: ExecStreams) => Promise<ExecResult>;
   /** Appends a line to a container's current log (klog lines of emulated components). Filled by sim/kubelet. */
   appendLog?: (ref: ContainerRef, line: string) => void;
+  /**
+   * Per-node OVN process lifecycle. Filled by sim/ovn. Pod: NB/SB ovsdb-server, northd, ovn-controller
+   * (DB files kept). Host: additionally ovs-vswitchd and the conf.db server (node reboot / power off).
+   */
+  ovnLifecycle?: OvnLifecycle;
+}
+
+export interface OvnLifecycle {
+  stopOvnPod(node: string): Promise<void>;
+  startOvnPod(node: string): Promise<void>;
+  stopHost(node: string): Promise<void>;
+  startHost(node: string): Promise<void>;
 }
 
 export interface NodeActions {
