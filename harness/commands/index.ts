@@ -4,12 +4,14 @@
 import type { Command } from 'commander';
 import { registerNotBuilt } from './not-built.ts';
 import { registerBench } from './bench.ts';
+import { registerScenario } from './scenario.ts';
+import { registerRuns } from './runs.ts';
 
 export function registerCommands(program: Command): void {
   // Registered by later issues as they land; until then they say so and exit 2.
   registerNotBuilt(program, 'sim', 'start, stop and inspect the embedded cluster', 'issue 2 (embedded cluster API)');
-  registerNotBuilt(program, 'scenario', 'run a scenario (corenet-6498, node-reboot, ovn-pod-restart)', 'issue 4 (scenario runner)');
-  registerNotBuilt(program, 'runs', 'list and show recorded runs', 'issue 4 (results store)');
+  registerScenario(program);
+  registerRuns(program);
   registerNotBuilt(program, 'check', 'run a consistency check against a cluster', 'issue 4 (EgressIP consistency check)');
   registerNotBuilt(program, 'mcp', 'serve the read-only troubleshooting MCP server', 'issue 6 (MCP server)');
   registerNotBuilt(program, 'bundle', 'export an offline troubleshooting bundle', 'issue 6 (MCP server)');

@@ -111,6 +111,13 @@ export interface StepContext {
 
 export type Target = { kind: 'sim'; workdir: string } | { kind: 'kubeconfig'; path: string; context?: string };
 
+/** A table for the end-of-run summary (printed, and written to summary.md / summary.json). */
+export interface SummaryTable {
+  title: string;
+  columns: string[];
+  rows: (string | number | null)[][];
+}
+
 /** The run-level context handed to the scenario function. */
 export interface TestContext<P = unknown> extends StepContext {
   readonly params: P;
@@ -119,6 +126,8 @@ export interface TestContext<P = unknown> extends StepContext {
   readonly quick: boolean;
   /** results/runs/<uuid>/ : a directory for artifacts of this run. */
   readonly artifactsDir: string;
+  /** Add (or replace, by title) a table of the end-of-run summary. */
+  summarize(table: SummaryTable): void;
 }
 
 /** How the runner should start the embedded cluster for `--target sim`. */

@@ -1,0 +1,97 @@
+/**
+ * `netharness runs [--db PATH] [--json] [--limit N]` lists recorded runs;
+ * `netharness runs show <uuid-or-prefix> [--db PATH] [--json]` shows one with steps, checks, findings, measurements, events.
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UsageError } from '../errors.ts';
+import { defaultDbPath } from '../paths.ts';
+import { formatMs } from '../runner/progress.ts';
+import { renderTable } from '../runner/run.ts';
+import { openStore, type RunDetail, type RunRow } from '../store/store.ts';
+
+interface RunsOptions {
+  db?: string;
+  json?: boolean;
+  limit?: string;
+}
+
+function dbPathOf(o: RunsOptions): string {
+  const p = resolve(o.db ?? defaultDbPath);
+  if (!existsSync(p)) throw new UsageError(`no results database at ${p}`, 'run a scenario first, or pass --db');
+  return p;
+}
+
+function duration(r: { startedAt: string; endedAt: string | null }): string {
+  if (!r.endedAt) return '-';
+  return formatMs(Date.parse(r.endedAt) - Date.parse(r.startedAt));
+}
+
+export function renderRunDetail(d: RunDetail): string {
+  const r = d.run;
+  const out: string[] = [];
+  out.push(`run ${r.id}`, `  ${r.kind} ${r.name} on ${r.target}`, `  verdict ${r.verdict}, started ${r.startedAt}, duration ${duration(r)}${r.gitSha ? `, git ${r.gitSha.slice(0, 12)}` : ''}`);
+  out.push(`  params ${JSON.stringify(r.params)}`);
+  const err = (r.summary as { error?: string }).error;
+  if (err) out.push(`  error: ${err}`);
+  if (d.steps.length) {
+    out.push('', 'steps', renderTable(['#', 'step', 'status', 'duration', 'error'], d.steps.map((s) => [s.seq, `${'  '.repeat(s.path.length - 1)}${s.name}`, s.status, s.durationMs === null ? '-' : formatMs(s.durationMs), (s.error ?? '').slice(0, 100)])));
+  }
+  if (d.checks.length) out.push('', 'checks', renderTable(['check', 'status', 'duration', 'summary'], d.checks.map((c) => [c.name, c.status, formatMs(c.durationMs), (c.summary ?? '').slice(0, 100)])));
+  if (d.findings.length) {
+    const shown = d.findings.slice(0, 200);
+    out.push('', `findings (${d.findings.length}${d.findings.length > shown.length ? `, first ${shown.length}` : ''})`, renderTable(['kind', 'node', 'egressip', 'pod', 'expected', 'actual'], shown.map((f) => [f.kind, f.node ?? '', f.egressip ?? '', f.namespace && f.pod ? `${f.namespace}/${f.pod}` : (f.pod ?? ''), f.expected ?? '', f.actual ?? ''])));
+  }
+  if (d.measurements.length) {
+    const shown = d.measurements.slice(0, 200);
+    out.push('', `measurements (${d.measurements.length})`, renderTable(['name', 'value', 'unit', 'labels'], shown.map((m) => [m.name, m.value, m.unit, Object.entries(m.labels).map(([k, v]) => `${k}=${v}`).join(',')])));
+  }
+  if (d.events.length) out.push('', `events (${d.events.length})`, renderTable(['at', 'kind', 'target'], d.events.slice(0, 200).map((e) => [e.at, e.kind, e.target ?? ''])));
+  return out.join('\n');
+}
+
+export function registerRuns(program: Command): void {
+  const runs = program
+    .command('runs')
+    .description('list and show recorded runs')
+    .option('--db <path>', 'results database (default results/netharness.db)')
+    .option('--json', 'machine-readable output')
+    .option('--limit <n>', 'how many runs (default 20)')
+    .action((o: RunsOptions) => {
+      const limit = o.limit === undefined ? 20 : Number(o.limit);
+      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit: expected a positive integer, got '${o.limit}'`);
+      const store = openStore(dbPathOf(o));
+      try {
+        const rows = store.listRuns({ limit });
+        if (o.json) {
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          return;
+        }
+        if (!rows.length) {
+          process.stdout.write('no runs recorded\n');
+          return;
+        }
+        process.stdout.write(`${renderTable(['run', 'kind', 'name', 'target', 'started', 'duration', 'verdict'], rows.map((r: RunRow) => [r.id, r.kind, r.name, r.target, r.startedAt.replace('T', ' ').slice(0, 19), duration(r), r.verdict]))}\n`);
+      } finally {
+        store.close();
+      }
+    });
+  runs
+    .command('show')
+    .description('show one run with its steps, checks, findings, measurements and events')
+    .argument('<run>', 'run uuid or a unique prefix')
+    .option('--db <path>', 'results database (default results/netharness.db)')
+    .option('--json', 'machine-readable output')
+    .action((id: string, o: RunsOptions, cmd: Command) => {
+      const parent = cmd.parent?.opts<RunsOptions>() ?? {};
+      const merged: RunsOptions = { db: o.db ?? parent.db, json: o.json ?? parent.json };
+      const store = openStore(dbPathOf(merged));
+      try {
+        const d = store.getRun(id);
+        process.stdout.write(merged.json ? `${JSON.stringify(d, null, 2)}\n` : `${renderRunDetail(d)}\n`);
+      } finally {
+        store.close();
+      }
+    });
+}

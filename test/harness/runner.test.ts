@@ -1,0 +1,160 @@
+/**
+ * Runner lifecycle through the real CLI in a child process: exit codes, defers on success / failure /
+ * SIGINT / SIGTERM, a second signal forcing exit, params validation, --json on stdout, DB records.
+ */
+import { describe, it, expect } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../harness/store/store.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const fixture = join(root, 'test', 'harness', 'fixtures', 'fake-scenario.ts');
+const kubeconfig = join(root, 'test', 'harness', 'fixtures', 'kubeconfig.yaml');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  db: string;
+  marker: string;
+}
+
+function run(args: string[], opts: { signals?: { when: string; sig: NodeJS.Signals }[] } = {}): Promise<Run> {
+  const dir = mkdtempSync(join(tmpdir(), 'nh-runner-'));
+  const db = join(dir, 'nh.db');
+  const marker = join(dir, 'marker');
+  writeFileSync(marker, '');
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'harness', 'cli.ts'), 'scenario', fixture, '--kubeconfig', kubeconfig, '--db', db, '--param', `marker=${marker}`, ...args], {
+    cwd: root,
+    env: { ...process.env, CI: '1' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const pending = [...(opts.signals ?? [])];
+  const timer = setInterval(() => {
+    const next = pending[0];
+    if (!next) return;
+    if (readFileSync(marker, 'utf8').includes(next.when)) {
+      pending.shift();
+      child.kill(next.sig);
+    }
+  }, 50);
+  return new Promise((res) => {
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      res({ code, stdout, stderr, db, marker: readFileSync(marker, 'utf8') });
+    });
+  });
+}
+
+describe('runner lifecycle (child process)', () => {
+  it('passes: exit 0, defers LIFO, steps timed and recorded, summary files written', async () => {
+    const r = await run(['--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.marker).toBe('defer-2\ndefer-1\n');
+    const summary = JSON.parse(r.stdout) as { verdict: string; runId: string; steps: { total: number }; measurements: { name: string; count: number; p50: number }[]; artifactsDir: string; tables: unknown[] };
+    expect(summary.verdict).toBe('passed');
+    expect(summary.measurements[0]).toMatchObject({ name: 'latency', count: 2, p50: 10 });
+    expect(existsSync(join(summary.artifactsDir, 'summary.md'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(summary.artifactsDir, 'summary.json'), 'utf8')).runId).toBe(summary.runId);
+    const store = openStore(r.db);
+    const d = store.getRun(summary.runId);
+    store.close();
+    expect(d.run.verdict).toBe('passed');
+    expect(d.run.params).toMatchObject({ mode: 'pass', count: 2 });
+    expect(d.steps.map((s) => s.path.join('/'))).toEqual(['iteration 1/inner', 'iteration 1', 'iteration 2/inner', 'iteration 2', 'cleanup: second', 'cleanup: first'].sort((a, b) => ['iteration 1', 'iteration 1/inner', 'iteration 2', 'iteration 2/inner', 'cleanup: second', 'cleanup: first'].indexOf(a) - ['iteration 1', 'iteration 1/inner', 'iteration 2', 'iteration 2/inner', 'cleanup: second', 'cleanup: first'].indexOf(b)));
+    expect(d.steps.every((s) => s.durationMs !== null && s.status === 'passed')).toBe(true);
+    expect(d.events.map((e) => e.target)).toEqual(['node-1', 'node-2']);
+    expect(d.checks).toHaveLength(1);
+  });
+
+  it('a failed check: exit 1, findings recorded, defers still run', async () => {
+    const r = await run(['--param', 'mode=checkfail', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.marker).toBe('defer-2\ndefer-1\n');
+    const s = JSON.parse(r.stdout) as { runId: string; findings: Record<string, number> };
+    expect(s.findings).toEqual({ 'stale-snat': 1 });
+    const store = openStore(r.db);
+    expect(store.getRun(s.runId).findings[0]).toMatchObject({ kind: 'stale-snat', node: 'n1', actual: '1.2.3.4' });
+    store.close();
+  });
+
+  it('a soft check failure continues and still ends failed (exit 1)', async () => {
+    const r = await run(['--param', 'mode=softfail']);
+    expect(r.code).toBe(1);
+    expect(r.marker).toBe('after-soft\ndefer-2\ndefer-1\n');
+  });
+
+  it('infra errors exit 2 and are not check failures; a check that throws is an error, not a failure', async () => {
+    const infra = await run(['--param', 'mode=infra', '--json']);
+    expect(infra.code).toBe(2);
+    expect(JSON.parse(infra.stdout)).toMatchObject({ verdict: 'error', error: expect.stringContaining('cluster unreachable') });
+    expect(infra.marker).toBe('defer-2\ndefer-1\n');
+    const bad = await run(['--param', 'mode=badcheck', '--json']);
+    expect(bad.code).toBe(2);
+    expect(JSON.parse(bad.stdout)).toMatchObject({ verdict: 'error', checks: { failed: 0, error: 1 } });
+    const bug = await run(['--param', 'mode=bug']);
+    expect(bug.code).toBe(2);
+    expect(bug.stderr).toContain('undefined is not a function');
+  });
+
+  it('SIGINT: defers run, exit 130, run recorded interrupted', async () => {
+    const r = await run(['--json'].concat(['--param', 'mode=hang']), { signals: [{ when: 'hanging', sig: 'SIGINT' }] });
+    expect(r.code).toBe(130);
+    expect(r.marker).toBe('hanging\ndefer-2\ndefer-1\n');
+    const s = JSON.parse(r.stdout) as { runId: string; verdict: string };
+    expect(s.verdict).toBe('interrupted');
+    const store = openStore(r.db);
+    const d = store.getRun(s.runId);
+    store.close();
+    expect(d.run.verdict).toBe('interrupted');
+    expect(d.steps.find((x) => x.name === 'wait forever')?.status).toBe('interrupted');
+  });
+
+  it('SIGTERM behaves like SIGINT', async () => {
+    const r = await run(['--param', 'mode=hang'], { signals: [{ when: 'hanging', sig: 'SIGTERM' }] });
+    expect(r.code).toBe(130);
+    expect(r.marker).toBe('hanging\ndefer-2\ndefer-1\n');
+  });
+
+  it('a second SIGINT forces exit while a cleanup hangs; the run is marked interrupted', async () => {
+    const r = await run(['--param', 'mode=hang-cleanup'], { signals: [{ when: 'hanging', sig: 'SIGINT' }, { when: 'defer-hang', sig: 'SIGINT' }] });
+    expect(r.code).toBe(130);
+    expect(r.marker).toBe('hanging\ndefer-hang\n');
+    expect(r.stderr).toMatch(/forcing exit/);
+    const store = openStore(r.db);
+    const [latest] = store.listRuns({ limit: 1 });
+    store.close();
+    expect(latest.verdict).toBe('interrupted');
+  });
+
+  it('usage errors exit 2 before anything runs: bad type, unknown param, bad YAML, unknown scenario', async () => {
+    const bad = await run(['--param', 'count=many']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--param count=many: expected (number|integer)/);
+    expect(bad.marker).toBe('');
+    const unknown = await run(['--param', 'pods=3']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown param 'pods'/);
+    const dir = mkdtempSync(join(tmpdir(), 'nh-yaml-'));
+    writeFileSync(join(dir, 'p.yaml'), 'mode: [pass\n');
+    const yaml = await run(['--params', join(dir, 'p.yaml')]);
+    expect(yaml.code).toBe(2);
+    expect(yaml.stderr).toMatch(/invalid YAML/);
+    writeFileSync(join(dir, 'q.yaml'), 'mode: nope\n');
+    const enumBad = await run(['--params', join(dir, 'q.yaml')]);
+    expect(enumBad.code).toBe(2);
+    expect(enumBad.stderr).toMatch(/mode.*one of pass\|checkfail/);
+  });
+
+  it('--quick applies the quick profile, --param still wins', async () => {
+    const q = await run(['--quick', '--json']);
+    expect(JSON.parse(q.stdout).params.count).toBe(1);
+    const q2 = await run(['--quick', '--param', 'count=3', '--json']);
+    expect(JSON.parse(q2.stdout).params.count).toBe(3);
+  });
+});
