@@ -4,7 +4,11 @@
  * Each part adds its own line here when it lands.
  */
 import type { SimContext, Stoppable } from './types.ts';
+import { startChaosMesh } from './chaos/controller.ts';
 
 export type SimPart = { name: string; start: (ctx: SimContext) => Promise<Stoppable> };
 
-export const simParts: SimPart[] = [];
+export const simParts: SimPart[] = [
+  // last: Chaos Mesh acts on what the other parts run
+  { name: 'chaos-mesh', start: startChaosMesh },
+];
