@@ -1,0 +1,119 @@
+/**
+ * Analysis tools: summaries computed by this server from several reads (EgressIP objects,
+ * nodes and selected pods) and the harness's EgressIP rule-consistency check.
+ */
+import * as z from 'zod';
+import { defineTool, pageOpts, type AnyTool } from '../registry.ts';
+import { pageText } from '../output.ts';
+import { k8sName, outputShape } from '../validate.ts';
+import type { K8sObject } from '../target.ts';
+
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** Kubernetes label-selector semantics (an empty selector matches everything). */
+export function matchesSelector(labels: Record<string, string> | undefined, sel: LabelSelector | undefined): boolean {
+  if (!sel) return true;
+  const l = labels ?? {};
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const has = Object.prototype.hasOwnProperty.call(l, e.key);
+    switch (e.operator) {
+      case 'In':
+        if (!has || !(e.values ?? []).includes(l[e.key])) return false;
+        break;
+      case 'NotIn':
+        if (has && (e.values ?? []).includes(l[e.key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+function podServed(p: K8sObject): boolean {
+  const phase = p.status?.phase;
+  return !p.spec?.hostNetwork && phase !== 'Succeeded' && phase !== 'Failed' && Boolean(p.status?.podIP) && !p.metadata?.deletionTimestamp;
+}
+
+export function egressIpSummary(eips: K8sObject[], nodes: K8sObject[], namespaces: K8sObject[], pods: K8sObject[]): string {
+  const nodeByName = new Map(nodes.map((n) => [n.metadata?.name ?? '', n]));
+  const lines: string[] = [];
+  const assignable = nodes.filter((n) => n.metadata?.labels?.['k8s.ovn.org/egress-assignable'] !== undefined).map((n) => n.metadata?.name);
+  lines.push(`${eips.length} EgressIP(s); egress-assignable nodes: ${assignable.join(', ') || 'none (label k8s.ovn.org/egress-assignable missing on all nodes)'}`);
+  for (const e of eips.sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)))) {
+    const spec = (e.spec ?? {}) as { egressIPs?: string[]; namespaceSelector?: LabelSelector; podSelector?: LabelSelector };
+    const items = ((e.status?.items as { node?: string; egressIP?: string }[] | undefined) ?? []).filter((i) => i.node && i.egressIP);
+    const nsSel = new Set(namespaces.filter((n) => spec.namespaceSelector && matchesSelector(n.metadata?.labels, spec.namespaceSelector)).map((n) => n.metadata?.name));
+    const selected = pods.filter((p) => nsSel.has(p.metadata?.namespace) && matchesSelector(p.metadata?.labels, spec.podSelector));
+    const served = selected.filter(podServed);
+    const perNode = new Map<string, number>();
+    for (const p of served) perNode.set(String(p.spec?.nodeName ?? '?'), (perNode.get(String(p.spec?.nodeName ?? '?')) ?? 0) + 1);
+    lines.push('', `EgressIP ${e.metadata?.name}: spec.egressIPs=${JSON.stringify(spec.egressIPs ?? [])} namespaceSelector=${JSON.stringify(spec.namespaceSelector ?? {})} podSelector=${JSON.stringify(spec.podSelector ?? {})}`);
+    for (const i of items) {
+      const n = nodeByName.get(i.node ?? '');
+      const ready = n ? ((n.status?.conditions as { type?: string; status?: string }[] | undefined) ?? []).find((c) => c.type === 'Ready')?.status ?? '?' : 'node not found';
+      const eligible = n?.metadata?.labels?.['k8s.ovn.org/egress-assignable'] !== undefined;
+      lines.push(`  assigned ${i.egressIP} -> ${i.node} (Ready=${ready}${eligible ? '' : ', NOT egress-assignable'})`);
+    }
+    const unassigned = (spec.egressIPs ?? []).filter((ip) => !items.some((i) => i.egressIP === ip));
+    if (unassigned.length) lines.push(`  NOT assigned: ${unassigned.join(', ')}`);
+    lines.push(`  selected pods: ${selected.length} (${served.length} served: running, pod network, with IP)${perNode.size ? `; by node: ${[...perNode].map(([n, c]) => `${n}=${c}`).join(', ')}` : ''}`);
+    if (items.length && served.length) {
+      lines.push(`  expect in OVN: ${served.length} SNAT row(s) on GR_<egress node> in EACH egress node's NB DB (${items.map((i) => i.node).join(', ')}), and one priority-100 reroute policy per served pod on ovn_cluster_router in the pod's node NB DB, each with ${items.length} nexthop(s)`);
+      lines.push(`  check with: ovn_db_list {node:"${items[0].node}", db:"nb", table:"NAT", conditions:["type=snat"], grep:"${items[0].egressIP?.replace(/\./g, '\\\\.')}"} and ovn_lr_policy_list {node:"<pod node>", grep:"^ *100 "}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+const egressipStatus = defineTool({
+  name: 'egressip_status',
+  toolset: 'analysis',
+  title: 'EgressIP objects and assignment summary',
+  description: 'Summary of every EgressIP (or one): its egress IPs, which node each is assigned to (status.items) and whether that node is Ready and labelled k8s.ovn.org/egress-assignable, unassigned IPs, how many pods its selectors pick and on which nodes, and the OVN rows to expect (SNATs on GR_<egress node> in the egress node\'s NB DB; priority-100 reroute policies on ovn_cluster_router in each pod node\'s NB DB). Start here for any EgressIP problem. Example: {} or {name:"egressip-prod"}.',
+  shape: { name: k8sName().optional().describe('Only this EgressIP.'), ...outputShape },
+  async run(ctx, a) {
+    const t = ctx.target;
+    const [eips, nodes, namespaces, pods] = await Promise.all([
+      t.list({ apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP' }).catch(() => [] as K8sObject[]),
+      t.list({ apiVersion: 'v1', kind: 'Node' }),
+      t.list({ apiVersion: 'v1', kind: 'Namespace' }),
+      t.list({ apiVersion: 'v1', kind: 'Pod' }),
+    ]);
+    const chosen = a.name ? eips.filter((e) => e.metadata?.name === a.name) : eips;
+    if (a.name && chosen.length === 0) return { text: `EgressIP ${a.name} not found (have: ${eips.map((e) => e.metadata?.name).join(', ') || 'none'})`, isError: true };
+    const text = a.format === 'json' ? JSON.stringify({ egressIPs: chosen.map((e) => ({ name: e.metadata?.name, spec: e.spec, status: e.status })) }, null, 1) : egressIpSummary(chosen, nodes, namespaces, pods);
+    return { text: pageText(text, pageOpts(ctx, a)).text };
+  },
+});
+
+const consistency = defineTool({
+  name: 'egressip_consistency_check',
+  toolset: 'analysis',
+  title: 'Check EgressIP OVN rules against the API (harness check)',
+  description: 'Runs the harness\'s EgressIP rule-consistency check: computes, from the EgressIP objects, nodes and pods, which SNAT rows and priority-100 reroute policies every node\'s NB DB should hold, reads the real rows from each node and lists the differences (missing SNAT, stale SNAT, wrong nexthop, missing or duplicate reroute policy, ...). Use it to find which node and which rows are wrong, then confirm with ovn_db_list / ovn_lr_policy_list. Example: {} or {nodes:["ovn-worker2"]}.',
+  shape: { nodes: z.array(k8sName('nodes')).max(500).optional().describe('Only read these nodes\' DBs (default all).'), ...outputShape },
+  async run(ctx, a) {
+    if (!ctx.consistencyCheck) {
+      return {
+        text: 'egressip_consistency_check is not available in this build: the harness EgressIP consistency check (harness/checks/egressip) is not installed. Use egressip_status plus ovn_db_list (table NAT, conditions ["type=snat"]) and ovn_lr_policy_list on the nodes instead.',
+        isError: true,
+      };
+    }
+    const r = await ctx.consistencyCheck(ctx.target, { nodes: a.nodes });
+    const text = a.format === 'json' ? JSON.stringify(r.json, null, 1) : r.text;
+    return { text: pageText(text, pageOpts(ctx, a)).text };
+  },
+});
+
+export const analysisTools: AnyTool[] = [egressipStatus, consistency];

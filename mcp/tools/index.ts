@@ -1,0 +1,23 @@
+/** Every tool, and the selection by --toolsets / --disable-tools. */
+import { TOOLSETS, type AnyTool, type Toolset } from '../registry.ts';
+import { k8sTools } from './k8s.ts';
+import { ovnTools } from './ovn.ts';
+import { ovsTools } from './ovs.ts';
+import { kernelTools } from './kernel.ts';
+import { analysisTools } from './analysis.ts';
+import { UsageError } from '../../harness/errors.ts';
+
+export const ALL_TOOLS: AnyTool[] = [...k8sTools, ...ovnTools, ...ovsTools, ...kernelTools, ...analysisTools];
+
+export interface Selection {
+  toolsets?: string[];
+  disableTools?: string[];
+}
+
+export function selectTools(sel: Selection = {}): AnyTool[] {
+  const sets = sel.toolsets?.length ? sel.toolsets : [...TOOLSETS];
+  for (const s of sets) if (!(TOOLSETS as readonly string[]).includes(s)) throw new UsageError(`--toolsets: unknown toolset '${s}' (have: ${TOOLSETS.join(', ')})`);
+  const disabled = new Set(sel.disableTools ?? []);
+  for (const d of disabled) if (!ALL_TOOLS.some((t) => t.name === d)) throw new UsageError(`--disable-tools: unknown tool '${d}' (have: ${ALL_TOOLS.map((t) => t.name).join(', ')})`);
+  return ALL_TOOLS.filter((t) => sets.includes(t.toolset as Toolset) && !disabled.has(t.name));
+}
