@@ -197,21 +197,31 @@ export interface DaemonSetSpec {
   revisionHistoryLimit?: number;
 }
 
+/** Read views: never assign (store objects are frozen). */
 export function podSpec(o: KubeObject): PodSpec {
-  if (!o.spec) o.spec = { containers: [] };
-  return o.spec as unknown as PodSpec;
+  return (o.spec ?? { containers: [] }) as unknown as PodSpec;
 }
 export function podStatus(o: KubeObject): PodStatus {
-  if (!o.status) o.status = {};
-  return o.status as PodStatus;
+  return (o.status ?? {}) as PodStatus;
 }
 export function nodeSpec(o: KubeObject): NodeSpec {
-  if (!o.spec) o.spec = {};
-  return o.spec as NodeSpec;
+  return (o.spec ?? {}) as NodeSpec;
 }
 export function nodeStatus(o: KubeObject): NodeStatus {
-  if (!o.status) o.status = {};
-  return o.status as NodeStatus;
+  return (o.status ?? {}) as NodeStatus;
+}
+/** Write views, for mutate() callbacks on copies: create the section when missing. */
+export function podSpecW(o: KubeObject): PodSpec {
+  return (o.spec ??= { containers: [] }) as unknown as PodSpec;
+}
+export function podStatusW(o: KubeObject): PodStatus {
+  return (o.status ??= {}) as PodStatus;
+}
+export function nodeSpecW(o: KubeObject): NodeSpec {
+  return (o.spec ??= {}) as NodeSpec;
+}
+export function nodeStatusW(o: KubeObject): NodeStatus {
+  return (o.status ??= {}) as NodeStatus;
 }
 export function rsSpec(o: KubeObject): ReplicaSetSpec {
   return (o.spec ?? {}) as unknown as ReplicaSetSpec;

@@ -12,7 +12,7 @@ import type { KubeObject, SimContext, Stoppable } from '../types.ts';
 import { GVR, errText, keyOf, rfc3339, Timers } from './common.ts';
 import { EventRecorder } from './events.ts';
 import { Informer, WorkQueue } from './informer.ts';
-import { isPodTerminal, nodeSpec, nodeStatus, podSpec, podStatus, setCondition, type PodCondition } from './kinds.ts';
+import { isPodTerminal, nodeSpec, nodeStatus, podSpec, podSpecW, podStatus, podStatusW, setCondition, type PodCondition } from './kinds.ts';
 import { findUntoleratedTaint, matchNodeSelectorTerms } from './selectors.ts';
 
 export const SCHEDULER_NAME = 'default-scheduler';
@@ -205,7 +205,7 @@ export class Scheduler implements Stoppable {
         ns,
         name,
         (p) => {
-          const st = podStatus(p);
+          const st = podStatusW(p);
           st.phase = st.phase ?? 'Pending';
           st.conditions = st.conditions ?? [];
           setCondition<PodCondition>(st.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: msg, lastProbeTime: null }, rfc3339());
@@ -221,7 +221,7 @@ export class Scheduler implements Stoppable {
     try {
       bound = this.ctx.store.mutate(GVR.pods, ns, name, (p) => {
         if (podSpec(p).nodeName) throw new Error('already bound');
-        podSpec(p).nodeName = node;
+        podSpecW(p).nodeName = node;
       });
     } catch (e) {
       this.setAssignment(key, undefined);
@@ -237,7 +237,7 @@ export class Scheduler implements Stoppable {
       ns,
       name,
       (p) => {
-        const st = podStatus(p);
+        const st = podStatusW(p);
         st.phase = st.phase ?? 'Pending';
         st.conditions = st.conditions ?? [];
         setCondition<PodCondition>(st.conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, rfc3339());
