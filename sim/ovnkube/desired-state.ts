@@ -202,8 +202,7 @@ export function topologyRows(s: ZoneState): NbRow[] {
   rows.push(<LogicalSwitchPort>{ table: 'Logical_Switch_Port', switch: node, name: mgmtPort(node), type: '', addresses: [mgmtAddr], port_security: [], options: {}, external_ids: {} });
   for (const p of s.pods) {
     if (p.node !== node || !podHasPort(p)) continue;
-    const ips = s.opts?.podIpOverride?.get(`${p.namespace}/${p.name}`) ?? p.ips;
-    const addr = `${ipToMac(ips[0])} ${ips.join(' ')}`;
+    const addr = `${ipToMac(p.ips[0])} ${p.ips.join(' ')}`;
     rows.push(<LogicalSwitchPort>{ table: 'Logical_Switch_Port', switch: node, name: podPortName(p.namespace, p.name), type: '', addresses: [addr], port_security: [addr], options: { 'requested-chassis': chassisOf(node, s.opts), 'iface-id-ver': p.uid }, external_ids: { namespace: p.namespace, pod: 'true' } });
   }
 

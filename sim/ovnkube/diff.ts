@@ -45,8 +45,8 @@ export interface ActualState {
 export interface DiffScope {
   /** Only rows (desired and actual) for which this returns true are compared. Containers are always looked up. */
   rows?: (r: NbRow) => boolean;
-  /** Address_Set: compare only these addresses (per-pod events touch only the pod's IPs). */
-  addresses?: Set<string>;
+  /** Address_Set name -> the only addresses compared (per-pod events touch only the pod's IPs). */
+  addressFilter?: Map<string, Set<string>>;
   /** Set false to never delete actual rows missing from desired (additive reconcile). Default true. */
   deleteUnknown?: boolean;
   /** LRP nexthops: never remove nexthops (only add). Fault hooks use this. */
@@ -294,9 +294,10 @@ export function diffRows(desired: NbRow[], actual: ActualState, scope: DiffScope
     for (const c of MODEL_COLUMNS[d.table]) {
       const dv = (d as unknown as Record<string, unknown>)[c];
       const av = (a.row as unknown as Record<string, unknown>)[c];
-      if (d.table === 'Address_Set' && c === 'addresses' && scope.addresses) {
-        const dset = new Set((dv as string[]).filter((x) => scope.addresses?.has(x)));
-        const aset = new Set((av as string[]).filter((x) => scope.addresses?.has(x)));
+      const filter = d.table === 'Address_Set' && c === 'addresses' ? scope.addressFilter?.get(d.name) : undefined;
+      if (filter) {
+        const dset = new Set((dv as string[]).filter((x) => filter.has(x)));
+        const aset = new Set((av as string[]).filter((x) => filter.has(x)));
         const ins = [...dset].filter((x) => !aset.has(x));
         const del = [...aset].filter((x) => !dset.has(x));
         if (ins.length) mutations.push([c, 'insert', ['set', ins]]);
