@@ -57,41 +57,47 @@ export function watchOvnLifecycle(ctx: SimContext, target: LifecycleTarget): () 
 
   const reconcile = (name: string): void => {
     if (!target.nodes.has(name)) return;
-    if (busy.has(name)) {
-      again.add(name);
-      return;
-    }
+    again.add(name);
+    if (busy.has(name)) return;
     const p = (async () => {
-      do {
+      await Promise.resolve();
+      while (again.has(name)) {
         again.delete(name);
-        const node = ctx.store.get(NODES, undefined, name);
-        const pods = ctx.store.list(PODS, { namespace: OVN_NAMESPACE, labelSelector: OVNKUBE_NODE_SELECTOR }).filter((x) => podNode(x) === name);
-        if (pods.some(podRunning)) everRunning.add(name);
-        const want = wantedState(node, pods, everRunning.has(name));
-        const cur = target.nodes.get(name);
-        if (!cur) return;
-        try {
-          if (!want.host && cur.hostRunning) {
-            ctx.log(`sim: ${name} rebooting: stopping OVS and OVN processes`);
-            await target.stopHost(name);
-          } else if (!want.pod && cur.ovnPodRunning) {
-            ctx.log(`sim: ovnkube-node on ${name} not running: stopping nbdb, sbdb, northd, ovn-controller`);
-            await target.stopOvnPod(name);
-          }
-          if (want.host && !cur.hostRunning) {
-            ctx.log(`sim: ${name} back: starting OVS`);
-            await target.startHost(name);
-          }
-          if (want.pod && !cur.ovnPodRunning) {
-            ctx.log(`sim: ovnkube-node on ${name} running: starting nbdb, sbdb, northd, ovn-controller`);
-            await target.startOvnPod(name);
-          }
-        } catch (err) {
-          ctx.log(`sim: OVN lifecycle on ${name} failed: ${(err as Error).message}`);
-        }
-      } while (again.has(name));
-    })().finally(() => busy.delete(name));
+        await reconcileOnce(name);
+      }
+    })().finally(() => {
+      busy.delete(name);
+      if (again.has(name)) reconcile(name);
+    });
     busy.set(name, p);
+  };
+
+  const reconcileOnce = async (name: string): Promise<void> => {
+    const node = ctx.store.get(NODES, undefined, name);
+    const pods = ctx.store.list(PODS, { namespace: OVN_NAMESPACE, labelSelector: OVNKUBE_NODE_SELECTOR }).filter((x) => podNode(x) === name);
+    if (pods.some(podRunning)) everRunning.add(name);
+    const want = wantedState(node, pods, everRunning.has(name));
+    const cur = target.nodes.get(name);
+    if (!cur) return;
+    try {
+      if (!want.host && cur.hostRunning) {
+        ctx.log(`sim: ${name} rebooting: stopping OVS and OVN processes`);
+        await target.stopHost(name);
+      } else if (!want.pod && cur.ovnPodRunning) {
+        ctx.log(`sim: ovnkube-node on ${name} not running: stopping nbdb, sbdb, northd, ovn-controller`);
+        await target.stopOvnPod(name);
+      }
+      if (want.host && !cur.hostRunning) {
+        ctx.log(`sim: ${name} back: starting OVS`);
+        await target.startHost(name);
+      }
+      if (want.pod && !cur.ovnPodRunning) {
+        ctx.log(`sim: ovnkube-node on ${name} running: starting nbdb, sbdb, northd, ovn-controller`);
+        await target.startOvnPod(name);
+      }
+    } catch (err) {
+      ctx.log(`sim: OVN lifecycle on ${name} failed: ${(err as Error).message}`);
+    }
   };
 
   const unwatchPods = ctx.store.watch(

@@ -198,11 +198,15 @@ export class OvnNode {
     });
   }
 
-  /** Node reboot / power off: the pod's processes and the host's (vswitchd, conf.db server) stop. */
+  /**
+   * Node reboot / power off: the pod's processes and the host's (vswitchd, conf.db server) stop and
+   * the kernel network state goes (the netns is deleted: tap devices, addresses, routes).
+   */
   stopHost(): Promise<void> {
     return this.serial(async () => {
       await this.doStopPod();
       await this.doStopHost();
+      await run(['ip', 'netns', 'del', this.netns]);
     });
   }
 
