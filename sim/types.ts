@@ -191,6 +191,22 @@ export interface SimServices {
    * (DB files kept). Host: additionally ovs-vswitchd and the conf.db server (node reboot / power off).
    */
   ovnLifecycle?: OvnLifecycle;
+  /**
+   * Chaos Mesh container faults, done inside the kubelet so the pod status it posts stays right.
+   * Filled by sim/kubelet; used by sim/chaos (which falls back to writing pod status when absent).
+   */
+  containerChaos?: ContainerChaos;
+}
+
+/** What the Chaos Mesh controller asks the kubelet to do to containers. */
+export interface ContainerChaos {
+  /** container-kill: the container dies now (exit 137, reason Error); restarted per restartPolicy (restartCount + 1). False if no such running container. */
+  killContainer(ref: ContainerRef): boolean;
+  /**
+   * pod-failure: `failed` true swaps every container to the pause image (restarted once, not ready)
+   * until called again with false, which restarts them on their own image. False if no such pod.
+   */
+  setPodFailure(namespace: string, pod: string, failed: boolean): boolean;
 }
 
 export interface OvnLifecycle {

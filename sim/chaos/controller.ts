@@ -384,6 +384,11 @@ export class ChaosMeshController implements Stoppable {
 
   /** container-kill: the runtime kills the container; the kubelet restarts it (restartCount + 1). */
   private killContainer(ns: string, pod: string, container: string): void {
+    const cc = this.ctx.services.containerChaos;
+    if (cc) {
+      if (!cc.killContainer({ namespace: ns, pod, container })) throw new Error(`container ${container} of pod ${ns}/${pod} is not running`);
+      return;
+    }
     const now = rfc3339();
     const updated = this.ctx.store.mutate(GVR.pods, ns, pod, (p) => {
       const st = (p.status ?? {}) as { containerStatuses?: Array<Record<string, unknown>> };
@@ -400,6 +405,11 @@ export class ChaosMeshController implements Stoppable {
 
   /** pod-failure: containers swapped to the pause image: restarted, not ready, until recovery. */
   private failPod(ns: string, pod: string, fail: boolean): void {
+    const cc = this.ctx.services.containerChaos;
+    if (cc) {
+      if (!cc.setPodFailure(ns, pod, fail) && fail) throw new Error(`pod ${ns}/${pod} not found`);
+      return;
+    }
     const now = rfc3339();
     const cur = this.ctx.store.get(GVR.pods, ns, pod);
     if (!cur) {
