@@ -86,7 +86,10 @@ function apply(state: ActualState, ops: OvsdbOp[]): ActualState {
       if (op.op === 'mutate')
         for (const [col, m, v] of op.mutations) {
           const cur = new Set((row[col] as unknown[] | undefined) ?? []);
-          for (const x of decodeVal(v) as unknown[]) m === 'insert' ? cur.add(x) : cur.delete(x);
+          for (const x of decodeVal(v) as unknown[]) {
+            if (m === 'insert') cur.add(x);
+            else cur.delete(x);
+          }
           row[col] = [...cur];
         }
     }
