@@ -30,7 +30,7 @@ export function parseJsonPath(expr: string): Seg[] {
       if (inner === '*') segs.push({ kind: 'all' });
       else if (/^-?\d+$/.test(inner)) segs.push({ kind: 'index', i: Number(inner) });
       else if ((m = /^'(.*)'$|^"(.*)"$/.exec(inner))) segs.push({ kind: 'field', name: m[1] ?? m[2] });
-      else if ((m = /^\?\(@\.([A-Za-z0-9_.\-]+)\s*(==|!=)\s*["']?([^"')]*)["']?\)$/.exec(inner))) segs.push({ kind: 'filter', path: m[1].split('.'), op: m[2] as '==' | '!=', value: m[3] });
+      else if ((m = /^\?\(@\.([A-Za-z0-9_.-]+)\s*(==|!=)\s*["']?([^"')]*)["']?\)$/.exec(inner))) segs.push({ kind: 'filter', path: m[1].split('.'), op: m[2] as '==' | '!=', value: m[3] });
       else throw new Error(`unsupported jsonpath segment [${inner}] in ${expr}`);
     } else {
       const m = /^[A-Za-z0-9_\-$]+/.exec(s.slice(i));
