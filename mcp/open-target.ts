@@ -1,0 +1,17 @@
+/** Opens the target named on the command line: an offline bundle, or a cluster through a kubeconfig. */
+import type { ConsistencyCheck } from './registry.ts';
+import type { Target } from './target.ts';
+import { BundleTarget } from './bundle-target.ts';
+import { LiveTarget } from './live-target.ts';
+import { loadConsistencyCheck } from './consistency.ts';
+
+export interface TargetOptions {
+  kubeconfig?: string;
+  context?: string;
+  bundle?: string;
+}
+
+export async function openTarget(o: TargetOptions): Promise<{ target: Target; consistencyCheck?: ConsistencyCheck }> {
+  const target: Target = o.bundle ? BundleTarget.open(o.bundle) : LiveTarget.connect({ kubeconfig: o.kubeconfig, context: o.context });
+  return { target, consistencyCheck: await loadConsistencyCheck() };
+}
