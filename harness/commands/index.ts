@@ -5,8 +5,6 @@ import type { Command } from 'commander';
 import { registerNotBuilt } from './not-built.ts';
 import { registerMcp } from './mcp.ts';
 import { registerBundle } from './bundle.ts';
-import { registerMcp } from './mcp.ts';
-import { registerBundle } from './bundle.ts';
 import { registerSim } from './sim.ts';
 import { registerBench } from './bench.ts';
 import { registerScenario } from './scenario.ts';
