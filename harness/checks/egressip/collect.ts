@@ -1,0 +1,219 @@
+/**
+ * Reading for the EgressIP check: API objects through the kubeconfig, and ONE exec per node into that
+ * node's ovnkube-node pod (container nbdb) printing a JSON dump of NAT, Logical_Router_Policy, Address_Set
+ * and Logical_Router. Nodes are read in parallel with bounded concurrency.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type { Cluster } from '../../cluster/connect.ts';
+import { execIn, describeApiError } from '../../cluster/exec.ts';
+import { InfraError } from '../../errors.ts';
+import { canonIp, joinIpFromNodeId, stripPrefix } from './net.ts';
+import { OvsdbParseError, parseTableJson, routerRefs, toAddressSetRows, toNatRows, toPolicyRows } from './ovsdb-json.ts';
+import type { ApiState, EgressIPInfo, Family, LabelSelector, NodeDump, NodeInfo, PodInfo } from './model.ts';
+
+export const OVN_NAMESPACE = 'openshift-ovn-kubernetes';
+export const OVNKUBE_NODE_SELECTOR = 'app=ovnkube-node';
+export const NB_CONTAINER = 'nbdb';
+export const DUMP_SEPARATOR = '=====netharness-nb-dump=====';
+
+/** The one shell command run per node (research §6 JSON format; columns trimmed to what the check reads). */
+export const NB_DUMP_SCRIPT = [
+  'ovn-nbctl --format=json --columns=_uuid,type,external_ip,logical_ip,logical_port,external_ids list NAT',
+  `echo ${DUMP_SEPARATOR}`,
+  'ovn-nbctl --format=json --columns=_uuid,priority,match,action,nexthops,external_ids,options list Logical_Router_Policy',
+  `echo ${DUMP_SEPARATOR}`,
+  'ovn-nbctl --format=json --columns=_uuid,name,addresses,external_ids list Address_Set',
+  `echo ${DUMP_SEPARATOR}`,
+  'ovn-nbctl --format=json --columns=_uuid,name,nat,policies list Logical_Router',
+].join('; ');
+
+export function nbDumpCommand(): string[] {
+  return ['sh', '-c', `set -e; ${NB_DUMP_SCRIPT}`];
+}
+
+/** Parse the output of nbDumpCommand() into typed rows. */
+export function parseNodeDump(node: string, stdout: string): NodeDump {
+  const parts = stdout.split(DUMP_SEPARATOR).map((s) => s.trim());
+  if (parts.length !== 4) throw new OvsdbParseError(`node ${node}: expected 4 tables in the NB dump, got ${parts.length}`);
+  const [natT, lrpT, asT, lrT] = parts;
+  const refs = routerRefs(parseTableJson(lrT, 'Logical_Router'));
+  return {
+    node,
+    nat: toNatRows(parseTableJson(natT, 'NAT'), refs),
+    policies: toPolicyRows(parseTableJson(lrpT, 'Logical_Router_Policy'), refs),
+    addressSets: toAddressSetRows(parseTableJson(asT, 'Address_Set')),
+  };
+}
+
+// ---------- API ----------
+
+interface IfAddr {
+  ipv4?: string;
+  ipv6?: string;
+}
+
+function parseIfAddr(s: string | undefined): Partial<Record<Family, string>> {
+  if (!s) return {};
+  try {
+    const j = JSON.parse(s) as IfAddr;
+    const out: Partial<Record<Family, string>> = {};
+    if (j.ipv4) out.v4 = j.ipv4;
+    if (j.ipv6) out.v6 = j.ipv6;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+function hostOnly(a: Partial<Record<Family, string>>): Partial<Record<Family, string>> {
+  const out: Partial<Record<Family, string>> = {};
+  if (a.v4) out.v4 = canonIp(stripPrefix(a.v4));
+  if (a.v6) out.v6 = canonIp(stripPrefix(a.v6));
+  return out;
+}
+
+export function nodeInfo(n: k8s.V1Node): NodeInfo {
+  const ann = n.metadata?.annotations ?? {};
+  const idS = ann['k8s.ovn.org/node-id'];
+  const id = idS !== undefined && /^\d+$/.test(idS) ? Number(idS) : undefined;
+  const transitIp = hostOnly(parseIfAddr(ann['k8s.ovn.org/node-transit-switch-port-ifaddr']));
+  const families: Family[] = [];
+  const primary = parseIfAddr(ann['k8s.ovn.org/node-primary-ifaddr']);
+  if (transitIp.v4 || primary.v4) families.push('v4');
+  if (transitIp.v6 || primary.v6) families.push('v6');
+  let joinIp: Partial<Record<Family, string>> = {};
+  if (id !== undefined) for (const f of families) joinIp[f] = joinIpFromNodeId(id, f);
+  else joinIp = hostOnly(parseIfAddr(ann['k8s.ovn.org/node-gateway-router-lrp-ifaddr']));
+  return {
+    name: n.metadata?.name ?? '',
+    id,
+    joinIp,
+    transitIp,
+    primaryIfAddr: primary,
+    egressAssignable: Object.prototype.hasOwnProperty.call(n.metadata?.labels ?? {}, 'k8s.ovn.org/egress-assignable'),
+  };
+}
+
+export function podInfo(p: k8s.V1Pod): PodInfo {
+  const ips = (p.status?.podIPs?.map((x) => x.ip) ?? (p.status?.podIP ? [p.status.podIP] : [])).filter((x): x is string => !!x).map(canonIp);
+  return {
+    namespace: p.metadata?.namespace ?? '',
+    name: p.metadata?.name ?? '',
+    node: p.spec?.nodeName,
+    ips,
+    phase: p.status?.phase ?? 'Unknown',
+    hostNetwork: !!p.spec?.hostNetwork,
+    labels: p.metadata?.labels ?? {},
+    terminating: !!p.metadata?.deletionTimestamp,
+  };
+}
+
+interface RawEip {
+  metadata?: { name?: string; creationTimestamp?: string };
+  spec?: { egressIPs?: string[]; namespaceSelector?: LabelSelector; podSelector?: LabelSelector };
+  status?: { items?: { node?: string; egressIP?: string }[] };
+}
+
+export function eipInfo(o: RawEip): EgressIPInfo {
+  return {
+    name: o.metadata?.name ?? '',
+    creationTimestamp: o.metadata?.creationTimestamp ?? '',
+    egressIPs: o.spec?.egressIPs ?? [],
+    namespaceSelector: o.spec?.namespaceSelector ?? {},
+    podSelector: o.spec?.podSelector,
+    status: (o.status?.items ?? []).filter((i) => i.node && i.egressIP).map((i) => ({ node: i.node as string, egressIP: i.egressIP as string })),
+  };
+}
+
+export async function listEgressIPs(cluster: Cluster): Promise<EgressIPInfo[]> {
+  try {
+    const res = (await cluster.custom.listClusterCustomObject({ group: 'k8s.ovn.org', version: 'v1', plural: 'egressips' })) as { items?: RawEip[] };
+    return (res.items ?? []).map(eipInfo);
+  } catch (err) {
+    throw new InfraError(`cannot list EgressIPs (k8s.ovn.org/v1): ${describeApiError(err)}`, 'is this an OVN-Kubernetes cluster, and may you list egressips?');
+  }
+}
+
+export async function readApiState(cluster: Cluster): Promise<ApiState> {
+  const wrap = async <T>(what: string, p: Promise<T>): Promise<T> => {
+    try {
+      return await p;
+    } catch (err) {
+      throw new InfraError(`cannot list ${what}: ${describeApiError(err)}`);
+    }
+  };
+  const [eips, nsList, podList, nodeList] = await Promise.all([
+    listEgressIPs(cluster),
+    wrap('namespaces', cluster.core.listNamespace()),
+    wrap('pods', cluster.core.listPodForAllNamespaces()),
+    wrap('nodes', cluster.core.listNode()),
+  ]);
+  return {
+    eips,
+    namespaces: nsList.items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {} })),
+    pods: podList.items.map(podInfo),
+    nodes: nodeList.items.map(nodeInfo),
+  };
+}
+
+/** node name -> its ovnkube-node pod (Running preferred). */
+export async function ovnkubeNodePods(cluster: Cluster): Promise<Map<string, string>> {
+  let pods: k8s.V1PodList;
+  try {
+    pods = await cluster.core.listNamespacedPod({ namespace: OVN_NAMESPACE, labelSelector: OVNKUBE_NODE_SELECTOR });
+  } catch (err) {
+    throw new InfraError(`cannot list ovnkube-node pods in ${OVN_NAMESPACE}: ${describeApiError(err)}`);
+  }
+  const out = new Map<string, string>();
+  for (const p of pods.items) {
+    const node = p.spec?.nodeName;
+    const name = p.metadata?.name;
+    if (!node || !name || p.metadata?.deletionTimestamp) continue;
+    if (!out.has(node) || p.status?.phase === 'Running') out.set(node, name);
+  }
+  return out;
+}
+
+/** Run fn over items with at most `limit` in flight; results in input order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+export interface ReadNbOptions {
+  concurrency?: number;
+  timeoutMs?: number;
+  /** only these nodes (default: every node with an ovnkube-node pod, which must be every node) */
+  nodes?: string[];
+}
+
+/** Raw dump text of one node (one exec). */
+export async function execNodeDump(cluster: Cluster, pod: string, timeoutMs = 60_000): Promise<string> {
+  const res = await execIn(cluster, { namespace: OVN_NAMESPACE, pod, container: NB_CONTAINER }, nbDumpCommand(), { timeoutMs });
+  if (res.exitCode !== 0) throw new InfraError(`NB dump in ${OVN_NAMESPACE}/${pod} exited ${res.exitCode}: ${res.stderr.trim().slice(0, 300)}`);
+  return res.stdout;
+}
+
+export async function readNbState(cluster: Cluster, nodeNames: string[], opts: ReadNbOptions = {}): Promise<Map<string, NodeDump>> {
+  const pods = await ovnkubeNodePods(cluster);
+  const wanted = opts.nodes ?? nodeNames;
+  const missing = wanted.filter((n) => !pods.has(n));
+  if (missing.length) throw new InfraError(`no ovnkube-node pod on node(s) ${missing.join(', ')} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`, 'wait for ovnkube-node to be Running on every node');
+  const dumps = await mapLimit(wanted, opts.concurrency ?? 8, async (node) => {
+    const text = await execNodeDump(cluster, pods.get(node) as string, opts.timeoutMs);
+    try {
+      return parseNodeDump(node, text);
+    } catch (err) {
+      throw new InfraError(`cannot parse the NB dump of node ${node}: ${(err as Error).message}`);
+    }
+  });
+  return new Map(dumps.map((d) => [d.node, d]));
+}

@@ -1,0 +1,259 @@
+/**
+ * The pure part of the EgressIP check: expected rows (from the API) vs the NB rows of every node.
+ * Handles IPv4, IPv6, dual-stack, and both current (`k8s.ovn.org/*`) and legacy (`name=<eip>`) external_ids.
+ */
+import { canonIp, familyOf, legacyServedPodsAddressSetName, servedPodsAddressSetName } from './net.ts';
+import type { ActualState, AddressSetRow, EgressIPFinding, Expected, ExpectedLrp, ExpectedNode, ExpectedSnat, Family, NatRow, NodeDump, PolicyRow } from './model.ts';
+
+export const CLUSTER_ROUTER = 'ovn_cluster_router';
+export const REROUTE_PRIORITY = 100;
+export const NO_REROUTE_PRIORITY = 102;
+const OWNER_TYPE = 'k8s.ovn.org/owner-type';
+const NAME = 'k8s.ovn.org/name';
+
+/** The EgressIP name of a row: current `k8s.ovn.org/name` = "<eip>_<ns>/<pod>", or legacy `name` = "<eip>". */
+export function eipNameOf(ids: Record<string, string>): string | undefined {
+  const n = ids[NAME];
+  if (n !== undefined && ids[OWNER_TYPE] === 'EgressIP') {
+    const i = n.indexOf('_');
+    return i > 0 ? n.slice(0, i) : n;
+  }
+  return ids.name;
+}
+
+export function isEgressIPNat(r: NatRow): boolean {
+  if (r.type !== 'snat') return false;
+  if (r.external_ids[OWNER_TYPE] === 'EgressIP') return true;
+  // legacy rows: only external_ids:name=<eip>, a single-IP logical_ip
+  return r.external_ids[OWNER_TYPE] === undefined && r.external_ids.name !== undefined && !r.logical_ip.includes('/');
+}
+
+export function isReroutePolicy(p: PolicyRow): boolean {
+  return p.router === CLUSTER_ROUTER && p.priority === REROUTE_PRIORITY && (p.action === 'reroute' || p.external_ids[OWNER_TYPE] === 'EgressIP');
+}
+
+const SRC_MATCH = /^\s*\(?\s*(ip4|ip6)\.src\s*==\s*([0-9A-Fa-f.:]+)\s*\)?\s*$/;
+
+/** The pod IP of a reroute match `ip4.src == 10.128.0.5`, or undefined. */
+export function podIpOfMatch(match: string): string | undefined {
+  const m = SRC_MATCH.exec(match);
+  return m ? canonIp(m[2]) : undefined;
+}
+
+function podLabel(exp: Expected, ip: string): { namespace?: string; pod?: string; eip?: string } {
+  const r = exp.podByIp.get(ip);
+  return r ? { namespace: r.namespace, pod: r.pod, eip: r.eip } : {};
+}
+
+function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const r of rows) {
+    const k = key(r);
+    const l = m.get(k);
+    if (l) l.push(r);
+    else m.set(k, [r]);
+  }
+  return m;
+}
+
+function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, exp: Expected, out: EgressIPFinding[]): number {
+  const gr = `GR_${node}`;
+  const eipNats = dump.nat.filter(isEgressIPNat);
+  const expectedByIp = new Map<string, ExpectedSnat[]>();
+  for (const s of en?.snats.values() ?? []) {
+    const l = expectedByIp.get(s.logicalIp);
+    if (l) l.push(s);
+    else expectedByIp.set(s.logicalIp, [s]);
+  }
+  const actualByIp = new Map<string, NatRow[]>();
+  for (const r of eipNats) {
+    const ip = canonIp(r.logical_ip);
+    if (r.router !== gr) {
+      if (exp.ignoredIps.has(ip)) continue;
+      const pl = podLabel(exp, ip);
+      out.push({ kind: 'stale-snat', node, egressip: eipNameOf(r.external_ids) ?? pl.eip, namespace: pl.namespace, pod: pl.pod, expected: `EgressIP SNATs only on ${gr}`, actual: `${r.external_ip} -> ${ip} on ${r.router || '(no router)'}` });
+      continue;
+    }
+    const l = actualByIp.get(ip);
+    if (l) l.push(r);
+    else actualByIp.set(ip, [r]);
+  }
+  for (const [ip, rows] of actualByIp) {
+    if (exp.ignoredIps.has(ip)) continue;
+    const want = expectedByIp.get(ip) ?? [];
+    const pl = podLabel(exp, ip);
+    const byExt = groupBy(rows, (r) => canonIp(r.external_ip));
+    const wantByExt = new Map(want.map((w) => [w.externalIp, w]));
+    const unmatchedActual: NatRow[] = [];
+    for (const [ext, rs] of byExt) {
+      const w = wantByExt.get(ext);
+      if (rs.length > 1) {
+        out.push({ kind: 'duplicate-snat', node, egressip: w?.eip ?? eipNameOf(rs[0].external_ids), namespace: w?.namespace ?? pl.namespace, pod: w?.pod ?? pl.pod, expected: `1 SNAT ${ext} -> ${ip}`, actual: `${rs.length} rows (${rs.map((r) => r.uuid.slice(0, 8)).join(', ')})` });
+      }
+      if (w) {
+        for (const r of rs) {
+          if (r.logical_port !== w.logicalPort) {
+            out.push({ kind: 'wrong-snat-port', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `logical_port ${w.logicalPort}`, actual: `logical_port ${r.logical_port || '(empty)'} for ${ext} -> ${ip}` });
+            break;
+          }
+        }
+        wantByExt.delete(ext);
+      } else unmatchedActual.push(rs[0]);
+    }
+    const unmatchedWant = [...wantByExt.values()];
+    const pairs = Math.min(unmatchedActual.length, unmatchedWant.length);
+    for (let i = 0; i < pairs; i++) {
+      const w = unmatchedWant[i];
+      out.push({ kind: 'wrong-snat-ip', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `${w.externalIp} -> ${ip}`, actual: `${unmatchedActual[i].external_ip} -> ${ip}` });
+    }
+    for (const r of unmatchedActual.slice(pairs)) {
+      out.push({ kind: 'stale-snat', node, egressip: eipNameOf(r.external_ids) ?? pl.eip, namespace: pl.namespace, pod: pl.pod, expected: 'no SNAT', actual: `${r.external_ip} -> ${ip} (${r.logical_port || 'no port'})` });
+    }
+    for (const w of unmatchedWant.slice(pairs)) {
+      out.push({ kind: 'missing-snat', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `${w.externalIp} -> ${ip} on ${gr}`, actual: 'absent' });
+    }
+  }
+  for (const [ip, want] of expectedByIp) {
+    if (actualByIp.has(ip)) continue;
+    for (const w of want) out.push({ kind: 'missing-snat', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `${w.externalIp} -> ${ip} on ${gr}`, actual: 'absent' });
+  }
+  return eipNats.length;
+}
+
+function diffLrps(node: string, en: ExpectedNode | undefined, dump: NodeDump, exp: Expected, out: EgressIPFinding[]): number {
+  const reroutes = dump.policies.filter(isReroutePolicy);
+  const actualByIp = new Map<string, PolicyRow[]>();
+  for (const p of reroutes) {
+    const ip = podIpOfMatch(p.match);
+    if (!ip) {
+      out.push({ kind: 'stale-lrp', node, egressip: eipNameOf(p.external_ids), expected: 'reroute match "ipN.src == <pod IP>"', actual: `match "${p.match}"` });
+      continue;
+    }
+    const l = actualByIp.get(ip);
+    if (l) l.push(p);
+    else actualByIp.set(ip, [p]);
+  }
+  const wants = en?.lrps ?? new Map<string, ExpectedLrp>();
+  for (const [ip, rows] of actualByIp) {
+    if (exp.ignoredIps.has(ip)) continue;
+    const w = wants.get(ip);
+    const pl = podLabel(exp, ip);
+    if (rows.length > 1) {
+      out.push({ kind: 'duplicate-lrp', node, egressip: w?.eip ?? eipNameOf(rows[0].external_ids), namespace: w?.namespace ?? pl.namespace, pod: w?.pod ?? pl.pod, expected: `1 reroute for ${ip}`, actual: `${rows.length} rows` });
+    }
+    if (!w) {
+      out.push({ kind: 'stale-lrp', node, egressip: eipNameOf(rows[0].external_ids) ?? pl.eip, namespace: pl.namespace, pod: pl.pod, expected: 'no reroute', actual: `${rows[0].match} -> ${rows[0].nexthops.join(',')}` });
+      continue;
+    }
+    const have = new Set(rows[0].nexthops.map(canonIp));
+    const missing = w.nexthops.filter((n) => !have.has(n));
+    const wantSet = new Set(w.nexthops);
+    const extra = [...have].filter((n) => !wantSet.has(n));
+    if (missing.length || extra.length) {
+      const kind = missing.length && extra.length ? 'wrong-nexthop' : missing.length ? 'missing-nexthop' : 'stale-nexthop';
+      out.push({ kind, node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `nexthops ${w.nexthops.join(',')}`, actual: `nexthops ${[...have].sort().join(',') || '(none)'}` });
+    }
+  }
+  for (const [ip, w] of wants) {
+    if (!actualByIp.has(ip)) out.push({ kind: 'missing-lrp', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `100 ${w.family === 'v4' ? 'ip4' : 'ip6'}.src == ${ip} reroute ${w.nexthops.join(',')}`, actual: 'absent' });
+  }
+  return reroutes.length;
+}
+
+type NoRerouteKind = 'Pod-To-Pod' | 'Pod-To-Join' | 'Pod-To-Node' | 'reply-traffic';
+
+function classifyNoReroute(p: PolicyRow): { kind: NoRerouteKind; family?: Family } | undefined {
+  const name = p.external_ids[NAME];
+  const fam = p.external_ids['ip-family'];
+  const family: Family | undefined = fam === 'ip4' ? 'v4' : fam === 'ip6' ? 'v6' : p.match.includes('ip6.') ? 'v6' : p.match.includes('ip4.') ? 'v4' : undefined;
+  if (name?.startsWith('EIP-No-Reroute-')) {
+    const k = name.slice('EIP-No-Reroute-'.length) as NoRerouteKind;
+    if (['Pod-To-Pod', 'Pod-To-Join', 'Pod-To-Node', 'reply-traffic'].includes(k)) return { kind: k, family };
+  }
+  if (/pkt\.mark\s*==\s*42/.test(p.match)) return { kind: 'reply-traffic' };
+  if (/\.dst\s*==\s*\$/.test(p.match)) return { kind: 'Pod-To-Node', family };
+  if (/\.dst\s*==\s*(100\.64\.|fd98:)/i.test(p.match)) return { kind: 'Pod-To-Join', family };
+  if (/\.src\s*==\s*\S+\/\d+\s*&&\s*ip[46]\.dst\s*==\s*\S+\/\d+/.test(p.match)) return { kind: 'Pod-To-Pod', family };
+  return undefined;
+}
+
+function diffNoReroute(node: string, dump: NodeDump, exp: Expected, out: EgressIPFinding[]): void {
+  const have = new Set<string>();
+  for (const p of dump.policies) {
+    if (p.router !== CLUSTER_ROUTER || p.priority !== NO_REROUTE_PRIORITY || p.action !== 'allow') continue;
+    const c = classifyNoReroute(p);
+    if (!c) continue;
+    have.add(c.kind === 'reply-traffic' ? c.kind : `${c.kind}/${c.family ?? '?'}`);
+  }
+  for (const f of exp.families) {
+    for (const k of ['Pod-To-Pod', 'Pod-To-Join', 'Pod-To-Node'] as const) {
+      if (!have.has(`${k}/${f}`)) out.push({ kind: 'missing-no-reroute', node, expected: `102 EIP-No-Reroute-${k} (${f === 'v4' ? 'ip4' : 'ip6'}) on ${CLUSTER_ROUTER}`, actual: 'absent' });
+    }
+  }
+  if (exp.families.length && !have.has('reply-traffic')) out.push({ kind: 'missing-no-reroute', node, expected: `102 EIP-No-Reroute-reply-traffic (pkt.mark == 42) on ${CLUSTER_ROUTER}`, actual: 'absent' });
+}
+
+export function findServedPodsSet(sets: AddressSetRow[], f: Family): AddressSetRow | undefined {
+  const byIds = sets.find((s) => s.external_ids[NAME] === 'egressip-served-pods' && s.external_ids['ip-family'] === f && (s.external_ids.network ?? 'default') === 'default');
+  if (byIds) return byIds;
+  const cur = servedPodsAddressSetName(f);
+  const legacy = legacyServedPodsAddressSetName(f);
+  return sets.find((s) => s.name === cur) ?? sets.find((s) => s.name === legacy);
+}
+
+function diffAddressSets(node: string, en: ExpectedNode | undefined, dump: NodeDump, exp: Expected, out: EgressIPFinding[]): void {
+  for (const f of exp.families) {
+    const want = en?.servedPods[f] ?? new Set<string>();
+    const set = findServedPodsSet(dump.addressSets, f);
+    const label = `egressip-served-pods ${f}`;
+    if (!set) {
+      out.push({ kind: 'address-set-drift', node, expected: `address set ${label} (${servedPodsAddressSetName(f)}) with ${want.size} IPs`, actual: 'address set absent' });
+      continue;
+    }
+    const have = new Set(set.addresses.map(canonIp));
+    for (const ip of want) {
+      if (!have.has(ip)) {
+        const pl = podLabel(exp, ip);
+        out.push({ kind: 'address-set-drift', node, egressip: pl.eip, namespace: pl.namespace, pod: pl.pod, expected: `${ip} in ${label}`, actual: 'absent' });
+      }
+    }
+    for (const ip of have) {
+      if (!want.has(ip) && !exp.ignoredIps.has(ip)) {
+        const pl = podLabel(exp, ip);
+        out.push({ kind: 'address-set-drift', node, egressip: pl.eip, namespace: pl.namespace, pod: pl.pod, expected: `${ip} not in ${label}`, actual: `${ip} present` });
+      }
+    }
+  }
+}
+
+export interface DiffCounts {
+  /** EgressIP SNAT rows per node */
+  snat: Record<string, number>;
+  /** priority-100 reroute rows per node */
+  lrp: Record<string, number>;
+}
+
+/** Pure: findings for every node in `actual`, plus the API-level findings. Optional `counts` receives row counts per node. */
+export function diffEgressIP(expected: Expected, actual: ActualState, counts?: DiffCounts): EgressIPFinding[] {
+  const out: EgressIPFinding[] = [...expected.apiFindings];
+  const names = [...actual.keys()].sort();
+  for (const node of names) {
+    const dump = actual.get(node);
+    if (!dump) continue;
+    const en = expected.nodes.get(node);
+    const s = diffSnats(node, en, dump, expected, out);
+    const l = diffLrps(node, en, dump, expected, out);
+    diffNoReroute(node, dump, expected, out);
+    diffAddressSets(node, en, dump, expected, out);
+    if (counts) {
+      counts.snat[node] = s;
+      counts.lrp[node] = l;
+    }
+  }
+  return out;
+}
+
+/** Helper for callers that only have an IP: its family's OVN match prefix. */
+export function matchFor(ip: string): string {
+  return `${familyOf(ip) === 'v4' ? 'ip4' : 'ip6'}.src == ${ip}`;
+}

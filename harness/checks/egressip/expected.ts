@@ -1,0 +1,137 @@
+/**
+ * Expected NB rows per node, derived from the API (pure). Rules (research §1.4):
+ * - SNAT on GR_<egressNode> in the egress node's DB for every selected Running non-hostNetwork pod,
+ *   logical_port k8s-<egressNode>, external_ip = the EgressIP assigned to that node (same family as the pod IP);
+ * - reroute LRP (priority 100, `ip4.src == <podIp>`) on ovn_cluster_router in the pod node's DB, nexthops =
+ *   transit IPs of remote egress nodes / the local GR join IP, one per status item of the family;
+ * - egressip-served-pods address set on the pod node holding the local served pod IPs.
+ * A pod selected by several EgressIPs is served by the oldest one that has an assignment (the others are standby).
+ * Pods in transition (terminating, or with IPs but not Running yet) are "don't care".
+ */
+import { canonIp, familyOf } from './net.ts';
+import { selectorMatches } from './selector.ts';
+import type { ApiState, EgressIPFinding, EgressIPInfo, Expected, ExpectedNode, Family, PodInfo, PodRef } from './model.ts';
+
+const eipOrder = (a: EgressIPInfo, b: EgressIPInfo): number =>
+  a.creationTimestamp < b.creationTimestamp ? -1 : a.creationTimestamp > b.creationTimestamp ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+
+function newNode(name: string): ExpectedNode {
+  return { name, snats: new Map(), lrps: new Map(), servedPods: { v4: new Set(), v6: new Set() } };
+}
+
+export function podEligible(p: PodInfo): boolean {
+  return !p.hostNetwork && !!p.node && p.ips.length > 0 && p.phase === 'Running' && !p.terminating;
+}
+
+function podInTransition(p: PodInfo): boolean {
+  if (p.hostNetwork || p.ips.length === 0) return false;
+  if (p.terminating) return true;
+  return p.phase !== 'Running' && p.phase !== 'Succeeded' && p.phase !== 'Failed';
+}
+
+/** API-level findings: spec IPs without a status item, an IP assigned twice. */
+export function apiFindings(api: ApiState): EgressIPFinding[] {
+  const out: EgressIPFinding[] = [];
+  const nodeNames = new Set(api.nodes.map((n) => n.name));
+  const owners = new Map<string, { eip: string; node: string }[]>();
+  for (const e of api.eips) {
+    const assigned = new Set(e.status.map((s) => canonIp(s.egressIP)));
+    for (const ip of e.egressIPs) {
+      if (!assigned.has(canonIp(ip))) out.push({ kind: 'unassigned-eip', egressip: e.name, expected: `${ip} assigned to an egress node`, actual: 'not in status.items', message: `EgressIP ${e.name}: ${ip} is not assigned` });
+    }
+    for (const s of e.status) {
+      if (!nodeNames.has(s.node)) out.push({ kind: 'unassigned-eip', egressip: e.name, node: s.node, expected: `${s.egressIP} on an existing node`, actual: `assigned to missing node ${s.node}` });
+      const ip = canonIp(s.egressIP);
+      const list = owners.get(ip) ?? [];
+      list.push({ eip: e.name, node: s.node });
+      owners.set(ip, list);
+    }
+  }
+  for (const [ip, list] of owners) {
+    if (list.length < 2) continue;
+    out.push({
+      kind: 'eip-assigned-twice',
+      egressip: [...new Set(list.map((l) => l.eip))].join(','),
+      node: [...new Set(list.map((l) => l.node))].join(','),
+      expected: `${ip} assigned once`,
+      actual: list.map((l) => `${l.eip}@${l.node}`).join(', '),
+    });
+  }
+  return out;
+}
+
+export function computeExpected(api: ApiState): Expected {
+  const nodes = new Map<string, ExpectedNode>();
+  const byName = new Map(api.nodes.map((n) => [n.name, n]));
+  for (const n of api.nodes) nodes.set(n.name, newNode(n.name));
+  const families = new Set<Family>();
+  for (const n of api.nodes) {
+    if (n.transitIp.v4 || n.joinIp.v4) families.add('v4');
+    if (n.transitIp.v6 || n.joinIp.v6) families.add('v6');
+  }
+  const podByIp = new Map<string, PodRef>();
+  const ignoredIps = new Set<string>();
+  const podsByNs = new Map<string, PodInfo[]>();
+  for (const p of api.pods) {
+    if (p.hostNetwork) continue;
+    for (const ip of p.ips) podByIp.set(canonIp(ip), { namespace: p.namespace, pod: p.name });
+    if (podInTransition(p)) {
+      for (const ip of p.ips) ignoredIps.add(canonIp(ip));
+      continue;
+    }
+    if (!podEligible(p)) continue;
+    let l = podsByNs.get(p.namespace);
+    if (!l) podsByNs.set(p.namespace, (l = []));
+    l.push(p);
+  }
+  const eips = [...api.eips].sort(eipOrder);
+  // pod key -> serving eip (oldest with an assignment)
+  const served = new Map<PodInfo, EgressIPInfo>();
+  for (const e of eips) {
+    if (e.status.length === 0) continue;
+    for (const ns of api.namespaces) {
+      if (!selectorMatches(e.namespaceSelector, ns.labels)) continue;
+      for (const p of podsByNs.get(ns.name) ?? []) {
+        if (served.has(p)) continue;
+        if (selectorMatches(e.podSelector, p.labels)) served.set(p, e);
+      }
+    }
+  }
+  let snatCount = 0;
+  let lrpCount = 0;
+  for (const [p, e] of served) {
+    const podNode = nodes.get(p.node ?? '');
+    for (const rawIp of p.ips) {
+      const ip = canonIp(rawIp);
+      const f = familyOf(ip);
+      const ref = podByIp.get(ip);
+      if (ref) ref.eip = e.name;
+      const items = e.status.filter((s) => familyOf(s.egressIP) === f && byName.has(s.node));
+      if (items.length === 0) continue;
+      // SNAT in each egress node's DB
+      for (const it of items) {
+        const en = nodes.get(it.node);
+        if (!en) continue;
+        const ext = canonIp(it.egressIP);
+        const key = `${ip}|${ext}`;
+        if (!en.snats.has(key)) snatCount++;
+        en.snats.set(key, { eip: e.name, namespace: p.namespace, pod: p.name, logicalIp: ip, externalIp: ext, logicalPort: `k8s-${it.node}` });
+      }
+      // reroute LRP in the pod node's DB
+      if (podNode) {
+        const nexthops: string[] = [];
+        for (const it of items) {
+          const n = byName.get(it.node);
+          const nh = n ? (it.node === p.node ? n.joinIp[f] : n.transitIp[f]) : undefined;
+          if (nh && !nexthops.includes(nh)) nexthops.push(nh);
+        }
+        if (nexthops.length) {
+          if (!podNode.lrps.has(ip)) lrpCount++;
+          podNode.lrps.set(ip, { eip: e.name, namespace: p.namespace, pod: p.name, family: f, podIp: ip, nexthops: nexthops.sort() });
+          podNode.servedPods[f].add(ip);
+        }
+      }
+    }
+  }
+  return { nodes, families: [...families].sort(), podByIp, ignoredIps, apiFindings: apiFindings(api), counts: { pods: served.size, snat: snatCount, lrp: lrpCount } };
+}
