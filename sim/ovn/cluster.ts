@@ -37,6 +37,8 @@ export interface OvnClusterOptions {
   ensurePackages?: boolean;
   /** per-step start-up timeout, ms (default 20000) */
   timeoutMs?: number;
+  /** first restart delay of a crashed daemon, ms (default 1000 / ctx.speed; doubles per crash, max 30 s) */
+  restartDelayMs?: number;
 }
 
 /** Stable short id from the (resolved) workdir: same workdir -> same netns names and runtime dir. */
@@ -99,6 +101,7 @@ export class OvnCluster implements Stoppable, OvnLifecycle {
           log: ctx.log,
           onPids: () => c.writeState(),
           timeoutMs: opts.timeoutMs,
+          restartDelayMs: opts.restartDelayMs ?? Math.max(50, Math.round(1000 / (ctx.speed || 1))),
         }),
       );
     }

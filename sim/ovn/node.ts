@@ -59,6 +59,8 @@ export interface OvnNodeOptions {
   onPids: () => void;
   /** wait for each step this long before failing (ms) */
   timeoutMs?: number;
+  /** first restart delay of a crashed daemon (doubles per crash, max 30 s); default 1000 */
+  restartDelayMs?: number;
 }
 
 export class OvnNode {
@@ -69,6 +71,9 @@ export class OvnNode {
   readonly addressing: NodeAddressing;
   private readonly procs = new Map<OvnProcName, Daemon>();
   private readonly stopping = new Set<OvnProcName>();
+  private readonly argvs = new Map<OvnProcName, string[]>();
+  private readonly restarts = new Map<OvnProcName, number>();
+  private readonly restartBaseMs: number;
   private chain: Promise<unknown> = Promise.resolve();
   private hostUp = false;
   private podUp = false;
@@ -80,6 +85,7 @@ export class OvnNode {
     this.netns = opts.netns;
     this.addressing = nodeAddressing(opts.spec, opts.ipStack);
     this.timeoutMs = opts.timeoutMs ?? 20_000;
+    this.restartBaseMs = opts.restartDelayMs ?? 1000;
     const d = opts.dir;
     const r = opts.rundir;
     this.paths = {
@@ -340,15 +346,41 @@ export class OvnNode {
   private spawnProc(name: OvnProcName, argv: string[]): Daemon {
     const d = spawnInNetns(name, this.netns, argv, this.env(), this.paths.log[name], this.paths.dir);
     this.procs.set(name, d);
+    this.argvs.set(name, argv);
     this.stopping.delete(name);
+    const startedAt = Date.now();
     void d.exited.then(({ code, signal }) => {
       if (this.procs.get(name) !== d) return;
       this.procs.delete(name);
       this.opts.onPids();
-      if (!this.stopping.has(name)) this.opts.log(`sim: ${name} on ${this.name} exited unexpectedly (${signal ?? `exit ${code}`}); see ${this.paths.log[name]}`);
+      if (this.stopping.has(name)) return;
+      const how = signal ?? `exit ${code}`;
+      // like the kubelet (pod containers) and systemd (host daemons): restart with back-off
+      const prev = this.restarts.get(name) ?? 0;
+      const n = Date.now() - startedAt > 60_000 ? 0 : prev;
+      this.restarts.set(name, n + 1);
+      const delay = Math.min(this.restartBaseMs * 2 ** n, 30_000);
+      this.opts.log(`sim: ${name} on ${this.name} exited unexpectedly (${how}); restarting in ${delay} ms; see ${this.paths.log[name]}`);
+      const t = setTimeout(() => void this.restartProc(name), delay);
+      t.unref();
     });
     this.opts.onPids();
     return d;
+  }
+
+  /** Restart a crashed daemon if its group (pod or host) is still meant to run. */
+  private restartProc(name: OvnProcName): Promise<void> {
+    return this.serial(async () => {
+      const wanted = POD_PROCS.includes(name) ? this.podUp : this.hostUp;
+      const argv = this.argvs.get(name);
+      if (!wanted || !argv || this.procs.has(name) || this.stopping.has(name)) return;
+      try {
+        this.spawnProc(name, argv);
+        if (name === 'ovs-vswitchd') await this.configureBrEx();
+      } catch (err) {
+        this.opts.log(`sim: restarting ${name} on ${this.name} failed: ${(err as Error).message}`);
+      }
+    });
   }
 
   private logArgs(name: OvnProcName): string[] {
@@ -429,7 +461,7 @@ export class OvnNode {
     if (a.nodeIp.v4) lines.push(`addr replace ${a.nodeIp.v4} dev br-ex`);
     if (a.nodeIp.v6) lines.push(`addr replace ${a.nodeIp.v6} dev br-ex nodad`);
     if (a.nodeIp.v4) lines.push(`route replace default via ${GATEWAY_V4} dev br-ex`);
-    if (a.nodeIp.v6) lines.push(`-6 route replace default via ${GATEWAY_V6} dev br-ex`);
+    if (a.nodeIp.v6) lines.push(`route replace default via ${GATEWAY_V6} dev br-ex`);
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       const r = await run(['ip', '-n', this.netns, '-batch', '-'], { input: `${lines.join('\n')}\n` });

@@ -53,7 +53,7 @@ describe.skipIf(!isRoot)('OVN per sim node (3 nodes)', () => {
 
   beforeAll(async () => {
     const t0 = Date.now();
-    ovn = await OvnCluster.start(ctx);
+    ovn = await OvnCluster.start(ctx, { restartDelayMs: 100 });
     lines.push(`bring-up ${Date.now() - t0} ms`);
   });
 
@@ -186,6 +186,15 @@ describe.skipIf(!isRoot)('OVN per sim node (3 nodes)', () => {
     expect((await n.execCapture(['ip', '-4', 'addr', 'show', 'br-ex'])).stdout).toContain('inet 192.168.126.13/24');
     expect((await n.execCapture(['ovn-sbctl', 'show'])).stdout).toContain('Chassis worker-1');
     expect((await n.dumpNb(['Logical_Router'])).Logical_Router).toHaveLength(1);
+  });
+
+  it('a crashed daemon is restarted (as the kubelet / systemd would)', async () => {
+    const n = getOvnNode(ctx, 'worker-0');
+    const old = n.pids()['ovn-controller']!;
+    process.kill(old, 'SIGKILL');
+    await until('ovn-controller restarted', () => (n.pids()['ovn-controller'] ?? old) !== old);
+    expect(lines.join('\n')).toMatch(/ovn-controller on worker-0 exited unexpectedly \(SIGKILL\); restarting in 100 ms/);
+    await until('ovs-appctl reaches the new ovn-controller', async () => (await n.execCapture(['ovs-appctl', '-t', 'ovn-controller', 'version'])).exitCode === 0);
   });
 
   it('follows ovnkube-node pods and the rebooting annotation in the store', async () => {
