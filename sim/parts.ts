@@ -6,12 +6,15 @@
 import type { SimContext, Stoppable } from './types.ts';
 import { startChaosMesh } from './chaos/controller.ts';
 import { ovnPart } from './ovn/index.ts';
+import { ovnkubePart } from './ovnkube/index.ts';
 
 export type SimPart = { name: string; start: (ctx: SimContext) => Promise<Stoppable> };
 
 export const simParts: SimPart[] = [
   // first: real OVN/OVS per node (netns, NB/SB, northd, vswitchd, ovn-controller); sim/ovnkube writes NB rows into it
   ovnPart,
+  // emulated ovnkube (zone controllers + cluster-manager + fault library): after ovn and the controllers/kubelet parts
+  ovnkubePart,
   // last: Chaos Mesh acts on what the other parts run
   { name: 'chaos-mesh', start: startChaosMesh },
 ];
