@@ -196,7 +196,7 @@ export class OvnNode {
   /** ovnkube-node pod running again (starts the host first if it is down). */
   startOvnPod(): Promise<void> {
     return this.serial(async () => {
-      if (!this.hostUp) {
+      if (!this.hostComplete()) {
         await this.ensureNetns();
         await this.doStartHost();
       }
@@ -355,6 +355,11 @@ export class OvnNode {
       this.opts.onPids();
       if (this.stopping.has(name)) return;
       const how = signal ?? `exit ${code}`;
+      if (code === 0 && !signal) {
+        // a clean exit (e.g. `ovn-appctl -t ovn-northd exit`) stays down until startOvnPod/startHost
+        this.opts.log(`sim: ${name} on ${this.name} exited (exit 0); not restarted`);
+        return;
+      }
       // like the kubelet (pod containers) and systemd (host daemons): restart with back-off
       const prev = this.restarts.get(name) ?? 0;
       const n = Date.now() - startedAt > 60_000 ? 0 : prev;
@@ -396,8 +401,17 @@ export class OvnNode {
     }
   }
 
+  private hostComplete(): boolean {
+    return this.hostUp && HOST_PROCS.every((p) => this.procs.has(p));
+  }
+
+  private podComplete(): boolean {
+    return this.podUp && POD_PROCS.every((p) => this.procs.has(p));
+  }
+
+  /** Starts whatever host process is missing (idempotent). */
   private async doStartHost(): Promise<void> {
-    if (this.hostUp) return;
+    if (this.hostComplete()) return;
     const r = this.paths.rundir;
     await this.ensureDb(this.paths.confDb, OVN_SCHEMAS.conf);
     if (!this.procs.has('ovsdb-server')) {
@@ -471,8 +485,9 @@ export class OvnNode {
     }
   }
 
+  /** Starts whatever pod process is missing (idempotent). */
   private async doStartPod(): Promise<void> {
-    if (this.podUp) return;
+    if (this.podComplete()) return;
     const r = this.paths.rundir;
     await Promise.all([this.ensureDb(this.paths.nbDb, OVN_SCHEMAS.nb), this.ensureDb(this.paths.sbDb, OVN_SCHEMAS.sb)]);
     if (!this.procs.has('ovsdb-server-nb')) {

@@ -197,6 +197,20 @@ describe.skipIf(!isRoot)('OVN per sim node (3 nodes)', () => {
     await until('ovs-appctl reaches the new ovn-controller', async () => (await n.execCapture(['ovs-appctl', '-t', 'ovn-controller', 'version'])).exitCode === 0);
   });
 
+  it('a clean exit (ovn-appctl exit) stays down until startOvnPod, which starts only what is missing', async () => {
+    const n = getOvnNode(ctx, 'worker-0');
+    const nbPid = n.pids()['ovsdb-server-nb'];
+    const r = await n.execCapture(['ovn-appctl', '-t', 'ovn-northd', 'exit']);
+    expect(r.exitCode).toBe(0);
+    await until('northd gone', () => n.pids()['ovn-northd'] === undefined);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(n.pids()['ovn-northd']).toBeUndefined();
+    expect(lines.join('\n')).toContain('ovn-northd on worker-0 exited (exit 0); not restarted');
+    await ovn!.startOvnPod('worker-0');
+    expect(n.pids()['ovn-northd']).toBeDefined();
+    expect(n.pids()['ovsdb-server-nb']).toBe(nbPid);
+  });
+
   it('follows ovnkube-node pods and the rebooting annotation in the store', async () => {
     const n = getOvnNode(ctx, 'master-0');
     ctx.store.create(PODS, ovnkubePod('ovnkube-node-a', 'master-0', 'Running'));
