@@ -9,13 +9,14 @@ import { registerSim } from './sim.ts';
 import { registerBench } from './bench.ts';
 import { registerScenario } from './scenario.ts';
 import { registerRuns } from './runs.ts';
+import { registerCheck } from './check.ts';
 
 export function registerCommands(program: Command): void {
   // Registered by later issues as they land; until then they say so and exit 2.
   registerSim(program);
   registerScenario(program);
   registerRuns(program);
-  registerNotBuilt(program, 'check', 'run a consistency check against a cluster', 'issue 4 (EgressIP consistency check)');
+  registerCheck(program);
   registerMcp(program);
   registerBundle(program);
   registerNotBuilt(program, 'eval', 'score LLM root-cause analyses against known answers', 'a later issue (evals)');

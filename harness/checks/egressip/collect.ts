@@ -4,7 +4,7 @@
  * and Logical_Router. Nodes are read in parallel with bounded concurrency.
  */
 import type * as k8s from '@kubernetes/client-node';
-import type { Cluster } from '../../cluster/connect.ts';
+import { isConnectionError, type Cluster } from '../../cluster/connect.ts';
 import { execIn, describeApiError } from '../../cluster/exec.ts';
 import { InfraError } from '../../errors.ts';
 import { canonIp, joinIpFromNodeId, stripPrefix } from './net.ts';
@@ -130,7 +130,8 @@ export async function listEgressIPs(cluster: Cluster): Promise<EgressIPInfo[]> {
     const res = (await cluster.custom.listClusterCustomObject({ group: 'k8s.ovn.org', version: 'v1', plural: 'egressips' })) as { items?: RawEip[] };
     return (res.items ?? []).map(eipInfo);
   } catch (err) {
-    throw new InfraError(`cannot list EgressIPs (k8s.ovn.org/v1): ${describeApiError(err)}`, 'is this an OVN-Kubernetes cluster, and may you list egressips?');
+    const hint = isConnectionError(err) ? 'the API server is unreachable: check the kubeconfig server address' : 'is this an OVN-Kubernetes cluster, and may you list egressips?';
+    throw new InfraError(`cannot list EgressIPs (k8s.ovn.org/v1): ${describeApiError(err)}`, hint);
   }
 }
 
