@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import YAML from 'yaml';
 import { ApiStatusError } from './errors.ts';
+import { decodeProtobuf } from './protobuf.ts';
 
 export interface ResourcePath {
   group: string;
@@ -114,6 +115,7 @@ export function mediaType(req: IncomingMessage): string {
 
 /** Decodes a create/update body (JSON or YAML). */
 export function decodeObject(body: Buffer, type: string, kindHint: string): unknown {
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(body);
   if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== '*/*') {
     throw new ApiStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
   }

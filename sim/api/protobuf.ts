@@ -1,0 +1,157 @@
+/**
+ * Decoding of Kubernetes protobuf request bodies for the few kinds typed clients post with
+ * Content-Type application/vnd.kubernetes.protobuf: kubectl's typed clientset sends
+ * `auth can-i` reviews, `create configmap|secret|namespace|serviceaccount` and DeleteOptions
+ * this way, and a real server accepts them. Everything else keeps answering 415.
+ *
+ * Envelope: "k8s\0" + runtime.Unknown{typeMeta=1{apiVersion=1,kind=2}, raw=2, contentEncoding=3, contentType=4};
+ * raw is the kind's message. Field numbers come from k8s.io/api generated.proto.
+ */
+import { ApiStatusError } from './errors.ts';
+
+type Field = [name: string, type: FieldType];
+type Schema = Record<number, Field>;
+type FieldType = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'strings' | 'map' | 'bytesmap' | { msg: Schema } | { list: Schema };
+
+const TIME: Schema = { 1: ['seconds', 'int'], 2: ['nanos', 'int'] };
+const OWNER: Schema = { 1: ['kind', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'], 5: ['apiVersion', 'string'], 6: ['controller', 'bool'], 7: ['blockOwnerDeletion', 'bool'] };
+const META: Schema = {
+  1: ['name', 'string'],
+  2: ['generateName', 'string'],
+  3: ['namespace', 'string'],
+  5: ['uid', 'string'],
+  6: ['resourceVersion', 'string'],
+  7: ['generation', 'int'],
+  8: ['creationTimestamp', 'time'],
+  10: ['deletionGracePeriodSeconds', 'int'],
+  11: ['labels', 'map'],
+  12: ['annotations', 'map'],
+  13: ['ownerReferences', { list: OWNER }],
+  14: ['finalizers', 'strings'],
+};
+const REF: Schema = { 1: ['name', 'string'] };
+
+const SCHEMAS: Record<string, Schema> = {
+  'v1/ConfigMap': { 1: ['metadata', { msg: META }], 2: ['data', 'map'], 3: ['binaryData', 'bytesmap'], 4: ['immutable', 'bool'] },
+  'v1/Secret': { 1: ['metadata', { msg: META }], 2: ['data', 'bytesmap'], 3: ['type', 'string'], 4: ['stringData', 'map'], 5: ['immutable', 'bool'] },
+  'v1/Namespace': { 1: ['metadata', { msg: META }], 2: ['spec', { msg: { 1: ['finalizers', 'strings'] } }] },
+  'v1/ServiceAccount': { 1: ['metadata', { msg: META }], 2: ['secrets', { list: { 1: ['kind', 'string'], 2: ['namespace', 'string'], 3: ['name', 'string'] } }], 3: ['imagePullSecrets', { list: REF }], 4: ['automountServiceAccountToken', 'bool'] },
+  'authorization.k8s.io/v1/SelfSubjectAccessReview': {
+    1: ['metadata', { msg: META }],
+    2: ['spec', { msg: { 1: ['resourceAttributes', { msg: { 1: ['namespace', 'string'], 2: ['verb', 'string'], 3: ['group', 'string'], 4: ['version', 'string'], 5: ['resource', 'string'], 6: ['subresource', 'string'], 7: ['name', 'string'] } }], 2: ['nonResourceAttributes', { msg: { 1: ['path', 'string'], 2: ['verb', 'string'] } }] } }],
+  },
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': { 1: ['metadata', { msg: META }], 2: ['spec', { msg: { 1: ['namespace', 'string'] } }] },
+  'meta.k8s.io/v1/DeleteOptions': { 1: ['gracePeriodSeconds', 'int'], 2: ['preconditions', { msg: { 1: ['uid', 'string'], 2: ['resourceVersion', 'string'] } }], 3: ['orphanDependents', 'bool'], 4: ['propagationPolicy', 'string'], 5: ['dryRun', 'strings'] },
+  'v1/DeleteOptions': { 1: ['gracePeriodSeconds', 'int'], 2: ['preconditions', { msg: { 1: ['uid', 'string'], 2: ['resourceVersion', 'string'] } }], 3: ['orphanDependents', 'bool'], 4: ['propagationPolicy', 'string'], 5: ['dryRun', 'strings'] },
+};
+
+class Reader {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+  varint(): number {
+    let result = 0;
+    let mul = 1;
+    for (;;) {
+      if (this.pos >= this.buf.length) throw new Error('truncated varint');
+      const b = this.buf[this.pos++];
+      result += (b & 0x7f) * mul;
+      if (!(b & 0x80)) return result;
+      mul *= 128;
+    }
+  }
+  bytes(): Buffer {
+    const n = this.varint();
+    if (this.pos + n > this.buf.length) throw new Error('truncated field');
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+  skip(wire: number): void {
+    if (wire === 0) this.varint();
+    else if (wire === 1) this.pos += 8;
+    else if (wire === 2) this.bytes();
+    else if (wire === 5) this.pos += 4;
+    else throw new Error(`unsupported wire type ${wire}`);
+  }
+}
+
+/** Generic decode of a message into {fieldNumber: [raw values]} */
+function fields(buf: Buffer): Map<number, (number | Buffer)[]> {
+  const r = new Reader(buf);
+  const out = new Map<number, (number | Buffer)[]>();
+  while (!r.done) {
+    const key = r.varint();
+    const no = Math.floor(key / 8);
+    const wire = key & 7;
+    let v: number | Buffer;
+    if (wire === 0) v = r.varint();
+    else if (wire === 2) v = r.bytes();
+    else {
+      r.skip(wire);
+      continue;
+    }
+    const l = out.get(no) ?? [];
+    l.push(v);
+    out.set(no, l);
+  }
+  return out;
+}
+
+function decodeMsg(buf: Buffer, schema: Schema): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [no, vals] of fields(buf)) {
+    const f = schema[no];
+    if (!f) continue;
+    const [name, type] = f;
+    const last = vals[vals.length - 1];
+    const str = (v: number | Buffer) => (Buffer.isBuffer(v) ? v.toString('utf8') : String(v));
+    // gogo-protobuf writes empty optional strings; JSON clients would omit them.
+    if (type === 'string') {
+      if (str(last) !== '') out[name] = str(last);
+    }
+    else if (type === 'int') out[name] = typeof last === 'number' ? last : 0;
+    else if (type === 'bool') out[name] = last === 1;
+    else if (type === 'bytes') out[name] = Buffer.isBuffer(last) ? last.toString('base64') : '';
+    else if (type === 'strings') out[name] = vals.map(str);
+    else if (type === 'time') {
+      const t = decodeMsg(last as Buffer, TIME);
+      out[name] = new Date(Number(t.seconds ?? 0) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    } else if (type === 'map' || type === 'bytesmap') {
+      const m: Record<string, string> = {};
+      for (const v of vals) {
+        const e = fields(v as Buffer);
+        const k = e.get(1)?.[0];
+        const val = e.get(2)?.[0];
+        const key = k === undefined ? '' : str(k);
+        m[key] = val === undefined ? '' : type === 'bytesmap' ? (val as Buffer).toString('base64') : str(val);
+      }
+      out[name] = m;
+    } else if ('msg' in type) out[name] = decodeMsg(last as Buffer, type.msg);
+    else out[name] = vals.map((v) => decodeMsg(v as Buffer, type.list));
+  }
+  return out;
+}
+
+const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
+
+/** Decodes a protobuf body into the JSON shape of the object; 415 for kinds it does not know. */
+export function decodeProtobuf(body: Buffer): Record<string, unknown> {
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw new ApiStatusError(400, 'BadRequest', 'protobuf body without the k8s envelope');
+  try {
+    const env = fields(body.subarray(4));
+    const tm = env.get(1)?.[0];
+    const raw = env.get(2)?.[0];
+    const typeMeta = tm ? fields(tm as Buffer) : new Map<number, (number | Buffer)[]>();
+    const apiVersion = String(typeMeta.get(1)?.[0]?.toString() ?? '');
+    const kind = String(typeMeta.get(2)?.[0]?.toString() ?? '');
+    const schema = SCHEMAS[`${apiVersion}/${kind}`];
+    if (!schema) throw new ApiStatusError(415, 'UnsupportedMediaType', `the sim decodes protobuf only for ${Object.keys(SCHEMAS).join(', ')}; send ${apiVersion}/${kind} as application/json`);
+    return { apiVersion, kind, ...decodeMsg((raw as Buffer | undefined) ?? Buffer.alloc(0), schema) };
+  } catch (e) {
+    if (e instanceof ApiStatusError) throw e;
+    throw new ApiStatusError(400, 'BadRequest', `error decoding protobuf body: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
