@@ -4,6 +4,8 @@ import { decodeActual, diffRows, type ActualState, type OvsdbOp } from '../../si
 import { desiredState } from '../../sim/ovnkube/desired-state.ts';
 import { goSprintf, klogLine, klogMsg } from '../../sim/ovnkube/klog.ts';
 import { parseFaultValue, FAULTS, FaultSwitch } from '../../sim/ovnkube/faults.ts';
+import { renderFaultsMarkdown } from '../../sim/ovnkube/faults-doc.ts';
+import { readFileSync } from 'node:fs';
 import type { NbRow } from '../../sim/ovnkube/nb-model.ts';
 import { eip, node, ns, pod, zone } from './fixtures.ts';
 
@@ -184,6 +186,9 @@ describe('fault catalogue', () => {
       expect(Object.values(f.symptom).some(Boolean)).toBe(true);
     }
     expect(new Set(FAULTS.map((f) => f.id)).size).toBe(FAULTS.length);
+  });
+  it('FAULTS.md is generated from the catalogue and up to date', () => {
+    expect(readFileSync(new URL('../../sim/ovnkube/FAULTS.md', import.meta.url), 'utf8')).toBe(renderFaultsMarkdown());
   });
   it('parses switch values and node params', () => {
     expect(parseFaultValue('on')).toEqual({});
