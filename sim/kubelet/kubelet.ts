@@ -466,7 +466,22 @@ export class Kubelet implements PodRuntime, Stoppable {
       HOME: '/root',
     };
     if (tty) vars.TERM = 'xterm';
-    for (const e of c.spec.env ?? []) if (e.value !== undefined) vars[e.name] = e.value;
+    const fields: Record<string, string | undefined> = {
+      'spec.nodeName': rec.node,
+      'metadata.name': rec.name,
+      'metadata.namespace': rec.ns,
+      'status.podIP': rec.ips[0],
+      'status.hostIP': this.nodeIps.get(rec.node)?.[0],
+      'spec.serviceAccountName': spec.serviceAccountName,
+    };
+    for (const e of c.spec.env ?? []) {
+      if (e.value !== undefined) vars[e.name] = e.value;
+      else {
+        const fp = (e.valueFrom as { fieldRef?: { fieldPath?: string } } | undefined)?.fieldRef?.fieldPath;
+        const v = fp ? fields[fp] : undefined;
+        if (v !== undefined) vars[e.name] = v;
+      }
+    }
     const abort = c.abort;
     const timers = this.timers;
     return {
