@@ -7,12 +7,17 @@ import type { SimContext, Stoppable } from './types.ts';
 import { startChaosMesh } from './chaos/controller.ts';
 import { ovnPart } from './ovn/index.ts';
 import { ovnkubePart } from './ovnkube/index.ts';
+import { startNodes, startWorkloads } from './controllers/index.ts';
 
 export type SimPart = { name: string; start: (ctx: SimContext) => Promise<Stoppable> };
 
 export const simParts: SimPart[] = [
   // first: real OVN/OVS per node (netns, NB/SB, northd, vswitchd, ovn-controller); sim/ovnkube writes NB rows into it
   ovnPart,
+  // Node objects + heartbeats + node-lifecycle + NodeActions + kubelets (podRuntime, appendLog)
+  { name: 'nodes', start: (ctx) => startNodes(ctx) },
+  // scheduler, ReplicaSet/Deployment/DaemonSet, GC, ovnkube-node DS + ovnkube-control-plane Deployment
+  { name: 'workloads', start: (ctx) => startWorkloads(ctx) },
   // emulated ovnkube (zone controllers + cluster-manager + fault library): after ovn and the controllers/kubelet parts
   ovnkubePart,
   // last: Chaos Mesh acts on what the other parts run

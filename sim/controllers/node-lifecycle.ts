@@ -237,7 +237,7 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
         n.metadata.labels = { ...obj.metadata.labels, ...n.metadata.labels };
         if (!nodeSpec(n).taints && obj.spec?.taints) nodeSpecW(n).taints = obj.spec.taints as Taint[];
       });
-      this.ctx.store.mutate(
+      const updated = this.ctx.store.mutate(
         GVR.nodes,
         undefined,
         s.spec.name,
@@ -245,9 +245,16 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
           const st = nodeStatusW(n);
           const o = obj.status ?? {};
           for (const k of ['capacity', 'allocatable', 'conditions', 'addresses', 'daemonEndpoints', 'nodeInfo']) if (st[k] === undefined) st[k] = o[k];
+          if (this.opts.maxPods !== undefined) {
+            const pods = String(this.opts.maxPods);
+            st.capacity = { ...(st.capacity ?? {}), pods };
+            st.allocatable = { ...(st.allocatable ?? {}), pods };
+          }
         },
         { subresource: 'status' },
       );
+      const boot = (updated?.status?.nodeInfo as Record<string, string> | undefined)?.bootID;
+      if (boot) s.bootId = boot;
     }
   }
 
