@@ -1,14 +1,393 @@
-/** CORENET-6498: EgressIP scale x disruption (placeholder while the runner lands). */
+/**
+ * CORENET-6498: EgressIP at scale under disruption (research §4.1). `eips` EgressIP objects, each selecting
+ * `podsPerEip` pods of its own namespace; every scenario (node-reboot, ovn-pod-restart and their "-scale"
+ * variants that scale the deployments to `scaleTo` and back during the disruption) runs `iterations` times.
+ * Each iteration disrupts the busiest egress node, waits for recovery and for the EgressIP rules to be
+ * consistent on every node (the check must pass within `timeoutSeconds`), and records failover time,
+ * convergence time and rule counts per node. Teardown removes everything it made.
+ *
+ *   npm run scenario corenet-6498 -- --quick
+ *   npm run scenario corenet-6498 -- --kubeconfig ~/.kube/config --param iterations=5
+ */
+import type * as k8s from '@kubernetes/client-node';
 import { z } from 'zod';
-import { scenario } from '../harness/runner/scenario.ts';
+import { scenario, type StepContext, type TestContext } from '../harness/runner/scenario.ts';
+import { httpStatusOf, type Cluster } from '../harness/cluster/connect.ts';
+import { describeApiError } from '../harness/cluster/exec.ts';
+import { InfraError } from '../harness/errors.ts';
+import { rebootNode } from '../harness/chaos/node-actions.ts';
+import { pickFreeEgressIPs } from '../harness/checks/egressip/free-ips.ts';
+import { listEgressIPs, OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR } from '../harness/checks/egressip/collect.ts';
+import type { EgressIPCheckResult, Family } from '../harness/checks/egressip/index.ts';
+import { podReady, sleep, waitFor, waitForConsistent, waitForDeploymentReady, waitForEgressIPsAssigned, waitForNodeReady, egressIPNodes } from '../harness/wait/index.ts';
+import { stats } from '../harness/runner/stats.ts';
+
+export const DISRUPTIONS = ['node-reboot', 'ovn-pod-restart', 'node-reboot-scale', 'ovn-pod-restart-scale'] as const;
+export type Disruption = (typeof DISRUPTIONS)[number];
+
+const EGRESS_LABEL = 'k8s.ovn.org/egress-assignable';
+const RUN_LABEL = 'netharness.io/scenario';
+const EIP_GROUP = { group: 'k8s.ovn.org', version: 'v1', plural: 'egressips' };
+
+const params = z.object({
+  eips: z.number().int().min(1).max(200).default(10),
+  podsPerEip: z.number().int().min(1).max(5000).default(200),
+  iterations: z.number().int().min(1).max(1000).default(20),
+  scenarios: z.array(z.enum(DISRUPTIONS)).min(1).default([...DISRUPTIONS]),
+  ipStack: z.enum(['ipv4', 'ipv6', 'dual']).default('ipv4'),
+  /** replicas per deployment during the scaling variants (then back to podsPerEip) */
+  scaleTo: z.number().int().min(0).default(100),
+  /** every wait (node back Ready, pods Ready, EgressIP rules consistent) must finish within this */
+  timeoutSeconds: z.number().int().min(1).default(600),
+  /** how many workers get k8s.ovn.org/egress-assignable (0: all workers; at least 2 for failover) */
+  egressNodes: z.number().int().min(0).default(0),
+  image: z.string().default('registry.k8s.io/pause:3.10'),
+  namespacePrefix: z.string().regex(/^[a-z0-9-]+$/).default('corenet-6498'),
+  /** parallel node reads of the consistency check */
+  concurrency: z.number().int().min(1).max(64).default(8),
+});
+
+type Params = z.output<typeof params>;
+
+interface IterationRecord {
+  disruption: Disruption;
+  iteration: number;
+  passed: boolean;
+  failoverS?: number;
+  convergenceS?: number;
+  maxSnat: number;
+  maxLrp: number;
+}
+
+function workersOf(nodes: k8s.V1Node[]): k8s.V1Node[] {
+  return nodes.filter((n) => {
+    const l = n.metadata?.labels ?? {};
+    return 'node-role.kubernetes.io/worker' in l && !('node-role.kubernetes.io/master' in l) && !('node-role.kubernetes.io/control-plane' in l);
+  });
+}
+
+async function api<T>(what: string, p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    throw new InfraError(`${what}: ${describeApiError(err)}`);
+  }
+}
+
+async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (err) {
+    if (httpStatusOf(err) !== 404) throw err;
+  }
+}
+
+function deployment(ns: string, replicas: number, image: string): k8s.V1Deployment {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'client', namespace: ns, labels: { app: 'client' } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'client' } },
+      template: {
+        metadata: { labels: { app: 'client' } },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          containers: [
+            {
+              name: 'pause',
+              image,
+              resources: { requests: { cpu: '1m', memory: '8Mi' } },
+              securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+async function setNodeLabel(cluster: Cluster, node: string, value: string | null): Promise<void> {
+  // read-modify-write with conflict retry (no patch content-type juggling)
+  for (let attempt = 0; ; attempt++) {
+    const n = await api(`read node ${node}`, cluster.core.readNode({ name: node }));
+    const labels = { ...(n.metadata?.labels ?? {}) };
+    if (value === null) delete labels[EGRESS_LABEL];
+    else labels[EGRESS_LABEL] = value;
+    n.metadata = { ...n.metadata, labels };
+    try {
+      await cluster.core.replaceNode({ name: node, body: n });
+      return;
+    } catch (err) {
+      if (httpStatusOf(err) === 409 && attempt < 10) continue;
+      throw new InfraError(`label node ${node}: ${describeApiError(err)}`);
+    }
+  }
+}
+
+async function scaleDeployment(cluster: Cluster, ns: string, replicas: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const d = await api(`read deployment ${ns}/client`, cluster.apps.readNamespacedDeployment({ namespace: ns, name: 'client' }));
+    if (d.spec?.replicas === replicas) return;
+    d.spec = { ...(d.spec as k8s.V1DeploymentSpec), replicas };
+    try {
+      await cluster.apps.replaceNamespacedDeployment({ namespace: ns, name: 'client', body: d });
+      return;
+    } catch (err) {
+      if (httpStatusOf(err) === 409 && attempt < 10) continue;
+      throw new InfraError(`scale ${ns}/client to ${replicas}: ${describeApiError(err)}`);
+    }
+  }
+}
+
+async function ovnkubePodOn(cluster: Cluster, node: string): Promise<k8s.V1Pod | undefined> {
+  const list = await api('list ovnkube-node pods', cluster.core.listNamespacedPod({ namespace: OVN_NAMESPACE, labelSelector: OVNKUBE_NODE_SELECTOR, fieldSelector: `spec.nodeName=${node}` }));
+  return list.items.find((p) => !p.metadata?.deletionTimestamp);
+}
+
+/** The egress node holding the most EgressIPs of this run. */
+async function busiestEgressNode(cluster: Cluster, eipNames: string[]): Promise<{ node: string; eips: string[] }> {
+  const m = await egressIPNodes(cluster);
+  const byNode = new Map<string, string[]>();
+  for (const name of eipNames) for (const n of m.get(name) ?? []) byNode.set(n, [...(byNode.get(n) ?? []), name]);
+  const best = [...byNode].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0];
+  if (!best) throw new InfraError('no EgressIP of this run is assigned to a node');
+  return { node: best[0], eips: best[1] };
+}
+
+function recordRuleCounts(s: StepContext, r: EgressIPCheckResult, labels: Record<string, string>): { maxSnat: number; maxLrp: number } {
+  let maxSnat = 0;
+  let maxLrp = 0;
+  for (const [node, c] of Object.entries(r.perNode)) {
+    s.record({ name: 'snat_rules', value: c.snat, unit: 'count', labels: { ...labels, node } });
+    s.record({ name: 'lrp_rules', value: c.lrp, unit: 'count', labels: { ...labels, node } });
+    maxSnat = Math.max(maxSnat, c.snat);
+    maxLrp = Math.max(maxLrp, c.lrp);
+  }
+  s.record({ name: 'snat_rules_max_per_node', value: maxSnat, unit: 'count', labels });
+  s.record({ name: 'lrp_rules_max_per_node', value: maxLrp, unit: 'count', labels });
+  return { maxSnat, maxLrp };
+}
+
+function summaryTable(t: TestContext<Params>, p: Params, records: IterationRecord[]): void {
+  const rows = p.scenarios.map((d) => {
+    const rs = records.filter((r) => r.disruption === d);
+    const f = stats(rs.flatMap((r) => (r.failoverS === undefined ? [] : [r.failoverS])));
+    const c = stats(rs.flatMap((r) => (r.convergenceS === undefined ? [] : [r.convergenceS])));
+    const verdict = rs.length === 0 ? 'not run' : rs.some((r) => !r.passed) ? 'failed' : rs.length < p.iterations ? 'partial' : 'passed';
+    return [d, `${rs.length}/${p.iterations}`, verdict, f.p50, f.p95, f.max, c.p50, c.p95, c.max, rs.length ? Math.max(...rs.map((r) => r.maxSnat)) : null, rs.length ? Math.max(...rs.map((r) => r.maxLrp)) : null];
+  });
+  t.summarize({
+    title: `CORENET-6498: ${p.eips} EgressIPs x ${p.podsPerEip} pods (${p.ipStack})`,
+    columns: ['scenario', 'iterations', 'verdict', 'failover p50 s', 'p95', 'max', 'convergence p50 s', 'p95', 'max', 'max SNAT/node', 'max LRP/node'],
+    rows,
+  });
+}
 
 export default scenario(
   {
     name: 'corenet-6498',
-    description: 'EgressIP at scale: reboots and ovnkube-node restarts, with rule-consistency checks',
-    params: z.object({ eips: z.number().int().min(1).default(10) }).strict(),
+    description: 'EgressIP at scale: egress-node reboots and ovnkube-node restarts (with and without scaling), rule-consistency checks on every node',
+    params,
+    quick: { eips: 2, podsPerEip: 5, iterations: 1, scaleTo: 2, timeoutSeconds: 120 },
+    sim: (p) => {
+      const pods = p.eips * p.podsPerEip;
+      // maxPods 250 per node, masters tainted: enough workers for the pods (+ headroom for a rebooted node)
+      const workers = Math.max(3, Math.ceil(pods / 230) + 1);
+      return { nodes: `3+${workers}`, ipStack: p.ipStack, speed: 30 };
+    },
   },
-  async (t) => {
-    t.log('not implemented yet');
+  async (t, p) => {
+    const cluster = t.cluster;
+    const timeoutMs = p.timeoutSeconds * 1000;
+    const tag = t.runId.slice(0, 8);
+    const families: Family[] = p.ipStack === 'ipv4' ? ['v4'] : p.ipStack === 'ipv6' ? ['v6'] : ['v4', 'v6'];
+    const namespaces = Array.from({ length: p.eips }, (_, i) => `${p.namespacePrefix}-${tag}-${i}`);
+    const eipNames = namespaces.map((ns) => `${ns}`);
+    let egressNodes: string[] = [];
+    const records: IterationRecord[] = [];
+    // registered first, so it runs last: the summary table reflects every iteration that ran
+    t.defer(() => summaryTable(t, p, records), 'summary table');
+
+    await t.step('preflight', async (s) => {
+      const nodes = await api('list nodes', cluster.core.listNode());
+      const workers = workersOf(nodes.items);
+      if (workers.length < 2) throw new InfraError(`need at least 2 worker nodes for EgressIP failover, found ${workers.length}`);
+      await listEgressIPs(cluster); // the CRD must exist
+      const already = workers.filter((w) => EGRESS_LABEL in (w.metadata?.labels ?? {})).map((w) => w.metadata?.name ?? '');
+      const want = p.egressNodes === 0 ? workers.length : Math.min(p.egressNodes, workers.length);
+      if (want < 2) throw new InfraError('egressNodes must allow at least 2 egress-assignable workers');
+      egressNodes = workers.map((w) => w.metadata?.name ?? '').slice(0, want);
+      s.log(`${workers.length} workers; egress-assignable: ${egressNodes.join(', ')}${already.length ? ` (already labelled: ${already.join(', ')})` : ''}`);
+      for (const n of egressNodes) {
+        if (already.includes(n)) continue;
+        await setNodeLabel(cluster, n, '');
+        t.defer(() => setNodeLabel(cluster, n, null), `unlabel ${n}`);
+      }
+    });
+
+    await t.step('create workloads', async (s) => {
+      const start = performance.now();
+      for (const ns of namespaces) {
+        t.defer(async () => {
+          await ignoreNotFound(cluster.core.deleteNamespace({ name: ns }));
+        }, `delete namespace ${ns}`);
+        await api(`create namespace ${ns}`, cluster.core.createNamespace({ body: { metadata: { name: ns, labels: { [RUN_LABEL]: 'corenet-6498', 'netharness.io/run': tag } } } }));
+        await api(`create deployment ${ns}/client`, cluster.apps.createNamespacedDeployment({ namespace: ns, body: deployment(ns, p.podsPerEip, p.image) }));
+      }
+      await Promise.all(namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', p.podsPerEip, { timeoutMs, signal: s.signal, intervalMs: 1000 })));
+      const ms = performance.now() - start;
+      s.record({ name: 'pods_ready_seconds', value: ms / 1000, unit: 's', labels: { phase: 'setup', pods: String(p.eips * p.podsPerEip) } });
+      s.log(`${p.eips * p.podsPerEip} pods Ready in ${(ms / 1000).toFixed(1)} s`);
+    });
+
+    await t.step('create egress ips', async (s) => {
+      const nodes = (await api('list nodes', cluster.core.listNode())).items;
+      const used = (await listEgressIPs(cluster)).flatMap((e) => [...e.egressIPs, ...e.status.map((x) => x.egressIP)]);
+      const ips: Record<Family, string[]> = { v4: [], v6: [] };
+      for (const f of families) {
+        ips[f] = pickFreeEgressIPs(nodes, used, p.eips, f);
+        if (ips[f].length < p.eips) throw new InfraError(`only ${ips[f].length} free ${f} addresses in the nodes' primary subnet for ${p.eips} EgressIPs`);
+      }
+      const start = performance.now();
+      for (let i = 0; i < p.eips; i++) {
+        const name = eipNames[i];
+        t.defer(async () => {
+          await ignoreNotFound(cluster.custom.deleteClusterCustomObject({ ...EIP_GROUP, name }));
+        }, `delete egressip ${name}`);
+        const body = {
+          apiVersion: 'k8s.ovn.org/v1',
+          kind: 'EgressIP',
+          metadata: { name, labels: { [RUN_LABEL]: 'corenet-6498', 'netharness.io/run': tag } },
+          spec: { egressIPs: families.map((f) => ips[f][i]), namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespaces[i] } }, podSelector: { matchLabels: { app: 'client' } } },
+        };
+        await api(`create egressip ${name}`, cluster.custom.createClusterCustomObject({ ...EIP_GROUP, body }));
+      }
+      s.log(`EgressIPs ${families.map((f) => `${ips[f][0]}..${ips[f][p.eips - 1]}`).join(' + ')}`);
+      await waitForEgressIPsAssigned(cluster, eipNames, { timeoutMs, signal: s.signal, minItems: families.length });
+      const w = await waitForConsistent(cluster, { timeoutMs, signal: s.signal, intervalMs: 1000, concurrency: p.concurrency });
+      const counts = recordRuleCounts(s, w.result, { phase: 'setup' });
+      s.record({ name: 'time_to_consistent_seconds', value: (performance.now() - start) / 1000, unit: 's', labels: { phase: 'setup' } });
+      await t.check('egressip consistent after setup', () => ({
+        ok: w.consistent,
+        findings: w.result.findings,
+        summary: `${w.result.counts.snat} SNATs, ${w.result.counts.lrp} LRPs on ${w.result.counts.nodes} nodes; max/node ${counts.maxSnat} SNAT, ${counts.maxLrp} LRP${w.consistent ? '' : `; ${w.result.findings.length} findings after ${p.timeoutSeconds} s`}`,
+        data: { counts: w.result.counts, perNode: w.result.perNode },
+      }));
+    });
+
+    const scaleAll = async (replicas: number): Promise<void> => {
+      await Promise.all(namespaces.map((ns) => scaleDeployment(cluster, ns, replicas)));
+    };
+    const waitAllReady = async (replicas: number, signal: AbortSignal): Promise<void> => {
+      await Promise.all(namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', replicas, { timeoutMs, signal, intervalMs: 1000 })));
+    };
+
+    for (const d of p.scenarios) {
+      for (let i = 1; i <= p.iterations; i++) {
+        await t.step(`${d} #${i}`, async (s) => {
+          const labels = { scenario: d, iteration: String(i) };
+          const rec: IterationRecord = { disruption: d, iteration: i, passed: false, maxSnat: 0, maxLrp: 0 };
+          records.push(rec);
+          const { node, eips } = await busiestEgressNode(cluster, eipNames);
+          const scale = d.endsWith('-scale');
+          const t0 = performance.now();
+          let recoveredAt = t0;
+          if (d.startsWith('node-reboot')) {
+            s.log(`rebooting egress node ${node} (holds ${eips.length} EgressIPs)`);
+            // failover: the EgressIPs leave the node while it is down
+            const failoverCtl = new AbortController();
+            const onAbort = (): void => failoverCtl.abort(s.signal.reason);
+            s.signal.addEventListener('abort', onAbort, { once: true });
+            const failover = waitFor(
+              async () => {
+                const m = await egressIPNodes(cluster);
+                return eips.every((e) => !(m.get(e) ?? []).includes(node) && (m.get(e) ?? []).length >= families.length) ? performance.now() : undefined;
+              },
+              { timeoutMs, intervalMs: 200, signal: failoverCtl.signal, describe: `EgressIPs to leave ${node}` },
+            ).then(
+              (w) => w.value,
+              () => undefined,
+            );
+            let r: Awaited<ReturnType<typeof rebootNode>>;
+            let movedAt: number | undefined;
+            try {
+              const reboot = rebootNode(cluster, node, { signal: s.signal, notReadyTimeoutMs: timeoutMs, readyTimeoutMs: timeoutMs, recorder: (e) => s.event(e), log: (l) => s.log(l) });
+              if (scale) {
+                s.log(`scaling ${p.eips} deployments to ${p.scaleTo} during the reboot`);
+                s.event({ kind: 'scale', target: `${p.namespacePrefix}-${tag}-*`, details: { replicas: p.scaleTo } });
+                await scaleAll(p.scaleTo);
+              }
+              r = await reboot;
+              // give the failover watcher a moment after the node is back, then stop it
+              movedAt = await Promise.race([failover, sleep(2000, s.signal).then(() => undefined)]);
+            } finally {
+              failoverCtl.abort();
+              s.signal.removeEventListener('abort', onAbort);
+            }
+            if (movedAt !== undefined) {
+              rec.failoverS = (movedAt - t0) / 1000;
+              s.record({ name: 'failover_seconds', value: rec.failoverS, unit: 's', labels: { ...labels, node } });
+            } else s.log(`EgressIPs did not leave ${node} while it rebooted`);
+            if (r.totalMs !== undefined) s.record({ name: 'node_reboot_seconds', value: r.totalMs / 1000, unit: 's', labels: { ...labels, node } });
+            if (r.downMs !== undefined) s.record({ name: 'node_notready_seconds', value: r.downMs / 1000, unit: 's', labels: { ...labels, node } });
+            recoveredAt = performance.now();
+          } else {
+            const old = await ovnkubePodOn(cluster, node);
+            if (!old?.metadata?.name) throw new InfraError(`no ovnkube-node pod on ${node}`);
+            s.log(`restarting ovnkube-node on egress node ${node}: deleting ${old.metadata.name}`);
+            s.event({ kind: 'pod-delete', target: `${OVN_NAMESPACE}/${old.metadata.name}`, details: { node, reason: 'ovn-pod-restart' } });
+            await api(`delete pod ${old.metadata.name}`, cluster.core.deleteNamespacedPod({ namespace: OVN_NAMESPACE, name: old.metadata.name }));
+            if (scale) {
+              s.log(`scaling ${p.eips} deployments to ${p.scaleTo} during the restart`);
+              s.event({ kind: 'scale', target: `${p.namespacePrefix}-${tag}-*`, details: { replicas: p.scaleTo } });
+              await scaleAll(p.scaleTo);
+            }
+            const oldUid = old.metadata.uid;
+            const w = await waitFor(
+              async () => {
+                const cur = await ovnkubePodOn(cluster, node);
+                return cur && cur.metadata?.uid !== oldUid && podReady(cur) ? cur : undefined;
+              },
+              { timeoutMs, intervalMs: 250, signal: s.signal, describe: `a new ovnkube-node pod Ready on ${node}` },
+            );
+            s.record({ name: 'ovnkube_restart_seconds', value: w.ms / 1000, unit: 's', labels: { ...labels, node } });
+            recoveredAt = performance.now();
+          }
+          await waitForNodeReady(cluster, node, true, { timeoutMs, signal: s.signal });
+          if (scale) {
+            await waitAllReady(p.scaleTo, s.signal);
+            s.log(`scaling back to ${p.podsPerEip}`);
+            s.event({ kind: 'scale', target: `${p.namespacePrefix}-${tag}-*`, details: { replicas: p.podsPerEip } });
+            await scaleAll(p.podsPerEip);
+          }
+          const pr = performance.now();
+          await waitAllReady(p.podsPerEip, s.signal);
+          s.record({ name: 'pods_ready_seconds', value: (performance.now() - pr) / 1000, unit: 's', labels });
+          recoveredAt = Math.max(recoveredAt, performance.now());
+          const cw = await waitForConsistent(cluster, { timeoutMs, signal: s.signal, intervalMs: 500, concurrency: p.concurrency });
+          const counts = recordRuleCounts(s, cw.result, labels);
+          rec.maxSnat = counts.maxSnat;
+          rec.maxLrp = counts.maxLrp;
+          if (cw.consistent) {
+            rec.convergenceS = (performance.now() - recoveredAt) / 1000;
+            s.record({ name: 'convergence_seconds', value: rec.convergenceS, unit: 's', labels });
+            s.record({ name: 'time_to_consistent_seconds', value: (performance.now() - t0) / 1000, unit: 's', labels });
+          }
+          rec.passed = cw.consistent;
+          summaryTable(t, p, records);
+          await s.check(`egressip consistent after ${d} #${i}`, () => ({
+            ok: cw.consistent,
+            findings: cw.result.findings,
+            summary: cw.consistent
+              ? `consistent ${(rec.convergenceS ?? 0).toFixed(1)} s after recovery${rec.failoverS !== undefined ? `, failover ${rec.failoverS.toFixed(1)} s` : ''}; max/node ${counts.maxSnat} SNAT, ${counts.maxLrp} LRP`
+              : `${cw.result.findings.length} findings still present ${p.timeoutSeconds} s after recovery (${[...new Set(cw.result.findings.map((f) => f.kind))].join(', ')})`,
+            data: { counts: cw.result.counts, node, eipsMoved: eips.length },
+          }));
+        });
+      }
+    }
+    summaryTable(t, p, records);
   },
 );
