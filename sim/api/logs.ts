@@ -72,6 +72,7 @@ export function serveLogs(req: IncomingMessage, res: ServerResponse, store: Obje
     return;
   }
   res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  res.flushHeaders();
   if (text) res.write(text);
   let done = false;
   const podsGvr = { group: '', version: 'v1', resource: 'pods' };

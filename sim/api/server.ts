@@ -305,6 +305,8 @@ export class ApiServer {
     // Subscribing may throw (410 Expired, bad selector) before any byte is written.
     const unsubscribe = this.store.watchFrom(t, { namespace: rp.namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined, resourceVersion: rv }, onEvent);
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
+    // Headers go out now: clients wait for them before reading events.
+    res.flushHeaders();
     started = true;
     if (pending.length) res.write(pending.join(''));
     if (sendInitial) {
