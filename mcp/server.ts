@@ -33,7 +33,7 @@ export interface ServerOptions {
 }
 
 export function createMcpServer(opts: ServerOptions): McpServer {
-  const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { capabilities: { tools: {} }, instructions: INSTRUCTIONS });
+  const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS });
   const ctx: ToolContext = {
     target: opts.target,
     budgetBytes: opts.budgetBytes ?? DEFAULT_BUDGET_BYTES,
