@@ -138,13 +138,15 @@ export class MemoryStore implements ObjectStore {
     const key = gvrKey(gvr);
     const b = this.data.get(key);
     const rv = String(this.rv);
+    // Parse selectors first: a bad selector is a 400 even when nothing is stored.
+    const match = compileSelectors(opts.labelSelector, opts.fieldSelector);
+    if (opts.continue) decodeContinue(opts.continue);
     if (!b || b.size === 0) return { entries: [], resourceVersion: rv };
     let keys = this.sortedKeys.get(key);
     if (!keys) {
       keys = [...b.keys()].sort();
       this.sortedKeys.set(key, keys);
     }
-    const match = compileSelectors(opts.labelSelector, opts.fieldSelector);
     const ns = t.namespaced ? opts.namespace : undefined;
     let start = 0;
     if (ns) start = lowerBound(keys, `${ns}/`);
