@@ -1,0 +1,145 @@
+/**
+ * End to end through startCluster (real OVN per node, kubelet, controllers, emulated ovnkube):
+ * 1 master + 3 workers, one EgressIP over 5 pods. Reads NB the way QE does: kubectl exec into the
+ * ovnkube-node pod's nbdb container, ovn-nbctl / ovn-trace. Then reboots the egress node and checks
+ * the rows follow the EgressIP, and that with the stale-SNAT fault on they do not.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCluster, type RunningCluster } from '../../sim/cluster.ts';
+import { defaultNodes, nodeAddressing } from '../../sim/topology.ts';
+import type { KubeObject } from '../../sim/types.ts';
+import { kubectlBin } from '../sim-api/helpers.ts';
+import { GVR } from '../../sim/ovnkube/k8s.ts';
+import { FAULTS_CONFIGMAP, FAULTS_NAMESPACE } from '../../sim/ovnkube/faults.ts';
+
+const nodes = defaultNodes(1, 3);
+const EIP = '192.168.126.100';
+let sim: RunningCluster;
+let dir: string;
+
+function kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(kubectlBin(), args, { env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, HOME: dir, KUBECACHEDIR: join(dir, 'kc') }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+      resolve({ code: err ? ((err as { code?: unknown }).code as number) || 1 : 0, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+async function until(fn: () => boolean | Promise<boolean>, ms = 60_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await fn())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function ovnkubeNodePod(node: string): string | undefined {
+  return sim.store
+    .list(GVR.pods, { namespace: 'openshift-ovn-kubernetes' })
+    .find((p) => p.metadata.labels?.app === 'ovnkube-node' && (p.spec as { nodeName?: string }).nodeName === node && !p.metadata.deletionTimestamp)?.metadata.name;
+}
+
+async function nbctl(node: string, ...args: string[]): Promise<string> {
+  const pod = ovnkubeNodePod(node);
+  if (!pod) return '';
+  const r = await kubectl(['exec', '-n', 'openshift-ovn-kubernetes', pod, '-c', 'nbdb', '--', 'ovn-nbctl', ...args]);
+  return r.code === 0 ? r.stdout : '';
+}
+
+const snats = async (node: string): Promise<string[]> => (await nbctl(node, 'lr-nat-list', `GR_${node}`)).split('\n').filter((l) => l.startsWith('snat') && l.includes(EIP));
+const reroutes = async (node: string): Promise<string[]> => (await nbctl(node, 'lr-policy-list', 'ovn_cluster_router')).split('\n').filter((l) => /^\s+100 /.test(l));
+const transitIp = (node: string): string => {
+  const spec = nodes.find((n) => n.name === node);
+  if (!spec) throw new Error(node);
+  return (nodeAddressing(spec, 'ipv4').transitIp.v4 ?? '').split('/')[0];
+};
+const eipStatus = (): { node: string; egressIP: string }[] => ((sim.store.get(GVR.egressips, undefined, 'eip-e2e')?.status as { items?: { node: string; egressIP: string }[] } | undefined)?.items ?? []);
+
+function pod(name: string, node: string): KubeObject {
+  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'prod', labels: { app: 'web' } }, spec: { nodeName: node, containers: [{ name: 'web', image: 'quay.io/example/web:1' }] } };
+}
+
+describe('e2e: EgressIP through startCluster', () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'nhk-e2e-'));
+    sim = await startCluster({ workdir: join(dir, 'sim'), nodes, speed: 20, log: () => undefined });
+    const { store } = sim;
+    await until(() => nodes.every((n) => {
+      const p = ovnkubeNodePod(n.name);
+      const o = p ? store.get(GVR.pods, 'openshift-ovn-kubernetes', p) : undefined;
+      return (o?.status as { phase?: string } | undefined)?.phase === 'Running';
+    }), 60_000, 'ovnkube-node pods Running');
+    for (const n of ['worker-1', 'worker-2'])
+      store.mutate(GVR.nodes, undefined, n, (o) => {
+        o.metadata.labels = { ...o.metadata.labels, 'k8s.ovn.org/egress-assignable': '' };
+      });
+    store.create(GVR.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod', labels: { 'kubernetes.io/metadata.name': 'prod' } } });
+    for (let i = 0; i < 5; i++) store.create(GVR.pods, pod(`web-${i}`, 'worker-0'));
+    store.create(GVR.egressips, { apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: 'eip-e2e' }, spec: { egressIPs: [EIP], namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prod' } }, podSelector: { matchLabels: { app: 'web' } } } });
+    await until(() => eipStatus().length === 1, 30_000, 'EgressIP assigned');
+  }, 180_000);
+
+  afterAll(async () => {
+    await sim?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('egress node nbdb: lr-nat-list shows the 5 SNATs; pod node: 5 reroutes via the transit IP', async () => {
+    const egress = eipStatus()[0].node;
+    expect(['worker-1', 'worker-2']).toContain(egress);
+    await until(async () => (await snats(egress)).length === 5, 30_000, '5 SNATs');
+    await until(async () => (await reroutes('worker-0')).length === 5, 30_000, '5 reroutes');
+    for (const l of await reroutes('worker-0')) expect(l).toContain(transitIp(egress));
+    const kubectlGet = await kubectl(['get', 'egressip', 'eip-e2e', '-o', 'jsonpath={.status.items[0].node}']);
+    expect(kubectlGet.stdout).toBe(egress);
+  }, 90_000);
+
+  it('ovn-trace from a selected pod hits the priority-100 reroute', async () => {
+    const p = sim.store.get(GVR.pods, 'prod', 'web-0');
+    const ip = (p?.status as { podIP?: string }).podIP ?? '';
+    const mac = ['0a', '58', ...ip.split('.').map((x) => Number(x).toString(16).padStart(2, '0'))].join(':');
+    const w0 = nodes.find((n) => n.name === 'worker-0');
+    if (!w0) throw new Error('worker-0');
+    const rtos = ['0a', '58', ...(nodeAddressing(w0, 'ipv4').routerIp.v4 ?? '').split('.').map((x) => Number(x).toString(16).padStart(2, '0'))].join(':');
+    const pod0 = ovnkubeNodePod('worker-0') ?? '';
+    const flow = `inport == "prod_web-0" && eth.src == ${mac} && eth.dst == ${rtos} && ip4.src == ${ip} && ip4.dst == 8.8.8.8 && ip.ttl == 64 && tcp && tcp.dst == 80`;
+    let out = '';
+    await until(async () => {
+      const r = await kubectl(['exec', '-n', 'openshift-ovn-kubernetes', pod0, '-c', 'nbdb', '--', 'ovn-trace', 'worker-0', flow]);
+      out = r.stdout + r.stderr;
+      return out.includes('lr_in_policy') && out.includes('priority 100');
+    }, 30_000, 'ovn-trace to show the reroute');
+    expect(out).toContain(transitIp(eipStatus()[0].node));
+  }, 60_000);
+
+  it('reboot the egress node: the EgressIP moves and the rows follow', async () => {
+    const old = eipStatus()[0].node;
+    const other = old === 'worker-1' ? 'worker-2' : 'worker-1';
+    await sim.ctx.services.nodeActions?.reboot(old);
+    await until(() => eipStatus()[0]?.node === other, 60_000, 'EgressIP to move');
+    await until(async () => (await snats(other)).length === 5, 30_000, 'SNATs on the new egress node');
+    await until(async () => (await reroutes('worker-0')).every((l) => l.includes(transitIp(other)) && !l.includes(transitIp(old))), 30_000, 'reroutes to follow');
+    // the old node comes back: its startup sync removes its stale SNATs
+    await until(async () => ovnkubeNodePod(old) !== undefined && (await nbctl(old, 'show')).length > 0 && (await snats(old)).length === 0, 90_000, 'old egress node clean after reboot');
+  }, 200_000);
+
+  it('with eip-stale-snat-lrp-after-failover on, the rows do not follow', async () => {
+    sim.store.mutate({ group: '', version: 'v1', resource: 'configmaps' }, FAULTS_NAMESPACE, FAULTS_CONFIGMAP, (cm) => {
+      cm.data = { ...(cm.data as Record<string, string> | undefined), 'eip-stale-snat-lrp-after-failover': 'on' };
+    });
+    const old = eipStatus()[0].node;
+    const other = old === 'worker-1' ? 'worker-2' : 'worker-1';
+    await until(async () => (await snats(old)).length === 5, 30_000, 'SNATs on current egress node');
+    await sim.ctx.services.nodeActions?.reboot(old);
+    await until(() => eipStatus()[0]?.node === other, 60_000, 'EgressIP to move');
+    await until(async () => (await snats(other)).length === 5, 30_000, 'SNATs on the new egress node');
+    await until(async () => ovnkubeNodePod(old) !== undefined && (await nbctl(old, 'show')).length > 0, 90_000, 'old node back');
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await snats(old)).toHaveLength(5); // stale SNATs stay on the old egress node
+    expect((await reroutes('worker-0')).every((l) => l.includes(transitIp(old)) && l.includes(transitIp(other)))).toBe(true);
+  }, 200_000);
+});
