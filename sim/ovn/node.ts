@@ -247,6 +247,7 @@ export class OvnNode {
       return { exitCode: 126, message: 'command terminated with non-zero exit code' };
     }
     const env = this.env();
+    argv = argv.map((a) => this.translatePath(a));
     const bin = argv[0];
     const resolved = bin.includes('/') ? (fs.existsSync(bin) ? bin : undefined) : whichOnPath(bin, env.PATH);
     if (!resolved) {
@@ -278,6 +279,18 @@ export class OvnNode {
         resolve(exitCode === 0 ? { exitCode } : { exitCode, message: 'command terminated with non-zero exit code' });
       });
     });
+  }
+
+  /**
+   * The ovnkube-node image's paths -> this node's: /var/run/ovn/ and /var/run/openvswitch/ (and
+   * /run/...) -> the runtime dir, /var/log/ovn/ and /var/log/openvswitch/ -> the node dir, also
+   * inside `unix:` / `--db=unix:` arguments. So `ovn-appctl -t /var/run/ovn/ovnnb_db.ctl ...` and
+   * `ovs-vsctl --db=unix:/var/run/openvswitch/db.sock show` work as on a real node.
+   */
+  translatePath(arg: string): string {
+    return arg
+      .replace(/(^|[=:])\/(?:var\/)?run\/(?:ovn|openvswitch)\//g, `$1${this.paths.rundir}/`)
+      .replace(/(^|[=:])\/var\/log\/(?:ovn|openvswitch)\//g, `$1${this.paths.dir}/`);
   }
 
   /** exec with captured output. */

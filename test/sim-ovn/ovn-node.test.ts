@@ -141,6 +141,15 @@ describe.skipIf(!isRoot)('OVN per sim node (3 nodes)', () => {
     expect(st.stdout).toContain('Status: active');
     const nbctl = await n.execCapture(['ovs-appctl', '-t', `${n.paths.rundir}/ovnnb_db.ctl`, 'ovsdb-server/list-dbs']);
     expect(nbctl.stdout).toContain('OVN_Northbound');
+    // the image's paths work too
+    const real = await n.execCapture(['ovn-appctl', '-t', '/var/run/ovn/ovnnb_db.ctl', 'ovsdb-server/list-dbs']);
+    expect(real.stdout).toContain('OVN_Northbound');
+    const realDb = await n.execCapture(['ovs-vsctl', '--db=unix:/var/run/openvswitch/db.sock', 'br-exists', 'br-int']);
+    expect(realDb.exitCode).toBe(0);
+    const sbctl = await n.execCapture(['ovn-sbctl', '--db', 'unix:/run/ovn/ovnsb_db.sock', 'list', 'Chassis']);
+    expect(sbctl.stdout).toContain('master-0');
+    const log = await n.execCapture(['tail', '-n', '1', '/var/log/ovn/ovn-controller.log']);
+    expect(log.stdout).toMatch(/\|/);
     const env = await n.execCapture(['env']);
     expect(env.stdout).toContain(`OVN_NB_DB=unix:${n.nbSocket}`);
     const missing = await n.execCapture(['nosuchbinary', '--help']);
