@@ -540,11 +540,11 @@ async function hostCommand(env: RunEnv, name: string, args: string[], io: CmdIo)
       io.out.write(` ${new Date().toISOString().slice(11, 19)} up 1 day,  2:03,  0 users,  load average: 0.52, 0.58, 0.59\n`);
       return 0;
     case 'reboot':
-      void na.reboot(node).catch(() => undefined);
+      rebootSoon(na, node);
       return 0;
     case 'shutdown':
       if (args.includes('-r')) {
-        void na.reboot(node).catch(() => undefined);
+        rebootSoon(na, node);
         return 0;
       }
       io.err.write('sim: only `shutdown -r` (reboot) is emulated; a powered-off node would never come back\n');
@@ -564,7 +564,7 @@ async function hostCommand(env: RunEnv, name: string, args: string[], io: CmdIo)
       const u = unit(pos[1]);
       if (verb === 'reboot') {
         if (args.filter((a) => a === '--force' || a === '-f').length >= 2) void na.crash(node).catch(() => undefined);
-        else void na.reboot(node).catch(() => undefined);
+        else rebootSoon(na, node);
         return 0;
       }
       if (u !== 'kubelet') {
@@ -604,6 +604,11 @@ async function hostCommand(env: RunEnv, name: string, args: string[], io: CmdIo)
     }
   }
   return 127;
+}
+
+/** systemctl returns before systemd takes the node down: the command's exit is recorded first. */
+function rebootSoon(na: NodeActions, node: string): void {
+  setTimeout(() => void na.reboot(node).catch(() => undefined), 10);
 }
 
 function kubeletActive(na: NodeActions, node: string): boolean {
