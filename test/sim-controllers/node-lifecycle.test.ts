@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { condition, deployment, DEPLOY, events, NODE, pod, POD, startTestSim, waitFor, type TestSim } from './harness.ts';
 import type { KubeObject } from '../../sim/types.ts';
 import { REBOOTING_ANNOTATION } from '../../sim/controllers/node-lifecycle.ts';
+import { debugPodManifest } from '../../harness/chaos/node-actions.ts';
 
 let sim: TestSim | undefined;
 afterEach(async () => {
@@ -139,5 +140,21 @@ describe('node lifecycle', () => {
     s.ctx.services.nodeActions!.setPartitioned('worker-1', false);
     await waitFor(() => ready(s, 'worker-1')?.status === 'True' && taintKeys(s, 'worker-1').length === 0, 'healed -> Ready');
     expect(s.ctx.services.nodeActions!.isReachable('worker-1')).toBe(true);
+  });
+
+  it("runs the harness's debug pods (harness/chaos/node-actions.ts) unchanged: crash via dd, kubelet stop; sleep; start", async () => {
+    sim = await startTestSim({ speed: 50 });
+    const s = sim;
+    const crash = s.store.create(POD, debugPodManifest('worker-0', 'crash') as unknown as KubeObject);
+    expect(crash.metadata.name).toMatch(/^netharness-crash-worker-0-/);
+    await waitFor(() => s.store.get(NODE, undefined, 'worker-0')?.metadata.annotations?.[REBOOTING_ANNOTATION] === 'true', 'crash');
+    await waitFor(() => ready(s, 'worker-0')?.status === 'Unknown', 'crash -> Unknown');
+    await waitFor(() => ready(s, 'worker-0')?.status === 'True', 'crash -> Ready', 20_000);
+    const stop = s.store.create(POD, debugPodManifest('worker-1', 'stop-kubelet', { restartAfterMs: 60_000 }) as unknown as KubeObject);
+    await waitFor(() => ready(s, 'worker-1')?.status === 'Unknown', 'kubelet stopped -> Unknown');
+    await waitFor(() => ready(s, 'worker-1')?.status === 'True', 'kubelet started again -> Ready', 20_000);
+    await waitFor(() => s.store.get(POD, 'default', stop.metadata.name)?.status?.phase === 'Succeeded', 'stop/start debug pod Succeeded');
+    s.store.delete(POD, 'default', stop.metadata.name);
+    await waitFor(() => !s.store.get(POD, 'default', stop.metadata.name), 'debug pod deleted');
   });
 });
