@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExecResult, ExecStreams, OvnLifecycle, SimContext, SimNodeSpec, Stoppable } from '../types.ts';
 import { OvnNode, type OvnProcName } from './node.ts';
+import { InfraError } from '../../harness/errors.ts';
 import { ensureOvnPackages } from './packages.ts';
 import { cmdline, findPidsByCmdline, isAlive, run, waitDead } from './proc.ts';
 import { watchOvnLifecycle } from './lifecycle.ts';
@@ -81,7 +82,9 @@ export class OvnCluster implements Stoppable, OvnLifecycle {
 
   static async start(ctx: SimContext, opts: OvnClusterOptions = {}): Promise<OvnCluster> {
     if (opts.ensurePackages !== false) await ensureOvnPackages(ctx.log);
-    if (process.getuid?.() !== 0) throw new Error('sim/ovn: needs root (ip netns, OVS datapath)');
+    if (process.getuid?.() !== 0) {
+      throw new InfraError('sim: the embedded cluster runs real OVN/OVS in network namespaces and needs root (ip netns add, tap devices)', 'run it as root, e.g. sudo -E npx netharness sim');
+    }
     const cid = clusterIdFor(ctx.workdir);
     const c = new OvnCluster(ctx, cid, runRootFor(cid), path.join(ctx.workdir, OVN_STATE_FILE));
     fs.mkdirSync(ctx.workdir, { recursive: true });
