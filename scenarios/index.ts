@@ -8,6 +8,8 @@ type Loader = () => Promise<{ default: unknown }>;
 
 export const scenarios: Record<string, Loader> = {
   'corenet-6498': () => import('./corenet-6498.ts'),
+  'node-reboot': () => import('./node-reboot.ts'),
+  'ovn-pod-restart': () => import('./ovn-pod-restart.ts'),
 };
 
 export function scenarioNames(): string[] {

@@ -1,0 +1,145 @@
+/**
+ * node-reboot: reboot an egress node under EgressIP load (QE 55030 / 73694 style) and measure what
+ * the cluster does: how fast the EgressIPs fail over to another egress node, how long the node is
+ * NotReady, how long until the EgressIP rules (SNATs on GR_<egress node>, priority-100 reroutes with
+ * transit-switch nexthops on every pod node) are consistent again, then run the consistency check.
+ *
+ * The reboot is a privileged debug pod running `chroot /host systemctl reboot` (harness/chaos/
+ * node-actions.ts), the same on the embedded cluster and on OpenShift.
+ *
+ *   npm run scenario node-reboot
+ *   npm run scenario node-reboot -- --param iterations=3 --param eips=4
+ *   npm run scenario node-reboot -- --param fault=eip-stale-snat-lrp-after-failover   # sim: fails
+ *   npm run scenario node-reboot -- --kubeconfig ~/.kube/config --param timeoutSeconds=900
+ */
+import { z } from 'zod';
+import { scenario } from '../harness/runner/scenario.ts';
+import { rebootNode, type NodeActionResult } from '../harness/chaos/node-actions.ts';
+import { busiestEgressNode, familiesOf, recordRuleCounts, setupEgressIPs, switchFault } from '../harness/scenario-kit/egressip.ts';
+import { egressIPNodes, waitFor, waitForConsistent, waitForDeploymentReady, waitForNodeReady } from '../harness/wait/index.ts';
+import { UsageError } from '../harness/errors.ts';
+
+const params = z.object({
+  eips: z.number().int().min(1).max(200).default(2),
+  podsPerEip: z.number().int().min(1).max(5000).default(5),
+  iterations: z.number().int().min(1).max(100).default(1),
+  ipStack: z.enum(['ipv4', 'ipv6', 'dual']).default('ipv4'),
+  /** node to reboot; default: the egress node holding the most EgressIPs of this run (each iteration) */
+  node: z.string().default(''),
+  egressNodes: z.number().int().min(0).default(0),
+  /** each wait (failover, NotReady, Ready, pods, consistency) must finish within this */
+  timeoutSeconds: z.number().int().min(1).default(300),
+  /** NotReady and Ready waits of the reboot (krkn's node-scenario timeout is 120 s; bare metal needs more) */
+  rebootTimeoutSeconds: z.number().int().min(1).default(600),
+  /** image of the privileged debug pod */
+  debugImage: z.string().default('registry.redhat.io/rhel9/support-tools'),
+  image: z.string().default('registry.k8s.io/pause:3.10'),
+  concurrency: z.number().int().min(1).max(64).default(8),
+  /** sim only: switch this fault of the fault library on for the run (e.g. eip-stale-snat-lrp-after-failover) */
+  fault: z.string().default(''),
+  faultValue: z.string().default('on'),
+});
+
+export default scenario(
+  {
+    name: 'node-reboot',
+    description: 'reboot an egress node under EgressIP load: failover time, NotReady time, convergence, rule consistency',
+    params,
+    quick: { eips: 2, podsPerEip: 3, iterations: 1, timeoutSeconds: 60 },
+    sim: (p) => ({ nodes: '3+3', ipStack: p.ipStack, speed: 20 }),
+    tags: ['chaos', 'egressip'],
+  },
+  async (t, p) => {
+    const cluster = t.cluster;
+    const timeoutMs = p.timeoutSeconds * 1000;
+    const families = familiesOf(p.ipStack);
+    if (p.fault) await switchFault(t, p.fault, p.faultValue);
+    const setup = await setupEgressIPs(t, { scenario: 'node-reboot', eips: p.eips, podsPerEip: p.podsPerEip, families, egressNodes: p.egressNodes, image: p.image, timeoutMs, concurrency: p.concurrency });
+    if (p.node && !setup.workers.includes(p.node)) throw new UsageError(`--param node=${p.node}: not a worker node (workers: ${setup.workers.join(', ')})`);
+    const rows: (string | number | null)[][] = [];
+    t.defer(() => {
+      if (rows.length) t.summarize({ title: `node-reboot: ${p.eips} EgressIPs x ${p.podsPerEip} pods (${p.ipStack})`, columns: ['#', 'node', 'NotReady after s', 'NotReady for s', 'reboot s', 'failover s', 'converged s', 'max SNAT/node', 'max LRP/node'], rows });
+    }, 'summary table');
+
+    for (let i = 1; i <= p.iterations; i++) {
+      await t.step(`reboot #${i}`, async (s) => {
+        const labels = { iteration: String(i) };
+        const busiest = await busiestEgressNode(cluster, setup.eipNames);
+        const node = p.node || busiest.node;
+        const m0 = await egressIPNodes(cluster);
+        const eips = setup.eipNames.filter((e) => (m0.get(e) ?? []).includes(node));
+        s.log(`rebooting ${node} (egress node of ${eips.length ? eips.join(', ') : 'no EgressIP of this run'})`);
+        const t0 = performance.now();
+
+        // failover watcher: every EgressIP that was on the node leaves it and is assigned elsewhere
+        const ctl = new AbortController();
+        const onAbort = (): void => ctl.abort(s.signal.reason);
+        s.signal.addEventListener('abort', onAbort, { once: true });
+        const failover =
+          eips.length === 0
+            ? Promise.resolve(undefined)
+            : waitFor(
+                async () => {
+                  const m = await egressIPNodes(cluster);
+                  return eips.every((e) => !(m.get(e) ?? []).includes(node) && (m.get(e) ?? []).length >= families.length) ? performance.now() : undefined;
+                },
+                { timeoutMs: timeoutMs + p.rebootTimeoutSeconds * 1000, intervalMs: 200, signal: ctl.signal, describe: `EgressIPs to leave ${node}` },
+              ).then(
+                (w) => w.value,
+                () => undefined,
+              );
+        let r: NodeActionResult;
+        let movedAt: number | undefined;
+        try {
+          r = await rebootNode(cluster, node, {
+            image: p.debugImage,
+            notReadyTimeoutMs: p.rebootTimeoutSeconds * 1000,
+            readyTimeoutMs: p.rebootTimeoutSeconds * 1000,
+            signal: s.signal,
+            recorder: (e) => s.event(e),
+            log: (l) => s.log(l),
+          });
+          // failover usually lands while the node is down; give it a little more once the node is back
+          movedAt = await Promise.race([failover, new Promise<undefined>((res) => setTimeout(() => res(undefined), Math.min(5000, timeoutMs)))]);
+        } finally {
+          ctl.abort();
+          s.signal.removeEventListener('abort', onAbort);
+        }
+        if (r.toNotReadyMs !== undefined) s.record({ name: 'node_to_notready_seconds', value: r.toNotReadyMs / 1000, unit: 's', labels: { ...labels, node } });
+        if (r.downMs !== undefined) s.record({ name: 'node_notready_seconds', value: r.downMs / 1000, unit: 's', labels: { ...labels, node } });
+        if (r.totalMs !== undefined) s.record({ name: 'node_reboot_seconds', value: r.totalMs / 1000, unit: 's', labels: { ...labels, node } });
+        const failoverS = movedAt !== undefined ? (movedAt - t0) / 1000 : undefined;
+        if (failoverS !== undefined) s.record({ name: 'failover_seconds', value: failoverS, unit: 's', labels: { ...labels, node } });
+        if (eips.length > 0) {
+          await s.check(`egressips failed over from ${node}`, () => ({
+            ok: failoverS !== undefined,
+            summary: failoverS !== undefined ? `${eips.length} EgressIP(s) moved off ${node} ${failoverS.toFixed(1)} s after the reboot started` : `the EgressIPs of ${node} did not move while it rebooted (${eips.join(', ')})`,
+            findings: failoverS !== undefined ? [] : eips.map((e) => ({ kind: 'egressip-not-failed-over', egressip: e, node, message: 'still assigned to the rebooting node' })),
+          }));
+        }
+
+        await waitForNodeReady(cluster, node, true, { timeoutMs, signal: s.signal });
+        const recoveredAt = performance.now();
+        await Promise.all(setup.namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', p.podsPerEip, { timeoutMs, signal: s.signal, intervalMs: 500 })));
+        s.record({ name: 'pods_ready_seconds', value: (performance.now() - recoveredAt) / 1000, unit: 's', labels });
+        const cw = await waitForConsistent(cluster, { timeoutMs, signal: s.signal, intervalMs: 500, concurrency: p.concurrency });
+        const counts = recordRuleCounts(s, cw.result, labels);
+        const convergenceS = (performance.now() - recoveredAt) / 1000;
+        if (cw.consistent) s.record({ name: 'convergence_seconds', value: convergenceS, unit: 's', labels });
+        rows.push([i, node, fmt(r.toNotReadyMs), fmt(r.downMs), fmt(r.totalMs), failoverS === undefined ? null : Number(failoverS.toFixed(1)), cw.consistent ? Number(convergenceS.toFixed(1)) : null, counts.maxSnat, counts.maxLrp]);
+        await s.check(`egressip consistent after reboot #${i}`, () => ({
+          ok: cw.consistent,
+          findings: cw.result.findings,
+          summary: cw.consistent
+            ? `consistent ${convergenceS.toFixed(1)} s after ${node} was Ready; max/node ${counts.maxSnat} SNAT, ${counts.maxLrp} LRP`
+            : `${cw.result.findings.length} findings ${p.timeoutSeconds} s after ${node} was Ready (${[...new Set(cw.result.findings.map((f) => f.kind))].join(', ')})`,
+          data: { counts: cw.result.counts, node, eipsMoved: eips.length },
+        }));
+      });
+    }
+  },
+);
+
+function fmt(ms: number | undefined): number | null {
+  return ms === undefined ? null : Number((ms / 1000).toFixed(1));
+}
