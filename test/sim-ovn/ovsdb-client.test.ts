@@ -1,3 +1,6 @@
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   JsonStreamFramer,
@@ -179,5 +182,44 @@ describe('OvsdbClient against a real ovsdb-server', () => {
     await c2.close();
     expect(c2.closed).toBe(true);
     await expect(c2.echo()).rejects.toBeInstanceOf(OvsdbConnectionError);
+  });
+});
+
+describe('OvsdbClient against a scripted server', () => {
+  it('answers the server\'s echo requests and matches split / interleaved responses by id', async () => {
+    const sock = path.join(os.tmpdir(), `nh-fake-ovsdb-${process.pid}.sock`);
+    let echoReply: unknown;
+    const server = net.createServer((conn) => {
+      let buf = '';
+      conn.on('data', (d: Buffer) => {
+        buf += d.toString();
+        // the client sends one JSON object per request; our requests contain no nested braces here
+        let i: number;
+        while ((i = buf.indexOf('}')) >= 0) {
+          const msg = JSON.parse(buf.slice(0, i + 1)) as { id: unknown; method?: string; result?: unknown };
+          buf = buf.slice(i + 1);
+          if (msg.id === 'probe') {
+            echoReply = msg;
+            continue;
+          }
+          if (msg.method === 'list_dbs') {
+            // a server echo request first, then the answer split in two writes
+            conn.write('{"method":"echo","params":[],"id":"probe"}');
+            const text = JSON.stringify({ id: msg.id, result: ['A', 'B'], error: null });
+            conn.write(text.slice(0, 7));
+            setTimeout(() => conn.write(text.slice(7)), 20);
+          }
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(sock, r));
+    try {
+      const c = await OvsdbClient.connect(sock);
+      expect(await c.listDbs()).toEqual(['A', 'B']);
+      expect(echoReply).toEqual({ result: [], error: null, id: 'probe' });
+      await c.close();
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });
