@@ -51,6 +51,7 @@ interface ZoneSlot {
   podName?: string;
   podSeen: boolean;
   logs: string[];
+  crashTimer?: NodeJS.Timeout;
 }
 
 export class Ovnkube implements Stoppable {
@@ -102,6 +103,7 @@ export class Ovnkube implements Stoppable {
     this.stopped = true;
     if (this.graceTimer) clearTimeout(this.graceTimer);
     for (const u of this.unwatch) u();
+    for (const z of this.zones.values()) if (z.crashTimer) clearTimeout(z.crashTimer);
     await this.cmBusy.catch(() => undefined);
     await this.cm?.stop();
     await Promise.all(
@@ -195,9 +197,9 @@ export class Ovnkube implements Stoppable {
       z.failedKey = w.key;
       if (err instanceof CrashLoopError) {
         // the container dies; the kubelet restarts it with back-off (CrashLoopBackOff), which changes the key
-        if (ref && this.ctx.services.containerChaos) {
+        if (ref) {
           const pod = ref.pod;
-          setTimeout(() => this.ctx.services.containerChaos?.killContainer({ namespace: OVN_NAMESPACE, pod, container: ZONE_CONTAINER }), 50);
+          setTimeout(() => this.crashContainer(z, pod), 50);
         }
         return;
       }
@@ -207,6 +209,58 @@ export class Ovnkube implements Stoppable {
         this.reconcileZone(z.node);
       }, Math.max(100, 2000 / (this.ctx.speed || 1)));
     }
+  }
+
+  /**
+   * The ovnkube-controller container exits (panic). Through the kubelet when it offers containerChaos;
+   * otherwise the status is written here (waiting CrashLoopBackOff, restartCount + 1, lastState
+   * terminated exit 2) and the container is "restarted" after the kubelet back-off (10 s doubling, max 300 s).
+   */
+  private crashContainer(z: ZoneSlot, pod: string): void {
+    if (this.stopped) return;
+    if (this.ctx.services.containerChaos?.killContainer({ namespace: OVN_NAMESPACE, pod, container: ZONE_CONTAINER })) return;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    let restarts = 0;
+    let uid = '';
+    this.ctx.store.mutate(GVR.pods, OVN_NAMESPACE, pod, (p) => {
+      uid = p.metadata.uid ?? '';
+      const st = (p.status ?? {}) as { containerStatuses?: Record<string, unknown>[]; conditions?: { type: string; status: string }[] };
+      const cs = (st.containerStatuses ?? []).map((c) => ({ ...c }));
+      const c = cs.find((x) => x.name === ZONE_CONTAINER);
+      if (!c) return;
+      restarts = ((c.restartCount as number | undefined) ?? 0) + 1;
+      const delay = Math.min(300, 10 * 2 ** Math.max(0, restarts - 1));
+      const started = ((c.state as { running?: { startedAt?: string } } | undefined)?.running?.startedAt) ?? now;
+      c.restartCount = restarts;
+      c.ready = false;
+      c.started = false;
+      c.lastState = { terminated: { exitCode: 2, reason: 'Error', startedAt: started, finishedAt: now } };
+      c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${delay}s restarting failed container=${ZONE_CONTAINER} pod=${pod}_${OVN_NAMESPACE}(${p.metadata.uid ?? ''})` } };
+      const conditions = (st.conditions ?? []).map((x) => (x.type === 'Ready' || x.type === 'ContainersReady' ? { ...x, status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${ZONE_CONTAINER}]` } : x));
+      p.status = { ...st, containerStatuses: cs, conditions };
+    }, { subresource: 'status' });
+    if (!restarts) return;
+    const delayMs = (Math.min(300, 10 * 2 ** Math.max(0, restarts - 1)) * 1000) / (this.ctx.speed || 1);
+    z.crashTimer = setTimeout(() => this.restartCrashed(pod, uid), delayMs);
+  }
+
+  /** End of the back-off (fallback without containerChaos): the container runs again. */
+  private restartCrashed(pod: string, uid: string): void {
+    if (this.stopped) return;
+    const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+    this.ctx.store.mutate(GVR.pods, OVN_NAMESPACE, pod, (p) => {
+      if (uid && p.metadata.uid !== uid) return;
+      const st = (p.status ?? {}) as { containerStatuses?: Record<string, unknown>[]; conditions?: { type: string; status: string }[] };
+      const cs = (st.containerStatuses ?? []).map((c) => ({ ...c }));
+      const c = cs.find((x) => x.name === ZONE_CONTAINER);
+      if (!c || !(c.state as { waiting?: unknown } | undefined)?.waiting) return;
+      c.state = { running: { startedAt: now } };
+      c.ready = true;
+      c.started = true;
+      const allReady = cs.every((x) => x.ready !== false);
+      const conditions = (st.conditions ?? []).map((x) => (x.type === 'Ready' || x.type === 'ContainersReady' ? { type: x.type, status: allReady ? 'True' : 'False', lastTransitionTime: now } : x));
+      p.status = { ...st, containerStatuses: cs, conditions };
+    }, { subresource: 'status' });
   }
 
   // ---------- cluster-manager ----------
@@ -256,10 +310,31 @@ export class Ovnkube implements Stoppable {
     if (changed.has('ovnkube-controller-crashloop')) for (const z of this.zones.values()) {
       if (!this.faults.on('ovnkube-controller-crashloop', z.node)) {
         z.failedKey = undefined;
+        if (z.crashTimer && z.podName) {
+          // fallback back-off: let the container run again at once
+          clearTimeout(z.crashTimer);
+          z.crashTimer = undefined;
+          const uid = this.ctx.store.get(GVR.pods, OVN_NAMESPACE, z.podName)?.metadata.uid ?? '';
+          this.restartCrashed(z.podName, uid);
+        }
         this.reconcileZone(z.node);
-      } else if (z.ctrl) {
-        // takes effect at the next start: kill the container now so the next start panics
-        if (z.podName && this.ctx.services.containerChaos) this.ctx.services.containerChaos.killContainer({ namespace: OVN_NAMESPACE, pod: z.podName, container: ZONE_CONTAINER });
+      } else if (z.ctrl && z.podName) {
+        // the running controller panics now (the next start panics again)
+        const pod = z.podName;
+        const ctrl = z.ctrl;
+        z.busy = z.busy.then(async () => {
+          if (z.ctrl !== ctrl) return;
+          await ctrl.stop();
+          z.ctrl = undefined;
+          z.failedKey = z.key;
+          z.key = undefined;
+          const ref = { namespace: OVN_NAMESPACE, pod, container: ZONE_CONTAINER };
+          for (const l of ['panic: runtime error: invalid memory address or nil pointer dereference', '[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x1c9e4f3]']) {
+            z.logs.push(l);
+            this.ctx.services.appendLog?.(ref, l);
+          }
+          this.crashContainer(z, pod);
+        });
       }
     }
   }

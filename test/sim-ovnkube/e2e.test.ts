@@ -142,4 +142,54 @@ describe('e2e: EgressIP through startCluster', () => {
     expect(await snats(old)).toHaveLength(5); // stale SNATs stay on the old egress node
     expect((await reroutes('worker-0')).every((l) => l.includes(transitIp(old)) && l.includes(transitIp(other)))).toBe(true);
   }, 200_000);
+  it('logs: kubectl logs shows the cluster-manager failover and ovnkube-controller pod status lines', async () => {
+    const cp = sim.store.list(GVR.pods, { namespace: 'openshift-ovn-kubernetes' }).find((p) => p.metadata.labels?.app === 'ovnkube-control-plane' && (p.status as { phase?: string }).phase === 'Running');
+    expect(cp).toBeDefined();
+    const cm = await kubectl(['logs', '-n', 'openshift-ovn-kubernetes', cp?.metadata.name ?? '', '-c', 'ovnkube-cluster-manager']);
+    expect(cm.stdout).toMatch(/Node: worker-\d is detected as unreachable, deleting it from egress assignment/);
+    const zone = await kubectl(['logs', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '', '-c', 'ovnkube-controller']);
+    expect(zone.stdout).toMatch(/^I\d{4} [\d:.]+ +\d+ egressip\.go:\d+\] Adding pod egress IP status: \{worker-\d 192\.168\.126\.100\} for EgressIP: eip-e2e and pod: prod\/web-\d/m);
+  }, 60_000);
+
+  it('ovnkube-controller-crashloop: CrashLoopBackOff with a panic in --previous logs; heals when off', async () => {
+    const setFault = (v: string) =>
+      sim.store.mutate({ group: '', version: 'v1', resource: 'configmaps' }, FAULTS_NAMESPACE, FAULTS_CONFIGMAP, (cm) => {
+        cm.data = { ...(cm.data as Record<string, string> | undefined), 'eip-stale-snat-lrp-after-failover': 'off', 'ovnkube-controller-crashloop': v };
+      });
+    const state = () => {
+      const p = sim.store.get(GVR.pods, 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '');
+      const cs = ((p?.status as { containerStatuses?: { name: string; restartCount: number; state?: { waiting?: { reason?: string }; running?: unknown } }[] })?.containerStatuses ?? []).find((c) => c.name === 'ovnkube-controller');
+      return cs;
+    };
+    setFault('{"node":"worker-0"}');
+    await until(() => state()?.state?.waiting?.reason === 'CrashLoopBackOff', 60_000, 'CrashLoopBackOff');
+    // the panic is in the previous instance's log when the kubelet restarts the container (else in the current one)
+    const prev = await kubectl(['logs', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '', '-c', 'ovnkube-controller', '--previous']);
+    const cur = await kubectl(['logs', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '', '-c', 'ovnkube-controller']);
+    expect(prev.stdout + cur.stdout).toContain('panic: runtime error: invalid memory address or nil pointer dereference');
+    const table = await kubectl(['get', 'pods', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '']);
+    expect(table.stdout).toContain('CrashLoopBackOff');
+    // while down, a new selected pod is not programmed on worker-0
+    sim.store.create(GVR.pods, pod('web-new', 'worker-0'));
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await reroutes('worker-0')).length).toBe(5);
+    setFault('off');
+    await until(() => !!state()?.state?.running, 90_000, 'ovnkube-controller running again');
+    await until(async () => (await reroutes('worker-0')).length === 6, 30_000, 'new pod programmed after the restart sync');
+  }, 200_000);
+
+  it('stale-sb: northd on the node is paused while on, resumed when off', async () => {
+    const setFault = (v: string) =>
+      sim.store.mutate({ group: '', version: 'v1', resource: 'configmaps' }, FAULTS_NAMESPACE, FAULTS_CONFIGMAP, (cm) => {
+        cm.data = { ...(cm.data as Record<string, string> | undefined), 'stale-sb': v };
+      });
+    const paused = async () => {
+      const r = await kubectl(['exec', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-1') ?? '', '-c', 'northd', '--', 'ovn-appctl', '-t', 'ovn-northd', 'is-paused']);
+      return r.stdout.trim();
+    };
+    setFault('{"node":"worker-1"}');
+    await until(async () => (await paused()) === 'true', 30_000, 'northd paused');
+    setFault('off');
+    await until(async () => (await paused()) === 'false', 30_000, 'northd resumed');
+  }, 90_000);
 });
