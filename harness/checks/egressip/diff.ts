@@ -42,7 +42,7 @@ export function podIpOfMatch(match: string): string | undefined {
 
 function podLabel(exp: Expected, ip: string): { namespace?: string; pod?: string; eip?: string } {
   const r = exp.podByIp.get(ip);
-  return r ? { namespace: r.namespace, pod: r.pod, eip: r.eip } : {};
+  return r ? { namespace: r.namespace, pod: r.name, eip: exp.servedBy.get(r)?.name } : {};
 }
 
 function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
@@ -59,12 +59,7 @@ function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
 function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, exp: Expected, out: EgressIPFinding[]): number {
   const gr = `GR_${node}`;
   const eipNats = dump.nat.filter(isEgressIPNat);
-  const expectedByIp = new Map<string, ExpectedSnat[]>();
-  for (const s of en?.snats.values() ?? []) {
-    const l = expectedByIp.get(s.logicalIp);
-    if (l) l.push(s);
-    else expectedByIp.set(s.logicalIp, [s]);
-  }
+  const expectedByIp: Map<string, ExpectedSnat[]> = en?.snats ?? new Map();
   const actualByIp = new Map<string, NatRow[]>();
   for (const r of eipNats) {
     const ip = canonIp(r.logical_ip);
@@ -81,13 +76,20 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
   for (const [ip, rows] of actualByIp) {
     if (exp.ignoredIps.has(ip)) continue;
     const want = expectedByIp.get(ip) ?? [];
-    const pl = podLabel(exp, ip);
+    if (rows.length === 1 && want.length === 1 && canonIp(rows[0].external_ip) === want[0].externalIp) {
+      if (rows[0].logical_port !== want[0].logicalPort) {
+        const w = want[0];
+        out.push({ kind: 'wrong-snat-port', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `logical_port ${w.logicalPort}`, actual: `logical_port ${rows[0].logical_port || '(empty)'} for ${w.externalIp} -> ${ip}` });
+      }
+      continue;
+    }
     const byExt = groupBy(rows, (r) => canonIp(r.external_ip));
     const wantByExt = new Map(want.map((w) => [w.externalIp, w]));
     const unmatchedActual: NatRow[] = [];
     for (const [ext, rs] of byExt) {
       const w = wantByExt.get(ext);
       if (rs.length > 1) {
+        const pl = podLabel(exp, ip);
         out.push({ kind: 'duplicate-snat', node, egressip: w?.eip ?? eipNameOf(rs[0].external_ids), namespace: w?.namespace ?? pl.namespace, pod: w?.pod ?? pl.pod, expected: `1 SNAT ${ext} -> ${ip}`, actual: `${rs.length} rows (${rs.map((r) => r.uuid.slice(0, 8)).join(', ')})` });
       }
       if (w) {
@@ -107,6 +109,7 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
       out.push({ kind: 'wrong-snat-ip', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `${w.externalIp} -> ${ip}`, actual: `${unmatchedActual[i].external_ip} -> ${ip}` });
     }
     for (const r of unmatchedActual.slice(pairs)) {
+      const pl = podLabel(exp, ip);
       out.push({ kind: 'stale-snat', node, egressip: eipNameOf(r.external_ids) ?? pl.eip, namespace: pl.namespace, pod: pl.pod, expected: 'no SNAT', actual: `${r.external_ip} -> ${ip} (${r.logical_port || 'no port'})` });
     }
     for (const w of unmatchedWant.slice(pairs)) {
@@ -137,6 +140,10 @@ function diffLrps(node: string, en: ExpectedNode | undefined, dump: NodeDump, ex
   for (const [ip, rows] of actualByIp) {
     if (exp.ignoredIps.has(ip)) continue;
     const w = wants.get(ip);
+    if (rows.length === 1 && w) {
+      const nh = rows[0].nexthops;
+      if (nh.length === w.nexthops.length && (nh.length === 1 ? canonIp(nh[0]) === w.nexthops[0] : nh.map(canonIp).sort().every((x, i) => x === w.nexthops[i]))) continue;
+    }
     const pl = podLabel(exp, ip);
     if (rows.length > 1) {
       out.push({ kind: 'duplicate-lrp', node, egressip: w?.eip ?? eipNameOf(rows[0].external_ids), namespace: w?.namespace ?? pl.namespace, pod: w?.pod ?? pl.pod, expected: `1 reroute for ${ip}`, actual: `${rows.length} rows` });
@@ -193,11 +200,15 @@ function diffNoReroute(node: string, dump: NodeDump, exp: Expected, out: EgressI
   if (exp.families.length && !have.has('reply-traffic')) out.push({ kind: 'missing-no-reroute', node, expected: `102 EIP-No-Reroute-reply-traffic (pkt.mark == 42) on ${CLUSTER_ROUTER}`, actual: 'absent' });
 }
 
+const SET_NAMES: Record<Family, { cur: string; legacy: string }> = {
+  v4: { cur: servedPodsAddressSetName('v4'), legacy: legacyServedPodsAddressSetName('v4') },
+  v6: { cur: servedPodsAddressSetName('v6'), legacy: legacyServedPodsAddressSetName('v6') },
+};
+
 export function findServedPodsSet(sets: AddressSetRow[], f: Family): AddressSetRow | undefined {
   const byIds = sets.find((s) => s.external_ids[NAME] === 'egressip-served-pods' && s.external_ids['ip-family'] === f && (s.external_ids.network ?? 'default') === 'default');
   if (byIds) return byIds;
-  const cur = servedPodsAddressSetName(f);
-  const legacy = legacyServedPodsAddressSetName(f);
+  const { cur, legacy } = SET_NAMES[f];
   return sets.find((s) => s.name === cur) ?? sets.find((s) => s.name === legacy);
 }
 
@@ -207,7 +218,7 @@ function diffAddressSets(node: string, en: ExpectedNode | undefined, dump: NodeD
     const set = findServedPodsSet(dump.addressSets, f);
     const label = `egressip-served-pods ${f}`;
     if (!set) {
-      out.push({ kind: 'address-set-drift', node, expected: `address set ${label} (${servedPodsAddressSetName(f)}) with ${want.size} IPs`, actual: 'address set absent' });
+      out.push({ kind: 'address-set-drift', node, expected: `address set ${label} (${SET_NAMES[f].cur}) with ${want.size} IPs`, actual: 'address set absent' });
       continue;
     }
     const have = new Set(set.addresses.map(canonIp));

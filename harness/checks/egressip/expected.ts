@@ -10,7 +10,7 @@
  */
 import { canonIp, familyOf } from './net.ts';
 import { selectorMatches } from './selector.ts';
-import type { ApiState, EgressIPFinding, EgressIPInfo, Expected, ExpectedNode, Family, PodInfo, PodRef } from './model.ts';
+import type { ApiState, EgressIPFinding, EgressIPInfo, Expected, ExpectedNode, ExpectedSnat, Family, LabelSelector, NamespaceInfo, PodInfo } from './model.ts';
 
 const eipOrder = (a: EgressIPInfo, b: EgressIPInfo): number =>
   a.creationTimestamp < b.creationTimestamp ? -1 : a.creationTimestamp > b.creationTimestamp ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
@@ -69,12 +69,12 @@ export function computeExpected(api: ApiState): Expected {
     if (n.transitIp.v4 || n.joinIp.v4) families.add('v4');
     if (n.transitIp.v6 || n.joinIp.v6) families.add('v6');
   }
-  const podByIp = new Map<string, PodRef>();
+  const podByIp = new Map<string, PodInfo>();
   const ignoredIps = new Set<string>();
   const podsByNs = new Map<string, PodInfo[]>();
   for (const p of api.pods) {
     if (p.hostNetwork) continue;
-    for (const ip of p.ips) podByIp.set(canonIp(ip), { namespace: p.namespace, pod: p.name });
+    for (const ip of p.ips) podByIp.set(canonIp(ip), p);
     if (podInTransition(p)) {
       for (const ip of p.ips) ignoredIps.add(canonIp(ip));
       continue;
@@ -85,11 +85,29 @@ export function computeExpected(api: ApiState): Expected {
     l.push(p);
   }
   const eips = [...api.eips].sort(eipOrder);
-  // pod key -> serving eip (oldest with an assignment)
+  // namespaces indexed by label, so a matchLabels selector does not scan every namespace
+  const nsByLabel = new Map<string, NamespaceInfo[]>();
+  for (const ns of api.namespaces) {
+    for (const [k, v] of Object.entries(ns.labels)) {
+      const key = `${k}=${v}`;
+      const l = nsByLabel.get(key);
+      if (l) l.push(ns);
+      else nsByLabel.set(key, [ns]);
+    }
+  }
+  const candidates = (sel: LabelSelector): NamespaceInfo[] => {
+    let best: NamespaceInfo[] | undefined;
+    for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
+      const l = nsByLabel.get(`${k}=${v}`) ?? [];
+      if (!best || l.length < best.length) best = l;
+    }
+    return best ?? api.namespaces;
+  };
+  // pod -> serving eip (oldest with an assignment)
   const served = new Map<PodInfo, EgressIPInfo>();
   for (const e of eips) {
     if (e.status.length === 0) continue;
-    for (const ns of api.namespaces) {
+    for (const ns of candidates(e.namespaceSelector)) {
       if (!selectorMatches(e.namespaceSelector, ns.labels)) continue;
       for (const p of podsByNs.get(ns.name) ?? []) {
         if (served.has(p)) continue;
@@ -97,41 +115,69 @@ export function computeExpected(api: ApiState): Expected {
       }
     }
   }
+  // per EgressIP and family: its status items on known nodes, and nexthops per pod node (cached)
+  interface EipFam {
+    items: { node: string; ext: string; en: ExpectedNode; port: string }[];
+    nexthops: Map<string, string[]>;
+  }
+  const famCache = new Map<EgressIPInfo, Partial<Record<Family, EipFam>>>();
+  const eipFam = (e: EgressIPInfo, f: Family): EipFam => {
+    let byF = famCache.get(e);
+    if (!byF) famCache.set(e, (byF = {}));
+    let ef = byF[f];
+    if (!ef) {
+      const items: EipFam['items'] = [];
+      for (const s of e.status) {
+        const en = nodes.get(s.node);
+        if (en && familyOf(s.egressIP) === f) items.push({ node: s.node, ext: canonIp(s.egressIP), en, port: `k8s-${s.node}` });
+      }
+      byF[f] = ef = { items, nexthops: new Map() };
+    }
+    return ef;
+  };
+  const nexthopsFor = (ef: EipFam, podNodeName: string, f: Family): string[] => {
+    let nh = ef.nexthops.get(podNodeName);
+    if (!nh) {
+      const list: string[] = [];
+      for (const it of ef.items) {
+        const n = byName.get(it.node);
+        const h = n ? (it.node === podNodeName ? n.joinIp[f] : n.transitIp[f]) : undefined;
+        if (h && !list.includes(h)) list.push(h);
+      }
+      nh = list.sort();
+      ef.nexthops.set(podNodeName, nh);
+    }
+    return nh;
+  };
   let snatCount = 0;
   let lrpCount = 0;
   for (const [p, e] of served) {
-    const podNode = nodes.get(p.node ?? '');
+    const podNodeName = p.node ?? '';
+    const podNode = nodes.get(podNodeName);
     for (const rawIp of p.ips) {
       const ip = canonIp(rawIp);
       const f = familyOf(ip);
-      const ref = podByIp.get(ip);
-      if (ref) ref.eip = e.name;
-      const items = e.status.filter((s) => familyOf(s.egressIP) === f && byName.has(s.node));
-      if (items.length === 0) continue;
+      const ef = eipFam(e, f);
+      if (ef.items.length === 0) continue;
       // SNAT in each egress node's DB
-      for (const it of items) {
-        const en = nodes.get(it.node);
-        if (!en) continue;
-        const ext = canonIp(it.egressIP);
-        const key = `${ip}|${ext}`;
-        if (!en.snats.has(key)) snatCount++;
-        en.snats.set(key, { eip: e.name, namespace: p.namespace, pod: p.name, logicalIp: ip, externalIp: ext, logicalPort: `k8s-${it.node}` });
+      for (const it of ef.items) {
+        const snat: ExpectedSnat = { eip: e.name, namespace: p.namespace, pod: p.name, logicalIp: ip, externalIp: it.ext, logicalPort: it.port };
+        const l = it.en.snats.get(ip);
+        if (!l) it.en.snats.set(ip, [snat]);
+        else if (!l.some((x) => x.externalIp === it.ext)) l.push(snat);
+        else continue;
+        snatCount++;
       }
       // reroute LRP in the pod node's DB
       if (podNode) {
-        const nexthops: string[] = [];
-        for (const it of items) {
-          const n = byName.get(it.node);
-          const nh = n ? (it.node === p.node ? n.joinIp[f] : n.transitIp[f]) : undefined;
-          if (nh && !nexthops.includes(nh)) nexthops.push(nh);
-        }
+        const nexthops = nexthopsFor(ef, podNodeName, f);
         if (nexthops.length) {
           if (!podNode.lrps.has(ip)) lrpCount++;
-          podNode.lrps.set(ip, { eip: e.name, namespace: p.namespace, pod: p.name, family: f, podIp: ip, nexthops: nexthops.sort() });
+          podNode.lrps.set(ip, { eip: e.name, namespace: p.namespace, pod: p.name, family: f, podIp: ip, nexthops });
           podNode.servedPods[f].add(ip);
         }
       }
     }
   }
-  return { nodes, families: [...families].sort(), podByIp, ignoredIps, apiFindings: apiFindings(api), counts: { pods: served.size, snat: snatCount, lrp: lrpCount } };
+  return { nodes, families: [...families].sort(), podByIp, servedBy: served, ignoredIps, apiFindings: apiFindings(api), counts: { pods: served.size, snat: snatCount, lrp: lrpCount } };
 }

@@ -145,26 +145,22 @@ export interface ExpectedLrp {
 
 export interface ExpectedNode {
   name: string;
-  /** key: `${logicalIp}|${externalIp}` */
-  snats: Map<string, ExpectedSnat>;
+  /** key: logical (pod) IP -> the SNATs expected for it (one per EgressIP assigned to this node, same family) */
+  snats: Map<string, ExpectedSnat[]>;
   /** key: pod IP */
   lrps: Map<string, ExpectedLrp>;
   /** egressip-served-pods contents per family */
   servedPods: Record<Family, Set<string>>;
 }
 
-export interface PodRef {
-  namespace: string;
-  pod: string;
-  eip?: string;
-}
-
 export interface Expected {
   nodes: Map<string, ExpectedNode>;
   /** IP families in use in the cluster (for the no-reroute rules) */
   families: Family[];
-  /** pod IP -> pod, for naming stale rows */
-  podByIp: Map<string, PodRef>;
+  /** pod IP -> pod, for naming rows in findings */
+  podByIp: Map<string, PodInfo>;
+  /** pod -> the EgressIP serving it */
+  servedBy: Map<PodInfo, EgressIPInfo>;
   /** IPs of pods in transition (terminating, not yet Running): their rows are neither expected nor stale */
   ignoredIps: Set<string>;
   /** API-level findings (unassigned-eip, eip-assigned-twice) */

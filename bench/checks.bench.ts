@@ -1,0 +1,86 @@
+/**
+ * EgressIP check, pure part: computeExpected + diffEgressIP at 1k, 10k, 100k pods (goal: 100k pods <= 1 s on
+ * one core), on synthetic clusters whose NB rows are rendered as `ovn-nbctl --format=json` and parsed back
+ * (the parse is measured separately: it is part of the read, not of the diff).
+ *
+ *   npx tsx bench/checks.bench.ts          (or: npm run bench -- checks; CHECKS_BENCH_SIZES=1000,10000)
+ */
+import { Bench } from 'tinybench';
+import { synthCluster, renderNodeDump } from '../harness/checks/egressip/synthetic.ts';
+import { parseNodeDump } from '../harness/checks/egressip/collect.ts';
+import { computeExpected } from '../harness/checks/egressip/expected.ts';
+import { diffEgressIP } from '../harness/checks/egressip/diff.ts';
+import type { NodeDump } from '../harness/checks/egressip/model.ts';
+
+const SIZES = (process.env.CHECKS_BENCH_SIZES ?? '1000,10000,100000').split(',').map(Number);
+
+interface Row {
+  pods: number;
+  nodes: number;
+  stack: string;
+  snat: number;
+  lrp: number;
+  'parse ms (all nodes)': number;
+  'expected+diff ms (mean)': number;
+  'p99 ms': number;
+  'cpu ms (median)': number;
+  samples: number;
+  findings: number;
+}
+
+const rows: Row[] = [];
+for (const pods of SIZES) {
+  for (const stack of ['ipv4', 'dual'] as const) {
+    if (stack === 'dual' && pods > 10_000) continue;
+    const eips = Math.max(1, Math.round(pods / 1000)) * 10;
+    const nodes = Math.max(6, Math.ceil(pods / 240));
+    const c = synthCluster({ nodes, eips, podsPerEip: Math.round(pods / eips), stack, seedUuids: false });
+    // render + parse one node at a time (as the check reads them), keeping only the parsed rows
+    let parseMs = 0;
+    const actual = new Map<string, NodeDump>();
+    for (const [n, d] of c.nb) {
+      const text = renderNodeDump(d);
+      const p0 = performance.now();
+      actual.set(n, parseNodeDump(n, text));
+      parseMs += performance.now() - p0;
+    }
+    c.nb.clear();
+    let findings = 0;
+    const bench = new Bench({ time: pods >= 100_000 ? 5000 : 2000, iterations: 5, warmupIterations: 2 });
+    bench.add(`${pods} pods ${stack}`, () => {
+      const exp = computeExpected(c.api);
+      findings = diffEgressIP(exp, actual).length;
+    });
+    await bench.run();
+    const t = bench.tasks[0];
+    const r = t.result;
+    if (r.state !== 'completed') throw new Error(`bench ${t.name} ${r.state}`);
+    // CPU time per run (user+system of this process): what "on one core" means on a busy machine
+    const cpu: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const c0 = process.cpuUsage();
+      diffEgressIP(computeExpected(c.api), actual);
+      const d = process.cpuUsage(c0);
+      cpu.push((d.user + d.system) / 1000);
+    }
+    cpu.sort((a, b) => a - b);
+    const exp = computeExpected(c.api);
+    rows.push({
+      pods,
+      nodes,
+      stack,
+      snat: exp.counts.snat,
+      lrp: exp.counts.lrp,
+      'parse ms (all nodes)': Math.round(parseMs),
+      'expected+diff ms (mean)': Number(r.latency.mean.toFixed(1)),
+      'p99 ms': Number(r.latency.p99.toFixed(1)),
+      'cpu ms (median)': Number(cpu[2].toFixed(1)),
+      samples: r.latency.samplesCount,
+      findings,
+    });
+    if (findings !== 0) throw new Error(`synthetic cluster of ${pods} pods should be consistent, got ${findings} findings`);
+  }
+}
+console.table(rows);
+const big = rows.find((r) => r.pods === 100_000);
+if (big) console.log(`100k pods: ${big['expected+diff ms (mean)']} ms wall, ${big['cpu ms (median)']} ms CPU (goal <= 1000 ms on one core) -> ${big['cpu ms (median)'] <= 1000 ? 'OK' : 'OVER'}`);
