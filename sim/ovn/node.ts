@@ -76,6 +76,7 @@ export class OvnNode {
   private readonly restartBaseMs: number;
   private chain: Promise<unknown> = Promise.resolve();
   private hostUp = false;
+  private closed = false;
   private podUp = false;
   private readonly timeoutMs: number;
 
@@ -171,6 +172,7 @@ export class OvnNode {
 
   /** netns + host + pod. */
   start(): Promise<void> {
+    this.closed = false;
     return this.serial(async () => {
       await this.ensureNetns();
       await this.doStartHost();
@@ -178,8 +180,9 @@ export class OvnNode {
     });
   }
 
-  /** Everything down, netns deleted, runtime dir removed. DB files stay. */
+  /** Everything down, netns deleted, runtime dir removed. DB files stay. Later start calls are ignored. */
   stop(): Promise<void> {
+    this.closed = true;
     return this.serial(async () => {
       await this.doStopPod();
       await this.doStopHost();
@@ -196,6 +199,7 @@ export class OvnNode {
   /** ovnkube-node pod running again (starts the host first if it is down). */
   startOvnPod(): Promise<void> {
     return this.serial(async () => {
+      if (this.closed) return;
       if (!this.hostComplete()) {
         await this.ensureNetns();
         await this.doStartHost();
@@ -219,6 +223,7 @@ export class OvnNode {
   /** Host back: conf.db server, vswitchd, br-ex addresses. The pod comes back with startOvnPod. */
   startHost(): Promise<void> {
     return this.serial(async () => {
+      if (this.closed) return;
       await this.ensureNetns();
       await this.doStartHost();
     });
@@ -391,7 +396,7 @@ export class OvnNode {
     return this.serial(async () => {
       const wanted = POD_PROCS.includes(name) ? this.podUp : this.hostUp;
       const argv = this.argvs.get(name);
-      if (!wanted || !argv || this.procs.has(name) || this.stopping.has(name)) return;
+      if (this.closed || !wanted || !argv || this.procs.has(name) || this.stopping.has(name)) return;
       try {
         this.spawnProc(name, argv);
         if (name === 'ovs-vswitchd') await this.configureBrEx();
