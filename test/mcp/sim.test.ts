@@ -1,0 +1,237 @@
+/**
+ * The MCP server against the embedded cluster (started through the CLI only): real tools over the
+ * SDK client (stdio), an EgressIP workload, ≥ 300 attack calls through the real server, and proof
+ * that nothing changed: API objects and every node's NB, SB and OVS DB are identical before and
+ * after. Then a bundle exported from the sim answers like the live cluster.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ATTACKS, VALID_ARGS } from './attacks.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CLI = ['--import', 'tsx', join(ROOT, 'harness/cli.ts')];
+const NS = 'openshift-ovn-kubernetes';
+type TextContent = { type: string; text: string };
+const textOf = (r: unknown) => ((r as { content: TextContent[] }).content[0]?.text ?? '');
+const haveOvn = spawnSync('which', ['ovsdb-server', 'ovn-northd', 'ovs-vswitchd']).status === 0 && process.getuid?.() === 0;
+
+function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.slice(0, 6).join(' ')}: ${err.message}\n${stderr}`));
+      else resolve(String(stdout));
+    });
+  });
+}
+
+/** Columns OVS / OVN daemons update on their own (counters, probes), excluded from the identity check. */
+const VOLATILE = new Set(['statistics', 'nb_cfg_timestamp', 'hv_cfg_timestamp', 'sb_cfg_timestamp']);
+
+/** Every table of a DB as normalized JSON (ovsdb-client -f json dump), volatile columns removed. */
+function normalizeDump(text: string): Record<string, unknown[]> {
+  const out: Record<string, unknown[]> = {};
+  for (const line of text.split('\n').filter(Boolean)) {
+    const t = JSON.parse(line) as { caption: string; headings: string[]; data: unknown[][] };
+    const keep = t.headings.map((h, i) => [h, i] as const).filter(([h]) => !VOLATILE.has(h));
+    out[t.caption] = t.data.map((row) => Object.fromEntries(keep.map(([h, i]) => [h, row[i]]))).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+  }
+  return out;
+}
+
+const API_KINDS = 'nodes,namespaces,pods,services,configmaps,deployments,daemonsets,replicasets,egressips';
+
+describe.skipIf(!haveOvn)('mcp against the embedded cluster', () => {
+  let workdir: string;
+  let kubeconfig = '';
+  let client: Client;
+  let bundleDir: string;
+  const env = () => ({ KUBECONFIG: kubeconfig });
+  const kubectl = (...a: string[]) => sh('kubectl', a, env());
+
+  async function ovnkPods(): Promise<Record<string, string>> {
+    const j = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app=ovnkube-node', '-o', 'json')) as { items: { metadata: { name: string }; spec: { nodeName: string } }[] };
+    return Object.fromEntries(j.items.map((p) => [p.spec.nodeName, p.metadata.name]));
+  }
+
+  async function snapshot(): Promise<Record<string, unknown>> {
+    const pods = await ovnkPods();
+    const dbs: Record<string, unknown> = {};
+    for (const [node, pod] of Object.entries(pods).sort()) {
+      for (const [name, c, script] of [
+        ['nb', 'nbdb', 'ovsdb-client -f json dump unix:$OVN_RUNDIR/ovnnb_db.sock OVN_Northbound'],
+        ['sb', 'sbdb', 'ovsdb-client -f json dump unix:$OVN_RUNDIR/ovnsb_db.sock OVN_Southbound'],
+        ['ovs', 'ovn-controller', 'ovsdb-client -f json dump unix:$OVS_RUNDIR/db.sock Open_vSwitch'],
+      ]) {
+        dbs[`${node}/${name}`] = normalizeDump(await kubectl('exec', '-n', NS, pod, '-c', c, '--', 'sh', '-c', script));
+      }
+    }
+    const api = JSON.parse(await kubectl('get', API_KINDS, '-A', '-o', 'json')) as { items: { kind: string; metadata: Record<string, unknown>; spec?: unknown }[] };
+    const objects = api.items
+      .map((o) => ({ kind: o.kind, ns: o.metadata.namespace, name: o.metadata.name, uid: o.metadata.uid, labels: o.metadata.labels, annotations: o.metadata.annotations, spec: o.spec }))
+      .sort((a, b) => `${a.kind}/${a.ns}/${a.name}`.localeCompare(`${b.kind}/${b.ns}/${b.name}`));
+    return { dbs, objects };
+  }
+
+  async function stableSnapshot(): Promise<Record<string, unknown>> {
+    let prev = await snapshot();
+    for (let i = 0; i < 10; i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const cur = await snapshot();
+      if (JSON.stringify(cur) === JSON.stringify(prev)) return cur;
+      prev = cur;
+    }
+    return prev;
+  }
+
+  beforeAll(async () => {
+    workdir = mkdtempSync(join(tmpdir(), 'nh-mcp-sim-'));
+    const out = await sh(process.execPath, [...CLI, 'sim', '--detach', '--workdir', workdir, '--nodes', '1+2'], {}, 170_000);
+    kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)?.[1] ?? join(workdir, 'kubeconfig');
+    await kubectl('label', 'node', 'worker-1', 'k8s.ovn.org/egress-assignable=');
+    await kubectl('create', 'namespace', 'prod');
+    await kubectl('label', 'namespace', 'prod', 'env=prod');
+    await kubectl('create', 'deployment', 'web', '-n', 'prod', '--image=nginx', '--replicas=4');
+    await sh('sh', ['-c', `cat <<'EOF' | kubectl apply -f -
+apiVersion: k8s.ovn.org/v1
+kind: EgressIP
+metadata: {name: eip-prod}
+spec:
+  egressIPs: [192.168.126.100]
+  namespaceSelector: {matchLabels: {env: prod}}
+  podSelector: {matchLabels: {app: web}}
+EOF`], env());
+    for (let i = 0; i < 60; i++) {
+      const pods = await kubectl('get', 'pods', '-n', 'prod', '-o', 'jsonpath={range .items[*]}{.status.phase}{"\\n"}{end}');
+      const eip = await kubectl('get', 'egressip', 'eip-prod', '-o', 'jsonpath={.status.items[*].node}');
+      if (pods.split('\n').filter((p) => p === 'Running').length === 4 && eip.includes('worker-1')) break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    client = new Client({ name: 'sim-test', version: '0' });
+    await client.connect(new StdioClientTransport({ command: process.execPath, args: [...CLI, 'mcp', '--kubeconfig', kubeconfig], cwd: ROOT, stderr: 'ignore' }));
+  }, 180_000);
+
+  afterAll(async () => {
+    await client?.close().catch(() => undefined);
+    if (workdir) {
+      await sh(process.execPath, [...CLI, 'sim', 'stop', '--workdir', workdir]).catch(() => undefined);
+      rmSync(workdir, { recursive: true, force: true });
+    }
+    if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+  }, 60_000);
+
+  const call = async (name: string, args: Record<string, unknown>) => {
+    const r = await client.callTool({ name, arguments: args }).catch((e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }));
+    return { isError: Boolean(r.isError), text: textOf(r) };
+  };
+
+  it('real tools answer on every layer', async () => {
+    const nat = await call('ovn_lr_nat_list', { node: 'worker-1', router: 'GR_worker-1' });
+    expect(nat.text.match(/snat\s+192\.168\.126\.100/g)?.length).toBe(4);
+    const lrp = await call('ovn_lr_policy_list', { node: 'worker-0', grep: '^ *100 ' });
+    expect(lrp.text).toMatch(/100\s+ip4\.src == 10\.128\.\d+\.\d+\s+reroute\s+100\.88\.0\.\d+/);
+    const list = await call('ovn_db_list', { node: 'worker-1', db: 'nb', table: 'NAT', conditions: ['type=snat', 'external_ip="192.168.126.100"'], columns: ['logical_ip', 'logical_port', 'external_ids'] });
+    expect(list.text).toMatch(/4 record\(s\) in NAT/);
+    expect(list.text).toMatch(/logical_port\s+: "?k8s-worker-1/);
+    expect((await call('ovn_lflow_list', { node: 'worker-0', datapath: 'ovn_cluster_router', grep: 'lr_in_policy' })).text).toMatch(/lr_in_policy/);
+    expect((await call('ovn_ct_zone_list', { node: 'worker-0' })).text).toMatch(/GR_worker-0/);
+    expect((await call('ovs_vsctl_show', { node: 'worker-0' })).text).toMatch(/Bridge br-int/);
+    expect((await call('ovs_ofctl_dump_flows', { node: 'worker-0', bridge: 'br-int', table: 0, limit: 5 })).text).toMatch(/table=0/);
+    expect((await call('kernel_ip_route', { node: 'worker-0' })).text).toMatch(/default via/);
+    expect((await call('kernel_ip_addr', { node: 'worker-0' })).text).toMatch(/br-ex/);
+    const status = await call('egressip_status', {});
+    expect(status.text).toMatch(/assigned 192\.168\.126\.100 -> worker-1 \(Ready=True\)/);
+    const check = await call('egressip_consistency_check', {});
+    expect(check.text).toMatch(/CONSISTENT/);
+    const pods = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app=ovnkube-node', '-o', 'json')) as { items: { metadata: { name: string } }[] };
+    const logs = await call('k8s_pod_logs', { namespace: NS, name: pods.items[0].metadata.name, container: 'ovnkube-controller', tail: 50 });
+    expect(logs.isError).toBe(false);
+    const nft = await call('kernel_nft_ruleset', { node: 'worker-0' });
+    if (nft.isError) expect(nft.text).toMatch(/nft is not available in container ovnkube-controller on node worker-0/);
+  });
+
+  it('≥ 300 attack calls through the real server change nothing (API, NB, SB, OVS DBs identical)', async () => {
+    const before = await stableSnapshot();
+    const tools = ['ovn_db_list', 'ovn_lr_nat_list', 'ovn_lr_policy_list', 'ovn_trace', 'ovn_ct_zone_list', 'ovs_ofctl_dump_flows', 'ovs_ofproto_trace', 'ovs_dpctl_dump_conntrack', 'kernel_ip_route', 'kernel_iptables_save', 'k8s_get', 'k8s_list', 'k8s_pod_logs'];
+    const base: Record<string, Record<string, unknown>> = {
+      ...VALID_ARGS,
+      ovn_db_list: { node: 'worker-1', db: 'nb', table: 'NAT', conditions: ['type=snat'] },
+      ovn_lr_nat_list: { node: 'worker-1', router: 'GR_worker-1' },
+      ovn_lr_policy_list: { node: 'worker-0' },
+      ovn_trace: { node: 'worker-0', datapath: 'worker-0', microflow: 'inport == "k8s-worker-0" && ip4.src == 10.128.2.2 && ip4.dst == 8.8.8.8 && ip.ttl == 64' },
+      ovn_ct_zone_list: { node: 'worker-0' },
+      ovs_ofctl_dump_flows: { node: 'worker-0', bridge: 'br-int', table: 0 },
+      ovs_ofproto_trace: { node: 'worker-0', bridge: 'br-int', flow: 'in_port=1,ip,nw_src=10.128.2.2,nw_dst=8.8.8.8' },
+      ovs_dpctl_dump_conntrack: { node: 'worker-0' },
+      kernel_ip_route: { node: 'worker-0' },
+      kernel_iptables_save: { node: 'worker-0' },
+      k8s_get: { kind: 'EgressIP', name: 'eip-prod' },
+      k8s_list: { kind: 'Pod', namespace: 'prod' },
+      k8s_pod_logs: { namespace: NS, name: (await ovnkPods())['worker-0'], container: 'ovnkube-controller', tail: 5 },
+    };
+    const fieldsOf: Record<string, string[]> = {
+      ovn_db_list: ['node', 'table', 'record', 'conditions', 'columns', 'grep'],
+      ovn_lr_nat_list: ['node', 'router', 'grep'],
+      ovn_lr_policy_list: ['router', 'offset'],
+      ovn_trace: ['datapath', 'microflow'],
+      ovn_ct_zone_list: ['node'],
+      ovs_ofctl_dump_flows: ['bridge', 'table'],
+      ovs_ofproto_trace: ['bridge', 'flow'],
+      ovs_dpctl_dump_conntrack: ['zone'],
+      kernel_ip_route: ['table', 'family'],
+      kernel_iptables_save: ['table'],
+      k8s_get: ['kind', 'name', 'apiVersion'],
+      k8s_list: ['label_selector', 'field_selector', 'namespace'],
+      k8s_pod_logs: ['container', 'name', 'since_seconds'],
+    };
+    const attacks = ATTACKS.filter((a) => !(typeof a.value === 'string' && a.value.length > 20_000));
+    let rejected = 0;
+    let harmless = 0;
+    for (const tool of tools) {
+      for (const field of fieldsOf[tool]) {
+        for (const a of attacks) {
+          const value = ['conditions', 'columns'].includes(field) && typeof a.value === 'string' ? [a.value] : a.value;
+          const r = await call(tool, { ...base[tool], [field]: value });
+          if (r.isError) rejected++;
+          else harmless++;
+        }
+      }
+    }
+    console.log(`sim attacks: ${rejected + harmless} calls, ${rejected} rejected, ${harmless} accepted and harmless`);
+    expect(rejected + harmless).toBeGreaterThanOrEqual(300);
+    const after = await snapshot();
+    const b = before as { dbs: Record<string, Record<string, unknown[]>>; objects: unknown[] };
+    const a = after as typeof b;
+    const diffs: string[] = [];
+    for (const k of Object.keys(b.dbs)) for (const t of Object.keys(b.dbs[k])) if (JSON.stringify(b.dbs[k][t]) !== JSON.stringify(a.dbs[k]?.[t])) diffs.push(`${k} ${t}`);
+    if (JSON.stringify(b.objects) !== JSON.stringify(a.objects)) diffs.push('API objects');
+    expect(diffs).toEqual([]);
+    expect(Object.keys(b.dbs)).toHaveLength(9);
+  }, 600_000);
+
+  it('exports a bundle whose offline answers match the live ones', async () => {
+    bundleDir = join(mkdtempSync(join(tmpdir(), 'nh-mcp-bundle-')), 'b');
+    await sh(process.execPath, [...CLI, 'bundle', '--kubeconfig', kubeconfig, '--out', bundleDir], {}, 170_000);
+    expect(existsSync(join(bundleDir, 'manifest.json'))).toBe(true);
+    expect(existsSync(`${bundleDir}.partial-${process.pid}`)).toBe(false);
+    const off = new Client({ name: 'bundle', version: '0' });
+    await off.connect(new StdioClientTransport({ command: process.execPath, args: [...CLI, 'mcp', '--bundle', bundleDir], cwd: ROOT, stderr: 'ignore' }));
+    const strip = (s: string) => s.split('\n').slice(1).join('\n');
+    for (const [name, args] of [
+      ['ovn_lr_nat_list', { node: 'worker-1', router: 'GR_worker-1' }],
+      ['ovn_lr_policy_list', { node: 'worker-0' }],
+      ['ovn_db_list', { node: 'worker-0', db: 'nb', table: 'Logical_Router_Policy', conditions: ['priority=100'] }],
+      ['kernel_ip_route', { node: 'worker-1' }],
+    ] as [string, Record<string, unknown>][]) {
+      const live = await call(name, args);
+      const offline = textOf(await off.callTool({ name, arguments: args }));
+      expect(strip(offline), name).toBe(strip(live.text));
+    }
+    expect(textOf(await off.callTool({ name: 'egressip_consistency_check', arguments: {} }))).toMatch(/CONSISTENT/);
+    await off.close();
+  }, 200_000);
+});
