@@ -20,6 +20,7 @@ export interface SimFlags {
   speed?: string;
   detach?: boolean;
   json?: boolean;
+  apiOnly?: boolean;
 }
 
 export interface SimOptions {
@@ -28,6 +29,7 @@ export interface SimOptions {
   port?: number;
   ipStack: IpStack;
   speed: number;
+  apiOnly: boolean;
 }
 
 export interface SimState {
@@ -62,7 +64,7 @@ export function parseSimFlags(f: SimFlags): SimOptions {
     speed = Number(f.speed);
     if (!/^\d+(\.\d+)?$/.test(f.speed) || !(speed > 0) || speed > 1000) throw new UsageError(`--speed expects a number > 0 and <= 1000, got '${f.speed}'`);
   }
-  return { workdir, nodes, port, ipStack, speed };
+  return { workdir, nodes, port, ipStack, speed, apiOnly: !!f.apiOnly };
 }
 
 const statePath = (workdir: string) => join(workdir, 'state.json');
@@ -116,7 +118,7 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
   const { startCluster } = await import('./cluster.ts');
   let cluster;
   try {
-    cluster = await startCluster({ workdir: o.workdir, nodes: o.nodes, port: o.port, ipStack: o.ipStack, speed: o.speed });
+    cluster = await startCluster({ workdir: o.workdir, nodes: o.nodes, port: o.port, ipStack: o.ipStack, speed: o.speed, apiOnly: o.apiOnly });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new UsageError(`--port ${o.port}: address already in use`);

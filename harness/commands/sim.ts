@@ -4,7 +4,7 @@
  * This is the one place the harness reaches sim/: the launcher is loaded lazily by URL so no
  * other harness code path pulls the sim in, and the boundary test names this file as the exception.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 
 type Launcher = typeof import('../../sim/launcher.ts');
 
@@ -24,7 +24,9 @@ export function registerSim(program: Command): void {
     .option('--ip-stack <stack>', 'ipv4 | ipv6 | dual', 'ipv4')
     .option('--speed <n>', 'divide wall-clock waits by this factor', '1')
     .option('--detach', 'start in the background, return when ready and print export KUBECONFIG=...')
-    .action(async (flags: { workdir: string; nodes?: string; port?: string; ipStack?: string; speed?: string; detach?: boolean }, cmd: Command) => {
+    // Tests and API benchmarks: only the Kubernetes API, none of the sim parts (OVN, kubelet, ...).
+    .addOption(new Option('--api-only', 'serve only the Kubernetes API').hideHelp())
+    .action(async (flags: { workdir: string; nodes?: string; port?: string; ipStack?: string; speed?: string; detach?: boolean; apiOnly?: boolean }, cmd: Command) => {
       const l = await launcher();
       const o = l.parseSimFlags(flags);
       void cmd;
@@ -33,6 +35,7 @@ export function registerSim(program: Command): void {
         ...(flags.port !== undefined ? ['--port', flags.port] : []),
         ...(flags.ipStack !== undefined ? ['--ip-stack', flags.ipStack] : []),
         ...(flags.speed !== undefined ? ['--speed', flags.speed] : []),
+        ...(flags.apiOnly ? ['--api-only'] : []),
       ];
       process.exitCode = flags.detach ? await l.runDetached(o, argv) : await l.runForeground(o);
     });
