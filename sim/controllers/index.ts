@@ -38,6 +38,7 @@ export async function startNodes(ctx: SimContext, opts: NodesPartOptions = {}): 
   ctx.services.nodeActions = lifecycle.actions;
   ctx.services.podRuntime = kubelet;
   ctx.services.appendLog = (ref, line) => kubelet.appendLog(ref, line);
+  ctx.services.containerChaos = kubelet;
   lifecycle.start();
   kubelet.start();
   return {
@@ -49,6 +50,7 @@ export async function startNodes(ctx: SimContext, opts: NodesPartOptions = {}): 
       if (ctx.services.podRuntime === kubelet) delete ctx.services.podRuntime;
       if (ctx.services.nodeActions === lifecycle.actions) delete ctx.services.nodeActions;
       delete ctx.services.appendLog;
+      if (ctx.services.containerChaos === kubelet) delete ctx.services.containerChaos;
     },
   };
 }

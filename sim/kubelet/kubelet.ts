@@ -30,7 +30,7 @@ import {
   type PodStatus,
 } from '../controllers/kinds.ts';
 import { hasV4, nodeAddressing, stripPrefix } from '../topology.ts';
-import type { ContainerRef, ExecResult, ExecStreams, KubeObject, LogEntry, LogOptions, ObjectStore, PodRuntime, SimContext, Stoppable } from '../types.ts';
+import type { ContainerChaos, ContainerRef, ExecResult, ExecStreams, KubeObject, LogEntry, LogOptions, ObjectStore, PodRuntime, SimContext, Stoppable } from '../types.ts';
 import { execFailureMessage, isInterpretable, OVN_IMAGE_CONTAINERS, OVN_NAMESPACE, runDirect, type ImageKind, type Out, type RunEnv } from './exec.ts';
 import { NodeIpam } from './ipam.ts';
 import { LogStore } from './logs.ts';
@@ -84,6 +84,8 @@ interface CInst {
   started: boolean;
   abort?: AbortController;
   files: Map<string, string>;
+  /** Chaos Mesh pod-failure: runs this image (pause) instead, never ready */
+  imageOverride?: string;
 }
 
 interface PodRec {
@@ -157,7 +159,9 @@ function streamOut(w: Writable): Out {
   return { write: (s) => void w.write(s) };
 }
 
-export class Kubelet implements PodRuntime, Stoppable {
+export const CHAOS_PAUSE_IMAGE = 'gcr.io/google-containers/pause:latest';
+
+export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
   readonly logs = new LogStore();
   readonly pods: Informer;
   private readonly recs = new Map<string, PodRec>();
@@ -406,7 +410,7 @@ export class Kubelet implements PodRuntime, Stoppable {
   }
 
   private startContainer(rec: PodRec, c: CInst, onInitDone?: (code: number) => void): void {
-    const image = c.spec.image ?? '';
+    const image = c.imageOverride ?? c.spec.image ?? '';
     c.id = randomHex(32);
     c.state = 'running';
     c.startedAt = rfc3339();
@@ -415,8 +419,8 @@ export class Kubelet implements PodRuntime, Stoppable {
     c.started = true;
     c.abort = new AbortController();
     const probe = c.spec.readinessProbe;
-    c.ready = !probe && !c.init;
-    if (probe && !c.init) {
+    c.ready = !probe && !c.init && !c.imageOverride;
+    if (probe && !c.init && !c.imageOverride) {
       const delay = Math.max(1, probe.initialDelaySeconds ?? 0) * 1000;
       const id = c.id;
       this.after(rec, this.ms(delay), () => {
@@ -429,9 +433,9 @@ export class Kubelet implements PodRuntime, Stoppable {
     this.event(rec, 'Normal', 'Pulled', `Container image "${image}" already present on machine`, c.name);
     this.event(rec, 'Normal', 'Created', `Created container ${c.name}`, c.name);
     this.event(rec, 'Normal', 'Started', `Started container ${c.name}`, c.name);
-    this.writeStartupLines(rec, c);
+    if (!c.imageOverride) this.writeStartupLines(rec, c);
     this.markDirty(rec);
-    void this.runMain(rec, c, onInitDone);
+    if (!c.imageOverride) void this.runMain(rec, c, onInitDone);
   }
 
   private writeStartupLines(rec: PodRec, c: CInst): void {
@@ -539,10 +543,10 @@ export class Kubelet implements PodRuntime, Stoppable {
     onInitDone?.(code);
   }
 
-  private containerExited(rec: PodRec, c: CInst, code: number): void {
+  private containerExited(rec: PodRec, c: CInst, code: number, reason?: string): void {
     c.state = 'terminated';
     c.exitCode = code;
-    c.termReason = code === 0 ? 'Completed' : 'Error';
+    c.termReason = reason ?? (code === 0 ? 'Completed' : 'Error');
     c.finishedAt = rfc3339();
     c.ready = false;
     c.abort?.abort();
@@ -673,7 +677,7 @@ export class Kubelet implements PodRuntime, Stoppable {
   }
 
   private containerStatus(c: CInst): ContainerStatus {
-    const image = c.spec.image ?? '';
+    const image = c.imageOverride ?? c.spec.image ?? '';
     let state: ContainerState;
     if (c.state === 'running') state = { running: { startedAt: c.startedAt ?? rfc3339() } };
     else if (c.state === 'terminated') state = { terminated: this.terminatedState(c) };
@@ -915,6 +919,35 @@ export class Kubelet implements PodRuntime, Stoppable {
     const key = `${ref.namespace}/${ref.pod}`;
     if (!this.pods.get(key) && !this.recs.has(key)) return;
     this.logs.append(ref, line);
+  }
+
+  // ---------------------------------------------------------------- ContainerChaos (sim/chaos)
+
+  /** container-kill: the container dies now (exit 137, Error) and is restarted per restartPolicy. */
+  killContainer(ref: ContainerRef): boolean {
+    const rec = this.recs.get(`${ref.namespace}/${ref.pod}`);
+    const c = rec?.containers.find((x) => x.name === ref.container);
+    if (!rec || !c || c.state !== 'running' || rec.stage !== 'running' || !this.view.kubeletActive(rec.node)) return false;
+    this.containerExited(rec, c, 137, 'Error');
+    return true;
+  }
+
+  /** pod-failure: every container restarts on the pause image (not ready) until called with false. */
+  setPodFailure(namespace: string, pod: string, failed: boolean): boolean {
+    const rec = this.recs.get(`${namespace}/${pod}`);
+    if (!rec || rec.stage === 'terminating' || rec.stage === 'done') return false;
+    for (const c of rec.containers) {
+      const want = failed ? CHAOS_PAUSE_IMAGE : undefined;
+      if (c.imageOverride === want) continue;
+      c.imageOverride = want;
+      if (rec.stage !== 'running') continue;
+      const last: ContainerState = c.state === 'running' ? { terminated: { ...this.terminatedState(c), exitCode: 0, reason: 'Completed', finishedAt: rfc3339() } } : c.lastState;
+      c.abort?.abort();
+      c.state = 'terminated';
+      this.restartContainer(rec, c, last);
+    }
+    this.markDirty(rec);
+    return true;
   }
 
   /** Pods this kubelet runs on `node` (tests, benches). */

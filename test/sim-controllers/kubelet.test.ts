@@ -222,3 +222,29 @@ describe('logs', () => {
     expect(rt.readLogs(ref, {}).map((e) => e.line)).not.toContain('after unfollow');
   });
 });
+
+describe('containerChaos', () => {
+  it('killContainer restarts (then CrashLoopBackOff); setPodFailure swaps to pause and back', async () => {
+    sim = await startTestSim({ speed: 50 });
+    const s = sim;
+    s.store.create(POD, pod('k', { nodeName: 'worker-0' }));
+    await runningPod(s, 'default', 'k');
+    const chaos = s.ctx.services.containerChaos!;
+    expect(chaos.killContainer({ namespace: 'default', pod: 'k', container: 'c' })).toBe(true);
+    await waitFor(() => cstatus(s.store.get(POD, 'default', 'k'))?.restartCount === 1 && cstatus(s.store.get(POD, 'default', 'k')).state.running, 'restarted once');
+    expect(cstatus(s.store.get(POD, 'default', 'k')).lastState.terminated).toMatchObject({ exitCode: 137, reason: 'Error' });
+    expect(chaos.killContainer({ namespace: 'default', pod: 'k', container: 'c' })).toBe(true);
+    await waitFor(() => cstatus(s.store.get(POD, 'default', 'k'))?.state.waiting?.reason === 'CrashLoopBackOff', 'CrashLoopBackOff');
+    await waitFor(() => cstatus(s.store.get(POD, 'default', 'k'))?.restartCount === 2 && cstatus(s.store.get(POD, 'default', 'k')).state.running, 'back after back-off');
+    expect(chaos.killContainer({ namespace: 'default', pod: 'k', container: 'nope' })).toBe(false);
+
+    expect(chaos.setPodFailure('default', 'k', true)).toBe(true);
+    await waitFor(() => (s.store.get(POD, 'default', 'k')?.status?.containerStatuses as { image: string; ready: boolean }[])[0].image === 'gcr.io/google-containers/pause:latest', 'pause image');
+    expect(condition(s.store.get(POD, 'default', 'k'), 'Ready')?.status).toBe('False');
+    expect(chaos.setPodFailure('default', 'k', false)).toBe(true);
+    await waitFor(() => {
+      const p = s.store.get(POD, 'default', 'k');
+      return cstatus(p)?.restartCount === 4 && condition(p, 'Ready')?.status === 'True' && (p?.status?.containerStatuses as { image: string }[])[0].image === 'registry.k8s.io/pause:3.9';
+    }, 'own image again');
+  });
+});
