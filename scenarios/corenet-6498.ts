@@ -381,7 +381,7 @@ export default scenario(
             ok: cw.consistent,
             findings: cw.result.findings,
             summary: cw.consistent
-              ? `consistent ${(rec.convergenceS ?? 0).toFixed(1)} s after recovery${rec.failoverS !== undefined ? `, failover ${rec.failoverS.toFixed(1)} s` : ''}; max/node ${counts.maxSnat} SNAT, ${counts.maxLrp} LRP`
+              ? `consistent ${(rec.convergenceS ?? 0).toFixed(1)} s after recovery${rec.failoverS !== undefined ? `, failover ${rec.failoverS.toFixed(1)} s` : ''}; max/node ${counts.maxSnat} SNAT, ${counts.maxLrp} LRP; check ${Math.round(cw.result.durationMs)} ms x${cw.attempts}`
               : `${cw.result.findings.length} findings still present ${p.timeoutSeconds} s after recovery (${[...new Set(cw.result.findings.map((f) => f.kind))].join(', ')})`,
             data: { counts: cw.result.counts, node, eipsMoved: eips.length },
           }));
