@@ -1,0 +1,146 @@
+/**
+ * MCP server latency and result sizes on the embedded cluster at scale (default 2000 pods on
+ * 1+8 nodes, all selected by one EgressIP, so the egress node's NB holds ~2000 EgressIP SNATs and
+ * every pod node ~250 reroute policies). The sim is started through the CLI, the server is the real
+ * `netharness mcp` process over stdio, measured from an MCP SDK client.
+ *
+ *   npx tsx bench/mcp.bench.ts     (MCP_BENCH_PODS=2000 MCP_BENCH_WORKERS=8 MCP_BENCH_ITER=30)
+ *
+ * Reports p50/p95 per call and the result size in tokens (chars/4) with the default budget
+ * (8192 bytes) and without a budget (10 MiB).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+
+const PODS = Number(process.env.MCP_BENCH_PODS ?? 2000);
+const WORKERS = Number(process.env.MCP_BENCH_WORKERS ?? 8);
+const ITER = Number(process.env.MCP_BENCH_ITER ?? 30);
+const ROOT = join(import.meta.dirname, '..');
+const CLI = ['--import', 'tsx', join(ROOT, 'harness/cli.ts')];
+const NS = 'openshift-ovn-kubernetes';
+
+function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 600_000, input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = execFile(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.slice(0, 5).join(' ')}: ${err.message}\n${stderr}`));
+      else resolve(String(stdout));
+    });
+    if (input !== undefined) p.stdin?.end(input);
+  });
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const log = (s: string) => process.stderr.write(`mcp-bench: ${s}\n`);
+
+async function main(): Promise<void> {
+  const workdir = mkdtempSync(join(tmpdir(), 'nh-mcp-bench-'));
+  const clients: Client[] = [];
+  try {
+    log(`starting sim 1+${WORKERS}`);
+    const out = await sh(process.execPath, [...CLI, 'sim', '--detach', '--workdir', workdir, '--nodes', `1+${WORKERS}`]);
+    const kubeconfig = /export KUBECONFIG=(\S+)/.exec(out)?.[1] ?? join(workdir, 'kubeconfig');
+    const env = { KUBECONFIG: kubeconfig };
+    const kubectl = (...a: string[]) => sh('kubectl', a, env);
+    await kubectl('label', 'node', 'worker-0', 'k8s.ovn.org/egress-assignable=');
+    await sh('kubectl', ['apply', '-f', '-'], env, 60_000, `apiVersion: v1
+kind: Namespace
+metadata: {name: scale, labels: {env: scale}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: scale}
+spec:
+  replicas: ${PODS}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: web, image: nginx}]
+---
+apiVersion: k8s.ovn.org/v1
+kind: EgressIP
+metadata: {name: eip-scale}
+spec:
+  egressIPs: [192.168.126.200]
+  namespaceSelector: {matchLabels: {env: scale}}
+  podSelector: {matchLabels: {app: web}}
+`);
+    const t0 = Date.now();
+    let running = 0;
+    for (let i = 0; i < 600; i++) {
+      running = (await kubectl('get', 'pods', '-n', 'scale', '--field-selector=status.phase=Running', '-o', 'name')).split('\n').filter(Boolean).length;
+      if (running >= PODS) break;
+      if (i % 10 === 0) log(`pods running ${running}/${PODS}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    log(`${running} pods running after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+    const connect = async (budget?: number) => {
+      const c = new Client({ name: 'bench', version: '0' });
+      await c.connect(new StdioClientTransport({ command: process.execPath, args: [...CLI, 'mcp', '--kubeconfig', kubeconfig, ...(budget ? ['--budget-bytes', String(budget)] : [])], cwd: ROOT, stderr: 'ignore' }));
+      clients.push(c);
+      return c;
+    };
+    const budgeted = await connect();
+    const unlimited = await connect(10 * 1024 * 1024);
+    const pods = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app=ovnkube-node', '-o', 'json')) as { items: { metadata: { name: string }; spec: { nodeName: string } }[] };
+    const egressPod = pods.items.find((p) => p.spec.nodeName === 'worker-0')!.metadata.name;
+    // Wait until the egress node's NB has converged (SNAT count stops growing).
+    let last = -1;
+    for (let i = 0; i < 120; i++) {
+      const r = (await unlimited.callTool({ name: 'ovn_db_list', arguments: { node: 'worker-0', db: 'nb', table: 'NAT', conditions: ['type=snat'], columns: ['logical_ip'], limit: 1 } })) as { content: { text: string }[] };
+      const n = Number(/(\d+) record/.exec(r.content[0].text)?.[1] ?? 0);
+      if (n === last && n >= PODS) break;
+      last = n;
+      await new Promise((res) => setTimeout(res, 2000));
+    }
+    log(`egress node NB: ${last} SNAT rows`);
+
+    const cases: [string, string, Record<string, unknown>][] = [
+      ['nbctl list (NAT, egress node)', 'ovn_db_list', { node: 'worker-0', db: 'nb', table: 'NAT' }],
+      ['nbctl find NAT columns+grep', 'ovn_db_list', { node: 'worker-0', db: 'nb', table: 'NAT', conditions: ['type=snat'], columns: ['external_ip', 'logical_ip'], grep: '10\\.128\\.2\\.' }],
+      ['lr-policy-list (pod node)', 'ovn_lr_policy_list', { node: 'worker-1' }],
+      ['pod logs (ovnkube-controller, egress node)', 'k8s_pod_logs', { namespace: NS, name: egressPod, container: 'ovnkube-controller' }],
+      ['k8s_list pods (2000)', 'k8s_list', { kind: 'Pod', namespace: 'scale' }],
+      ['egressip_consistency_check', 'egressip_consistency_check', {}],
+    ];
+    const rows: string[] = [];
+    for (const [label, name, args] of cases) {
+      const size = async (c: Client) => {
+        const r = (await c.callTool({ name, arguments: args })) as { content: { text: string }[]; isError?: boolean };
+        if (r.isError) throw new Error(`${name}: ${r.content[0].text}`);
+        return r.content[0].text.length;
+      };
+      const sB = await size(budgeted);
+      const sU = await size(unlimited);
+      const times: number[] = [];
+      const iters = name === 'egressip_consistency_check' ? Math.min(ITER, 10) : ITER;
+      for (let i = 0; i < iters; i++) {
+        const t = performance.now();
+        await budgeted.callTool({ name, arguments: args });
+        times.push(performance.now() - t);
+      }
+      rows.push(`| ${label} | ${pct(times, 50).toFixed(0)} | ${pct(times, 95).toFixed(0)} | ${Math.ceil(sB / 4)} | ${Math.ceil(sU / 4)} |`);
+      log(rows[rows.length - 1]);
+    }
+    process.stdout.write(`\nMCP bench: ${running} pods on 1+${WORKERS} nodes, ${last} SNATs on the egress node, ${ITER} iterations per call (stdio, SDK client)\n\n`);
+    process.stdout.write('| call | p50 ms | p95 ms | tokens (8 KiB budget) | tokens (no budget) |\n|---|---|---|---|---|\n');
+    process.stdout.write(`${rows.join('\n')}\n`);
+  } finally {
+    for (const c of clients) await c.close().catch(() => undefined);
+    await sh(process.execPath, [...CLI, 'sim', 'stop', '--workdir', workdir]).catch(() => undefined);
+    rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`mcp-bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 2;
+});
