@@ -26,9 +26,16 @@ export function splitKey(key: string): { namespace: string | undefined; name: st
 }
 
 /** metav1.Time: RFC3339 with second precision. */
+let lastSec = -1;
+let lastSecText = '';
 export function rfc3339(d: Date | number = Date.now()): string {
-  const iso = new Date(d).toISOString();
-  return `${iso.slice(0, 19)}Z`;
+  const ms = typeof d === 'number' ? d : d.getTime();
+  const sec = Math.floor(ms / 1000);
+  if (sec !== lastSec) {
+    lastSec = sec;
+    lastSecText = `${new Date(sec * 1000).toISOString().slice(0, 19)}Z`;
+  }
+  return lastSecText;
 }
 
 let lastNs = 0n;
@@ -51,9 +58,8 @@ export function parseTime(s: string): number {
 export const SAFE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 export function randomSuffix(n = 5): string {
-  const bytes = randomBytes(n);
   let s = '';
-  for (let i = 0; i < n; i++) s += SAFE_ALPHABET[bytes[i] % SAFE_ALPHABET.length];
+  for (let i = 0; i < n; i++) s += SAFE_ALPHABET[Math.floor(Math.random() * SAFE_ALPHABET.length)];
   return s;
 }
 
@@ -87,8 +93,16 @@ export function stableJson(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** Random hex (crypto quality; container IDs, boot ids). */
 export function randomHex(bytes: number): string {
   return randomBytes(bytes).toString('hex');
+}
+
+/** Cheap random hex for object names (events): no syscall per call. */
+export function quickHex(chars: number): string {
+  let s = '';
+  while (s.length < chars) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  return s.slice(0, chars);
 }
 
 export function randomUuid(): string {

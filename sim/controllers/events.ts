@@ -4,7 +4,7 @@
  * and old ones expire (the API server's event TTL is 1 h) or are trimmed past a cap to bound memory.
  */
 import type { KubeObject, ObjectStore } from '../types.ts';
-import { GVR, randomHex, rfc3339 } from './common.ts';
+import { GVR, quickHex, rfc3339 } from './common.ts';
 
 export interface EventSource {
   component: string;
@@ -59,7 +59,7 @@ export class EventRecorder {
         if (updated) return;
         this.recent.delete(aggKey);
       }
-      const name = `${obj.metadata.name}.${randomHex(8)}`;
+      const name = `${obj.metadata.name}.${quickHex(16)}`;
       const ev: KubeObject = {
         apiVersion: 'v1',
         kind: 'Event',

@@ -260,7 +260,8 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
 
   start(): void {
     this.ensureNodes();
-    this.timers.every(this.ms(this.t.heartbeatMs), () => this.heartbeatAll());
+    // floor: at very high speed factors heartbeats would only burn CPU
+    this.timers.every(Math.max(50, this.ms(this.t.heartbeatMs)), () => this.heartbeatAll());
     this.timers.every(this.ms(this.t.monitorPeriodMs), () => this.monitor());
   }
 
@@ -318,7 +319,9 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
     const now = Date.now();
     for (const s of this.states.values()) {
       try {
-        if (now - s.lastPost > this.ms(this.t.gracePeriodMs)) this.markUnknown(s);
+        // A posting kubelet renews in time by definition (its timer may only be late because this
+        // process was busy); the grace period runs from the last post of a kubelet that stopped posting.
+        if (!this.posting(s) && now - s.lastPost > this.ms(this.t.gracePeriodMs)) this.markUnknown(s);
         this.evict(s.spec.name, now);
       } catch (e) {
         this.ctx.log(`node-lifecycle ${s.spec.name}: ${errText(e)}`);

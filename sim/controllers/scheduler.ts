@@ -219,9 +219,14 @@ export class Scheduler implements Stoppable {
     this.setAssignment(key, node);
     let bound: KubeObject | undefined;
     try {
+      // One write, like the binding subresource: spec.nodeName and PodScheduled=True.
       bound = this.ctx.store.mutate(GVR.pods, ns, name, (p) => {
         if (podSpec(p).nodeName) throw new Error('already bound');
         podSpecW(p).nodeName = node;
+        const st = podStatusW(p);
+        st.phase = st.phase ?? 'Pending';
+        st.conditions = (st.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+        st.conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: rfc3339() });
       });
     } catch (e) {
       this.setAssignment(key, undefined);
@@ -232,23 +237,6 @@ export class Scheduler implements Stoppable {
       this.setAssignment(key, undefined);
       return;
     }
-    this.ctx.store.mutate(
-      GVR.pods,
-      ns,
-      name,
-      (p) => {
-        const st = podStatusW(p);
-        st.phase = st.phase ?? 'Pending';
-        st.conditions = st.conditions ?? [];
-        setCondition<PodCondition>(st.conditions, { type: 'PodScheduled', status: 'True', lastProbeTime: null }, rfc3339());
-        const c = st.conditions.find((x) => x.type === 'PodScheduled');
-        if (c) {
-          delete c.reason;
-          delete c.message;
-        }
-      },
-      { subresource: 'status' },
-    );
     this.events.event(bound, 'Normal', 'Scheduled', `Successfully assigned ${ns}/${name} to ${node}`, { component: SCHEDULER_NAME });
   }
 }

@@ -60,6 +60,28 @@ export const DEFAULT_KUBELET_TIMINGS: KubeletTimings = {
   backoffMaxMs: 300_000,
 };
 
+/** A light AbortController (no DOMException per abort; one per container instance). */
+class Cancel {
+  aborted = false;
+  private readonly fns = new Set<() => void>();
+  on(fn: () => void): () => void {
+    if (this.aborted) {
+      fn();
+      return () => undefined;
+    }
+    this.fns.add(fn);
+    return () => {
+      this.fns.delete(fn);
+    };
+  }
+  abort(): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    for (const f of this.fns) f();
+    this.fns.clear();
+  }
+}
+
 class Cancelled extends Error {
   constructor() {
     super('cancelled');
@@ -82,7 +104,7 @@ interface CInst {
   lastState: ContainerState;
   ready: boolean;
   started: boolean;
-  abort?: AbortController;
+  abort?: Cancel;
   files: Map<string, string>;
   /** Chaos Mesh pod-failure: runs this image (pause) instead, never ready */
   imageOverride?: string;
@@ -417,7 +439,7 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
     c.finishedAt = undefined;
     c.exitCode = undefined;
     c.started = true;
-    c.abort = new AbortController();
+    c.abort = new Cancel();
     const probe = c.spec.readinessProbe;
     c.ready = !probe && !c.init && !c.imageOverride;
     if (probe && !c.init && !c.imageOverride) {
@@ -503,17 +525,19 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
       files: c.files,
       sleep: (ms) =>
         new Promise<void>((resolve, reject) => {
-          if (abort?.signal.aborted) return reject(new Cancelled());
+          if (abort?.aborted) return reject(new Cancelled());
+          let off: () => void = () => undefined;
           let t: NodeJS.Timeout | undefined;
-          if (ms !== Infinity) t = timers.after(ms, resolve);
-          abort?.signal.addEventListener(
-            'abort',
-            () => {
+          if (ms !== Infinity)
+            t = timers.after(ms, () => {
+              off();
+              resolve();
+            });
+          if (abort)
+            off = abort.on(() => {
               timers.cancel(t);
               reject(new Cancelled());
-            },
-            { once: true },
-          );
+            });
         }),
     };
   }
