@@ -88,7 +88,10 @@ export class OvnCluster implements Stoppable, OvnLifecycle {
     const cid = clusterIdFor(ctx.workdir);
     const c = new OvnCluster(ctx, cid, runRootFor(cid), path.join(ctx.workdir, OVN_STATE_FILE));
     fs.mkdirSync(ctx.workdir, { recursive: true });
+    await reapOrphans(ctx.log);
     await c.cleanupStale();
+    fs.mkdirSync(c.runRoot, { recursive: true });
+    fs.writeFileSync(path.join(c.runRoot, OWNER_FILE), `${JSON.stringify(ownerRecord(ctx.workdir))}\n`);
     const specs = opts.nodes ?? ctx.nodes;
     for (const spec of specs) {
       const dir = path.join(ctx.workdir, 'nodes', spec.name);
@@ -230,7 +233,7 @@ export class OvnCluster implements Stoppable, OvnLifecycle {
     await Promise.all([...netns].map((n) => run(['ip', 'netns', 'del', n])));
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
     fs.rmSync(this.stateFile, { force: true });
-    if (live.length || netns.size) this.ctx.log(`sim: cleaned up stale OVN state of a previous run (${live.length} process(es), ${netns.size} netns)`);
+    if (prev || live.length || netns.size) this.ctx.log(`sim: cleaned up stale OVN state of a previous run (${live.length} process(es), ${netns.size} netns)`);
   }
 
   /** If the Node process exits without stop(), kill our daemons and drop the netns (best effort, sync). */
@@ -250,6 +253,63 @@ export class OvnCluster implements Stoppable, OvnLifecycle {
     };
     process.on('exit', this.exitHook);
   }
+}
+
+/** Written to <runRoot>/owner.json: which process runs this cluster's OVN. */
+export const OWNER_FILE = 'owner.json';
+
+interface OwnerRecord {
+  pid: number;
+  /** /proc/<pid>/stat field 22, to tell a reused pid from the owner */
+  start: string;
+  workdir: string;
+}
+
+function procStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerRecord(workdir: string): OwnerRecord {
+  return { pid: process.pid, start: procStart(process.pid) ?? '', workdir: path.resolve(workdir) };
+}
+
+/**
+ * OVN left behind by a sim process that died without cleaning up (kill -9, a crashed test worker
+ * with a temporary workdir that nobody starts again): /tmp/nh-<id>/owner.json names a dead owner.
+ * Kill its daemons, delete its netns, remove the runtime dir. Never touches a live owner's cluster.
+ */
+export async function reapOrphans(log: (line: string) => void): Promise<number> {
+  let dirs: string[];
+  try {
+    dirs = fs.readdirSync('/tmp').filter((d) => /^nh-[0-9a-f]{6}$/.test(d));
+  } catch {
+    return 0;
+  }
+  let reaped = 0;
+  for (const d of dirs) {
+    const root = path.join('/tmp', d);
+    let owner: OwnerRecord;
+    try {
+      owner = JSON.parse(fs.readFileSync(path.join(root, OWNER_FILE), 'utf8')) as OwnerRecord;
+    } catch {
+      continue; // no owner file (yet): not ours to judge
+    }
+    if (procStart(owner.pid) === owner.start && isAlive(owner.pid)) continue;
+    const cid = d.slice(3);
+    await killMatching([`${root}/`]);
+    const list = await run(['ip', 'netns', 'list']);
+    const ns = list.stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`nh${cid}-`));
+    await Promise.all(ns.map((n) => run(['ip', 'netns', 'del', n])));
+    fs.rmSync(root, { recursive: true, force: true });
+    log(`sim: reaped OVN state of a dead sim (pid ${owner.pid}, workdir ${owner.workdir}): ${ns.length} netns`);
+    reaped++;
+  }
+  return reaped;
 }
 
 async function killMatching(markers: string[]): Promise<void> {

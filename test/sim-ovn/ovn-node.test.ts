@@ -13,6 +13,7 @@ import { GATEWAY_V4, defaultNodes } from '../../sim/topology.ts';
 import type { KubeObject } from '../../sim/types.ts';
 import { NB_DB, OVN_STATE_FILE, OvnCluster, SB_DB, dumpNb, fromOvsUuid, getOvnNode, netnsName, clusterIdFor, runRootFor, toOvsSet, namedUuid, type OvnStateFile } from '../../sim/ovn/index.ts';
 import { findPidsByCmdline, isAlive } from '../../sim/ovn/proc.ts';
+import { reapOrphans } from '../../sim/ovn/cluster.ts';
 import { fakeCtx } from './fake-ctx.ts';
 
 const isRoot = process.getuid?.() === 0;
@@ -258,7 +259,7 @@ describe.skipIf(!isRoot)('OVN after kill -9 of the sim', () => {
     fs.rmSync(workdir, { recursive: true, force: true });
   });
 
-  it('the next start with the same workdir cleans stale processes, sockets and netns', async () => {
+  it('orphans of a dead owner are reaped; the next start with the same workdir cleans its stale state', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'crash-child.ts'), workdir], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -275,10 +276,17 @@ describe.skipIf(!isRoot)('OVN after kill -9 of the sim', () => {
     expect(netnsList()).toContain(netnsName(cid, 1));
     expect(fs.existsSync(path.join(workdir, OVN_STATE_FILE))).toBe(true);
 
+    // any later sim start (whatever its workdir) reaps what a dead owner left in /tmp/nh-<id>
     const lines: string[] = [];
+    await reapOrphans((l) => lines.push(l));
+    await until('stale daemons gone', () => !stalePids.some(isAlive), 5000);
+    expect(netnsList()).not.toContain(netnsName(cid, 1));
+    expect(fs.existsSync(runRootFor(cid))).toBe(false);
     const ctx = fakeCtx(workdir, [{ name: 'crash-0', role: 'worker', id: 1 }], lines);
     ovn = await OvnCluster.start(ctx, { watch: false });
     expect(lines.join('\n')).toMatch(/cleaned up stale OVN state/);
+    // the dead owner's runtime dir was reaped (by this start or a concurrent one) and replaced by ours
+    expect(JSON.parse(fs.readFileSync(path.join(runRootFor(cid), 'owner.json'), 'utf8'))).toMatchObject({ pid: process.pid, workdir: path.resolve(workdir) });
     expect(stalePids.some(isAlive)).toBe(false);
     const n = ovn.node('crash-0');
     expect((await n.execCapture(['ovn-sbctl', 'show'])).stdout).toContain('Chassis crash-0');
