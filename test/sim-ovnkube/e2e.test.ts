@@ -57,6 +57,7 @@ const transitIp = (node: string): string => {
   if (!spec) throw new Error(node);
   return (nodeAddressing(spec, 'ipv4').transitIp.v4 ?? '').split('/')[0];
 };
+const prodPods = (): number => sim.store.list(GVR.pods, { namespace: 'prod' }).length;
 const eipStatus = (): { node: string; egressIP: string }[] => ((sim.store.get(GVR.egressips, undefined, 'eip-e2e')?.status as { items?: { node: string; egressIP: string }[] } | undefined)?.items ?? []);
 
 function pod(name: string, node: string): KubeObject {
@@ -192,4 +193,41 @@ describe('e2e: EgressIP through startCluster', () => {
     setFault('off');
     await until(async () => (await paused()) === 'false', 30_000, 'northd resumed');
   }, 90_000);
+  it('netharness check egressip (the harness check, over the kubeconfig) finds the sim consistent', async () => {
+    sim.store.mutate({ group: '', version: 'v1', resource: 'configmaps' }, FAULTS_NAMESPACE, FAULTS_CONFIGMAP, (cm) => {
+      cm.data = {};
+    });
+    // restart every zone so the stale rows of the fault tests are synced away
+    for (const n of nodes) {
+      const p = ovnkubeNodePod(n.name);
+      if (p) sim.store.delete(GVR.pods, 'openshift-ovn-kubernetes', p);
+    }
+    await until(async () => (await snats(eipStatus()[0]?.node ?? '')).length === prodPods() && (await reroutes('worker-0')).length === prodPods(), 90_000, 'zones back after pod restarts');
+    const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('npx', ['tsx', 'harness/cli.ts', 'check', 'egressip', '--kubeconfig', sim.kubeconfigPath, '--json'], { cwd: process.cwd(), env: { ...process.env, HOME: dir }, timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: unknown }).code as number) || 1 : 0, stdout: String(stdout), stderr: String(stderr) });
+      });
+    });
+    expect(r.code, r.stdout.slice(0, 2000) + r.stderr.slice(0, 2000)).toBe(0);
+  }, 200_000);
+
+  it('the harness check reports the stale SNATs the stale-SNAT fault leaves after a failover', async () => {
+    sim.store.mutate({ group: '', version: 'v1', resource: 'configmaps' }, FAULTS_NAMESPACE, FAULTS_CONFIGMAP, (cm) => {
+      cm.data = { 'eip-stale-snat-lrp-after-failover': 'on' };
+    });
+    const old = eipStatus()[0].node;
+    const other = old === 'worker-1' ? 'worker-2' : 'worker-1';
+    await sim.ctx.services.nodeActions?.reboot(old);
+    await until(() => eipStatus()[0]?.node === other, 60_000, 'EgressIP to move');
+    await until(async () => ovnkubeNodePod(old) !== undefined && (await snats(old)).length === prodPods() && (await snats(other)).length === prodPods(), 90_000, 'old node back with stale SNATs');
+    const r = await new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile('npx', ['tsx', 'harness/cli.ts', 'check', 'egressip', '--kubeconfig', sim.kubeconfigPath, '--json'], { cwd: process.cwd(), env: { ...process.env, HOME: dir }, timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout) => {
+        resolve({ code: err ? ((err as { code?: unknown }).code as number) || 1 : 0, stdout: String(stdout) });
+      });
+    });
+    expect(r.code).toBe(1);
+    const res = JSON.parse(r.stdout) as { consistent: boolean; findings: { node?: string }[] };
+    expect(res.consistent).toBe(false);
+    expect(res.findings.some((f) => f.node === old)).toBe(true);
+  }, 200_000);
 });
