@@ -44,7 +44,8 @@ export function applyCreateDefaults(o: KubeObject): void {
       const spec = (o.spec ??= {}) as Obj;
       spec.replicas ??= 1;
       if (o.kind === 'Deployment') {
-        spec.strategy ??= { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' } };
+        const st = spec.strategy as Obj | undefined;
+        if (!st || !st.type) spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' }, ...(st ?? {}) };
         spec.revisionHistoryLimit ??= 10;
         spec.progressDeadlineSeconds ??= 600;
       }

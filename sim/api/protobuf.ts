@@ -11,7 +11,7 @@ import { ApiStatusError } from './errors.ts';
 
 type Field = [name: string, type: FieldType];
 type Schema = Record<number, Field>;
-type FieldType = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'strings' | 'map' | 'bytesmap' | { msg: Schema } | { list: Schema };
+type FieldType = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'strings' | 'map' | 'bytesmap' | 'intorstr' | { msg: Schema } | { list: Schema };
 
 const TIME: Schema = { 1: ['seconds', 'int'], 2: ['nanos', 'int'] };
 const OWNER: Schema = { 1: ['kind', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'], 5: ['apiVersion', 'string'], 6: ['controller', 'bool'], 7: ['blockOwnerDeletion', 'bool'] };
@@ -30,8 +30,42 @@ const META: Schema = {
   14: ['finalizers', 'strings'],
 };
 const REF: Schema = { 1: ['name', 'string'] };
+// The subset of workload types that `kubectl create deployment|service` and `kubectl expose` send.
+const SELECTOR: Schema = { 1: ['matchLabels', 'map'], 2: ['matchExpressions', { list: { 1: ['key', 'string'], 2: ['operator', 'string'], 3: ['values', 'strings'] } }] };
+const CONTAINER: Schema = {
+  1: ['name', 'string'],
+  2: ['image', 'string'],
+  3: ['command', 'strings'],
+  4: ['args', 'strings'],
+  5: ['workingDir', 'string'],
+  6: ['ports', { list: { 1: ['name', 'string'], 2: ['hostPort', 'int'], 3: ['containerPort', 'int'], 4: ['protocol', 'string'], 5: ['hostIP', 'string'] } }],
+  7: ['env', { list: { 1: ['name', 'string'], 2: ['value', 'string'] } }],
+  14: ['imagePullPolicy', 'string'],
+};
+const POD_SPEC: Schema = {
+  2: ['containers', { list: CONTAINER }],
+  3: ['restartPolicy', 'string'],
+  4: ['terminationGracePeriodSeconds', 'int'],
+  6: ['dnsPolicy', 'string'],
+  7: ['nodeSelector', 'map'],
+  8: ['serviceAccountName', 'string'],
+  10: ['nodeName', 'string'],
+  11: ['hostNetwork', 'bool'],
+  20: ['initContainers', { list: CONTAINER }],
+};
+const TEMPLATE: Schema = { 1: ['metadata', { msg: {} }], 2: ['spec', { msg: POD_SPEC }] };
+
+TEMPLATE[1] = ['metadata', { msg: META }];
 
 const SCHEMAS: Record<string, Schema> = {
+  'apps/v1/Deployment': {
+    1: ['metadata', { msg: META }],
+    2: ['spec', { msg: { 1: ['replicas', 'int'], 2: ['selector', { msg: SELECTOR }], 3: ['template', { msg: TEMPLATE }], 4: ['strategy', { msg: { 1: ['type', 'string'] } }], 5: ['minReadySeconds', 'int'], 6: ['revisionHistoryLimit', 'int'], 7: ['paused', 'bool'], 9: ['progressDeadlineSeconds', 'int'] } }],
+  },
+  'v1/Service': {
+    1: ['metadata', { msg: META }],
+    2: ['spec', { msg: { 1: ['ports', { list: { 1: ['name', 'string'], 2: ['protocol', 'string'], 3: ['port', 'int'], 4: ['targetPort', 'intorstr'], 5: ['nodePort', 'int'] } }], 2: ['selector', 'map'], 3: ['clusterIP', 'string'], 4: ['type', 'string'], 7: ['externalName', 'string'] } }],
+  },
   'v1/ConfigMap': { 1: ['metadata', { msg: META }], 2: ['data', 'map'], 3: ['binaryData', 'bytesmap'], 4: ['immutable', 'bool'] },
   'v1/Secret': { 1: ['metadata', { msg: META }], 2: ['data', 'bytesmap'], 3: ['type', 'string'], 4: ['stringData', 'map'], 5: ['immutable', 'bool'] },
   'v1/Namespace': { 1: ['metadata', { msg: META }], 2: ['spec', { msg: { 1: ['finalizers', 'strings'] } }] },
@@ -112,12 +146,23 @@ function decodeMsg(buf: Buffer, schema: Schema): Record<string, unknown> {
     if (type === 'string') {
       if (str(last) !== '') out[name] = str(last);
     }
-    else if (type === 'int') out[name] = typeof last === 'number' ? last : 0;
-    else if (type === 'bool') out[name] = last === 1;
+    // gogo-protobuf also writes zero scalars of non-pointer fields; JSON clients omit them.
+    // Pointer fields where 0 means something are kept.
+    else if (type === 'int') {
+      const n = typeof last === 'number' ? last : 0;
+      if (n !== 0 || KEEP_ZERO.has(name)) out[name] = n;
+    } else if (type === 'bool') {
+      if (last === 1) out[name] = true;
+    }
     else if (type === 'bytes') out[name] = Buffer.isBuffer(last) ? last.toString('base64') : '';
     else if (type === 'strings') out[name] = vals.map(str);
+    else if (type === 'intorstr') {
+      const ios = decodeMsg(last as Buffer, { 1: ['type', 'int'], 2: ['intVal', 'int'], 3: ['strVal', 'string'] });
+      out[name] = ios.type === 1 ? (ios.strVal ?? '') : (ios.intVal ?? 0);
+    }
     else if (type === 'time') {
       const t = decodeMsg(last as Buffer, TIME);
+      if (!t.seconds) continue;
       out[name] = new Date(Number(t.seconds ?? 0) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
     } else if (type === 'map' || type === 'bytesmap') {
       const m: Record<string, string> = {};
@@ -134,6 +179,8 @@ function decodeMsg(buf: Buffer, schema: Schema): Record<string, unknown> {
   }
   return out;
 }
+
+const KEEP_ZERO = new Set(['replicas', 'gracePeriodSeconds', 'terminationGracePeriodSeconds']);
 
 const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 

@@ -170,7 +170,7 @@ const PRINTERS: Record<string, Printer> = {
     },
   },
   Event: {
-    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message'), col('Source', 'string', 1), col('First Seen', 'string', 1), col('Count', 'integer', 1), NAME],
+    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message'), col('Source', 'string', 1), col('First Seen', 'string', 1), col('Count', 'integer', 1), { ...NAME, priority: 1 }],
     row: (o, now) => {
       const last = (o.lastTimestamp as string) || (o.eventTime as string) || o.metadata.creationTimestamp;
       const first = (o.firstTimestamp as string) || (o.eventTime as string) || o.metadata.creationTimestamp;

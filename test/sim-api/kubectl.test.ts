@@ -218,6 +218,23 @@ spec:
     expect(r.stderr).toContain('configmaps "cm1" not found');
   });
 
+  it('typed-client commands that post protobuf: create deployment, expose, create secret/namespace', async () => {
+    let r = await kubectl(tc, ['create', 'deployment', 'typed', '--image=nginx:1', '--replicas=2', '--port=80']);
+    expect(r.code, r.stderr).toBe(0);
+    const d = tc.cluster.store.get({ group: 'apps', version: 'v1', resource: 'deployments' }, 'default', 'typed');
+    expect(d?.spec).toMatchObject({ replicas: 2, selector: { matchLabels: { app: 'typed' } }, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1', ports: [{ containerPort: 80 }] }] } } });
+    r = await kubectl(tc, ['expose', 'deployment', 'typed', '--port=8080', '--target-port=80']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(tc.cluster.store.get({ group: '', version: 'v1', resource: 'services' }, 'default', 'typed')?.spec).toMatchObject({ ports: [{ port: 8080, targetPort: 80, protocol: 'TCP' }], selector: { app: 'typed' } });
+    r = await kubectl(tc, ['create', 'secret', 'generic', 'sec1', '--from-literal=k=v']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(tc.cluster.store.get({ group: '', version: 'v1', resource: 'secrets' }, 'default', 'sec1')?.data).toEqual({ k: Buffer.from('v').toString('base64') });
+    r = await kubectl(tc, ['create', 'namespace', 'typed-ns']);
+    expect(r.code, r.stderr).toBe(0);
+    r = await kubectl(tc, ['get', 'svc', 'typed', '-o', 'wide']);
+    expect(r.stdout).toMatch(/typed\s+ClusterIP\s+172\.30\.\d+\.\d+\s+<none>\s+8080\/TCP\s+\S+\s+app=typed/);
+  });
+
   it('delete a pod waits for the kubelet side to finish graceful deletion', async () => {
     tc.cluster.store.create(PODS, podManifest('doomed'));
     const p = kubectl(tc, ['delete', 'pod', 'doomed']);
