@@ -195,7 +195,7 @@ export default scenario(
       const pods = p.eips * p.podsPerEip;
       // maxPods 250 per node, masters tainted: enough workers for the pods (+ headroom for a rebooted node)
       const workers = Math.max(3, Math.ceil(pods / 230) + 1);
-      return { nodes: `3+${workers}`, ipStack: p.ipStack, speed: 30 };
+      return { nodes: `3+${workers}`, ipStack: p.ipStack, speed: 60 };
     },
   },
   async (t, p) => {
@@ -281,7 +281,7 @@ export default scenario(
       await Promise.all(namespaces.map((ns) => scaleDeployment(cluster, ns, replicas)));
     };
     const waitAllReady = async (replicas: number, signal: AbortSignal): Promise<void> => {
-      await Promise.all(namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', replicas, { timeoutMs, signal, intervalMs: 1000 })));
+      await Promise.all(namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', replicas, { timeoutMs, signal, intervalMs: 250 })));
     };
 
     for (const d of p.scenarios) {

@@ -1,0 +1,120 @@
+/**
+ * EgressIP check on the embedded cluster at CORENET-6498 scale (10 EgressIPs x 200 pods = 2000 pods):
+ *   A. our check (API + ONE NB dump exec per node, parallel 8, pure diff)
+ *   B. the bare per-node dumps alone (the same execs, no API, no parse, no diff)
+ *   C. the per-pod QE method (research §4.2): one exec per pod into the egress node's ovnkube-node pod running
+ *      `ovn-nbctl --format=csv --no-heading find nat logical_ip=<pod IP>` and counting the EgressIP's rows, with
+ *      the same parallelism (8), plus a sequential sample (as a Ginkgo loop runs it) extrapolated to all pods.
+ * Goals: C / A >= 50, A / B <= 1.3.
+ *
+ *   npx tsx bench/corenet.bench.ts      (or: npm run bench -- corenet; CORENET_BENCH_EIPS, CORENET_BENCH_PODS_PER_EIP,
+ *                                        CORENET_BENCH_RUNS, CORENET_BENCH_SEQ_SAMPLE, CORENET_BENCH_KUBECONFIG to use a running cluster)
+ * Starts the embedded cluster through the CLI (needs root) unless CORENET_BENCH_KUBECONFIG is set.
+ */
+import { z } from 'zod';
+import { scenario } from '../harness/runner/scenario.ts';
+import { runScenario } from '../harness/runner/run.ts';
+import { createProgress } from '../harness/runner/progress.ts';
+import { setupEgressIPs } from '../harness/scenario-kit/egressip.ts';
+import { checkEgressIP } from '../harness/checks/egressip/index.ts';
+import { execNodeDump, listEgressIPs, mapLimit, ovnkubeNodePods, OVN_NAMESPACE, NB_CONTAINER } from '../harness/checks/egressip/collect.ts';
+import { execIn } from '../harness/cluster/exec.ts';
+import { stats } from '../harness/runner/stats.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const EIPS = Number(process.env.CORENET_BENCH_EIPS ?? 10);
+const PER = Number(process.env.CORENET_BENCH_PODS_PER_EIP ?? 200);
+const RUNS = Number(process.env.CORENET_BENCH_RUNS ?? 5);
+const SEQ = Number(process.env.CORENET_BENCH_SEQ_SAMPLE ?? 100);
+const CONC = 8;
+
+const median = (xs: number[]): number => stats(xs).p50 ?? NaN;
+
+const bench = scenario(
+  {
+    name: 'corenet-bench',
+    description: 'EgressIP check vs per-pod QE method vs bare dumps',
+    params: z.object({}),
+    sim: () => ({ nodes: `3+${Math.max(3, Math.ceil((EIPS * PER) / 230) + 1)}`, ipStack: 'ipv4', speed: 60 }),
+  },
+  async (t) => {
+    const setup = await setupEgressIPs(t, { scenario: 'corenet-bench', eips: EIPS, podsPerEip: PER, families: ['v4'], egressNodes: 0, image: 'registry.k8s.io/pause:3.10', timeoutMs: 600_000, concurrency: CONC });
+    const cluster = t.cluster;
+    const results: Record<string, number | string> = {};
+    await t.step('measure', async (s) => {
+      const nodeNames = (await cluster.core.listNode()).items.map((n) => n.metadata?.name ?? '');
+      const nbPods = await ovnkubeNodePods(cluster);
+      // A. our check
+      const a: number[] = [];
+      let lastA = await checkEgressIP(cluster, { concurrency: CONC });
+      for (let i = 0; i < RUNS; i++) {
+        const t0 = performance.now();
+        lastA = await checkEgressIP(cluster, { concurrency: CONC });
+        a.push(performance.now() - t0);
+      }
+      if (!lastA.consistent) throw new Error(`cluster not consistent: ${lastA.findings.length} findings`);
+      // B. bare dumps
+      const b: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const t0 = performance.now();
+        await mapLimit(nodeNames, CONC, (n) => execNodeDump(cluster, nbPods.get(n) as string));
+        b.push(performance.now() - t0);
+      }
+      // C. per-pod QE method
+      const eips = (await listEgressIPs(cluster)).filter((e) => setup.eipNames.includes(e.name));
+      const work: { ip: string; egressPod: string; eip: string }[] = [];
+      for (const e of eips) {
+        const ns = setup.namespaces[setup.eipNames.indexOf(e.name)];
+        const pods = await cluster.core.listNamespacedPod({ namespace: ns, labelSelector: 'app=client' });
+        for (const p of pods.items) {
+          const ip = p.status?.podIP;
+          if (ip) work.push({ ip, egressPod: nbPods.get(e.status[0].node) as string, eip: e.name });
+        }
+      }
+      let found = 0;
+      const perPod = async (w: { ip: string; egressPod: string; eip: string }): Promise<void> => {
+        const r = await execIn(cluster, { namespace: OVN_NAMESPACE, pod: w.egressPod, container: NB_CONTAINER }, ['sh', '-c', `ovn-nbctl --format=csv --no-heading find nat logical_ip=${w.ip} | grep -c "EgressIP:${w.eip}" || true`]);
+        found += Number(r.stdout.trim()) || 0;
+      };
+      const c0 = performance.now();
+      await mapLimit(work, CONC, perPod);
+      const cPar = performance.now() - c0;
+      const sample = work.slice(0, SEQ);
+      const s0 = performance.now();
+      for (const w of sample) await perPod(w);
+      const seqPerPod = (performance.now() - s0) / sample.length;
+      s.log(`per-pod method found ${found} SNATs for ${work.length} + ${sample.length} pod queries`);
+      Object.assign(results, {
+        pods: work.length,
+        nodes: nodeNames.length,
+        'A our check ms (median)': Math.round(median(a)),
+        'A api ms': Math.round(lastA.timings.apiMs),
+        'A nb ms': Math.round(lastA.timings.nbMs),
+        'A diff ms': Math.round(lastA.timings.diffMs),
+        'B bare dumps ms (median)': Math.round(median(b)),
+        'C per-pod parallel-8 ms': Math.round(cPar),
+        'C per-pod sequential ms (extrapolated)': Math.round(seqPerPod * work.length),
+        'C/A (parallel)': Number((cPar / median(a)).toFixed(1)),
+        'C/A (sequential)': Number(((seqPerPod * work.length) / median(a)).toFixed(1)),
+        'A/B': Number((median(a) / median(b)).toFixed(2)),
+      });
+      for (const [k, v] of Object.entries(results)) if (typeof v === 'number') s.record({ name: k, value: v, unit: k.includes('ms') ? 'ms' : 'x' });
+    });
+    t.summarize({ title: 'corenet bench', columns: Object.keys(results), rows: [Object.values(results)] });
+    console.log(JSON.stringify(results, null, 2));
+  },
+);
+
+const dir = mkdtempSync(join(tmpdir(), 'nh-corenet-bench-'));
+const kc = process.env.CORENET_BENCH_KUBECONFIG;
+const res = await runScenario(bench, {
+  target: kc ? { kind: 'kubeconfig', path: kc } : { kind: 'sim', workdir: join(dir, 'sim') },
+  dbPath: join(dir, 'bench.db'),
+  progress: createProgress({ live: false }),
+});
+if (res.exitCode !== 0) {
+  console.error(`bench run ${res.verdict}: ${res.summary.error ?? ''}`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,83 @@
+/**
+ * "Fails when it should": corenet-6498 (quick, node-reboot only) against the embedded cluster, started as
+ * a separate process through the CLI (never imported). With the faults off it passes (exit 0); with the
+ * stale-SNAT bug of research §3 #1 switched on through ConfigMap netharness/netharness-faults it fails
+ * (exit 1) and the findings are in the results DB.
+ */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../harness/store/store.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const cli = ['--import', 'tsx', join(root, 'harness', 'cli.ts')];
+const isRoot = process.getuid?.() === 0;
+const FAULT = 'eip-stale-snat-lrp-after-failover';
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...cli, ...args], { cwd: root, env: { ...process.env, CI: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe.skipIf(!isRoot)('corenet-6498 on the embedded cluster: fails when it should', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nh-corenet-'));
+  const workdir = join(dir, 'sim');
+  const db = join(dir, 'nh.db');
+  let kubeconfig = '';
+
+  beforeAll(() => {
+    const r = spawnSync(process.execPath, [...cli, 'sim', '--detach', '--workdir', workdir, '--speed', '30', '--nodes', '3+3'], { cwd: root, encoding: 'utf8', timeout: 170_000 });
+    const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
+    if (r.status !== 0 || !m) throw new Error(`sim did not start (exit ${r.status}): ${r.stderr.slice(-800)}`);
+    kubeconfig = m[1];
+  }, 180_000);
+
+  afterAll(() => {
+    spawnSync(process.execPath, [...cli, 'sim', 'stop', '--workdir', workdir], { cwd: root, timeout: 60_000 });
+  }, 90_000);
+
+  const scenarioArgs = (): string[] => ['scenario', 'corenet-6498', '--quick', '--kubeconfig', kubeconfig, '--db', db, '--json', '--param', 'scenarios=node-reboot', '--param', 'timeoutSeconds=20'];
+
+  it('passes with the faults off', async () => {
+    const r = await runCli(scenarioArgs());
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const s = JSON.parse(r.stdout) as { verdict: string; checks: { passed: number; failed: number } };
+    expect(s.verdict).toBe('passed');
+    expect(s.checks.failed).toBe(0);
+  }, 240_000);
+
+  it(`fails with ${FAULT} on: exit 1, stale SNATs of the old egress node recorded`, async () => {
+    const patch = spawnSync('kubectl', ['--kubeconfig', kubeconfig, '-n', 'netharness', 'patch', 'configmap', 'netharness-faults', '--type', 'merge', '-p', JSON.stringify({ data: { [FAULT]: 'on' } })], { encoding: 'utf8' });
+    expect(patch.status, patch.stderr).toBe(0);
+    try {
+      const r = await runCli(scenarioArgs());
+      expect(r.code, r.stderr.slice(-2000)).toBe(1);
+      const s = JSON.parse(r.stdout) as { runId: string; verdict: string; findings: Record<string, number> };
+      expect(s.verdict).toBe('failed');
+      expect(s.findings['stale-snat']).toBeGreaterThan(0);
+      const store = openStore(db);
+      const d = store.getRun(s.runId);
+      store.close();
+      expect(d.run.verdict).toBe('failed');
+      const failedCheck = d.checks.find((c) => c.status === 'failed');
+      expect(failedCheck?.name).toMatch(/after node-reboot #1/);
+      const stale = d.findings.filter((f) => f.kind === 'stale-snat');
+      expect(stale.length).toBeGreaterThan(0);
+      // the SNATs stayed on the node that was rebooted (the EgressIP's old node)
+      const rebooted = d.events.find((e) => e.kind === 'node-reboot')?.target;
+      expect(rebooted).toBeTruthy();
+      expect(stale.every((f) => f.node === rebooted)).toBe(true);
+      expect(stale[0]).toMatchObject({ egressip: expect.stringMatching(/^corenet-6498-/), namespace: expect.stringMatching(/^corenet-6498-/), pod: expect.stringMatching(/^client-/) });
+    } finally {
+      spawnSync('kubectl', ['--kubeconfig', kubeconfig, '-n', 'netharness', 'patch', 'configmap', 'netharness-faults', '--type', 'merge', '-p', JSON.stringify({ data: { [FAULT]: 'off' } })]);
+    }
+  }, 240_000);
+});
