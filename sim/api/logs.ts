@@ -49,9 +49,12 @@ export function parseLogOptions(q: URLSearchParams): LogOptions & { follow: bool
   };
 }
 
-function podStopped(pod: KubeObject | undefined): boolean {
-  const phase = (pod?.status as { phase?: string } | undefined)?.phase;
-  return !pod || phase === 'Succeeded' || phase === 'Failed';
+/** Follow ends when the pod is gone or finished, or the followed container has terminated. */
+function podStopped(pod: KubeObject | undefined, container: string): boolean {
+  const status = pod?.status as { phase?: string; containerStatuses?: { name: string; state?: { terminated?: unknown } }[]; initContainerStatuses?: { name: string; state?: { terminated?: unknown } }[] } | undefined;
+  if (!pod || status?.phase === 'Succeeded' || status?.phase === 'Failed') return true;
+  const cs = [...(status?.containerStatuses ?? []), ...(status?.initContainerStatuses ?? [])].find((c) => c.name === container);
+  return !!cs?.state?.terminated;
 }
 
 export function serveLogs(req: IncomingMessage, res: ServerResponse, store: ObjectStore, runtime: PodRuntime | undefined, pod: KubeObject, q: URLSearchParams): void {
@@ -92,9 +95,9 @@ export function serveLogs(req: IncomingMessage, res: ServerResponse, store: Obje
     if (budget <= 0) finish();
   });
   const unwatch = store.watch(podsGvr, (ev) => {
-    if (ev.type === 'DELETED' || podStopped(ev.object)) setImmediate(finish);
+    if (ev.type === 'DELETED' || podStopped(ev.object, container)) setImmediate(finish);
   }, { namespace: ref.namespace, fieldSelector: `metadata.name=${ref.pod}` });
   req.on('close', finish);
   res.on('close', finish);
-  if (podStopped(store.get(podsGvr, ref.namespace, ref.pod))) setImmediate(finish);
+  if (podStopped(store.get(podsGvr, ref.namespace, ref.pod), container)) setImmediate(finish);
 }

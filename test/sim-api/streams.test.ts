@@ -48,6 +48,16 @@ describe('pods/log', () => {
     const r = await p;
     expect(r.text).toBe('streamed\n');
   });
+  it('follow ends when the followed container terminates', async () => {
+    tc.cluster.store.create(PODS, podManifest('tp'));
+    const p = api(tc, 'GET', '/api/v1/namespaces/default/pods/tp/log?follow=true');
+    await new Promise((r) => setTimeout(r, 100));
+    tc.runtime.append({ namespace: 'default', pod: 'tp', container: 'app' }, 'last words');
+    tc.cluster.store.mutate(PODS, 'default', 'tp', (o) => {
+      o.status = { phase: 'Running', containerStatuses: [{ name: 'app', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error' } } }] };
+    }, { subresource: 'status' });
+    expect((await p).text).toBe('last words\n');
+  });
 });
 
 function execWs(protocol: string | string[], query: string, token = tc.adminToken): Promise<{ frames: Buffer[]; ws: WebSocket; closed: Promise<void> }> {
