@@ -157,4 +157,24 @@ describe('node lifecycle', () => {
     s.store.delete(POD, 'default', stop.metadata.name);
     await waitFor(() => !s.store.get(POD, 'default', stop.metadata.name), 'debug pod deleted');
   });
+
+  it('NoExecute taint eviction: a pod tolerating unreachable for 2 s is evicted, one tolerating forever stays', async () => {
+    sim = await startTestSim({ speed: 50 });
+    const s = sim;
+    const unreachable = (seconds?: number) => [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', ...(seconds !== undefined ? { tolerationSeconds: seconds } : {}) }];
+    s.store.create(POD, pod('short', { nodeName: 'worker-0', tolerations: unreachable(2) }));
+    s.store.create(POD, pod('forever', { nodeName: 'worker-0', tolerations: unreachable() }));
+    s.store.create(POD, pod('default-300', { nodeName: 'worker-0' }));
+    await runningOn(s, 'short', 'worker-0');
+    await runningOn(s, 'forever', 'worker-0');
+    await s.ctx.services.nodeActions!.stopKubelet('worker-0');
+    await waitFor(() => ready(s, 'worker-0')?.status === 'Unknown', 'Unknown');
+    await waitFor(() => s.store.get(POD, 'default', 'short')?.metadata.deletionTimestamp, 'short evicted (Terminating: the kubelet is down)');
+    expect(events(s.store, 'short').map((e) => e.reason)).toContain('TaintManagerEviction');
+    expect(s.store.get(POD, 'default', 'forever')?.metadata.deletionTimestamp).toBeUndefined();
+    expect(s.store.get(POD, 'default', 'default-300')?.metadata.deletionTimestamp).toBeUndefined();
+    await s.ctx.services.nodeActions!.startKubelet('worker-0');
+    await waitFor(() => !s.store.get(POD, 'default', 'short'), 'the kubelet finishes the deletion once back');
+    await waitFor(() => ready(s, 'worker-0')?.status === 'True' && condition(s.store.get(POD, 'default', 'forever'), 'Ready')?.status === 'True', 'forever Ready again');
+  });
 });
