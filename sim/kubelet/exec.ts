@@ -95,6 +95,53 @@ interface CmdIo {
   stdin?: string | Readable;
   out: Out;
   err: Out;
+  /** The line source of an interactive shell (shared with nested shells, e.g. `chroot /host`). */
+  lines?: LineSource;
+  tty?: boolean;
+}
+
+/** Lines of an interactive stdin, consumed one at a time. */
+export class LineSource {
+  private buf = '';
+  private ended = false;
+  private waiter?: () => void;
+  constructor(stream: Readable) {
+    stream.on('data', (c: Buffer | string) => {
+      this.buf += typeof c === 'string' ? c : c.toString('utf8');
+      this.wake();
+    });
+    stream.on('end', () => {
+      this.ended = true;
+      this.wake();
+    });
+    stream.on('error', () => {
+      this.ended = true;
+      this.wake();
+    });
+  }
+  private wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+  /** The next line without its newline; undefined at end of input. */
+  async next(): Promise<string | undefined> {
+    for (;;) {
+      const i = this.buf.indexOf('\n');
+      if (i >= 0) {
+        const line = this.buf.slice(0, i).replace(/\r$/, '');
+        this.buf = this.buf.slice(i + 1);
+        return line;
+      }
+      if (this.ended) {
+        if (!this.buf) return undefined;
+        const line = this.buf;
+        this.buf = '';
+        return line;
+      }
+      await new Promise<void>((r) => (this.waiter = r));
+    }
+  }
 }
 
 function basename(p: string): string {
@@ -202,14 +249,14 @@ export function isInterpretable(env: Pick<RunEnv, 'hostMount' | 'vars'>, argv: s
 }
 
 /** Runs a shell script with the built-in shell. */
-export async function runScript(env: RunEnv, script: string, io: CmdIo, shell: string): Promise<number> {
+export async function runScript(env: RunEnv, script: string, io: CmdIo, shell: string, opts: { rethrowExit?: boolean; initialStatus?: number } = {}): Promise<number> {
   const items = parseScript(script, env.vars);
   if (!items) {
     if (env.inHost) return viaOvnExec(env, [shell, '-c', script], io);
     io.err.write(`${shell}: this emulated container's shell supports simple commands, pipes, redirections, ; && || only\n`);
     return 2;
   }
-  let status = 0;
+  let status = opts.initialStatus ?? 0;
   let skip = false;
   try {
     for (let i = 0; i < items.length; i++) {
@@ -225,10 +272,28 @@ export async function runScript(env: RunEnv, script: string, io: CmdIo, shell: s
       skip = (next === '&&' && status !== 0) || (next === '||' && status === 0);
     }
   } catch (e) {
-    if (e instanceof ExitSignal) return e.code;
+    if (e instanceof ExitSignal && !opts.rethrowExit) return e.code;
     throw e;
   }
   return status;
+}
+
+/** An interactive shell: one line at a time from stdin, a prompt with a tty, until `exit` or EOF. */
+async function repl(env: RunEnv, io: CmdIo, shell: string, lines: LineSource): Promise<number> {
+  let status = 0;
+  const prompt = `${shell}-5.1# `;
+  for (;;) {
+    if (io.tty) io.out.write(prompt);
+    const line = await lines.next();
+    if (line === undefined) return status;
+    if (!line.trim()) continue;
+    try {
+      status = await runScript(env, line, { ...io, stdin: undefined, lines }, shell, { rethrowExit: true, initialStatus: status });
+    } catch (e) {
+      if (e instanceof ExitSignal) return e.code;
+      throw e;
+    }
+  }
 }
 
 async function runPipeline(env: RunEnv, cmds: SimpleCommand[], io: CmdIo, shell: string, lastStatus: number): Promise<number> {
@@ -240,7 +305,7 @@ async function runPipeline(env: RunEnv, cmds: SimpleCommand[], io: CmdIo, shell:
     const pipeOut: Out = { write: (s) => (buf += s) };
     const c = cmds[i];
     const argv = c.argv.map((w) => w.split(STATUS_MARK).join(String(lastStatus)));
-    status = await runWithRedirects(env, { argv, redirects: c.redirects }, { stdin: input, out: last ? io.out : pipeOut, err: io.err }, shell);
+    status = await runWithRedirects(env, { argv, redirects: c.redirects }, { stdin: input, out: last ? io.out : pipeOut, err: io.err, lines: io.lines, tty: io.tty }, shell);
     input = buf;
   }
   return status;
@@ -279,7 +344,7 @@ async function runWithRedirects(env: RunEnv, c: SimpleCommand, io: CmdIo, shell:
     if (argv.length === 1) env.vars[k] = v.join('=');
     argv = argv.slice(1);
   }
-  let status = argv.length ? await runCommand(env, argv, { stdin, out, err }, shell) : 0;
+  let status = argv.length ? await runCommand(env, argv, { stdin, out, err, lines: io.lines, tty: io.tty }, shell) : 0;
   for (const p of pending) {
     const w = writeFile(env, p.path, p.data.join(''), p.append);
     if (w !== undefined) {
@@ -378,10 +443,9 @@ async function runCommand(env: RunEnv, argv: string[], io: CmdIo, shell: string)
     case 'bash': {
       const ci = args.indexOf('-c');
       if (ci >= 0) return runScript(env, args[ci + 1] ?? '', io, name);
-      if (io.stdin !== undefined) {
-        const script = typeof io.stdin === 'string' ? io.stdin : await readAll(io.stdin);
-        return runScript(env, script, { ...io, stdin: undefined }, name);
-      }
+      if (io.lines) return repl(env, io, name, io.lines);
+      if (typeof io.stdin === 'string') return runScript(env, io.stdin, { ...io, stdin: undefined }, name);
+      if (io.stdin) return repl(env, io, name, new LineSource(io.stdin));
       return 0;
     }
     case 'echo': {

@@ -914,7 +914,7 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
     const env = this.runEnv(rec, c, opts.tty);
     let code: number;
     try {
-      code = await runDirect(env, command, { stdin: streams.stdin, out: streamOut(streams.stdout), err: streamOut(streams.stderr) });
+      code = await runDirect(env, command, { stdin: streams.stdin, out: streamOut(streams.stdout), err: streamOut(streams.stderr), tty: opts.tty });
     } catch (e) {
       if (e instanceof Cancelled) code = 137;
       else throw e;

@@ -142,6 +142,19 @@ describe('exec', () => {
     expect(missing.err).toBe('OCI runtime exec failed: exec failed: unable to start container process: exec: "ovn-nbctl": executable file not found in $PATH: unknown\n');
     expect(missing.message).toBe('command terminated with non-zero exit code: error executing command [ovn-nbctl show], exit code 127');
     await expect(exec(s, 'default', 'w', 'nope', ['true'])).rejects.toThrow('container nope is not valid for pod w');
+    // interactive shell (oc debug node/x style): chroot /host nests a host shell on the same stdin
+    s.store.create(
+      POD,
+      pod('dbg', {
+        nodeName: 'worker-1',
+        hostPID: true,
+        containers: [{ name: 'container-00', image: 'registry.redhat.io/rhel9/support-tools', command: ['/bin/sh'], stdin: true, tty: true, securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] }],
+        volumes: [{ name: 'host', hostPath: { path: '/' } }],
+      }),
+    );
+    await runningPod(s, 'default', 'dbg');
+    const repl = await exec(s, 'default', 'dbg', 'container-00', ['/bin/sh'], 'hostname\nchroot /host\nhostname\nsystemctl is-active kubelet\nexit 0\nfalse\necho $?\n');
+    expect(repl).toMatchObject({ exitCode: 0, out: 'dbg\nworker-1\nactive\n1\n' });
     await expect(exec(s, 'default', 'gone', 'c', ['true'])).rejects.toBeInstanceOf(ApiStatusError);
   });
 
