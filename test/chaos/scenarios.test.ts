@@ -1,0 +1,103 @@
+/**
+ * node-reboot and ovn-pod-restart on the embedded cluster, run through the CLI as separate processes
+ * against one detached sim (never imported): they pass with the fault library off, and fail (exit 1,
+ * findings in the results DB) with the matching bug on: eip-stale-snat-lrp-after-failover for a
+ * reboot of the egress node, eip-valid-nexthops-removed-at-startup for an ovnkube-controller restart
+ * on a pod node. The chaos actions are recorded as events (node-reboot, chaos-inject, chaos-recover).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../../harness/store/store.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const cli = ['--import', 'tsx', join(root, 'harness', 'cli.ts')];
+const isRoot = process.getuid?.() === 0;
+
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...cli, ...args], { cwd: root, env: { ...process.env, CI: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+interface Summary {
+  runId: string;
+  verdict: string;
+  checks: { passed: number; failed: number };
+  findings: Record<string, number>;
+}
+
+describe.skipIf(!isRoot)('chaos scenarios on the embedded cluster', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nh-chaos-scn-'));
+  const workdir = join(dir, 'sim');
+  const db = join(dir, 'nh.db');
+  let kubeconfig = '';
+
+  beforeAll(() => {
+    const r = spawnSync(process.execPath, [...cli, 'sim', '--detach', '--workdir', workdir, '--speed', '20', '--nodes', '3+3'], { cwd: root, encoding: 'utf8', timeout: 170_000 });
+    const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
+    if (r.status !== 0 || !m) throw new Error(`sim did not start (exit ${r.status}): ${r.stderr.slice(-800)}`);
+    kubeconfig = m[1];
+  }, 180_000);
+
+  afterAll(() => {
+    spawnSync(process.execPath, [...cli, 'sim', 'stop', '--workdir', workdir], { cwd: root, timeout: 60_000 });
+  }, 90_000);
+
+  const run = async (name: string, params: string[], want: number): Promise<Summary> => {
+    const r = await runCli(['scenario', name, '--quick', '--kubeconfig', kubeconfig, '--db', db, '--json', ...params.flatMap((p) => ['--param', p])]);
+    expect(r.code, r.stderr.slice(-3000)).toBe(want);
+    return JSON.parse(r.stdout) as Summary;
+  };
+
+  it('node-reboot passes: failover and convergence measured, reboot recorded', async () => {
+    const s = await run('node-reboot', ['timeoutSeconds=30'], 0);
+    expect(s.verdict).toBe('passed');
+    const store = openStore(db);
+    const d = store.getRun(s.runId);
+    store.close();
+    const names = new Set(d.measurements.map((m) => m.name));
+    for (const n of ['failover_seconds', 'node_notready_seconds', 'node_reboot_seconds', 'convergence_seconds']) expect(names, n).toContain(n);
+    expect(d.checks.map((c) => c.name)).toEqual(expect.arrayContaining([expect.stringMatching(/failed over/), 'egressip consistent after reboot #1']));
+    const reboot = d.events.filter((e) => e.kind === 'node-reboot');
+    expect(reboot.length).toBe(2);
+    expect(reboot[1].details).toMatchObject({ phase: 'done', action: 'reboot' });
+  }, 240_000);
+
+  it('ovn-pod-restart (PodChaos pod-kill) passes, the chaos is recorded', async () => {
+    const s = await run('ovn-pod-restart', ['timeoutSeconds=30'], 0);
+    expect(s.verdict).toBe('passed');
+    const store = openStore(db);
+    const d = store.getRun(s.runId);
+    store.close();
+    expect(d.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['chaos-inject', 'chaos-recover']));
+    const inj = d.events.find((e) => e.kind === 'chaos-inject');
+    expect(inj?.details).toMatchObject({ chaosKind: 'PodChaos', action: 'pod-kill' });
+    expect(String(inj?.target)).toMatch(/^openshift-ovn-kubernetes\/ovnkube-node-/);
+    expect(d.measurements.map((m) => m.name)).toEqual(expect.arrayContaining(['ovnkube_restart_seconds', 'resync_seconds']));
+  }, 240_000);
+
+  it('ovn-pod-restart (container-kill of ovnkube-controller) passes', async () => {
+    const s = await run('ovn-pod-restart', ['method=container-kill', 'timeoutSeconds=30'], 0);
+    expect(s.verdict).toBe('passed');
+  }, 240_000);
+
+  it('node-reboot fails with eip-stale-snat-lrp-after-failover on', async () => {
+    const s = await run('node-reboot', ['fault=eip-stale-snat-lrp-after-failover', 'timeoutSeconds=15'], 1);
+    expect(s.verdict).toBe('failed');
+    expect(s.findings['stale-snat']).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('ovn-pod-restart fails with eip-valid-nexthops-removed-at-startup on', async () => {
+    const s = await run('ovn-pod-restart', ['fault=eip-valid-nexthops-removed-at-startup', 'timeoutSeconds=15'], 1);
+    expect(s.verdict).toBe('failed');
+    expect(s.findings['missing-lrp']).toBeGreaterThan(0);
+  }, 240_000);
+});
