@@ -45,7 +45,7 @@ function show(v: unknown): string {
 }
 
 /** Validates `value` at `path` and prunes unknown fields in place (like the apiserver does). */
-export function validateSchema(value: unknown, schema: JSONSchemaProps | undefined, path: string, causes: StatusCause[]): void {
+export function validateSchema(value: unknown, schema: JSONSchemaProps | undefined, path: string, causes: StatusCause[], pruned?: string[]): void {
   if (!schema) return;
   if (value === null) {
     if (!schema.nullable && schema.type) causes.push({ reason: 'FieldValueTypeInvalid', message: `Invalid value: "null": ${path} in body must be of type ${schema.type}: "null"`, field: path });
@@ -78,7 +78,7 @@ export function validateSchema(value: unknown, schema: JSONSchemaProps | undefin
   if (Array.isArray(value)) {
     if (schema.minItems !== undefined && value.length < schema.minItems) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${value.length}: ${path} in body should have at least ${schema.minItems} items`, field: path });
     if (schema.maxItems !== undefined && value.length > schema.maxItems) causes.push({ reason: 'FieldValueTooMany', message: `Too many: ${value.length}: must have at most ${schema.maxItems} items`, field: path });
-    value.forEach((v, i) => validateSchema(v, schema.items, `${path}[${i}]`, causes));
+    value.forEach((v, i) => validateSchema(v, schema.items, `${path}[${i}]`, causes, pruned));
   }
   if (actual === 'object') {
     const obj = value as Record<string, unknown>;
@@ -89,9 +89,12 @@ export function validateSchema(value: unknown, schema: JSONSchemaProps | undefin
     for (const k of Object.keys(obj)) {
       const sub = props?.[k];
       const childPath = path ? `${path}.${k}` : k;
-      if (sub) validateSchema(obj[k], sub, childPath, causes);
-      else if (typeof schema.additionalProperties === 'object') validateSchema(obj[k], schema.additionalProperties, childPath, causes);
-      else if (props && !schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties !== true) delete obj[k];
+      if (sub) validateSchema(obj[k], sub, childPath, causes, pruned);
+      else if (typeof schema.additionalProperties === 'object') validateSchema(obj[k], schema.additionalProperties, childPath, causes, pruned);
+      else if (props && !schema['x-kubernetes-preserve-unknown-fields'] && schema.additionalProperties !== true) {
+        pruned?.push(childPath);
+        delete obj[k];
+      }
     }
   }
 }
@@ -100,7 +103,7 @@ export function validateSchema(value: unknown, schema: JSONSchemaProps | undefin
  * Validates a whole custom resource. apiVersion/kind/metadata are the server's business, so only
  * the remaining top-level fields go through the schema.
  */
-export function validateCustomResource(obj: Record<string, unknown>, schema: JSONSchemaProps | undefined): StatusCause[] {
+export function validateCustomResource(obj: Record<string, unknown>, schema: JSONSchemaProps | undefined, pruned?: string[]): StatusCause[] {
   const causes: StatusCause[] = [];
   if (!schema) return causes;
   const props = schema.properties ?? {};
@@ -109,8 +112,11 @@ export function validateCustomResource(obj: Record<string, unknown>, schema: JSO
   }
   for (const k of Object.keys(obj)) {
     if (k === 'apiVersion' || k === 'kind' || k === 'metadata') continue;
-    if (props[k]) validateSchema(obj[k], props[k], k, causes);
-    else if (!schema['x-kubernetes-preserve-unknown-fields']) delete obj[k];
+    if (props[k]) validateSchema(obj[k], props[k], k, causes, pruned);
+    else if (!schema['x-kubernetes-preserve-unknown-fields']) {
+      pruned?.push(k);
+      delete obj[k];
+    }
   }
   return causes;
 }

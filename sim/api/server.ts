@@ -210,6 +210,8 @@ export class ApiServer {
     this.authorize(user, { verb, group: t.group, resource: t.resource, subresource: sub, namespace: rp.namespace, name: rp.name });
     const fmt = negotiate(req.headers.accept);
     const dryRun = dryRunQ(q);
+    const fv = q.get('fieldValidation');
+    if (fv !== null && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
 
     switch (verb) {
       case 'get': {
@@ -349,7 +351,7 @@ export class ApiServer {
     if (t.virtual) return this.review(res, t, raw, user);
     if (rp.namespace === undefined && t.namespaced) throw new ApiStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     const o = this.prepareBody(t, rp, raw);
-    const created = this.store.create(t, o, { dryRun });
+    const created = this.store.create(t, o, { dryRun, strictFields: q.get('fieldValidation') === 'Strict' });
     this.respondObject(res, 201, t, created, fmt, q);
   }
 
@@ -390,7 +392,7 @@ export class ApiServer {
       return this.respondObject(res, 200, t, updated, fmt, q);
     }
     if (!this.store.get(t, rp.namespace, rp.name as string)) throw notFound(t.group, t.resource, rp.name as string);
-    const updated = this.store.update(t, o, { dryRun, subresource: rp.subresource === 'status' ? 'status' : undefined, preserveStatus: true });
+    const updated = this.store.update(t, o, { dryRun, subresource: rp.subresource === 'status' ? 'status' : undefined, preserveStatus: true, strictFields: q.get('fieldValidation') === 'Strict' });
     this.respondObject(res, 200, t, updated, fmt, q);
   }
 
@@ -408,7 +410,7 @@ export class ApiServer {
         const o = this.prepareBody(t, rp, patch);
         if (o.metadata.name && o.metadata.name !== name) throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
         o.metadata.name = name;
-        return this.respondObject(res, 201, t, this.store.create(t, o, { dryRun }), fmt, q);
+        return this.respondObject(res, 201, t, this.store.create(t, o, { dryRun, strictFields: q.get('fieldValidation') === 'Strict' }), fmt, q);
       }
       throw notFound(t.group, t.resource, name);
     }
@@ -420,7 +422,7 @@ export class ApiServer {
     if (t.namespaced && next.metadata.namespace !== undefined && next.metadata.namespace !== rp.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     next.metadata.name = name;
     if (t.namespaced) next.metadata.namespace = rp.namespace;
-    const updated = this.store.update(t, next, { dryRun, subresource: rp.subresource === 'status' ? 'status' : undefined, preserveStatus: true });
+    const updated = this.store.update(t, next, { dryRun, subresource: rp.subresource === 'status' ? 'status' : undefined, preserveStatus: true, strictFields: q.get('fieldValidation') === 'Strict' });
     this.respondObject(res, 200, t, updated, fmt, q);
   }
 

@@ -37,6 +37,8 @@ export interface WriteOpts {
   subresource?: 'status';
   /** HTTP main-resource writes keep the stored status (it belongs to the status subresource). */
   preserveStatus?: boolean;
+  /** fieldValidation=Strict: unknown fields of custom resources are an error, not pruned. */
+  strictFields?: boolean;
 }
 
 export interface DeleteOpts {
@@ -202,7 +204,7 @@ export class MemoryStore implements ObjectStore {
     if (!t.namespaced) delete md.namespace;
     if (!md.name && md.generateName) md.name = `${md.generateName}${randomSuffix()}`;
     applyCreateDefaults(o);
-    validateObject(t, o);
+    validateObject(t, o, opts.strictFields);
     this.checkNamespace(t, md.namespace, true);
     const key = gvrKey(gvr);
     const k = objKey(md.namespace, md.name);
@@ -285,7 +287,7 @@ export class MemoryStore implements ObjectStore {
       if (o.kind === 'Secret' && o.stringData) applyCreateDefaults(o);
       if (specPart(o) !== specPart(old.obj)) om.generation = (oldMd.generation ?? 1) + 1;
     }
-    validateObject(t, o);
+    validateObject(t, o, opts.strictFields);
     // A no-op write keeps the resourceVersion, like the real server (kubectl apply "unchanged").
     o.metadata.resourceVersion = old.obj.metadata.resourceVersion;
     if (JSON.stringify(o) === old.json) return old.obj;

@@ -118,8 +118,11 @@ function validateWorkload(o: KubeObject, causes: StatusCause[], needsSelector: b
   }
 }
 
-/** Throws 422 Invalid when the object may not be stored. May prune unknown CR fields in place. */
-export function validateObject(t: ResourceType, o: KubeObject): void {
+/**
+ * Throws 422 Invalid when the object may not be stored. Prunes unknown custom-resource fields in
+ * place; with `strict` (fieldValidation=Strict, what kubectl sends) unknown fields are a 400 instead.
+ */
+export function validateObject(t: ResourceType, o: KubeObject, strict = false): void {
   const causes: StatusCause[] = [];
   const md = o.metadata;
   const name = md.name ?? '';
@@ -135,7 +138,11 @@ export function validateObject(t: ResourceType, o: KubeObject): void {
   }
 
   if (t.schema) {
-    causes.push(...validateCustomResource(o as unknown as Obj, t.schema));
+    const pruned: string[] = [];
+    causes.push(...validateCustomResource(o as unknown as Obj, t.schema, pruned));
+    if (strict && pruned.length) {
+      throw new ApiStatusError(400, 'BadRequest', `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${pruned.map((f) => `unknown field "${f}"`).join(', ')}`);
+    }
   } else {
     switch (t.kind) {
       case 'Pod':

@@ -184,6 +184,13 @@ spec:
     expect(r.stderr).toContain('spec.namespaceSelector: Required value');
   });
 
+  it('apply rejects unknown custom-resource fields (kubectl sends fieldValidation=Strict)', async () => {
+    const r = await kubectl(tc, ['apply', '-f', '-'], { input: 'apiVersion: k8s.ovn.org/v1\nkind: EgressIP\nmetadata: {name: eip-typo}\nspec: {egressIPs: [1.2.3.4], namespaceSelector: {}, podSelectr: {}}\n' });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('unknown field "spec.podSelectr"');
+    expect(tc.cluster.store.get({ group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' }, undefined, 'eip-typo')).toBeUndefined();
+  });
+
   it('create, label, annotate, patch (merge, json, strategic), delete', async () => {
     let r = await kubectl(tc, ['create', 'configmap', 'cm1', '--from-literal=a=1']);
     expect(r.code, r.stderr).toBe(0);
