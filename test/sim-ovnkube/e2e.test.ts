@@ -168,8 +168,8 @@ describe('e2e: EgressIP through startCluster', () => {
     const prev = await kubectl(['logs', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '', '-c', 'ovnkube-controller', '--previous']);
     const cur = await kubectl(['logs', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '', '-c', 'ovnkube-controller']);
     expect(prev.stdout + cur.stdout).toContain('panic: runtime error: invalid memory address or nil pointer dereference');
-    const table = await kubectl(['get', 'pods', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '']);
-    expect(table.stdout).toContain('CrashLoopBackOff');
+    // the back-off is short at speed 20: poll the table until it shows the state
+    await until(async () => (await kubectl(['get', 'pods', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? ''])).stdout.includes('CrashLoopBackOff'), 30_000, 'kubectl get pods to show CrashLoopBackOff');
     // while down, a new selected pod is not programmed on worker-0
     sim.store.create(GVR.pods, pod('web-new', 'worker-0'));
     await new Promise((r) => setTimeout(r, 1500));
