@@ -44,6 +44,12 @@ describe('sim/controllers + sim/kubelet through startCluster and kubectl', () =>
 
   it('kubectl get pods shows ovnkube-node (one per node) and ovnkube-control-plane Running', async () => {
     await waitFor(() => sim.store.list(POD, { namespace: 'openshift-ovn-kubernetes', labelSelector: 'app=ovnkube-control-plane' }).some((p) => p.status?.phase === 'Running'), 'control plane', 30_000, 100);
+    await waitFor(
+      () => sim.store.list(POD, { namespace: 'openshift-ovn-kubernetes', labelSelector: 'app=ovnkube-node' }).every((p) => condition(p, 'Ready')?.status === 'True'),
+      'ovnkube-node pods Ready (readiness probes 5 s / speed)',
+      30_000,
+      100,
+    );
     const r = await kubectl(['get', 'pods', '-n', 'openshift-ovn-kubernetes', '-o', 'wide']);
     expect(r.code).toBe(0);
     const lines = r.stdout.split('\n').filter((l) => l.startsWith('ovnkube-node-'));
