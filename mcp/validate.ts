@@ -42,9 +42,9 @@ export const SHELL_META = /[;&|`$<>(){}[\]\\'"*?!~#%^\s,=]/;
 function baseString(field: string, max: number) {
   return z
     .string()
-    .max(max, `${field}: at most ${max} characters`)
-    .refine((s) => PRINTABLE_ASCII.test(s), `${field}: printable ASCII only (no control, zero-width, bidi, fullwidth or other unicode characters)`)
-    .refine((s) => !s.startsWith('-'), `${field}: must not start with '-' (options cannot be passed through arguments)`);
+    .max(max, { message: `${field}: at most ${max} characters`, abort: true })
+    .refine((s) => PRINTABLE_ASCII.test(s), { message: `${field}: printable ASCII only (no control, zero-width, bidi, fullwidth or other unicode characters)`, abort: true })
+    .refine((s) => !s.startsWith('-'), { message: `${field}: must not start with '-' (options cannot be passed through arguments)`, abort: true });
 }
 
 function named(field: string, re: RegExp, max: number, example: string) {
@@ -151,8 +151,8 @@ export function grepProblem(s: string): string | undefined {
 export const grep = (field = 'grep') =>
   z
     .string()
-    .max(GREP_MAX, `${field}: at most ${GREP_MAX} characters`)
-    .refine((s) => PRINTABLE_ASCII.test(s), `${field}: printable ASCII only`)
+    .max(GREP_MAX, { message: `${field}: at most ${GREP_MAX} characters`, abort: true })
+    .refine((s) => PRINTABLE_ASCII.test(s), { message: `${field}: printable ASCII only`, abort: true })
     .refine((s) => grepProblem(s) === undefined, `${field}: not a safe regular expression`);
 
 /** Common output controls, shared by every tool. */

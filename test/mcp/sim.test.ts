@@ -188,7 +188,8 @@ EOF`], env());
       k8s_list: ['label_selector', 'field_selector', 'namespace'],
       k8s_pod_logs: ['container', 'name', 'since_seconds'],
     };
-    const attacks = ATTACKS.filter((a) => !(typeof a.value === 'string' && a.value.length > 20_000));
+    // Every other payload of each category (the pure suite runs all of them against every tool and field).
+    const attacks = ATTACKS.filter((a, i) => i % 2 === 0 && !(typeof a.value === 'string' && a.value.length > 20_000));
     let rejected = 0;
     let harmless = 0;
     for (const tool of tools) {
@@ -211,6 +212,12 @@ EOF`], env());
     if (JSON.stringify(b.objects) !== JSON.stringify(a.objects)) diffs.push('API objects');
     expect(diffs).toEqual([]);
     expect(Object.keys(b.dbs)).toHaveLength(9);
+    // Negative control: the identity check does see a real write (made here by the test, not the server).
+    const pod = (await ovnkPods())['worker-0'];
+    await kubectl('exec', '-n', NS, pod, '-c', 'nbdb', '--', 'ovn-nbctl', 'lr-add', 'nh-canary');
+    const touched = (await snapshot()) as typeof b;
+    expect(JSON.stringify(touched.dbs['worker-0/nb'])).not.toBe(JSON.stringify(b.dbs['worker-0/nb']));
+    await kubectl('exec', '-n', NS, pod, '-c', 'nbdb', '--', 'ovn-nbctl', 'lr-del', 'nh-canary');
   }, 600_000);
 
   it('exports a bundle whose offline answers match the live ones', async () => {
