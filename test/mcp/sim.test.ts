@@ -4,7 +4,7 @@
  * that nothing changed: API objects and every node's NB, SB and OVS DB are identical before and
  * after. Then a bundle exported from the sim answers like the live cluster.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -241,4 +241,28 @@ EOF`], env());
     expect(textOf(await off.callTool({ name: 'egressip_consistency_check', arguments: {} }))).toMatch(/CONSISTENT/);
     await off.close();
   }, 200_000);
+
+  it('Ctrl-C during bundle export removes the half-written bundle (exit 130)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'nh-mcp-bundle-int-')), 'b');
+    const child = spawn(process.execPath, [...CLI, 'bundle', '--kubeconfig', kubeconfig, '--out', out, '--concurrency', '1', '--log-namespaces', `${NS},prod,chaos-mesh,openshift-ovn-kubernetes`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    let partial = '';
+    await new Promise<void>((resolve) => {
+      child.stderr!.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (!partial && /bundle: objects: Pod/.test(err)) {
+          partial = `${out}.partial-${child.pid}`;
+          child.kill('SIGINT');
+          resolve();
+        }
+      });
+      child.once('exit', () => resolve());
+    });
+    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (c) => resolve(c))));
+    expect(code, err).toBe(130);
+    expect(err).toMatch(/interrupted; removed/);
+    expect(existsSync(partial)).toBe(false);
+    expect(existsSync(out)).toBe(false);
+    rmSync(join(out, '..'), { recursive: true, force: true });
+  }, 60_000);
 });
