@@ -163,7 +163,7 @@ export const outputShape = {
   grep_invert: z.boolean().optional().describe('Keep lines that do NOT match grep.'),
   offset: z.number().int().min(0).max(10_000_000).optional().describe('Skip this many lines/records first (for paging; the truncation notice tells you the next offset).'),
   limit: z.number().int().min(1).max(100_000).optional().describe('Return at most this many lines/records.'),
-  format: z.enum(['text', 'json']).optional().describe('text (default, compact) or json (structured, larger).'),
+  format: z.enum(['text', 'json']).optional().describe('text (default, compact) or json (structured, larger; for ovn_db_list, k8s_* and egressip_* tools; command-output tools always return the command\'s text).'),
 };
 
 /** Node-scoped tools: the Kubernetes node whose ovnkube-node pod runs the command. */
