@@ -2,8 +2,9 @@
  * Chaos end to end on the embedded cluster: `kubectl apply -f -` of every rendered template shows
  * AllInjected then AllRecovered, with the effect visible; the injector (client-node over the
  * kubeconfig) does the same and records what happened; the preflight and bad manifests give clear
- * errors. Target pods are made here (ns chaos-e2e, app=e2e) so the suite does not depend on which
- * other parts of the sim run; when the kubelet runs they become real running pods.
+ * errors. Target pods are made here (ns chaos-e2e, app=e2e; the sim's kubelet runs them); the last
+ * suites act on the real ovnkube-node pods (DaemonSet recreates them) and move an EgressIP with a
+ * partition of its egress node.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type RunningCluster } from '../../sim/cluster.ts';
 import { defaultNodes } from '../../sim/topology.ts';
-import type { KubeObject, NodeActions } from '../../sim/types.ts';
+import type { KubeObject } from '../../sim/types.ts';
 import { kubectlBin } from '../sim-api/helpers.ts';
 import { renderSchedule, renderTemplate } from '../../harness/chaos/templates.ts';
 import { injectChaos, preflightChaosMesh, type ChaosEventInput } from '../../harness/chaos/injector.ts';
@@ -24,7 +25,6 @@ const PODS = { group: '', version: 'v1', resource: 'pods' };
 let sim: RunningCluster;
 let cluster: Cluster;
 let dir: string;
-const partitioned = new Set<string>();
 
 function kubectl(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -64,30 +64,10 @@ async function until(fn: () => boolean | Promise<boolean>, ms = 15_000): Promise
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'nh-chaos-e2e-'));
   sim = await startCluster({ workdir: dir, nodes: defaultNodes(1, 2), speed: 20, log: () => {} });
-  if (!sim.ctx.services.nodeActions) {
-    // Until sim/controllers registers the real NodeActions: the partition effect is all chaos needs.
-    const fake: NodeActions = {
-      reboot: async () => {},
-      stopKubelet: async () => {},
-      startKubelet: async () => {},
-      crash: async () => {},
-      setPartitioned: (n, p) => void (p ? partitioned.add(n) : partitioned.delete(n)),
-      isReachable: (n) => !partitioned.has(n),
-    };
-    sim.ctx.services.nodeActions = fake;
-  }
   cluster = connect({ kubeconfig: sim.kubeconfigPath });
   await ok(['create', 'namespace', NS]);
   for (const [name, node, host] of [['web-0', 'worker-0', false], ['web-1', 'worker-1', false], ['host-0', 'worker-0', true], ['host-1', 'worker-1', true]] as const) sim.store.create(PODS, targetPod(name, node, host));
-  if (!sim.ctx.services.podRuntime) {
-    // no kubelet in this build: post the status a kubelet would
-    for (const p of sim.store.list(PODS, { namespace: NS })) {
-      sim.store.mutate(PODS, NS, p.metadata.name, (o) => {
-        o.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }, { type: 'ContainersReady', status: 'True' }], containerStatuses: ['ovnkube-controller', 'side'].map((c) => ({ name: c, ready: true, restartCount: 0, state: { running: { startedAt: new Date().toISOString() } } })) };
-      }, { subresource: 'status' });
-    }
-  }
-  await until(() => restarts('web-0', 'ovnkube-controller') === 0);
+  await until(() => restarts('web-0', 'ovnkube-controller') === 0 && restarts('host-1', 'side') === 0, 30_000);
 }, 120_000);
 
 afterAll(async () => {
@@ -156,7 +136,7 @@ describe('kubectl apply of rendered templates on the embedded cluster', () => {
     ['time-offset', 'timechaos', {}],
   ] as const)('%s: recorded AllInjected then AllRecovered', async (id, res, extra) => {
     const name = `e2e-${id}`;
-    await apply(renderTemplate(id, { name, targetNamespace: NS, app: 'e2e', duration: '1s', ...extra }).yaml);
+    await apply(renderTemplate(id, { name, targetNamespace: NS, app: 'e2e', duration: '5s', ...extra }).yaml);
     await waitCond(res, name, 'AllInjected');
     await waitCond(res, name, 'AllRecovered', '20s');
     const o = await getJson(res, name);
@@ -184,7 +164,7 @@ describe('kubectl apply of rendered templates on the embedded cluster', () => {
 describe('injector over the kubeconfig', () => {
   it('pod-failure with a duration: AllInjected, AllRecovered, recorded with targets and events', async () => {
     const recorded: ChaosEventInput[] = [];
-    const res = await injectChaos(cluster, renderTemplate('pod-failure', { name: 'inj-pf', targetNamespace: NS, app: 'e2e', node: 'worker-0', duration: '2s', mode: 'all' }), { recorder: (e) => recorded.push(e), skipPreflight: !sim.ctx.services.podRuntime });
+    const res = await injectChaos(cluster, renderTemplate('pod-failure', { name: 'inj-pf', targetNamespace: NS, app: 'e2e', node: 'worker-0', duration: '2s', mode: 'all' }), { recorder: (e) => recorded.push(e) });
     expect(res.targets.sort()).toEqual(['chaos-e2e/host-0', 'chaos-e2e/web-0']);
     expect(res.injectedMs).toBeGreaterThan(1000);
     expect(res.injectedMs).toBeLessThan(10_000);
@@ -195,7 +175,7 @@ describe('injector over the kubeconfig', () => {
   });
 
   it('one-shot container-kill: held, deleted, recovered', async () => {
-    const res = await injectChaos(cluster, renderTemplate('container-kill', { name: 'inj-ck', targetNamespace: NS, app: 'e2e', node: 'worker-1' }), { holdMs: 300, skipPreflight: !sim.ctx.services.podRuntime });
+    const res = await injectChaos(cluster, renderTemplate('container-kill', { name: 'inj-ck', targetNamespace: NS, app: 'e2e', node: 'worker-1' }), { holdMs: 300 });
     expect(res.targets).toHaveLength(1);
     expect(res.deletedAt).toBeDefined();
     expect(Date.parse(res.recoveredAt)).toBeGreaterThanOrEqual(Date.parse(res.injectedAt));
@@ -208,13 +188,65 @@ describe('injector over the kubeconfig', () => {
     expect((await kubectl(['get', '-n', 'chaos-mesh', 'podchaos', 'inj-none'])).code).not.toBe(0);
   });
 
-  it('preflight: passes when chaos-controller-manager runs, else InfraError with the install steps', async () => {
-    const running = sim.store.list(PODS, { namespace: 'chaos-mesh' }).some((p) => (p.status as { phase?: string } | undefined)?.phase === 'Running');
-    if (running) await expect(preflightChaosMesh(cluster)).resolves.toBeUndefined();
-    else {
-      const err = await preflightChaosMesh(cluster).catch((e: unknown) => e);
+  it('preflight passes: CRDs there, chaos-controller-manager Running (a Deployment the sim runs)', async () => {
+    await expect(preflightChaosMesh(cluster)).resolves.toBeUndefined();
+  });
+});
+
+describe('effects on the OVN-Kubernetes pods of the embedded cluster', () => {
+  const OVN = 'openshift-ovn-kubernetes';
+  const ovnkubeOn = (node: string) => sim.store.list(PODS, { namespace: OVN }).find((p) => p.metadata.labels?.app === 'ovnkube-node' && (p.spec as { nodeName?: string }).nodeName === node && !p.metadata.deletionTimestamp);
+  const ready = (p: KubeObject | undefined) => ((p?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+  it('pod-kill of ovnkube-node: its DaemonSet recreates it (new uid, Ready)', async () => {
+    await until(() => ready(ovnkubeOn('worker-1')), 30_000);
+    const old = ovnkubeOn('worker-1')!;
+    const res = await injectChaos(cluster, renderTemplate('pod-kill', { name: 'e2e-ovnk-kill', node: 'worker-1' }), {});
+    expect(res.targets).toEqual([`${OVN}/${old.metadata.name}`]);
+    await until(() => {
+      const cur = ovnkubeOn('worker-1');
+      return !!cur && cur.metadata.uid !== old.metadata.uid && ready(cur);
+    }, 30_000);
+  }, 60_000);
+
+  it('partition of the egress node: the EgressIP moves to the other egress node, and can come back', async () => {
+    const EIP = { group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' };
+    for (const n of ['worker-0', 'worker-1']) await ok(['label', 'node', n, 'k8s.ovn.org/egress-assignable=', '--overwrite']);
+    await ok(['create', 'namespace', 'eip-e2e']);
+    await ok(['run', 'client', '-n', 'eip-e2e', '--image', 'registry.k8s.io/pause:3.10', '--labels', 'app=client']);
+    const { pickFreeEgressIPs } = await import('../../harness/checks/egressip/free-ips.ts');
+    const nodes = (await cluster.core.listNode()).items;
+    const [ip] = pickFreeEgressIPs(nodes, [], 1, 'v4');
+    await apply(`apiVersion: k8s.ovn.org/v1\nkind: EgressIP\nmetadata: {name: e2e-eip}\nspec:\n  egressIPs: ["${ip}"]\n  namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: eip-e2e}}\n  podSelector: {matchLabels: {app: client}}\n`);
+    const holder = () => ((sim.store.get(EIP, undefined, 'e2e-eip')?.status as { items?: Array<{ node: string }> } | undefined)?.items ?? []).map((x) => x.node);
+    await until(() => holder().length === 1, 30_000);
+    const from = holder()[0];
+    const to = from === 'worker-0' ? 'worker-1' : 'worker-0';
+    const others = nodes.filter((n) => n.metadata?.name !== from).flatMap((n) => (n.status?.addresses ?? []).filter((a) => a.type === 'InternalIP').map((a) => a.address));
+    const t0 = Date.now();
+    await apply(renderTemplate('network-partition', { name: 'e2e-eip-part', node: from, duration: '20s', externalTargets: [...others, new URL(sim.server).hostname] }).yaml);
+    await waitCond('networkchaos', 'e2e-eip-part', 'AllInjected');
+    await until(() => holder()[0] === to, 30_000);
+    const failoverMs = Date.now() - t0;
+    expect(failoverMs).toBeLessThan(30_000);
+    await ok(['delete', '-n', 'chaos-mesh', 'networkchaos', 'e2e-eip-part', '--timeout=30s']);
+    await until(() => sim.ctx.services.nodeActions!.isReachable(from), 15_000);
+    await ok(['delete', 'egressip', 'e2e-eip']);
+  }, 120_000);
+});
+
+describe('preflight on a cluster without Chaos Mesh running', () => {
+  it('InfraError with the OpenShift install steps', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'nh-chaos-pre-'));
+    const bare = await startCluster({ workdir: d, apiOnly: true, log: () => {} });
+    try {
+      const err = await preflightChaosMesh(connect({ kubeconfig: bare.kubeconfigPath })).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InfraError);
-      expect((err as InfraError).hint).toMatch(/helm install chaos-mesh chaos-mesh\/chaos-mesh -n chaos-mesh --create-namespace --set chaosDaemon.runtime=crio/);
+      expect((err as InfraError).message).toMatch(/no chaos-controller-manager pod runs in ns chaos-mesh/);
+      expect((err as InfraError).hint).toContain('helm install chaos-mesh chaos-mesh/chaos-mesh -n chaos-mesh --create-namespace --set chaosDaemon.runtime=crio --set chaosDaemon.socketPath=/var/run/crio/crio.sock');
+      expect((err as InfraError).hint).toContain('oc adm policy add-scc-to-user privileged -z chaos-daemon -n chaos-mesh');
+    } finally {
+      await bare.stop();
     }
   });
 });
