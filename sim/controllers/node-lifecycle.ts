@@ -29,6 +29,7 @@ export const REBOOTING_ANNOTATION = 'sim.netharness.io/rebooting';
 export const TAINT_UNREACHABLE = 'node.kubernetes.io/unreachable';
 export const TAINT_NOT_READY = 'node.kubernetes.io/not-ready';
 export const TAINT_MASTER = 'node-role.kubernetes.io/master';
+export const TAINT_UNSCHEDULABLE = 'node.kubernetes.io/unschedulable';
 
 export interface NodeTimings {
   heartbeatMs: number;
@@ -258,7 +259,32 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
     }
   }
 
+  private unwatchNodes?: () => void;
+
+  /** TaintNodesByCondition: spec.unschedulable (cordon) <-> node.kubernetes.io/unschedulable:NoSchedule. */
+  private syncUnschedulableTaint(node: KubeObject): void {
+    const sp = nodeSpec(node);
+    const has = (sp.taints ?? []).some((t) => t.key === TAINT_UNSCHEDULABLE && t.effect === 'NoSchedule');
+    if (!!sp.unschedulable === has) return;
+    setImmediate(() => {
+      try {
+        this.ctx.store.mutate(GVR.nodes, undefined, node.metadata.name, (n) => {
+          const w = nodeSpecW(n);
+          const rest = (w.taints ?? []).filter((t) => t.key !== TAINT_UNSCHEDULABLE);
+          if (w.unschedulable) rest.push({ key: TAINT_UNSCHEDULABLE, effect: 'NoSchedule', timeAdded: rfc3339() });
+          if (rest.length) w.taints = rest;
+          else delete w.taints;
+        });
+      } catch (e) {
+        if (!isNotFound(e)) this.ctx.log(`node-lifecycle: ${errText(e)}`);
+      }
+    });
+  }
+
   start(): void {
+    this.unwatchNodes = this.ctx.store.watch(GVR.nodes, (ev) => {
+      if (ev.type !== 'DELETED') this.syncUnschedulableTaint(ev.object);
+    });
     this.ensureNodes();
     // floor: at very high speed factors heartbeats would only burn CPU
     this.timers.every(Math.max(50, this.ms(this.t.heartbeatMs)), () => this.heartbeatAll());
@@ -266,6 +292,7 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
   }
 
   async stop(): Promise<void> {
+    this.unwatchNodes?.();
     this.timers.stop();
   }
 
@@ -306,11 +333,37 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
       { subresource: 'status' },
     );
     s.lastPost = Date.now();
+    this.renewLease(s.spec.name);
     if (becameReady) {
       const node = this.ctx.store.get(GVR.nodes, undefined, s.spec.name);
       if (node) this.events.event(node, 'Normal', 'NodeReady', `Node ${s.spec.name} status is now: NodeReady`, { component: 'kubelet', host: s.spec.name });
     }
     this.reconcileTaints(s.spec.name);
+  }
+
+  /** The kubelet's node Lease in kube-node-lease (renewTime is a MicroTime), as `kubectl get leases -n kube-node-lease` shows. */
+  private renewLease(node: string): void {
+    const gvr = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
+    const renewTime = `${new Date().toISOString().slice(0, 23)}000Z`;
+    try {
+      const updated = this.ctx.store.mutate(gvr, 'kube-node-lease', node, (l) => {
+        (l.spec as Record<string, unknown>).renewTime = renewTime;
+      });
+      if (updated) return;
+      const owner = this.ctx.store.get(GVR.nodes, undefined, node);
+      this.ctx.store.create(gvr, {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: {
+          name: node,
+          namespace: 'kube-node-lease',
+          ...(owner ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: node, uid: owner.metadata.uid ?? '' }] } : {}),
+        },
+        spec: { holderIdentity: node, leaseDurationSeconds: 40, renewTime },
+      });
+    } catch {
+      // no Lease resource or namespace in this store: the Node heartbeat is enough
+    }
   }
 
   // ---------------------------------------------------------------- node-lifecycle controller

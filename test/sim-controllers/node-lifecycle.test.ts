@@ -30,6 +30,9 @@ describe('node lifecycle', () => {
     await new Promise((r) => setTimeout(r, 1200));
     expect(ready(s, 'worker-0')).toMatchObject({ status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' });
     expect(s.store.get(NODE, undefined, 'worker-0')?.metadata.resourceVersion).not.toBe(before);
+    const lease = s.store.get({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases' }, 'kube-node-lease', 'worker-0');
+    expect(lease?.spec).toMatchObject({ holderIdentity: 'worker-0', leaseDurationSeconds: 40 });
+    expect((lease?.spec as { renewTime: string }).renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   });
 
   it('reboot: rebooting annotation, Ready=Unknown + unreachable taints, pods restarted with restartCount+1, Ready again', async () => {

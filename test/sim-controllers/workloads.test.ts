@@ -36,6 +36,19 @@ describe('scheduler on the store', () => {
     });
     const b2 = await waitFor(() => running(s).find((p) => p.metadata.name === 'b'), 'b scheduled after the label');
     expect((b2.spec as { nodeName: string }).nodeName).toBe('worker-2');
+    // cordon: the unschedulable taint appears, new pods avoid the node; uncordon removes it
+    const NODES = { group: '', version: 'v1', resource: 'nodes' };
+    s.store.mutate(NODES, undefined, 'worker-0', (n) => {
+      (n.spec as Record<string, unknown>).unschedulable = true;
+    });
+    await waitFor(() => ((s.store.get(NODES, undefined, 'worker-0')?.spec as { taints?: { key: string }[] }).taints ?? []).some((t) => t.key === 'node.kubernetes.io/unschedulable'), 'unschedulable taint');
+    for (let i = 0; i < 4; i++) s.store.create(POD, pod(`c${i}`));
+    await waitFor(() => running(s).filter((p) => p.metadata.name.startsWith('c')).length === 4, 'c pods running');
+    expect(running(s).filter((p) => p.metadata.name.startsWith('c')).every((p) => (p.spec as { nodeName: string }).nodeName !== 'worker-0')).toBe(true);
+    s.store.mutate(NODES, undefined, 'worker-0', (n) => {
+      delete (n.spec as Record<string, unknown>).unschedulable;
+    });
+    await waitFor(() => !((s.store.get(NODES, undefined, 'worker-0')?.spec as { taints?: { key: string }[] }).taints ?? []).length, 'taint removed');
   });
 });
 
