@@ -225,7 +225,12 @@ export class MemoryStore implements ObjectStore {
     o.metadata.resourceVersion = String(++this.rv);
     const entry: Entry = { obj: deepFreeze(o), json: JSON.stringify(o) };
     const b = this.bucket(key);
-    if (!b.has(k)) this.sortedKeys.delete(key);
+    if (!b.has(k)) {
+      // Keep the sorted key index current (binary insert) instead of re-sorting on the next list:
+      // controllers list after every write, so a re-sort per create would be quadratic at 10k pods.
+      const keys = this.sortedKeys.get(key);
+      if (keys) keys.splice(lowerBound(keys, k), 0, k);
+    }
     b.set(k, entry);
     this.emit({ rv: this.rv, key, type, entry, prev });
     return entry;
@@ -233,8 +238,13 @@ export class MemoryStore implements ObjectStore {
 
   private remove(key: string, k: string, o: KubeObject): KubeObject {
     const b = this.data.get(key);
-    b?.delete(k);
-    this.sortedKeys.delete(key);
+    if (b?.delete(k)) {
+      const keys = this.sortedKeys.get(key);
+      if (keys) {
+        const i = lowerBound(keys, k);
+        if (keys[i] === k) keys.splice(i, 1);
+      }
+    }
     const d = clone(o);
     d.metadata.resourceVersion = String(++this.rv);
     const entry: Entry = { obj: deepFreeze(d), json: JSON.stringify(d) };

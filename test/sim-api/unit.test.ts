@@ -161,3 +161,27 @@ describe('misc pure helpers', () => {
     expect(x.ca).toBe(true);
   });
 });
+
+describe('MemoryStore', () => {
+  it('keeps list order sorted across creates and deletes after the index is built', async () => {
+    const { MemoryStore } = await import('../../sim/api/store.ts');
+    const s = new MemoryStore();
+    const NS = { group: '', version: 'v1', resource: 'namespaces' };
+    const CM = { group: '', version: 'v1', resource: 'configmaps' };
+    s.create(NS, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a' } });
+    s.create(NS, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'b' } });
+    const names = ['m', 'c', 'x', 'a', 'q'];
+    for (const n of names) s.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n, namespace: 'b' } });
+    expect(s.list(CM).map((o) => o.metadata.name)).toEqual(['a', 'c', 'm', 'q', 'x']);
+    s.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'zz', namespace: 'a' } });
+    s.create(CM, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'b', namespace: 'b' } });
+    s.delete(CM, 'b', 'm');
+    expect(s.list(CM).map((o) => `${o.metadata.namespace}/${o.metadata.name}`)).toEqual(['a/zz', 'b/a', 'b/b', 'b/c', 'b/q', 'b/x']);
+    expect(s.list(CM, { namespace: 'b', labelSelector: '' }).length).toBe(5);
+    // returned objects are frozen: callers clone (mutate() does)
+    const o = s.get(CM, 'b', 'a');
+    expect(Object.isFrozen(o)).toBe(true);
+    const updated = s.mutate(CM, 'b', 'a', (x) => (x.data = { k: 'v' }));
+    expect(updated?.data).toEqual({ k: 'v' });
+  });
+});
