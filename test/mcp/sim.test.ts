@@ -121,7 +121,7 @@ EOF`], env());
       await sh(process.execPath, [...CLI, 'sim', 'stop', '--workdir', workdir]).catch(() => undefined);
       rmSync(workdir, { recursive: true, force: true });
     }
-    if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
+    if (bundleDir) rmSync(join(bundleDir, '..'), { recursive: true, force: true });
   }, 60_000);
 
   const call = async (name: string, args: Record<string, unknown>) => {
