@@ -186,6 +186,15 @@ export class Ovnkube implements Stoppable {
       connect: () => (this.opts.connect ? this.opts.connect(z.node) : getOvnNode(this.ctx, z.node).nbClient(20_000).then(fromClient)),
       log,
       pid: 1000 + (this.ctx.nodes.find((n) => n.name === z.node)?.id ?? 0),
+      onBroken: () => {
+        z.busy = z.busy.then(async () => {
+          if (z.ctrl !== ctrl) return;
+          await ctrl.stop();
+          z.ctrl = undefined;
+          z.key = undefined;
+        });
+        setTimeout(() => this.reconcileZone(z.node), Math.max(100, 1000 / (this.ctx.speed || 1)));
+      },
     });
     try {
       await ctrl.start();

@@ -53,6 +53,8 @@ export interface ZoneControllerOptions {
   /** klog lines (the ovnkube-controller container log) */
   log: (line: string) => void;
   pid?: number;
+  /** Called once when the NB connection is lost (the supervisor restarts the controller). */
+  onBroken?: () => void;
 }
 
 interface EipChange {
@@ -119,6 +121,8 @@ export class ZoneController {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private started = false;
+  private broken = false;
+  private healthTimer: NodeJS.Timeout | undefined;
   private readonly podFp = new Map<string, string>();
   private readonly podCache = new Map<string, PodInfo>();
   private readonly nodeFp = new Map<string, string>();
@@ -185,11 +189,26 @@ export class ZoneController {
     this.stats.syncs++;
     this.klog('syncDone', 'default', `${((performance.now() - t0) / 1000).toFixed(6)}s`);
     this.klog('topologyDone', this.node);
+    const every = Math.max(50, 1000 / (this.opts.ctx.speed || 1));
+    const check = (): void => {
+      if (this.stopped) return;
+      if (this.nb?.closed) this.markBroken('connection closed');
+      else this.healthTimer = setTimeout(check, every);
+    };
+    this.healthTimer = setTimeout(check, every);
     this.kick();
+  }
+
+  private markBroken(why: string): void {
+    if (this.broken || this.stopped) return;
+    this.broken = true;
+    this.opts.log(klogLine('E', 'ovnkube.go', 455, `Lost the connection to the OVN northbound database (${why}); restarting`, { pid: this.opts.pid }));
+    this.opts.onBroken?.();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.healthTimer) clearTimeout(this.healthTimer);
     for (const u of this.unwatch) u();
     this.unwatch = [];
     if (this.timer) clearTimeout(this.timer);
@@ -226,6 +245,7 @@ export class ZoneController {
       if (prev.ips.length) this.deletedIps.set(k, prev.ips);
       if (this.deletedIps.size > 10_000) this.deletedIps.delete(this.deletedIps.keys().next().value as string);
       this.ipOverride.delete(k);
+      if (inertPod(prev)) return;
       if (this.faultOn('eip-pod-delete-ignored-after-cleanup') && this.podsAtStart.has(k)) {
         // the pod was dropped from the podAssignment cache by the stale-assignment cleanup: its delete is ignored
         this.ghosts.set(k, { ...prev, phase: prev.phase === 'Running' ? 'Running' : prev.phase });
@@ -241,8 +261,11 @@ export class ZoneController {
     }
     const fp = podFingerprint(p);
     if (this.podFp.get(k) === fp) return;
+    const prev = this.podCache.get(k);
     this.podFp.set(k, fp);
     this.podCache.set(k, p);
+    // host-network pods and pods without IPs have no rows (unless they had before)
+    if (inertPod(p) && inertPod(prev)) return;
     this.pending.pods.add(k);
     this.kick();
   }
@@ -318,7 +341,11 @@ export class ZoneController {
         this.stats.errors++;
         this.stats.lastError = (err as Error).message;
         this.opts.log(klogLine('E', 'obj_retry.go', 721, `Failed to reconcile zone ${this.node}: ${(err as Error).message}, will retry`, { pid: this.opts.pid }));
-        if (this.stopped || this.nb?.closed) return;
+        if (this.stopped) return;
+        if (this.nb?.closed) {
+          this.markBroken((err as Error).message);
+          return;
+        }
         mergePending(this.pending, batch);
         await new Promise((r) => setTimeout(r, Math.max(50, 1000 / (this.opts.ctx.speed || 1))));
       }
@@ -579,6 +606,11 @@ export class ZoneController {
       }
     }
   }
+}
+
+/** Host-network pods and pods without IPs have no rows. */
+function inertPod(x: PodInfo | undefined): boolean {
+  return !x || x.hostNetwork || x.ips.length === 0;
 }
 
 function podFingerprint(p: PodInfo): string {

@@ -45,7 +45,7 @@ export class NbServer {
   }
   async stop(): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return;
     const done = new Promise((r) => p.once('exit', r));
     p.kill('SIGTERM');
     await done;
@@ -63,7 +63,7 @@ export interface Env {
   servers: Map<string, NbServer>;
   zones: Map<string, ZoneController>;
   logs: Map<string, string[]>;
-  startZone(node: string): Promise<ZoneController>;
+  startZone(node: string, onBroken?: () => void): Promise<ZoneController>;
   stopZone(node: string): Promise<void>;
   restartZone(node: string): Promise<ZoneController>;
   idle(): Promise<void>;
@@ -107,10 +107,10 @@ export async function makeEnv(nodes: SimNodeSpec[], ipStack: SimContext['ipStack
     servers,
     zones,
     logs,
-    async startZone(node) {
+    async startZone(node, onBroken) {
       const srv = servers.get(node);
       if (!srv) throw new Error(node);
-      const z = new ZoneController({ ctx, node, faults, connect: () => connectNb(srv.sock, 5000), log: (l) => logs.get(node)?.push(l) });
+      const z = new ZoneController({ ctx, node, faults, connect: () => connectNb(srv.sock, 5000), log: (l) => logs.get(node)?.push(l), onBroken });
       zones.set(node, z);
       await z.start();
       return z;

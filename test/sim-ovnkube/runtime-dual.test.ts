@@ -39,4 +39,16 @@ describe('dual-stack zones against real ovsdb-server NBs', () => {
     const ids = v6.data[0][v6.headings.indexOf('external_ids')] as [string, [string, string][]];
     expect(Object.fromEntries(ids[1])['ip-family']).toBe('ip6');
   });
+
+  it('a lost NB connection is reported once (the supervisor restarts the controller)', async () => {
+    let broken = 0;
+    await env.stopZone('w1');
+    await env.startZone('w1', () => broken++);
+    await env.servers.get('w1')!.stop();
+    const end = Date.now() + 5000;
+    while (broken === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    expect(broken).toBe(1);
+    expect(env.logs.get('w1')!.some((l) => l.startsWith('E') && l.includes('Lost the connection to the OVN northbound database'))).toBe(true);
+    await env.stopZone('w1');
+  });
 });
