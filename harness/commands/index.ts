@@ -10,6 +10,7 @@ import { registerBench } from './bench.ts';
 import { registerScenario } from './scenario.ts';
 import { registerRuns } from './runs.ts';
 import { registerCheck } from './check.ts';
+import { registerChaos } from '../chaos/command.ts';
 
 export function registerCommands(program: Command): void {
   // Registered by later issues as they land; until then they say so and exit 2.
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerScenario(program);
   registerRuns(program);
   registerCheck(program);
+  registerChaos(program);
   registerMcp(program);
   registerBundle(program);
   registerNotBuilt(program, 'eval', 'score LLM root-cause analyses against known answers', 'a later issue (evals)');

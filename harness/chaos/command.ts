@@ -1,0 +1,137 @@
+/**
+ * `netharness chaos ...`:
+ *   chaos list                                   templates and their params
+ *   chaos render <template> [--param k=v]...     rendered YAML on stdout (pipe to `kubectl apply -f -`)
+ *            [--schedule '@every 30s' [--history-limit N] [--concurrency-policy Forbid|Allow]]
+ *   chaos validate <file>                        check a hand-written manifest as the webhook would
+ *   chaos inject <template> [--param k=v]... [--hold 30s] [--keep] [--kubeconfig P] [--context C] [--json]
+ *   chaos node <reboot|stop-kubelet|start-kubelet|crash> <node> [--image I] [--timeout 120s] [--kubeconfig P]
+ * Lists take comma-separated values (--param nodes=worker-0,worker-1).
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { UsageError } from '../errors.ts';
+import { connect } from '../cluster/connect.ts';
+import { parseGoDuration } from '../../chaos/model.ts';
+import { TEMPLATE_IDS, isTemplateId, parseManifest, renderSchedule, renderTemplate, templateParamNames } from './templates.ts';
+import { injectChaos } from './injector.ts';
+import { runNodeAction, type NodeActionKind } from './node-actions.ts';
+
+const LIST_PARAMS = new Set(['nodes', 'externalTargets', 'containerNames', 'clockIds']);
+const INT_PARAMS = new Set(['gracePeriod', 'workers', 'load']);
+
+/** `k=v` strings to template params: lists split on commas, integers parsed. */
+export function parseParams(pairs: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const kv of pairs) {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new UsageError(`--param ${kv}: expected key=value`);
+    const k = kv.slice(0, i);
+    const v = kv.slice(i + 1);
+    if (LIST_PARAMS.has(k)) out[k] = v === '' ? [] : v.split(',').map((x) => x.trim());
+    else if (INT_PARAMS.has(k)) {
+      if (!/^-?\d+$/.test(v)) throw new UsageError(`--param ${k}: expected an integer, got '${v}'`);
+      out[k] = Number(v);
+    } else out[k] = v;
+  }
+  return out;
+}
+
+function durationMs(flag: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const ms = parseGoDuration(v);
+  if (ms === undefined || ms < 0) throw new UsageError(`${flag}: expected a duration like 30s or 2m, got '${v}'`);
+  return ms;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+function template(id: string): string {
+  if (!isTemplateId(id)) throw new UsageError(`unknown chaos template '${id}'`, `templates: ${TEMPLATE_IDS.join(', ')}`);
+  return id;
+}
+
+export function registerChaos(program: Command): void {
+  const chaos = program.command('chaos').description('Chaos Mesh templates, injection and node actions (reboot, kubelet stop/start, crash)');
+
+  chaos
+    .command('list')
+    .description('list the chaos templates and their params')
+    .action(() => {
+      for (const id of TEMPLATE_IDS) process.stdout.write(`${id.padEnd(18)} ${templateParamNames(id).join(', ')}\n`);
+      process.stdout.write(`${'schedule'.padEnd(18)} render <template> --schedule '@every 30s' [--history-limit N] [--concurrency-policy Forbid|Allow]\n`);
+    });
+
+  chaos
+    .command('render <template>')
+    .description('print the rendered manifest (YAML) for kubectl apply -f -')
+    .option('--param <k=v>', 'template param (repeatable)', collect, [])
+    .option('--schedule <cron>', "wrap it in a Schedule ('@every 30s' or 5-field cron)")
+    .option('--history-limit <n>', 'Schedule historyLimit')
+    .option('--concurrency-policy <p>', 'Schedule concurrencyPolicy (Forbid|Allow)')
+    .action((id: string, o: { param: string[]; schedule?: string; historyLimit?: string; concurrencyPolicy?: string }) => {
+      let r = renderTemplate(template(id), parseParams(o.param));
+      if (o.schedule) {
+        const hl = o.historyLimit === undefined ? undefined : Number(o.historyLimit);
+        r = renderSchedule(r, { schedule: o.schedule, ...(hl !== undefined ? { historyLimit: hl } : {}), ...(o.concurrencyPolicy ? { concurrencyPolicy: o.concurrencyPolicy as 'Forbid' | 'Allow' } : {}) });
+      }
+      process.stdout.write(r.yaml);
+    });
+
+  chaos
+    .command('validate <file>')
+    .description('validate a Chaos Mesh manifest (fields, modes, durations, selectors) as the webhook would')
+    .action((file: string) => {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+      }
+      const objs = parseManifest(text, file);
+      for (const o of objs) process.stdout.write(`${o.kind}/${o.metadata.name}: valid\n`);
+    });
+
+  chaos
+    .command('inject <template>')
+    .description('apply a template, wait AllInjected, hold, recover, print what happened')
+    .option('--param <k=v>', 'template param (repeatable)', collect, [])
+    .option('--hold <duration>', 'keep it injected this long (default: until its duration ends; one-shot kinds: 0)')
+    .option('--timeout <duration>', 'inject and recover waits', '120s')
+    .option('--keep', 'leave the object in the cluster after recovery')
+    .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, o: { param: string[]; hold?: string; timeout: string; keep?: boolean; kubeconfig?: string; context?: string; json?: boolean }) => {
+      const r = renderTemplate(template(id), parseParams(o.param));
+      const timeoutMs = durationMs('--timeout', o.timeout);
+      const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
+      const res = await injectChaos(cluster, r, { holdMs: durationMs('--hold', o.hold), injectTimeoutMs: timeoutMs, recoverTimeoutMs: timeoutMs, keep: o.keep, log: (l) => process.stderr.write(`${l}\n`) });
+      if (o.json) process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
+      else process.stdout.write(`${res.kind} ${res.namespace}/${res.name}: injected ${res.injectedAt} on ${res.targets.join(', ')}; recovered ${res.recoveredAt} (${(res.injectedMs / 1000).toFixed(1)} s)\n`);
+    });
+
+  chaos
+    .command('node <action> <node>')
+    .description('reboot | stop-kubelet | start-kubelet | crash a node through a privileged debug pod, and time NotReady -> Ready')
+    .option('--image <image>', 'debug pod image', 'registry.redhat.io/rhel9/support-tools')
+    .option('--namespace <ns>', 'debug pod namespace', 'default')
+    .option('--timeout <duration>', 'NotReady and Ready waits (krkn default 120s)', '120s')
+    .option('--restart-after <duration>', 'stop-kubelet: start it again after this long')
+    .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--json', 'print the result as JSON')
+    .action(async (action: string, node: string, o: { image: string; namespace: string; timeout: string; restartAfter?: string; kubeconfig?: string; context?: string; json?: boolean }) => {
+      const actions: NodeActionKind[] = ['reboot', 'stop-kubelet', 'start-kubelet', 'crash'];
+      if (!actions.includes(action as NodeActionKind)) throw new UsageError(`unknown node action '${action}'`, `actions: ${actions.join(', ')}`);
+      const t = durationMs('--timeout', o.timeout);
+      const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
+      const r = await runNodeAction(cluster, node, action as NodeActionKind, { image: o.image, namespace: o.namespace, notReadyTimeoutMs: t, readyTimeoutMs: t, restartAfterMs: durationMs('--restart-after', o.restartAfter), log: (l) => process.stderr.write(`${l}\n`) });
+      if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      else process.stdout.write(`${action} ${node}: NotReady after ${fmt(r.toNotReadyMs)}, NotReady for ${fmt(r.downMs)}, Ready after ${fmt(r.totalMs)}\n`);
+    });
+}
+
+function fmt(ms: number | undefined): string {
+  return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)} s`;
+}
