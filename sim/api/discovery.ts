@@ -60,6 +60,49 @@ export class Discovery {
     return m;
   }
 
+  /**
+   * Aggregated discovery (apidiscovery.k8s.io/v2): one document for /api or /apis with every
+   * version's resources, so a client needs two requests instead of one per group-version.
+   */
+  aggregated(core: boolean): string {
+    return this.cached(core ? 'agg:/api' : 'agg:/apis', () => {
+      const groups = new Map<string, Map<string, ResourceType[]>>();
+      for (const t of this.registry.all()) {
+        if ((t.group === '') !== core) continue;
+        const g = groups.get(t.group) ?? new Map<string, ResourceType[]>();
+        const l = g.get(t.version) ?? [];
+        l.push(t);
+        g.set(t.version, l);
+        groups.set(t.group, g);
+      }
+      const items = [...groups].map(([name, versions]) => ({
+        metadata: { name, creationTimestamp: null },
+        versions: [...versions].map(([version, types]) => ({
+          version,
+          resources: types.map((t) => ({
+            resource: t.resource,
+            responseKind: { group: t.group, version: t.version, kind: t.kind },
+            scope: t.namespaced ? 'Namespaced' : 'Cluster',
+            singularResource: t.singular,
+            verbs: t.verbs,
+            ...(t.shortNames?.length ? { shortNames: t.shortNames } : {}),
+            ...(t.categories?.length ? { categories: t.categories } : {}),
+            ...(t.subresources.length
+              ? {
+                  subresources: t.subresources.map((sub) => {
+                    const sv = subVerbs(t, sub);
+                    return { subresource: sub, responseKind: { group: sub === 'exec' ? '' : t.group, version: t.version, kind: sv.kind }, verbs: sv.verbs };
+                  }),
+                }
+              : {}),
+          })),
+          freshness: 'Current',
+        })),
+      }));
+      return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
+    });
+  }
+
   groupList(): string {
     return this.cached('/apis', () => ({ kind: 'APIGroupList', apiVersion: 'v1', groups: [...this.groupVersions()].map(([n, v]) => this.groupDoc(n, v)) }));
   }

@@ -34,6 +34,20 @@ export interface ApiServerOptions {
   tls?: { certPem: string; keyPem: string };
 }
 
+const AGGREGATED_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
+
+/** Aggregated discovery only when the client lists it before plain JSON (clients list preference first). */
+function wantsAggregated(accept: string | undefined): boolean {
+  if (!accept) return false;
+  for (const raw of accept.split(',')) {
+    const parts = raw.split(';').map((x) => x.trim());
+    const params = new Set(parts.slice(1));
+    if (parts[0] === 'application/json' && params.has('as=APIGroupDiscoveryList') && params.has('g=apidiscovery.k8s.io') && params.has('v=v2')) return true;
+    if (parts[0] === 'application/json' && !params.size) return false;
+  }
+  return false;
+}
+
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
 function sendJson(res: ServerResponse, code: number, body: string): void {
@@ -146,6 +160,12 @@ export class ApiServer {
     if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     const host = req.headers.host ?? '127.0.0.1';
     let body: string | undefined;
+    if ((path === '/api' || path === '/apis') && wantsAggregated(req.headers.accept)) {
+      const doc = this.discovery.aggregated(path === '/api');
+      res.writeHead(200, { 'Content-Type': AGGREGATED_TYPE, 'Content-Length': Buffer.byteLength(doc), Vary: 'Accept' });
+      res.end(doc);
+      return;
+    }
     if (path === '/version') body = JSON.stringify(KUBE_VERSION);
     else if (path === '/api') body = this.discovery.coreVersions(host);
     else if (path === '/apis') body = this.discovery.groupList();

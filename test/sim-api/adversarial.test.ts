@@ -279,6 +279,22 @@ describe('semantics clients rely on', () => {
     expect(o.metadata.labels).toEqual({ changed: 'yes' });
   });
 
+  it('discovery: aggregated when asked first, plain otherwise', async () => {
+    const agg = await api(tc, 'GET', '/apis', { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json' });
+    expect(agg.headers['content-type']).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
+    expect(agg.json().kind).toBe('APIGroupDiscoveryList');
+    const plain = await api(tc, 'GET', '/apis', { accept: 'application/json, */*' });
+    expect(plain.headers['content-type']).toBe('application/json');
+    expect(plain.json().kind).toBe('APIGroupList');
+    expect((await api(tc, 'GET', '/openapi/v2')).status).toBe(404);
+    const idx = (await api(tc, 'GET', '/openapi/v3')).json() as { paths: Record<string, { serverRelativeURL: string }> };
+    const apps = await api(tc, 'GET', idx.paths['apis/apps/v1'].serverRelativeURL);
+    const doc = apps.json() as { paths: Record<string, { patch?: { parameters: { name: string }[]; 'x-kubernetes-group-version-kind': { kind: string } } }> };
+    const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch;
+    expect(patch?.['x-kubernetes-group-version-kind'].kind).toBe('Deployment');
+    expect(patch?.parameters.map((p) => p.name)).toContain('fieldValidation');
+  });
+
   it('Table output honours includeObject', async () => {
     const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io';
     const t = (await api(tc, 'GET', '/api/v1/nodes', { accept })).json() as { kind: string; columnDefinitions: { name: string }[]; rows: { cells: unknown[]; object: { kind: string } }[] };

@@ -185,3 +185,20 @@ describe('MemoryStore', () => {
     expect(updated?.data).toEqual({ k: 'v' });
   });
 });
+
+describe('aggregated discovery', () => {
+  it('lists every group-version with resources and subresources', async () => {
+    const { Discovery } = await import('../../sim/api/discovery.ts');
+    const { ResourceRegistry } = await import('../../sim/api/resources.ts');
+    const d = new Discovery(new ResourceRegistry());
+    const core = JSON.parse(d.aggregated(true)) as { kind: string; items: { metadata: { name: string }; versions: { version: string; resources: { resource: string; scope: string; subresources?: { subresource: string }[] }[] }[] }[] };
+    expect(core.kind).toBe('APIGroupDiscoveryList');
+    expect(core.items.map((i) => i.metadata.name)).toEqual(['']);
+    const pods = core.items[0].versions[0].resources.find((r) => r.resource === 'pods');
+    expect(pods?.scope).toBe('Namespaced');
+    expect(pods?.subresources?.map((s) => s.subresource)).toEqual(['status', 'log', 'exec']);
+    const groups = JSON.parse(d.aggregated(false)) as { items: { metadata: { name: string } }[] };
+    expect(groups.items.map((i) => i.metadata.name)).toContain('apps');
+    expect(groups.items.map((i) => i.metadata.name)).not.toContain('');
+  });
+});
