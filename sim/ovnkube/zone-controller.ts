@@ -32,6 +32,7 @@ import {
   nodeInfo,
   podInfo,
   type EgressIPInfo,
+  ipToMac,
   type EgressIPStatusItem,
   type NodeInfo,
   type PodInfo,
@@ -420,6 +421,7 @@ export class ZoneController {
       await nb.transact(ops);
     }
     this.logChanges(res.inserted, res.updated, res.deleted, actual, zs, full);
+    this.annotatePods(zs, full ? undefined : batch.pods);
     this.stats.reconciles++;
     this.stats.lastReconcileMs = performance.now() - t0;
   }
@@ -544,6 +546,32 @@ export class ZoneController {
     if (nhKeeps.length) scope.keepNexthops = (r, nh) => nhKeeps.some((k) => k(r, nh));
   }
 
+  /**
+   * k8s.ovn.org/pod-networks on the zone's pods, as the zone's ovnkube-controller writes it (the
+   * IPs come from the kubelet's IPAM here, which uses the same addressing plan).
+   */
+  private annotatePods(zs: ZoneState, only?: Set<string>): void {
+    const local = zs.nodes.find((n) => n.name === this.node);
+    if (!local) return;
+    const a = addressingOf(local, zs.ipStack);
+    for (const p of zs.pods) {
+      if (p.node !== this.node || p.hostNetwork || p.ips.length === 0 || p.phase === 'Succeeded' || p.phase === 'Failed') continue;
+      const k = `${p.namespace}/${p.name}`;
+      if (only && !only.has(k)) continue;
+      if (this.ghosts.has(k)) continue;
+      const want = podNetworksAnnotation(p.ips, a);
+      const o = this.store.get(GVR.pods, p.namespace, p.name);
+      if (!o || o.metadata.annotations?.[POD_NETWORKS_ANNOTATION] === want) continue;
+      try {
+        this.store.mutate(GVR.pods, p.namespace, p.name, (x) => {
+          x.metadata.annotations = { ...(x.metadata.annotations ?? {}), [POD_NETWORKS_ANNOTATION]: want };
+        });
+      } catch {
+        /* pod gone */
+      }
+    }
+  }
+
   // ---------- logging like egressip.go ----------
 
   private logChanges(inserted: NbRow[], updated: NbRow[], deleted: ActualRow[], actual: ActualState, zs: ZoneState, full: boolean): void {
@@ -573,6 +601,7 @@ export class ZoneController {
       const eipName = eipOfRow(r.external_ids);
       const e = eips.get(eipName);
       const label = r.external_ids[NAME_KEY] ?? a.uuid;
+      if (full && r.table === 'NAT' && isLegacy(r.external_ids)) this.klog('legacyUnknown', r.logical_ip);
       if (r.table === 'NAT') {
         if (full) {
           if (!e || !e.status.some((s) => s.egressIP === r.external_ip)) this.klog('staleSnatNoNode', label);
@@ -611,6 +640,25 @@ export class ZoneController {
 /** Host-network pods and pods without IPs have no rows. */
 function inertPod(x: PodInfo | undefined): boolean {
   return !x || x.hostNetwork || x.ips.length === 0;
+}
+
+export const POD_NETWORKS_ANNOTATION = 'k8s.ovn.org/pod-networks';
+
+/** {"default":{"ip_addresses":[...],"mac_address":...,"gateway_ips":[...],"ip_address":...,"gateway_ip":...,"role":"primary"}} */
+export function podNetworksAnnotation(ips: string[], a: ReturnType<typeof addressingOf>): string {
+  const cidrs = ips.map((ip) => `${ip}/${(familyOf(ip) === 'v4' ? a.podSubnet.v4 : a.podSubnet.v6)?.split('/')[1] ?? (familyOf(ip) === 'v4' ? '32' : '128')}`);
+  const gws = ips.map((ip) => (familyOf(ip) === 'v4' ? a.routerIp.v4 : a.routerIp.v6)).filter((x): x is string => !!x);
+  return JSON.stringify({
+    default: {
+      ip_addresses: cidrs,
+      mac_address: ipToMac(ips[0]),
+      gateway_ips: gws,
+      routes: [{ dest: '100.64.0.0/16', nextHop: gws[0] }],
+      ip_address: cidrs[0],
+      gateway_ip: gws[0],
+      role: 'primary',
+    },
+  });
 }
 
 function podFingerprint(p: PodInfo): string {

@@ -65,6 +65,11 @@ describe('zone controllers against real ovsdb-server NB', () => {
     expect(s.nbctl('--bare', '--columns=addresses', 'find', 'Address_Set', 'name=a8519615025667110816').trim().split(/\s+/).sort()).toEqual([0, 1, 2, 3, 4].map(podIp).sort());
   });
 
+  it('the zone writes k8s.ovn.org/pod-networks on its pods', () => {
+    const ann = env.store.get(GVR.pods, 'prod', 'web-1')?.metadata.annotations?.['k8s.ovn.org/pod-networks'];
+    expect(JSON.parse(ann ?? '{}')).toMatchObject({ default: { ip_addresses: ['10.128.0.11/23'], mac_address: '0a:58:0a:80:00:0b', gateway_ips: ['10.128.0.1'], role: 'primary' } });
+  });
+
   it('event-driven: an out-of-band lr-nat-del persists across unrelated events until a restart sync heals it', async () => {
     const w2 = env.servers.get('w2')!;
     w2.nbctl('lr-nat-del', 'GR_w2', 'snat', podIp(0));
