@@ -115,11 +115,28 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
   if (existing) throw new UsageError(`a sim is already running in ${o.workdir} (pid ${existing.pid}, ${existing.server})`, 'stop it with `netharness sim stop` or use another --workdir');
   mkdirSync(o.workdir, { recursive: true });
   const t0 = performance.now();
+  // Signals are caught from the start: Ctrl-C while the parts are still starting must not leave
+  // half-started processes behind, so it waits for the start to finish and then stops everything.
+  let signalled: NodeJS.Signals | undefined;
+  let onSignalled: (() => void) | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = sig;
+    process.stderr.write(`sim: ${sig}, stopping\n`);
+    onSignalled?.();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const detachSignals = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
   const { startCluster } = await import('./cluster.ts');
   let cluster;
   try {
     cluster = await startCluster({ workdir: o.workdir, nodes: o.nodes, port: o.port, ipStack: o.ipStack, speed: o.speed, apiOnly: o.apiOnly });
   } catch (e) {
+    detachSignals();
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new UsageError(`--port ${o.port}: address already in use`);
     throw new InfraError(`sim failed to start: ${err.message}`, undefined, { cause: e });
@@ -127,28 +144,21 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
   const readyMs = Math.round(performance.now() - t0);
   const port = Number(new URL(cluster.server).port);
   const state: SimState = { pid: process.pid, port, server: cluster.server, kubeconfig: cluster.kubeconfigPath, workdir: o.workdir, startedAt: new Date().toISOString(), readyMs };
-  writeFileSync(statePath(o.workdir), JSON.stringify(state, null, 2));
-  process.stderr.write(`sim: ready in ${readyMs} ms at ${cluster.server} (${cluster.ctx.nodes.length} nodes); Ctrl-C stops it\n`);
-  out(`export KUBECONFIG=${cluster.kubeconfigPath}\n`);
-  return new Promise<number>((resolveExit) => {
-    let stopping = false;
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (stopping) return;
-      stopping = true;
-      process.stderr.write(`sim: ${sig}, stopping\n`);
-      cluster
-        .stop()
-        .catch((e: unknown) => process.stderr.write(`sim: stop failed: ${e instanceof Error ? e.message : String(e)}\n`))
-        .finally(() => {
-          rmSync(statePath(o.workdir), { force: true });
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          resolveExit(130);
-        });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  if (!signalled) {
+    writeFileSync(statePath(o.workdir), JSON.stringify(state, null, 2));
+    process.stderr.write(`sim: ready in ${readyMs} ms at ${cluster.server} (${cluster.ctx.nodes.length} nodes); Ctrl-C stops it\n`);
+    out(`export KUBECONFIG=${cluster.kubeconfigPath}\n`);
+    await new Promise<void>((r) => (onSignalled = r));
+  }
+  try {
+    await cluster.stop();
+  } catch (e) {
+    process.stderr.write(`sim: stop failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  } finally {
+    rmSync(statePath(o.workdir), { force: true });
+    detachSignals();
+  }
+  return 130;
 }
 
 /** Starts the same CLI in the foreground mode, detached, and returns once /readyz answers. */
