@@ -21,7 +21,8 @@
  * NodeActions.setPartitioned (the API and the EgressIP reachability probe see it unreachable);
  * netem actions, StressChaos and TimeChaos are recorded (status + events) for now.
  *
- * Chaos `duration`s are user values and are not divided by ctx.speed.
+ * Chaos `duration`s are user values and are not divided by ctx.speed. `injectedChaos(store, kind)`
+ * lists what is injected now (for the PTP part to act on TimeChaos / StressChaos later).
  */
 import type { GroupVersionResource, KubeObject, SimContext, Stoppable } from '../types.ts';
 import { GVR, Timers, errText, isAlreadyExists, isNotFound, randomSuffix, rfc3339 } from '../controllers/common.ts';
@@ -532,6 +533,19 @@ export class ChaosMeshController implements Stoppable {
     const base = scheduledAt ? Date.parse(scheduledAt) : last;
     this.wakeAt(key, Math.min(nextCronTime(cron, base), Date.now() + 2000));
   }
+}
+
+/**
+ * The chaos objects of a kind whose records are Injected now, with those record ids (ns/pod or
+ * ns/pod/container). For parts that act on recorded-only chaos later (TimeChaos / StressChaos on PTP).
+ */
+export function injectedChaos(store: SimContext['store'], kind: ChaosKind): Array<{ chaos: KubeObject; ids: string[] }> {
+  const out: Array<{ chaos: KubeObject; ids: string[] }> = [];
+  for (const o of store.list(gvrOf(kind))) {
+    const ids = (experiment(o).containerRecords ?? []).filter((r) => r.phase === 'Injected').map((r) => r.id);
+    if (ids.length) out.push({ chaos: o, ids });
+  }
+  return out;
 }
 
 function newRecord(id: string, selectorKey: string): ChaosRecord {

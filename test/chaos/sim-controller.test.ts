@@ -168,3 +168,13 @@ describe('filterPods', () => {
     expect(filterPods([a, b], [], {}, 'default')).toHaveLength(0);
   });
 });
+
+describe('injectedChaos', () => {
+  it('lists the injected records of a kind', async () => {
+    const { injectedChaos } = await import('../../sim/chaos/controller.ts');
+    const store = new MemoryStore(new ResourceRegistry([...builtinTypes(), CR('timechaos', 'TimeChaos')]));
+    store.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } });
+    store.create(gvr('timechaos'), { apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'TimeChaos', metadata: { name: 't', namespace: 'x' }, spec: {}, status: { experiment: { containerRecords: [{ id: 'a/b/c', selectorKey: '.', phase: 'Injected', injectedCount: 1, recoveredCount: 0 }, { id: 'a/d/c', selectorKey: '.', phase: 'Not Injected', injectedCount: 1, recoveredCount: 1 }] } } });
+    expect(injectedChaos(store, 'TimeChaos').map((x) => x.ids)).toEqual([['a/b/c']]);
+  });
+});
