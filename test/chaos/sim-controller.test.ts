@@ -144,6 +144,15 @@ describe('sim chaos-mesh controller', () => {
     expect(conds(get('podchaos', 'none')).Selected).toBe('False');
   });
 
+  it('a spec the webhook would refuse: Warning Failed event naming the field, status.failedMessage, nothing injected', async () => {
+    create('podchaos', 'PodChaos', 'badval', { action: 'pod-kill', mode: 'fixed', value: '0', selector: { namespaces: ['app'] } });
+    await until(() => store.list({ group: '', version: 'v1', resource: 'events' }, { namespace: 'chaos-mesh' }).some((e) => e.reason === 'Failed' && String(e.message).includes('spec.value: Invalid value: "0"')));
+    expect((get('podchaos', 'badval')!.status as { failedMessage?: string }).failedMessage).toMatch(/spec.value/);
+    expect(store.list(PODS, { namespace: 'app' })).toHaveLength(10);
+    store.delete(gvr('podchaos'), 'chaos-mesh', 'badval');
+    await until(() => get('podchaos', 'badval') === undefined);
+  });
+
   it('Schedule @every spawns children with managed-by, keeps historyLimit', async () => {
     store.create(gvr('schedules'), { apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'Schedule', metadata: { name: 'sch', namespace: 'chaos-mesh' }, spec: { schedule: '@every 1s', type: 'PodChaos', historyLimit: 2, concurrencyPolicy: 'Allow', podChaos: { action: 'pod-kill', mode: 'one', selector: { namespaces: ['app'], labelSelectors: { app: 'web' } } } } });
     await until(() => store.list(gvr('podchaos'), { namespace: 'chaos-mesh', labelSelector: 'managed-by=sch' }).length >= 2, 5000);
