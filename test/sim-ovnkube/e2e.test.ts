@@ -230,4 +230,17 @@ describe('e2e: EgressIP through startCluster', () => {
     expect(res.consistent).toBe(false);
     expect(res.findings.some((f) => f.node === old)).toBe(true);
   }, 200_000);
+
+  it('northd-down: ovn-northd of the node exits while on and is started again when off', async () => {
+    const setFault = (v: string) =>
+      sim.store.mutate({ group: '', version: 'v1', resource: 'configmaps' }, FAULTS_NAMESPACE, FAULTS_CONFIGMAP, (cm) => {
+        cm.data = { ...(cm.data as Record<string, string> | undefined), 'northd-down': v };
+      });
+    const alive = async () => (await kubectl(['exec', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-2') ?? '', '-c', 'northd', '--', 'ovn-appctl', '-t', 'ovn-northd', 'version'])).code === 0;
+    await until(alive, 30_000, 'northd up');
+    setFault('{"node":"worker-2"}');
+    await until(async () => !(await alive()), 30_000, 'northd down');
+    setFault('off');
+    await until(alive, 30_000, 'northd up again');
+  }, 120_000);
 });
