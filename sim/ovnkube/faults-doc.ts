@@ -1,8 +1,9 @@
 /**
- * Renders sim/ovnkube/FAULTS.md from the fault catalogue (faults.ts).
+ * Renders sim/ovnkube/FAULTS.md (and, with --json, sim/ovnkube/faults.json) from the fault catalogue (faults.ts).
  *   npx tsx sim/ovnkube/faults-doc.ts > sim/ovnkube/FAULTS.md
+ *   npx tsx sim/ovnkube/faults-doc.ts --json > sim/ovnkube/faults.json
  */
-import { FAULTS, FAULTS_CONFIGMAP, FAULTS_NAMESPACE } from './faults.ts';
+import { FAULTS, FAULTS_CATALOGUE_CONFIGMAP, FAULTS_CONFIGMAP, FAULTS_NAMESPACE } from './faults.ts';
 
 export function renderFaultsMarkdown(): string {
   const out: string[] = [];
@@ -10,6 +11,10 @@ export function renderFaultsMarkdown(): string {
   out.push('');
   out.push('Generated from `sim/ovnkube/faults.ts` (`npx tsx sim/ovnkube/faults-doc.ts > sim/ovnkube/FAULTS.md`); a test keeps it in sync.');
   out.push('Research references point at `research/ovnk-egressip.md`.');
+  out.push('');
+  out.push(`The catalogue is also data: \`sim/ovnkube/faults.json\` and, on a running sim, ConfigMap \`${FAULTS_CATALOGUE_CONFIGMAP}\``);
+  out.push(`in namespace \`${FAULTS_NAMESPACE}\` (one key per fault id, JSON), so tools outside sim/ read it through the kubeconfig:`);
+  out.push(`\`kubectl -n ${FAULTS_NAMESPACE} get cm ${FAULTS_CATALOGUE_CONFIGMAP} -o jsonpath='{.data.eip-duplicate-snat}'\`.`);
   out.push('');
   out.push('## Switching faults on and off');
   out.push('');
@@ -60,4 +65,8 @@ export function renderFaultsMarkdown(): string {
   return out.join('\n');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(renderFaultsMarkdown());
+export function renderFaultsJson(): string {
+  return `${JSON.stringify({ configMap: { namespace: FAULTS_NAMESPACE, name: FAULTS_CONFIGMAP }, catalogueConfigMap: { namespace: FAULTS_NAMESPACE, name: FAULTS_CATALOGUE_CONFIGMAP }, faults: FAULTS }, null, 2)}\n`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(process.argv.includes('--json') ? renderFaultsJson() : renderFaultsMarkdown());

@@ -11,6 +11,8 @@ import { GVR } from './k8s.ts';
 
 export const FAULTS_NAMESPACE = 'netharness';
 export const FAULTS_CONFIGMAP = 'netharness-faults';
+/** The catalogue, readable through the API by tools outside sim/ (evals, docs): one key per fault id, JSON FaultDef. */
+export const FAULTS_CATALOGUE_CONFIGMAP = 'netharness-faults-catalogue';
 
 export type FaultKind = 'bug' | 'mode' | 'operational';
 
@@ -351,6 +353,24 @@ export function ensureFaultsConfigMap(ctx: SimContext): void {
     }
   } catch {
     /* raced with someone else */
+  }
+  try {
+    const data = Object.fromEntries(FAULTS.map((f) => [f.id, JSON.stringify(f)]));
+    const cur = store.get(GVR.configmaps, FAULTS_NAMESPACE, FAULTS_CATALOGUE_CONFIGMAP);
+    if (!cur) {
+      store.create(GVR.configmaps, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: FAULTS_CATALOGUE_CONFIGMAP, namespace: FAULTS_NAMESPACE, labels: { 'app.kubernetes.io/part-of': 'netharness' }, annotations: { 'netharness.io/description': `Catalogue of the faults that ${FAULTS_CONFIGMAP} switches (JSON per fault id). Read-only.` } },
+        data,
+      });
+    } else if (JSON.stringify(cur.data) !== JSON.stringify(data)) {
+      store.mutate(GVR.configmaps, FAULTS_NAMESPACE, FAULTS_CATALOGUE_CONFIGMAP, (cm) => {
+        cm.data = data;
+      });
+    }
+  } catch {
+    /* raced */
   }
   try {
     if (!store.get(GVR.configmaps, FAULTS_NAMESPACE, FAULTS_CONFIGMAP)) {

@@ -4,7 +4,7 @@ import { decodeActual, diffRows, type ActualState, type OvsdbOp } from '../../si
 import { desiredState } from '../../sim/ovnkube/desired-state.ts';
 import { goSprintf, klogLine, klogMsg } from '../../sim/ovnkube/klog.ts';
 import { parseFaultValue, FAULTS, FaultSwitch } from '../../sim/ovnkube/faults.ts';
-import { renderFaultsMarkdown } from '../../sim/ovnkube/faults-doc.ts';
+import { renderFaultsJson, renderFaultsMarkdown } from '../../sim/ovnkube/faults-doc.ts';
 import { readFileSync } from 'node:fs';
 import type { NbRow } from '../../sim/ovnkube/nb-model.ts';
 import { eip, node, ns, pod, zone } from './fixtures.ts';
@@ -189,6 +189,7 @@ describe('fault catalogue', () => {
   });
   it('FAULTS.md is generated from the catalogue and up to date', () => {
     expect(readFileSync(new URL('../../sim/ovnkube/FAULTS.md', import.meta.url), 'utf8')).toBe(renderFaultsMarkdown());
+    expect(readFileSync(new URL('../../sim/ovnkube/faults.json', import.meta.url), 'utf8')).toBe(renderFaultsJson());
   });
   it('parses switch values and node params', () => {
     expect(parseFaultValue('on')).toEqual({});

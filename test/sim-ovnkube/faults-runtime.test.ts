@@ -248,6 +248,8 @@ describe('fault switch through the Kubernetes API', () => {
     const ctx = { store, workdir: '/tmp', nodes: [], ipStack: 'ipv4', speed: 1, log: () => undefined, services: {} } as SimContext;
     const fs = FaultSwitch.bind(ctx);
     expect(store.get(GVR.configmaps, FAULTS_NAMESPACE, FAULTS_CONFIGMAP)).toBeDefined();
+    const cat = store.get(GVR.configmaps, FAULTS_NAMESPACE, 'netharness-faults-catalogue')?.data as Record<string, string>;
+    expect(JSON.parse(cat['eip-duplicate-snat'])).toMatchObject({ id: 'eip-duplicate-snat', research: '§3 #7' });
     const seen: string[][] = [];
     fs.onChange((c) => seen.push([...c]));
     store.mutate(GVR.configmaps, FAULTS_NAMESPACE, FAULTS_CONFIGMAP, (cm) => {
