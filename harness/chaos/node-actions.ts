@@ -256,5 +256,10 @@ async function describePod(cluster: Cluster, ns: string, name: string): Promise<
 
 export const rebootNode = (cluster: Cluster, node: string, opts?: NodeActionOptions) => runNodeAction(cluster, node, 'reboot', opts);
 export const stopKubelet = (cluster: Cluster, node: string, opts?: NodeActionOptions) => runNodeAction(cluster, node, 'stop-kubelet', opts);
+/**
+ * Start the kubelet and wait for Ready. Note: a debug pod needs a running kubelet to start, so on a
+ * node whose kubelet is really stopped this cannot work (krkn uses ssh / BMC there); for a stop-start
+ * cycle use `stopKubelet(cluster, node, { restartAfterMs })`, which runs stop; sleep; start in one pod.
+ */
 export const startKubelet = (cluster: Cluster, node: string, opts?: NodeActionOptions) => runNodeAction(cluster, node, 'start-kubelet', opts);
 export const crashNode = (cluster: Cluster, node: string, opts?: NodeActionOptions) => runNodeAction(cluster, node, 'crash', opts);
