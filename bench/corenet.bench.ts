@@ -4,7 +4,9 @@
  *   B. the bare per-node dumps alone (the same execs, no API, no parse, no diff)
  *   C. the per-pod QE method (research §4.2): one exec per pod into the egress node's ovnkube-node pod running
  *      `ovn-nbctl --format=csv --no-heading find nat logical_ip=<pod IP>` and counting the EgressIP's rows, with
- *      the same parallelism (8), plus a sequential sample (as a Ginkgo loop runs it) extrapolated to all pods.
+ *      the same parallelism (8), plus a sequential sample (as a Ginkgo loop runs it) extrapolated to all pods;
+ *   C2. the same per-pod query as QE really runs it: one `oc exec` process per pod (kubectl exec here), sequential
+ *      sample extrapolated to all pods.
  * Goals: C / A >= 50, A / B <= 1.3.
  *
  *   npx tsx bench/corenet.bench.ts      (or: npm run bench -- corenet; CORENET_BENCH_EIPS, CORENET_BENCH_PODS_PER_EIP,
@@ -21,6 +23,7 @@ import { execNodeDump, listEgressIPs, mapLimit, ovnkubeNodePods, OVN_NAMESPACE, 
 import { execIn } from '../harness/cluster/exec.ts';
 import { stats } from '../harness/runner/stats.ts';
 import { mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -28,6 +31,7 @@ const EIPS = Number(process.env.CORENET_BENCH_EIPS ?? 10);
 const PER = Number(process.env.CORENET_BENCH_PODS_PER_EIP ?? 200);
 const RUNS = Number(process.env.CORENET_BENCH_RUNS ?? 5);
 const SEQ = Number(process.env.CORENET_BENCH_SEQ_SAMPLE ?? 100);
+const KSEQ = Number(process.env.CORENET_BENCH_KUBECTL_SAMPLE ?? 50);
 const CONC = 8;
 
 const median = (xs: number[]): number => stats(xs).p50 ?? NaN;
@@ -48,11 +52,15 @@ const bench = scenario(
       const nbPods = await ovnkubeNodePods(cluster);
       // A. our check
       const a: number[] = [];
+      const aCpu: number[] = [];
       let lastA = await checkEgressIP(cluster, { concurrency: CONC });
       for (let i = 0; i < RUNS; i++) {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         lastA = await checkEgressIP(cluster, { concurrency: CONC });
         a.push(performance.now() - t0);
+        const dc = process.cpuUsage(c0);
+        aCpu.push((dc.user + dc.system) / 1000);
       }
       if (!lastA.consistent) throw new Error(`cluster not consistent: ${lastA.findings.length} findings`);
       // B. bare dumps
@@ -85,18 +93,30 @@ const bench = scenario(
       const s0 = performance.now();
       for (const w of sample) await perPod(w);
       const seqPerPod = (performance.now() - s0) / sample.length;
-      s.log(`per-pod method found ${found} SNATs for ${work.length} + ${sample.length} pod queries`);
+      // C2. as QE runs it: an `oc exec` (here kubectl exec) process per pod, sequentially (sample, extrapolated)
+      const kc = cluster.kubeconfigPath;
+      const kSample = work.slice(0, Math.min(KSEQ, work.length));
+      const k0 = performance.now();
+      for (const w of kSample) {
+        const r = spawnSync('kubectl', [...(kc ? ['--kubeconfig', kc] : []), 'exec', '-n', OVN_NAMESPACE, w.egressPod, '-c', NB_CONTAINER, '--', 'sh', '-c', `ovn-nbctl --format=csv --no-heading find nat logical_ip=${w.ip} | grep -c "EgressIP:${w.eip}" || true`], { encoding: 'utf8' });
+        found += Number(r.stdout.trim()) || 0;
+      }
+      const kubectlPerPod = (performance.now() - k0) / Math.max(1, kSample.length);
+      s.log(`per-pod method found ${found} SNATs for ${work.length} + ${sample.length} + ${kSample.length} pod queries`);
       Object.assign(results, {
         pods: work.length,
         nodes: nodeNames.length,
         'A our check ms (median)': Math.round(median(a)),
+        'A harness CPU ms (median)': Math.round(median(aCpu)),
         'A api ms': Math.round(lastA.timings.apiMs),
         'A nb ms': Math.round(lastA.timings.nbMs),
         'A diff ms': Math.round(lastA.timings.diffMs),
         'B bare dumps ms (median)': Math.round(median(b)),
         'C per-pod parallel-8 ms': Math.round(cPar),
         'C per-pod sequential ms (extrapolated)': Math.round(seqPerPod * work.length),
+        'C2 per-pod kubectl exec sequential ms (extrapolated)': Math.round(kubectlPerPod * work.length),
         'C/A (parallel)': Number((cPar / median(a)).toFixed(1)),
+        'C2/A (kubectl exec, as QE)': Number(((kubectlPerPod * work.length) / median(a)).toFixed(1)),
         'C/A (sequential)': Number(((seqPerPod * work.length) / median(a)).toFixed(1)),
         'A/B': Number((median(a) / median(b)).toFixed(2)),
       });

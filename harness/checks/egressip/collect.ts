@@ -203,9 +203,10 @@ export async function execNodeDump(cluster: Cluster, pod: string, timeoutMs = 60
   return res.stdout;
 }
 
-export async function readNbState(cluster: Cluster, nodeNames: string[], opts: ReadNbOptions = {}): Promise<Map<string, NodeDump>> {
+/** NB rows of `nodeNames` (undefined: every node that has an ovnkube-node pod). */
+export async function readNbState(cluster: Cluster, nodeNames: string[] | undefined, opts: ReadNbOptions = {}): Promise<Map<string, NodeDump>> {
   const pods = await ovnkubeNodePods(cluster);
-  const wanted = opts.nodes ?? nodeNames;
+  const wanted = opts.nodes ?? nodeNames ?? [...pods.keys()].sort();
   const missing = wanted.filter((n) => !pods.has(n));
   if (missing.length) throw new InfraError(`no ovnkube-node pod on node(s) ${missing.join(', ')} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`, 'wait for ovnkube-node to be Running on every node');
   const dumps = await mapLimit(wanted, opts.concurrency ?? 8, async (node) => {

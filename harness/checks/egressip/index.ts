@@ -6,7 +6,8 @@
  *   r.consistent; r.findings; r.counts; r.durationMs
  */
 import type { Cluster } from '../../cluster/connect.ts';
-import { readApiState, readNbState } from './collect.ts';
+import { InfraError } from '../../errors.ts';
+import { OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR, readApiState, readNbState } from './collect.ts';
 import { computeExpected } from './expected.ts';
 import { diffEgressIP, type DiffCounts } from './diff.ts';
 import type { ApiState, EgressIPFinding, NodeDump } from './model.ts';
@@ -28,6 +29,7 @@ export interface EgressIPCheckResult {
   /** rows per node (for max-rules-per-node measurements) */
   perNode: Record<string, { snat: number; lrp: number }>;
   durationMs: number;
+  /** apiMs and nbMs overlap (read in parallel), both from the start of the check */
   timings: { apiMs: number; nbMs: number; diffMs: number };
 }
 
@@ -52,10 +54,22 @@ export function evaluateEgressIP(api: ApiState, nb: Map<string, NodeDump>): Omit
 
 export async function checkEgressIP(cluster: Cluster, opts: EgressIPCheckOptions = {}): Promise<EgressIPCheckResult> {
   const t0 = performance.now();
-  const api = await readApiState(cluster);
-  const t1 = performance.now();
-  const nb = await readNbState(cluster, api.nodes.map((n) => n.name), { concurrency: opts.concurrency, timeoutMs: opts.execTimeoutMs });
-  const t2 = performance.now();
+  // the API and the NB dumps are read in parallel; then every node of the API must have a dump
+  let apiMs = 0;
+  let nbMs = 0;
+  const [api, nb] = await Promise.all([
+    readApiState(cluster).then((a) => {
+      apiMs = performance.now() - t0;
+      return a;
+    }),
+    readNbState(cluster, undefined, { concurrency: opts.concurrency, timeoutMs: opts.execTimeoutMs }).then((n) => {
+      nbMs = performance.now() - t0;
+      return n;
+    }),
+  ]);
+  const missing = api.nodes.map((n) => n.name).filter((n) => !nb.has(n));
+  if (missing.length) throw new InfraError(`no ovnkube-node pod on node(s) ${missing.join(', ')} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`, 'wait for ovnkube-node to be Running on every node');
+  for (const n of [...nb.keys()]) if (!api.nodes.some((x) => x.name === n)) nb.delete(n);
   const r = evaluateEgressIP(api, nb);
   return {
     consistent: r.consistent,
@@ -63,6 +77,6 @@ export async function checkEgressIP(cluster: Cluster, opts: EgressIPCheckOptions
     counts: r.counts,
     perNode: r.perNode,
     durationMs: performance.now() - t0,
-    timings: { apiMs: t1 - t0, nbMs: t2 - t1, diffMs: r.diffMs },
+    timings: { apiMs, nbMs, diffMs: r.diffMs },
   };
 }
