@@ -14,7 +14,7 @@
  */
 import { z } from 'zod';
 import { scenario } from '../harness/runner/scenario.ts';
-import { rebootNode, type NodeActionResult } from '../harness/chaos/node-actions.ts';
+import { runNodeAction, type NodeActionResult } from '../harness/chaos/node-actions.ts';
 import { busiestEgressNode, familiesOf, recordRuleCounts, setupEgressIPs, switchFault } from '../harness/scenario-kit/egressip.ts';
 import { egressIPNodes, waitFor, waitForConsistent, waitForDeploymentReady, waitForNodeReady } from '../harness/wait/index.ts';
 import { UsageError } from '../harness/errors.ts';
@@ -26,6 +26,8 @@ const params = z.object({
   ipStack: z.enum(['ipv4', 'ipv6', 'dual']).default('ipv4'),
   /** node to reboot; default: the egress node holding the most EgressIPs of this run (each iteration) */
   node: z.string().default(''),
+  /** reboot (`systemctl reboot`) or crash (sysrq, krkn's node_crash_scenario) */
+  action: z.enum(['reboot', 'crash']).default('reboot'),
   egressNodes: z.number().int().min(0).default(0),
   /** each wait (failover, NotReady, Ready, pods, consistency) must finish within this */
   timeoutSeconds: z.number().int().min(1).default(300),
@@ -53,6 +55,10 @@ export default scenario(
     const cluster = t.cluster;
     const timeoutMs = p.timeoutSeconds * 1000;
     const families = familiesOf(p.ipStack);
+    if (p.node) {
+      const names = (await cluster.core.listNode()).items.map((n) => n.metadata?.name ?? '');
+      if (!names.includes(p.node)) throw new UsageError(`--param node=${p.node}: no such node (nodes: ${names.join(', ')})`);
+    }
     if (p.fault) await switchFault(t, p.fault, p.faultValue);
     const setup = await setupEgressIPs(t, { scenario: 'node-reboot', eips: p.eips, podsPerEip: p.podsPerEip, families, egressNodes: p.egressNodes, image: p.image, timeoutMs, concurrency: p.concurrency });
     if (p.node && !setup.workers.includes(p.node)) throw new UsageError(`--param node=${p.node}: not a worker node (workers: ${setup.workers.join(', ')})`);
@@ -68,7 +74,7 @@ export default scenario(
         const node = p.node || busiest.node;
         const m0 = await egressIPNodes(cluster);
         const eips = setup.eipNames.filter((e) => (m0.get(e) ?? []).includes(node));
-        s.log(`rebooting ${node} (egress node of ${eips.length ? eips.join(', ') : 'no EgressIP of this run'})`);
+        s.log(`${p.action === 'crash' ? 'crashing' : 'rebooting'} ${node} (egress node of ${eips.length ? eips.join(', ') : 'no EgressIP of this run'})`);
         const t0 = performance.now();
 
         // failover watcher: every EgressIP that was on the node leaves it and is assigned elsewhere
@@ -91,7 +97,7 @@ export default scenario(
         let r: NodeActionResult;
         let movedAt: number | undefined;
         try {
-          r = await rebootNode(cluster, node, {
+          r = await runNodeAction(cluster, node, p.action, {
             image: p.debugImage,
             notReadyTimeoutMs: p.rebootTimeoutSeconds * 1000,
             readyTimeoutMs: p.rebootTimeoutSeconds * 1000,

@@ -89,6 +89,14 @@ describe.skipIf(!isRoot)('chaos scenarios on the embedded cluster', () => {
     expect(s.verdict).toBe('passed');
   }, 240_000);
 
+  it('node-reboot action=crash passes; an unknown node is a usage error (exit 2)', async () => {
+    const s = await run('node-reboot', ['action=crash', 'timeoutSeconds=30'], 0);
+    expect(s.verdict).toBe('passed');
+    const r = await runCli(['scenario', 'node-reboot', '--quick', '--kubeconfig', kubeconfig, '--db', db, '--param', 'node=worker-9']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--param node=worker-9: no such node/);
+  }, 240_000);
+
   it('node-reboot fails with eip-stale-snat-lrp-after-failover on', async () => {
     const s = await run('node-reboot', ['fault=eip-stale-snat-lrp-after-failover', 'timeoutSeconds=15'], 1);
     expect(s.verdict).toBe('failed');
