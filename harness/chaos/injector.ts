@@ -350,3 +350,66 @@ export async function deleteSchedule(cluster: Cluster, namespace: string, name: 
 
 export { refOf as chaosRef };
 export type { Ref as ChaosRef };
+
+export interface ScheduleResult {
+  name: string;
+  namespace: string;
+  type: string;
+  appliedAt: string;
+  deletedAt: string;
+  /** children the Schedule spawned while it ran (names), oldest first */
+  spawned: string[];
+  /** children that reached AllInjected */
+  injected: string[];
+}
+
+/**
+ * Apply a Schedule, let it run for `holdMs` (spawning children on its cron), then delete it and its
+ * children and wait until they are gone (recovered). Records `chaos-schedule` events.
+ */
+export async function runSchedule(cluster: Cluster, what: Rendered | ChaosObject, opts: InjectOptions & { holdMs: number }): Promise<ScheduleResult> {
+  const obj: ChaosObject = 'yaml' in what && typeof what.yaml === 'string' && 'object' in what ? (what as Rendered).object : (what as ChaosObject);
+  if (obj.kind !== 'Schedule') throw new UsageError(`runSchedule takes a Schedule, got ${obj.kind}`);
+  const type = obj.spec.type;
+  if (!isChaosKind(type)) throw new UsageError(`Schedule ${obj.metadata.name}: unsupported spec.type ${String(type)}`);
+  const ns = obj.metadata.namespace ?? 'default';
+  const plural = CHAOS_KINDS[type].resource;
+  const pollMs = opts.pollMs ?? 250;
+  if (!opts.skipPreflight) await preflightChaosMesh(cluster);
+  const appliedAt = nowIso();
+  await applyChaos(cluster, obj);
+  opts.log?.(`applied Schedule ${ns}/${obj.metadata.name} (${String(obj.spec.schedule)}, ${type})`);
+  opts.recorder?.({ kind: 'chaos-schedule', target: `${ns}/${obj.metadata.name}`, at: appliedAt, details: { phase: 'applied', schedule: obj.spec.schedule, type } });
+  const spawned = new Set<string>();
+  const injected = new Set<string>();
+  const children = async (): Promise<ChaosObject[]> => {
+    try {
+      const l = (await cluster.custom.listNamespacedCustomObject({ group: CHAOS_GROUP, version: CHAOS_VERSION, namespace: ns, plural, labelSelector: `${MANAGED_BY_LABEL}=${obj.metadata.name}` })) as { items?: ChaosObject[] };
+      return l.items ?? [];
+    } catch (err) {
+      throw apiError(`listing the children of Schedule ${ns}/${obj.metadata.name}`, err);
+    }
+  };
+  let deletedAt = '';
+  try {
+    const until = Date.now() + opts.holdMs;
+    while (Date.now() < until) {
+      for (const c of await children()) {
+        spawned.add(c.metadata.name);
+        if (cond(c, 'AllInjected') === 'True' || records(c).some((r) => r.injectedCount > 0)) injected.add(c.metadata.name);
+      }
+      await sleep(Math.min(pollMs, Math.max(1, until - Date.now())), opts.signal);
+    }
+  } finally {
+    deletedAt = nowIso();
+    await deleteSchedule(cluster, ns, obj.metadata.name, type);
+  }
+  const deadline = Date.now() + (opts.recoverTimeoutMs ?? 120_000);
+  while ((await children()).length > 0) {
+    if (Date.now() > deadline) throw new InfraError(`Schedule ${ns}/${obj.metadata.name}: its children were not recovered and removed within ${Math.round((opts.recoverTimeoutMs ?? 120_000) / 1000)} s`, `kubectl -n ${ns} get ${plural}.${CHAOS_GROUP} -l ${MANAGED_BY_LABEL}=${obj.metadata.name}`);
+    await sleep(pollMs, opts.signal);
+  }
+  const res: ScheduleResult = { name: obj.metadata.name, namespace: ns, type, appliedAt, deletedAt, spawned: [...spawned], injected: [...injected] };
+  opts.recorder?.({ kind: 'chaos-schedule', target: `${ns}/${obj.metadata.name}`, at: nowIso(), details: { phase: 'removed', ...res } });
+  return res;
+}

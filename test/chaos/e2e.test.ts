@@ -16,7 +16,7 @@ import { defaultNodes } from '../../sim/topology.ts';
 import type { KubeObject } from '../../sim/types.ts';
 import { kubectlBin } from '../sim-api/helpers.ts';
 import { renderSchedule, renderTemplate } from '../../harness/chaos/templates.ts';
-import { injectChaos, preflightChaosMesh, type ChaosEventInput } from '../../harness/chaos/injector.ts';
+import { injectChaos, preflightChaosMesh, runSchedule, type ChaosEventInput } from '../../harness/chaos/injector.ts';
 import { connect, type Cluster } from '../../harness/cluster/connect.ts';
 import { InfraError } from '../../harness/errors.ts';
 
@@ -180,6 +180,18 @@ describe('injector over the kubeconfig', () => {
     expect(res.deletedAt).toBeDefined();
     expect(Date.parse(res.recoveredAt)).toBeGreaterThanOrEqual(Date.parse(res.injectedAt));
   });
+
+  it('runSchedule: container-kill @every 1s spawns children that inject; delete removes them all', async () => {
+    const before = restarts('web-1', 'ovnkube-controller') ?? 0;
+    const sched = renderSchedule(renderTemplate('container-kill', { name: 'inj-sck', targetNamespace: NS, app: 'e2e', node: 'worker-1', mode: 'all' }), { name: 'inj-sched', schedule: '@every 1s', historyLimit: 5, concurrencyPolicy: 'Allow' });
+    const recorded: ChaosEventInput[] = [];
+    const res = await runSchedule(cluster, sched, { holdMs: 3500, recorder: (e) => recorded.push(e) });
+    expect(res.spawned.length).toBeGreaterThanOrEqual(2);
+    expect(res.injected.length).toBeGreaterThanOrEqual(2);
+    expect((restarts('web-1', 'ovnkube-controller') ?? 0) - before).toBeGreaterThanOrEqual(2);
+    expect(recorded.map((e) => (e.details as { phase: string }).phase)).toEqual(['applied', 'removed']);
+    expect((await ok(['get', 'podchaos', '-n', 'chaos-mesh', '-l', 'managed-by=inj-sched', '-o', 'name'])).trim()).toBe('');
+  }, 60_000);
 
   it('nothing selected: InfraError naming the condition and the controller message', async () => {
     const err = await injectChaos(cluster, renderTemplate('pod-kill', { name: 'inj-none', targetNamespace: NS, app: 'nothing-here', node: 'worker-0' }), { injectTimeoutMs: 1500, skipPreflight: true }).catch((e: unknown) => e);
