@@ -480,10 +480,13 @@ export class ChaosMeshController implements Stoppable {
     const next = nextCronTime(cron, last);
     let spawned: KubeObject | undefined;
     let scheduledAt = st.time;
+    const deadlineS = spec.startingDeadlineSeconds as number | null | undefined;
     if (!isPaused(sch) && Date.now() >= next) {
       scheduledAt = rfc3339();
       const policy = (spec.concurrencyPolicy as string | undefined) || 'Forbid';
-      if (policy === 'Forbid' && active.length > 0) {
+      if (typeof deadlineS === 'number' && Date.now() - next > deadlineS * 1000) {
+        this.event(sch, 'Warning', 'MissSchedule', `Missed scheduled time to start a job: ${rfc1123z(next)}`);
+      } else if (policy === 'Forbid' && active.length > 0) {
         this.event(sch, 'Warning', 'Forbid', `Forbid spawning new job because: ${active[0].metadata.name} is still running`);
       } else {
         const childName = `${name}-${randomSuffix(5)}`;
@@ -546,6 +549,11 @@ export function injectedChaos(store: SimContext['store'], kind: ChaosKind): Arra
     if (ids.length) out.push({ chaos: o, ids });
   }
   return out;
+}
+
+/** Go's time.RFC1123Z in UTC: 'Mon, 02 Jan 2006 15:04:05 +0000'. */
+function rfc1123z(ms: number): string {
+  return new Date(ms).toUTCString().replace(/GMT$/, '+0000');
 }
 
 function newRecord(id: string, selectorKey: string): ChaosRecord {

@@ -153,6 +153,15 @@ describe('sim chaos-mesh controller', () => {
     await until(() => get('podchaos', 'badval') === undefined);
   });
 
+  it('Schedule resumed past startingDeadlineSeconds: MissSchedule, no child; then it runs on', async () => {
+    store.create(gvr('schedules'), { apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'Schedule', metadata: { name: 'late', namespace: 'chaos-mesh', annotations: { 'experiment.chaos-mesh.org/pause': 'true' } }, spec: { schedule: '@every 1s', startingDeadlineSeconds: 1, type: 'StressChaos', historyLimit: 3, concurrencyPolicy: 'Allow', stressChaos: { mode: 'one', duration: '30s', stressors: { cpu: { workers: 1 } }, selector: { namespaces: ['app'] } } } });
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(store.list(gvr('stresschaos'), { namespace: 'chaos-mesh', labelSelector: 'managed-by=late' })).toHaveLength(0);
+    store.mutate(gvr('schedules'), 'chaos-mesh', 'late', (o) => { o.metadata.annotations = {}; });
+    await until(() => store.list({ group: '', version: 'v1', resource: 'events' }, { namespace: 'chaos-mesh' }).some((e) => e.reason === 'MissSchedule' && /^Missed scheduled time to start a job: \w{3}, \d{2} \w{3} \d{4} [\d:]{8} \+0000$/.test(String(e.message))));
+    await until(() => store.list(gvr('stresschaos'), { namespace: 'chaos-mesh', labelSelector: 'managed-by=late' }).length >= 1, 5000);
+  });
+
   it('Schedule @every spawns children with managed-by, keeps historyLimit', async () => {
     store.create(gvr('schedules'), { apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'Schedule', metadata: { name: 'sch', namespace: 'chaos-mesh' }, spec: { schedule: '@every 1s', type: 'PodChaos', historyLimit: 2, concurrencyPolicy: 'Allow', podChaos: { action: 'pod-kill', mode: 'one', selector: { namespaces: ['app'], labelSelectors: { app: 'web' } } } } });
     await until(() => store.list(gvr('podchaos'), { namespace: 'chaos-mesh', labelSelector: 'managed-by=sch' }).length >= 2, 5000);
