@@ -104,7 +104,8 @@ function nodeRoles(o: KubeObject): string {
 
 function nodeStatus(o: KubeObject): string {
   const ready = arr(g(o, 'status', 'conditions')).find((c) => c.type === 'Ready');
-  let s = !ready ? 'Unknown' : ready.status === 'True' ? 'Ready' : ready.status === 'False' ? 'NotReady' : 'Unknown';
+  // kubectl's node printer: Ready=True is Ready, any other Ready status (False or Unknown) is NotReady.
+  let s = !ready ? 'Unknown' : ready.status === 'True' ? 'Ready' : 'NotReady';
   if (g(o, 'spec', 'unschedulable')) s += ',SchedulingDisabled';
   return s;
 }
