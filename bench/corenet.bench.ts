@@ -19,7 +19,7 @@ import { runScenario } from '../harness/runner/run.ts';
 import { createProgress } from '../harness/runner/progress.ts';
 import { setupEgressIPs } from '../harness/scenario-kit/egressip.ts';
 import { checkEgressIP } from '../harness/checks/egressip/index.ts';
-import { execNodeDump, listEgressIPs, mapLimit, ovnkubeNodePods, OVN_NAMESPACE, NB_CONTAINER } from '../harness/checks/egressip/collect.ts';
+import { DUMP_SEPARATOR, execNodeDump, listEgressIPs, mapLimit, ovnkubeNodePods, OVN_NAMESPACE, NB_CONTAINER } from '../harness/checks/egressip/collect.ts';
 import { execIn } from '../harness/cluster/exec.ts';
 import { stats } from '../harness/runner/stats.ts';
 import { mkdtempSync } from 'node:fs';
@@ -70,6 +70,10 @@ const bench = scenario(
         await mapLimit(nodeNames, CONC, (n) => execNodeDump(cluster, nbPods.get(n) as string));
         b.push(performance.now() - t0);
       }
+      // dump sizes per table (what the harness receives and parses)
+      const sample = await execNodeDump(cluster, nbPods.get(nodeNames[nodeNames.length - 1]) as string);
+      const parts = sample.split(DUMP_SEPARATOR).map((x) => x.length);
+      s.log(`one node's dump: ${sample.length} bytes (NAT ${parts[0]}, LRP ${parts[1]}, Address_Set ${parts[2]}, Logical_Router ${parts[3]})`);
       // C. per-pod QE method
       const eips = (await listEgressIPs(cluster)).filter((e) => setup.eipNames.includes(e.name));
       const work: { ip: string; egressPod: string; eip: string }[] = [];
@@ -89,10 +93,10 @@ const bench = scenario(
       const c0 = performance.now();
       await mapLimit(work, CONC, perPod);
       const cPar = performance.now() - c0;
-      const sample = work.slice(0, SEQ);
+      const seqSample = work.slice(0, SEQ);
       const s0 = performance.now();
-      for (const w of sample) await perPod(w);
-      const seqPerPod = (performance.now() - s0) / sample.length;
+      for (const w of seqSample) await perPod(w);
+      const seqPerPod = (performance.now() - s0) / seqSample.length;
       // C2. as QE runs it: an `oc exec` (here kubectl exec) process per pod, sequentially (sample, extrapolated)
       const kc = cluster.kubeconfigPath;
       const kSample = work.slice(0, Math.min(KSEQ, work.length));
@@ -102,7 +106,7 @@ const bench = scenario(
         found += Number(r.stdout.trim()) || 0;
       }
       const kubectlPerPod = (performance.now() - k0) / Math.max(1, kSample.length);
-      s.log(`per-pod method found ${found} SNATs for ${work.length} + ${sample.length} + ${kSample.length} pod queries`);
+      s.log(`per-pod method found ${found} SNATs for ${work.length} + ${seqSample.length} + ${kSample.length} pod queries`);
       Object.assign(results, {
         pods: work.length,
         nodes: nodeNames.length,

@@ -196,7 +196,7 @@ export async function readApiState(cluster: Cluster): Promise<ApiState> {
 export async function ovnkubeNodePods(cluster: Cluster): Promise<Map<string, string>> {
   let pods: k8s.V1PodList;
   try {
-    pods = await cluster.core.listNamespacedPod({ namespace: OVN_NAMESPACE, labelSelector: OVNKUBE_NODE_SELECTOR });
+    pods = await getJson<k8s.V1PodList>(cluster, `/api/v1/namespaces/${OVN_NAMESPACE}/pods?labelSelector=${encodeURIComponent(OVNKUBE_NODE_SELECTOR)}`);
   } catch (err) {
     throw new InfraError(`cannot list ovnkube-node pods in ${OVN_NAMESPACE}: ${describeApiError(err)}`);
   }
