@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors.ts';
 import { describeParams } from '../runner/params.ts';
+import { paramsJsonSchema } from '../runner/schema.ts';
 import { createProgress } from '../runner/progress.ts';
 import { renderSummaryText, runScenario, type TargetOptions } from '../runner/run.ts';
 import { isScenario, type Scenario } from '../runner/scenario.ts';
@@ -27,6 +28,7 @@ interface ScenarioCliOptions {
   db?: string;
   json?: boolean;
   quiet?: boolean;
+  schema?: boolean;
 }
 
 async function resolveScenario(nameOrPath: string): Promise<Scenario> {
@@ -59,6 +61,7 @@ export function registerScenario(program: Command): void {
     .option('--db <path>', 'results database (default results/netharness.db)')
     .option('--json', 'print a machine-readable summary on stdout (progress stays on stderr)')
     .option('--quiet', 'no progress output')
+    .option('--schema', "print the JSON Schema of the scenario's params (for editors) and exit")
     .action(async (name: string, o: ScenarioCliOptions) => {
       if (name === 'list') {
         const rows: { name: string; description: string; params: ReturnType<typeof describeParams> }[] = [];
@@ -73,6 +76,11 @@ export function registerScenario(program: Command): void {
             for (const p of r.params) process.stdout.write(`    --param ${p.name}=<${p.expected}>  (default ${JSON.stringify(p.default)})\n`);
           }
         }
+        return;
+      }
+      if (o.schema) {
+        const scn = await resolveScenario(name);
+        process.stdout.write(`${JSON.stringify(paramsJsonSchema(scn.meta.name, scn.meta.description, scn.meta.params), null, 2)}\n`);
         return;
       }
       if (o.kubeconfig && o.target === 'sim') throw new UsageError('--target sim and --kubeconfig are exclusive');

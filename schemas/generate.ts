@@ -1,0 +1,29 @@
+/**
+ * Writes schemas/scenarios/<name>.params.schema.json for every registered scenario.
+ * Run after changing a scenario's params: `npm run schemas` (a test fails while they are stale).
+ */
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { scenarioNames, loadScenario } from '../scenarios/index.ts';
+import { paramsJsonSchema, schemaFileName } from '../harness/runner/schema.ts';
+
+export async function renderScenarioSchemas(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const name of scenarioNames()) {
+    const s = await loadScenario(name);
+    if (!s) continue;
+    out.set(schemaFileName(name), `${JSON.stringify(paramsJsonSchema(s.meta.name, s.meta.description, s.meta.params), null, 2)}\n`);
+  }
+  return out;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const dir = join(here, 'scenarios');
+  mkdirSync(dir, { recursive: true });
+  for (const [file, text] of await renderScenarioSchemas()) {
+    writeFileSync(join(dir, file), text);
+    process.stderr.write(`wrote schemas/scenarios/${file}\n`);
+  }
+}
