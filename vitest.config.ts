@@ -8,6 +8,6 @@ export default defineConfig({
     // Integration suites start embedded clusters with real OVN processes; two cores do not take more.
     fileParallelism: true,
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './test/support/plain-summary-reporter.ts'],
   },
 });
