@@ -7,38 +7,7 @@ import { defineTool, pageOpts, type AnyTool } from '../registry.ts';
 import { pageText } from '../output.ts';
 import { k8sName, outputShape } from '../validate.ts';
 import type { K8sObject } from '../target.ts';
-
-interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
-
-/** Kubernetes label-selector semantics (an empty selector matches everything). */
-export function matchesSelector(labels: Record<string, string> | undefined, sel: LabelSelector | undefined): boolean {
-  if (!sel) return true;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, e.key);
-    switch (e.operator) {
-      case 'In':
-        if (!has || !(e.values ?? []).includes(l[e.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && (e.values ?? []).includes(l[e.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
-  }
-  return true;
-}
+import { matchLabelSelector, type LabelSelector } from '../../harness/k8s/label-selector.ts';
 
 function podServed(p: K8sObject): boolean {
   const phase = p.status?.phase;
@@ -53,8 +22,8 @@ export function egressIpSummary(eips: K8sObject[], nodes: K8sObject[], namespace
   for (const e of eips.sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)))) {
     const spec = (e.spec ?? {}) as { egressIPs?: string[]; namespaceSelector?: LabelSelector; podSelector?: LabelSelector };
     const items = ((e.status?.items as { node?: string; egressIP?: string }[] | undefined) ?? []).filter((i) => i.node && i.egressIP);
-    const nsSel = new Set(namespaces.filter((n) => spec.namespaceSelector && matchesSelector(n.metadata?.labels, spec.namespaceSelector)).map((n) => n.metadata?.name));
-    const selected = pods.filter((p) => nsSel.has(p.metadata?.namespace) && matchesSelector(p.metadata?.labels, spec.podSelector));
+    const nsSel = new Set(namespaces.filter((n) => spec.namespaceSelector && matchLabelSelector(spec.namespaceSelector, n.metadata?.labels)).map((n) => n.metadata?.name));
+    const selected = pods.filter((p) => nsSel.has(p.metadata?.namespace) && matchLabelSelector(spec.podSelector, p.metadata?.labels));
     const served = selected.filter(podServed);
     const perNode = new Map<string, number>();
     for (const p of served) perNode.set(String(p.spec?.nodeName ?? '?'), (perNode.get(String(p.spec?.nodeName ?? '?')) ?? 0) + 1);

@@ -3,6 +3,7 @@
  * KubeObject keeps spec/status as records; these views narrow them.
  */
 import type { KubeObject, ObjectMeta } from '../types.ts';
+import type { LabelSelector as Selector, LabelSelectorOperator } from '../../harness/k8s/label-selector.ts';
 
 export interface Taint {
   key: string;
@@ -19,16 +20,7 @@ export interface Toleration {
   tolerationSeconds?: number;
 }
 
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values?: string[];
-}
-
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
+export type LabelSelector = Selector<LabelSelectorOperator>;
 
 export interface NodeSelectorRequirement {
   key: string;

@@ -3,6 +3,7 @@
  * taint/toleration matching, as k8s.io/apimachinery and k8s.io/component-helpers define them. Pure.
  */
 import type { KubeObject } from '../types.ts';
+import { matchLabelSelector as matchLabelSelectorObject } from '../../harness/k8s/label-selector.ts';
 import type { LabelSelector, NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from './kinds.ts';
 
 export interface Requirement {
@@ -101,27 +102,7 @@ export function matchLabelSelectorString(labels: Record<string, string> | undefi
 
 /** metav1.LabelSelector. An empty selector matches everything; a missing one (undefined) nothing. */
 export function matchLabelSelector(labels: Record<string, string> | undefined, sel: LabelSelector | undefined): boolean {
-  if (!sel) return false;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const e of sel.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, e.key);
-    switch (e.operator) {
-      case 'In':
-        if (!has || !(e.values ?? []).includes(l[e.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && (e.values ?? []).includes(l[e.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-    }
-  }
-  return true;
+  return sel !== undefined && matchLabelSelectorObject(sel, labels);
 }
 
 /** `metadata.name=x,spec.nodeName!=y` */

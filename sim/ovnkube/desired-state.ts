@@ -41,7 +41,8 @@ import {
   qosIds,
   type Family,
 } from './ids.ts';
-import { ipToMac, isV6, selectorMatches, type EgressIPInfo, type NamespaceInfo, type NodeInfo, type PodInfo } from './k8s.ts';
+import { matchLabelSelector } from '../../harness/k8s/label-selector.ts';
+import { ipToMac, isV6, type EgressIPInfo, type NamespaceInfo, type NodeInfo, type PodInfo } from './k8s.ts';
 import type {
   AddressSet,
   LogicalRouter,
@@ -132,7 +133,7 @@ export interface PodAssignment {
 export function eipSelectsPod(e: EgressIPInfo, p: PodInfo, nsLabels: Map<string, Record<string, string>>): boolean {
   const nl = nsLabels.get(p.namespace);
   if (!nl) return false;
-  return selectorMatches(e.namespaceSelector, nl) && selectorMatches(e.podSelector ?? {}, p.labels);
+  return matchLabelSelector(e.namespaceSelector, nl) && matchLabelSelector(e.podSelector ?? {}, p.labels);
 }
 
 const eipOrder = (a: EgressIPInfo, b: EgressIPInfo): number =>

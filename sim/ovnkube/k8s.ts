@@ -28,42 +28,9 @@ export const ANN = {
   chassisId: 'k8s.ovn.org/node-chassis-id',
 } as const;
 
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-  values?: string[];
-}
+import type { LabelSelector as Selector, LabelSelectorOperator } from '../../harness/k8s/label-selector.ts';
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
-
-/** metav1.LabelSelectorAsSelector semantics; an empty selector matches everything. */
-export function selectorMatches(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
-  if (!sel) return true;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
-  for (const r of sel.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, r.key);
-    const vals = r.values ?? [];
-    switch (r.operator) {
-      case 'In':
-        if (!has || !vals.includes(l[r.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && vals.includes(l[r.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-    }
-  }
-  return true;
-}
+export type LabelSelector = Selector<LabelSelectorOperator>;
 
 /** True when a selector has only NotIn expressions (bug #10's trigger). */
 export function isNotInOnly(sel: LabelSelector | undefined): boolean {

@@ -9,7 +9,7 @@
  * Pods in transition (terminating, or with IPs but not Running yet) are "don't care".
  */
 import { canonIp, familyOf } from './net.ts';
-import { selectorMatches } from './selector.ts';
+import { matchLabelSelector } from '../../k8s/label-selector.ts';
 import type { ApiState, EgressIPFinding, EgressIPInfo, Expected, ExpectedNode, ExpectedSnat, Family, LabelSelector, NamespaceInfo, PodInfo } from './model.ts';
 
 const eipOrder = (a: EgressIPInfo, b: EgressIPInfo): number =>
@@ -108,10 +108,10 @@ export function computeExpected(api: ApiState): Expected {
   for (const e of eips) {
     if (e.status.length === 0) continue;
     for (const ns of candidates(e.namespaceSelector)) {
-      if (!selectorMatches(e.namespaceSelector, ns.labels)) continue;
+      if (!matchLabelSelector(e.namespaceSelector, ns.labels)) continue;
       for (const p of podsByNs.get(ns.name) ?? []) {
         if (served.has(p)) continue;
-        if (selectorMatches(e.podSelector, p.labels)) served.set(p, e);
+        if (matchLabelSelector(e.podSelector, p.labels)) served.set(p, e);
       }
     }
   }

@@ -3,6 +3,7 @@
  * the API state it reads, the NB rows it reads per node, and the findings it reports.
  */
 import type { Finding } from '../../runner/scenario.ts';
+import type { LabelSelector } from '../../k8s/label-selector.ts';
 
 export const FINDING_KINDS = [
   'missing-snat',
@@ -32,10 +33,7 @@ export type Family = 'v4' | 'v6';
 
 // ---------- API side ----------
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
-}
+export type { LabelSelector };
 
 export interface EgressIPInfo {
   name: string;
