@@ -9,25 +9,17 @@
  *   npm run scenario corenet-6498 -- --quick
  *   npm run scenario corenet-6498 -- --kubeconfig ~/.kube/config --param iterations=5
  */
-import type * as k8s from '@kubernetes/client-node';
 import { z } from 'zod';
-import { scenario, type StepContext, type TestContext } from '../harness/runner/scenario.ts';
-import { httpStatusOf, type Cluster } from '../harness/cluster/connect.ts';
-import { describeApiError } from '../harness/cluster/exec.ts';
+import { scenario, type TestContext } from '../harness/runner/scenario.ts';
 import { InfraError } from '../harness/errors.ts';
 import { rebootNode } from '../harness/chaos/node-actions.ts';
-import { pickFreeEgressIPs } from '../harness/checks/egressip/free-ips.ts';
-import { listEgressIPs, OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR } from '../harness/checks/egressip/collect.ts';
-import type { EgressIPCheckResult, Family } from '../harness/checks/egressip/index.ts';
-import { podReady, sleep, waitFor, waitForConsistent, waitForDeploymentReady, waitForEgressIPsAssigned, waitForNodeReady, egressIPNodes } from '../harness/wait/index.ts';
+import { OVN_NAMESPACE } from '../harness/checks/egressip/collect.ts';
+import { api, busiestEgressNode, familiesOf, ovnkubePodOn, recordRuleCounts, scaleClientDeployment, setupEgressIPs } from '../harness/scenario-kit/egressip.ts';
+import { podReady, sleep, waitFor, waitForConsistent, waitForDeploymentReady, waitForNodeReady, egressIPNodes } from '../harness/wait/index.ts';
 import { stats } from '../harness/runner/stats.ts';
 
 export const DISRUPTIONS = ['node-reboot', 'ovn-pod-restart', 'node-reboot-scale', 'ovn-pod-restart-scale'] as const;
 export type Disruption = (typeof DISRUPTIONS)[number];
-
-const EGRESS_LABEL = 'k8s.ovn.org/egress-assignable';
-const RUN_LABEL = 'netharness.io/scenario';
-const EIP_GROUP = { group: 'k8s.ovn.org', version: 'v1', plural: 'egressips' };
 
 const params = z.object({
   eips: z.number().int().min(1).max(200).default(10),
@@ -57,117 +49,6 @@ interface IterationRecord {
   convergenceS?: number;
   maxSnat: number;
   maxLrp: number;
-}
-
-function workersOf(nodes: k8s.V1Node[]): k8s.V1Node[] {
-  return nodes.filter((n) => {
-    const l = n.metadata?.labels ?? {};
-    return 'node-role.kubernetes.io/worker' in l && !('node-role.kubernetes.io/master' in l) && !('node-role.kubernetes.io/control-plane' in l);
-  });
-}
-
-async function api<T>(what: string, p: Promise<T>): Promise<T> {
-  try {
-    return await p;
-  } catch (err) {
-    throw new InfraError(`${what}: ${describeApiError(err)}`);
-  }
-}
-
-async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    if (httpStatusOf(err) !== 404) throw err;
-  }
-}
-
-function deployment(ns: string, replicas: number, image: string): k8s.V1Deployment {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'client', namespace: ns, labels: { app: 'client' } },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: 'client' } },
-      template: {
-        metadata: { labels: { app: 'client' } },
-        spec: {
-          terminationGracePeriodSeconds: 0,
-          containers: [
-            {
-              name: 'pause',
-              image,
-              resources: { requests: { cpu: '1m', memory: '8Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
-            },
-          ],
-        },
-      },
-    },
-  };
-}
-
-async function setNodeLabel(cluster: Cluster, node: string, value: string | null): Promise<void> {
-  // read-modify-write with conflict retry (no patch content-type juggling)
-  for (let attempt = 0; ; attempt++) {
-    const n = await api(`read node ${node}`, cluster.core.readNode({ name: node }));
-    const labels = { ...(n.metadata?.labels ?? {}) };
-    if (value === null) delete labels[EGRESS_LABEL];
-    else labels[EGRESS_LABEL] = value;
-    n.metadata = { ...n.metadata, labels };
-    try {
-      await cluster.core.replaceNode({ name: node, body: n });
-      return;
-    } catch (err) {
-      if (httpStatusOf(err) === 409 && attempt < 10) continue;
-      throw new InfraError(`label node ${node}: ${describeApiError(err)}`);
-    }
-  }
-}
-
-async function scaleDeployment(cluster: Cluster, ns: string, replicas: number): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    const d = await api(`read deployment ${ns}/client`, cluster.apps.readNamespacedDeployment({ namespace: ns, name: 'client' }));
-    if (d.spec?.replicas === replicas) return;
-    d.spec = { ...(d.spec as k8s.V1DeploymentSpec), replicas };
-    try {
-      await cluster.apps.replaceNamespacedDeployment({ namespace: ns, name: 'client', body: d });
-      return;
-    } catch (err) {
-      if (httpStatusOf(err) === 409 && attempt < 10) continue;
-      throw new InfraError(`scale ${ns}/client to ${replicas}: ${describeApiError(err)}`);
-    }
-  }
-}
-
-async function ovnkubePodOn(cluster: Cluster, node: string): Promise<k8s.V1Pod | undefined> {
-  const list = await api('list ovnkube-node pods', cluster.core.listNamespacedPod({ namespace: OVN_NAMESPACE, labelSelector: OVNKUBE_NODE_SELECTOR, fieldSelector: `spec.nodeName=${node}` }));
-  return list.items.find((p) => !p.metadata?.deletionTimestamp);
-}
-
-/** The egress node holding the most EgressIPs of this run. */
-async function busiestEgressNode(cluster: Cluster, eipNames: string[]): Promise<{ node: string; eips: string[] }> {
-  const m = await egressIPNodes(cluster);
-  const byNode = new Map<string, string[]>();
-  for (const name of eipNames) for (const n of m.get(name) ?? []) byNode.set(n, [...(byNode.get(n) ?? []), name]);
-  const best = [...byNode].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0];
-  if (!best) throw new InfraError('no EgressIP of this run is assigned to a node');
-  return { node: best[0], eips: best[1] };
-}
-
-function recordRuleCounts(s: StepContext, r: EgressIPCheckResult, labels: Record<string, string>): { maxSnat: number; maxLrp: number } {
-  let maxSnat = 0;
-  let maxLrp = 0;
-  for (const [node, c] of Object.entries(r.perNode)) {
-    s.record({ name: 'snat_rules', value: c.snat, unit: 'count', labels: { ...labels, node } });
-    s.record({ name: 'lrp_rules', value: c.lrp, unit: 'count', labels: { ...labels, node } });
-    maxSnat = Math.max(maxSnat, c.snat);
-    maxLrp = Math.max(maxLrp, c.lrp);
-  }
-  s.record({ name: 'snat_rules_max_per_node', value: maxSnat, unit: 'count', labels });
-  s.record({ name: 'lrp_rules_max_per_node', value: maxLrp, unit: 'count', labels });
-  return { maxSnat, maxLrp };
 }
 
 function summaryTable(t: TestContext<Params>, p: Params, records: IterationRecord[]): void {
@@ -202,83 +83,26 @@ export default scenario(
     const cluster = t.cluster;
     const timeoutMs = p.timeoutSeconds * 1000;
     const tag = t.runId.slice(0, 8);
-    const families: Family[] = p.ipStack === 'ipv4' ? ['v4'] : p.ipStack === 'ipv6' ? ['v6'] : ['v4', 'v6'];
-    const namespaces = Array.from({ length: p.eips }, (_, i) => `${p.namespacePrefix}-${tag}-${i}`);
-    const eipNames = namespaces.map((ns) => `${ns}`);
-    let egressNodes: string[] = [];
+    const families = familiesOf(p.ipStack);
     const records: IterationRecord[] = [];
     // registered first, so it runs last: the summary table reflects every iteration that ran
     t.defer(() => summaryTable(t, p, records), 'summary table');
 
-    await t.step('preflight', async (s) => {
-      const nodes = await api('list nodes', cluster.core.listNode());
-      const workers = workersOf(nodes.items);
-      if (workers.length < 2) throw new InfraError(`need at least 2 worker nodes for EgressIP failover, found ${workers.length}`);
-      await listEgressIPs(cluster); // the CRD must exist
-      const already = workers.filter((w) => EGRESS_LABEL in (w.metadata?.labels ?? {})).map((w) => w.metadata?.name ?? '');
-      const want = p.egressNodes === 0 ? workers.length : Math.min(p.egressNodes, workers.length);
-      if (want < 2) throw new InfraError('egressNodes must allow at least 2 egress-assignable workers');
-      egressNodes = workers.map((w) => w.metadata?.name ?? '').slice(0, want);
-      s.log(`${workers.length} workers; egress-assignable: ${egressNodes.join(', ')}${already.length ? ` (already labelled: ${already.join(', ')})` : ''}`);
-      for (const n of egressNodes) {
-        if (already.includes(n)) continue;
-        await setNodeLabel(cluster, n, '');
-        t.defer(() => setNodeLabel(cluster, n, null), `unlabel ${n}`);
-      }
-    });
-
-    await t.step('create workloads', async (s) => {
-      const start = performance.now();
-      for (const ns of namespaces) {
-        t.defer(async () => {
-          await ignoreNotFound(cluster.core.deleteNamespace({ name: ns }));
-        }, `delete namespace ${ns}`);
-        await api(`create namespace ${ns}`, cluster.core.createNamespace({ body: { metadata: { name: ns, labels: { [RUN_LABEL]: 'corenet-6498', 'netharness.io/run': tag } } } }));
-        await api(`create deployment ${ns}/client`, cluster.apps.createNamespacedDeployment({ namespace: ns, body: deployment(ns, p.podsPerEip, p.image) }));
-      }
-      await Promise.all(namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', p.podsPerEip, { timeoutMs, signal: s.signal, intervalMs: 1000 })));
-      const ms = performance.now() - start;
-      s.record({ name: 'pods_ready_seconds', value: ms / 1000, unit: 's', labels: { phase: 'setup', pods: String(p.eips * p.podsPerEip) } });
-      s.log(`${p.eips * p.podsPerEip} pods Ready in ${(ms / 1000).toFixed(1)} s`);
-    });
-
-    await t.step('create egress ips', async (s) => {
-      const nodes = (await api('list nodes', cluster.core.listNode())).items;
-      const used = (await listEgressIPs(cluster)).flatMap((e) => [...e.egressIPs, ...e.status.map((x) => x.egressIP)]);
-      const ips: Record<Family, string[]> = { v4: [], v6: [] };
-      for (const f of families) {
-        ips[f] = pickFreeEgressIPs(nodes, used, p.eips, f);
-        if (ips[f].length < p.eips) throw new InfraError(`only ${ips[f].length} free ${f} addresses in the nodes' primary subnet for ${p.eips} EgressIPs`);
-      }
-      const start = performance.now();
-      for (let i = 0; i < p.eips; i++) {
-        const name = eipNames[i];
-        t.defer(async () => {
-          await ignoreNotFound(cluster.custom.deleteClusterCustomObject({ ...EIP_GROUP, name }));
-        }, `delete egressip ${name}`);
-        const body = {
-          apiVersion: 'k8s.ovn.org/v1',
-          kind: 'EgressIP',
-          metadata: { name, labels: { [RUN_LABEL]: 'corenet-6498', 'netharness.io/run': tag } },
-          spec: { egressIPs: families.map((f) => ips[f][i]), namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespaces[i] } }, podSelector: { matchLabels: { app: 'client' } } },
-        };
-        await api(`create egressip ${name}`, cluster.custom.createClusterCustomObject({ ...EIP_GROUP, body }));
-      }
-      s.log(`EgressIPs ${families.map((f) => `${ips[f][0]}..${ips[f][p.eips - 1]}`).join(' + ')}`);
-      await waitForEgressIPsAssigned(cluster, eipNames, { timeoutMs, signal: s.signal, minItems: families.length });
-      const w = await waitForConsistent(cluster, { timeoutMs, signal: s.signal, intervalMs: 1000, concurrency: p.concurrency });
-      const counts = recordRuleCounts(s, w.result, { phase: 'setup' });
-      s.record({ name: 'time_to_consistent_seconds', value: (performance.now() - start) / 1000, unit: 's', labels: { phase: 'setup' } });
-      await t.check('egressip consistent after setup', () => ({
-        ok: w.consistent,
-        findings: w.result.findings,
-        summary: `${w.result.counts.snat} SNATs, ${w.result.counts.lrp} LRPs on ${w.result.counts.nodes} nodes; max/node ${counts.maxSnat} SNAT, ${counts.maxLrp} LRP${w.consistent ? '' : `; ${w.result.findings.length} findings after ${p.timeoutSeconds} s`}`,
-        data: { counts: w.result.counts, perNode: w.result.perNode },
-      }));
+    const { namespaces, eipNames } = await setupEgressIPs(t, {
+      scenario: 'corenet-6498',
+      namespacePrefix: p.namespacePrefix,
+      eips: p.eips,
+      podsPerEip: p.podsPerEip,
+      families,
+      egressNodes: p.egressNodes,
+      image: p.image,
+      timeoutMs,
+      concurrency: p.concurrency,
+      intervalMs: 1000,
     });
 
     const scaleAll = async (replicas: number): Promise<void> => {
-      await Promise.all(namespaces.map((ns) => scaleDeployment(cluster, ns, replicas)));
+      await Promise.all(namespaces.map((ns) => scaleClientDeployment(cluster, ns, replicas)));
     };
     const waitAllReady = async (replicas: number, signal: AbortSignal): Promise<void> => {
       await Promise.all(namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', replicas, { timeoutMs, signal, intervalMs: 250 })));

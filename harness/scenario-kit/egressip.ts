@@ -3,7 +3,7 @@
  * create namespaces + client Deployments + EgressIPs from free primary-subnet addresses, wait for
  * assignment and consistent rules, and the helpers around a disruption (busiest egress node, the
  * ovnkube-node pod on a node, rule counts, the fault-library switch). Everything made is removed by
- * `t.defer`. Same shapes as scenarios/corenet-6498.ts (which keeps its own copy for now).
+ * `t.defer`. Used by every EgressIP scenario (corenet-6498, node-reboot, ovn-pod-restart) and bench/corenet.
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Cluster } from '../cluster/connect.ts';
@@ -93,8 +93,12 @@ function clientDeployment(ns: string, replicas: number, image: string): k8s.V1De
 }
 
 export interface EgressIPSetupOptions {
-  /** scenario name, for labels and namespace names */
+  /** scenario name, for labels (and namespace names unless namespacePrefix is given) */
   scenario: string;
+  /** namespaces (and EgressIPs) are named `<namespacePrefix>-<run tag>-<i>`; default: scenario */
+  namespacePrefix?: string;
+  /** poll interval of the readiness and consistency waits (default 500 ms) */
+  intervalMs?: number;
   eips: number;
   podsPerEip: number;
   families: Family[];
@@ -120,7 +124,9 @@ export interface EgressIPSetup {
 export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOptions): Promise<EgressIPSetup> {
   const cluster = t.cluster;
   const tag = t.runId.slice(0, 8);
-  const namespaces = Array.from({ length: o.eips }, (_, i) => `${o.scenario}-${tag}-${i}`);
+  const prefix = o.namespacePrefix ?? o.scenario;
+  const intervalMs = o.intervalMs ?? 500;
+  const namespaces = Array.from({ length: o.eips }, (_, i) => `${prefix}-${tag}-${i}`);
   const setup: EgressIPSetup = { namespaces, eipNames: [...namespaces], egressNodes: [], workers: [], ips: { v4: [], v6: [] } };
 
   await t.step('preflight', async (s) => {
@@ -133,7 +139,7 @@ export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOp
     if (want < 2) throw new UsageError('egressNodes must allow at least 2 egress-assignable workers');
     const already = workers.filter((w) => EGRESS_LABEL in (w.metadata?.labels ?? {})).map((w) => w.metadata?.name ?? '');
     setup.egressNodes = setup.workers.slice(0, want);
-    s.log(`${workers.length} workers; egress-assignable: ${setup.egressNodes.join(', ')}`);
+    s.log(`${workers.length} workers; egress-assignable: ${setup.egressNodes.join(', ')}${already.length ? ` (already labelled: ${already.join(', ')})` : ''}`);
     for (const n of setup.egressNodes) {
       if (already.includes(n)) continue;
       await setNodeLabel(cluster, n, EGRESS_LABEL, '');
@@ -150,8 +156,10 @@ export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOp
       await api(`create namespace ${ns}`, cluster.core.createNamespace({ body: { metadata: { name: ns, labels: { [RUN_LABEL]: o.scenario, 'netharness.io/run': tag } } } }));
       await api(`create deployment ${ns}/client`, cluster.apps.createNamespacedDeployment({ namespace: ns, body: clientDeployment(ns, o.podsPerEip, o.image) }));
     }
-    await Promise.all(namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', o.podsPerEip, { timeoutMs: o.timeoutMs, signal: s.signal, intervalMs: 500 })));
-    s.record({ name: 'pods_ready_seconds', value: (performance.now() - start) / 1000, unit: 's', labels: { phase: 'setup' } });
+    await Promise.all(namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', o.podsPerEip, { timeoutMs: o.timeoutMs, signal: s.signal, intervalMs })));
+    const ms = performance.now() - start;
+    s.record({ name: 'pods_ready_seconds', value: ms / 1000, unit: 's', labels: { phase: 'setup', pods: String(o.eips * o.podsPerEip) } });
+    s.log(`${o.eips * o.podsPerEip} pods Ready in ${(ms / 1000).toFixed(1)} s`);
   });
 
   await t.step('create egress ips', async (s) => {
@@ -175,15 +183,16 @@ export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOp
       };
       await api(`create egressip ${name}`, cluster.custom.createClusterCustomObject({ ...EIP_GROUP, body }));
     }
+    s.log(`EgressIPs ${o.families.map((f) => `${setup.ips[f][0]}..${setup.ips[f][o.eips - 1]}`).join(' + ')}`);
     await waitForEgressIPsAssigned(cluster, setup.eipNames, { timeoutMs: o.timeoutMs, signal: s.signal, minItems: o.families.length });
-    const w = await waitForConsistent(cluster, { timeoutMs: o.timeoutMs, signal: s.signal, intervalMs: 500, concurrency: o.concurrency });
-    recordRuleCounts(s, w.result, { phase: 'setup' });
+    const w = await waitForConsistent(cluster, { timeoutMs: o.timeoutMs, signal: s.signal, intervalMs, concurrency: o.concurrency });
+    const counts = recordRuleCounts(s, w.result, { phase: 'setup' });
     s.record({ name: 'time_to_consistent_seconds', value: (performance.now() - start) / 1000, unit: 's', labels: { phase: 'setup' } });
     await t.check('egressip consistent after setup', () => ({
       ok: w.consistent,
       findings: w.result.findings,
-      summary: `${w.result.counts.snat} SNATs, ${w.result.counts.lrp} LRPs on ${w.result.counts.nodes} nodes`,
-      data: { counts: w.result.counts },
+      summary: `${w.result.counts.snat} SNATs, ${w.result.counts.lrp} LRPs on ${w.result.counts.nodes} nodes; max/node ${counts.maxSnat} SNAT, ${counts.maxLrp} LRP${w.consistent ? '' : `; ${w.result.findings.length} findings after ${Math.round(o.timeoutMs / 1000)} s`}`,
+      data: { counts: w.result.counts, perNode: w.result.perNode },
     }));
   });
   return setup;
@@ -197,6 +206,22 @@ export async function busiestEgressNode(cluster: Cluster, eipNames: string[]): P
   const best = [...byNode].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))[0];
   if (!best) throw new InfraError('no EgressIP of this run is assigned to a node');
   return { node: best[0], eips: best[1] };
+}
+
+/** Scale `<ns>/client` to `replicas` (read-modify-write with conflict retry). */
+export async function scaleClientDeployment(cluster: Cluster, ns: string, replicas: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const d = await api(`read deployment ${ns}/client`, cluster.apps.readNamespacedDeployment({ namespace: ns, name: 'client' }));
+    if (d.spec?.replicas === replicas) return;
+    d.spec = { ...(d.spec as k8s.V1DeploymentSpec), replicas };
+    try {
+      await cluster.apps.replaceNamespacedDeployment({ namespace: ns, name: 'client', body: d });
+      return;
+    } catch (err) {
+      if (httpStatusOf(err) === 409 && attempt < 10) continue;
+      throw new InfraError(`scale ${ns}/client to ${replicas}: ${describeApiError(err)}`);
+    }
+  }
 }
 
 /** Nodes that run selected client pods, most pods first. */
@@ -223,6 +248,8 @@ export function recordRuleCounts(s: StepContext, r: EgressIPCheckResult, labels:
     maxSnat = Math.max(maxSnat, c.snat);
     maxLrp = Math.max(maxLrp, c.lrp);
   }
+  s.record({ name: 'snat_rules_max_per_node', value: maxSnat, unit: 'count', labels });
+  s.record({ name: 'lrp_rules_max_per_node', value: maxLrp, unit: 'count', labels });
   return { maxSnat, maxLrp };
 }
 
