@@ -3,6 +3,9 @@
  * go-controller/pkg/libovsdb/ops/db_object_ids.go + db_object_types.go, util.HashForOVN.
  */
 import type { StrMap } from './nb-model.ts';
+import { hashForOVN } from '../../harness/ovn/ids.ts';
+
+export { fnv1a64, hashForOVN } from '../../harness/ovn/ids.ts';
 
 export const CONTROLLER = 'default-network-controller';
 export const NETWORK = 'default';
@@ -24,25 +27,6 @@ export type Family = 'v4' | 'v6';
 /** ip-family value of LRPs / NATs / QoS: ip4 / ip6 (ip for family-neutral). */
 export function ipFamilyValue(f: Family): 'ip4' | 'ip6' {
   return f === 'v4' ? 'ip4' : 'ip6';
-}
-
-const FNV_OFFSET = 0xcbf29ce484222325n;
-const FNV_PRIME = 0x100000001b3n;
-const MASK64 = 0xffffffffffffffffn;
-
-/** FNV-1a 64-bit of the UTF-8 bytes, as decimal (Go hash/fnv New64a + strconv.FormatUint). */
-export function fnv1a64(s: string): string {
-  let h = FNV_OFFSET;
-  for (const b of Buffer.from(s, 'utf8')) {
-    h ^= BigInt(b);
-    h = (h * FNV_PRIME) & MASK64;
-  }
-  return h.toString();
-}
-
-/** util.HashForOVN: "a" + FNV-1a-64. */
-export function hashForOVN(s: string): string {
-  return `a${fnv1a64(s)}`;
 }
 
 /** Build external_ids for an owner type with (key, value) pairs in key order. */

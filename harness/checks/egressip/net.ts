@@ -1,5 +1,6 @@
-/** Small IP helpers for the check (no dependencies): family, canonical form, offsets, FNV-1a-64 names. */
+/** Small IP helpers for the check (pure): family, canonical form, offsets, the served-pods address-set names. */
 import type { Family } from './model.ts';
+import { hashForOVN } from '../../ovn/ids.ts';
 
 export function familyOf(ip: string): Family {
   return ip.includes(':') ? 'v6' : 'v4';
@@ -77,25 +78,6 @@ export function* hostsOf(cidr: string, limit = 4096): Generator<string> {
     const net = v6ToBig(addr) & mask;
     for (let i = 1; i <= limit; i++) yield bigToV6(net + BigInt(i));
   }
-}
-
-const FNV_OFFSET = 0xcbf29ce484222325n;
-const FNV_PRIME = 0x100000001b3n;
-const MASK64 = 0xffffffffffffffffn;
-
-/** FNV-1a 64 of the UTF-8 bytes, decimal (Go hash/fnv New64a). */
-export function fnv1a64(s: string): string {
-  let h = FNV_OFFSET;
-  for (const b of Buffer.from(s, 'utf8')) {
-    h ^= BigInt(b);
-    h = (h * FNV_PRIME) & MASK64;
-  }
-  return h.toString();
-}
-
-/** util.HashForOVN */
-export function hashForOVN(s: string): string {
-  return `a${fnv1a64(s)}`;
 }
 
 /** Address_Set.name of egressip-served-pods for a family (current ids; research §1.3). */

@@ -6,7 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ApiState, EgressIPInfo, Family, NodeInfo, PodInfo } from './model.ts';
 import { DUMP_SEPARATOR } from './collect.ts';
-import { hashForOVN, joinIpFromNodeId, servedPodsAddressSetName } from './net.ts';
+import { joinIpFromNodeId, servedPodsAddressSetName } from './net.ts';
+import { hashForOVN } from '../../ovn/ids.ts';
 
 export interface SynthOptions {
   nodes?: number;
