@@ -1,0 +1,436 @@
+/**
+ * The whole embedded cluster (all parts of sim/parts.ts: ovn, nodes, workloads, ovnkube, chaos-mesh), issue 3:
+ *  1. ready:  startCluster() (3+3) until API /readyz 200, all Nodes Ready, all ovnkube-node pods Running,
+ *             and every node's NB holds ovn_cluster_router; 3 runs, median + max         goal <= 10 s
+ *  2. eip:    3+10 nodes, 10 namespaces x Deployment of 200 pods (app=client) + 10 EgressIPs
+ *             (192.168.126.100..), workers egress-assignable; until all pods Running, all EgressIPs
+ *             assigned, and NB converged (cluster-wide 2000 EgressIP SNATs + 2000 priority-100
+ *             reroute LRPs)                                                              goal <= 30 s
+ *  3. big:    3+21 nodes, 10k pods in 40 Deployments of 250, 10 EgressIPs over the first 10 namespaces;
+ *             does it converge, how long, memory (this process: RSS + heap; OVN/OVS children: RSS sum).
+ *             10k pods need ~500 pods per worker: the workers' Node status gets capacity/allocatable
+ *             pods 500 (what a KubeletConfig maxPods: 500 does; a /23 holds it). 20 workers hold only
+ *             20 x 499 = 9980 (each keeps a slot for its ovnkube-node pod; masters are tainted), so 21.
+ *
+ *   npx tsx bench/cluster.bench.ts        (or: npx tsx harness/cli.ts bench cluster; needs root + OVN/OVS)
+ * Env: CLUSTER_BENCH_ONLY=ready,eip,big   CLUSTER_BENCH_READY_RUNS (3)  CLUSTER_BENCH_READY_NODES (3+3)
+ *      CLUSTER_BENCH_READY_SPEED (1)      CLUSTER_BENCH_SPEED (10: scenarios 2 and 3)
+ *      CLUSTER_BENCH_NODES (3+10)  CLUSTER_BENCH_PODS (2000)  CLUSTER_BENCH_EIPS (10)  CLUSTER_BENCH_DEPLOYMENTS (10)
+ *      CLUSTER_BENCH_BIG_NODES (3+21) CLUSTER_BENCH_BIG_PODS (10000) CLUSTER_BENCH_BIG_DEPLOYMENTS (40) CLUSTER_BENCH_BIG_EIPS (10)
+ *      CLUSTER_BENCH_BIG_MAXPODS (500)
+ *      CLUSTER_BENCH_TIMEOUT_S (240 per wait)
+ * Objects are written into the cluster's store in-process (what the API server does on a create);
+ * the conditions are read from the store and, for the NB, over each node's real ovsdb-server socket.
+ */
+import fs from 'node:fs';
+import https from 'node:https';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { startCluster, type RunningCluster } from '../sim/cluster.ts';
+import { parseNodeCount } from '../sim/topology.ts';
+import { getOvnCluster, getOvnNode, fromOvsStringMap, NB_DB } from '../sim/ovn/index.ts';
+import type { GroupVersionResource, KubeObject, SimNodeSpec } from '../sim/types.ts';
+
+const env = (k: string, d: string): string => process.env[k] ?? d;
+const num = (k: string, d: number): number => {
+  const v = Number(env(k, String(d)));
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${k} must be a number >= 0, got '${process.env[k]}'`);
+  return v;
+};
+const ONLY = new Set(env('CLUSTER_BENCH_ONLY', 'ready,eip,big').split(',').map((s) => s.trim()));
+const TIMEOUT_MS = num('CLUSTER_BENCH_TIMEOUT_S', 240) * 1000;
+const SPEED = num('CLUSTER_BENCH_SPEED', 10);
+
+const G = {
+  nodes: { group: '', version: 'v1', resource: 'nodes' },
+  pods: { group: '', version: 'v1', resource: 'pods' },
+  namespaces: { group: '', version: 'v1', resource: 'namespaces' },
+  deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
+  egressips: { group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' },
+} satisfies Record<string, GroupVersionResource>;
+const OVN_NS = 'openshift-ovn-kubernetes';
+
+type Row = Record<string, string | number>;
+const rows: Row[] = [];
+const s = (ms: number | undefined): string => (ms === undefined ? 'n/a' : (ms / 1000).toFixed(2));
+const mb = (bytes: number): string => (bytes / 1048576).toFixed(0);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function readyz(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 1000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200));
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+/** Polls cond every `every` ms until true; returns ms since t0 or throws after the deadline with `what` and the last detail. */
+async function until(t0: number, what: string, cond: () => Promise<boolean | string> | boolean | string, every = 50): Promise<number> {
+  const deadline = t0 + TIMEOUT_MS;
+  let last: boolean | string = false;
+  for (;;) {
+    last = await cond();
+    if (last === true) return performance.now() - t0;
+    if (performance.now() > deadline) throw new Error(`${what}: not reached after ${TIMEOUT_MS / 1000} s${typeof last === 'string' ? ` (${last})` : ''}`);
+    await sleep(every);
+  }
+}
+
+const isReady = (n: KubeObject): boolean => ((n.status?.conditions ?? []) as { type: string; status: string }[]).some((c) => c.type === 'Ready' && c.status === 'True');
+const phase = (p: KubeObject): string | undefined => (p.status as { phase?: string } | undefined)?.phase;
+
+function nodesReady(c: RunningCluster, want: number): boolean | string {
+  const ready = c.store.list(G.nodes).filter(isReady).length;
+  return ready >= want || `${ready}/${want} Ready`;
+}
+
+function ovnkubeNodesRunning(c: RunningCluster, want: number): boolean | string {
+  const pods = c.store.list(G.pods, { namespace: OVN_NS, labelSelector: 'app=ovnkube-node' });
+  const running = pods.filter((p) => phase(p) === 'Running' && !p.metadata.deletionTimestamp).length;
+  return running >= want || `${running}/${want} ovnkube-node Running`;
+}
+
+async function topologyInEveryNb(c: RunningCluster, nodes: SimNodeSpec[]): Promise<boolean | string> {
+  const missing: string[] = [];
+  await Promise.all(
+    nodes.map(async (n) => {
+      try {
+        const cl = await getOvnNode(c.ctx, n.name).nbClient(1000);
+        try {
+          const r = await cl.select(NB_DB, 'Logical_Router', [['name', '==', 'ovn_cluster_router']], ['_uuid', 'name']);
+          if (r.length === 0) missing.push(n.name);
+        } finally {
+          await cl.close();
+        }
+      } catch {
+        missing.push(n.name);
+      }
+    }),
+  );
+  return missing.length === 0 || `no ovn_cluster_router in ${missing.length} NB(s): ${missing.slice(0, 3).join(', ')}`;
+}
+
+/**
+ * Cluster-wide EgressIP SNATs and priority-100 reroute LRPs, summed over every node's NB.
+ * `_uuid` is selected on purpose: ovsdb-server returns identical projected rows only once.
+ */
+async function nbEgressCounts(c: RunningCluster, nodes: SimNodeSpec[]): Promise<{ snat: number; reroute: number; perNode: string }> {
+  let snat = 0;
+  let reroute = 0;
+  const per: string[] = [];
+  await Promise.all(
+    nodes.map(async (n) => {
+      const cl = await getOvnNode(c.ctx, n.name).nbClient(1000);
+      try {
+        const [nat, lrp] = await cl.transact(NB_DB, [
+          { op: 'select', table: 'NAT', where: [['type', '==', 'snat']], columns: ['_uuid', 'external_ids'] },
+          { op: 'select', table: 'Logical_Router_Policy', where: [['priority', '==', 100]], columns: ['_uuid', 'action'] },
+        ]);
+        const sn = (nat.rows ?? []).filter((r) => fromOvsStringMap(r.external_ids)['k8s.ovn.org/owner-type'] === 'EgressIP').length;
+        const rr = (lrp.rows ?? []).filter((r) => r.action === 'reroute').length;
+        snat += sn;
+        reroute += rr;
+        if (sn || rr) per.push(`${n.name} ${sn}/${rr}`);
+      } finally {
+        await cl.close();
+      }
+    }),
+  );
+  return { snat, reroute, perNode: per.sort().join(', ') };
+}
+
+function vmRssKb(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function ovnChildrenRss(c: RunningCluster): { bytes: number; procs: number } {
+  let kb = 0;
+  let procs = 0;
+  for (const n of Object.values(getOvnCluster(c.ctx).state().nodes)) {
+    for (const pid of Object.values(n.pids)) {
+      if (!pid) continue;
+      const r = vmRssKb(pid);
+      if (r > 0) procs++;
+      kb += r;
+    }
+  }
+  return { bytes: kb * 1024, procs };
+}
+
+/** Starts a cluster in a fixed workdir (a killed earlier run's OVN there is cleaned up), runs fn, always stops. */
+async function withCluster<T>(name: string, nodes: SimNodeSpec[], speed: number, port: number, fn: (c: RunningCluster, t0: number) => Promise<T>): Promise<T> {
+  const workdir = path.join(os.tmpdir(), `nh-cluster-bench-${name}`);
+  fs.rmSync(path.join(workdir, 'nodes'), { recursive: true, force: true });
+  const logs: string[] = [];
+  const t0 = performance.now();
+  let c: RunningCluster | undefined;
+  const stopOnSignal = (): void => {
+    void (c?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  try {
+    c = await startCluster({ workdir, nodes, port, speed, log: (l) => logs.push(l) });
+    return await fn(c, t0);
+  } catch (e) {
+    if (logs.length) process.stderr.write(`last sim log lines (${name}):\n${logs.slice(-15).join('\n')}\n`);
+    throw e;
+  } finally {
+    process.off('SIGINT', stopOnSignal);
+    process.off('SIGTERM', stopOnSignal);
+    await c?.stop();
+    fs.rmSync(workdir, { recursive: true, force: true });
+  }
+}
+
+// ---- 1. cluster ready ----
+
+async function benchReady(): Promise<void> {
+  const runs = num('CLUSTER_BENCH_READY_RUNS', 3);
+  const spec = env('CLUSTER_BENCH_READY_NODES', '3+3');
+  const speed = num('CLUSTER_BENCH_READY_SPEED', 1);
+  const nodes = parseNodeCount(spec);
+  const res: { api: number; started: number; nodes: number; ovnkube: number; nb: number }[] = [];
+  for (let i = 0; i < runs; i++) {
+    let api: number | undefined;
+    let polling = true;
+    const port = await freePort();
+    const t0 = performance.now();
+    // /readyz is polled while startCluster() still starts the parts
+    const apiPoll = (async () => {
+      while (polling && api === undefined) {
+        if (await readyz(port)) api = performance.now() - t0;
+        else await sleep(5);
+      }
+    })();
+    const r = await withCluster('ready', nodes, speed, port, async (c, tStart) => {
+      const started = performance.now() - tStart;
+      const tn = await until(tStart, 'all nodes Ready', () => nodesReady(c, nodes.length));
+      const to = await until(tStart, 'all ovnkube-node pods Running', () => ovnkubeNodesRunning(c, nodes.length));
+      const tb = await until(tStart, 'ovn_cluster_router in every NB', () => topologyInEveryNb(c, nodes));
+      return { started, nodes: tn, ovnkube: to, nb: tb };
+    }).finally(() => {
+      polling = false;
+    });
+    await apiPoll;
+    res.push({ api: api ?? NaN, ...r });
+    console.error(`ready run ${i + 1}/${runs}: api ${s(api)} s, startCluster ${s(r.started)} s, nodes ${s(r.nodes)} s, ovnkube-node ${s(r.ovnkube)} s, NB ${s(r.nb)} s`);
+  }
+  const med = (xs: number[]): number => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  };
+  for (const k of ['api', 'started', 'nodes', 'ovnkube', 'nb'] as const) {
+    const xs = res.map((r) => r[k]);
+    const label = { api: 'API /readyz 200', started: 'startCluster() returned', nodes: `all ${nodes.length} nodes Ready`, ovnkube: 'all ovnkube-node Running', nb: 'ovn_cluster_router in every NB' }[k];
+    rows.push({ scenario: `1. ready ${spec} (speed ${speed}, ${runs} runs)`, phase: label, 'median s': s(med(xs)), 'max s': s(Math.max(...xs)), goal: k === 'nb' ? `<= 10 s: ${Math.max(...xs) <= 10_000 ? 'OK' : 'OVER'}` : '' });
+  }
+}
+
+// ---- 2./3. pods + EgressIPs ----
+
+interface Load {
+  label: string;
+  nodesSpec: string;
+  pods: number;
+  deployments: number;
+  eips: number;
+  /** Node status capacity/allocatable pods, as a KubeletConfig maxPods would set it (undefined: the sim's 250) */
+  maxPods?: number;
+  goalS?: number;
+}
+
+function deployment(ns: string, replicas: number): KubeObject {
+  const labels = { app: 'client' };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'client', namespace: ns, labels },
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'pause', image: 'registry.k8s.io/pause:3.10' }] } },
+    },
+  };
+}
+
+function egressIp(i: number, ns: string): KubeObject {
+  return {
+    apiVersion: 'k8s.ovn.org/v1',
+    kind: 'EgressIP',
+    metadata: { name: `bench-eip-${i}` },
+    spec: {
+      egressIPs: [`192.168.126.${100 + i}`],
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+      podSelector: { matchLabels: { app: 'client' } },
+    },
+  };
+}
+
+async function benchLoad(l: Load): Promise<void> {
+  const nodes = parseNodeCount(l.nodesSpec);
+  const workers = nodes.filter((n) => n.role === 'worker');
+  if (l.eips > 100) throw new Error('at most 100 EgressIPs (192.168.126.100..199)');
+  const per = Math.ceil(l.pods / l.deployments);
+  const namespaces = Array.from({ length: l.deployments }, (_, i) => `bench-client-${i}`);
+  const eipNs = namespaces.slice(0, l.eips);
+  // pods the EgressIPs select: the replicas of their namespaces
+  const selected = eipNs.reduce((a, _ns, i) => a + Math.max(0, Math.min(per, l.pods - i * per)), 0);
+  const scen = `${l.label} ${l.nodesSpec}, ${l.pods} pods, ${l.eips} EIPs (speed ${SPEED})`;
+  await withCluster(l.label.split(' ')[1], nodes, SPEED, await freePort(), async (c, tStart) => {
+    const tUp = performance.now() - tStart;
+    await until(tStart, 'nodes Ready', () => nodesReady(c, nodes.length));
+    await until(tStart, 'ovnkube-node Running', () => ovnkubeNodesRunning(c, nodes.length));
+    await until(tStart, 'topology', () => topologyInEveryNb(c, nodes));
+    const tBase = performance.now() - tStart;
+    rows.push({ scenario: scen, phase: `cluster up (startCluster ${s(tUp)} s)`, 'median s': s(tBase), 'max s': '', goal: '' });
+    const heapBase = process.memoryUsage();
+    const ovnBase = ovnChildrenRss(c);
+
+    if (l.maxPods !== undefined) {
+      const pods = String(l.maxPods);
+      for (const w of workers) {
+        c.store.mutate(G.nodes, undefined, w.name, (o) => {
+          const st = (o.status ??= {}) as { capacity?: Record<string, string>; allocatable?: Record<string, string> };
+          st.capacity = { ...(st.capacity ?? {}), pods };
+          st.allocatable = { ...(st.allocatable ?? {}), pods };
+        }, { subresource: 'status' });
+      }
+    }
+    // one slot per worker goes to its ovnkube-node pod
+    const room = workers.length * ((l.maxPods ?? 250) - 1);
+    if (l.pods > room) throw new Error(`${l.pods} pods do not fit on ${workers.length} workers x maxPods ${l.maxPods ?? 250} (room for ${room}); add workers or raise maxPods`);
+    const t0 = performance.now();
+    for (const w of workers) {
+      c.store.mutate(G.nodes, undefined, w.name, (o) => {
+        o.metadata.labels = { ...(o.metadata.labels ?? {}), 'k8s.ovn.org/egress-assignable': '' };
+      });
+    }
+    for (let i = 0; i < namespaces.length; i++) {
+      const ns = namespaces[i];
+      c.store.create(G.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } });
+      const replicas = Math.max(0, Math.min(per, l.pods - i * per));
+      c.store.create(G.deployments, deployment(ns, replicas));
+    }
+    for (let i = 0; i < eipNs.length; i++) c.store.create(G.egressips, egressIp(i, eipNs[i]));
+    const tCreate = performance.now() - t0;
+    rows.push({ scenario: scen, phase: `objects created (${l.deployments} ns + Deployments of ${per}, ${l.eips} EIPs, ${workers.length} labels)`, 'median s': s(tCreate), 'max s': '', goal: '' });
+
+    const ours = new Set(namespaces);
+    let peakRss = 0;
+    let peakHeap = 0;
+    let peakOvn = 0;
+    const sample = (): void => {
+      const m = process.memoryUsage();
+      peakRss = Math.max(peakRss, m.rss);
+      peakHeap = Math.max(peakHeap, m.heapUsed);
+      peakOvn = Math.max(peakOvn, ovnChildrenRss(c).bytes);
+    };
+    const sampler = setInterval(sample, 500);
+    try {
+      const tPods = await until(t0, `${l.pods} pods Running`, () => {
+        let running = 0;
+        let pending = 0;
+        for (const p of c.store.list(G.pods)) {
+          if (!ours.has(p.metadata.namespace ?? '')) continue;
+          if (phase(p) === 'Running') running++;
+          else pending++;
+        }
+        return running >= l.pods || `${running}/${l.pods} Running, ${pending} not`;
+      }, 100);
+      rows.push({ scenario: scen, phase: `all ${l.pods} pods Running`, 'median s': s(tPods), 'max s': '', goal: '' });
+      const tEip = await until(t0, 'EgressIPs assigned', () => {
+        const eips = c.store.list(G.egressips).filter((e) => e.metadata.name.startsWith('bench-eip-'));
+        const assigned = eips.filter((e) => ((e.status?.items ?? []) as unknown[]).length > 0).length;
+        return assigned >= l.eips || `${assigned}/${l.eips} assigned`;
+      }, 100);
+      rows.push({ scenario: scen, phase: `all ${l.eips} EgressIPs assigned (status.items)`, 'median s': s(tEip), 'max s': '', goal: '' });
+      let last = { snat: 0, reroute: 0, perNode: '' };
+      const tNb = await until(t0, `NB converged (${selected} SNATs + ${selected} reroutes)`, async () => {
+        last = await nbEgressCounts(c, nodes);
+        return (last.snat === selected && last.reroute === selected) || `${last.snat} SNATs, ${last.reroute} reroutes; per node SNAT/reroute: ${last.perNode}`;
+      }, 200);
+      rows.push({
+        scenario: scen,
+        phase: `NB converged: ${last.snat} EgressIP SNATs + ${last.reroute} prio-100 reroutes`,
+        'median s': s(tNb),
+        'max s': '',
+        goal: l.goalS ? `<= ${l.goalS} s: ${tNb <= l.goalS * 1000 ? 'OK' : 'OVER'}` : 'works',
+      });
+    } finally {
+      clearInterval(sampler);
+    }
+    sample();
+    const m = process.memoryUsage();
+    const ovn = ovnChildrenRss(c);
+    const mem = (what: string, now: number, peak: number, idle: number): void => {
+      rows.push({ scenario: scen, phase: `memory ${what}: ${mb(now)} MB at the end, peak ${mb(peak)}, idle cluster ${mb(idle)}`, 'median s': '', 'max s': '', goal: '' });
+    };
+    mem('this process RSS', m.rss, peakRss, heapBase.rss);
+    mem('this process heapUsed', m.heapUsed, peakHeap, heapBase.heapUsed);
+    mem(`OVN/OVS children RSS sum (${ovn.procs} procs)`, ovn.bytes, peakOvn, ovnBase.bytes);
+  });
+}
+
+const failures: string[] = [];
+async function section(name: string, fn: () => Promise<void>): Promise<void> {
+  if (!ONLY.has(name)) return;
+  process.stderr.write(`cluster bench: ${name} ...\n`);
+  try {
+    await fn();
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    failures.push(`${name}: ${msg}`);
+    rows.push({ scenario: name, phase: `FAILED: ${msg}`, 'median s': '', 'max s': '', goal: '' });
+  }
+}
+
+await section('ready', benchReady);
+await section('eip', () =>
+  benchLoad({
+    label: '2. eip',
+    nodesSpec: env('CLUSTER_BENCH_NODES', '3+10'),
+    pods: num('CLUSTER_BENCH_PODS', 2000),
+    deployments: num('CLUSTER_BENCH_DEPLOYMENTS', 10),
+    eips: num('CLUSTER_BENCH_EIPS', 10),
+    goalS: 30,
+  }),
+);
+await section('big', () =>
+  benchLoad({
+    label: '3. big',
+    nodesSpec: env('CLUSTER_BENCH_BIG_NODES', '3+21'),
+    pods: num('CLUSTER_BENCH_BIG_PODS', 10_000),
+    deployments: num('CLUSTER_BENCH_BIG_DEPLOYMENTS', 40),
+    eips: num('CLUSTER_BENCH_BIG_EIPS', 10),
+    // 10k pods on 20 workers need more than OpenShift's default 250: KubeletConfig maxPods 500 (fits a /23)
+    maxPods: num('CLUSTER_BENCH_BIG_MAXPODS', 500),
+  }),
+);
+console.log(`load: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min), ${os.cpus().length} CPUs`);
+console.table(rows);
+if (failures.length) {
+  console.error(`cluster bench: ${failures.length} scenario(s) failed:\n  ${failures.join('\n  ')}`);
+  process.exitCode = 1;
+}
