@@ -6,26 +6,13 @@
  * on a pod node. The chaos actions are recorded as events (node-reboot, chaos-inject, chaos-recover).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
+import { runCli, startDetachedSim, stopSim } from '../support/cli.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const cli = ['--import', 'tsx', join(root, 'harness', 'cli.ts')];
 const isRoot = process.getuid?.() === 0;
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...cli, ...args], { cwd: root, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 interface Summary {
   runId: string;
@@ -41,14 +28,11 @@ describe.skipIf(!isRoot)('chaos scenarios on the embedded cluster', () => {
   let kubeconfig = '';
 
   beforeAll(() => {
-    const r = spawnSync(process.execPath, [...cli, 'sim', '--detach', '--workdir', workdir, '--speed', '20', '--nodes', '3+3'], { cwd: root, encoding: 'utf8', timeout: 170_000 });
-    const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
-    if (r.status !== 0 || !m) throw new Error(`sim did not start (exit ${r.status}): ${r.stderr.slice(-800)}`);
-    kubeconfig = m[1];
+    kubeconfig = startDetachedSim(workdir, { speed: 20, nodes: '3+3' });
   }, 180_000);
 
   afterAll(() => {
-    spawnSync(process.execPath, [...cli, 'sim', 'stop', '--workdir', workdir], { cwd: root, timeout: 60_000 });
+    stopSim(workdir);
   }, 90_000);
 
   const run = async (name: string, params: string[], want: number): Promise<Summary> => {

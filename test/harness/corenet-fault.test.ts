@@ -5,27 +5,15 @@
  * (exit 1) and the findings are in the results DB.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
+import { runCli, startDetachedSim, stopSim } from '../support/cli.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const cli = ['--import', 'tsx', join(root, 'harness', 'cli.ts')];
 const isRoot = process.getuid?.() === 0;
 const FAULT = 'eip-stale-snat-lrp-after-failover';
-
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...cli, ...args], { cwd: root, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describe.skipIf(!isRoot)('corenet-6498 on the embedded cluster: fails when it should', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nh-corenet-'));
@@ -34,14 +22,11 @@ describe.skipIf(!isRoot)('corenet-6498 on the embedded cluster: fails when it sh
   let kubeconfig = '';
 
   beforeAll(() => {
-    const r = spawnSync(process.execPath, [...cli, 'sim', '--detach', '--workdir', workdir, '--speed', '30', '--nodes', '3+3'], { cwd: root, encoding: 'utf8', timeout: 170_000 });
-    const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
-    if (r.status !== 0 || !m) throw new Error(`sim did not start (exit ${r.status}): ${r.stderr.slice(-800)}`);
-    kubeconfig = m[1];
+    kubeconfig = startDetachedSim(workdir, { speed: 30, nodes: '3+3' });
   }, 180_000);
 
   afterAll(() => {
-    spawnSync(process.execPath, [...cli, 'sim', 'stop', '--workdir', workdir], { cwd: root, timeout: 60_000 });
+    stopSim(workdir);
   }, 90_000);
 
   const scenarioArgs = (): string[] => ['scenario', 'corenet-6498', '--quick', '--kubeconfig', kubeconfig, '--db', db, '--json', '--param', 'scenarios=node-reboot', '--param', 'timeoutSeconds=20'];

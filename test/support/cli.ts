@@ -1,0 +1,41 @@
+/**
+ * The netharness CLI as a separate process (tests never import sim/): run a command, and start /
+ * stop a detached embedded cluster in a work directory.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+/** node arguments that run the CLI from source */
+export const CLI = ['--import', 'tsx', join(ROOT, 'harness', 'cli.ts')];
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `netharness <args>` (CI=1: plain progress) and collects its output. */
+export function runCli(args: string[]): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** `netharness sim --detach` in `workdir`; returns the kubeconfig path it prints (throws if it did not start). */
+export function startDetachedSim(workdir: string, opts: { speed: number; nodes: string; timeoutMs?: number }): string {
+  const r = spawnSync(process.execPath, [...CLI, 'sim', '--detach', '--workdir', workdir, '--speed', String(opts.speed), '--nodes', opts.nodes], { cwd: ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 170_000 });
+  const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
+  if (r.status !== 0 || !m) throw new Error(`sim did not start (exit ${r.status}): ${r.stderr.slice(-800)}`);
+  return m[1];
+}
+
+/** `netharness sim stop` for `workdir`. */
+export function stopSim(workdir: string, timeoutMs = 60_000): void {
+  spawnSync(process.execPath, [...CLI, 'sim', 'stop', '--workdir', workdir], { cwd: ROOT, timeout: timeoutMs });
+}
