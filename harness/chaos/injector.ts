@@ -104,7 +104,8 @@ function refOf(obj: ChaosObject): Ref {
 
 const nowIso = () => new Date().toISOString();
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+/** Sleep that rejects with a plain InterruptedError when `signal` aborts (whatever its reason). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new InterruptedError());
     const t = setTimeout(() => {

@@ -13,8 +13,7 @@ import type { Cluster } from '../cluster/connect.ts';
 import { httpStatusOf } from '../cluster/connect.ts';
 import { describeApiError } from '../cluster/exec.ts';
 import { InfraError, UsageError } from '../errors.ts';
-import { InterruptedError } from '../runner/scenario.ts';
-import type { ChaosRecorder } from './injector.ts';
+import { sleep, type ChaosRecorder } from './injector.ts';
 
 export type NodeActionKind = 'reboot' | 'stop-kubelet' | 'start-kubelet' | 'crash';
 
@@ -107,21 +106,6 @@ export function debugPodManifest(node: string, action: NodeActionKind, opts: { i
       volumes: [{ name: 'host', hostPath: { path: '/', type: 'Directory' } }],
     },
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new InterruptedError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new InterruptedError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 interface NodeState {
