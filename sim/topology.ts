@@ -91,6 +91,23 @@ function nodeMac(i: number): string {
   return `0a:58:c0:a8:7e:${(10 + i).toString(16).padStart(2, '0')}`;
 }
 
+/** The labels an OpenShift node carries (arch/os/hostname, RHCOS, master + control-plane or worker role). */
+export function nodeLabels(n: Pick<SimNodeSpec, 'name' | 'role'>): Record<string, string> {
+  const labels: Record<string, string> = {
+    'beta.kubernetes.io/arch': 'amd64',
+    'beta.kubernetes.io/os': 'linux',
+    'kubernetes.io/arch': 'amd64',
+    'kubernetes.io/hostname': n.name,
+    'kubernetes.io/os': 'linux',
+    'node.openshift.io/os_id': 'rhcos',
+  };
+  if (n.role === 'control-plane') {
+    labels['node-role.kubernetes.io/master'] = '';
+    labels['node-role.kubernetes.io/control-plane'] = '';
+  } else labels['node-role.kubernetes.io/worker'] = '';
+  return labels;
+}
+
 /** The host part of a CIDR: '192.168.126.11/24' -> '192.168.126.11' */
 export function stripPrefix(cidr: string): string {
   return cidr.split('/')[0];

@@ -4,7 +4,7 @@
  * the CRDs under sim/api/crds/. Writes go through the store, so watchers and validation see them.
  */
 import type { IpStack, KubeObject, SimNodeSpec } from '../types.ts';
-import { nodeAddressing, stripPrefix } from '../topology.ts';
+import { nodeAddressing, nodeLabels, stripPrefix } from '../topology.ts';
 import type { MemoryStore } from './store.ts';
 import { loadCrdManifests } from './crds.ts';
 
@@ -21,18 +21,7 @@ const RBAC = (r: string) => gvr('rbac.authorization.k8s.io', 'v1', r);
 export function nodeObject(n: SimNodeSpec, stack: IpStack): KubeObject {
   const a = nodeAddressing(n, stack);
   const master = n.role === 'control-plane';
-  const labels: Record<string, string> = {
-    'beta.kubernetes.io/arch': 'amd64',
-    'beta.kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': 'amd64',
-    'kubernetes.io/hostname': n.name,
-    'kubernetes.io/os': 'linux',
-    'node.openshift.io/os_id': 'rhcos',
-  };
-  if (master) {
-    labels['node-role.kubernetes.io/master'] = '';
-    labels['node-role.kubernetes.io/control-plane'] = '';
-  } else labels['node-role.kubernetes.io/worker'] = '';
+  const labels = nodeLabels(n);
   const addresses = [...(a.nodeIp.v4 ? [{ type: 'InternalIP', address: stripPrefix(a.nodeIp.v4) }] : []), ...(a.nodeIp.v6 ? [{ type: 'InternalIP', address: stripPrefix(a.nodeIp.v6) }] : []), { type: 'Hostname', address: n.name }];
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now });

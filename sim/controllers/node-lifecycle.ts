@@ -17,7 +17,7 @@
  * During a reboot or crash the Node carries the annotation sim.netharness.io/rebooting: "true"
  * (sim/ovn stops the node's OVS/OVN processes on it and starts them when it is removed, at boot).
  */
-import { hasV4, hasV6, nodeAddressing, stripPrefix } from '../topology.ts';
+import { hasV4, hasV6, nodeAddressing, nodeLabels, stripPrefix } from '../topology.ts';
 import type { KubeObject, NodeActions, SimContext, SimNodeSpec, Stoppable } from '../types.ts';
 import type { Kubelet, NodeStateView } from '../kubelet/kubelet.ts';
 import { errText, GVR, isAlreadyExists, isNotFound, randomHex, randomUuid, rfc3339, Timers } from './common.ts';
@@ -97,18 +97,7 @@ function pressureConditions(now: string): NodeCondition[] {
 export function nodeObject(spec: SimNodeSpec, ctx: Pick<SimContext, 'ipStack'>, opts: { maxPods?: number; bootId?: string } = {}): KubeObject {
   const a = nodeAddressing(spec, ctx.ipStack);
   const master = spec.role === 'control-plane';
-  const labels: Record<string, string> = {
-    'beta.kubernetes.io/arch': 'amd64',
-    'beta.kubernetes.io/os': 'linux',
-    'kubernetes.io/arch': 'amd64',
-    'kubernetes.io/hostname': spec.name,
-    'kubernetes.io/os': 'linux',
-    'node.openshift.io/os_id': 'rhcos',
-  };
-  if (master) {
-    labels['node-role.kubernetes.io/master'] = '';
-    labels['node-role.kubernetes.io/control-plane'] = '';
-  } else labels['node-role.kubernetes.io/worker'] = '';
+  const labels = nodeLabels(spec);
   const now = rfc3339();
   const pods = String(opts.maxPods ?? 250);
   const addresses: { type: string; address: string }[] = [];
