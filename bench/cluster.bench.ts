@@ -349,22 +349,25 @@ async function benchLoad(l: Load): Promise<void> {
     };
     const sampler = setInterval(sample, 500);
     try {
-      const tPods = await until(t0, `${l.pods} pods Running`, () => {
-        let running = 0;
-        let pending = 0;
-        for (const p of c.store.list(G.pods)) {
-          if (!ours.has(p.metadata.namespace ?? '')) continue;
-          if (phase(p) === 'Running') running++;
-          else pending++;
-        }
-        return running >= l.pods || `${running}/${l.pods} Running, ${pending} not`;
-      }, 100);
+      // pods and EgressIP assignment are polled side by side (store reads), each with its own time from t0
+      const [tPods, tEip] = await Promise.all([
+        until(t0, `${l.pods} pods Running`, () => {
+          let running = 0;
+          let pending = 0;
+          for (const p of c.store.list(G.pods)) {
+            if (!ours.has(p.metadata.namespace ?? '')) continue;
+            if (phase(p) === 'Running') running++;
+            else pending++;
+          }
+          return running >= l.pods || `${running}/${l.pods} Running, ${pending} not`;
+        }, 100),
+        until(t0, 'EgressIPs assigned', () => {
+          const eips = c.store.list(G.egressips).filter((e) => e.metadata.name.startsWith('bench-eip-'));
+          const assigned = eips.filter((e) => ((e.status?.items ?? []) as unknown[]).length > 0).length;
+          return assigned >= l.eips || `${assigned}/${l.eips} assigned`;
+        }, 50),
+      ]);
       rows.push({ scenario: scen, phase: `all ${l.pods} pods Running`, 'median s': s(tPods), 'max s': '', goal: '' });
-      const tEip = await until(t0, 'EgressIPs assigned', () => {
-        const eips = c.store.list(G.egressips).filter((e) => e.metadata.name.startsWith('bench-eip-'));
-        const assigned = eips.filter((e) => ((e.status?.items ?? []) as unknown[]).length > 0).length;
-        return assigned >= l.eips || `${assigned}/${l.eips} assigned`;
-      }, 100);
       rows.push({ scenario: scen, phase: `all ${l.eips} EgressIPs assigned (status.items)`, 'median s': s(tEip), 'max s': '', goal: '' });
       let last = { snat: 0, reroute: 0, perNode: '' };
       const tNb = await until(t0, `NB converged (${selected} SNATs + ${selected} reroutes)`, async () => {
