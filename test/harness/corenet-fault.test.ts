@@ -12,10 +12,9 @@ import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
 import { runCli, startDetachedSim, stopSim } from '../support/cli.ts';
 
-const isRoot = process.getuid?.() === 0;
 const FAULT = 'eip-stale-snat-lrp-after-failover';
 
-describe.skipIf(!isRoot)('corenet-6498 on the embedded cluster: fails when it should', () => {
+describe('corenet-6498 on the embedded cluster: fails when it should', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nh-corenet-'));
   const workdir = join(dir, 'sim');
   const db = join(dir, 'nh.db');

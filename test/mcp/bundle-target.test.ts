@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BundleTarget, labelSelectorMatches } from '../../mcp/bundle-target.ts';
 import { ALL_TOOLS } from '../../mcp/tools/index.ts';
 import type { ToolContext } from '../../mcp/registry.ts';
-import { haveOvs, makeFixtureBundle } from './fixture-bundle.ts';
+import { makeFixtureBundle } from './fixture-bundle.ts';
 import { egressIpConsistency } from '../../mcp/consistency.ts';
 
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
-describe.skipIf(!haveOvs)('bundle target (real ovsdb-server on a bundled NB file)', () => {
+describe('bundle target (real ovsdb-server on a bundled NB file)', () => {
   let dir: string;
   let target: BundleTarget;
   let nbSha: string;

@@ -6,15 +6,6 @@ import { join } from 'node:path';
 import type { Manifest } from '../../mcp/bundle-format.ts';
 import { sampleObjects } from './fake-target.ts';
 
-export const haveOvs = (() => {
-  try {
-    execFileSync('ovsdb-tool', ['--version']);
-    return existsSync('/usr/share/ovn/ovn-nb.ovsschema');
-  } catch {
-    return false;
-  }
-})();
-
 async function makeNbDb(file: string, dir: string): Promise<void> {
   execFileSync('ovsdb-tool', ['create', file, '/usr/share/ovn/ovn-nb.ovsschema']);
   const sock = join(dir, 'w.sock');

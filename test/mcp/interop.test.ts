@@ -11,7 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ALL_TOOLS } from '../../mcp/tools/index.ts';
-import { haveOvs, makeFixtureBundle } from './fixture-bundle.ts';
+import { makeFixtureBundle } from './fixture-bundle.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = ['--import', 'tsx', join(ROOT, 'harness/cli.ts')];
@@ -27,7 +27,7 @@ function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<{ code: 
   });
 }
 
-describe.skipIf(!haveOvs)('interop: netharness mcp process', () => {
+describe('interop: netharness mcp process', () => {
   let bundle: string;
   let http: ChildProcess | undefined;
   let url = '';

@@ -16,7 +16,6 @@ import { findPidsByCmdline, isAlive } from '../../sim/ovn/proc.ts';
 import { reapOrphans } from '../../sim/ovn/cluster.ts';
 import { fakeCtx } from './fake-ctx.ts';
 
-const isRoot = process.getuid?.() === 0;
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 const NODES = { group: '', version: 'v1', resource: 'nodes' };
 
@@ -46,7 +45,7 @@ function ovnkubePod(name: string, node: string, phase: string): KubeObject {
   };
 }
 
-describe.skipIf(!isRoot)('OVN per sim node (3 nodes)', () => {
+describe('OVN per sim node (3 nodes)', () => {
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nh-ovn-test-'));
   const lines: string[] = [];
   const ctx = fakeCtx(workdir, defaultNodes(1, 2), lines);
@@ -251,7 +250,7 @@ describe.skipIf(!isRoot)('OVN per sim node (3 nodes)', () => {
   });
 });
 
-describe.skipIf(!isRoot)('OVN after kill -9 of the sim', () => {
+describe('OVN after kill -9 of the sim', () => {
   const workdir = fs.mkdtempSync(path.join(os.tmpdir(), 'nh-ovn-crash-'));
   let ovn: OvnCluster | undefined;
   afterAll(async () => {
