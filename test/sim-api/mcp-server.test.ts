@@ -1,11 +1,25 @@
 /**
  * kubernetes-mcp-server (Go, client-go) over stdio against the sim kubeconfig, driven by the MCP SDK client.
  */
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { podManifest, startTestCluster, type TestCluster } from './helpers.ts';
+
+/**
+ * kubernetes-mcp-server ships its Go binary in per-platform npm packages; the registry reachable here
+ * serves only linux-amd64, so that package (not the wrapper, whose lock entry would need all six) is an
+ * optionalDependency; without it this suite fails and says which package is missing.
+ */
+function kubernetesMcpServerBinary(): string {
+  const pkg = `kubernetes-mcp-server-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}`;
+  try {
+    return createRequire(import.meta.url).resolve(`${pkg}/bin/${pkg}`);
+  } catch {
+    throw new Error(`kubernetes-mcp-server binary package ${pkg} is not installed (npm ci installs ${pkg} only where the registry has it)`);
+  }
+}
 
 let tc: TestCluster;
 let client: Client;
@@ -17,7 +31,7 @@ beforeAll(async () => {
   s.create({ group: '', version: 'v1', resource: 'pods' }, podManifest('ovnkube-node-x1', 'openshift-ovn-kubernetes'));
   tc.runtime.append({ namespace: 'openshift-ovn-kubernetes', pod: 'ovnkube-node-x1', container: 'app' }, 'I1121 egressip.go:123] Adding EgressIP eip-mcp');
   s.create({ group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' }, { apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: 'eip-mcp' }, spec: { egressIPs: ['192.168.126.222'], namespaceSelector: { matchLabels: { team: 'a' } } }, status: { items: [{ node: 'worker-2', egressIP: '192.168.126.222' }] } });
-  const transport = new StdioClientTransport({ command: join(process.cwd(), 'node_modules/.bin/kubernetes-mcp-server'), args: ['--kubeconfig', tc.kubeconfig], stderr: 'pipe', env: { ...process.env, HOME: tc.dir } as Record<string, string> });
+  const transport = new StdioClientTransport({ command: kubernetesMcpServerBinary(), args: ['--kubeconfig', tc.kubeconfig], stderr: 'pipe', env: { ...process.env, HOME: tc.dir } as Record<string, string> });
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   client = new Client({ name: 'netharness-test', version: '0.1.0' });
   await client.connect(transport);
