@@ -115,7 +115,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const quick = !!opts.quick;
-  const targetLabel = opts.target.kind === 'sim' ? 'sim' : `kubeconfig:${opts.target.path ?? process.env.KUBECONFIG ?? '~/.kube/config'}${opts.target.context ? `#${opts.target.context}` : ''}`;
+  let targetLabel = opts.target.kind === 'sim' ? 'sim' : `kubeconfig:${opts.target.path ?? process.env.KUBECONFIG ?? '~/.kube/config'}${opts.target.context ? `#${opts.target.context}` : ''}`;
   const dbPath = resolve(opts.dbPath ?? defaultDbPath);
   // artifacts live next to the database: results/runs/<uuid>/ by default
   const resDir = resolve(opts.resultsDir ?? dirname(dbPath));
@@ -127,6 +127,12 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   } catch (err) {
     progress.close();
     return earlyExit(scn, targetLabel, startedAt, err, resDir, dbPath);
+  }
+  if (opts.target.kind === 'sim' && scn.meta.sim) {
+    // Sim timings are real ones divided by the speed factor: say so wherever times are reported.
+    const so = scn.meta.sim(params, quick);
+    const speed = so.speed ?? 1;
+    targetLabel = `sim (nodes ${so.nodes ?? '3+3'}, speed ${speed}${speed > 1 ? `: sim waits are 1/${speed} of real ones` : ''})`;
   }
 
   // 2. store
