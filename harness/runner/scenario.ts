@@ -32,6 +32,7 @@
  */
 import type { z } from 'zod';
 import type { Cluster } from '../cluster/connect.ts';
+import type { FindingInput } from '../store/store.ts';
 
 /** A number the scenario measured (failover time, rule count, ...). */
 export interface Measurement {
@@ -44,18 +45,8 @@ export interface Measurement {
   at?: string;
 }
 
-/** One inconsistency a check found. `kind` comes from a fixed vocabulary per check. */
-export interface Finding {
-  kind: string;
-  node?: string;
-  egressip?: string;
-  namespace?: string;
-  pod?: string;
-  expected?: string;
-  actual?: string;
-  /** free text for humans */
-  message?: string;
-}
+/** One inconsistency a check found. `kind` comes from a fixed vocabulary per check. Stored as is. */
+export type Finding = FindingInput;
 
 /** What a check function returns. */
 export interface CheckOutcome {

@@ -77,6 +77,7 @@ export interface CheckRow {
   data: Record<string, unknown>;
 }
 
+/** One inconsistency a check found (the runner's `Finding`). */
 export interface FindingInput {
   kind: string;
   node?: string;
@@ -85,6 +86,7 @@ export interface FindingInput {
   pod?: string;
   expected?: string;
   actual?: string;
+  /** free text for humans */
   message?: string;
 }
 
