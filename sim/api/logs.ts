@@ -6,6 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject, LogEntry, LogOptions, ObjectStore, PodRuntime } from '../types.ts';
 import { ApiStatusError } from './errors.ts';
+import { GVR } from '../gvr.ts';
 
 export function pickContainer(pod: KubeObject, requested: string | null, allowInit = true): string {
   const spec = (pod.spec ?? {}) as { containers?: { name: string }[]; initContainers?: { name: string }[]; ephemeralContainers?: { name: string }[] };
@@ -78,7 +79,7 @@ export function serveLogs(req: IncomingMessage, res: ServerResponse, store: Obje
   res.flushHeaders();
   if (text) res.write(text);
   let done = false;
-  const podsGvr = { group: '', version: 'v1', resource: 'pods' };
+  const podsGvr = GVR.pods;
   const finish = () => {
     if (done) return;
     done = true;

@@ -21,6 +21,7 @@ import { checkParams, decodeObject, decodePatch, mediaType, negotiate, parseReso
 import { applyPatch, PATCH_TYPES, type PatchType } from './patch.ts';
 import { serveLogs, pickContainer } from './logs.ts';
 import { ExecServer } from './exec-ws.ts';
+import { GVR } from '../gvr.ts';
 
 export interface ApiServerOptions {
   store: MemoryStore;
@@ -484,7 +485,7 @@ export class ApiServer {
       const q = url.searchParams;
       checkParams(q, 'exec');
       this.authorize(user, { verb: 'create', group: '', resource: 'pods', subresource: 'exec', namespace: rp.namespace, name: rp.name });
-      const pod = this.store.get({ group: '', version: 'v1', resource: 'pods' }, rp.namespace, rp.name as string);
+      const pod = this.store.get(GVR.pods, rp.namespace, rp.name as string);
       if (!pod) throw notFound('', 'pods', rp.name as string);
       const container = pickContainer(pod, q.get('container'), false);
       const command = q.getAll('command');

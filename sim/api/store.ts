@@ -17,6 +17,7 @@ import { apiVersionOf, gvrKey, ResourceRegistry, type ResourceType } from './res
 import { compileSelectors } from './selectors.ts';
 import { validateObject } from './validation.ts';
 import { applyCreateDefaults } from './defaults.ts';
+import { GVR } from '../gvr.ts';
 
 export interface Entry {
   obj: KubeObject;
@@ -380,7 +381,7 @@ export class MemoryStore implements ObjectStore {
   private finalizeNamespace(name: string): void {
     queueMicrotask(() => {
       this.purgeNamespace(name);
-      const nsGvr = { group: '', version: 'v1', resource: 'namespaces' };
+      const nsGvr = GVR.namespaces;
       const cur = this.get(nsGvr, undefined, name);
       if (!cur) return;
       const o = clone(cur);

@@ -4,17 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ApiStatusError } from '../api/errors.ts';
-import type { GroupVersionResource, KubeObject } from '../types.ts';
+import type { KubeObject } from '../types.ts';
 
-export const GVR = {
-  pods: { group: '', version: 'v1', resource: 'pods' },
-  nodes: { group: '', version: 'v1', resource: 'nodes' },
-  events: { group: '', version: 'v1', resource: 'events' },
-  namespaces: { group: '', version: 'v1', resource: 'namespaces' },
-  replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },
-  deployments: { group: 'apps', version: 'v1', resource: 'deployments' },
-  daemonsets: { group: 'apps', version: 'v1', resource: 'daemonsets' },
-} as const satisfies Record<string, GroupVersionResource>;
+export { GVR } from '../gvr.ts';
 
 export function keyOf(obj: KubeObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name;

@@ -332,7 +332,7 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
 
   /** The kubelet's node Lease in kube-node-lease (renewTime is a MicroTime), as `kubectl get leases -n kube-node-lease` shows. */
   private renewLease(node: string): void {
-    const gvr = { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' };
+    const gvr = GVR.leases;
     const renewTime = `${new Date().toISOString().slice(0, 23)}000Z`;
     try {
       const updated = this.ctx.store.mutate(gvr, 'kube-node-lease', node, (l) => {

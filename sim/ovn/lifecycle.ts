@@ -11,14 +11,15 @@
  * Reconciliation is per node and level-based: each event recomputes the wanted state and the
  * node's serialised operations converge to it.
  */
-import type { GroupVersionResource, KubeObject, OvnLifecycle, SimContext } from '../types.ts';
+import type { KubeObject, OvnLifecycle, SimContext } from '../types.ts';
+import { GVR } from '../gvr.ts';
 
 export const OVN_NAMESPACE = 'openshift-ovn-kubernetes';
 export const OVNKUBE_NODE_SELECTOR = 'app=ovnkube-node';
 export const REBOOTING_ANNOTATION = 'sim.netharness.io/rebooting';
 
-const PODS: GroupVersionResource = { group: '', version: 'v1', resource: 'pods' };
-const NODES: GroupVersionResource = { group: '', version: 'v1', resource: 'nodes' };
+const PODS = GVR.pods;
+const NODES = GVR.nodes;
 
 export function podRunning(p: KubeObject): boolean {
   return !p.metadata.deletionTimestamp && (p.status as { phase?: string } | undefined)?.phase === 'Running';

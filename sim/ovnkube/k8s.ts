@@ -2,16 +2,9 @@
  * Typed views of the API objects ovnkube reads (nodes, pods, namespaces, EgressIPs) and label
  * selector matching. Pure.
  */
-import type { GroupVersionResource, KubeObject } from '../types.ts';
+import type { KubeObject } from '../types.ts';
 
-export const GVR = {
-  nodes: { group: '', version: 'v1', resource: 'nodes' },
-  pods: { group: '', version: 'v1', resource: 'pods' },
-  namespaces: { group: '', version: 'v1', resource: 'namespaces' },
-  configmaps: { group: '', version: 'v1', resource: 'configmaps' },
-  events: { group: '', version: 'v1', resource: 'events' },
-  egressips: { group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' },
-} satisfies Record<string, GroupVersionResource>;
+export { GVR } from '../gvr.ts';
 
 export const OVN_NAMESPACE = 'openshift-ovn-kubernetes';
 export const EGRESS_ASSIGNABLE_LABEL = 'k8s.ovn.org/egress-assignable';
