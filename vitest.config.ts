@@ -2,7 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'harness/**/*.test.ts', 'sim/**/*.test.ts', 'mcp/**/*.test.ts', 'chaos/**/*.test.ts', 'evals/**/*.test.ts'],
+    include: [
+      'test/**/*.test.ts',
+      'harness/**/*.test.ts',
+      'sim/**/*.test.ts',
+      'mcp/**/*.test.ts',
+      'chaos/**/*.test.ts',
+      'evals/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 180_000,
     // Integration suites start embedded clusters with real OVN processes; two cores do not take more.

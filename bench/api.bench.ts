@@ -24,7 +24,10 @@ const SECONDS = Number(process.env.API_BENCH_SECONDS ?? 5);
 const PODS_GVR = { group: '', version: 'v1', resource: 'pods' };
 
 function creds(c: RunningCluster): { token: string; ca: string } {
-  const kc = YAML.parse(readFileSync(c.kubeconfigPath, 'utf8')) as { users: { user: { token: string } }[]; clusters: { cluster: Record<string, string> }[] };
+  const kc = YAML.parse(readFileSync(c.kubeconfigPath, 'utf8')) as {
+    users: { user: { token: string } }[];
+    clusters: { cluster: Record<string, string> }[];
+  };
   return { token: kc.users[0].user.token, ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString() };
 }
 
@@ -45,8 +48,18 @@ function pod(ns: string, i: number): KubeObject {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name: `pod-${i}`, namespace: ns, labels: { app: `app-${i % 10}`, 'pod-template-hash': '7c9f8d6b5' } },
-    spec: { nodeName: `worker-${i % 3}`, containers: [{ name: 'app', image: 'registry.example/app:1', ports: [{ containerPort: 8080 }], env: [{ name: 'MODE', value: 'bench' }] }] },
-    status: { phase: 'Running', podIP: `10.128.${Math.floor(i / 250)}.${(i % 250) + 2}`, hostIP: '192.168.126.14', containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }] },
+    spec: {
+      nodeName: `worker-${i % 3}`,
+      containers: [
+        { name: 'app', image: 'registry.example/app:1', ports: [{ containerPort: 8080 }], env: [{ name: 'MODE', value: 'bench' }] },
+      ],
+    },
+    status: {
+      phase: 'Running',
+      podIP: `10.128.${Math.floor(i / 250)}.${(i % 250) + 2}`,
+      hostIP: '192.168.126.14',
+      containerStatuses: [{ name: 'app', ready: true, restartCount: 0, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }],
+    },
   };
 }
 
@@ -69,13 +82,17 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   readyTimes.sort((a, b) => a - b);
-  results['start-to-ready (median of 10, first run incl. warm-up)'] = `${readyTimes[5].toFixed(0)} ms (min ${readyTimes[0].toFixed(0)}, max ${readyTimes[9].toFixed(0)})`;
+  results['start-to-ready (median of 10, first run incl. warm-up)'] =
+    `${readyTimes[5].toFixed(0)} ms (min ${readyTimes[0].toFixed(0)}, max ${readyTimes[9].toFixed(0)})`;
 
   const dir = mkdtempSync(join(tmpdir(), 'nh-apibench-'));
   const c = await startCluster({ workdir: dir, apiOnly: true, log: () => {} });
   const { token, ca } = creds(c);
   const agent = new https.Agent({ ca, keepAlive: true, maxSockets: 64 });
-  c.store.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } });
+  c.store.create(
+    { group: '', version: 'v1', resource: 'namespaces' },
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'bench' } },
+  );
   c.store.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'fan' } });
   const t0 = performance.now();
   for (let i = 0; i < PODS; i++) c.store.create(PODS_GVR, pod('bench', i));
@@ -96,27 +113,31 @@ async function main(): Promise<void> {
   const reqs: ReturnType<typeof https.get>[] = [];
   for (let w = 0; w < WATCHERS; w++) {
     await new Promise<void>((resolve) => {
-      const req = https.get(`${c.server}/api/v1/namespaces/fan/pods?watch=true&resourceVersion=${c.store.currentRV}`, { agent: new https.Agent({ ca }), headers: { Authorization: `Bearer ${token}` } }, (res) => {
-        let buf = '';
-        res.on('data', (d: Buffer) => {
-          buf += d.toString();
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl);
-            buf = buf.slice(nl + 1);
-            const ev = JSON.parse(line) as { type: string; object: KubeObject };
-            if (ev.type !== 'ADDED') continue;
-            const name = ev.object.metadata.name;
-            const left = (pending.get(name) ?? WATCHERS) - 1;
-            pending.set(name, left);
-            if (left === 0) {
-              waiters.filter((x) => x.name === name).forEach((x) => x.resolve());
-              waiters = waiters.filter((x) => x.name !== name);
+      const req = https.get(
+        `${c.server}/api/v1/namespaces/fan/pods?watch=true&resourceVersion=${c.store.currentRV}`,
+        { agent: new https.Agent({ ca }), headers: { Authorization: `Bearer ${token}` } },
+        (res) => {
+          let buf = '';
+          res.on('data', (d: Buffer) => {
+            buf += d.toString();
+            let nl: number;
+            while ((nl = buf.indexOf('\n')) >= 0) {
+              const line = buf.slice(0, nl);
+              buf = buf.slice(nl + 1);
+              const ev = JSON.parse(line) as { type: string; object: KubeObject };
+              if (ev.type !== 'ADDED') continue;
+              const name = ev.object.metadata.name;
+              const left = (pending.get(name) ?? WATCHERS) - 1;
+              pending.set(name, left);
+              if (left === 0) {
+                waiters.filter((x) => x.name === name).forEach((x) => x.resolve());
+                waiters = waiters.filter((x) => x.name !== name);
+              }
             }
-          }
-        });
-        resolve();
-      });
+          });
+          resolve();
+        },
+      );
       reqs.push(req);
     });
   }
@@ -161,7 +182,10 @@ async function main(): Promise<void> {
   `;
   const cpu0 = process.cpuUsage();
   const out = await new Promise<{ ok: number; bad: number }>((resolve, reject) => {
-    const env = { ...process.env, NH_BENCH: JSON.stringify({ ca, token, url: `${c.server}/api/v1/namespaces/bench/pods/pod-42`, seconds: SECONDS, concurrency: 32 }) };
+    const env = {
+      ...process.env,
+      NH_BENCH: JSON.stringify({ ca, token, url: `${c.server}/api/v1/namespaces/bench/pods/pod-42`, seconds: SECONDS, concurrency: 32 }),
+    };
     const child = spawn(process.execPath, ['-e', clientSrc], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     let text = '';
     child.stdout.on('data', (d: Buffer) => (text += d.toString()));
@@ -175,8 +199,10 @@ async function main(): Promise<void> {
   });
   const cpu = process.cpuUsage(cpu0);
   const serverCpuS = (cpu.user + cpu.system) / 1e6;
-  results['GET pod requests/s (32 in flight, keep-alive, separate client process)'] = `${Math.round(out.ok / SECONDS)} req/s wall-clock (${out.bad} errors)`;
-  results['GET pod requests per server CPU-second (capacity of one core)'] = `${Math.round(out.ok / serverCpuS)} req/CPU-s (server used ${serverCpuS.toFixed(2)} CPU-s in ${SECONDS} s)`;
+  results['GET pod requests/s (32 in flight, keep-alive, separate client process)'] =
+    `${Math.round(out.ok / SECONDS)} req/s wall-clock (${out.bad} errors)`;
+  results['GET pod requests per server CPU-second (capacity of one core)'] =
+    `${Math.round(out.ok / serverCpuS)} req/CPU-s (server used ${serverCpuS.toFixed(2)} CPU-s in ${SECONDS} s)`;
   results['machine load average (1 min) during the run'] = (await import('node:os')).loadavg()[0].toFixed(1);
 
   agent.destroy();

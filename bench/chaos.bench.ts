@@ -26,7 +26,12 @@ function pods(n: number): KubeObject[] {
 const rows: Record<string, string | number>[] = [];
 for (const n of [10_000, 100_000]) {
   const all = pods(n);
-  const sel = { namespaces: Array.from({ length: 25 }, (_, i) => `ns-${i}`), labelSelectors: { app: 'web' }, expressionSelectors: [{ key: 'tier', operator: 'In' as const, values: ['front'] }], nodes: Array.from({ length: 60 }, (_, i) => `worker-${i}`) };
+  const sel = {
+    namespaces: Array.from({ length: 25 }, (_, i) => `ns-${i}`),
+    labelSelectors: { app: 'web' },
+    expressionSelectors: [{ key: 'tier', operator: 'In' as const, values: ['front'] }],
+    nodes: Array.from({ length: 60 }, (_, i) => `worker-${i}`),
+  };
   const bench = new Bench({ time: 1000, warmupIterations: 2 });
   let picked = 0;
   bench.add(`select ${n} pods`, () => {
@@ -34,10 +39,21 @@ for (const n of [10_000, 100_000]) {
   });
   await bench.run();
   const r = bench.tasks[0].result as { latency: { mean: number; p99: number } } | undefined;
-  rows.push({ task: `select from ${n} pods`, 'mean ms': Number((r?.latency.mean ?? 0).toFixed(2)), 'p99 ms': Number((r?.latency.p99 ?? 0).toFixed(2)), picked });
+  rows.push({
+    task: `select from ${n} pods`,
+    'mean ms': Number((r?.latency.mean ?? 0).toFixed(2)),
+    'p99 ms': Number((r?.latency.p99 ?? 0).toFixed(2)),
+    picked,
+  });
 }
 const b2 = new Bench({ time: 1000 });
-const recs: ChaosRecord[] = Array.from({ length: 1000 }, (_, i) => ({ id: `ns/p-${i}`, selectorKey: '.', phase: 'Injected', injectedCount: 1, recoveredCount: 0 }));
+const recs: ChaosRecord[] = Array.from({ length: 1000 }, (_, i) => ({
+  id: `ns/p-${i}`,
+  selectorKey: '.',
+  phase: 'Injected',
+  injectedCount: 1,
+  recoveredCount: 0,
+}));
 b2.add('render + validate network-partition', () => {
   renderTemplate('network-partition', { node: 'worker-1', externalTargets: ['192.168.126.11', '192.168.126.12'] });
 });
@@ -47,7 +63,12 @@ b2.add('conditions of 1k records', () => {
 await b2.run();
 for (const t of b2.tasks) {
   const r = t.result as { latency: { mean: number; p99: number } } | undefined;
-  rows.push({ task: t.name, 'mean ms': Number((r?.latency.mean ?? 0).toFixed(3)), 'p99 ms': Number((r?.latency.p99 ?? 0).toFixed(3)), picked: '' });
+  rows.push({
+    task: t.name,
+    'mean ms': Number((r?.latency.mean ?? 0).toFixed(3)),
+    'p99 ms': Number((r?.latency.p99 ?? 0).toFixed(3)),
+    picked: '',
+  });
 }
 console.table(rows);
 const big = rows.find((r) => r.task === 'select from 100000 pods');

@@ -83,4 +83,7 @@ for (const pods of SIZES) {
 }
 console.table(rows);
 const big = rows.find((r) => r.pods === 100_000);
-if (big) console.log(`100k pods: ${big['expected+diff ms (mean)']} ms wall, ${big['cpu ms (median)']} ms CPU (goal <= 1000 ms on one core) -> ${big['cpu ms (median)'] <= 1000 ? 'OK' : 'OVER'}`);
+if (big)
+  console.log(
+    `100k pods: ${big['expected+diff ms (mean)']} ms wall, ${big['cpu ms (median)']} ms CPU (goal <= 1000 ms on one core) -> ${big['cpu ms (median)'] <= 1000 ? 'OK' : 'OVER'}`,
+  );

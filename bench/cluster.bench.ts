@@ -38,7 +38,11 @@ const num = (k: string, d: number): number => {
   if (!Number.isFinite(v) || v < 0) throw new Error(`${k} must be a number >= 0, got '${process.env[k]}'`);
   return v;
 };
-const ONLY = new Set(env('CLUSTER_BENCH_ONLY', 'ready,eip,big').split(',').map((s) => s.trim()));
+const ONLY = new Set(
+  env('CLUSTER_BENCH_ONLY', 'ready,eip,big')
+    .split(',')
+    .map((s) => s.trim()),
+);
 const TIMEOUT_MS = num('CLUSTER_BENCH_TIMEOUT_S', 240) * 1000;
 const SPEED = num('CLUSTER_BENCH_SPEED', 10);
 
@@ -87,12 +91,14 @@ async function until(t0: number, what: string, cond: () => Promise<boolean | str
   for (;;) {
     last = await cond();
     if (last === true) return performance.now() - t0;
-    if (performance.now() > deadline) throw new Error(`${what}: not reached after ${TIMEOUT_MS / 1000} s${typeof last === 'string' ? ` (${last})` : ''}`);
+    if (performance.now() > deadline)
+      throw new Error(`${what}: not reached after ${TIMEOUT_MS / 1000} s${typeof last === 'string' ? ` (${last})` : ''}`);
     await sleep(every);
   }
 }
 
-const isReady = (n: KubeObject): boolean => ((n.status?.conditions ?? []) as { type: string; status: string }[]).some((c) => c.type === 'Ready' && c.status === 'True');
+const isReady = (n: KubeObject): boolean =>
+  ((n.status?.conditions ?? []) as { type: string; status: string }[]).some((c) => c.type === 'Ready' && c.status === 'True');
 const phase = (p: KubeObject): string | undefined => (p.status as { phase?: string } | undefined)?.phase;
 
 function nodesReady(c: RunningCluster, want: number): boolean | string {
@@ -179,7 +185,13 @@ function ovnChildrenRss(c: RunningCluster): { bytes: number; procs: number } {
 }
 
 /** Starts a cluster in a fixed workdir (a killed earlier run's OVN there is cleaned up), runs fn, always stops. */
-async function withCluster<T>(name: string, nodes: SimNodeSpec[], speed: number, port: number, fn: (c: RunningCluster, t0: number) => Promise<T>): Promise<T> {
+async function withCluster<T>(
+  name: string,
+  nodes: SimNodeSpec[],
+  speed: number,
+  port: number,
+  fn: (c: RunningCluster, t0: number) => Promise<T>,
+): Promise<T> {
   const workdir = path.join(os.tmpdir(), `nh-cluster-bench-${name}`);
   fs.rmSync(path.join(workdir, 'nodes'), { recursive: true, force: true });
   const logs: string[] = [];
@@ -235,7 +247,9 @@ async function benchReady(): Promise<void> {
     });
     await apiPoll;
     res.push({ api: api ?? NaN, ...r });
-    console.error(`ready run ${i + 1}/${runs}: api ${s(api)} s, startCluster ${s(r.started)} s, nodes ${s(r.nodes)} s, ovnkube-node ${s(r.ovnkube)} s, NB ${s(r.nb)} s`);
+    console.error(
+      `ready run ${i + 1}/${runs}: api ${s(api)} s, startCluster ${s(r.started)} s, nodes ${s(r.nodes)} s, ovnkube-node ${s(r.ovnkube)} s, NB ${s(r.nb)} s`,
+    );
   }
   const med = (xs: number[]): number => {
     const v = [...xs].sort((a, b) => a - b);
@@ -243,8 +257,20 @@ async function benchReady(): Promise<void> {
   };
   for (const k of ['api', 'started', 'nodes', 'ovnkube', 'nb'] as const) {
     const xs = res.map((r) => r[k]);
-    const label = { api: 'API /readyz 200', started: 'startCluster() returned', nodes: `all ${nodes.length} nodes Ready`, ovnkube: 'all ovnkube-node Running', nb: 'ovn_cluster_router in every NB' }[k];
-    rows.push({ scenario: `1. ready ${spec} (speed ${speed}, ${runs} runs)`, phase: label, 'median s': s(med(xs)), 'max s': s(Math.max(...xs)), goal: k === 'nb' ? `<= 10 s: ${Math.max(...xs) <= 10_000 ? 'OK' : 'OVER'}` : '' });
+    const label = {
+      api: 'API /readyz 200',
+      started: 'startCluster() returned',
+      nodes: `all ${nodes.length} nodes Ready`,
+      ovnkube: 'all ovnkube-node Running',
+      nb: 'ovn_cluster_router in every NB',
+    }[k];
+    rows.push({
+      scenario: `1. ready ${spec} (speed ${speed}, ${runs} runs)`,
+      phase: label,
+      'median s': s(med(xs)),
+      'max s': s(Math.max(...xs)),
+      goal: k === 'nb' ? `<= 10 s: ${Math.max(...xs) <= 10_000 ? 'OK' : 'OVER'}` : '',
+    });
   }
 }
 
@@ -311,16 +337,25 @@ async function benchLoad(l: Load): Promise<void> {
     if (l.maxPods !== undefined) {
       const pods = String(l.maxPods);
       for (const w of workers) {
-        c.store.mutate(G.nodes, undefined, w.name, (o) => {
-          const st = (o.status ??= {}) as { capacity?: Record<string, string>; allocatable?: Record<string, string> };
-          st.capacity = { ...(st.capacity ?? {}), pods };
-          st.allocatable = { ...(st.allocatable ?? {}), pods };
-        }, { subresource: 'status' });
+        c.store.mutate(
+          G.nodes,
+          undefined,
+          w.name,
+          (o) => {
+            const st = (o.status ??= {}) as { capacity?: Record<string, string>; allocatable?: Record<string, string> };
+            st.capacity = { ...(st.capacity ?? {}), pods };
+            st.allocatable = { ...(st.allocatable ?? {}), pods };
+          },
+          { subresource: 'status' },
+        );
       }
     }
     // one slot per worker goes to its ovnkube-node pod
     const room = workers.length * ((l.maxPods ?? 250) - 1);
-    if (l.pods > room) throw new Error(`${l.pods} pods do not fit on ${workers.length} workers x maxPods ${l.maxPods ?? 250} (room for ${room}); add workers or raise maxPods`);
+    if (l.pods > room)
+      throw new Error(
+        `${l.pods} pods do not fit on ${workers.length} workers x maxPods ${l.maxPods ?? 250} (room for ${room}); add workers or raise maxPods`,
+      );
     const t0 = performance.now();
     for (const w of workers) {
       c.store.mutate(G.nodes, undefined, w.name, (o) => {
@@ -329,13 +364,23 @@ async function benchLoad(l: Load): Promise<void> {
     }
     for (let i = 0; i < namespaces.length; i++) {
       const ns = namespaces[i];
-      c.store.create(G.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } });
+      c.store.create(G.namespaces, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } },
+      });
       const replicas = Math.max(0, Math.min(per, l.pods - i * per));
       c.store.create(G.deployments, deployment(ns, replicas));
     }
     for (let i = 0; i < eipNs.length; i++) c.store.create(G.egressips, egressIp(i, eipNs[i]));
     const tCreate = performance.now() - t0;
-    rows.push({ scenario: scen, phase: `objects created (${l.deployments} ns + Deployments of ${per}, ${l.eips} EIPs, ${workers.length} labels)`, 'median s': s(tCreate), 'max s': '', goal: '' });
+    rows.push({
+      scenario: scen,
+      phase: `objects created (${l.deployments} ns + Deployments of ${per}, ${l.eips} EIPs, ${workers.length} labels)`,
+      'median s': s(tCreate),
+      'max s': '',
+      goal: '',
+    });
 
     const ours = new Set(namespaces);
     let peakRss = 0;
@@ -351,29 +396,47 @@ async function benchLoad(l: Load): Promise<void> {
     try {
       // pods and EgressIP assignment are polled side by side (store reads), each with its own time from t0
       const [tPods, tEip] = await Promise.all([
-        until(t0, `${l.pods} pods Running`, () => {
-          let running = 0;
-          let pending = 0;
-          for (const p of c.store.list(G.pods)) {
-            if (!ours.has(p.metadata.namespace ?? '')) continue;
-            if (phase(p) === 'Running') running++;
-            else pending++;
-          }
-          return running >= l.pods || `${running}/${l.pods} Running, ${pending} not`;
-        }, 100),
-        until(t0, 'EgressIPs assigned', () => {
-          const eips = c.store.list(G.egressips).filter((e) => e.metadata.name.startsWith('bench-eip-'));
-          const assigned = eips.filter((e) => ((e.status?.items ?? []) as unknown[]).length > 0).length;
-          return assigned >= l.eips || `${assigned}/${l.eips} assigned`;
-        }, 50),
+        until(
+          t0,
+          `${l.pods} pods Running`,
+          () => {
+            let running = 0;
+            let pending = 0;
+            for (const p of c.store.list(G.pods)) {
+              if (!ours.has(p.metadata.namespace ?? '')) continue;
+              if (phase(p) === 'Running') running++;
+              else pending++;
+            }
+            return running >= l.pods || `${running}/${l.pods} Running, ${pending} not`;
+          },
+          100,
+        ),
+        until(
+          t0,
+          'EgressIPs assigned',
+          () => {
+            const eips = c.store.list(G.egressips).filter((e) => e.metadata.name.startsWith('bench-eip-'));
+            const assigned = eips.filter((e) => ((e.status?.items ?? []) as unknown[]).length > 0).length;
+            return assigned >= l.eips || `${assigned}/${l.eips} assigned`;
+          },
+          50,
+        ),
       ]);
       rows.push({ scenario: scen, phase: `all ${l.pods} pods Running`, 'median s': s(tPods), 'max s': '', goal: '' });
       rows.push({ scenario: scen, phase: `all ${l.eips} EgressIPs assigned (status.items)`, 'median s': s(tEip), 'max s': '', goal: '' });
       let last = { snat: 0, reroute: 0, perNode: '' };
-      const tNb = await until(t0, `NB converged (${selected} SNATs + ${selected} reroutes)`, async () => {
-        last = await nbEgressCounts(c, nodes);
-        return (last.snat === selected && last.reroute === selected) || `${last.snat} SNATs, ${last.reroute} reroutes; per node SNAT/reroute: ${last.perNode}`;
-      }, 200);
+      const tNb = await until(
+        t0,
+        `NB converged (${selected} SNATs + ${selected} reroutes)`,
+        async () => {
+          last = await nbEgressCounts(c, nodes);
+          return (
+            (last.snat === selected && last.reroute === selected) ||
+            `${last.snat} SNATs, ${last.reroute} reroutes; per node SNAT/reroute: ${last.perNode}`
+          );
+        },
+        200,
+      );
       rows.push({
         scenario: scen,
         phase: `NB converged: ${last.snat} EgressIP SNATs + ${last.reroute} prio-100 reroutes`,
@@ -388,7 +451,13 @@ async function benchLoad(l: Load): Promise<void> {
     const m = process.memoryUsage();
     const ovn = ovnChildrenRss(c);
     const mem = (what: string, now: number, peak: number, idle: number): void => {
-      rows.push({ scenario: scen, phase: `memory ${what}: ${mb(now)} MB at the end, peak ${mb(peak)}, idle cluster ${mb(idle)}`, 'median s': '', 'max s': '', goal: '' });
+      rows.push({
+        scenario: scen,
+        phase: `memory ${what}: ${mb(now)} MB at the end, peak ${mb(peak)}, idle cluster ${mb(idle)}`,
+        'median s': '',
+        'max s': '',
+        goal: '',
+      });
     };
     mem('this process RSS', m.rss, peakRss, heapBase.rss);
     mem('this process heapUsed', m.heapUsed, peakHeap, heapBase.heapUsed);
@@ -431,7 +500,12 @@ await section('big', () =>
     maxPods: num('CLUSTER_BENCH_BIG_MAXPODS', 500),
   }),
 );
-console.log(`load: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (1/5/15 min), ${os.cpus().length} CPUs`);
+console.log(
+  `load: ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')} (1/5/15 min), ${os.cpus().length} CPUs`,
+);
 console.table(rows);
 if (failures.length) {
   console.error(`cluster bench: ${failures.length} scenario(s) failed:\n  ${failures.join('\n  ')}`);

@@ -42,7 +42,15 @@ async function scenario(label: string, nodes: SimNodeSpec[], deployments: number
   global.gc?.();
   const heap0 = process.memoryUsage().heapUsed;
   const store = new MemoryStore(undefined, 200_000);
-  const ctx: SimContext = { store, workdir: '/tmp/nh-ctrl-bench', nodes, ipStack: 'ipv4', speed: SPEED, log: () => undefined, services: {} };
+  const ctx: SimContext = {
+    store,
+    workdir: '/tmp/nh-ctrl-bench',
+    nodes,
+    ipStack: 'ipv4',
+    speed: SPEED,
+    log: () => undefined,
+    services: {},
+  };
   store.gracefulPods = () => ctx.services.podRuntime !== undefined;
   bootstrap(store, nodes, 'ipv4');
   const n = await startNodes(ctx, { maxPods, events: EVENTS });
@@ -57,26 +65,34 @@ async function scenario(label: string, nodes: SimNodeSpec[], deployments: number
   const seenRunning = new Set<string>();
   const t0 = performance.now();
   const done = new Promise<void>((resolve) => {
-    store.watch(POD, (ev) => {
-      const p = ev.object;
-      const k = p.metadata.name;
-      if (ev.type === 'DELETED') return;
-      if ((p.spec as { nodeName?: string }).nodeName && !seenBound.has(k)) {
-        seenBound.add(k);
-        if (++scheduled === total) tScheduled = performance.now() - t0;
-      }
-      const ready = ((p.status?.conditions ?? []) as { type: string; status: string }[]).some((c) => c.type === 'Ready' && c.status === 'True');
-      if (p.status?.phase === 'Running' && ready && !seenRunning.has(k)) {
-        seenRunning.add(k);
-        if (++running === total) {
-          tRunning = performance.now() - t0;
-          resolve();
+    store.watch(
+      POD,
+      (ev) => {
+        const p = ev.object;
+        const k = p.metadata.name;
+        if (ev.type === 'DELETED') return;
+        if ((p.spec as { nodeName?: string }).nodeName && !seenBound.has(k)) {
+          seenBound.add(k);
+          if (++scheduled === total) tScheduled = performance.now() - t0;
         }
-      }
-    }, { namespace: 'bench' });
+        const ready = ((p.status?.conditions ?? []) as { type: string; status: string }[]).some(
+          (c) => c.type === 'Ready' && c.status === 'True',
+        );
+        if (p.status?.phase === 'Running' && ready && !seenRunning.has(k)) {
+          seenRunning.add(k);
+          if (++running === total) {
+            tRunning = performance.now() - t0;
+            resolve();
+          }
+        }
+      },
+      { namespace: 'bench' },
+    );
   });
   for (let i = 0; i < deployments; i++) store.create(DEPLOY, deployment(`app-${i}`, 'bench', replicas));
-  const timeout = new Promise<void>((_, reject) => setTimeout(() => reject(new Error(`${label}: timed out at ${scheduled} scheduled / ${running} running`)), 600_000).unref());
+  const timeout = new Promise<void>((_, reject) =>
+    setTimeout(() => reject(new Error(`${label}: timed out at ${scheduled} scheduled / ${running} running`)), 600_000).unref(),
+  );
   await Promise.race([done, timeout]);
   global.gc?.();
   const mem = process.memoryUsage();
@@ -100,11 +116,22 @@ async function main(): Promise<void> {
   const nodes23 = defaultNodes(3, 20).map((s) => ({
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name: s.name, labels: { 'kubernetes.io/hostname': s.name, ...(s.role === 'control-plane' ? { 'node-role.kubernetes.io/master': '' } : { 'node-role.kubernetes.io/worker': '' }) } },
+    metadata: {
+      name: s.name,
+      labels: {
+        'kubernetes.io/hostname': s.name,
+        ...(s.role === 'control-plane' ? { 'node-role.kubernetes.io/master': '' } : { 'node-role.kubernetes.io/worker': '' }),
+      },
+    },
     spec: s.role === 'control-plane' ? { taints: [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }] } : {},
     status: { allocatable: { pods: '500' } },
   }));
-  const p: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c' }], nodeSelector: { 'node-role.kubernetes.io/worker': '' } } };
+  const p: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p' },
+    spec: { containers: [{ name: 'c' }], nodeSelector: { 'node-role.kubernetes.io/worker': '' } },
+  };
   const bench = new Bench({ time: 500 });
   let i = 0;
   bench
@@ -112,7 +139,16 @@ async function main(): Promise<void> {
       selectNode(p, nodes23, (n) => (n.length + i++) % 500);
     })
     .add('fitErrorMessage, 23 failures', () => {
-      fitErrorMessage(23, nodes23.map((_n, k) => ({ reason: k < 3 ? 'node(s) had untolerated taint {node-role.kubernetes.io/master: }' : "node(s) didn't match Pod's node affinity/selector", unresolvable: true })));
+      fitErrorMessage(
+        23,
+        nodes23.map((_n, k) => ({
+          reason:
+            k < 3
+              ? 'node(s) had untolerated taint {node-role.kubernetes.io/master: }'
+              : "node(s) didn't match Pod's node affinity/selector",
+          unresolvable: true,
+        })),
+      );
     })
     .add('label selector parse+match', () => {
       matchLabelSelectorString({ app: 'web', tier: 'b' }, 'app=web,tier in (a,b),!legacy');

@@ -19,7 +19,15 @@ import { runScenario } from '../harness/runner/run.ts';
 import { createProgress } from '../harness/runner/progress.ts';
 import { setupEgressIPs } from '../harness/scenario-kit/egressip.ts';
 import { checkEgressIP } from '../harness/checks/egressip/index.ts';
-import { DUMP_SEPARATOR, execNodeDump, listEgressIPs, mapLimit, ovnkubeNodePods, OVN_NAMESPACE, NB_CONTAINER } from '../harness/checks/egressip/collect.ts';
+import {
+  DUMP_SEPARATOR,
+  execNodeDump,
+  listEgressIPs,
+  mapLimit,
+  ovnkubeNodePods,
+  OVN_NAMESPACE,
+  NB_CONTAINER,
+} from '../harness/checks/egressip/collect.ts';
 import { execIn } from '../harness/cluster/exec.ts';
 import { stats } from '../harness/runner/stats.ts';
 import { mkdtempSync } from 'node:fs';
@@ -44,7 +52,16 @@ const bench = scenario(
     sim: () => ({ nodes: `3+${Math.max(3, Math.ceil((EIPS * PER) / 230) + 1)}`, ipStack: 'ipv4', speed: 60 }),
   },
   async (t) => {
-    const setup = await setupEgressIPs(t, { scenario: 'corenet-bench', eips: EIPS, podsPerEip: PER, families: ['v4'], egressNodes: 0, image: 'registry.k8s.io/pause:3.10', timeoutMs: 600_000, concurrency: CONC });
+    const setup = await setupEgressIPs(t, {
+      scenario: 'corenet-bench',
+      eips: EIPS,
+      podsPerEip: PER,
+      families: ['v4'],
+      egressNodes: 0,
+      image: 'registry.k8s.io/pause:3.10',
+      timeoutMs: 600_000,
+      concurrency: CONC,
+    });
     const cluster = t.cluster;
     const results: Record<string, number | string> = {};
     await t.step('measure', async (s) => {
@@ -73,7 +90,9 @@ const bench = scenario(
       // dump sizes per table (what the harness receives and parses)
       const sample = await execNodeDump(cluster, nbPods.get(nodeNames[nodeNames.length - 1]) as string);
       const parts = sample.split(DUMP_SEPARATOR).map((x) => x.length);
-      s.log(`one node's dump: ${sample.length} bytes (NAT ${parts[0]}, LRP ${parts[1]}, Address_Set ${parts[2]}, Logical_Router ${parts[3]})`);
+      s.log(
+        `one node's dump: ${sample.length} bytes (NAT ${parts[0]}, LRP ${parts[1]}, Address_Set ${parts[2]}, Logical_Router ${parts[3]})`,
+      );
       // C. per-pod QE method
       const eips = (await listEgressIPs(cluster)).filter((e) => setup.eipNames.includes(e.name));
       const work: { ip: string; egressPod: string; eip: string }[] = [];
@@ -87,7 +106,11 @@ const bench = scenario(
       }
       let found = 0;
       const perPod = async (w: { ip: string; egressPod: string; eip: string }): Promise<void> => {
-        const r = await execIn(cluster, { namespace: OVN_NAMESPACE, pod: w.egressPod, container: NB_CONTAINER }, ['sh', '-c', `ovn-nbctl --format=csv --no-heading find nat logical_ip=${w.ip} | grep -c "EgressIP:${w.eip}" || true`]);
+        const r = await execIn(cluster, { namespace: OVN_NAMESPACE, pod: w.egressPod, container: NB_CONTAINER }, [
+          'sh',
+          '-c',
+          `ovn-nbctl --format=csv --no-heading find nat logical_ip=${w.ip} | grep -c "EgressIP:${w.eip}" || true`,
+        ]);
         found += Number(r.stdout.trim()) || 0;
       };
       const c0 = performance.now();
@@ -102,7 +125,23 @@ const bench = scenario(
       const kSample = work.slice(0, Math.min(KSEQ, work.length));
       const k0 = performance.now();
       for (const w of kSample) {
-        const r = spawnSync('kubectl', [...(kc ? ['--kubeconfig', kc] : []), 'exec', '-n', OVN_NAMESPACE, w.egressPod, '-c', NB_CONTAINER, '--', 'sh', '-c', `ovn-nbctl --format=csv --no-heading find nat logical_ip=${w.ip} | grep -c "EgressIP:${w.eip}" || true`], { encoding: 'utf8' });
+        const r = spawnSync(
+          'kubectl',
+          [
+            ...(kc ? ['--kubeconfig', kc] : []),
+            'exec',
+            '-n',
+            OVN_NAMESPACE,
+            w.egressPod,
+            '-c',
+            NB_CONTAINER,
+            '--',
+            'sh',
+            '-c',
+            `ovn-nbctl --format=csv --no-heading find nat logical_ip=${w.ip} | grep -c "EgressIP:${w.eip}" || true`,
+          ],
+          { encoding: 'utf8' },
+        );
         found += Number(r.stdout.trim()) || 0;
       }
       const kubectlPerPod = (performance.now() - k0) / Math.max(1, kSample.length);
@@ -124,7 +163,8 @@ const bench = scenario(
         'C/A (sequential)': Number(((seqPerPod * work.length) / median(a)).toFixed(1)),
         'A/B': Number((median(a) / median(b)).toFixed(2)),
       });
-      for (const [k, v] of Object.entries(results)) if (typeof v === 'number') s.record({ name: k, value: v, unit: k.includes('ms') ? 'ms' : 'x' });
+      for (const [k, v] of Object.entries(results))
+        if (typeof v === 'number') s.record({ name: k, value: v, unit: k.includes('ms') ? 'ms' : 'x' });
     });
     t.summarize({ title: 'corenet bench', columns: Object.keys(results), rows: [Object.values(results)] });
     console.log(JSON.stringify(results, null, 2));

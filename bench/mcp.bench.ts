@@ -25,10 +25,15 @@ const NS = 'openshift-ovn-kubernetes';
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 600_000, input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const p = execFile(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.slice(0, 5).join(' ')}: ${err.message}\n${stderr}`));
-      else resolve(String(stdout));
-    });
+    const p = execFile(
+      cmd,
+      args,
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 512 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${cmd} ${args.slice(0, 5).join(' ')}: ${err.message}\n${stderr}`));
+        else resolve(String(stdout));
+      },
+    );
     if (input !== undefined) p.stdin?.end(input);
   });
 }
@@ -49,7 +54,12 @@ async function main(): Promise<void> {
     const env = { KUBECONFIG: kubeconfig };
     const kubectl = (...a: string[]) => sh('kubectl', a, env);
     await kubectl('label', 'node', 'worker-0', 'k8s.ovn.org/egress-assignable=');
-    await sh('kubectl', ['apply', '-f', '-'], env, 60_000, `apiVersion: v1
+    await sh(
+      'kubectl',
+      ['apply', '-f', '-'],
+      env,
+      60_000,
+      `apiVersion: v1
 kind: Namespace
 metadata: {name: scale, labels: {env: scale}}
 ---
@@ -71,13 +81,16 @@ spec:
   egressIPs: [192.168.126.200]
   namespaceSelector: {matchLabels: {env: scale}}
   podSelector: {matchLabels: {app: web}}
-`);
+`,
+    );
     const t0 = Date.now();
     let running = 0;
     let prevRunning = -1;
     let still = 0;
     for (let i = 0; i < 600; i++) {
-      running = (await kubectl('get', 'pods', '-n', 'scale', '--field-selector=status.phase=Running', '-o', 'name')).split('\n').filter(Boolean).length;
+      running = (await kubectl('get', 'pods', '-n', 'scale', '--field-selector=status.phase=Running', '-o', 'name'))
+        .split('\n')
+        .filter(Boolean).length;
       if (running >= PODS) break;
       still = running === prevRunning ? still + 1 : 0;
       prevRunning = running;
@@ -89,18 +102,30 @@ spec:
 
     const connect = async (budget?: number) => {
       const c = new Client({ name: 'bench', version: '0' });
-      await c.connect(new StdioClientTransport({ command: process.execPath, args: [...CLI, 'mcp', '--kubeconfig', kubeconfig, ...(budget ? ['--budget-bytes', String(budget)] : [])], cwd: ROOT, stderr: 'ignore' }));
+      await c.connect(
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [...CLI, 'mcp', '--kubeconfig', kubeconfig, ...(budget ? ['--budget-bytes', String(budget)] : [])],
+          cwd: ROOT,
+          stderr: 'ignore',
+        }),
+      );
       clients.push(c);
       return c;
     };
     const budgeted = await connect();
     const unlimited = await connect(10 * 1024 * 1024);
-    const pods = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app=ovnkube-node', '-o', 'json')) as { items: { metadata: { name: string }; spec: { nodeName: string } }[] };
+    const pods = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app=ovnkube-node', '-o', 'json')) as {
+      items: { metadata: { name: string }; spec: { nodeName: string } }[];
+    };
     const egressPod = pods.items.find((p) => p.spec.nodeName === 'worker-0')!.metadata.name;
     // Wait until the egress node's NB has converged (SNAT count stops growing).
     let last = -1;
     for (let i = 0; i < 120; i++) {
-      const r = (await unlimited.callTool({ name: 'ovn_db_list', arguments: { node: 'worker-0', db: 'nb', table: 'NAT', conditions: ['type=snat'], columns: ['logical_ip'], limit: 1 } })) as { content: { text: string }[] };
+      const r = (await unlimited.callTool({
+        name: 'ovn_db_list',
+        arguments: { node: 'worker-0', db: 'nb', table: 'NAT', conditions: ['type=snat'], columns: ['logical_ip'], limit: 1 },
+      })) as { content: { text: string }[] };
       const n = Number(/(\d+) record/.exec(r.content[0].text)?.[1] ?? 0);
       if (n === last && n >= running) break;
       last = n;
@@ -110,7 +135,18 @@ spec:
 
     const cases: [string, string, Record<string, unknown>][] = [
       ['nbctl list (NAT, egress node)', 'ovn_db_list', { node: 'worker-0', db: 'nb', table: 'NAT' }],
-      ['nbctl find NAT columns+grep', 'ovn_db_list', { node: 'worker-0', db: 'nb', table: 'NAT', conditions: ['type=snat'], columns: ['external_ip', 'logical_ip'], grep: '10\\.128\\.2\\.' }],
+      [
+        'nbctl find NAT columns+grep',
+        'ovn_db_list',
+        {
+          node: 'worker-0',
+          db: 'nb',
+          table: 'NAT',
+          conditions: ['type=snat'],
+          columns: ['external_ip', 'logical_ip'],
+          grep: '10\\.128\\.2\\.',
+        },
+      ],
       ['lr-policy-list (pod node)', 'ovn_lr_policy_list', { node: 'worker-1' }],
       ['pod logs (ovnkube-controller, egress node)', 'k8s_pod_logs', { namespace: NS, name: egressPod, container: 'ovnkube-controller' }],
       ['k8s_list pods (2000)', 'k8s_list', { kind: 'Pod', namespace: 'scale' }],
@@ -135,7 +171,9 @@ spec:
       rows.push(`| ${label} | ${pct(times, 50).toFixed(0)} | ${pct(times, 95).toFixed(0)} | ${Math.ceil(sB / 4)} | ${Math.ceil(sU / 4)} |`);
       log(rows[rows.length - 1]);
     }
-    process.stdout.write(`\nMCP bench: ${running} pods on 1+${WORKERS} nodes, ${last} SNATs on the egress node, ${ITER} iterations per call (stdio, SDK client)\n\n`);
+    process.stdout.write(
+      `\nMCP bench: ${running} pods on 1+${WORKERS} nodes, ${last} SNATs on the egress node, ${ITER} iterations per call (stdio, SDK client)\n\n`,
+    );
     process.stdout.write('| call | p50 ms | p95 ms | tokens (8 KiB budget) | tokens (no budget) |\n|---|---|---|---|---|\n');
     process.stdout.write(`${rows.join('\n')}\n`);
   } finally {

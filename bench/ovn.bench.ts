@@ -9,7 +9,17 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NB_DB, OvnCluster, namedUuid, toOvsMap, toOvsSet, uuid, fromOvsUuid, type OvsdbClient, type OvsdbOperation } from '../sim/ovn/index.ts';
+import {
+  NB_DB,
+  OvnCluster,
+  namedUuid,
+  toOvsMap,
+  toOvsSet,
+  uuid,
+  fromOvsUuid,
+  type OvsdbClient,
+  type OvsdbOperation,
+} from '../sim/ovn/index.ts';
 import { defaultNodes } from '../sim/topology.ts';
 import type { GroupVersionResource, KubeObject, ObjectStore, SimContext } from '../sim/types.ts';
 
@@ -60,7 +70,12 @@ async function newRouter(c: OvsdbClient, name: string): Promise<string> {
 function insertNats(router: string, from: number, to: number): OvsdbOperation[] {
   const ops: OvsdbOperation[] = [];
   for (let i = from; i < to; i++) ops.push({ op: 'insert', table: 'NAT', row: natRow(i), 'uuid-name': `n${i}` });
-  ops.push({ op: 'mutate', table: 'Logical_Router', where: [['_uuid', '==', uuid(router)]], mutations: [['nat', 'insert', toOvsSet(Array.from({ length: to - from }, (_, k) => namedUuid(`n${from + k}`)))]] });
+  ops.push({
+    op: 'mutate',
+    table: 'Logical_Router',
+    where: [['_uuid', '==', uuid(router)]],
+    mutations: [['nat', 'insert', toOvsSet(Array.from({ length: to - from }, (_, k) => namedUuid(`n${from + k}`)))]],
+  });
   return ops;
 }
 
@@ -103,10 +118,22 @@ async function main(): Promise<void> {
       }
     }
     const u = stats(up);
-    rows.push({ case: `6-node bring-up (${BRINGUP_RUNS} runs, fresh DBs)`, min_ms: u.min.toFixed(0), median_ms: u.median.toFixed(0), max_ms: u.max.toFixed(0), rows_per_s: '' });
+    rows.push({
+      case: `6-node bring-up (${BRINGUP_RUNS} runs, fresh DBs)`,
+      min_ms: u.min.toFixed(0),
+      median_ms: u.median.toFixed(0),
+      max_ms: u.max.toFixed(0),
+      rows_per_s: '',
+    });
     if (down.length) {
       const d = stats(down);
-      rows.push({ case: '6-node stop', min_ms: d.min.toFixed(0), median_ms: d.median.toFixed(0), max_ms: d.max.toFixed(0), rows_per_s: '' });
+      rows.push({
+        case: '6-node stop',
+        min_ms: d.min.toFixed(0),
+        median_ms: d.median.toFixed(0),
+        max_ms: d.max.toFixed(0),
+        rows_per_s: '',
+      });
     }
 
     // --- NB throughput on worker-0 ---
@@ -142,13 +169,38 @@ async function main(): Promise<void> {
         const n = Array.isArray(nat) && nat[0] === 'set' ? (nat[1] as unknown[]).length : 1;
         if (n !== ROWS) throw new Error(`${m.name}: router has ${n} NATs, expected ${ROWS}`);
         const sync = await northdSync(c);
-        rows.push({ case: m.name, min_ms: ms.toFixed(0), median_ms: ms.toFixed(0), max_ms: ms.toFixed(0), rows_per_s: Math.round((ROWS / ms) * 1000) });
-        rows.push({ case: '  + northd applies it (nb_cfg->sb_cfg)', min_ms: sync.toFixed(0), median_ms: sync.toFixed(0), max_ms: sync.toFixed(0), rows_per_s: '' });
+        rows.push({
+          case: m.name,
+          min_ms: ms.toFixed(0),
+          median_ms: ms.toFixed(0),
+          max_ms: ms.toFixed(0),
+          rows_per_s: Math.round((ROWS / ms) * 1000),
+        });
+        rows.push({
+          case: '  + northd applies it (nb_cfg->sb_cfg)',
+          min_ms: sync.toFixed(0),
+          median_ms: sync.toFixed(0),
+          max_ms: sync.toFixed(0),
+          rows_per_s: '',
+        });
         if (m === modes[0]) {
           const t1 = performance.now();
-          const dump = await node.dumpNb(['Logical_Router', 'NAT', 'Logical_Router_Policy', 'Address_Set', 'Logical_Switch', 'Logical_Switch_Port']);
+          const dump = await node.dumpNb([
+            'Logical_Router',
+            'NAT',
+            'Logical_Router_Policy',
+            'Address_Set',
+            'Logical_Switch',
+            'Logical_Switch_Port',
+          ]);
           const dms = performance.now() - t1;
-          rows.push({ case: `dumpNb 6 tables (${dump.NAT.length} NAT)`, min_ms: dms.toFixed(1), median_ms: dms.toFixed(1), max_ms: dms.toFixed(1), rows_per_s: '' });
+          rows.push({
+            case: `dumpNb 6 tables (${dump.NAT.length} NAT)`,
+            min_ms: dms.toFixed(1),
+            median_ms: dms.toFixed(1),
+            max_ms: dms.toFixed(1),
+            rows_per_s: '',
+          });
         }
         await c.transact(NB_DB, [{ op: 'delete', table: 'Logical_Router', where: [['_uuid', '==', uuid(router)]] }]);
         await northdSync(c);

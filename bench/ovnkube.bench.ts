@@ -29,18 +29,52 @@ const workers = nodes.filter((n) => n.role === 'worker');
 
 function buildStore(): MemoryStore {
   const store = new MemoryStore();
-  store.registry.add({ group: 'k8s.ovn.org', version: 'v1', resource: 'egressips', kind: 'EgressIP', listKind: 'EgressIPList', singular: 'egressip', namespaced: false, verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'], subresources: ['status'], strategicPatch: false });
+  store.registry.add({
+    group: 'k8s.ovn.org',
+    version: 'v1',
+    resource: 'egressips',
+    kind: 'EgressIP',
+    listKind: 'EgressIPList',
+    singular: 'egressip',
+    namespaced: false,
+    verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    subresources: ['status'],
+    strategicPatch: false,
+  });
   for (const n of nodes) {
     const a = nodeAddressing(n, 'ipv4');
-    store.create(GVR.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, labels: { 'k8s.ovn.org/egress-assignable': '' }, annotations: { 'k8s.ovn.org/node-id': String(n.id), 'k8s.ovn.org/host-cidrs': JSON.stringify([a.nodeIp.v4]) } }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    store.create(GVR.nodes, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: n.name,
+        labels: { 'k8s.ovn.org/egress-assignable': '' },
+        annotations: { 'k8s.ovn.org/node-id': String(n.id), 'k8s.ovn.org/host-cidrs': JSON.stringify([a.nodeIp.v4]) },
+      },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    });
   }
   const perEip = Math.ceil(PODS / EIPS);
   for (let e = 0; e < EIPS; e++) {
     const ns = `egressip-${e}`;
-    store.create(GVR.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } } });
+    store.create(GVR.namespaces, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } },
+    });
     const egressNode = workers[e % workers.length].name;
     const ip = `192.168.126.${100 + e}`;
-    store.create(GVR.egressips, { apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: `egressip-obj-${e}` }, spec: { egressIPs: [ip], namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, podSelector: { matchLabels: { app: 'client' } } }, status: { items: [{ node: egressNode, egressIP: ip }] } });
+    store.create(GVR.egressips, {
+      apiVersion: 'k8s.ovn.org/v1',
+      kind: 'EgressIP',
+      metadata: { name: `egressip-obj-${e}` },
+      spec: {
+        egressIPs: [ip],
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+        podSelector: { matchLabels: { app: 'client' } },
+      },
+      status: { items: [{ node: egressNode, egressIP: ip }] },
+    });
     for (let i = 0; i < perEip && e * perEip + i < PODS; i++) {
       const k = e * perEip + i;
       const w = workers[k % workers.length];
@@ -54,7 +88,13 @@ function buildStore(): MemoryStore {
 }
 
 function podObj(ns: string, name: string, node: string, ip: string): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: ns, labels: { app: 'client' } }, spec: { nodeName: node, containers: [{ name: 'c', image: 'x' }] }, status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: ns, labels: { app: 'client' } },
+    spec: { nodeName: node, containers: [{ name: 'c', image: 'x' }] },
+    status: { phase: 'Running', podIP: ip, podIPs: [{ ip }] },
+  };
 }
 
 function zoneState(store: MemoryStore, zone: string): ZoneState {
@@ -81,7 +121,9 @@ async function pure(store: MemoryStore): Promise<void> {
   const converged = asActual(desired);
   const nat = desired.filter((r) => r.table === 'NAT').length;
   const lrp = desired.filter((r) => r.table === 'Logical_Router_Policy' && r.priority === 100).length;
-  console.log(`pure: ${PODS} pods, ${EIPS} EgressIPs, zone ${zone}: ${desired.length} rows (${nat} NAT incl. GR default SNAT, ${lrp} priority-100 LRPs)`);
+  console.log(
+    `pure: ${PODS} pods, ${EIPS} EgressIPs, zone ${zone}: ${desired.length} rows (${nat} NAT incl. GR default SNAT, ${lrp} priority-100 LRPs)`,
+  );
   const bench = new Bench({ time: 1000 });
   bench
     .add('desiredState (one zone, from typed views)', () => {
@@ -118,12 +160,15 @@ async function real(store: MemoryStore): Promise<void> {
   const db = path.join(dir, 'nb.db');
   const sock = path.join(dir, 'nb.sock');
   execFileSync('ovsdb-tool', ['create', db, schema]);
-  const srv = spawn('ovsdb-server', [`--remote=punix:${sock}`, `--unixctl=${path.join(dir, 'nb.ctl')}`, '--no-chdir', db], { stdio: 'ignore' });
+  const srv = spawn('ovsdb-server', [`--remote=punix:${sock}`, `--unixctl=${path.join(dir, 'nb.ctl')}`, '--no-chdir', db], {
+    stdio: 'ignore',
+  });
   try {
     for (let i = 0; i < 300 && !fs.existsSync(sock); i++) await new Promise((r) => setTimeout(r, 10));
     const ctx: SimContext = { store, workdir: dir, nodes, ipStack: 'ipv4', speed: 1, log: () => undefined, services: {} };
     const zone = workers[0].name;
-    const mk = () => new ZoneController({ ctx, node: zone, faults: new FaultSwitch(), connect: () => connectNb(sock), log: () => undefined });
+    const mk = () =>
+      new ZoneController({ ctx, node: zone, faults: new FaultSwitch(), connect: () => connectNb(sock), log: () => undefined });
     let z = mk();
     let t0 = performance.now();
     await z.start();
@@ -139,14 +184,24 @@ async function real(store: MemoryStore): Promise<void> {
     await z.idle();
     console.log(`real: one pod add event -> reconciled: ${ms(t0)} (last reconcile ${z.stats.lastReconcileMs.toFixed(1)} ms)`);
     t0 = performance.now();
-    store.mutate(GVR.egressips, undefined, 'egressip-obj-1', (o) => {
-      o.status = { items: [{ node: workers[2].name, egressIP: '192.168.126.101' }] };
-    }, { subresource: 'status' });
+    store.mutate(
+      GVR.egressips,
+      undefined,
+      'egressip-obj-1',
+      (o) => {
+        o.status = { items: [{ node: workers[2].name, egressIP: '192.168.126.101' }] };
+      },
+      { subresource: 'status' },
+    );
     await new Promise((r) => setTimeout(r, 1));
     await z.idle();
     console.log(`real: EgressIP status move (${Math.ceil(PODS / EIPS)} pods) -> reconciled: ${ms(t0)}`);
-    const lines = execFileSync('ovn-nbctl', [`--db=unix:${sock}`, 'lr-policy-list', 'ovn_cluster_router'], { encoding: 'utf8' }).split('\n').filter((l) => /^\s+100 /.test(l)).length;
-    const nats = execFileSync('ovn-nbctl', [`--db=unix:${sock}`, 'lr-nat-list', `GR_${zone}`], { encoding: 'utf8' }).split('\n').filter((l) => l.startsWith('snat')).length;
+    const lines = execFileSync('ovn-nbctl', [`--db=unix:${sock}`, 'lr-policy-list', 'ovn_cluster_router'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => /^\s+100 /.test(l)).length;
+    const nats = execFileSync('ovn-nbctl', [`--db=unix:${sock}`, 'lr-nat-list', `GR_${zone}`], { encoding: 'utf8' })
+      .split('\n')
+      .filter((l) => l.startsWith('snat')).length;
     console.log(`real: ${zone} NB now holds ${lines} priority-100 LRPs and ${nats} SNATs on GR_${zone}`);
     await z.stop();
   } finally {

@@ -95,7 +95,7 @@ export interface FieldError {
 // ---------------------------------------------------------------- durations
 
 const GO_DURATION = /^([0-9]*(\.[0-9]*)?(ns|us|µs|ms|s|m|h))+$/;
-const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** Go time.ParseDuration, in milliseconds; undefined when not a Go duration. '0' is 0. */
 export function parseGoDuration(s: string): number | undefined {
@@ -135,19 +135,39 @@ function validateSelector(sel: unknown, path: string, errs: FieldError[]): void 
     errs.push({ field: path, message: 'must be an object (PodSelectorSpec)' });
     return;
   }
-  const known = new Set(['namespaces', 'nodes', 'pods', 'nodeSelectors', 'fieldSelectors', 'labelSelectors', 'annotationSelectors', 'expressionSelectors', 'podPhaseSelectors']);
-  for (const k of Object.keys(sel)) if (!known.has(k)) errs.push({ field: `${path}.${k}`, message: `unknown field (selector fields: ${[...known].join(', ')})` });
-  for (const k of ['namespaces', 'nodes', 'podPhaseSelectors']) if (sel[k] !== undefined && !isStringList(sel[k])) errs.push({ field: `${path}.${k}`, message: 'must be a list of strings' });
-  for (const k of ['nodeSelectors', 'fieldSelectors', 'labelSelectors', 'annotationSelectors']) if (sel[k] !== undefined && !isStringMap(sel[k])) errs.push({ field: `${path}.${k}`, message: 'must be a map of string to string' });
-  if (sel.pods !== undefined && !(isRecord(sel.pods) && Object.values(sel.pods).every(isStringList))) errs.push({ field: `${path}.pods`, message: 'must be a map of namespace to a list of pod names' });
+  const known = new Set([
+    'namespaces',
+    'nodes',
+    'pods',
+    'nodeSelectors',
+    'fieldSelectors',
+    'labelSelectors',
+    'annotationSelectors',
+    'expressionSelectors',
+    'podPhaseSelectors',
+  ]);
+  for (const k of Object.keys(sel))
+    if (!known.has(k)) errs.push({ field: `${path}.${k}`, message: `unknown field (selector fields: ${[...known].join(', ')})` });
+  for (const k of ['namespaces', 'nodes', 'podPhaseSelectors'])
+    if (sel[k] !== undefined && !isStringList(sel[k])) errs.push({ field: `${path}.${k}`, message: 'must be a list of strings' });
+  for (const k of ['nodeSelectors', 'fieldSelectors', 'labelSelectors', 'annotationSelectors'])
+    if (sel[k] !== undefined && !isStringMap(sel[k])) errs.push({ field: `${path}.${k}`, message: 'must be a map of string to string' });
+  if (sel.pods !== undefined && !(isRecord(sel.pods) && Object.values(sel.pods).every(isStringList)))
+    errs.push({ field: `${path}.pods`, message: 'must be a map of namespace to a list of pod names' });
   if (sel.expressionSelectors !== undefined) {
-    if (!Array.isArray(sel.expressionSelectors)) errs.push({ field: `${path}.expressionSelectors`, message: 'must be a list of {key, operator, values}' });
+    if (!Array.isArray(sel.expressionSelectors))
+      errs.push({ field: `${path}.expressionSelectors`, message: 'must be a list of {key, operator, values}' });
     else
       sel.expressionSelectors.forEach((e: unknown, i) => {
         const p = `${path}.expressionSelectors[${i}]`;
         if (!isRecord(e) || typeof e.key !== 'string') errs.push({ field: p, message: 'needs a string key' });
-        else if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(String(e.operator))) errs.push({ field: `${p}.operator`, message: `Unsupported value: "${String(e.operator)}": supported values: "In", "NotIn", "Exists", "DoesNotExist"` });
-        else if ((e.operator === 'In' || e.operator === 'NotIn') && !(isStringList(e.values) && e.values.length > 0)) errs.push({ field: `${p}.values`, message: 'must be a non-empty list for In and NotIn' });
+        else if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(String(e.operator)))
+          errs.push({
+            field: `${p}.operator`,
+            message: `Unsupported value: "${String(e.operator)}": supported values: "In", "NotIn", "Exists", "DoesNotExist"`,
+          });
+        else if ((e.operator === 'In' || e.operator === 'NotIn') && !(isStringList(e.values) && e.values.length > 0))
+          errs.push({ field: `${p}.values`, message: 'must be a non-empty list for In and NotIn' });
       });
   }
 }
@@ -155,19 +175,24 @@ function validateSelector(sel: unknown, path: string, errs: FieldError[]): void 
 /** ValidatePodMode: value required and in range for fixed / fixed-percent / random-max-percent. */
 export function validateMode(mode: unknown, value: unknown, path: string, errs: FieldError[]): void {
   if (!MODES.includes(mode as Mode)) {
-    errs.push({ field: `${path}.mode`, message: `Unsupported value: ${JSON.stringify(mode ?? '')}: supported values: ${MODES.map((m) => `"${m}"`).join(', ')}` });
+    errs.push({
+      field: `${path}.mode`,
+      message: `Unsupported value: ${JSON.stringify(mode ?? '')}: supported values: ${MODES.map((m) => `"${m}"`).join(', ')}`,
+    });
     return;
   }
   if (mode === 'one' || mode === 'all') return;
   const v = typeof value === 'string' ? value : value === undefined ? '' : String(value);
-  if (typeof value !== 'string' && value !== undefined) errs.push({ field: `${path}.value`, message: `must be a string (got ${typeof value}); quote it: value: "${v}"` });
+  if (typeof value !== 'string' && value !== undefined)
+    errs.push({ field: `${path}.value`, message: `must be a string (got ${typeof value}); quote it: value: "${v}"` });
   if (!/^-?\d+$/.test(v)) {
     errs.push({ field: `${path}.value`, message: `Invalid value: "${v}": ${mode} mode needs an integer value` });
     return;
   }
   const n = Number(v);
   if (mode === 'fixed' && n <= 0) errs.push({ field: `${path}.value`, message: `Invalid value: "${v}": value must be greater than 0` });
-  if (mode !== 'fixed' && (n <= 0 || n > 100)) errs.push({ field: `${path}.value`, message: `Invalid value: "${v}": value must be in (0, 100]` });
+  if (mode !== 'fixed' && (n <= 0 || n > 100))
+    errs.push({ field: `${path}.value`, message: `Invalid value: "${v}": value must be in (0, 100]` });
 }
 
 function validateDurationField(v: unknown, path: string, errs: FieldError[], required: boolean): void {
@@ -175,7 +200,8 @@ function validateDurationField(v: unknown, path: string, errs: FieldError[], req
     if (required) errs.push({ field: path, message: 'Required value: a Go duration like "30s" or "5m"' });
     return;
   }
-  if (typeof v !== 'string' || parseGoDuration(v) === undefined || (parseGoDuration(v) ?? 0) < 0) errs.push({ field: path, message: `Invalid value: ${JSON.stringify(v)}: not a Go duration (e.g. "30s", "1m30s")` });
+  if (typeof v !== 'string' || parseGoDuration(v) === undefined || (parseGoDuration(v) ?? 0) < 0)
+    errs.push({ field: path, message: `Invalid value: ${JSON.stringify(v)}: not a Go duration (e.g. "30s", "1m30s")` });
 }
 
 function validateFloatString(v: unknown, path: string, errs: FieldError[], required = true): void {
@@ -183,7 +209,8 @@ function validateFloatString(v: unknown, path: string, errs: FieldError[], requi
     if (required) errs.push({ field: path, message: 'Required value' });
     return;
   }
-  if (typeof v !== 'string' || !/^-?\d+(\.\d+)?$/.test(v)) errs.push({ field: path, message: `Invalid value: ${JSON.stringify(v)}: must be a number as a string (e.g. "25")` });
+  if (typeof v !== 'string' || !/^-?\d+(\.\d+)?$/.test(v))
+    errs.push({ field: path, message: `Invalid value: ${JSON.stringify(v)}: must be a number as a string (e.g. "25")` });
 }
 
 const POD_ACTIONS = ['pod-kill', 'pod-failure', 'container-kill'] as const;
@@ -196,7 +223,8 @@ const NET_ACTIONS = ['netem', 'delay', 'loss', 'duplicate', 'corrupt', 'partitio
 export function validateChaos(obj: unknown): FieldError[] {
   const errs: FieldError[] = [];
   if (!isRecord(obj)) return [{ field: '', message: 'must be an object' }];
-  if (obj.apiVersion !== CHAOS_API_VERSION) errs.push({ field: 'apiVersion', message: `must be ${CHAOS_API_VERSION} (got ${JSON.stringify(obj.apiVersion)})` });
+  if (obj.apiVersion !== CHAOS_API_VERSION)
+    errs.push({ field: 'apiVersion', message: `must be ${CHAOS_API_VERSION} (got ${JSON.stringify(obj.apiVersion)})` });
   const meta = obj.metadata;
   if (!isRecord(meta) || typeof meta.name !== 'string' || !meta.name) errs.push({ field: 'metadata.name', message: 'Required value' });
   if (obj.kind === 'Schedule') {
@@ -204,7 +232,10 @@ export function validateChaos(obj: unknown): FieldError[] {
     return errs;
   }
   if (!isChaosKind(obj.kind)) {
-    errs.push({ field: 'kind', message: `unsupported kind ${JSON.stringify(obj.kind)} (supported: ${Object.keys(CHAOS_KINDS).join(', ')}, Schedule)` });
+    errs.push({
+      field: 'kind',
+      message: `unsupported kind ${JSON.stringify(obj.kind)} (supported: ${Object.keys(CHAOS_KINDS).join(', ')}, Schedule)`,
+    });
     return errs;
   }
   validateChaosSpec(obj.kind, obj.spec, 'spec', errs);
@@ -218,22 +249,47 @@ export function validateChaosSpec(kind: ChaosKind, spec: unknown, path: string, 
   }
   validateSelector(spec.selector, `${path}.selector`, errs);
   validateMode(spec.mode, spec.value, path, errs);
-  if (spec.containerNames !== undefined && !isStringList(spec.containerNames)) errs.push({ field: `${path}.containerNames`, message: 'must be a list of strings' });
+  if (spec.containerNames !== undefined && !isStringList(spec.containerNames))
+    errs.push({ field: `${path}.containerNames`, message: 'must be a list of strings' });
   switch (kind) {
     case 'PodChaos': {
       const action = spec.action ?? 'pod-kill';
-      if (!POD_ACTIONS.includes(action as (typeof POD_ACTIONS)[number])) errs.push({ field: `${path}.action`, message: `Unsupported value: ${JSON.stringify(action)}: supported values: ${POD_ACTIONS.map((a) => `"${a}"`).join(', ')}` });
-      if (action === 'container-kill' && !(isStringList(spec.containerNames) && spec.containerNames.length > 0)) errs.push({ field: `${path}.containerNames`, message: 'Required value: container-kill needs at least one container name' });
-      if (spec.gracePeriod !== undefined && !(Number.isInteger(spec.gracePeriod) && (spec.gracePeriod as number) >= 0)) errs.push({ field: `${path}.gracePeriod`, message: `Invalid value: ${JSON.stringify(spec.gracePeriod)}: must be an integer >= 0` });
+      if (!POD_ACTIONS.includes(action as (typeof POD_ACTIONS)[number]))
+        errs.push({
+          field: `${path}.action`,
+          message: `Unsupported value: ${JSON.stringify(action)}: supported values: ${POD_ACTIONS.map((a) => `"${a}"`).join(', ')}`,
+        });
+      if (action === 'container-kill' && !(isStringList(spec.containerNames) && spec.containerNames.length > 0))
+        errs.push({ field: `${path}.containerNames`, message: 'Required value: container-kill needs at least one container name' });
+      if (spec.gracePeriod !== undefined && !(Number.isInteger(spec.gracePeriod) && (spec.gracePeriod as number) >= 0))
+        errs.push({ field: `${path}.gracePeriod`, message: `Invalid value: ${JSON.stringify(spec.gracePeriod)}: must be an integer >= 0` });
       validateDurationField(spec.duration, `${path}.duration`, errs, action === 'pod-failure');
       break;
     }
     case 'NetworkChaos': {
       const action = spec.action;
-      if (!NET_ACTIONS.includes(action as (typeof NET_ACTIONS)[number])) errs.push({ field: `${path}.action`, message: `Unsupported value: ${JSON.stringify(action ?? '')}: supported values: ${NET_ACTIONS.map((a) => `"${a}"`).join(', ')}` });
-      if (spec.direction !== undefined && !['to', 'from', 'both'].includes(String(spec.direction))) errs.push({ field: `${path}.direction`, message: `Unsupported value: ${JSON.stringify(spec.direction)}: supported values: "to", "from", "both"` });
-      if (spec.externalTargets !== undefined && !isStringList(spec.externalTargets)) errs.push({ field: `${path}.externalTargets`, message: 'must be a list of IPs or host names' });
-      if (action !== 'partition' && (spec.direction === 'from' || spec.direction === 'both') && isStringList(spec.externalTargets) && spec.externalTargets.length > 0) errs.push({ field: `${path}.direction`, message: 'external targets cannot be used with `from` and `both` direction in netem action yet' });
+      if (!NET_ACTIONS.includes(action as (typeof NET_ACTIONS)[number]))
+        errs.push({
+          field: `${path}.action`,
+          message: `Unsupported value: ${JSON.stringify(action ?? '')}: supported values: ${NET_ACTIONS.map((a) => `"${a}"`).join(', ')}`,
+        });
+      if (spec.direction !== undefined && !['to', 'from', 'both'].includes(String(spec.direction)))
+        errs.push({
+          field: `${path}.direction`,
+          message: `Unsupported value: ${JSON.stringify(spec.direction)}: supported values: "to", "from", "both"`,
+        });
+      if (spec.externalTargets !== undefined && !isStringList(spec.externalTargets))
+        errs.push({ field: `${path}.externalTargets`, message: 'must be a list of IPs or host names' });
+      if (
+        action !== 'partition' &&
+        (spec.direction === 'from' || spec.direction === 'both') &&
+        isStringList(spec.externalTargets) &&
+        spec.externalTargets.length > 0
+      )
+        errs.push({
+          field: `${path}.direction`,
+          message: 'external targets cannot be used with `from` and `both` direction in netem action yet',
+        });
       if (spec.target !== undefined) {
         if (!isRecord(spec.target)) errs.push({ field: `${path}.target`, message: 'must be an object {selector, mode, value}' });
         else {
@@ -263,18 +319,33 @@ export function validateChaosSpec(kind: ChaosKind, spec: unknown, path: string, 
     }
     case 'StressChaos': {
       const s = spec.stressors;
-      if (!isRecord(s) && typeof spec.stressngStressors !== 'string') errs.push({ field: `${path}.stressors`, message: 'Required value: stressors.cpu / stressors.memory or stressngStressors' });
+      if (!isRecord(s) && typeof spec.stressngStressors !== 'string')
+        errs.push({ field: `${path}.stressors`, message: 'Required value: stressors.cpu / stressors.memory or stressngStressors' });
       if (isRecord(s) && isRecord(s.cpu)) {
-        if (!(Number.isInteger(s.cpu.workers) && (s.cpu.workers as number) > 0)) errs.push({ field: `${path}.stressors.cpu.workers`, message: `Invalid value: ${JSON.stringify(s.cpu.workers)}: must be an integer > 0` });
-        if (s.cpu.load !== undefined && !(Number.isInteger(s.cpu.load) && (s.cpu.load as number) >= 0 && (s.cpu.load as number) <= 100)) errs.push({ field: `${path}.stressors.cpu.load`, message: `Invalid value: ${JSON.stringify(s.cpu.load)}: must be an integer in [0, 100]` });
+        if (!(Number.isInteger(s.cpu.workers) && (s.cpu.workers as number) > 0))
+          errs.push({
+            field: `${path}.stressors.cpu.workers`,
+            message: `Invalid value: ${JSON.stringify(s.cpu.workers)}: must be an integer > 0`,
+          });
+        if (s.cpu.load !== undefined && !(Number.isInteger(s.cpu.load) && (s.cpu.load as number) >= 0 && (s.cpu.load as number) <= 100))
+          errs.push({
+            field: `${path}.stressors.cpu.load`,
+            message: `Invalid value: ${JSON.stringify(s.cpu.load)}: must be an integer in [0, 100]`,
+          });
       }
-      if (isRecord(s) && !isRecord(s.cpu) && !isRecord(s.memory)) errs.push({ field: `${path}.stressors`, message: 'Required value: at least one of cpu, memory' });
+      if (isRecord(s) && !isRecord(s.cpu) && !isRecord(s.memory))
+        errs.push({ field: `${path}.stressors`, message: 'Required value: at least one of cpu, memory' });
       validateDurationField(spec.duration, `${path}.duration`, errs, false);
       break;
     }
     case 'TimeChaos': {
-      if (typeof spec.timeOffset !== 'string' || parseGoDuration(spec.timeOffset) === undefined) errs.push({ field: `${path}.timeOffset`, message: `Invalid value: ${JSON.stringify(spec.timeOffset ?? '')}: a Go duration like "-10m100ns" is required` });
-      if (spec.clockIds !== undefined && !(isStringList(spec.clockIds) && spec.clockIds.every((c) => /^CLOCK_[A-Z_]+$/.test(c)))) errs.push({ field: `${path}.clockIds`, message: 'must be a list like ["CLOCK_REALTIME"]' });
+      if (typeof spec.timeOffset !== 'string' || parseGoDuration(spec.timeOffset) === undefined)
+        errs.push({
+          field: `${path}.timeOffset`,
+          message: `Invalid value: ${JSON.stringify(spec.timeOffset ?? '')}: a Go duration like "-10m100ns" is required`,
+        });
+      if (spec.clockIds !== undefined && !(isStringList(spec.clockIds) && spec.clockIds.every((c) => /^CLOCK_[A-Z_]+$/.test(c))))
+        errs.push({ field: `${path}.clockIds`, message: 'must be a list like ["CLOCK_REALTIME"]' });
       validateDurationField(spec.duration, `${path}.duration`, errs, false);
       break;
     }
@@ -286,20 +357,41 @@ function validateScheduleSpec(spec: unknown, errs: FieldError[]): void {
     errs.push({ field: 'spec', message: 'Required value' });
     return;
   }
-  if (typeof spec.schedule !== 'string') errs.push({ field: 'spec.schedule', message: 'Required value: a cron expression or "@every 30s"' });
+  if (typeof spec.schedule !== 'string')
+    errs.push({ field: 'spec.schedule', message: 'Required value: a cron expression or "@every 30s"' });
   else {
     const err = cronError(spec.schedule);
     if (err) errs.push({ field: 'spec.schedule', message: `Invalid value: ${JSON.stringify(spec.schedule)}: ${err}` });
   }
-  if (spec.concurrencyPolicy !== undefined && spec.concurrencyPolicy !== '' && !['Forbid', 'Allow'].includes(String(spec.concurrencyPolicy))) errs.push({ field: 'spec.concurrencyPolicy', message: `Unsupported value: ${JSON.stringify(spec.concurrencyPolicy)}: supported values: "Forbid", "Allow"` });
-  if (spec.historyLimit !== undefined && !(Number.isInteger(spec.historyLimit) && (spec.historyLimit as number) >= 1)) errs.push({ field: 'spec.historyLimit', message: `Invalid value: ${JSON.stringify(spec.historyLimit)}: must be an integer >= 1` });
-  if (spec.startingDeadlineSeconds !== undefined && spec.startingDeadlineSeconds !== null && !(Number.isInteger(spec.startingDeadlineSeconds) && (spec.startingDeadlineSeconds as number) >= 0)) errs.push({ field: 'spec.startingDeadlineSeconds', message: 'must be an integer >= 0' });
+  if (
+    spec.concurrencyPolicy !== undefined &&
+    spec.concurrencyPolicy !== '' &&
+    !['Forbid', 'Allow'].includes(String(spec.concurrencyPolicy))
+  )
+    errs.push({
+      field: 'spec.concurrencyPolicy',
+      message: `Unsupported value: ${JSON.stringify(spec.concurrencyPolicy)}: supported values: "Forbid", "Allow"`,
+    });
+  if (spec.historyLimit !== undefined && !(Number.isInteger(spec.historyLimit) && (spec.historyLimit as number) >= 1))
+    errs.push({ field: 'spec.historyLimit', message: `Invalid value: ${JSON.stringify(spec.historyLimit)}: must be an integer >= 1` });
+  if (
+    spec.startingDeadlineSeconds !== undefined &&
+    spec.startingDeadlineSeconds !== null &&
+    !(Number.isInteger(spec.startingDeadlineSeconds) && (spec.startingDeadlineSeconds as number) >= 0)
+  )
+    errs.push({ field: 'spec.startingDeadlineSeconds', message: 'must be an integer >= 0' });
   if (!isChaosKind(spec.type)) {
-    errs.push({ field: 'spec.type', message: `Unsupported value: ${JSON.stringify(spec.type ?? '')}: supported here: ${Object.keys(CHAOS_KINDS).map((k) => `"${k}"`).join(', ')}` });
+    errs.push({
+      field: 'spec.type',
+      message: `Unsupported value: ${JSON.stringify(spec.type ?? '')}: supported here: ${Object.keys(CHAOS_KINDS)
+        .map((k) => `"${k}"`)
+        .join(', ')}`,
+    });
     return;
   }
   const key = CHAOS_KINDS[spec.type].scheduleKey;
-  if (!isRecord(spec[key])) errs.push({ field: `spec.${key}`, message: `Required value: the embedded ${spec.type} spec for type ${spec.type}` });
+  if (!isRecord(spec[key]))
+    errs.push({ field: `spec.${key}`, message: `Required value: the embedded ${spec.type} spec for type ${spec.type}` });
   else validateChaosSpec(spec.type, spec[key], `spec.${key}`, errs);
 }
 
@@ -324,7 +416,8 @@ export function selectByMode<T>(candidates: readonly T[], mode: Mode, value: str
   };
   const num = (): number => {
     const n = Number(value);
-    if (value === undefined || !/^-?\d+$/.test(value)) throw new Error(`${mode} mode needs an integer value, got ${JSON.stringify(value ?? '')}`);
+    if (value === undefined || !/^-?\d+$/.test(value))
+      throw new Error(`${mode} mode needs an integer value, got ${JSON.stringify(value ?? '')}`);
     return n;
   };
   switch (mode) {
@@ -404,12 +497,20 @@ export function isOneShot(kind: string, spec: Record<string, unknown> | undefine
 }
 
 /** The selector specs of a chaos object by selector key ('.' and, for NetworkChaos with a target, '.Target'). */
-export function selectorSpecs(kind: ChaosKind, spec: Record<string, unknown>): Array<{ key: string; selector: PodSelectorSpec; mode: Mode; value?: string }> {
+export function selectorSpecs(
+  kind: ChaosKind,
+  spec: Record<string, unknown>,
+): Array<{ key: string; selector: PodSelectorSpec; mode: Mode; value?: string }> {
   const out: Array<{ key: string; selector: PodSelectorSpec; mode: Mode; value?: string }> = [
     { key: '.', selector: (spec.selector ?? {}) as PodSelectorSpec, mode: spec.mode as Mode, value: spec.value as string | undefined },
   ];
   if (kind === 'NetworkChaos' && isRecord(spec.target)) {
-    out.push({ key: '.Target', selector: (spec.target.selector ?? {}) as PodSelectorSpec, mode: spec.target.mode as Mode, value: spec.target.value as string | undefined });
+    out.push({
+      key: '.Target',
+      selector: (spec.target.selector ?? {}) as PodSelectorSpec,
+      mode: spec.target.mode as Mode,
+      value: spec.target.value as string | undefined,
+    });
   }
   return out;
 }
@@ -469,8 +570,14 @@ export function parseCron(expr: string): CronSchedule {
   }
   const spec = DESCRIPTORS[e] ?? e;
   const parts = spec.split(/\s+/);
-  if (parts.length !== 5) throw new Error(`expected 5 fields (minute hour day-of-month month day-of-week) or @every <duration>, got ${parts.length}`);
-  return { kind: 'cron', fields: parts.map((p, i) => parseCronField(p, i === 4 ? [0, 7] : CRON_RANGES[i])).map((s, i) => (i === 4 ? new Set([...s].map((v) => (v === 7 ? 0 : v))) : s)) };
+  if (parts.length !== 5)
+    throw new Error(`expected 5 fields (minute hour day-of-month month day-of-week) or @every <duration>, got ${parts.length}`);
+  return {
+    kind: 'cron',
+    fields: parts
+      .map((p, i) => parseCronField(p, i === 4 ? [0, 7] : CRON_RANGES[i]))
+      .map((s, i) => (i === 4 ? new Set([...s].map((v) => (v === 7 ? 0 : v))) : s)),
+  };
 }
 
 export function cronError(expr: string): string | undefined {
@@ -490,7 +597,14 @@ export function nextCronTime(s: CronSchedule, after: number): number {
   d.setUTCMinutes(d.getUTCMinutes() + 1);
   const [min, hour, dom, mon, dow] = s.fields;
   for (let i = 0; i < 366 * 24 * 60; i++) {
-    if (mon.has(d.getUTCMonth() + 1) && dom.has(d.getUTCDate()) && dow.has(d.getUTCDay()) && hour.has(d.getUTCHours()) && min.has(d.getUTCMinutes())) return d.getTime();
+    if (
+      mon.has(d.getUTCMonth() + 1) &&
+      dom.has(d.getUTCDate()) &&
+      dow.has(d.getUTCDay()) &&
+      hour.has(d.getUTCHours()) &&
+      min.has(d.getUTCMinutes())
+    )
+      return d.getTime();
     d.setUTCMinutes(d.getUTCMinutes() + 1);
   }
   throw new Error('cron expression never fires within a year');

@@ -9,7 +9,9 @@ import { registerCommands } from './commands/index.ts';
 
 export function buildProgram(): Command {
   const program = new Command('netharness')
-    .description('Scale and chaos scenarios, OVN rule-consistency checks, a read-only troubleshooting MCP server and LLM root-cause evals for OpenShift / OVN-Kubernetes networking.')
+    .description(
+      'Scale and chaos scenarios, OVN rule-consistency checks, a read-only troubleshooting MCP server and LLM root-cause evals for OpenShift / OVN-Kubernetes networking.',
+    )
     .version(process.env.npm_package_version ?? '0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

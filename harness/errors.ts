@@ -7,7 +7,10 @@ export const ExitCode = { ok: 0, checkFailed: 1, error: 2, interrupted: 130 } as
 /** Bad input from the user: which field, what was expected. Exit 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
   }
 }
@@ -15,7 +18,11 @@ export class UsageError extends Error {
 /** The cluster, a tool or the machine failed us (not a check verdict). Exit 2. */
 export class InfraError extends Error {
   override name = 'InfraError';
-  constructor(message: string, readonly hint?: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }

@@ -40,9 +40,32 @@ export const ARGV_POLICY: Record<string, Policy> = {
     second: { route: ['show'], addr: ['show'], rule: ['show'], neigh: ['show'] },
   },
   nft: { commands: ['list'], second: { list: ['ruleset'] } },
-  'iptables-save': { pairs: [['-t', 'filter'], ['-t', 'nat'], ['-t', 'mangle'], ['-t', 'raw']], commands: null },
-  'ip6tables-save': { pairs: [['-t', 'filter'], ['-t', 'nat'], ['-t', 'mangle'], ['-t', 'raw']], commands: null },
-  conntrack: { flags: ['-L'], pairs: [['-f', 'ipv4'], ['-f', 'ipv6']], commands: null },
+  'iptables-save': {
+    pairs: [
+      ['-t', 'filter'],
+      ['-t', 'nat'],
+      ['-t', 'mangle'],
+      ['-t', 'raw'],
+    ],
+    commands: null,
+  },
+  'ip6tables-save': {
+    pairs: [
+      ['-t', 'filter'],
+      ['-t', 'nat'],
+      ['-t', 'mangle'],
+      ['-t', 'raw'],
+    ],
+    commands: null,
+  },
+  conntrack: {
+    flags: ['-L'],
+    pairs: [
+      ['-f', 'ipv4'],
+      ['-f', 'ipv6'],
+    ],
+    commands: null,
+  },
 };
 
 /** Returns why argv is not allowed, or undefined. */
@@ -68,7 +91,8 @@ export function readOnlyArgvProblem(argv: readonly string[]): string | undefined
       }
       const pair = policy.pairs?.find(([f]) => f === a);
       if (pair) {
-        if (rest[i + 1] !== pair[1] && !policy.pairs?.some(([f, v]) => f === a && v === rest[i + 1])) return `option ${a} only with an allow-listed value`;
+        if (rest[i + 1] !== pair[1] && !policy.pairs?.some(([f, v]) => f === a && v === rest[i + 1]))
+          return `option ${a} only with an allow-listed value`;
         i++;
         continue;
       }

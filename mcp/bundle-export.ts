@@ -108,7 +108,17 @@ export async function exportBundle(o: ExportOptions): Promise<Manifest> {
   const tmp = partialDir(out);
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(join(tmp, 'objects'), { recursive: true });
-  const manifest: Manifest = { version: BUNDLE_VERSION, tool: 'netharness', createdAt: new Date().toISOString(), source: target.cluster.server, kinds: [], logs: [], nodes: {}, errors: [], durationMs: 0 };
+  const manifest: Manifest = {
+    version: BUNDLE_VERSION,
+    tool: 'netharness',
+    createdAt: new Date().toISOString(),
+    source: target.cluster.server,
+    kinds: [],
+    logs: [],
+    nodes: {},
+    errors: [],
+    durationMs: 0,
+  };
   const check = () => {
     if (o.signal?.aborted) throw new Error('interrupted');
   };
@@ -137,7 +147,8 @@ export async function exportBundle(o: ExportOptions): Promise<Manifest> {
   for (const p of pods) {
     const ns = p.metadata?.namespace ?? '';
     if (!logNs.has(ns)) continue;
-    for (const c of (p.spec?.containers as { name: string }[] | undefined) ?? []) logJobs.push({ ns, pod: p.metadata?.name ?? '', container: c.name });
+    for (const c of (p.spec?.containers as { name: string }[] | undefined) ?? [])
+      logJobs.push({ ns, pod: p.metadata?.name ?? '', container: c.name });
   }
   let logsDone = 0;
   await pool(
@@ -180,8 +191,11 @@ export async function exportBundle(o: ExportOptions): Promise<Manifest> {
       }
       for (const db of ['nb', 'sb'] as const) {
         try {
-          const r = await execIn(target.cluster, { namespace: OVNK_NAMESPACE, pod, container: `${db}db` }, backupArgv(db), { timeoutMs: 120_000 });
-          if (r.exitCode !== 0 || !r.stdout.startsWith('OVSDB')) throw new Error(`exit ${r.exitCode}: ${r.stderr.trim().slice(0, 300) || r.stdout.slice(0, 100)}`);
+          const r = await execIn(target.cluster, { namespace: OVNK_NAMESPACE, pod, container: `${db}db` }, backupArgv(db), {
+            timeoutMs: 120_000,
+          });
+          if (r.exitCode !== 0 || !r.stdout.startsWith('OVSDB'))
+            throw new Error(`exit ${r.exitCode}: ${r.stderr.trim().slice(0, 300) || r.stdout.slice(0, 100)}`);
           const file = `${dir}/${db}.db`;
           writeFileSync(join(tmp, file), r.stdout);
           if (db === 'nb') entry.nbDb = file;
@@ -204,10 +218,18 @@ export async function exportBundle(o: ExportOptions): Promise<Manifest> {
           entry.commands.push({ argv: cmd.argv, container: cmd.container, file, exitCode: r.exitCode, stderr: r.stderr.slice(0, 4000) });
         } catch (err) {
           writeFileSync(join(tmp, file), '');
-          entry.commands.push({ argv: cmd.argv, container: cmd.container, file, exitCode: 127, stderr: (err as Error).message.slice(0, 4000) });
+          entry.commands.push({
+            argv: cmd.argv,
+            container: cmd.container,
+            file,
+            exitCode: 127,
+            stderr: (err as Error).message.slice(0, 4000),
+          });
         }
       }
-      progress(`nodes: ${++nodesDone}/${nodes.length} (${node}: nb ${entry.nbDb ? 'ok' : 'missing'}, sb ${entry.sbDb ? 'ok' : 'missing'}, ${entry.commands.length} commands)`);
+      progress(
+        `nodes: ${++nodesDone}/${nodes.length} (${node}: nb ${entry.nbDb ? 'ok' : 'missing'}, sb ${entry.sbDb ? 'ok' : 'missing'}, ${entry.commands.length} commands)`,
+      );
     },
     o.signal,
   );

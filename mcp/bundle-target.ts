@@ -61,14 +61,18 @@ export class BundleTarget implements Target {
   private tmp: string | undefined;
   private dbs = new Map<string, Promise<LocalDb>>();
 
-  private constructor(readonly dir: string, readonly manifest: Manifest) {
+  private constructor(
+    readonly dir: string,
+    readonly manifest: Manifest,
+  ) {
     this.description = `bundle ${dir} (from ${manifest.source}, ${manifest.createdAt})`;
   }
 
   static open(dir: string): BundleTarget {
     const d = resolve(dir);
     const mf = join(d, 'manifest.json');
-    if (!existsSync(mf)) throw new UsageError(`--bundle: no manifest.json in ${d}`, 'create a bundle with: netharness bundle --kubeconfig <path> --out <dir>');
+    if (!existsSync(mf))
+      throw new UsageError(`--bundle: no manifest.json in ${d}`, 'create a bundle with: netharness bundle --kubeconfig <path> --out <dir>');
     const manifest = JSON.parse(readFileSync(mf, 'utf8')) as Manifest;
     if (manifest.tool !== 'netharness') throw new UsageError(`--bundle: ${mf} is not a netharness bundle manifest`);
     return new BundleTarget(d, manifest);
@@ -85,7 +89,8 @@ export class BundleTarget implements Target {
   }
 
   async list(q: ListQuery): Promise<K8sObject[]> {
-    if (!this.manifest.kinds.some((k) => k.kind === q.kind)) throw new ToolError(`kind ${q.kind} is not in this bundle (have: ${this.manifest.kinds.map((k) => k.kind).join(', ')})`);
+    if (!this.manifest.kinds.some((k) => k.kind === q.kind))
+      throw new ToolError(`kind ${q.kind} is not in this bundle (have: ${this.manifest.kinds.map((k) => k.kind).join(', ')})`);
     return this.kindObjects(q.kind)
       .filter((o) => !q.namespace || o.metadata?.namespace === q.namespace)
       .filter((o) => !q.labelSelector || labelSelectorMatches(q.labelSelector, o.metadata?.labels))
@@ -101,7 +106,10 @@ export class BundleTarget implements Target {
   async logs(q: LogQuery): Promise<string> {
     if (q.previous) throw new ToolError('previous-container logs are not captured in bundles');
     const entries = this.manifest.logs.filter((l) => l.namespace === q.namespace && l.pod === q.pod);
-    if (!entries.length) throw new ToolError(`no logs for pod ${q.namespace}/${q.pod} in this bundle (bundles hold the logs of ${[...new Set(this.manifest.logs.map((l) => l.namespace))].join(', ') || 'no'} namespace pods)`);
+    if (!entries.length)
+      throw new ToolError(
+        `no logs for pod ${q.namespace}/${q.pod} in this bundle (bundles hold the logs of ${[...new Set(this.manifest.logs.map((l) => l.namespace))].join(', ') || 'no'} namespace pods)`,
+      );
     const e = q.container ? entries.find((l) => l.container === q.container) : entries.length === 1 ? entries[0] : undefined;
     if (!e) throw new ToolError(`pod ${q.namespace}/${q.pod} has containers ${entries.map((l) => l.container).join(', ')}: pass container`);
     const text = readFileSync(join(this.dir, e.file), 'utf8');
@@ -134,10 +142,28 @@ export class BundleTarget implements Target {
         const db = join(this.tmp, `${id}.db`);
         copyFileSync(join(this.dir, file), db);
         const sock = join(this.tmp, `${id}.sock`);
-        const proc = spawn('ovsdb-server', [`--remote=punix:${sock}`, `--unixctl=${join(this.tmp, `${id}.ctl`)}`, '--no-chdir', `--log-file=${join(this.tmp, `${id}.log`)}`, db], { stdio: 'ignore' });
+        const proc = spawn(
+          'ovsdb-server',
+          [
+            `--remote=punix:${sock}`,
+            `--unixctl=${join(this.tmp, `${id}.ctl`)}`,
+            '--no-chdir',
+            `--log-file=${join(this.tmp, `${id}.log`)}`,
+            db,
+          ],
+          { stdio: 'ignore' },
+        );
         const failed = new Promise<never>((_, reject) => {
-          proc.once('error', (err) => reject(new ToolError(`could not start ovsdb-server for the bundled ${which.toUpperCase()} DB of ${node}: ${err.message} (install openvswitch-switch)`)));
-          proc.once('exit', (code) => reject(new ToolError(`ovsdb-server for the bundled ${which.toUpperCase()} DB of ${node} exited with code ${code}`)));
+          proc.once('error', (err) =>
+            reject(
+              new ToolError(
+                `could not start ovsdb-server for the bundled ${which.toUpperCase()} DB of ${node}: ${err.message} (install openvswitch-switch)`,
+              ),
+            ),
+          );
+          proc.once('exit', (code) =>
+            reject(new ToolError(`ovsdb-server for the bundled ${which.toUpperCase()} DB of ${node} exited with code ${code}`)),
+          );
         });
         const ready = (async () => {
           for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 25));
@@ -161,18 +187,35 @@ export class BundleTarget implements Target {
       const argv = [`--db=unix:${db.sock}`, ...cmd.argv.slice(1)];
       return new Promise((resolvePromise) => {
         execFile(bin, argv, { maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
-          const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? Number((err as { code?: unknown }).code) : 1) : 0;
-          resolvePromise({ stdout: String(stdout), stderr: String(stderr) || (err && !stderr ? err.message : ''), exitCode: code, where: `bundle ${cmd.node} ${bin === 'ovn-nbctl' ? 'nb' : 'sb'}.db` });
+          const code = err
+            ? typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
+              ? Number((err as { code?: unknown }).code)
+              : 1
+            : 0;
+          resolvePromise({
+            stdout: String(stdout),
+            stderr: String(stderr) || (err && !stderr ? err.message : ''),
+            exitCode: code,
+            where: `bundle ${cmd.node} ${bin === 'ovn-nbctl' ? 'nb' : 'sb'}.db`,
+          });
         });
       });
     }
     const key = commandKey(cmd.argv);
     const hit = n.commands.find((c) => commandKey(c.argv) === key);
-    if (hit) return { stdout: readFileSync(join(this.dir, hit.file), 'utf8'), stderr: hit.stderr, exitCode: hit.exitCode, where: `bundle ${cmd.node} (captured from ${n.pod ?? '?'}/${hit.container})` };
+    if (hit)
+      return {
+        stdout: readFileSync(join(this.dir, hit.file), 'utf8'),
+        stderr: hit.stderr,
+        exitCode: hit.exitCode,
+        where: `bundle ${cmd.node} (captured from ${n.pod ?? '?'}/${hit.container})`,
+      };
     // Narrower variants answered from the full capture.
     const narrowed = this.narrow(n.commands, cmd.argv);
     if (narrowed) return { ...narrowed, where: `bundle ${cmd.node} (filtered from a captured full output)` };
-    throw new ToolError(`\`${cmd.argv.join(' ')}\` was not captured in this bundle for node ${cmd.node}; captured: ${n.commands.map((c) => c.argv.join(' ')).join('; ')}`);
+    throw new ToolError(
+      `\`${cmd.argv.join(' ')}\` was not captured in this bundle for node ${cmd.node}; captured: ${n.commands.map((c) => c.argv.join(' ')).join('; ')}`,
+    );
   }
 
   private narrow(commands: Manifest['nodes'][string]['commands'], argv: string[]): Omit<CommandOutput, 'where'> | undefined {
@@ -184,7 +227,14 @@ export class BundleTarget implements Target {
     if (!full) return undefined;
     const text = readFileSync(join(this.dir, full.file), 'utf8');
     const re = new RegExp(`(^|[ ,])${m[1]}=${m[2]}(,|$| )`);
-    return { stdout: text.split('\n').filter((l) => re.test(l)).join('\n'), stderr: '', exitCode: full.exitCode };
+    return {
+      stdout: text
+        .split('\n')
+        .filter((l) => re.test(l))
+        .join('\n'),
+      stderr: '',
+      exitCode: full.exitCode,
+    };
   }
 
   async close(): Promise<void> {

@@ -68,9 +68,15 @@ export const egressIpConsistency: ConsistencyCheck = async (target, opts) => {
     `EgressIP consistency: ${r.consistent && !errors.length ? 'CONSISTENT' : `${r.findings.length} finding(s)`} over ${r.counts.eips} EgressIP(s), ${r.counts.pods} served pod(s), ${r.counts.nodes} node DB(s) read`,
     `rows: SNAT ${r.counts.snat} (expected ${r.counts.expectedSnat}), reroute policies ${r.counts.lrp} (expected ${r.counts.expectedLrp})`,
     ...(errors.length ? ['could not read:', ...errors.map((e) => `  ${e}`)] : []),
-    ...r.findings.map((f) => `${f.kind}${f.node ? ` node=${f.node}` : ''}${f.egressip ? ` eip=${f.egressip}` : ''}${f.pod ? ` pod=${f.namespace}/${f.pod}` : ''}${f.expected ? ` expected=${f.expected}` : ''}${f.actual ? ` actual=${f.actual}` : ''}${f.message ? `: ${f.message}` : ''}`),
+    ...r.findings.map(
+      (f) =>
+        `${f.kind}${f.node ? ` node=${f.node}` : ''}${f.egressip ? ` eip=${f.egressip}` : ''}${f.pod ? ` pod=${f.namespace}/${f.pod}` : ''}${f.expected ? ` expected=${f.expected}` : ''}${f.actual ? ` actual=${f.actual}` : ''}${f.message ? `: ${f.message}` : ''}`,
+    ),
   ];
-  return { text: lines.join('\n'), json: { consistent: r.consistent && !errors.length, counts: r.counts, perNode: r.perNode, findings: r.findings, errors } };
+  return {
+    text: lines.join('\n'),
+    json: { consistent: r.consistent && !errors.length, counts: r.counts, perNode: r.perNode, findings: r.findings, errors },
+  };
 };
 
 export async function loadConsistencyCheck(): Promise<ConsistencyCheck | undefined> {

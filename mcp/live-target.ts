@@ -5,7 +5,17 @@
 import type * as k8s from '@kubernetes/client-node';
 import { connect, httpStatusOf, type Cluster, type ClusterOptions } from '../harness/cluster/connect.ts';
 import { describeApiError, execIn } from '../harness/cluster/exec.ts';
-import { OVNK_NAMESPACE, OVNK_NODE_SELECTOR, ToolError, type CommandOutput, type K8sObject, type ListQuery, type LogQuery, type NodeCommand, type Target } from './target.ts';
+import {
+  OVNK_NAMESPACE,
+  OVNK_NODE_SELECTOR,
+  ToolError,
+  type CommandOutput,
+  type K8sObject,
+  type ListQuery,
+  type LogQuery,
+  type NodeCommand,
+  type Target,
+} from './target.ts';
 
 const POD_CACHE_MS = 30_000;
 /** Most a node command may print before the rest is dropped (budgets cut far earlier). */
@@ -30,7 +40,16 @@ export class LiveTarget implements Target {
 
   async list(q: ListQuery): Promise<K8sObject[]> {
     try {
-      const res = await this.cluster.objects.list(q.apiVersion, q.kind, q.namespace, undefined, undefined, undefined, q.fieldSelector, q.labelSelector);
+      const res = await this.cluster.objects.list(
+        q.apiVersion,
+        q.kind,
+        q.namespace,
+        undefined,
+        undefined,
+        undefined,
+        q.fieldSelector,
+        q.labelSelector,
+      );
       return (res.items ?? []).map((o) => ({ apiVersion: q.apiVersion, kind: q.kind, ...asObject(o) }));
     } catch (err) {
       throw new ToolError(`list ${q.kind}${q.namespace ? ` in ${q.namespace}` : ''} failed: ${describeApiError(err)}`);
@@ -39,7 +58,11 @@ export class LiveTarget implements Target {
 
   async get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<K8sObject | undefined> {
     try {
-      const o = await this.cluster.objects.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } } as k8s.KubernetesObject & { metadata: { name: string } });
+      const o = await this.cluster.objects.read({
+        apiVersion,
+        kind,
+        metadata: { name, ...(namespace ? { namespace } : {}) },
+      } as k8s.KubernetesObject & { metadata: { name: string } });
       return { apiVersion, kind, ...asObject(o) };
     } catch (err) {
       if (httpStatusOf(err) === 404) return undefined;
@@ -49,7 +72,14 @@ export class LiveTarget implements Target {
 
   async logs(q: LogQuery): Promise<string> {
     try {
-      const text = await this.cluster.core.readNamespacedPodLog({ name: q.pod, namespace: q.namespace, container: q.container, sinceSeconds: q.sinceSeconds, tailLines: q.tailLines, previous: q.previous });
+      const text = await this.cluster.core.readNamespacedPodLog({
+        name: q.pod,
+        namespace: q.namespace,
+        container: q.container,
+        sinceSeconds: q.sinceSeconds,
+        tailLines: q.tailLines,
+        previous: q.previous,
+      });
       return typeof text === 'string' ? text : String(text ?? '');
     } catch (err) {
       throw new ToolError(`logs of ${q.namespace}/${q.pod}${q.container ? `/${q.container}` : ''} failed: ${describeApiError(err)}`);
@@ -67,14 +97,24 @@ export class LiveTarget implements Target {
     if (hit && Date.now() - hit.at < POD_CACHE_MS) return hit.pod;
     let pods: k8s.V1Pod[];
     try {
-      pods = (await this.cluster.core.listNamespacedPod({ namespace: OVNK_NAMESPACE, labelSelector: OVNK_NODE_SELECTOR, fieldSelector: `spec.nodeName=${node}` })).items;
+      pods = (
+        await this.cluster.core.listNamespacedPod({
+          namespace: OVNK_NAMESPACE,
+          labelSelector: OVNK_NODE_SELECTOR,
+          fieldSelector: `spec.nodeName=${node}`,
+        })
+      ).items;
     } catch (err) {
       throw new ToolError(`could not list ovnkube-node pods: ${describeApiError(err)}`);
     }
-    const pod = pods.filter((p) => p.spec?.nodeName === node).sort((a, b) => (a.status?.phase === 'Running' ? -1 : 0) - (b.status?.phase === 'Running' ? -1 : 0))[0];
+    const pod = pods
+      .filter((p) => p.spec?.nodeName === node)
+      .sort((a, b) => (a.status?.phase === 'Running' ? -1 : 0) - (b.status?.phase === 'Running' ? -1 : 0))[0];
     if (!pod?.metadata?.name) {
       const known = await this.nodes().catch(() => [] as string[]);
-      throw new ToolError(`no ovnkube-node pod (namespace ${OVNK_NAMESPACE}, label ${OVNK_NODE_SELECTOR}) on node ${node}${known.length ? `; nodes: ${known.slice(0, 30).join(', ')}` : ''}`);
+      throw new ToolError(
+        `no ovnkube-node pod (namespace ${OVNK_NAMESPACE}, label ${OVNK_NODE_SELECTOR}) on node ${node}${known.length ? `; nodes: ${known.slice(0, 30).join(', ')}` : ''}`,
+      );
     }
     this.podCache.set(node, { pod: pod.metadata.name, at: Date.now() });
     return pod.metadata.name;
@@ -82,7 +122,10 @@ export class LiveTarget implements Target {
 
   async nodeExec(cmd: NodeCommand, opts: { timeoutMs?: number } = {}): Promise<CommandOutput> {
     const pod = await this.podFor(cmd.node);
-    const out = await execIn(this.cluster, { namespace: OVNK_NAMESPACE, pod, container: cmd.container }, cmd.argv, { timeoutMs: opts.timeoutMs, maxBytes: MAX_EXEC_BYTES });
+    const out = await execIn(this.cluster, { namespace: OVNK_NAMESPACE, pod, container: cmd.container }, cmd.argv, {
+      timeoutMs: opts.timeoutMs,
+      maxBytes: MAX_EXEC_BYTES,
+    });
     return { ...out, where: `${pod}/${cmd.container}` };
   }
 

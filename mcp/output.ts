@@ -82,7 +82,9 @@ export function pageItems(items: string[], opts: PageOptions, sep = '\n'): Page 
   const filtered = opts.grep ? ` (${matched.length} of ${items.length} match grep)` : '';
   let text = out.join(sep);
   if (matched.length === 0) {
-    text = opts.grep ? `no ${unit} match grep=${JSON.stringify(opts.grep)} (of ${items.length} ${unit}); loosen or drop grep` : `(no ${unit})`;
+    text = opts.grep
+      ? `no ${unit} match grep=${JSON.stringify(opts.grep)} (of ${items.length} ${unit}); loosen or drop grep`
+      : `(no ${unit})`;
   } else if (shownEnd < matched.length) {
     const hints = [opts.grep ? undefined : 'grep=<regex>', `offset=${shownEnd}`, ...(opts.hints ?? [])].filter(Boolean).join(', ');
     text += `${sep === '\n' ? '\n' : sep}[showing ${unit} ${offset + 1}-${shownEnd} of ${matched.length}${filtered}; output budget ${opts.budgetBytes} bytes; pass ${hints} to narrow or page]`;

@@ -116,7 +116,14 @@ export async function runNodeCommand(ctx: ToolContext, cmd: NodeCommand): Promis
     if (err instanceof ToolError) throw err;
     throw new ToolError(`could not run ${cmd.argv[0]} on node ${cmd.node} (container ${cmd.container}): ${msg}`);
   }
-  if (out.exitCode === 127 || out.exitCode === 126 || (out.exitCode !== 0 && out.stdout === '' && MISSING_BINARY.test(out.stderr) && !/ovsdb|ovn|database|socket|table|row|record/i.test(out.stderr))) {
+  if (
+    out.exitCode === 127 ||
+    out.exitCode === 126 ||
+    (out.exitCode !== 0 &&
+      out.stdout === '' &&
+      MISSING_BINARY.test(out.stderr) &&
+      !/ovsdb|ovn|database|socket|table|row|record/i.test(out.stderr))
+  ) {
     throw new ToolError(missingBinaryMessage(cmd, out.stderr.trim()));
   }
   if (out.exitCode !== 0) {
@@ -135,7 +142,15 @@ export function header(cmd: NodeCommand, out: CommandOutput): string {
 }
 
 export function pageOpts(ctx: ToolContext, a: OutputControls, extra: Partial<PageOptions> = {}): PageOptions {
-  return { budgetBytes: ctx.budgetBytes, grep: a.grep, grep_invert: a.grep_invert, offset: a.offset, limit: a.limit, format: a.format, ...extra };
+  return {
+    budgetBytes: ctx.budgetBytes,
+    grep: a.grep,
+    grep_invert: a.grep_invert,
+    offset: a.offset,
+    limit: a.limit,
+    format: a.format,
+    ...extra,
+  };
 }
 
 /** The usual node tool: plan argv, run it, page the text output. */

@@ -33,7 +33,10 @@ export interface ServerOptions {
 }
 
 export function createMcpServer(opts: ServerOptions): McpServer {
-  const server = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS });
+  const server = new McpServer(
+    { name: SERVER_NAME, version: SERVER_VERSION },
+    { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
+  );
   const ctx: ToolContext = {
     target: opts.target,
     budgetBytes: opts.budgetBytes ?? DEFAULT_BUDGET_BYTES,
@@ -88,7 +91,9 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 function jsonError(res: ServerResponse, status: number, message: string): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
+  res
+    .writeHead(status, { 'content-type': 'application/json' })
+    .end(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }));
 }
 
 /** Streamable HTTP on `/mcp` with sessions (one McpServer per session). Binds 127.0.0.1 by default. */
@@ -129,7 +134,12 @@ export async function serveHttp(opts: ServerOptions & { host?: string; port?: nu
       onsessionclosed: (id) => {
         sessions.delete(id);
       },
-      ...(local ? { enableDnsRebindingProtection: true, allowedHosts: [`127.0.0.1:${boundPort}`, `localhost:${boundPort}`, `[::1]:${boundPort}`, '127.0.0.1', 'localhost'] } : {}),
+      ...(local
+        ? {
+            enableDnsRebindingProtection: true,
+            allowedHosts: [`127.0.0.1:${boundPort}`, `localhost:${boundPort}`, `[::1]:${boundPort}`, '127.0.0.1', 'localhost'],
+          }
+        : {}),
     });
     transport.onclose = () => {
       if (transport.sessionId) sessions.delete(transport.sessionId);

@@ -16,14 +16,64 @@ export const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** Verbs of ovn-nbctl / ovn-sbctl / ovs-vsctl / ovs-ofctl / ovs-appctl that change state. */
 export const WRITE_VERBS = [
-  'set', 'add', 'del', 'delete', 'destroy', 'create', 'clear', 'remove', 'insert', 'update', 'mutate', 'replace', 'init', 'emer-reset',
-  'sync', 'wait', 'wait-until', 'mod', 'mod-flows', 'add-flow', 'add-flows', 'del-flows', 'replace-flows', 'mod-port', 'mod-table',
-  'flush', 'exit', 'restart', 'compact', 'reconnect', 'kill', 'shutdown', 'load', 'apply', 'patch', 'write', 'install', 'transact', 'backup',
-  'recover', 'enable', 'disable', 'pause', 'resume', 'reset', 'commit', 'bind', 'unbind', 'attach', 'detach', 'exec', 'run', 'eval',
+  'set',
+  'add',
+  'del',
+  'delete',
+  'destroy',
+  'create',
+  'clear',
+  'remove',
+  'insert',
+  'update',
+  'mutate',
+  'replace',
+  'init',
+  'emer-reset',
+  'sync',
+  'wait',
+  'wait-until',
+  'mod',
+  'mod-flows',
+  'add-flow',
+  'add-flows',
+  'del-flows',
+  'replace-flows',
+  'mod-port',
+  'mod-table',
+  'flush',
+  'exit',
+  'restart',
+  'compact',
+  'reconnect',
+  'kill',
+  'shutdown',
+  'load',
+  'apply',
+  'patch',
+  'write',
+  'install',
+  'transact',
+  'backup',
+  'recover',
+  'enable',
+  'disable',
+  'pause',
+  'resume',
+  'reset',
+  'commit',
+  'bind',
+  'unbind',
+  'attach',
+  'detach',
+  'exec',
+  'run',
+  'eval',
 ];
 const WRITE_VERB_SET = new Set(WRITE_VERBS);
 const WRITE_VERB_PREFIXED = /^(?:[a-z]+-)*(?:add|del|set|mod|replace|clear|flush|destroy|remove|create|reset|emer-reset)(?:-[a-z0-9]+)*$/i;
-const WRITE_APPCTL = /\/(?:[a-z-]*-)?(?:flush|del|add|mod|set|clear|reset|enable|disable|exit|reconnect|recompute|pause|resume|inject|compact|kill|restart)/i;
+const WRITE_APPCTL =
+  /\/(?:[a-z-]*-)?(?:flush|del|add|mod|set|clear|reset|enable|disable|exit|reconnect|recompute|pause|resume|inject|compact|kill|restart)/i;
 
 /**
  * True when a positional value reads like a write command: `destroy`, `set`, `lr-nat-add`, `del-br`,
@@ -43,8 +93,14 @@ function baseString(field: string, max: number) {
   return z
     .string()
     .max(max, { message: `${field}: at most ${max} characters`, abort: true })
-    .refine((s) => PRINTABLE_ASCII.test(s), { message: `${field}: printable ASCII only (no control, zero-width, bidi, fullwidth or other unicode characters)`, abort: true })
-    .refine((s) => !s.startsWith('-'), { message: `${field}: must not start with '-' (options cannot be passed through arguments)`, abort: true });
+    .refine((s) => PRINTABLE_ASCII.test(s), {
+      message: `${field}: printable ASCII only (no control, zero-width, bidi, fullwidth or other unicode characters)`,
+      abort: true,
+    })
+    .refine((s) => !s.startsWith('-'), {
+      message: `${field}: must not start with '-' (options cannot be passed through arguments)`,
+      abort: true,
+    });
 }
 
 function named(field: string, re: RegExp, max: number, example: string) {
@@ -75,7 +131,10 @@ export const apiVersion = (field = 'apiVersion') => named(field, API_VERSION_RE,
  */
 export const SELECTOR_RE = /^[A-Za-z0-9_./=!,() -]*$/;
 export const selector = (field: string) =>
-  baseString(field, 512).refine((s) => SELECTOR_RE.test(s), `${field}: letters, digits and _ . / = ! , ( ) - and spaces only (e.g. app=ovnkube-node)`);
+  baseString(field, 512).refine(
+    (s) => SELECTOR_RE.test(s),
+    `${field}: letters, digits and _ . / = ! , ( ) - and spaces only (e.g. app=ovnkube-node)`,
+  );
 
 /** OVSDB table names (OVN_Northbound, OVN_Southbound, Open_vSwitch schemas). */
 export const TABLE_RE = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
@@ -100,8 +159,10 @@ export const bridge = (field = 'bridge') => named(field, BRIDGE_RE, 64, 'br-int'
 export const CONDITION_RE =
   /^[a-z_][a-z0-9_]{0,63}(:("[A-Za-z0-9_./-]{1,128}"|[A-Za-z0-9_.-]{1,128}))?(=|!=|<=|>=|<|>|\{=\}|\{!=\}|\{<=\}|\{>=\}|\{<\}|\{>\})[A-Za-z0-9_.:/@"[\]{},= -]{0,256}$/;
 export const condition = (field = 'condition') =>
-  baseString(field, 512)
-    .refine((s) => CONDITION_RE.test(s), `${field}: must look like column[:key]OP value with OP one of = != < > <= >= {=} {!=} {<} {>} {<=} {>=} (e.g. type=snat, priority=100, external_ids:"k8s.ovn.org/owner-type"=EgressIP)`);
+  baseString(field, 512).refine(
+    (s) => CONDITION_RE.test(s),
+    `${field}: must look like column[:key]OP value with OP one of = != < > <= >= {=} {!=} {<} {>} {<=} {>=} (e.g. type=snat, priority=100, external_ids:"k8s.ovn.org/owner-type"=EgressIP)`,
+  );
 
 /**
  * OVN logical-flow expressions for ovn-trace microflows. Tokenised: identifiers with dots, numbers,
@@ -124,7 +185,10 @@ export function microflowProblem(s: string): string | undefined {
 export const microflow = (field = 'microflow') =>
   baseString(field, 1024)
     .refine((s) => s.trim().length > 0, `${field}: must not be empty`)
-    .refine((s) => microflowProblem(s) === undefined, `${field}: not an OVN expression (fields, literals, "port" names, $address_sets and == != < <= > >= && || ! ( ) { } only), e.g. inport == "default_web-1" && eth.src == 0a:58:0a:80:02:05 && ip4.src == 10.128.2.5 && ip4.dst == 8.8.8.8 && ip.ttl == 64`);
+    .refine(
+      (s) => microflowProblem(s) === undefined,
+      `${field}: not an OVN expression (fields, literals, "port" names, $address_sets and == != < <= > >= && || ! ( ) { } only), e.g. inport == "default_web-1" && eth.src == 0a:58:0a:80:02:05 && ip4.src == 10.128.2.5 && ip4.dst == 8.8.8.8 && ip.ttl == 64`,
+    );
 
 /**
  * OpenFlow flow descriptions for ofproto/trace: `in_port=3,tcp,nw_src=10.0.0.1,tp_dst=80`.
@@ -132,7 +196,10 @@ export const microflow = (field = 'microflow') =>
  */
 export const OF_FLOW_RE = /^[a-z_][a-z0-9_]{0,31}(=[A-Za-z0-9_.:/x-]{1,64})?(,[a-z_][a-z0-9_]{0,31}(=[A-Za-z0-9_.:/x-]{1,64})?){0,63}$/;
 export const ofFlow = (field = 'flow') =>
-  baseString(field, 2048).refine((s) => OF_FLOW_RE.test(s), `${field}: comma-separated field[=value] items, e.g. in_port=1,ip,nw_src=10.128.2.5,nw_dst=8.8.8.8`);
+  baseString(field, 2048).refine(
+    (s) => OF_FLOW_RE.test(s),
+    `${field}: comma-separated field[=value] items, e.g. in_port=1,ip,nw_src=10.128.2.5,nw_dst=8.8.8.8`,
+  );
 
 /** Grep patterns: JavaScript regular expressions applied in the server, never passed to a process. */
 export const GREP_MAX = 200;
@@ -159,12 +226,28 @@ export const grep = (field = 'grep') =>
 export const outputShape = {
   grep: grep()
     .optional()
-    .describe('Case-insensitive JavaScript regular expression; keep only lines (or records / objects) that match. Applied by this server, at most 200 characters. Example: "10\\.128\\.2\\.5|EgressIP".'),
+    .describe(
+      'Case-insensitive JavaScript regular expression; keep only lines (or records / objects) that match. Applied by this server, at most 200 characters. Example: "10\\.128\\.2\\.5|EgressIP".',
+    ),
   grep_invert: z.boolean().optional().describe('Keep lines that do NOT match grep.'),
-  offset: z.number().int().min(0).max(10_000_000).optional().describe('Skip this many lines/records first (for paging; the truncation notice tells you the next offset).'),
+  offset: z
+    .number()
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .optional()
+    .describe('Skip this many lines/records first (for paging; the truncation notice tells you the next offset).'),
   limit: z.number().int().min(1).max(100_000).optional().describe('Return at most this many lines/records.'),
-  format: z.enum(['text', 'json']).optional().describe('text (default, compact) or json (structured, larger; for ovn_db_list, k8s_* and egressip_* tools; command-output tools always return the command\'s text).'),
+  format: z
+    .enum(['text', 'json'])
+    .optional()
+    .describe(
+      "text (default, compact) or json (structured, larger; for ovn_db_list, k8s_* and egressip_* tools; command-output tools always return the command's text).",
+    ),
 };
 
 /** Node-scoped tools: the Kubernetes node whose ovnkube-node pod runs the command. */
-export const nodeArg = () => k8sName('node').describe('Kubernetes node name (from k8s_list kind=Node). The tool finds that node\'s ovnkube-node pod and the right container itself.');
+export const nodeArg = () =>
+  k8sName('node').describe(
+    "Kubernetes node name (from k8s_list kind=Node). The tool finds that node's ovnkube-node pod and the right container itself.",
+  );

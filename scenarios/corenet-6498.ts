@@ -14,8 +14,24 @@ import { scenario, type TestContext } from '../harness/runner/scenario.ts';
 import { InfraError } from '../harness/errors.ts';
 import { rebootNode } from '../harness/chaos/node-actions.ts';
 import { OVN_NAMESPACE } from '../harness/checks/egressip/collect.ts';
-import { api, busiestEgressNode, familiesOf, ovnkubePodOn, recordRuleCounts, scaleClientDeployment, setupEgressIPs } from '../harness/scenario-kit/egressip.ts';
-import { podReady, sleep, waitFor, waitForConsistent, waitForDeploymentReady, waitForNodeReady, egressIPNodes } from '../harness/wait/index.ts';
+import {
+  api,
+  busiestEgressNode,
+  familiesOf,
+  ovnkubePodOn,
+  recordRuleCounts,
+  scaleClientDeployment,
+  setupEgressIPs,
+} from '../harness/scenario-kit/egressip.ts';
+import {
+  podReady,
+  sleep,
+  waitFor,
+  waitForConsistent,
+  waitForDeploymentReady,
+  waitForNodeReady,
+  egressIPNodes,
+} from '../harness/wait/index.ts';
 import { stats } from '../harness/runner/stats.ts';
 
 export const DISRUPTIONS = ['node-reboot', 'ovn-pod-restart', 'node-reboot-scale', 'ovn-pod-restart-scale'] as const;
@@ -25,7 +41,10 @@ const params = z.object({
   eips: z.number().int().min(1).max(200).default(10),
   podsPerEip: z.number().int().min(1).max(5000).default(200),
   iterations: z.number().int().min(1).max(1000).default(20),
-  scenarios: z.array(z.enum(DISRUPTIONS)).min(1).default([...DISRUPTIONS]),
+  scenarios: z
+    .array(z.enum(DISRUPTIONS))
+    .min(1)
+    .default([...DISRUPTIONS]),
   ipStack: z.enum(['ipv4', 'ipv6', 'dual']).default('ipv4'),
   /** replicas per deployment during the scaling variants (then back to podsPerEip) */
   scaleTo: z.number().int().min(0).default(100),
@@ -34,7 +53,10 @@ const params = z.object({
   /** how many workers get k8s.ovn.org/egress-assignable (0: all workers; at least 2 for failover) */
   egressNodes: z.number().int().min(0).default(0),
   image: z.string().default('registry.k8s.io/pause:3.10'),
-  namespacePrefix: z.string().regex(/^[a-z0-9-]+$/).default('corenet-6498'),
+  namespacePrefix: z
+    .string()
+    .regex(/^[a-z0-9-]+$/)
+    .default('corenet-6498'),
   /** parallel node reads of the consistency check */
   concurrency: z.number().int().min(1).max(64).default(8),
 });
@@ -57,11 +79,35 @@ function summaryTable(t: TestContext<Params>, p: Params, records: IterationRecor
     const f = stats(rs.flatMap((r) => (r.failoverS === undefined ? [] : [r.failoverS])));
     const c = stats(rs.flatMap((r) => (r.convergenceS === undefined ? [] : [r.convergenceS])));
     const verdict = rs.length === 0 ? 'not run' : rs.some((r) => !r.passed) ? 'failed' : rs.length < p.iterations ? 'partial' : 'passed';
-    return [d, `${rs.length}/${p.iterations}`, verdict, f.p50, f.p95, f.max, c.p50, c.p95, c.max, rs.length ? Math.max(...rs.map((r) => r.maxSnat)) : null, rs.length ? Math.max(...rs.map((r) => r.maxLrp)) : null];
+    return [
+      d,
+      `${rs.length}/${p.iterations}`,
+      verdict,
+      f.p50,
+      f.p95,
+      f.max,
+      c.p50,
+      c.p95,
+      c.max,
+      rs.length ? Math.max(...rs.map((r) => r.maxSnat)) : null,
+      rs.length ? Math.max(...rs.map((r) => r.maxLrp)) : null,
+    ];
   });
   t.summarize({
     title: `CORENET-6498: ${p.eips} EgressIPs x ${p.podsPerEip} pods (${p.ipStack})`,
-    columns: ['scenario', 'iterations', 'verdict', 'failover p50 s', 'p95', 'max', 'convergence p50 s', 'p95', 'max', 'max SNAT/node', 'max LRP/node'],
+    columns: [
+      'scenario',
+      'iterations',
+      'verdict',
+      'failover p50 s',
+      'p95',
+      'max',
+      'convergence p50 s',
+      'p95',
+      'max',
+      'max SNAT/node',
+      'max LRP/node',
+    ],
     rows,
   });
 }
@@ -69,7 +115,8 @@ function summaryTable(t: TestContext<Params>, p: Params, records: IterationRecor
 export default scenario(
   {
     name: 'corenet-6498',
-    description: 'EgressIP at scale: egress-node reboots and ovnkube-node restarts (with and without scaling), rule-consistency checks on every node',
+    description:
+      'EgressIP at scale: egress-node reboots and ovnkube-node restarts (with and without scaling), rule-consistency checks on every node',
     params,
     quick: { eips: 2, podsPerEip: 5, iterations: 1, scaleTo: 2, timeoutSeconds: 120 },
     sim: (p) => {
@@ -105,7 +152,9 @@ export default scenario(
       await Promise.all(namespaces.map((ns) => scaleClientDeployment(cluster, ns, replicas)));
     };
     const waitAllReady = async (replicas: number, signal: AbortSignal): Promise<void> => {
-      await Promise.all(namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', replicas, { timeoutMs, signal, intervalMs: 250 })));
+      await Promise.all(
+        namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', replicas, { timeoutMs, signal, intervalMs: 250 })),
+      );
     };
 
     for (const d of p.scenarios) {
@@ -127,7 +176,9 @@ export default scenario(
             const failover = waitFor(
               async () => {
                 const m = await egressIPNodes(cluster);
-                return eips.every((e) => !(m.get(e) ?? []).includes(node) && (m.get(e) ?? []).length >= families.length) ? performance.now() : undefined;
+                return eips.every((e) => !(m.get(e) ?? []).includes(node) && (m.get(e) ?? []).length >= families.length)
+                  ? performance.now()
+                  : undefined;
               },
               { timeoutMs, intervalMs: 200, signal: failoverCtl.signal, describe: `EgressIPs to leave ${node}` },
             ).then(
@@ -137,7 +188,13 @@ export default scenario(
             let r: Awaited<ReturnType<typeof rebootNode>>;
             let movedAt: number | undefined;
             try {
-              const reboot = rebootNode(cluster, node, { signal: s.signal, notReadyTimeoutMs: timeoutMs, readyTimeoutMs: timeoutMs, recorder: (e) => s.event(e), log: (l) => s.log(l) });
+              const reboot = rebootNode(cluster, node, {
+                signal: s.signal,
+                notReadyTimeoutMs: timeoutMs,
+                readyTimeoutMs: timeoutMs,
+                recorder: (e) => s.event(e),
+                log: (l) => s.log(l),
+              });
               if (scale) {
                 s.log(`scaling ${p.eips} deployments to ${p.scaleTo} during the reboot`);
                 s.event({ kind: 'scale', target: `${p.namespacePrefix}-${tag}-*`, details: { replicas: p.scaleTo } });
@@ -154,15 +211,20 @@ export default scenario(
               rec.failoverS = (movedAt - t0) / 1000;
               s.record({ name: 'failover_seconds', value: rec.failoverS, unit: 's', labels: { ...labels, node } });
             } else s.log(`EgressIPs did not leave ${node} while it rebooted`);
-            if (r.totalMs !== undefined) s.record({ name: 'node_reboot_seconds', value: r.totalMs / 1000, unit: 's', labels: { ...labels, node } });
-            if (r.downMs !== undefined) s.record({ name: 'node_notready_seconds', value: r.downMs / 1000, unit: 's', labels: { ...labels, node } });
+            if (r.totalMs !== undefined)
+              s.record({ name: 'node_reboot_seconds', value: r.totalMs / 1000, unit: 's', labels: { ...labels, node } });
+            if (r.downMs !== undefined)
+              s.record({ name: 'node_notready_seconds', value: r.downMs / 1000, unit: 's', labels: { ...labels, node } });
             recoveredAt = performance.now();
           } else {
             const old = await ovnkubePodOn(cluster, node);
             if (!old?.metadata?.name) throw new InfraError(`no ovnkube-node pod on ${node}`);
             s.log(`restarting ovnkube-node on egress node ${node}: deleting ${old.metadata.name}`);
             s.event({ kind: 'pod-delete', target: `${OVN_NAMESPACE}/${old.metadata.name}`, details: { node, reason: 'ovn-pod-restart' } });
-            await api(`delete pod ${old.metadata.name}`, cluster.core.deleteNamespacedPod({ namespace: OVN_NAMESPACE, name: old.metadata.name }));
+            await api(
+              `delete pod ${old.metadata.name}`,
+              cluster.core.deleteNamespacedPod({ namespace: OVN_NAMESPACE, name: old.metadata.name }),
+            );
             if (scale) {
               s.log(`scaling ${p.eips} deployments to ${p.scaleTo} during the restart`);
               s.event({ kind: 'scale', target: `${p.namespacePrefix}-${tag}-*`, details: { replicas: p.scaleTo } });

@@ -60,11 +60,36 @@ export default scenario(
       if (!names.includes(p.node)) throw new UsageError(`--param node=${p.node}: no such node (nodes: ${names.join(', ')})`);
     }
     if (p.fault) await switchFault(t, p.fault, p.faultValue);
-    const setup = await setupEgressIPs(t, { scenario: 'node-reboot', eips: p.eips, podsPerEip: p.podsPerEip, families, egressNodes: p.egressNodes, image: p.image, timeoutMs, concurrency: p.concurrency });
-    if (p.node && !setup.workers.includes(p.node)) throw new UsageError(`--param node=${p.node}: not a worker node (workers: ${setup.workers.join(', ')})`);
+    const setup = await setupEgressIPs(t, {
+      scenario: 'node-reboot',
+      eips: p.eips,
+      podsPerEip: p.podsPerEip,
+      families,
+      egressNodes: p.egressNodes,
+      image: p.image,
+      timeoutMs,
+      concurrency: p.concurrency,
+    });
+    if (p.node && !setup.workers.includes(p.node))
+      throw new UsageError(`--param node=${p.node}: not a worker node (workers: ${setup.workers.join(', ')})`);
     const rows: (string | number | null)[][] = [];
     t.defer(() => {
-      if (rows.length) t.summarize({ title: `node-reboot: ${p.eips} EgressIPs x ${p.podsPerEip} pods (${p.ipStack})`, columns: ['#', 'node', 'NotReady after s', 'NotReady for s', 'reboot s', 'failover s', 'converged s', 'max SNAT/node', 'max LRP/node'], rows });
+      if (rows.length)
+        t.summarize({
+          title: `node-reboot: ${p.eips} EgressIPs x ${p.podsPerEip} pods (${p.ipStack})`,
+          columns: [
+            '#',
+            'node',
+            'NotReady after s',
+            'NotReady for s',
+            'reboot s',
+            'failover s',
+            'converged s',
+            'max SNAT/node',
+            'max LRP/node',
+          ],
+          rows,
+        });
     }, 'summary table');
 
     for (let i = 1; i <= p.iterations; i++) {
@@ -74,7 +99,9 @@ export default scenario(
         const node = p.node || busiest.node;
         const m0 = await egressIPNodes(cluster);
         const eips = setup.eipNames.filter((e) => (m0.get(e) ?? []).includes(node));
-        s.log(`${p.action === 'crash' ? 'crashing' : 'rebooting'} ${node} (egress node of ${eips.length ? eips.join(', ') : 'no EgressIP of this run'})`);
+        s.log(
+          `${p.action === 'crash' ? 'crashing' : 'rebooting'} ${node} (egress node of ${eips.length ? eips.join(', ') : 'no EgressIP of this run'})`,
+        );
         const t0 = performance.now();
 
         // failover watcher: every EgressIP that was on the node leaves it and is assigned elsewhere
@@ -87,9 +114,16 @@ export default scenario(
             : waitFor(
                 async () => {
                   const m = await egressIPNodes(cluster);
-                  return eips.every((e) => !(m.get(e) ?? []).includes(node) && (m.get(e) ?? []).length >= families.length) ? performance.now() : undefined;
+                  return eips.every((e) => !(m.get(e) ?? []).includes(node) && (m.get(e) ?? []).length >= families.length)
+                    ? performance.now()
+                    : undefined;
                 },
-                { timeoutMs: timeoutMs + p.rebootTimeoutSeconds * 1000, intervalMs: 200, signal: ctl.signal, describe: `EgressIPs to leave ${node}` },
+                {
+                  timeoutMs: timeoutMs + p.rebootTimeoutSeconds * 1000,
+                  intervalMs: 200,
+                  signal: ctl.signal,
+                  describe: `EgressIPs to leave ${node}`,
+                },
               ).then(
                 (w) => w.value,
                 () => undefined,
@@ -106,33 +140,64 @@ export default scenario(
             log: (l) => s.log(l),
           });
           // failover usually lands while the node is down; give it a little more once the node is back
-          movedAt = await Promise.race([failover, new Promise<undefined>((res) => setTimeout(() => res(undefined), Math.min(5000, timeoutMs)))]);
+          movedAt = await Promise.race([
+            failover,
+            new Promise<undefined>((res) => setTimeout(() => res(undefined), Math.min(5000, timeoutMs))),
+          ]);
         } finally {
           ctl.abort();
           s.signal.removeEventListener('abort', onAbort);
         }
-        if (r.toNotReadyMs !== undefined) s.record({ name: 'node_to_notready_seconds', value: r.toNotReadyMs / 1000, unit: 's', labels: { ...labels, node } });
-        if (r.downMs !== undefined) s.record({ name: 'node_notready_seconds', value: r.downMs / 1000, unit: 's', labels: { ...labels, node } });
-        if (r.totalMs !== undefined) s.record({ name: 'node_reboot_seconds', value: r.totalMs / 1000, unit: 's', labels: { ...labels, node } });
+        if (r.toNotReadyMs !== undefined)
+          s.record({ name: 'node_to_notready_seconds', value: r.toNotReadyMs / 1000, unit: 's', labels: { ...labels, node } });
+        if (r.downMs !== undefined)
+          s.record({ name: 'node_notready_seconds', value: r.downMs / 1000, unit: 's', labels: { ...labels, node } });
+        if (r.totalMs !== undefined)
+          s.record({ name: 'node_reboot_seconds', value: r.totalMs / 1000, unit: 's', labels: { ...labels, node } });
         const failoverS = movedAt !== undefined ? (movedAt - t0) / 1000 : undefined;
         if (failoverS !== undefined) s.record({ name: 'failover_seconds', value: failoverS, unit: 's', labels: { ...labels, node } });
         if (eips.length > 0) {
           await s.check(`egressips failed over from ${node}`, () => ({
             ok: failoverS !== undefined,
-            summary: failoverS !== undefined ? `${eips.length} EgressIP(s) moved off ${node} ${failoverS.toFixed(1)} s after the reboot started` : `the EgressIPs of ${node} did not move while it rebooted (${eips.join(', ')})`,
-            findings: failoverS !== undefined ? [] : eips.map((e) => ({ kind: 'egressip-not-failed-over', egressip: e, node, message: 'still assigned to the rebooting node' })),
+            summary:
+              failoverS !== undefined
+                ? `${eips.length} EgressIP(s) moved off ${node} ${failoverS.toFixed(1)} s after the reboot started`
+                : `the EgressIPs of ${node} did not move while it rebooted (${eips.join(', ')})`,
+            findings:
+              failoverS !== undefined
+                ? []
+                : eips.map((e) => ({
+                    kind: 'egressip-not-failed-over',
+                    egressip: e,
+                    node,
+                    message: 'still assigned to the rebooting node',
+                  })),
           }));
         }
 
         await waitForNodeReady(cluster, node, true, { timeoutMs, signal: s.signal });
         const recoveredAt = performance.now();
-        await Promise.all(setup.namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', p.podsPerEip, { timeoutMs, signal: s.signal, intervalMs: 500 })));
+        await Promise.all(
+          setup.namespaces.map((ns) =>
+            waitForDeploymentReady(cluster, ns, 'client', p.podsPerEip, { timeoutMs, signal: s.signal, intervalMs: 500 }),
+          ),
+        );
         s.record({ name: 'pods_ready_seconds', value: (performance.now() - recoveredAt) / 1000, unit: 's', labels });
         const cw = await waitForConsistent(cluster, { timeoutMs, signal: s.signal, intervalMs: 500, concurrency: p.concurrency });
         const counts = recordRuleCounts(s, cw.result, labels);
         const convergenceS = (performance.now() - recoveredAt) / 1000;
         if (cw.consistent) s.record({ name: 'convergence_seconds', value: convergenceS, unit: 's', labels });
-        rows.push([i, node, fmt(r.toNotReadyMs), fmt(r.downMs), fmt(r.totalMs), failoverS === undefined ? null : Number(failoverS.toFixed(1)), cw.consistent ? Number(convergenceS.toFixed(1)) : null, counts.maxSnat, counts.maxLrp]);
+        rows.push([
+          i,
+          node,
+          fmt(r.toNotReadyMs),
+          fmt(r.downMs),
+          fmt(r.totalMs),
+          failoverS === undefined ? null : Number(failoverS.toFixed(1)),
+          cw.consistent ? Number(convergenceS.toFixed(1)) : null,
+          counts.maxSnat,
+          counts.maxLrp,
+        ]);
         await s.check(`egressip consistent after reboot #${i}`, () => ({
           ok: cw.consistent,
           findings: cw.result.findings,

@@ -18,7 +18,15 @@ import type * as k8s from '@kubernetes/client-node';
 import { scenario } from '../harness/runner/scenario.ts';
 import { injectChaos } from '../harness/chaos/injector.ts';
 import { renderTemplate } from '../harness/chaos/templates.ts';
-import { busiestEgressNode, familiesOf, ovnkubePodOn, podNodes, recordRuleCounts, setupEgressIPs, switchFault } from '../harness/scenario-kit/egressip.ts';
+import {
+  busiestEgressNode,
+  familiesOf,
+  ovnkubePodOn,
+  podNodes,
+  recordRuleCounts,
+  setupEgressIPs,
+  switchFault,
+} from '../harness/scenario-kit/egressip.ts';
 import { OVN_NAMESPACE } from '../harness/checks/egressip/collect.ts';
 import { podReady, waitFor, waitForConsistent, waitForDeploymentReady } from '../harness/wait/index.ts';
 import { InfraError, UsageError } from '../harness/errors.ts';
@@ -51,7 +59,8 @@ function containerRestarts(p: k8s.V1Pod | undefined, name: string): number {
 export default scenario(
   {
     name: 'ovn-pod-restart',
-    description: 'kill ovnkube-node (PodChaos pod-kill) or its ovnkube-controller container (container-kill) under EgressIP load: resync time and rule consistency',
+    description:
+      'kill ovnkube-node (PodChaos pod-kill) or its ovnkube-controller container (container-kill) under EgressIP load: resync time and rule consistency',
     params,
     quick: { eips: 2, podsPerEip: 3, iterations: 1, timeoutSeconds: 60 },
     sim: (p) => ({ nodes: '3+3', ipStack: p.ipStack, speed: 20 }),
@@ -62,11 +71,26 @@ export default scenario(
     const timeoutMs = p.timeoutSeconds * 1000;
     const families = familiesOf(p.ipStack);
     if (p.fault) await switchFault(t, p.fault, p.faultValue);
-    const setup = await setupEgressIPs(t, { scenario: 'ovn-pod-restart', eips: p.eips, podsPerEip: p.podsPerEip, families, egressNodes: p.egressNodes, image: p.image, timeoutMs, concurrency: p.concurrency });
-    if (!['pod-node', 'egress-node'].includes(p.target) && !setup.workers.includes(p.target)) throw new UsageError(`--param target=${p.target}: expected pod-node, egress-node or a worker name (${setup.workers.join(', ')})`);
+    const setup = await setupEgressIPs(t, {
+      scenario: 'ovn-pod-restart',
+      eips: p.eips,
+      podsPerEip: p.podsPerEip,
+      families,
+      egressNodes: p.egressNodes,
+      image: p.image,
+      timeoutMs,
+      concurrency: p.concurrency,
+    });
+    if (!['pod-node', 'egress-node'].includes(p.target) && !setup.workers.includes(p.target))
+      throw new UsageError(`--param target=${p.target}: expected pod-node, egress-node or a worker name (${setup.workers.join(', ')})`);
     const rows: (string | number | null)[][] = [];
     t.defer(() => {
-      if (rows.length) t.summarize({ title: `ovn-pod-restart (${p.method}): ${p.eips} EgressIPs x ${p.podsPerEip} pods`, columns: ['#', 'node', 'method', 'injected s', 'back Ready s', 'resync s', 'max SNAT/node', 'max LRP/node'], rows });
+      if (rows.length)
+        t.summarize({
+          title: `ovn-pod-restart (${p.method}): ${p.eips} EgressIPs x ${p.podsPerEip} pods`,
+          columns: ['#', 'node', 'method', 'injected s', 'back Ready s', 'resync s', 'max SNAT/node', 'max LRP/node'],
+          rows,
+        });
     }, 'summary table');
 
     for (let i = 1; i <= p.iterations; i++) {
@@ -80,17 +104,27 @@ export default scenario(
           node = candidates.find((n) => n !== egress.node) ?? candidates[0] ?? egress.node;
         }
         const old = await ovnkubePodOn(cluster, node);
-        if (!old?.metadata?.name) throw new InfraError(`no ovnkube-node pod on ${node}`, `kubectl -n ${OVN_NAMESPACE} get pods -l app=ovnkube-node -o wide`);
+        if (!old?.metadata?.name)
+          throw new InfraError(`no ovnkube-node pod on ${node}`, `kubectl -n ${OVN_NAMESPACE} get pods -l app=ovnkube-node -o wide`);
         const oldUid = old.metadata.uid;
         const before = containerRestarts(old, p.container);
-        s.log(`${p.method} of ovnkube-node on ${node} (${old.metadata.name}${p.method === 'container-kill' ? `/${p.container}` : ''}); egress node ${egress.node}`);
+        s.log(
+          `${p.method} of ovnkube-node on ${node} (${old.metadata.name}${p.method === 'container-kill' ? `/${p.container}` : ''}); egress node ${egress.node}`,
+        );
         const t0 = performance.now();
 
         const tmpl =
           p.method === 'pod-kill'
             ? renderTemplate('pod-kill', { namespace: p.chaosNamespace, node })
             : renderTemplate('container-kill', { namespace: p.chaosNamespace, node, container: p.container });
-        const chaos = await injectChaos(cluster, tmpl, { holdMs: 0, injectTimeoutMs: timeoutMs, recoverTimeoutMs: timeoutMs, signal: s.signal, recorder: (e) => s.event(e), log: (l) => s.log(l) });
+        const chaos = await injectChaos(cluster, tmpl, {
+          holdMs: 0,
+          injectTimeoutMs: timeoutMs,
+          recoverTimeoutMs: timeoutMs,
+          signal: s.signal,
+          recorder: (e) => s.event(e),
+          log: (l) => s.log(l),
+        });
         const injectedS = (Date.parse(chaos.injectedAt) - Date.parse(chaos.appliedAt)) / 1000;
         s.record({ name: 'chaos_inject_seconds', value: injectedS, unit: 's', labels: { ...labels, node } });
 
@@ -101,18 +135,36 @@ export default scenario(
             if (p.method === 'pod-kill') return cur.metadata?.uid !== oldUid ? cur : undefined;
             return containerRestarts(cur, p.container) > before || cur.metadata?.uid !== oldUid ? cur : undefined;
           },
-          { timeoutMs, intervalMs: 250, signal: s.signal, describe: p.method === 'pod-kill' ? `a new ovnkube-node pod Ready on ${node}` : `${p.container} restarted and Ready on ${node}` },
+          {
+            timeoutMs,
+            intervalMs: 250,
+            signal: s.signal,
+            describe: p.method === 'pod-kill' ? `a new ovnkube-node pod Ready on ${node}` : `${p.container} restarted and Ready on ${node}`,
+          },
         );
         const backS = (performance.now() - t0) / 1000;
         s.record({ name: 'ovnkube_restart_seconds', value: backS, unit: 's', labels: { ...labels, node } });
         s.log(`ovnkube-node on ${node} back Ready after ${backS.toFixed(1)} s (${back.value.metadata?.name})`);
         const recoveredAt = performance.now();
-        await Promise.all(setup.namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', p.podsPerEip, { timeoutMs, signal: s.signal, intervalMs: 500 })));
+        await Promise.all(
+          setup.namespaces.map((ns) =>
+            waitForDeploymentReady(cluster, ns, 'client', p.podsPerEip, { timeoutMs, signal: s.signal, intervalMs: 500 }),
+          ),
+        );
         const cw = await waitForConsistent(cluster, { timeoutMs, signal: s.signal, intervalMs: 500, concurrency: p.concurrency });
         const counts = recordRuleCounts(s, cw.result, labels);
         const resyncS = (performance.now() - recoveredAt) / 1000;
         if (cw.consistent) s.record({ name: 'resync_seconds', value: resyncS, unit: 's', labels: { ...labels, node } });
-        rows.push([i, node, p.method, Number(injectedS.toFixed(1)), Number(backS.toFixed(1)), cw.consistent ? Number(resyncS.toFixed(1)) : null, counts.maxSnat, counts.maxLrp]);
+        rows.push([
+          i,
+          node,
+          p.method,
+          Number(injectedS.toFixed(1)),
+          Number(backS.toFixed(1)),
+          cw.consistent ? Number(resyncS.toFixed(1)) : null,
+          counts.maxSnat,
+          counts.maxLrp,
+        ]);
         await s.check(`egressip consistent after ${p.method} #${i}`, () => ({
           ok: cw.consistent,
           findings: cw.result.findings,

@@ -61,7 +61,14 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   authn.add(tokens.admin, { username: ADMIN_USER, groups: ['system:masters', 'system:authenticated'] });
   authn.add(tokens.readonly, serviceAccountUser(READONLY_SA.namespace, READONLY_SA.name));
   const tls = selfSignedCert();
-  const api = new ApiServer({ store, authn, podRuntime: () => ctx.services.podRuntime, log, bookmarkIntervalMs: opts.bookmarkIntervalMs, tls });
+  const api = new ApiServer({
+    store,
+    authn,
+    podRuntime: () => ctx.services.podRuntime,
+    log,
+    bookmarkIntervalMs: opts.bookmarkIntervalMs,
+    tls,
+  });
   const port = await api.listen(opts.port ?? 0, '127.0.0.1');
   const server = `https://127.0.0.1:${port}`;
   const kubeconfigPath = join(workdir, 'kubeconfig');

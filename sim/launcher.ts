@@ -54,7 +54,8 @@ export function parseSimFlags(f: SimFlags): SimOptions {
   }
   let port: number | undefined;
   if (f.port !== undefined) {
-    if (!/^\d+$/.test(f.port) || Number(f.port) < 1 || Number(f.port) > 65535) throw new UsageError(`--port expects a TCP port 1..65535, got '${f.port}'`);
+    if (!/^\d+$/.test(f.port) || Number(f.port) < 1 || Number(f.port) > 65535)
+      throw new UsageError(`--port expects a TCP port 1..65535, got '${f.port}'`);
     port = Number(f.port);
   }
   const ipStack = (f.ipStack ?? 'ipv4') as IpStack;
@@ -62,7 +63,8 @@ export function parseSimFlags(f: SimFlags): SimOptions {
   let speed = 1;
   if (f.speed !== undefined) {
     speed = Number(f.speed);
-    if (!/^\d+(\.\d+)?$/.test(f.speed) || !(speed > 0) || speed > 1000) throw new UsageError(`--speed expects a number > 0 and <= 1000, got '${f.speed}'`);
+    if (!/^\d+(\.\d+)?$/.test(f.speed) || !(speed > 0) || speed > 1000)
+      throw new UsageError(`--speed expects a number > 0 and <= 1000, got '${f.speed}'`);
   }
   return { workdir, nodes, port, ipStack, speed, apiOnly: !!f.apiOnly };
 }
@@ -112,7 +114,11 @@ function ready(server: string, timeoutMs = 1000): Promise<boolean> {
 
 export async function runForeground(o: SimOptions, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   const existing = readState(o.workdir);
-  if (existing) throw new UsageError(`a sim is already running in ${o.workdir} (pid ${existing.pid}, ${existing.server})`, 'stop it with `netharness sim stop` or use another --workdir');
+  if (existing)
+    throw new UsageError(
+      `a sim is already running in ${o.workdir} (pid ${existing.pid}, ${existing.server})`,
+      'stop it with `netharness sim stop` or use another --workdir',
+    );
   mkdirSync(o.workdir, { recursive: true });
   const t0 = performance.now();
   // Signals are caught from the start: Ctrl-C while the parts are still starting must not leave
@@ -134,7 +140,14 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
   const { startCluster } = await import('./cluster.ts');
   let cluster;
   try {
-    cluster = await startCluster({ workdir: o.workdir, nodes: o.nodes, port: o.port, ipStack: o.ipStack, speed: o.speed, apiOnly: o.apiOnly });
+    cluster = await startCluster({
+      workdir: o.workdir,
+      nodes: o.nodes,
+      port: o.port,
+      ipStack: o.ipStack,
+      speed: o.speed,
+      apiOnly: o.apiOnly,
+    });
   } catch (e) {
     detachSignals();
     const err = e as NodeJS.ErrnoException;
@@ -143,7 +156,15 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
   }
   const readyMs = Math.round(performance.now() - t0);
   const port = Number(new URL(cluster.server).port);
-  const state: SimState = { pid: process.pid, port, server: cluster.server, kubeconfig: cluster.kubeconfigPath, workdir: o.workdir, startedAt: new Date().toISOString(), readyMs };
+  const state: SimState = {
+    pid: process.pid,
+    port,
+    server: cluster.server,
+    kubeconfig: cluster.kubeconfigPath,
+    workdir: o.workdir,
+    startedAt: new Date().toISOString(),
+    readyMs,
+  };
   if (!signalled) {
     writeFileSync(statePath(o.workdir), JSON.stringify(state, null, 2));
     process.stderr.write(`sim: ready in ${readyMs} ms at ${cluster.server} (${cluster.ctx.nodes.length} nodes); Ctrl-C stops it\n`);
@@ -162,15 +183,29 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
 }
 
 /** Starts the same CLI in the foreground mode, detached, and returns once /readyz answers. */
-export async function runDetached(o: SimOptions, argv: string[], out: (s: string) => void = (s) => process.stdout.write(s), timeoutMs = 60_000): Promise<number> {
+export async function runDetached(
+  o: SimOptions,
+  argv: string[],
+  out: (s: string) => void = (s) => process.stdout.write(s),
+  timeoutMs = 60_000,
+): Promise<number> {
   const existing = readState(o.workdir);
-  if (existing) throw new UsageError(`a sim is already running in ${o.workdir} (pid ${existing.pid}, ${existing.server})`, 'stop it with `netharness sim stop` or use another --workdir');
+  if (existing)
+    throw new UsageError(
+      `a sim is already running in ${o.workdir} (pid ${existing.pid}, ${existing.server})`,
+      'stop it with `netharness sim stop` or use another --workdir',
+    );
   mkdirSync(o.workdir, { recursive: true });
   const logPath = join(o.workdir, 'sim.log');
   const fd = openSync(logPath, 'w');
   const cli = fileURLToPath(new URL('../harness/cli.ts', import.meta.url));
   const args = argv.filter((a) => a !== '--detach');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'sim', ...args, '--workdir', o.workdir], { detached: true, stdio: ['ignore', fd, fd], cwd: process.cwd(), env: process.env });
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'sim', ...args, '--workdir', o.workdir], {
+    detached: true,
+    stdio: ['ignore', fd, fd],
+    cwd: process.cwd(),
+    env: process.env,
+  });
   let exited: number | null = null;
   child.on('exit', (code) => (exited = code ?? 1));
   child.unref();
@@ -213,13 +248,21 @@ export async function stopSim(workdir: string, out: (s: string) => void = (s) =>
   return 0;
 }
 
-export async function simStatus(workdir: string, json: boolean, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+export async function simStatus(
+  workdir: string,
+  json: boolean,
+  out: (s: string) => void = (s) => process.stdout.write(s),
+): Promise<number> {
   const st = readState(resolve(workdir));
   const isReady = st ? await ready(st.server) : false;
   if (json) {
-    out(`${JSON.stringify(st ? { running: true, ready: isReady, pid: st.pid, port: st.port, server: st.server, kubeconfig: st.kubeconfig, workdir: st.workdir, startedAt: st.startedAt, readyMs: st.readyMs } : { running: false, workdir: resolve(workdir) })}\n`);
+    out(
+      `${JSON.stringify(st ? { running: true, ready: isReady, pid: st.pid, port: st.port, server: st.server, kubeconfig: st.kubeconfig, workdir: st.workdir, startedAt: st.startedAt, readyMs: st.readyMs } : { running: false, workdir: resolve(workdir) })}\n`,
+    );
   } else if (st) {
-    out(`sim running: pid ${st.pid}, ${st.server}, ${isReady ? 'ready' : 'not ready'}, since ${st.startedAt}\nexport KUBECONFIG=${st.kubeconfig}\n`);
+    out(
+      `sim running: pid ${st.pid}, ${st.server}, ${isReady ? 'ready' : 'not ready'}, since ${st.startedAt}\nexport KUBECONFIG=${st.kubeconfig}\n`,
+    );
   } else out(`no sim running in ${resolve(workdir)}\n`);
   return st ? 0 : 1;
 }

@@ -62,7 +62,17 @@ export function hasV6(stack: IpStack): boolean {
 export function nodeAddressing(node: Pick<SimNodeSpec, 'name' | 'id'>, stack: IpStack): NodeAddressing {
   const i = node.id;
   if (i < 1 || i > 240) throw new RangeError(`node id ${i} out of range 1..240`);
-  const a: NodeAddressing = { name: node.name, id: i, nodeIp: {}, podSubnet: {}, mgmtIp: {}, routerIp: {}, joinIp: {}, transitIp: {}, mac: nodeMac(i) };
+  const a: NodeAddressing = {
+    name: node.name,
+    id: i,
+    nodeIp: {},
+    podSubnet: {},
+    mgmtIp: {},
+    routerIp: {},
+    joinIp: {},
+    transitIp: {},
+    mac: nodeMac(i),
+  };
   if (hasV4(stack)) {
     // 10.128.0.0/14 holds 512 /23s; node i gets the (i-1)th.
     const base = (i - 1) * 2;

@@ -52,14 +52,18 @@ function template(id: string): string {
 }
 
 export function registerChaos(program: Command): void {
-  const chaos = program.command('chaos').description('Chaos Mesh templates, injection and node actions (reboot, kubelet stop/start, crash)');
+  const chaos = program
+    .command('chaos')
+    .description('Chaos Mesh templates, injection and node actions (reboot, kubelet stop/start, crash)');
 
   chaos
     .command('list')
     .description('list the chaos templates and their params')
     .action(() => {
       for (const id of TEMPLATE_IDS) process.stdout.write(`${id.padEnd(18)} ${templateParamNames(id).join(', ')}\n`);
-      process.stdout.write(`${'schedule'.padEnd(18)} render <template> --schedule '@every 30s' [--history-limit N] [--concurrency-policy Forbid|Allow]\n`);
+      process.stdout.write(
+        `${'schedule'.padEnd(18)} render <template> --schedule '@every 30s' [--history-limit N] [--concurrency-policy Forbid|Allow]\n`,
+      );
     });
 
   chaos
@@ -73,7 +77,11 @@ export function registerChaos(program: Command): void {
       let r = renderTemplate(template(id), parseParams(o.param));
       if (o.schedule) {
         const hl = o.historyLimit === undefined ? undefined : Number(o.historyLimit);
-        r = renderSchedule(r, { schedule: o.schedule, ...(hl !== undefined ? { historyLimit: hl } : {}), ...(o.concurrencyPolicy ? { concurrencyPolicy: o.concurrencyPolicy as 'Forbid' | 'Allow' } : {}) });
+        r = renderSchedule(r, {
+          schedule: o.schedule,
+          ...(hl !== undefined ? { historyLimit: hl } : {}),
+          ...(o.concurrencyPolicy ? { concurrencyPolicy: o.concurrencyPolicy as 'Forbid' | 'Allow' } : {}),
+        });
       }
       process.stdout.write(r.yaml);
     });
@@ -102,14 +110,28 @@ export function registerChaos(program: Command): void {
     .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
     .option('--json', 'print the result as JSON')
-    .action(async (id: string, o: { param: string[]; hold?: string; timeout: string; keep?: boolean; kubeconfig?: string; context?: string; json?: boolean }) => {
-      const r = renderTemplate(template(id), parseParams(o.param));
-      const timeoutMs = durationMs('--timeout', o.timeout);
-      const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
-      const res = await injectChaos(cluster, r, { holdMs: durationMs('--hold', o.hold), injectTimeoutMs: timeoutMs, recoverTimeoutMs: timeoutMs, keep: o.keep, log: (l) => process.stderr.write(`${l}\n`) });
-      if (o.json) process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
-      else process.stdout.write(`${res.kind} ${res.namespace}/${res.name}: injected ${res.injectedAt} on ${res.targets.join(', ')}; recovered ${res.recoveredAt} (${(res.injectedMs / 1000).toFixed(1)} s)\n`);
-    });
+    .action(
+      async (
+        id: string,
+        o: { param: string[]; hold?: string; timeout: string; keep?: boolean; kubeconfig?: string; context?: string; json?: boolean },
+      ) => {
+        const r = renderTemplate(template(id), parseParams(o.param));
+        const timeoutMs = durationMs('--timeout', o.timeout);
+        const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
+        const res = await injectChaos(cluster, r, {
+          holdMs: durationMs('--hold', o.hold),
+          injectTimeoutMs: timeoutMs,
+          recoverTimeoutMs: timeoutMs,
+          keep: o.keep,
+          log: (l) => process.stderr.write(`${l}\n`),
+        });
+        if (o.json) process.stdout.write(`${JSON.stringify(res, null, 2)}\n`);
+        else
+          process.stdout.write(
+            `${res.kind} ${res.namespace}/${res.name}: injected ${res.injectedAt} on ${res.targets.join(', ')}; recovered ${res.recoveredAt} (${(res.injectedMs / 1000).toFixed(1)} s)\n`,
+          );
+      },
+    );
 
   chaos
     .command('node <action> <node>')
@@ -121,15 +143,40 @@ export function registerChaos(program: Command): void {
     .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
     .option('--json', 'print the result as JSON')
-    .action(async (action: string, node: string, o: { image: string; namespace: string; timeout: string; restartAfter?: string; kubeconfig?: string; context?: string; json?: boolean }) => {
-      const actions: NodeActionKind[] = ['reboot', 'stop-kubelet', 'start-kubelet', 'crash'];
-      if (!actions.includes(action as NodeActionKind)) throw new UsageError(`unknown node action '${action}'`, `actions: ${actions.join(', ')}`);
-      const t = durationMs('--timeout', o.timeout);
-      const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
-      const r = await runNodeAction(cluster, node, action as NodeActionKind, { image: o.image, namespace: o.namespace, notReadyTimeoutMs: t, readyTimeoutMs: t, restartAfterMs: durationMs('--restart-after', o.restartAfter), log: (l) => process.stderr.write(`${l}\n`) });
-      if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
-      else process.stdout.write(`${action} ${node}: NotReady after ${fmt(r.toNotReadyMs)}, NotReady for ${fmt(r.downMs)}, Ready after ${fmt(r.totalMs)}\n`);
-    });
+    .action(
+      async (
+        action: string,
+        node: string,
+        o: {
+          image: string;
+          namespace: string;
+          timeout: string;
+          restartAfter?: string;
+          kubeconfig?: string;
+          context?: string;
+          json?: boolean;
+        },
+      ) => {
+        const actions: NodeActionKind[] = ['reboot', 'stop-kubelet', 'start-kubelet', 'crash'];
+        if (!actions.includes(action as NodeActionKind))
+          throw new UsageError(`unknown node action '${action}'`, `actions: ${actions.join(', ')}`);
+        const t = durationMs('--timeout', o.timeout);
+        const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
+        const r = await runNodeAction(cluster, node, action as NodeActionKind, {
+          image: o.image,
+          namespace: o.namespace,
+          notReadyTimeoutMs: t,
+          readyTimeoutMs: t,
+          restartAfterMs: durationMs('--restart-after', o.restartAfter),
+          log: (l) => process.stderr.write(`${l}\n`),
+        });
+        if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        else
+          process.stdout.write(
+            `${action} ${node}: NotReady after ${fmt(r.toNotReadyMs)}, NotReady for ${fmt(r.downMs)}, Ready after ${fmt(r.totalMs)}\n`,
+          );
+      },
+    );
 }
 
 function fmt(ms: number | undefined): string {

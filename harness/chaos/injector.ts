@@ -14,7 +14,21 @@ import { httpStatusOf, isConnectionError } from '../cluster/connect.ts';
 import { describeApiError } from '../cluster/exec.ts';
 import { InfraError, UsageError } from '../errors.ts';
 import { InterruptedError } from '../runner/scenario.ts';
-import { CHAOS_GROUP, CHAOS_KINDS, CHAOS_VERSION, MANAGED_BY_LABEL, SCHEDULE_RESOURCE, conditionStatus, isChaosKind, isOneShot, parseGoDuration, validateChaos, formatFieldErrors, type ChaosRecord, type ConditionType } from '../../chaos/model.ts';
+import {
+  CHAOS_GROUP,
+  CHAOS_KINDS,
+  CHAOS_VERSION,
+  MANAGED_BY_LABEL,
+  SCHEDULE_RESOURCE,
+  conditionStatus,
+  isChaosKind,
+  isOneShot,
+  parseGoDuration,
+  validateChaos,
+  formatFieldErrors,
+  type ChaosRecord,
+  type ConditionType,
+} from '../../chaos/model.ts';
 import type { ChaosObject, Rendered } from './templates.ts';
 
 /** Where chaos events go: the run's store (`store.recordEvent(runId, e)`), `t.event`, or a test array. */
@@ -122,7 +136,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 function apiError(what: string, err: unknown): Error {
   if (err instanceof InfraError || err instanceof UsageError || err instanceof InterruptedError) return err;
-  if (isConnectionError(err)) return new InfraError(`${what}: the cluster is unreachable (${describeApiError(err)})`, 'check the kubeconfig and that the API server is up', { cause: err });
+  if (isConnectionError(err))
+    return new InfraError(
+      `${what}: the cluster is unreachable (${describeApiError(err)})`,
+      'check the kubeconfig and that the API server is up',
+      { cause: err },
+    );
   return new InfraError(`${what}: ${describeApiError(err)}`, undefined, { cause: err });
 }
 
@@ -153,7 +172,8 @@ async function runPreflight(cluster: Cluster): Promise<void> {
       await ext.readCustomResourceDefinition({ name });
     } catch (err) {
       if (httpStatusOf(err) === 404) missing.push(name);
-      else if (httpStatusOf(err) === 403) return; // cannot read CRDs: let the apply tell
+      else if (httpStatusOf(err) === 403)
+        return; // cannot read CRDs: let the apply tell
       else throw apiError(`reading CRD ${name}`, err);
     }
   }
@@ -166,10 +186,18 @@ async function runPreflight(cluster: Cluster): Promise<void> {
     else if (httpStatusOf(err) === 403) return;
     else throw apiError(`listing pods in ${CHAOS_MESH_NAMESPACE}`, err);
   }
-  const managers = pods.filter((p) => p.metadata?.name?.startsWith('chaos-controller-manager') || p.metadata?.labels?.['app.kubernetes.io/component'] === 'controller-manager');
-  if (managers.length === 0) throw new InfraError(`Chaos Mesh CRDs are there but no chaos-controller-manager pod runs in ns ${CHAOS_MESH_NAMESPACE}`, INSTALL_HINT);
+  const managers = pods.filter(
+    (p) =>
+      p.metadata?.name?.startsWith('chaos-controller-manager') ||
+      p.metadata?.labels?.['app.kubernetes.io/component'] === 'controller-manager',
+  );
+  if (managers.length === 0)
+    throw new InfraError(`Chaos Mesh CRDs are there but no chaos-controller-manager pod runs in ns ${CHAOS_MESH_NAMESPACE}`, INSTALL_HINT);
   if (!managers.some((p) => p.status?.phase === 'Running')) {
-    throw new InfraError(`chaos-controller-manager is not Running in ns ${CHAOS_MESH_NAMESPACE} (${managers.map((p) => `${p.metadata?.name}: ${p.status?.phase}`).join(', ')})`, `check: oc -n ${CHAOS_MESH_NAMESPACE} describe pod -l app.kubernetes.io/component=controller-manager\n${INSTALL_HINT}`);
+    throw new InfraError(
+      `chaos-controller-manager is not Running in ns ${CHAOS_MESH_NAMESPACE} (${managers.map((p) => `${p.metadata?.name}: ${p.status?.phase}`).join(', ')})`,
+      `check: oc -n ${CHAOS_MESH_NAMESPACE} describe pod -l app.kubernetes.io/component=controller-manager\n${INSTALL_HINT}`,
+    );
   }
 }
 
@@ -183,16 +211,31 @@ export async function applyChaos(cluster: Cluster, obj: ChaosObject): Promise<Ch
     return created as unknown as ChaosObject;
   } catch (err) {
     const code = httpStatusOf(err);
-    if (code === 409) throw new UsageError(`${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} already exists`, `delete it first (kubectl delete ${refOf(obj).plural}.${CHAOS_GROUP} -n ${obj.metadata.namespace} ${obj.metadata.name}) or use another name`);
-    if (code === 422 || code === 400) throw new UsageError(`the API server rejected ${obj.kind} ${obj.metadata.name}: ${describeApiError(err)}`);
-    if (code === 404) throw new InfraError(`creating ${obj.kind} ${obj.metadata.name}: ${describeApiError(err)}`, `is the namespace ${obj.metadata.namespace} there, and Chaos Mesh installed?\n${INSTALL_HINT}`);
+    if (code === 409)
+      throw new UsageError(
+        `${obj.kind} ${obj.metadata.namespace}/${obj.metadata.name} already exists`,
+        `delete it first (kubectl delete ${refOf(obj).plural}.${CHAOS_GROUP} -n ${obj.metadata.namespace} ${obj.metadata.name}) or use another name`,
+      );
+    if (code === 422 || code === 400)
+      throw new UsageError(`the API server rejected ${obj.kind} ${obj.metadata.name}: ${describeApiError(err)}`);
+    if (code === 404)
+      throw new InfraError(
+        `creating ${obj.kind} ${obj.metadata.name}: ${describeApiError(err)}`,
+        `is the namespace ${obj.metadata.namespace} there, and Chaos Mesh installed?\n${INSTALL_HINT}`,
+      );
     throw apiError(`creating ${obj.kind} ${obj.metadata.name}`, err);
   }
 }
 
 export async function readChaos(cluster: Cluster, ref: Ref): Promise<ChaosObject | undefined> {
   try {
-    return (await cluster.custom.getNamespacedCustomObject({ group: CHAOS_GROUP, version: CHAOS_VERSION, namespace: ref.namespace, plural: ref.plural, name: ref.name })) as ChaosObject;
+    return (await cluster.custom.getNamespacedCustomObject({
+      group: CHAOS_GROUP,
+      version: CHAOS_VERSION,
+      namespace: ref.namespace,
+      plural: ref.plural,
+      name: ref.name,
+    })) as ChaosObject;
   } catch (err) {
     if (httpStatusOf(err) === 404) return undefined;
     throw apiError(`reading ${ref.kind} ${ref.namespace}/${ref.name}`, err);
@@ -201,7 +244,13 @@ export async function readChaos(cluster: Cluster, ref: Ref): Promise<ChaosObject
 
 export async function deleteChaos(cluster: Cluster, ref: Ref): Promise<boolean> {
   try {
-    await cluster.custom.deleteNamespacedCustomObject({ group: CHAOS_GROUP, version: CHAOS_VERSION, namespace: ref.namespace, plural: ref.plural, name: ref.name });
+    await cluster.custom.deleteNamespacedCustomObject({
+      group: CHAOS_GROUP,
+      version: CHAOS_VERSION,
+      namespace: ref.namespace,
+      plural: ref.plural,
+      name: ref.name,
+    });
     return true;
   } catch (err) {
     if (httpStatusOf(err) === 404) return false;
@@ -214,8 +263,19 @@ export async function chaosEvents(cluster: Cluster, ref: Ref, uid?: string): Pro
   try {
     const list = await cluster.core.listNamespacedEvent({ namespace: ref.namespace });
     return list.items
-      .filter((e) => e.involvedObject?.name === ref.name && e.involvedObject?.kind === ref.kind && (!uid || !e.involvedObject.uid || e.involvedObject.uid === uid))
-      .map((e) => ({ type: e.type ?? 'Normal', reason: e.reason ?? '', message: e.message ?? '', at: toIso(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp), count: e.count ?? 1 }))
+      .filter(
+        (e) =>
+          e.involvedObject?.name === ref.name &&
+          e.involvedObject?.kind === ref.kind &&
+          (!uid || !e.involvedObject.uid || e.involvedObject.uid === uid),
+      )
+      .map((e) => ({
+        type: e.type ?? 'Normal',
+        reason: e.reason ?? '',
+        message: e.message ?? '',
+        at: toIso(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp),
+        count: e.count ?? 1,
+      }))
       .sort((a, b) => a.at.localeCompare(b.at));
   } catch {
     return [];
@@ -234,7 +294,15 @@ function records(obj: ChaosObject | undefined): ChaosRecord[] {
 }
 
 /** Poll until `pred` holds on the object; returns the object (undefined if `pred` accepts "gone"). */
-async function pollChaos(cluster: Cluster, ref: Ref, what: string, timeoutMs: number, pollMs: number, signal: AbortSignal | undefined, pred: (o: ChaosObject | undefined) => boolean): Promise<ChaosObject | undefined> {
+async function pollChaos(
+  cluster: Cluster,
+  ref: Ref,
+  what: string,
+  timeoutMs: number,
+  pollMs: number,
+  signal: AbortSignal | undefined,
+  pred: (o: ChaosObject | undefined) => boolean,
+): Promise<ChaosObject | undefined> {
   const deadline = Date.now() + timeoutMs;
   let last: ChaosObject | undefined;
   for (;;) {
@@ -243,7 +311,9 @@ async function pollChaos(cluster: Cluster, ref: Ref, what: string, timeoutMs: nu
     if (Date.now() > deadline) {
       const evs = await chaosEvents(cluster, ref, last?.metadata && (last.metadata as { uid?: string }).uid);
       const failed = evs.filter((e) => e.type === 'Warning' || e.reason === 'Failed').map((e) => `${e.reason}: ${e.message}`);
-      const conds = ((last?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []).map((c) => `${c.type}=${c.status}`).join(' ');
+      const conds = ((last?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [])
+        .map((c) => `${c.type}=${c.status}`)
+        .join(' ');
       throw new InfraError(
         `${ref.kind} ${ref.namespace}/${ref.name}: timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? ` (conditions: ${conds || 'none'})` : ' (object gone)'}${failed.length ? `; controller said: ${failed.slice(-3).join(' | ')}` : ''}`,
         `check the controller: kubectl -n ${CHAOS_MESH_NAMESPACE} logs deploy/chaos-controller-manager; and the object: kubectl -n ${ref.namespace} describe ${ref.plural}.${CHAOS_GROUP} ${ref.name}`,
@@ -265,7 +335,10 @@ export async function injectChaos(cluster: Cluster, what: Rendered | ChaosObject
   const isRendered = (w: Rendered | ChaosObject): w is Rendered => 'yaml' in w && typeof w.yaml === 'string' && 'object' in w;
   const obj: ChaosObject = isRendered(what) ? what.object : what;
   const template = isRendered(what) ? what.template : undefined;
-  if (obj.kind === 'Schedule') throw new UsageError('injectChaos takes PodChaos / NetworkChaos / StressChaos / TimeChaos; apply a Schedule with applyChaos and remove it with deleteChaos');
+  if (obj.kind === 'Schedule')
+    throw new UsageError(
+      'injectChaos takes PodChaos / NetworkChaos / StressChaos / TimeChaos; apply a Schedule with applyChaos and remove it with deleteChaos',
+    );
   const ref = refOf(obj);
   const log = opts.log ?? (() => {});
   const pollMs = opts.pollMs ?? 250;
@@ -281,20 +354,61 @@ export async function injectChaos(cluster: Cluster, what: Rendered | ChaosObject
   log(`applied ${ref.kind} ${ref.namespace}/${ref.name}`);
   let deletedAt: string | undefined;
   try {
-    const selected = await pollChaos(cluster, ref, 'Selected', injectTimeoutMs, pollMs, opts.signal, (o) => cond(o, 'Selected') === 'True' || o === undefined);
+    const selected = await pollChaos(
+      cluster,
+      ref,
+      'Selected',
+      injectTimeoutMs,
+      pollMs,
+      opts.signal,
+      (o) => cond(o, 'Selected') === 'True' || o === undefined,
+    );
     const selectedAt = nowIso();
-    const injected = await pollChaos(cluster, ref, 'AllInjected', injectTimeoutMs, pollMs, opts.signal, (o) => cond(o, 'AllInjected') === 'True' || (o !== undefined && cond(o, 'AllRecovered') === 'True' && records(o).some((r) => r.injectedCount > 0)));
+    const injected = await pollChaos(
+      cluster,
+      ref,
+      'AllInjected',
+      injectTimeoutMs,
+      pollMs,
+      opts.signal,
+      (o) =>
+        cond(o, 'AllInjected') === 'True' ||
+        (o !== undefined && cond(o, 'AllRecovered') === 'True' && records(o).some((r) => r.injectedCount > 0)),
+    );
     const injectedAt = nowIso();
     const targets = records(injected ?? selected).map((r) => r.id);
     log(`${ref.kind} ${ref.name}: AllInjected on ${targets.join(', ')}`);
-    opts.recorder?.({ kind: 'chaos-inject', target: targets.join(','), at: injectedAt, details: { chaosKind: ref.kind, name: ref.name, namespace: ref.namespace, template, action: obj.spec.action, targets, appliedAt, selectedAt, injectedAt } });
+    opts.recorder?.({
+      kind: 'chaos-inject',
+      target: targets.join(','),
+      at: injectedAt,
+      details: {
+        chaosKind: ref.kind,
+        name: ref.name,
+        namespace: ref.namespace,
+        template,
+        action: obj.spec.action,
+        targets,
+        appliedAt,
+        selectedAt,
+        injectedAt,
+      },
+    });
 
     // hold
     let recovered: ChaosObject | undefined;
     let recoveredAt: string | undefined;
     const hold = opts.holdMs ?? (durationMs !== undefined && !oneShot ? undefined : 0);
     if (hold === undefined) {
-      recovered = await pollChaos(cluster, ref, 'AllRecovered (end of duration)', (durationMs ?? 0) + recoverTimeoutMs, pollMs, opts.signal, (o) => o === undefined || cond(o, 'AllRecovered') === 'True');
+      recovered = await pollChaos(
+        cluster,
+        ref,
+        'AllRecovered (end of duration)',
+        (durationMs ?? 0) + recoverTimeoutMs,
+        pollMs,
+        opts.signal,
+        (o) => o === undefined || cond(o, 'AllRecovered') === 'True',
+      );
       recoveredAt = nowIso();
     } else if (hold > 0) {
       const until = Date.now() + hold;
@@ -329,8 +443,39 @@ export async function injectChaos(cluster: Cluster, what: Rendered | ChaosObject
     const recs = records(last ?? injected);
     const injectedMs = Date.parse(recoveredAt) - Date.parse(injectedAt);
     log(`${ref.kind} ${ref.name}: recovered after ${(injectedMs / 1000).toFixed(1)} s`);
-    opts.recorder?.({ kind: 'chaos-recover', target: targets.join(','), at: recoveredAt, details: { chaosKind: ref.kind, name: ref.name, namespace: ref.namespace, template, targets, injectedAt, recoveredAt, deletedAt, injectedMs, records: recs, events } });
-    return { kind: ref.kind, name: ref.name, namespace: ref.namespace, template, targets, appliedAt, selectedAt, injectedAt, recoveredAt, deletedAt, injectedMs, records: recs, events };
+    opts.recorder?.({
+      kind: 'chaos-recover',
+      target: targets.join(','),
+      at: recoveredAt,
+      details: {
+        chaosKind: ref.kind,
+        name: ref.name,
+        namespace: ref.namespace,
+        template,
+        targets,
+        injectedAt,
+        recoveredAt,
+        deletedAt,
+        injectedMs,
+        records: recs,
+        events,
+      },
+    });
+    return {
+      kind: ref.kind,
+      name: ref.name,
+      namespace: ref.namespace,
+      template,
+      targets,
+      appliedAt,
+      selectedAt,
+      injectedAt,
+      recoveredAt,
+      deletedAt,
+      injectedMs,
+      records: recs,
+      events,
+    };
   } catch (err) {
     if (!deletedAt) await deleteChaos(cluster, ref).catch(() => undefined);
     throw err;
@@ -342,7 +487,13 @@ export async function deleteSchedule(cluster: Cluster, namespace: string, name: 
   await deleteChaos(cluster, { kind: 'Schedule', plural: SCHEDULE_RESOURCE, namespace, name });
   const plural = CHAOS_KINDS[type].resource;
   try {
-    const list = (await cluster.custom.listNamespacedCustomObject({ group: CHAOS_GROUP, version: CHAOS_VERSION, namespace, plural, labelSelector: `${MANAGED_BY_LABEL}=${name}` })) as { items?: ChaosObject[] };
+    const list = (await cluster.custom.listNamespacedCustomObject({
+      group: CHAOS_GROUP,
+      version: CHAOS_VERSION,
+      namespace,
+      plural,
+      labelSelector: `${MANAGED_BY_LABEL}=${name}`,
+    })) as { items?: ChaosObject[] };
     for (const c of list.items ?? []) await deleteChaos(cluster, { kind: type, plural, namespace, name: c.metadata.name });
   } catch (err) {
     throw apiError(`listing the children of Schedule ${namespace}/${name}`, err);
@@ -368,8 +519,13 @@ export interface ScheduleResult {
  * Apply a Schedule, let it run for `holdMs` (spawning children on its cron), then delete it and its
  * children and wait until they are gone (recovered). Records `chaos-schedule` events.
  */
-export async function runSchedule(cluster: Cluster, what: Rendered | ChaosObject, opts: InjectOptions & { holdMs: number }): Promise<ScheduleResult> {
-  const obj: ChaosObject = 'yaml' in what && typeof what.yaml === 'string' && 'object' in what ? (what as Rendered).object : (what as ChaosObject);
+export async function runSchedule(
+  cluster: Cluster,
+  what: Rendered | ChaosObject,
+  opts: InjectOptions & { holdMs: number },
+): Promise<ScheduleResult> {
+  const obj: ChaosObject =
+    'yaml' in what && typeof what.yaml === 'string' && 'object' in what ? (what as Rendered).object : (what as ChaosObject);
   if (obj.kind !== 'Schedule') throw new UsageError(`runSchedule takes a Schedule, got ${obj.kind}`);
   const type = obj.spec.type;
   if (!isChaosKind(type)) throw new UsageError(`Schedule ${obj.metadata.name}: unsupported spec.type ${String(type)}`);
@@ -380,12 +536,23 @@ export async function runSchedule(cluster: Cluster, what: Rendered | ChaosObject
   const appliedAt = nowIso();
   await applyChaos(cluster, obj);
   opts.log?.(`applied Schedule ${ns}/${obj.metadata.name} (${String(obj.spec.schedule)}, ${type})`);
-  opts.recorder?.({ kind: 'chaos-schedule', target: `${ns}/${obj.metadata.name}`, at: appliedAt, details: { phase: 'applied', schedule: obj.spec.schedule, type } });
+  opts.recorder?.({
+    kind: 'chaos-schedule',
+    target: `${ns}/${obj.metadata.name}`,
+    at: appliedAt,
+    details: { phase: 'applied', schedule: obj.spec.schedule, type },
+  });
   const spawned = new Set<string>();
   const injected = new Set<string>();
   const children = async (): Promise<ChaosObject[]> => {
     try {
-      const l = (await cluster.custom.listNamespacedCustomObject({ group: CHAOS_GROUP, version: CHAOS_VERSION, namespace: ns, plural, labelSelector: `${MANAGED_BY_LABEL}=${obj.metadata.name}` })) as { items?: ChaosObject[] };
+      const l = (await cluster.custom.listNamespacedCustomObject({
+        group: CHAOS_GROUP,
+        version: CHAOS_VERSION,
+        namespace: ns,
+        plural,
+        labelSelector: `${MANAGED_BY_LABEL}=${obj.metadata.name}`,
+      })) as { items?: ChaosObject[] };
       return l.items ?? [];
     } catch (err) {
       throw apiError(`listing the children of Schedule ${ns}/${obj.metadata.name}`, err);
@@ -407,10 +574,22 @@ export async function runSchedule(cluster: Cluster, what: Rendered | ChaosObject
   }
   const deadline = Date.now() + (opts.recoverTimeoutMs ?? 120_000);
   while ((await children()).length > 0) {
-    if (Date.now() > deadline) throw new InfraError(`Schedule ${ns}/${obj.metadata.name}: its children were not recovered and removed within ${Math.round((opts.recoverTimeoutMs ?? 120_000) / 1000)} s`, `kubectl -n ${ns} get ${plural}.${CHAOS_GROUP} -l ${MANAGED_BY_LABEL}=${obj.metadata.name}`);
+    if (Date.now() > deadline)
+      throw new InfraError(
+        `Schedule ${ns}/${obj.metadata.name}: its children were not recovered and removed within ${Math.round((opts.recoverTimeoutMs ?? 120_000) / 1000)} s`,
+        `kubectl -n ${ns} get ${plural}.${CHAOS_GROUP} -l ${MANAGED_BY_LABEL}=${obj.metadata.name}`,
+      );
     await sleep(pollMs, opts.signal);
   }
-  const res: ScheduleResult = { name: obj.metadata.name, namespace: ns, type, appliedAt, deletedAt, spawned: [...spawned], injected: [...injected] };
+  const res: ScheduleResult = {
+    name: obj.metadata.name,
+    namespace: ns,
+    type,
+    appliedAt,
+    deletedAt,
+    spawned: [...spawned],
+    injected: [...injected],
+  };
   opts.recorder?.({ kind: 'chaos-schedule', target: `${ns}/${obj.metadata.name}`, at: nowIso(), details: { phase: 'removed', ...res } });
   return res;
 }

@@ -75,8 +75,15 @@ export function nodeActionCommand(action: NodeActionKind, opts: { restartAfterMs
 }
 
 /** The privileged debug pod (what `oc debug node/<node>` creates), for an action on a node. */
-export function debugPodManifest(node: string, action: NodeActionKind, opts: { image?: string; namespace?: string; restartAfterMs?: number } = {}): k8s.V1Pod {
-  const short = node.replace(/[^a-z0-9-]/g, '-').slice(0, 40).replace(/-+$/, '');
+export function debugPodManifest(
+  node: string,
+  action: NodeActionKind,
+  opts: { image?: string; namespace?: string; restartAfterMs?: number } = {},
+): k8s.V1Pod {
+  const short = node
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 40)
+    .replace(/-+$/, '');
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -139,7 +146,12 @@ async function deletePod(cluster: Cluster, namespace: string, name: string): Pro
  * - stop-kubelet: wait NotReady (then Ready too when restartAfterMs is set).
  * - start-kubelet: wait Ready.
  */
-export async function runNodeAction(cluster: Cluster, node: string, action: NodeActionKind, opts: NodeActionOptions = {}): Promise<NodeActionResult> {
+export async function runNodeAction(
+  cluster: Cluster,
+  node: string,
+  action: NodeActionKind,
+  opts: NodeActionOptions = {},
+): Promise<NodeActionResult> {
   const log = opts.log ?? (() => {});
   const pollMs = opts.pollMs ?? 250;
   const notReadyTimeoutMs = opts.notReadyTimeoutMs ?? 120_000;
@@ -147,7 +159,11 @@ export async function runNodeAction(cluster: Cluster, node: string, action: Node
   const podStartTimeoutMs = opts.podStartTimeoutMs ?? 60_000;
   const before = await nodeState(cluster, node);
   if (!before) throw new UsageError(`node '${node}' does not exist`, 'list nodes with: kubectl get nodes');
-  if (action !== 'start-kubelet' && before.ready !== 'True') throw new InfraError(`node ${node} is not Ready (Ready=${before.ready}) before ${action}`, 'wait for the node to be Ready, or pick another node');
+  if (action !== 'start-kubelet' && before.ready !== 'True')
+    throw new InfraError(
+      `node ${node} is not Ready (Ready=${before.ready}) before ${action}`,
+      'wait for the node to be Ready, or pick another node',
+    );
 
   const manifest = debugPodManifest(node, action, opts);
   const ns = manifest.metadata?.namespace ?? 'default';
@@ -157,13 +173,28 @@ export async function runNodeAction(cluster: Cluster, node: string, action: Node
     pod = await cluster.core.createNamespacedPod({ namespace: ns, body: manifest });
   } catch (err) {
     const code = httpStatusOf(err);
-    if (code === 403) throw new InfraError(`cannot create the privileged debug pod in ns ${ns}: ${describeApiError(err)}`, 'node actions need cluster-admin (privileged SCC); run as a cluster admin or pass a namespace that admits privileged pods');
+    if (code === 403)
+      throw new InfraError(
+        `cannot create the privileged debug pod in ns ${ns}: ${describeApiError(err)}`,
+        'node actions need cluster-admin (privileged SCC); run as a cluster admin or pass a namespace that admits privileged pods',
+      );
     throw new InfraError(`creating the debug pod for ${action} on ${node}: ${describeApiError(err)}`);
   }
   const podName = pod.metadata?.name ?? '';
   log(`${action} ${node}: debug pod ${ns}/${podName}`);
-  opts.recorder?.({ kind: `node-${action}`, target: node, at: startedAt.toISOString(), details: { phase: 'start', debugPod: `${ns}/${podName}`, command: manifest.spec?.containers[0].command } });
-  const result: NodeActionResult = { node, action, debugPod: `${ns}/${podName}`, startedAt: startedAt.toISOString(), bootIdBefore: before.bootId };
+  opts.recorder?.({
+    kind: `node-${action}`,
+    target: node,
+    at: startedAt.toISOString(),
+    details: { phase: 'start', debugPod: `${ns}/${podName}`, command: manifest.spec?.containers[0].command },
+  });
+  const result: NodeActionResult = {
+    node,
+    action,
+    debugPod: `${ns}/${podName}`,
+    startedAt: startedAt.toISOString(),
+    bootIdBefore: before.bootId,
+  };
   try {
     const wantNotReady = action !== 'start-kubelet';
     const wantReady = action !== 'stop-kubelet' || opts.restartAfterMs !== undefined;
@@ -185,7 +216,11 @@ export async function runNodeAction(cluster: Cluster, node: string, action: Node
         }
         if (Date.now() - startedAt.getTime() > podStartTimeoutMs) {
           const phase = await podPhase(cluster, ns, podName);
-          if (phase === 'Pending') throw new InfraError(`${action} ${node}: debug pod ${ns}/${podName} still Pending after ${Math.round(podStartTimeoutMs / 1000)} s`, `kubectl -n ${ns} describe pod ${podName} (image pull? SCC?)`);
+          if (phase === 'Pending')
+            throw new InfraError(
+              `${action} ${node}: debug pod ${ns}/${podName} still Pending after ${Math.round(podStartTimeoutMs / 1000)} s`,
+              `kubectl -n ${ns} describe pod ${podName} (image pull? SCC?)`,
+            );
         }
         await sleep(pollMs, opts.signal);
       }
@@ -206,13 +241,21 @@ export async function runNodeAction(cluster: Cluster, node: string, action: Node
           break;
         }
         if (Date.now() > deadline) {
-          throw new InfraError(`${action} ${node}: the node did not come back Ready within ${Math.round(readyTimeoutMs / 1000)} s`, `check the node: kubectl describe node ${node}; its kubelet and the machine console; raise readyTimeoutMs for slow bare-metal reboots`);
+          throw new InfraError(
+            `${action} ${node}: the node did not come back Ready within ${Math.round(readyTimeoutMs / 1000)} s`,
+            `check the node: kubectl describe node ${node}; its kubelet and the machine console; raise readyTimeoutMs for slow bare-metal reboots`,
+          );
         }
         await sleep(pollMs, opts.signal);
       }
       log(`${action} ${node}: Ready again after ${((result.totalMs ?? 0) / 1000).toFixed(1)} s`);
     }
-    opts.recorder?.({ kind: `node-${action}`, target: node, at: result.readyAt ?? result.notReadyAt ?? new Date().toISOString(), details: { phase: 'done', ...result } });
+    opts.recorder?.({
+      kind: `node-${action}`,
+      target: node,
+      at: result.readyAt ?? result.notReadyAt ?? new Date().toISOString(),
+      details: { phase: 'done', ...result },
+    });
     return result;
   } finally {
     await deletePod(cluster, ns, podName);
@@ -231,7 +274,13 @@ async function describePod(cluster: Cluster, ns: string, name: string): Promise<
   try {
     const p = await cluster.core.readNamespacedPod({ namespace: ns, name });
     const cs = p.status?.containerStatuses?.[0];
-    const st = cs?.state?.terminated ? `terminated ${cs.state.terminated.reason ?? ''} exit ${cs.state.terminated.exitCode}` : cs?.state?.waiting ? `waiting ${cs.state.waiting.reason ?? ''}` : cs?.state?.running ? 'running' : 'no container status';
+    const st = cs?.state?.terminated
+      ? `terminated ${cs.state.terminated.reason ?? ''} exit ${cs.state.terminated.exitCode}`
+      : cs?.state?.waiting
+        ? `waiting ${cs.state.waiting.reason ?? ''}`
+        : cs?.state?.running
+          ? 'running'
+          : 'no container status';
     return `${p.status?.phase ?? '?'}, ${st}`;
   } catch (err) {
     return httpStatusOf(err) === 404 ? 'gone' : 'unreadable';
@@ -245,5 +294,6 @@ export const stopKubelet = (cluster: Cluster, node: string, opts?: NodeActionOpt
  * node whose kubelet is really stopped this cannot work (krkn uses ssh / BMC there); for a stop-start
  * cycle use `stopKubelet(cluster, node, { restartAfterMs })`, which runs stop; sleep; start in one pod.
  */
-export const startKubelet = (cluster: Cluster, node: string, opts?: NodeActionOptions) => runNodeAction(cluster, node, 'start-kubelet', opts);
+export const startKubelet = (cluster: Cluster, node: string, opts?: NodeActionOptions) =>
+  runNodeAction(cluster, node, 'start-kubelet', opts);
 export const crashNode = (cluster: Cluster, node: string, opts?: NodeActionOptions) => runNodeAction(cluster, node, 'crash', opts);

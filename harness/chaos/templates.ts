@@ -54,9 +54,18 @@ const k8sName = (what: string) =>
     .min(1, `${what} must not be empty`)
     .max(63, `${what} must be at most 63 characters`)
     .regex(NAME_RE, `${what} must be a lowercase RFC 1123 name (a-z, 0-9, '-', '.')`);
-const goDuration = z.string().refine((s) => parseGoDuration(s) !== undefined && (parseGoDuration(s) ?? -1) > 0, { message: 'must be a positive Go duration like "30s", "5m" or "1m30s"' });
-const signedGoDuration = z.string().refine((s) => parseGoDuration(s) !== undefined, { message: 'must be a Go duration like "-10m" or "1h"' });
-const numericString = z.union([z.string(), z.number()]).transform((v) => String(v)).refine((s) => /^\d+(\.\d+)?$/.test(s), { message: 'must be a number like "25"' });
+const goDuration = z
+  .string()
+  .refine((s) => parseGoDuration(s) !== undefined && (parseGoDuration(s) ?? -1) > 0, {
+    message: 'must be a positive Go duration like "30s", "5m" or "1m30s"',
+  });
+const signedGoDuration = z
+  .string()
+  .refine((s) => parseGoDuration(s) !== undefined, { message: 'must be a Go duration like "-10m" or "1h"' });
+const numericString = z
+  .union([z.string(), z.number()])
+  .transform((v) => String(v))
+  .refine((s) => /^\d+(\.\d+)?$/.test(s), { message: 'must be a number like "25"' });
 const modeParam = z.enum(MODES);
 const valueParam = z.union([z.string(), z.number().int()]).transform((v) => String(v));
 const stringList = z.array(z.string().min(1));
@@ -71,7 +80,12 @@ const modeValue = { mode: modeParam.default('one'), value: valueParam.default('1
 
 const TEMPLATE_PARAMS = {
   'pod-kill': z.object({ ...common, ...modeValue, node: k8sName('node'), gracePeriod: z.number().int().min(0).default(0) }),
-  'container-kill': z.object({ ...common, ...modeValue, node: k8sName('node'), container: z.string().min(1).default('ovnkube-controller') }),
+  'container-kill': z.object({
+    ...common,
+    ...modeValue,
+    node: k8sName('node'),
+    container: z.string().min(1).default('ovnkube-controller'),
+  }),
   'pod-failure': z.object({ ...common, ...modeValue, node: k8sName('node'), duration: goDuration.default('30s') }),
   'network-partition': z.object({
     ...common,
@@ -79,9 +93,32 @@ const TEMPLATE_PARAMS = {
     duration: goDuration.default('60s'),
     externalTargets: stringList.min(1, 'externalTargets needs at least one IP or host (the other nodes and the API endpoint)'),
   }),
-  'network-delay': z.object({ ...common, ...modeValue, nodes: stringList.default([]), duration: goDuration.default('60s'), latency: goDuration.default('100ms'), jitter: signedGoDuration.default('0ms'), correlation: numericString.default('0') }),
-  'network-loss': z.object({ ...common, ...modeValue, nodes: stringList.default([]), duration: goDuration.default('60s'), loss: numericString.default('25'), correlation: numericString.default('0') }),
-  'stress-cpu': z.object({ ...common, ...modeValue, nodes: stringList.default([]), containerNames: stringList.default([]), duration: goDuration.default('60s'), workers: z.number().int().min(1).default(1), load: z.number().int().min(0).max(100).default(100) }),
+  'network-delay': z.object({
+    ...common,
+    ...modeValue,
+    nodes: stringList.default([]),
+    duration: goDuration.default('60s'),
+    latency: goDuration.default('100ms'),
+    jitter: signedGoDuration.default('0ms'),
+    correlation: numericString.default('0'),
+  }),
+  'network-loss': z.object({
+    ...common,
+    ...modeValue,
+    nodes: stringList.default([]),
+    duration: goDuration.default('60s'),
+    loss: numericString.default('25'),
+    correlation: numericString.default('0'),
+  }),
+  'stress-cpu': z.object({
+    ...common,
+    ...modeValue,
+    nodes: stringList.default([]),
+    containerNames: stringList.default([]),
+    duration: goDuration.default('60s'),
+    workers: z.number().int().min(1).default(1),
+    load: z.number().int().min(0).max(100).default(100),
+  }),
   'time-offset': z.object({
     ...common,
     ...modeValue,
@@ -148,7 +185,10 @@ function toChaosObject(doc: unknown, where: string): ChaosObject {
   const errs = validateChaos(doc);
   if (errs.length > 0) {
     const o = (doc ?? {}) as { kind?: unknown; metadata?: { name?: unknown } };
-    throw new UsageError(`${where}: ${formatFieldErrors(String(o.kind ?? 'object'), String(o.metadata?.name ?? ''), errs)}`, 'fix the manifest; fields follow chaos-mesh.org/v1alpha1 (see chaos/*.yaml for working examples)');
+    throw new UsageError(
+      `${where}: ${formatFieldErrors(String(o.kind ?? 'object'), String(o.metadata?.name ?? ''), errs)}`,
+      'fix the manifest; fields follow chaos-mesh.org/v1alpha1 (see chaos/*.yaml for working examples)',
+    );
   }
   return doc as ChaosObject;
 }
@@ -169,11 +209,16 @@ export function renderTemplate(id: string, params: Record<string, unknown>): Ren
   if ('mode' in values) {
     const errs: FieldError[] = [];
     validateMode(values.mode, values.value, 'params', errs);
-    if (errs.length) throw new UsageError(`${where}: param 'value': ${errs[0].message}`, 'fixed needs a count > 0; fixed-percent and random-max-percent need a percentage in (0, 100]');
+    if (errs.length)
+      throw new UsageError(
+        `${where}: param 'value': ${errs[0].message}`,
+        'fixed needs a count > 0; fixed-percent and random-max-percent need a percentage in (0, 100]',
+      );
   }
   const text = substitute(readTemplate(`${id}.yaml`), values, where);
   const docs = parseAllDocuments(text);
-  if (docs.length !== 1 || docs[0].errors.length) throw new Error(`${where}: the template did not render to one YAML document: ${docs[0]?.errors.map((e) => e.message).join('; ')}`);
+  if (docs.length !== 1 || docs[0].errors.length)
+    throw new Error(`${where}: the template did not render to one YAML document: ${docs[0]?.errors.map((e) => e.message).join('; ')}`);
   const obj = toChaosObject(docs[0].toJS(), where);
   if (obj.kind !== TEMPLATE_KIND[id]) throw new Error(`${where}: rendered kind ${obj.kind}, expected ${TEMPLATE_KIND[id]}`);
   return { template: id, kind: obj.kind, object: obj, yaml: stringify(obj) };
@@ -182,7 +227,9 @@ export function renderTemplate(id: string, params: Record<string, unknown>): Ren
 const scheduleParams = z.object({
   name: k8sName('name').optional(),
   namespace: k8sName('namespace').optional(),
-  schedule: z.string().refine((s) => !cronError(s), { message: 'must be 5-field cron (m h dom mon dow), a descriptor (@hourly) or "@every 30s"' }),
+  schedule: z
+    .string()
+    .refine((s) => !cronError(s), { message: 'must be 5-field cron (m h dom mon dow), a descriptor (@hourly) or "@every 30s"' }),
   historyLimit: z.number().int().min(1).default(1),
   concurrencyPolicy: z.enum(['Forbid', 'Allow']).default('Forbid'),
 });
@@ -207,7 +254,8 @@ export function renderSchedule(inner: Rendered, params: ScheduleParams): Rendere
   };
   const text = substitute(readTemplate('schedule.yaml'), values, where);
   const docs = parseAllDocuments(text);
-  if (docs.length !== 1 || docs[0].errors.length) throw new Error(`${where}: did not render to one YAML document: ${docs[0]?.errors.map((e) => e.message).join('; ')}`);
+  if (docs.length !== 1 || docs[0].errors.length)
+    throw new Error(`${where}: did not render to one YAML document: ${docs[0]?.errors.map((e) => e.message).join('; ')}`);
   const obj = toChaosObject(docs[0].toJS(), where);
   return { template: `schedule(${inner.template})`, kind: 'Schedule', object: obj, yaml: stringify(obj) };
 }
@@ -225,7 +273,8 @@ export function parseManifest(text: string, source = 'manifest'): ChaosObject[] 
     const js: unknown = d.toJS();
     if (js === null || js === undefined) return;
     const o = js as { apiVersion?: unknown };
-    if (o.apiVersion !== CHAOS_API_VERSION) throw new UsageError(`${where}: apiVersion must be ${CHAOS_API_VERSION} (got ${JSON.stringify(o.apiVersion)})`);
+    if (o.apiVersion !== CHAOS_API_VERSION)
+      throw new UsageError(`${where}: apiVersion must be ${CHAOS_API_VERSION} (got ${JSON.stringify(o.apiVersion)})`);
     out.push(toChaosObject(js, where));
   });
   if (out.length === 0) throw new UsageError(`${source}: no chaos object in it`);

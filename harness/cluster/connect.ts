@@ -28,17 +28,28 @@ export function connect(opts: ClusterOptions = {}): Cluster {
   const kc = new k8s.KubeConfig();
   const path = opts.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0];
   if (opts.kubeconfig && !existsSync(opts.kubeconfig)) {
-    throw new UsageError(`--kubeconfig: no file at ${opts.kubeconfig}`, 'pass the path of a kubeconfig, or omit --kubeconfig to use the embedded cluster');
+    throw new UsageError(
+      `--kubeconfig: no file at ${opts.kubeconfig}`,
+      'pass the path of a kubeconfig, or omit --kubeconfig to use the embedded cluster',
+    );
   }
   try {
     if (path) kc.loadFromFile(path);
     else kc.loadFromDefault();
   } catch (err) {
-    throw new InfraError(`could not load kubeconfig${path ? ` ${path}` : ''}: ${(err as Error).message}`, 'check that the file is a valid kubeconfig');
+    throw new InfraError(
+      `could not load kubeconfig${path ? ` ${path}` : ''}: ${(err as Error).message}`,
+      'check that the file is a valid kubeconfig',
+    );
   }
   if (opts.context) {
     if (!kc.getContexts().some((c) => c.name === opts.context)) {
-      throw new UsageError(`--context: no context '${opts.context}' in the kubeconfig (have: ${kc.getContexts().map((c) => c.name).join(', ')})`);
+      throw new UsageError(
+        `--context: no context '${opts.context}' in the kubeconfig (have: ${kc
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ')})`,
+      );
     }
     kc.setCurrentContext(opts.context);
   }
@@ -57,7 +68,8 @@ export function connect(opts: ClusterOptions = {}): Cluster {
 
 /** HTTP status of a client-node error, if it carries one. */
 export function httpStatusOf(err: unknown): number | undefined {
-  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'number') return (err as { code: number }).code;
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'number')
+    return (err as { code: number }).code;
   return undefined;
 }
 

@@ -86,14 +86,25 @@ export async function execIn(cluster: Cluster, target: ExecTarget, command: stri
         ws.on('close', () => {
           const { exitCode, message } = exitCodeFromStatus(status);
           if (exitCode === -1) {
-            finish(() => reject(new InfraError(`exec in ${where} failed: ${message}`, 'check that the pod and container exist and are running')));
+            finish(() =>
+              reject(new InfraError(`exec in ${where} failed: ${message}`, 'check that the pod and container exist and are running')),
+            );
             return;
           }
           finish(() => resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode }));
         });
         ws.on('error', (err: Error) => finish(() => reject(new InfraError(`exec in ${where} failed: ${err.message}`))));
       })
-      .catch((err: unknown) => finish(() => reject(new InfraError(`exec in ${where} could not start: ${describeApiError(err)}`, 'check the pod name, container and your RBAC (pods/exec create)'))));
+      .catch((err: unknown) =>
+        finish(() =>
+          reject(
+            new InfraError(
+              `exec in ${where} could not start: ${describeApiError(err)}`,
+              'check the pod name, container and your RBAC (pods/exec create)',
+            ),
+          ),
+        ),
+      );
   });
 }
 

@@ -36,7 +36,10 @@ export function registerBench(program: Command): void {
       for (const name of chosen) {
         process.stderr.write(`bench: ${name}\n`);
         const code = await new Promise<number>((resolve) => {
-          const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', `${name}.bench.ts`)], { stdio: 'inherit', cwd: projectRoot });
+          const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'bench', `${name}.bench.ts`)], {
+            stdio: 'inherit',
+            cwd: projectRoot,
+          });
           child.on('exit', (c) => resolve(c ?? 1));
         });
         if (code !== 0) failed++;

@@ -20,7 +20,9 @@ interface BundleOpts {
 export function registerBundle(program: Command): void {
   program
     .command('bundle')
-    .description('export an offline troubleshooting bundle (API objects, ovn-kubernetes logs, every node\'s NB/SB DB and read-tool outputs) for `netharness mcp --bundle`')
+    .description(
+      "export an offline troubleshooting bundle (API objects, ovn-kubernetes logs, every node's NB/SB DB and read-tool outputs) for `netharness mcp --bundle`",
+    )
     .option('--kubeconfig <path>', 'kubeconfig of the cluster (default $KUBECONFIG)')
     .option('--context <name>', 'kubeconfig context')
     .option('--out <dir>', 'output directory (must not exist or be empty)')
@@ -49,14 +51,19 @@ export function registerBundle(program: Command): void {
           kubeconfig: o.kubeconfig,
           context: o.context,
           out: o.out,
-          logNamespaces: o.logNamespaces?.split(',').map((s) => s.trim()).filter(Boolean),
+          logNamespaces: o.logNamespaces
+            ?.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
           tailLines: tail,
           concurrency: conc,
           force: o.force,
           signal: ac.signal,
           progress: (l) => process.stderr.write(`bundle: ${l}\n`),
         });
-        process.stderr.write(`bundle: wrote ${o.out} (${m.kinds.reduce((n, k) => n + k.count, 0)} objects, ${m.logs.length} logs, ${Object.keys(m.nodes).length} nodes, ${m.errors.length} errors) in ${(m.durationMs / 1000).toFixed(1)} s\n`);
+        process.stderr.write(
+          `bundle: wrote ${o.out} (${m.kinds.reduce((n, k) => n + k.count, 0)} objects, ${m.logs.length} logs, ${Object.keys(m.nodes).length} nodes, ${m.errors.length} errors) in ${(m.durationMs / 1000).toFixed(1)} s\n`,
+        );
         for (const e of m.errors.slice(0, 20)) process.stderr.write(`bundle: not collected: ${e}\n`);
       } catch (err) {
         rmSync(partial, { recursive: true, force: true });

@@ -20,15 +20,36 @@ interface CheckCliOptions {
 export function renderEgressIPResult(r: EgressIPCheckResult, limit = 200): string {
   const out: string[] = [];
   const c = r.counts;
-  out.push(`EgressIP consistency: ${r.consistent ? 'CONSISTENT' : `${r.findings.length} FINDINGS`} (${c.eips} EgressIPs, ${c.pods} served pods, ${c.nodes} nodes, ${c.snat} SNATs, ${c.lrp} reroute LRPs) in ${formatMs(r.durationMs)}`);
+  out.push(
+    `EgressIP consistency: ${r.consistent ? 'CONSISTENT' : `${r.findings.length} FINDINGS`} (${c.eips} EgressIPs, ${c.pods} served pods, ${c.nodes} nodes, ${c.snat} SNATs, ${c.lrp} reroute LRPs) in ${formatMs(r.durationMs)}`,
+  );
   if (r.findings.length) {
     const groups = new Map<string, number>();
     for (const f of r.findings) groups.set(`${f.kind}\u0000${f.node ?? '-'}`, (groups.get(`${f.kind}\u0000${f.node ?? '-'}`) ?? 0) + 1);
-    out.push('', 'by kind and node', renderTable(['kind', 'node', 'count'], [...groups].sort().map(([k, n]) => [...k.split('\u0000'), n])));
+    out.push(
+      '',
+      'by kind and node',
+      renderTable(
+        ['kind', 'node', 'count'],
+        [...groups].sort().map(([k, n]) => [...k.split('\u0000'), n]),
+      ),
+    );
     const sorted = [...r.findings].sort((a, b) => (a.kind + (a.node ?? '')).localeCompare(b.kind + (b.node ?? '')));
     const shown = sorted.slice(0, limit);
     out.push('', `findings${sorted.length > shown.length ? ` (first ${shown.length} of ${sorted.length}; --json for all)` : ''}`);
-    out.push(renderTable(['kind', 'node', 'egressip', 'pod', 'expected', 'actual'], shown.map((f) => [f.kind, f.node ?? '', f.egressip ?? '', f.namespace && f.pod ? `${f.namespace}/${f.pod}` : (f.pod ?? ''), f.expected ?? '', f.actual ?? ''])));
+    out.push(
+      renderTable(
+        ['kind', 'node', 'egressip', 'pod', 'expected', 'actual'],
+        shown.map((f) => [
+          f.kind,
+          f.node ?? '',
+          f.egressip ?? '',
+          f.namespace && f.pod ? `${f.namespace}/${f.pod}` : (f.pod ?? ''),
+          f.expected ?? '',
+          f.actual ?? '',
+        ]),
+      ),
+    );
   }
   return out.join('\n');
 }
@@ -37,7 +58,9 @@ export function registerCheck(program: Command): void {
   const check = program.command('check').description('run a consistency check against a cluster');
   check
     .command('egressip')
-    .description('EgressIP rule consistency: expected SNATs / reroute LRPs / no-reroute rules / address sets (from the API) vs every node\'s NB DB')
+    .description(
+      "EgressIP rule consistency: expected SNATs / reroute LRPs / no-reroute rules / address sets (from the API) vs every node's NB DB",
+    )
     .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
     .option('--json', 'machine-readable result on stdout')
@@ -45,7 +68,8 @@ export function registerCheck(program: Command): void {
     .option('--limit <n>', 'findings listed in human output (default 200)')
     .action(async (o: CheckCliOptions) => {
       const concurrency = o.concurrency === undefined ? 8 : Number(o.concurrency);
-      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError(`--concurrency: expected an integer 1..256, got '${o.concurrency}'`);
+      if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+        throw new UsageError(`--concurrency: expected an integer 1..256, got '${o.concurrency}'`);
       const limit = o.limit === undefined ? 200 : Number(o.limit);
       if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit: expected a non-negative integer, got '${o.limit}'`);
       const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });

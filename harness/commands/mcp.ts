@@ -23,7 +23,13 @@ interface McpOpts {
   listTools?: boolean;
 }
 
-const csv = (s?: string) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
+const csv = (s?: string) =>
+  s
+    ? s
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean)
+    : undefined;
 
 function intOpt(name: string, v: string, min: number, max: number): number {
   const n = Number(v);

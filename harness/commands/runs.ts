@@ -31,23 +31,84 @@ function duration(r: { startedAt: string; endedAt: string | null }): string {
 export function renderRunDetail(d: RunDetail): string {
   const r = d.run;
   const out: string[] = [];
-  out.push(`run ${r.id}`, `  ${r.kind} ${r.name} on ${r.target}`, `  verdict ${r.verdict}, started ${r.startedAt}, duration ${duration(r)}${r.gitSha ? `, git ${r.gitSha.slice(0, 12)}` : ''}`);
+  out.push(
+    `run ${r.id}`,
+    `  ${r.kind} ${r.name} on ${r.target}`,
+    `  verdict ${r.verdict}, started ${r.startedAt}, duration ${duration(r)}${r.gitSha ? `, git ${r.gitSha.slice(0, 12)}` : ''}`,
+  );
   out.push(`  params ${JSON.stringify(r.params)}`);
   const err = (r.summary as { error?: string }).error;
   if (err) out.push(`  error: ${err}`);
   if (d.steps.length) {
-    out.push('', 'steps', renderTable(['#', 'step', 'status', 'duration', 'error'], d.steps.map((s) => [s.seq, `${'  '.repeat(s.path.length - 1)}${s.name}`, s.status, s.durationMs === null ? '-' : formatMs(s.durationMs), (s.error ?? '').slice(0, 100)])));
+    out.push(
+      '',
+      'steps',
+      renderTable(
+        ['#', 'step', 'status', 'duration', 'error'],
+        d.steps.map((s) => [
+          s.seq,
+          `${'  '.repeat(s.path.length - 1)}${s.name}`,
+          s.status,
+          s.durationMs === null ? '-' : formatMs(s.durationMs),
+          (s.error ?? '').slice(0, 100),
+        ]),
+      ),
+    );
   }
-  if (d.checks.length) out.push('', 'checks', renderTable(['check', 'status', 'duration', 'summary'], d.checks.map((c) => [c.name, c.status, formatMs(c.durationMs), (c.summary ?? '').slice(0, 100)])));
+  if (d.checks.length)
+    out.push(
+      '',
+      'checks',
+      renderTable(
+        ['check', 'status', 'duration', 'summary'],
+        d.checks.map((c) => [c.name, c.status, formatMs(c.durationMs), (c.summary ?? '').slice(0, 100)]),
+      ),
+    );
   if (d.findings.length) {
     const shown = d.findings.slice(0, 200);
-    out.push('', `findings (${d.findings.length}${d.findings.length > shown.length ? `, first ${shown.length}` : ''})`, renderTable(['kind', 'node', 'egressip', 'pod', 'expected', 'actual'], shown.map((f) => [f.kind, f.node ?? '', f.egressip ?? '', f.namespace && f.pod ? `${f.namespace}/${f.pod}` : (f.pod ?? ''), f.expected ?? '', f.actual ?? ''])));
+    out.push(
+      '',
+      `findings (${d.findings.length}${d.findings.length > shown.length ? `, first ${shown.length}` : ''})`,
+      renderTable(
+        ['kind', 'node', 'egressip', 'pod', 'expected', 'actual'],
+        shown.map((f) => [
+          f.kind,
+          f.node ?? '',
+          f.egressip ?? '',
+          f.namespace && f.pod ? `${f.namespace}/${f.pod}` : (f.pod ?? ''),
+          f.expected ?? '',
+          f.actual ?? '',
+        ]),
+      ),
+    );
   }
   if (d.measurements.length) {
     const shown = d.measurements.slice(0, 200);
-    out.push('', `measurements (${d.measurements.length})`, renderTable(['name', 'value', 'unit', 'labels'], shown.map((m) => [m.name, m.value, m.unit, Object.entries(m.labels).map(([k, v]) => `${k}=${v}`).join(',')])));
+    out.push(
+      '',
+      `measurements (${d.measurements.length})`,
+      renderTable(
+        ['name', 'value', 'unit', 'labels'],
+        shown.map((m) => [
+          m.name,
+          m.value,
+          m.unit,
+          Object.entries(m.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+        ]),
+      ),
+    );
   }
-  if (d.events.length) out.push('', `events (${d.events.length})`, renderTable(['at', 'kind', 'target'], d.events.slice(0, 200).map((e) => [e.at, e.kind, e.target ?? ''])));
+  if (d.events.length)
+    out.push(
+      '',
+      `events (${d.events.length})`,
+      renderTable(
+        ['at', 'kind', 'target'],
+        d.events.slice(0, 200).map((e) => [e.at, e.kind, e.target ?? '']),
+      ),
+    );
   return out.join('\n');
 }
 
@@ -72,7 +133,12 @@ export function registerRuns(program: Command): void {
           process.stdout.write('no runs recorded\n');
           return;
         }
-        process.stdout.write(`${renderTable(['run', 'kind', 'name', 'target', 'started', 'duration', 'verdict'], rows.map((r: RunRow) => [r.id, r.kind, r.name, r.target, r.startedAt.replace('T', ' ').slice(0, 19), duration(r), r.verdict]))}\n`);
+        process.stdout.write(
+          `${renderTable(
+            ['run', 'kind', 'name', 'target', 'started', 'duration', 'verdict'],
+            rows.map((r: RunRow) => [r.id, r.kind, r.name, r.target, r.startedAt.replace('T', ' ').slice(0, 19), duration(r), r.verdict]),
+          )}\n`,
+        );
       } finally {
         store.close();
       }

@@ -73,7 +73,8 @@ export function registerScenario(program: Command): void {
         else {
           for (const r of rows) {
             process.stdout.write(`${r.name}  ${r.description}\n`);
-            for (const p of r.params) process.stdout.write(`    --param ${p.name}=<${p.expected}>  (default ${JSON.stringify(p.default)})\n`);
+            for (const p of r.params)
+              process.stdout.write(`    --param ${p.name}=<${p.expected}>  (default ${JSON.stringify(p.default)})\n`);
           }
         }
         return;
@@ -97,5 +98,8 @@ export function registerScenario(program: Command): void {
       if (!o.quiet) process.stderr.write(`\n${renderSummaryText(res.summary)}\n`);
       process.exitCode = res.exitCode;
     });
-  cmd.addHelpText('after', "\nExit codes: 0 passed, 1 a check failed, 2 infra or usage error, 130 interrupted.\nList scenarios and their params: netharness scenario list");
+  cmd.addHelpText(
+    'after',
+    '\nExit codes: 0 passed, 1 a check failed, 2 infra or usage error, 130 interrupted.\nList scenarios and their params: netharness scenario list',
+  );
 }

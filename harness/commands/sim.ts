@@ -26,19 +26,24 @@ export function registerSim(program: Command): void {
     .option('--detach', 'start in the background, return when ready and print export KUBECONFIG=...')
     // Tests and API benchmarks: only the Kubernetes API, none of the sim parts (OVN, kubelet, ...).
     .addOption(new Option('--api-only', 'serve only the Kubernetes API').hideHelp())
-    .action(async (flags: { workdir: string; nodes?: string; port?: string; ipStack?: string; speed?: string; detach?: boolean; apiOnly?: boolean }, cmd: Command) => {
-      const l = await launcher();
-      const o = l.parseSimFlags(flags);
-      void cmd;
-      const argv = [
-        ...(flags.nodes !== undefined ? ['--nodes', flags.nodes] : []),
-        ...(flags.port !== undefined ? ['--port', flags.port] : []),
-        ...(flags.ipStack !== undefined ? ['--ip-stack', flags.ipStack] : []),
-        ...(flags.speed !== undefined ? ['--speed', flags.speed] : []),
-        ...(flags.apiOnly ? ['--api-only'] : []),
-      ];
-      process.exitCode = flags.detach ? await l.runDetached(o, argv) : await l.runForeground(o);
-    });
+    .action(
+      async (
+        flags: { workdir: string; nodes?: string; port?: string; ipStack?: string; speed?: string; detach?: boolean; apiOnly?: boolean },
+        cmd: Command,
+      ) => {
+        const l = await launcher();
+        const o = l.parseSimFlags(flags);
+        void cmd;
+        const argv = [
+          ...(flags.nodes !== undefined ? ['--nodes', flags.nodes] : []),
+          ...(flags.port !== undefined ? ['--port', flags.port] : []),
+          ...(flags.ipStack !== undefined ? ['--ip-stack', flags.ipStack] : []),
+          ...(flags.speed !== undefined ? ['--speed', flags.speed] : []),
+          ...(flags.apiOnly ? ['--api-only'] : []),
+        ];
+        process.exitCode = flags.detach ? await l.runDetached(o, argv) : await l.runForeground(o);
+      },
+    );
   sim
     .command('stop')
     .exitOverride()

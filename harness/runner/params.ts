@@ -35,7 +35,16 @@ interface ZodLike {
 export function baseDef(schema: ZodLike): ZodDefLike {
   let d = schema._zod.def;
   for (let i = 0; i < 16; i++) {
-    if ((d.type === 'default' || d.type === 'optional' || d.type === 'nullable' || d.type === 'prefault' || d.type === 'readonly' || d.type === 'catch') && d.innerType) d = d.innerType._zod.def;
+    if (
+      (d.type === 'default' ||
+        d.type === 'optional' ||
+        d.type === 'nullable' ||
+        d.type === 'prefault' ||
+        d.type === 'readonly' ||
+        d.type === 'catch') &&
+      d.innerType
+    )
+      d = d.innerType._zod.def;
     else if (d.type === 'pipe' && d.in) d = d.in._zod.def;
     else break;
   }
@@ -130,7 +139,10 @@ function readParamsFile(path: string): Record<string, unknown> {
     throw new UsageError(`--params ${path}: invalid YAML: ${(err as Error).message.split('\n')[0]}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new UsageError(`--params ${path}: expected a mapping of param names to values, got ${Array.isArray(doc) ? 'a list' : typeof doc}`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new UsageError(
+      `--params ${path}: expected a mapping of param names to values, got ${Array.isArray(doc) ? 'a list' : typeof doc}`,
+    );
   return doc as Record<string, unknown>;
 }
 
@@ -174,9 +186,12 @@ export function resolveParams<S extends ParamsSchema>(schema: S, src: ParamSourc
   const field = shape[key];
   const expected = field ? describeExpected(baseDef(field)) : '';
   let got = merged[key];
-  for (const p of issue.path.slice(1)) got = got && typeof got === 'object' ? (got as Record<string | number, unknown>)[p as string | number] : undefined;
+  for (const p of issue.path.slice(1))
+    got = got && typeof got === 'object' ? (got as Record<string | number, unknown>)[p as string | number] : undefined;
   const detail = issue.path.length > 1 ? ` at ${issue.path.join('.')}` : '';
-  throw new UsageError(`${where}${detail}: ${issue.message}${expected ? ` (expected ${expected})` : ''}, got ${typeName(got)} ${JSON.stringify(got)}`);
+  throw new UsageError(
+    `${where}${detail}: ${issue.message}${expected ? ` (expected ${expected})` : ''}, got ${typeName(got)} ${JSON.stringify(got)}`,
+  );
 }
 
 /** One line per param: name, type, default. For `scenario <name> --help`-style listings. */

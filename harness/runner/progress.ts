@@ -83,7 +83,9 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
     stepEnd(path, status, ms, error) {
       active.delete(path.join('\u0000'));
       const mark = status === 'passed' ? '✔' : status === 'interrupted' ? '⊘' : '✖';
-      println(`${prefix()}${indent(path)}${mark} ${path[path.length - 1]} (${formatMs(ms)})${status !== 'passed' && error ? `: ${error}` : ''}`);
+      println(
+        `${prefix()}${indent(path)}${mark} ${path[path.length - 1]} (${formatMs(ms)})${status !== 'passed' && error ? `: ${error}` : ''}`,
+      );
     },
     log(path, message) {
       println(`${prefix()}${indent(path)}  ${message}`);

@@ -33,7 +33,8 @@ import { fmtNum, stats } from './stats.ts';
 
 export type RunVerdict = 'passed' | 'failed' | 'error' | 'interrupted';
 
-export type TargetOptions = { kind: 'sim'; workdir?: string; keep?: boolean; port?: number } | { kind: 'kubeconfig'; path?: string; context?: string };
+export type TargetOptions =
+  { kind: 'sim'; workdir?: string; keep?: boolean; port?: number } | { kind: 'kubeconfig'; path?: string; context?: string };
 
 export interface RunOptions {
   params?: { file?: string; pairs?: string[] };
@@ -86,7 +87,12 @@ export interface RunResult {
   summary: RunSummary;
 }
 
-const EXIT: Record<RunVerdict, number> = { passed: ExitCode.ok, failed: ExitCode.checkFailed, error: ExitCode.error, interrupted: ExitCode.interrupted };
+const EXIT: Record<RunVerdict, number> = {
+  passed: ExitCode.ok,
+  failed: ExitCode.checkFailed,
+  error: ExitCode.error,
+  interrupted: ExitCode.interrupted,
+};
 
 function errMessage(err: unknown): string {
   if (err instanceof UsageError || err instanceof InfraError) return `${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}`;
@@ -115,7 +121,10 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   const started = Date.now();
   const startedAt = new Date(started).toISOString();
   const quick = !!opts.quick;
-  let targetLabel = opts.target.kind === 'sim' ? 'sim' : `kubeconfig:${opts.target.path ?? process.env.KUBECONFIG ?? '~/.kube/config'}${opts.target.context ? `#${opts.target.context}` : ''}`;
+  let targetLabel =
+    opts.target.kind === 'sim'
+      ? 'sim'
+      : `kubeconfig:${opts.target.path ?? process.env.KUBECONFIG ?? '~/.kube/config'}${opts.target.context ? `#${opts.target.context}` : ''}`;
   const dbPath = resolve(opts.dbPath ?? defaultDbPath);
   // artifacts live next to the database: results/runs/<uuid>/ by default
   const resDir = resolve(opts.resultsDir ?? dirname(dbPath));
@@ -123,7 +132,11 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   // 1. params (usage errors exit 2 before anything is recorded)
   let params: Record<string, unknown>;
   try {
-    params = resolveParams(scn.meta.params, { quick: quick ? (scn.meta.quick as Record<string, unknown>) : undefined, file: opts.params?.file, pairs: opts.params?.pairs }) as Record<string, unknown>;
+    params = resolveParams(scn.meta.params, {
+      quick: quick ? (scn.meta.quick as Record<string, unknown>) : undefined,
+      file: opts.params?.file,
+      pairs: opts.params?.pairs,
+    }) as Record<string, unknown>;
   } catch (err) {
     progress.close();
     return earlyExit(scn, targetLabel, startedAt, err, resDir, dbPath);
@@ -143,7 +156,15 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
     progress.close();
     return earlyExit(scn, targetLabel, startedAt, err, resDir, dbPath);
   }
-  const runId = store.createRun({ kind: 'scenario', name: scn.meta.name, target: targetLabel, params, gitSha: gitSha(), versions: { netharness: process.env.npm_package_version ?? '0.1.0', node: process.version }, startedAt });
+  const runId = store.createRun({
+    kind: 'scenario',
+    name: scn.meta.name,
+    target: targetLabel,
+    params,
+    gitSha: gitSha(),
+    versions: { netharness: process.env.npm_package_version ?? '0.1.0', node: process.version },
+    startedAt,
+  });
   const artifactsDir = join(resDir, 'runs', runId);
   mkdirSync(artifactsDir, { recursive: true });
   progress.info(`run ${runId}: scenario ${scn.meta.name}${quick ? ' (quick)' : ''} on ${targetLabel}`);
@@ -191,7 +212,10 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   const currentSignal = (): AbortSignal => (phase === 'main' ? main.signal : cleanup.signal);
 
   let cluster: Cluster | undefined = opts.cluster;
-  let target: Target = opts.target.kind === 'sim' ? { kind: 'sim', workdir: '' } : { kind: 'kubeconfig', path: opts.target.path ?? '', context: opts.target.context };
+  let target: Target =
+    opts.target.kind === 'sim'
+      ? { kind: 'sim', workdir: '' }
+      : { kind: 'kubeconfig', path: opts.target.path ?? '', context: opts.target.context };
 
   const kubectl = async (args: string[], o: { input?: string; timeoutMs?: number } = {}): Promise<string> => {
     const c = cluster;
@@ -199,10 +223,15 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
     if (c?.kubeconfigPath) base.push('--kubeconfig', c.kubeconfigPath);
     if (target.kind === 'kubeconfig' && target.context) base.push('--context', target.context);
     return new Promise<string>((res, rej) => {
-      const child = execFile('kubectl', [...base, ...args], { timeout: o.timeoutMs ?? 120_000, maxBuffer: 256 * 1024 * 1024, signal: currentSignal() }, (err, stdout, stderr) => {
-        if (err) rej(new InfraError(`kubectl ${args.join(' ')} failed: ${(stderr || err.message).trim().slice(0, 500)}`));
-        else res(stdout);
-      });
+      const child = execFile(
+        'kubectl',
+        [...base, ...args],
+        { timeout: o.timeoutMs ?? 120_000, maxBuffer: 256 * 1024 * 1024, signal: currentSignal() },
+        (err, stdout, stderr) => {
+          if (err) rej(new InfraError(`kubectl ${args.join(' ')} failed: ${(stderr || err.message).trim().slice(0, 500)}`));
+          else res(stdout);
+        },
+      );
       if (o.input !== undefined) child.stdin?.end(o.input);
     });
   };
@@ -240,7 +269,15 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
           throw err;
         }
         const ms = performance.now() - t0;
-        store.recordCheck(runId, { name, status: outcome.ok ? 'passed' : 'failed', durationMs: ms, stepId, summary: outcome.summary, data: outcome.data, findings: outcome.findings });
+        store.recordCheck(runId, {
+          name,
+          status: outcome.ok ? 'passed' : 'failed',
+          durationMs: ms,
+          stepId,
+          summary: outcome.summary,
+          data: outcome.data,
+          findings: outcome.findings,
+        });
         progress.check(name, outcome.ok, ms, outcome.summary);
         if (!outcome.ok) {
           checkFailed = true;
@@ -254,7 +291,8 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   };
 
   const statusOf = (err: unknown): 'failed' | 'error' | 'interrupted' => {
-    if (err instanceof InterruptedError || currentSignal().aborted || (err instanceof Error && err.name === 'AbortError')) return 'interrupted';
+    if (err instanceof InterruptedError || currentSignal().aborted || (err instanceof Error && err.name === 'AbortError'))
+      return 'interrupted';
     if (err instanceof CheckFailedError) return 'failed';
     return 'error';
   };
@@ -289,13 +327,22 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
         const simOpts = scn.meta.sim ? scn.meta.sim(params, quick) : {};
         const workdir = opts.target.workdir ?? join(resDir, 'sim', `run-${runId.slice(0, 8)}`);
         await runStep([], undefined, 'start embedded cluster', async (s) => {
-          sim = await startSim({ ...simOpts, workdir, port: opts.target.kind === 'sim' ? opts.target.port : undefined, log: (l) => s.log(l), signal: main.signal });
+          sim = await startSim({
+            ...simOpts,
+            workdir,
+            port: opts.target.kind === 'sim' ? opts.target.port : undefined,
+            log: (l) => s.log(l),
+            signal: main.signal,
+          });
         });
         if (sim) {
           const handle = sim;
           target = { kind: 'sim', workdir: handle.workdir };
           if (!(opts.target.kind === 'sim' && opts.target.keep)) defers.push({ fn: () => handle.stop(), name: 'stop embedded cluster' });
-          else progress.info(`keeping the embedded cluster: KUBECONFIG=${handle.kubeconfig}; stop it with: netharness sim stop --workdir ${handle.workdir}`);
+          else
+            progress.info(
+              `keeping the embedded cluster: KUBECONFIG=${handle.kubeconfig}; stop it with: netharness sim stop --workdir ${handle.workdir}`,
+            );
           cluster = connect({ kubeconfig: handle.kubeconfig });
         }
       } else {
@@ -304,7 +351,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
     }
     if (main.signal.aborted) throw main.signal.reason;
     const cv = cluster ? await clusterVersion(cluster) : undefined;
-    if (cv) store.db.prepare('UPDATE runs SET versions = json_set(versions, \'$.cluster\', ?) WHERE id = ?').run(cv, runId);
+    if (cv) store.db.prepare("UPDATE runs SET versions = json_set(versions, '$.cluster', ?) WHERE id = ?").run(cv, runId);
     const root = makeContext([], undefined);
     const t: TestContext<Record<string, unknown>> = {
       get name() {
@@ -382,7 +429,12 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   else if (deferError !== undefined) verdict = 'error';
   else if (checkFailed) verdict = 'failed';
   else verdict = 'passed';
-  const errorText = failure !== undefined && !(failure instanceof CheckFailedError) ? errMessage(failure) : deferError !== undefined ? `cleanup failed: ${errMessage(deferError)}` : undefined;
+  const errorText =
+    failure !== undefined && !(failure instanceof CheckFailedError)
+      ? errMessage(failure)
+      : deferError !== undefined
+        ? `cleanup failed: ${errMessage(deferError)}`
+        : undefined;
 
   const summary = buildSummary(store, runId, {
     scenario: scn.meta.name,
@@ -484,14 +536,20 @@ export function buildSummary(store: Store, runId: string, s: SummaryInput): RunS
 export function renderTable(columns: string[], rows: (string | number | null)[][]): string {
   const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : typeof c === 'number' ? fmtNum(c) : c)));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  const line = (r: string[]): string =>
+    r
+      .map((c, i) => (c ?? '').padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }
 
 export function renderSummaryText(s: RunSummary): string {
   const out: string[] = [];
   out.push(`scenario ${s.scenario}  run ${s.runId}  target ${s.target}`);
-  out.push(`verdict ${s.verdict.toUpperCase()} (exit ${s.exitCode}) in ${formatMs(s.durationMs)}; steps ${s.steps.passed}/${s.steps.total} passed; checks ${s.checks.passed}/${s.checks.total} passed`);
+  out.push(
+    `verdict ${s.verdict.toUpperCase()} (exit ${s.exitCode}) in ${formatMs(s.durationMs)}; steps ${s.steps.passed}/${s.steps.total} passed; checks ${s.checks.passed}/${s.checks.total} passed`,
+  );
   if (s.error) out.push(`error: ${s.error}`);
   const fk = Object.entries(s.findings);
   if (fk.length) out.push(`findings: ${fk.map(([k, n]) => `${k}=${n}`).join(', ')}`);
@@ -499,7 +557,14 @@ export function renderSummaryText(s: RunSummary): string {
     out.push('', t.title, renderTable(t.columns, t.rows));
   }
   if (s.measurements.length && !s.tables.length) {
-    out.push('', 'measurements', renderTable(['group', 'name', 'unit', 'n', 'p50', 'p95', 'max'], s.measurements.map((m) => [m.group || '-', m.name, m.unit, m.count, m.p50, m.p95, m.max])));
+    out.push(
+      '',
+      'measurements',
+      renderTable(
+        ['group', 'name', 'unit', 'n', 'p50', 'p95', 'max'],
+        s.measurements.map((m) => [m.group || '-', m.name, m.unit, m.count, m.p50, m.p95, m.max]),
+      ),
+    );
   }
   out.push('', `results: ${s.artifactsDir}  db: ${s.db}`);
   return out.join('\n');
@@ -507,16 +572,37 @@ export function renderSummaryText(s: RunSummary): string {
 
 export function renderSummaryMarkdown(s: RunSummary): string {
   const md = (columns: string[], rows: (string | number | null)[][]): string =>
-    [`| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map((c) => (c === null ? '-' : typeof c === 'number' ? fmtNum(c) : String(c).replace(/\|/g, '\\|'))).join(' | ')} |`)].join('\n');
+    [
+      `| ${columns.join(' | ')} |`,
+      `|${columns.map(() => '---').join('|')}|`,
+      ...rows.map(
+        (r) => `| ${r.map((c) => (c === null ? '-' : typeof c === 'number' ? fmtNum(c) : String(c).replace(/\|/g, '\\|'))).join(' | ')} |`,
+      ),
+    ].join('\n');
   const out: string[] = [];
   out.push(`# ${s.scenario}: ${s.verdict}`, '');
-  out.push(`- run: \`${s.runId}\``, `- target: ${s.target}`, `- started: ${s.startedAt}`, `- duration: ${formatMs(s.durationMs)}`, `- exit code: ${s.exitCode}`);
+  out.push(
+    `- run: \`${s.runId}\``,
+    `- target: ${s.target}`,
+    `- started: ${s.startedAt}`,
+    `- duration: ${formatMs(s.durationMs)}`,
+    `- exit code: ${s.exitCode}`,
+  );
   out.push(`- steps: ${s.steps.passed}/${s.steps.total} passed`, `- checks: ${s.checks.passed}/${s.checks.total} passed`);
   if (s.error) out.push(`- error: ${s.error}`);
   out.push('', '## Params', '', '```json', JSON.stringify(s.params, null, 2), '```');
   for (const t of s.tables) out.push('', `## ${t.title}`, '', md(t.columns, t.rows));
   if (Object.keys(s.findings).length) out.push('', '## Findings', '', md(['kind', 'count'], Object.entries(s.findings)));
-  if (s.measurements.length) out.push('', '## Measurements', '', md(['group', 'name', 'unit', 'n', 'p50', 'p95', 'max'], s.measurements.map((m) => [m.group || '-', m.name, m.unit, m.count, m.p50, m.p95, m.max])));
+  if (s.measurements.length)
+    out.push(
+      '',
+      '## Measurements',
+      '',
+      md(
+        ['group', 'name', 'unit', 'n', 'p50', 'p95', 'max'],
+        s.measurements.map((m) => [m.group || '-', m.name, m.unit, m.count, m.p50, m.p95, m.max]),
+      ),
+    );
   return `${out.join('\n')}\n`;
 }
 

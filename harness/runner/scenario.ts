@@ -161,7 +161,9 @@ export class CheckFailedError extends Error {
     readonly check: string,
     readonly outcome: CheckOutcome,
   ) {
-    super(`check '${check}' failed${outcome.summary ? `: ${outcome.summary}` : ''}${outcome.findings?.length ? ` (${outcome.findings.length} findings)` : ''}`);
+    super(
+      `check '${check}' failed${outcome.summary ? `: ${outcome.summary}` : ''}${outcome.findings?.length ? ` (${outcome.findings.length} findings)` : ''}`,
+    );
   }
 }
 

@@ -63,7 +63,11 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
   if (opts.speed) args.push('--speed', String(opts.speed));
   if (opts.port) args.push('--port', String(opts.port));
   opts.log?.(`starting the embedded cluster: netharness ${args.slice(3).join(' ')}`);
-  const child = spawn(process.execPath, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: process.env.CI ?? '1' } });
+  const child = spawn(process.execPath, args, {
+    cwd: projectRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, CI: process.env.CI ?? '1' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -101,7 +105,11 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
       await stopSim(workdir, opts.log);
     },
     stopSync() {
-      spawnSync(process.execPath, [...cliArgs(), 'sim', 'stop', '--workdir', workdir], { cwd: projectRoot, stdio: 'ignore', timeout: 30_000 });
+      spawnSync(process.execPath, [...cliArgs(), 'sim', 'stop', '--workdir', workdir], {
+        cwd: projectRoot,
+        stdio: 'ignore',
+        timeout: 30_000,
+      });
     },
   };
   if (code !== 0) {
@@ -121,7 +129,10 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
 
 export async function stopSim(workdir: string, log?: (line: string) => void): Promise<void> {
   log?.('stopping the embedded cluster');
-  const child = spawn(process.execPath, [...cliArgs(), 'sim', 'stop', '--workdir', workdir], { cwd: projectRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...cliArgs(), 'sim', 'stop', '--workdir', workdir], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let err = '';
   child.stderr.on('data', (d: Buffer) => {
     err += d.toString();

@@ -45,7 +45,9 @@ export function familiesOf(ipStack: 'ipv4' | 'ipv6' | 'dual'): Family[] {
 export function workersOf(nodes: k8s.V1Node[]): k8s.V1Node[] {
   return nodes.filter((n) => {
     const l = n.metadata?.labels ?? {};
-    return 'node-role.kubernetes.io/worker' in l && !('node-role.kubernetes.io/master' in l) && !('node-role.kubernetes.io/control-plane' in l);
+    return (
+      'node-role.kubernetes.io/worker' in l && !('node-role.kubernetes.io/master' in l) && !('node-role.kubernetes.io/control-plane' in l)
+    );
   });
 }
 
@@ -83,7 +85,12 @@ function clientDeployment(ns: string, replicas: number, image: string): k8s.V1De
               name: 'pause',
               image,
               resources: { requests: { cpu: '1m', memory: '8Mi' } },
-              securityContext: { allowPrivilegeEscalation: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
             },
           ],
         },
@@ -139,7 +146,9 @@ export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOp
     if (want < 2) throw new UsageError('egressNodes must allow at least 2 egress-assignable workers');
     const already = workers.filter((w) => EGRESS_LABEL in (w.metadata?.labels ?? {})).map((w) => w.metadata?.name ?? '');
     setup.egressNodes = setup.workers.slice(0, want);
-    s.log(`${workers.length} workers; egress-assignable: ${setup.egressNodes.join(', ')}${already.length ? ` (already labelled: ${already.join(', ')})` : ''}`);
+    s.log(
+      `${workers.length} workers; egress-assignable: ${setup.egressNodes.join(', ')}${already.length ? ` (already labelled: ${already.join(', ')})` : ''}`,
+    );
     for (const n of setup.egressNodes) {
       if (already.includes(n)) continue;
       await setNodeLabel(cluster, n, EGRESS_LABEL, '');
@@ -153,10 +162,20 @@ export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOp
       t.defer(async () => {
         await ignoreNotFound(cluster.core.deleteNamespace({ name: ns }));
       }, `delete namespace ${ns}`);
-      await api(`create namespace ${ns}`, cluster.core.createNamespace({ body: { metadata: { name: ns, labels: { [RUN_LABEL]: o.scenario, 'netharness.io/run': tag } } } }));
-      await api(`create deployment ${ns}/client`, cluster.apps.createNamespacedDeployment({ namespace: ns, body: clientDeployment(ns, o.podsPerEip, o.image) }));
+      await api(
+        `create namespace ${ns}`,
+        cluster.core.createNamespace({ body: { metadata: { name: ns, labels: { [RUN_LABEL]: o.scenario, 'netharness.io/run': tag } } } }),
+      );
+      await api(
+        `create deployment ${ns}/client`,
+        cluster.apps.createNamespacedDeployment({ namespace: ns, body: clientDeployment(ns, o.podsPerEip, o.image) }),
+      );
     }
-    await Promise.all(namespaces.map((ns) => waitForDeploymentReady(cluster, ns, 'client', o.podsPerEip, { timeoutMs: o.timeoutMs, signal: s.signal, intervalMs })));
+    await Promise.all(
+      namespaces.map((ns) =>
+        waitForDeploymentReady(cluster, ns, 'client', o.podsPerEip, { timeoutMs: o.timeoutMs, signal: s.signal, intervalMs }),
+      ),
+    );
     const ms = performance.now() - start;
     s.record({ name: 'pods_ready_seconds', value: ms / 1000, unit: 's', labels: { phase: 'setup', pods: String(o.eips * o.podsPerEip) } });
     s.log(`${o.eips * o.podsPerEip} pods Ready in ${(ms / 1000).toFixed(1)} s`);
@@ -167,7 +186,8 @@ export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOp
     const used = (await listEgressIPs(cluster)).flatMap((e) => [...e.egressIPs, ...e.status.map((x) => x.egressIP)]);
     for (const f of o.families) {
       setup.ips[f] = pickFreeEgressIPs(nodes, used, o.eips, f);
-      if (setup.ips[f].length < o.eips) throw new InfraError(`only ${setup.ips[f].length} free ${f} addresses in the nodes' primary subnet for ${o.eips} EgressIPs`);
+      if (setup.ips[f].length < o.eips)
+        throw new InfraError(`only ${setup.ips[f].length} free ${f} addresses in the nodes' primary subnet for ${o.eips} EgressIPs`);
     }
     const start = performance.now();
     for (let i = 0; i < o.eips; i++) {
@@ -179,7 +199,11 @@ export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOp
         apiVersion: 'k8s.ovn.org/v1',
         kind: 'EgressIP',
         metadata: { name, labels: { [RUN_LABEL]: o.scenario, 'netharness.io/run': tag } },
-        spec: { egressIPs: o.families.map((f) => setup.ips[f][i]), namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespaces[i] } }, podSelector: { matchLabels: { app: 'client' } } },
+        spec: {
+          egressIPs: o.families.map((f) => setup.ips[f][i]),
+          namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespaces[i] } },
+          podSelector: { matchLabels: { app: 'client' } },
+        },
       };
       await api(`create egressip ${name}`, cluster.custom.createClusterCustomObject({ ...EIP_GROUP, body }));
     }
@@ -235,11 +259,22 @@ export async function podNodes(cluster: Cluster, namespaces: string[]): Promise<
 }
 
 export async function ovnkubePodOn(cluster: Cluster, node: string): Promise<k8s.V1Pod | undefined> {
-  const list = await api('list ovnkube-node pods', cluster.core.listNamespacedPod({ namespace: OVN_NAMESPACE, labelSelector: OVNKUBE_NODE_SELECTOR, fieldSelector: `spec.nodeName=${node}` }));
+  const list = await api(
+    'list ovnkube-node pods',
+    cluster.core.listNamespacedPod({
+      namespace: OVN_NAMESPACE,
+      labelSelector: OVNKUBE_NODE_SELECTOR,
+      fieldSelector: `spec.nodeName=${node}`,
+    }),
+  );
   return list.items.find((p) => !p.metadata?.deletionTimestamp);
 }
 
-export function recordRuleCounts(s: StepContext, r: EgressIPCheckResult, labels: Record<string, string>): { maxSnat: number; maxLrp: number } {
+export function recordRuleCounts(
+  s: StepContext,
+  r: EgressIPCheckResult,
+  labels: Record<string, string>,
+): { maxSnat: number; maxLrp: number } {
   let maxSnat = 0;
   let maxLrp = 0;
   for (const [node, c] of Object.entries(r.perNode)) {
@@ -270,7 +305,10 @@ export async function switchFault(t: TestContext<unknown>, id: string, value = '
       try {
         if (!cm) {
           await ignoreConflict(cluster.core.createNamespace({ body: { metadata: { name: FAULTS_NAMESPACE } } }));
-          await cluster.core.createNamespacedConfigMap({ namespace: FAULTS_NAMESPACE, body: { metadata: { name: FAULTS_CONFIGMAP, namespace: FAULTS_NAMESPACE }, data } });
+          await cluster.core.createNamespacedConfigMap({
+            namespace: FAULTS_NAMESPACE,
+            body: { metadata: { name: FAULTS_CONFIGMAP, namespace: FAULTS_NAMESPACE }, data },
+          });
         } else {
           cm.data = { ...(cm.data ?? {}), ...data };
           await cluster.core.replaceNamespacedConfigMap({ namespace: FAULTS_NAMESPACE, name: FAULTS_CONFIGMAP, body: cm });

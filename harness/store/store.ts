@@ -149,7 +149,19 @@ export interface Store {
   updateSummary(runId: string, summary: Record<string, unknown>): void;
   startStep(runId: string, s: { path: string[]; parentId?: number; startedAt?: string }): number;
   finishStep(stepId: number, s: { status: Exclude<StepStatus, 'running'>; error?: string; endedAt?: string; durationMs: number }): void;
-  recordCheck(runId: string, c: { name: string; status: CheckStatus; durationMs: number; stepId?: number; summary?: string; data?: Record<string, unknown>; at?: string; findings?: FindingInput[] }): number;
+  recordCheck(
+    runId: string,
+    c: {
+      name: string;
+      status: CheckStatus;
+      durationMs: number;
+      stepId?: number;
+      summary?: string;
+      data?: Record<string, unknown>;
+      at?: string;
+      findings?: FindingInput[];
+    },
+  ): number;
   recordMeasurement(runId: string, m: MeasurementInput): void;
   recordEvent(runId: string, e: EventInput): void;
   listRuns(opts?: { limit?: number; name?: string; kind?: RunKind }): RunRow[];
@@ -191,7 +203,10 @@ export function migrate(db: Database.Database): number {
   let version = row?.version ?? 0;
   if (!row) db.prepare('INSERT INTO schema_version (version) VALUES (0)').run();
   if (version > migrations.length) {
-    throw new InfraError(`database schema version ${version} is newer than this netharness knows (${migrations.length})`, 'upgrade netharness or use another --db');
+    throw new InfraError(
+      `database schema version ${version} is newer than this netharness knows (${migrations.length})`,
+      'upgrade netharness or use another --db',
+    );
   }
   while (version < migrations.length) {
     const sql = migrations[version];
@@ -249,21 +264,26 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
   } catch (err) {
-    throw new InfraError(`cannot open results database ${path}: ${(err as Error).message}`, 'check the --db path and its directory permissions');
+    throw new InfraError(
+      `cannot open results database ${path}: ${(err as Error).message}`,
+      'check the --db path and its directory permissions',
+    );
   }
   migrate(db);
   const host = hostname();
 
   const stmts = {
     insertRun: db.prepare(
-      'INSERT INTO runs (id, kind, name, target, params, versions, git_sha, started_at, verdict, pid, host) VALUES (@id, @kind, @name, @target, @params, @versions, @git_sha, @started_at, \'running\', @pid, @host)',
+      "INSERT INTO runs (id, kind, name, target, params, versions, git_sha, started_at, verdict, pid, host) VALUES (@id, @kind, @name, @target, @params, @versions, @git_sha, @started_at, 'running', @pid, @host)",
     ),
     finishRun: db.prepare('UPDATE runs SET verdict = ?, ended_at = ?, summary = ? WHERE id = ?'),
     updateSummary: db.prepare('UPDATE runs SET summary = ? WHERE id = ?'),
     nextSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM steps WHERE run_id = ?'),
     insertStep: db.prepare('INSERT INTO steps (run_id, parent_id, seq, path, name, started_at) VALUES (?, ?, ?, ?, ?, ?)'),
     finishStep: db.prepare('UPDATE steps SET status = ?, error = ?, ended_at = ?, duration_ms = ? WHERE id = ?'),
-    insertCheck: db.prepare('INSERT INTO checks (run_id, step_id, name, status, duration_ms, at, summary, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertCheck: db.prepare(
+      'INSERT INTO checks (run_id, step_id, name, status, duration_ms, at, summary, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     insertFinding: db.prepare(
       'INSERT INTO findings (run_id, check_id, kind, node, egressip, namespace, pod, expected, actual, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
@@ -272,10 +292,16 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
   };
 
   const markCrashedRuns = (): string[] => {
-    const running = db.prepare("SELECT id, pid, host FROM runs WHERE verdict = 'running'").all() as { id: string; pid: number | null; host: string | null }[];
+    const running = db.prepare("SELECT id, pid, host FROM runs WHERE verdict = 'running'").all() as {
+      id: string;
+      pid: number | null;
+      host: string | null;
+    }[];
     const dead = running.filter((r) => r.host === host && (r.pid === null || (r.pid !== process.pid && !pidAlive(r.pid))));
     const mark = db.prepare("UPDATE runs SET verdict = 'crashed', ended_at = COALESCE(ended_at, ?) WHERE id = ? AND verdict = 'running'");
-    const markSteps = db.prepare("UPDATE steps SET status = 'error', error = COALESCE(error, 'process died') WHERE run_id = ? AND status = 'running'");
+    const markSteps = db.prepare(
+      "UPDATE steps SET status = 'error', error = COALESCE(error, 'process died') WHERE run_id = ? AND status = 'running'",
+    );
     db.transaction(() => {
       for (const r of dead) {
         mark.run(now(), r.id);
@@ -290,10 +316,12 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
   const resolveRunId = (idOrPrefix: string): string => {
     const exact = db.prepare('SELECT id FROM runs WHERE id = ?').get(idOrPrefix) as { id: string } | undefined;
     if (exact) return exact.id;
-    if (idOrPrefix.length < 4 || !/^[0-9a-f-]+$/i.test(idOrPrefix)) throw new UsageError(`no run '${idOrPrefix}' (give a uuid or a prefix of at least 4 hex characters)`);
+    if (idOrPrefix.length < 4 || !/^[0-9a-f-]+$/i.test(idOrPrefix))
+      throw new UsageError(`no run '${idOrPrefix}' (give a uuid or a prefix of at least 4 hex characters)`);
     const rows = db.prepare('SELECT id FROM runs WHERE id LIKE ? LIMIT 3').all(`${idOrPrefix.toLowerCase()}%`) as { id: string }[];
     if (rows.length === 0) throw new UsageError(`no run with id or prefix '${idOrPrefix}'`, 'list runs with `netharness runs`');
-    if (rows.length > 1) throw new UsageError(`run prefix '${idOrPrefix}' is ambiguous (${rows.map((r) => r.id).join(', ')}, ...)`, 'give more characters');
+    if (rows.length > 1)
+      throw new UsageError(`run prefix '${idOrPrefix}' is ambiguous (${rows.map((r) => r.id).join(', ')}, ...)`, 'give more characters');
     return rows[0].id;
   };
 
@@ -326,7 +354,14 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
     },
     startStep(runId, s) {
       const seq = (stmts.nextSeq.get(runId) as { seq: number }).seq;
-      const res = stmts.insertStep.run(runId, s.parentId ?? null, seq, JSON.stringify(s.path), s.path[s.path.length - 1] ?? '', s.startedAt ?? now());
+      const res = stmts.insertStep.run(
+        runId,
+        s.parentId ?? null,
+        seq,
+        JSON.stringify(s.path),
+        s.path[s.path.length - 1] ?? '',
+        s.startedAt ?? now(),
+      );
       return Number(res.lastInsertRowid);
     },
     finishStep(stepId, s) {
@@ -335,10 +370,30 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
     recordCheck(runId, c) {
       let checkId = 0;
       db.transaction(() => {
-        const res = stmts.insertCheck.run(runId, c.stepId ?? null, c.name, c.status, c.durationMs, c.at ?? now(), c.summary ?? null, json(scrubSecrets(c.data ?? {})));
+        const res = stmts.insertCheck.run(
+          runId,
+          c.stepId ?? null,
+          c.name,
+          c.status,
+          c.durationMs,
+          c.at ?? now(),
+          c.summary ?? null,
+          json(scrubSecrets(c.data ?? {})),
+        );
         checkId = Number(res.lastInsertRowid);
         for (const f of c.findings ?? []) {
-          stmts.insertFinding.run(runId, checkId, f.kind, f.node ?? null, f.egressip ?? null, f.namespace ?? null, f.pod ?? null, f.expected ?? null, f.actual ?? null, f.message ?? null);
+          stmts.insertFinding.run(
+            runId,
+            checkId,
+            f.kind,
+            f.node ?? null,
+            f.egressip ?? null,
+            f.namespace ?? null,
+            f.pod ?? null,
+            f.expected ?? null,
+            f.actual ?? null,
+            f.message ?? null,
+          );
         }
       })();
       return checkId;
@@ -361,7 +416,9 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
         args.push(o.kind);
       }
       args.push(o.limit ?? 20);
-      const rows = db.prepare(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`).all(...args) as RawRun[];
+      const rows = db
+        .prepare(`SELECT * FROM runs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, rowid DESC LIMIT ?`)
+        .all(...args) as RawRun[];
       return rows.map(toRun);
     },
     resolveRunId,
@@ -394,13 +451,15 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
           data: parseObj(c.data as string),
         }),
       );
-      const findings = (db.prepare('SELECT * FROM findings WHERE run_id = ? ORDER BY id').all(id) as Record<string, unknown>[]).map((f): FindingRow => {
-        const row: FindingRow = { id: f.id as number, checkId: (f.check_id as number | null) ?? null, kind: f.kind as string };
-        for (const k of ['node', 'egressip', 'namespace', 'pod', 'expected', 'actual', 'message'] as const) {
-          if (f[k] !== null && f[k] !== undefined) row[k] = f[k] as string;
-        }
-        return row;
-      });
+      const findings = (db.prepare('SELECT * FROM findings WHERE run_id = ? ORDER BY id').all(id) as Record<string, unknown>[]).map(
+        (f): FindingRow => {
+          const row: FindingRow = { id: f.id as number, checkId: (f.check_id as number | null) ?? null, kind: f.kind as string };
+          for (const k of ['node', 'egressip', 'namespace', 'pod', 'expected', 'actual', 'message'] as const) {
+            if (f[k] !== null && f[k] !== undefined) row[k] = f[k] as string;
+          }
+          return row;
+        },
+      );
       const measurements = (db.prepare('SELECT * FROM measurements WHERE run_id = ? ORDER BY id').all(id) as Record<string, unknown>[]).map(
         (m): MeasurementRow => ({
           id: m.id as number,
@@ -413,7 +472,13 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
         }),
       );
       const events = (db.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY at, id').all(id) as Record<string, unknown>[]).map(
-        (e): EventRow => ({ id: e.id as number, kind: e.kind as string, target: (e.target as string | null) ?? null, at: e.at as string, details: parseObj(e.details as string) }),
+        (e): EventRow => ({
+          id: e.id as number,
+          kind: e.kind as string,
+          target: (e.target as string | null) ?? null,
+          at: e.at as string,
+          details: parseObj(e.details as string),
+        }),
       );
       return { run, steps, checks, findings, measurements, events };
     },

@@ -54,7 +54,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
  * Poll `fn` until it returns a value other than undefined / false / null. Transient errors thrown by `fn`
  * are retried (the last one is reported on timeout); InterruptedError and UsageError propagate.
  */
-export async function waitFor<T>(fn: () => Promise<T | undefined | false | null> | T | undefined | false | null, opts: WaitOptions): Promise<Waited<T>> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
+  opts: WaitOptions,
+): Promise<Waited<T>> {
   const start = performance.now();
   const interval = opts.intervalMs ?? 1000;
   let attempts = 0;
@@ -73,7 +76,9 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | false | null>
     const elapsed = performance.now() - start;
     if (elapsed >= opts.timeoutMs) {
       const why = lastErr ? `; last error: ${lastErr instanceof Error ? lastErr.message : String(lastErr)}` : '';
-      throw new WaitTimeoutError(`timed out after ${(opts.timeoutMs / 1000).toFixed(0)} s waiting for ${opts.describe ?? 'a condition'} (${attempts} attempts)${why}`);
+      throw new WaitTimeoutError(
+        `timed out after ${(opts.timeoutMs / 1000).toFixed(0)} s waiting for ${opts.describe ?? 'a condition'} (${attempts} attempts)${why}`,
+      );
     }
     await sleep(Math.min(interval, Math.max(0, opts.timeoutMs - elapsed)), opts.signal);
   }
@@ -91,7 +96,10 @@ export interface ConsistencyWait {
 }
 
 /** Run the EgressIP check until it reports no findings, or the timeout; returns the last result either way. */
-export async function waitForConsistent(cluster: Cluster, opts: Omit<WaitOptions, 'describe'> & EgressIPCheckOptions & { onAttempt?: (r: EgressIPCheckResult) => void }): Promise<ConsistencyWait> {
+export async function waitForConsistent(
+  cluster: Cluster,
+  opts: Omit<WaitOptions, 'describe'> & EgressIPCheckOptions & { onAttempt?: (r: EgressIPCheckResult) => void },
+): Promise<ConsistencyWait> {
   const start = performance.now();
   let last: EgressIPCheckResult | undefined;
   let attempts = 0;
@@ -124,7 +132,12 @@ export async function egressIPNodes(cluster: Cluster): Promise<Map<string, strin
  * Wait until none of `eipNames` is assigned to `fromNode` any more and each has `minItems` status items
  * (failover done). Returns the time and the new assignment.
  */
-export async function waitForEgressIPFailover(cluster: Cluster, eipNames: string[], fromNode: string, opts: WaitOptions & { minItems?: number }): Promise<Waited<Map<string, string[]>>> {
+export async function waitForEgressIPFailover(
+  cluster: Cluster,
+  eipNames: string[],
+  fromNode: string,
+  opts: WaitOptions & { minItems?: number },
+): Promise<Waited<Map<string, string[]>>> {
   const want = new Set(eipNames);
   return waitFor(
     async () => {
@@ -140,13 +153,21 @@ export async function waitForEgressIPFailover(cluster: Cluster, eipNames: string
 }
 
 /** Wait until every one of `eipNames` has at least `minItems` status items. */
-export async function waitForEgressIPsAssigned(cluster: Cluster, eipNames: string[], opts: WaitOptions & { minItems?: number }): Promise<Waited<Map<string, string[]>>> {
+export async function waitForEgressIPsAssigned(
+  cluster: Cluster,
+  eipNames: string[],
+  opts: WaitOptions & { minItems?: number },
+): Promise<Waited<Map<string, string[]>>> {
   return waitFor(
     async () => {
       const m = await egressIPNodes(cluster);
       return eipNames.every((n) => (m.get(n)?.length ?? 0) >= (opts.minItems ?? 1)) ? m : undefined;
     },
-    { intervalMs: 500, ...opts, describe: opts.describe ?? `EgressIPs ${eipNames.length > 3 ? `${eipNames.length} objects` : eipNames.join(',')} to be assigned` },
+    {
+      intervalMs: 500,
+      ...opts,
+      describe: opts.describe ?? `EgressIPs ${eipNames.length > 3 ? `${eipNames.length} objects` : eipNames.join(',')} to be assigned`,
+    },
   );
 }
 
@@ -173,11 +194,21 @@ export async function waitForNodeReady(cluster: Cluster, node: string, ready: bo
 }
 
 export function podReady(p: k8s.V1Pod): boolean {
-  return !p.metadata?.deletionTimestamp && p.status?.phase === 'Running' && (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
+  return (
+    !p.metadata?.deletionTimestamp &&
+    p.status?.phase === 'Running' &&
+    (p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false)
+  );
 }
 
 /** Wait until `count` pods matching the selector in the namespace are Ready (and no more than `count` exist when exact). */
-export async function waitForPodsReady(cluster: Cluster, namespace: string, labelSelector: string, count: number, opts: WaitOptions & { exact?: boolean }): Promise<Waited<number>> {
+export async function waitForPodsReady(
+  cluster: Cluster,
+  namespace: string,
+  labelSelector: string,
+  count: number,
+  opts: WaitOptions & { exact?: boolean },
+): Promise<Waited<number>> {
   return waitFor(
     async () => {
       const list = await cluster.core.listNamespacedPod({ namespace, labelSelector });
@@ -191,7 +222,13 @@ export async function waitForPodsReady(cluster: Cluster, namespace: string, labe
 }
 
 /** Wait until a Deployment reports `replicas` ready and updated, with no extra pods. */
-export async function waitForDeploymentReady(cluster: Cluster, namespace: string, name: string, replicas: number, opts: WaitOptions): Promise<Waited<number>> {
+export async function waitForDeploymentReady(
+  cluster: Cluster,
+  namespace: string,
+  name: string,
+  replicas: number,
+  opts: WaitOptions,
+): Promise<Waited<number>> {
   return waitFor(
     async () => {
       const d = await cluster.apps.readNamespacedDeployment({ namespace, name });

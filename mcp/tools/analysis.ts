@@ -18,28 +18,46 @@ export function egressIpSummary(eips: K8sObject[], nodes: K8sObject[], namespace
   const nodeByName = new Map(nodes.map((n) => [n.metadata?.name ?? '', n]));
   const lines: string[] = [];
   const assignable = nodes.filter((n) => n.metadata?.labels?.['k8s.ovn.org/egress-assignable'] !== undefined).map((n) => n.metadata?.name);
-  lines.push(`${eips.length} EgressIP(s); egress-assignable nodes: ${assignable.join(', ') || 'none (label k8s.ovn.org/egress-assignable missing on all nodes)'}`);
+  lines.push(
+    `${eips.length} EgressIP(s); egress-assignable nodes: ${assignable.join(', ') || 'none (label k8s.ovn.org/egress-assignable missing on all nodes)'}`,
+  );
   for (const e of eips.sort((a, b) => String(a.metadata?.name).localeCompare(String(b.metadata?.name)))) {
     const spec = (e.spec ?? {}) as { egressIPs?: string[]; namespaceSelector?: LabelSelector; podSelector?: LabelSelector };
     const items = ((e.status?.items as { node?: string; egressIP?: string }[] | undefined) ?? []).filter((i) => i.node && i.egressIP);
-    const nsSel = new Set(namespaces.filter((n) => spec.namespaceSelector && matchLabelSelector(spec.namespaceSelector, n.metadata?.labels)).map((n) => n.metadata?.name));
+    const nsSel = new Set(
+      namespaces
+        .filter((n) => spec.namespaceSelector && matchLabelSelector(spec.namespaceSelector, n.metadata?.labels))
+        .map((n) => n.metadata?.name),
+    );
     const selected = pods.filter((p) => nsSel.has(p.metadata?.namespace) && matchLabelSelector(spec.podSelector, p.metadata?.labels));
     const served = selected.filter(podServed);
     const perNode = new Map<string, number>();
     for (const p of served) perNode.set(String(p.spec?.nodeName ?? '?'), (perNode.get(String(p.spec?.nodeName ?? '?')) ?? 0) + 1);
-    lines.push('', `EgressIP ${e.metadata?.name}: spec.egressIPs=${JSON.stringify(spec.egressIPs ?? [])} namespaceSelector=${JSON.stringify(spec.namespaceSelector ?? {})} podSelector=${JSON.stringify(spec.podSelector ?? {})}`);
+    lines.push(
+      '',
+      `EgressIP ${e.metadata?.name}: spec.egressIPs=${JSON.stringify(spec.egressIPs ?? [])} namespaceSelector=${JSON.stringify(spec.namespaceSelector ?? {})} podSelector=${JSON.stringify(spec.podSelector ?? {})}`,
+    );
     for (const i of items) {
       const n = nodeByName.get(i.node ?? '');
-      const ready = n ? ((n.status?.conditions as { type?: string; status?: string }[] | undefined) ?? []).find((c) => c.type === 'Ready')?.status ?? '?' : 'node not found';
+      const ready = n
+        ? (((n.status?.conditions as { type?: string; status?: string }[] | undefined) ?? []).find((c) => c.type === 'Ready')?.status ??
+          '?')
+        : 'node not found';
       const eligible = n?.metadata?.labels?.['k8s.ovn.org/egress-assignable'] !== undefined;
       lines.push(`  assigned ${i.egressIP} -> ${i.node} (Ready=${ready}${eligible ? '' : ', NOT egress-assignable'})`);
     }
     const unassigned = (spec.egressIPs ?? []).filter((ip) => !items.some((i) => i.egressIP === ip));
     if (unassigned.length) lines.push(`  NOT assigned: ${unassigned.join(', ')}`);
-    lines.push(`  selected pods: ${selected.length} (${served.length} served: running, pod network, with IP)${perNode.size ? `; by node: ${[...perNode].map(([n, c]) => `${n}=${c}`).join(', ')}` : ''}`);
+    lines.push(
+      `  selected pods: ${selected.length} (${served.length} served: running, pod network, with IP)${perNode.size ? `; by node: ${[...perNode].map(([n, c]) => `${n}=${c}`).join(', ')}` : ''}`,
+    );
     if (items.length && served.length) {
-      lines.push(`  expect in OVN: ${served.length} SNAT row(s) on GR_<egress node> in EACH egress node's NB DB (${items.map((i) => i.node).join(', ')}), and one priority-100 reroute policy per served pod on ovn_cluster_router in the pod's node NB DB, each with ${items.length} nexthop(s)`);
-      lines.push(`  check with: ovn_db_list {node:"${items[0].node}", db:"nb", table:"NAT", conditions:["type=snat"], grep:"${items[0].egressIP?.replace(/\./g, '\\\\.')}"} and ovn_lr_policy_list {node:"<pod node>", grep:"^ *100 "}`);
+      lines.push(
+        `  expect in OVN: ${served.length} SNAT row(s) on GR_<egress node> in EACH egress node's NB DB (${items.map((i) => i.node).join(', ')}), and one priority-100 reroute policy per served pod on ovn_cluster_router in the pod's node NB DB, each with ${items.length} nexthop(s)`,
+      );
+      lines.push(
+        `  check with: ovn_db_list {node:"${items[0].node}", db:"nb", table:"NAT", conditions:["type=snat"], grep:"${items[0].egressIP?.replace(/\./g, '\\\\.')}"} and ovn_lr_policy_list {node:"<pod node>", grep:"^ *100 "}`,
+      );
     }
   }
   return lines.join('\n');
@@ -49,7 +67,8 @@ const egressipStatus = defineTool({
   name: 'egressip_status',
   toolset: 'analysis',
   title: 'EgressIP objects and assignment summary',
-  description: 'Summary of every EgressIP (or one): its egress IPs, which node each is assigned to (status.items) and whether that node is Ready and labelled k8s.ovn.org/egress-assignable, unassigned IPs, how many pods its selectors pick and on which nodes, and the OVN rows to expect (SNATs on GR_<egress node> in the egress node\'s NB DB; priority-100 reroute policies on ovn_cluster_router in each pod node\'s NB DB). Start here for any EgressIP problem. Example: {} or {name:"egressip-prod"}.',
+  description:
+    'Summary of every EgressIP (or one): its egress IPs, which node each is assigned to (status.items) and whether that node is Ready and labelled k8s.ovn.org/egress-assignable, unassigned IPs, how many pods its selectors pick and on which nodes, and the OVN rows to expect (SNATs on GR_<egress node> in the egress node\'s NB DB; priority-100 reroute policies on ovn_cluster_router in each pod node\'s NB DB). Start here for any EgressIP problem. Example: {} or {name:"egressip-prod"}.',
   shape: { name: k8sName().optional().describe('Only this EgressIP.'), ...outputShape },
   async run(ctx, a) {
     const t = ctx.target;
@@ -60,8 +79,12 @@ const egressipStatus = defineTool({
       t.list({ apiVersion: 'v1', kind: 'Pod' }),
     ]);
     const chosen = a.name ? eips.filter((e) => e.metadata?.name === a.name) : eips;
-    if (a.name && chosen.length === 0) return { text: `EgressIP ${a.name} not found (have: ${eips.map((e) => e.metadata?.name).join(', ') || 'none'})`, isError: true };
-    const text = a.format === 'json' ? JSON.stringify({ egressIPs: chosen.map((e) => ({ name: e.metadata?.name, spec: e.spec, status: e.status })) }, null, 1) : egressIpSummary(chosen, nodes, namespaces, pods);
+    if (a.name && chosen.length === 0)
+      return { text: `EgressIP ${a.name} not found (have: ${eips.map((e) => e.metadata?.name).join(', ') || 'none'})`, isError: true };
+    const text =
+      a.format === 'json'
+        ? JSON.stringify({ egressIPs: chosen.map((e) => ({ name: e.metadata?.name, spec: e.spec, status: e.status })) }, null, 1)
+        : egressIpSummary(chosen, nodes, namespaces, pods);
     return { text: pageText(text, pageOpts(ctx, a)).text };
   },
 });
@@ -70,8 +93,9 @@ const consistency = defineTool({
   name: 'egressip_consistency_check',
   toolset: 'analysis',
   title: 'Check EgressIP OVN rules against the API (harness check)',
-  description: 'Runs the harness\'s EgressIP rule-consistency check: computes, from the EgressIP objects, nodes and pods, which SNAT rows and priority-100 reroute policies every node\'s NB DB should hold, reads the real rows from each node and lists the differences (missing SNAT, stale SNAT, wrong nexthop, missing or duplicate reroute policy, ...). Use it to find which node and which rows are wrong, then confirm with ovn_db_list / ovn_lr_policy_list. Example: {} or {nodes:["ovn-worker2"]}.',
-  shape: { nodes: z.array(k8sName('nodes')).max(500).optional().describe('Only read these nodes\' DBs (default all).'), ...outputShape },
+  description:
+    'Runs the harness\'s EgressIP rule-consistency check: computes, from the EgressIP objects, nodes and pods, which SNAT rows and priority-100 reroute policies every node\'s NB DB should hold, reads the real rows from each node and lists the differences (missing SNAT, stale SNAT, wrong nexthop, missing or duplicate reroute policy, ...). Use it to find which node and which rows are wrong, then confirm with ovn_db_list / ovn_lr_policy_list. Example: {} or {nodes:["ovn-worker2"]}.',
+  shape: { nodes: z.array(k8sName('nodes')).max(500).optional().describe("Only read these nodes' DBs (default all)."), ...outputShape },
   async run(ctx, a) {
     if (!ctx.consistencyCheck) {
       return {

@@ -16,8 +16,12 @@ export interface Selection {
 
 export function selectTools(sel: Selection = {}): AnyTool[] {
   const sets = sel.toolsets?.length ? sel.toolsets : [...TOOLSETS];
-  for (const s of sets) if (!(TOOLSETS as readonly string[]).includes(s)) throw new UsageError(`--toolsets: unknown toolset '${s}' (have: ${TOOLSETS.join(', ')})`);
+  for (const s of sets)
+    if (!(TOOLSETS as readonly string[]).includes(s))
+      throw new UsageError(`--toolsets: unknown toolset '${s}' (have: ${TOOLSETS.join(', ')})`);
   const disabled = new Set(sel.disableTools ?? []);
-  for (const d of disabled) if (!ALL_TOOLS.some((t) => t.name === d)) throw new UsageError(`--disable-tools: unknown tool '${d}' (have: ${ALL_TOOLS.map((t) => t.name).join(', ')})`);
+  for (const d of disabled)
+    if (!ALL_TOOLS.some((t) => t.name === d))
+      throw new UsageError(`--disable-tools: unknown tool '${d}' (have: ${ALL_TOOLS.map((t) => t.name).join(', ')})`);
   return ALL_TOOLS.filter((t) => sets.includes(t.toolset as Toolset) && !disabled.has(t.name));
 }

@@ -43,7 +43,26 @@ const KNOWN: KindInfo[] = [
   { kind: 'NetworkChaos', apiVersion: 'chaos-mesh.org/v1alpha1', namespaced: true },
   { kind: 'PtpConfig', apiVersion: 'ptp.openshift.io/v1', namespaced: true },
 ];
-const ALIASES: Record<string, string> = { po: 'Pod', no: 'Node', ns: 'Namespace', svc: 'Service', ep: 'Endpoints', ev: 'Event', cm: 'ConfigMap', sa: 'ServiceAccount', deploy: 'Deployment', ds: 'DaemonSet', rs: 'ReplicaSet', sts: 'StatefulSet', netpol: 'NetworkPolicy', eip: 'EgressIP', crd: 'CustomResourceDefinition', nad: 'NetworkAttachmentDefinition', anp: 'AdminNetworkPolicy', udn: 'UserDefinedNetwork' };
+const ALIASES: Record<string, string> = {
+  po: 'Pod',
+  no: 'Node',
+  ns: 'Namespace',
+  svc: 'Service',
+  ep: 'Endpoints',
+  ev: 'Event',
+  cm: 'ConfigMap',
+  sa: 'ServiceAccount',
+  deploy: 'Deployment',
+  ds: 'DaemonSet',
+  rs: 'ReplicaSet',
+  sts: 'StatefulSet',
+  netpol: 'NetworkPolicy',
+  eip: 'EgressIP',
+  crd: 'CustomResourceDefinition',
+  nad: 'NetworkAttachmentDefinition',
+  anp: 'AdminNetworkPolicy',
+  udn: 'UserDefinedNetwork',
+};
 /** Kinds never served: they hold credentials. */
 const DENIED = /^(secrets?|tokenreviews?|serviceaccounttokens?|tokenrequests?)$/i;
 
@@ -51,9 +70,17 @@ export function resolveKind(k: string, av?: string): KindInfo {
   if (DENIED.test(k)) throw new ToolError(`kind ${k} is not served by this read-only troubleshooting server (it holds credentials)`);
   const lower = k.toLowerCase();
   const byAlias = ALIASES[lower];
-  const found = KNOWN.find((i) => i.kind.toLowerCase() === (byAlias ?? k).toLowerCase() || `${i.kind.toLowerCase()}s` === lower || `${i.kind.toLowerCase()}es` === lower);
+  const found = KNOWN.find(
+    (i) =>
+      i.kind.toLowerCase() === (byAlias ?? k).toLowerCase() ||
+      `${i.kind.toLowerCase()}s` === lower ||
+      `${i.kind.toLowerCase()}es` === lower,
+  );
   if (found) return av ? { ...found, apiVersion: av } : found;
-  if (!av) throw new ToolError(`unknown kind ${k}: pass apiVersion too (e.g. kind=PtpConfig apiVersion=ptp.openshift.io/v1), or use one of ${KNOWN.map((i) => i.kind).join(', ')}`);
+  if (!av)
+    throw new ToolError(
+      `unknown kind ${k}: pass apiVersion too (e.g. kind=PtpConfig apiVersion=ptp.openshift.io/v1), or use one of ${KNOWN.map((i) => i.kind).join(', ')}`,
+    );
   return { kind: k, apiVersion: av, namespaced: true };
 }
 
@@ -98,7 +125,13 @@ export function summaryLine(o: K8sObject): string {
   switch (o.kind) {
     case 'Pod': {
       const cs = (o.status?.containerStatuses as { ready?: boolean; restartCount?: number }[] | undefined) ?? [];
-      parts.push(`phase=${get(o, 'status.phase') ?? '?'}`, `node=${get(o, 'spec.nodeName') ?? '-'}`, `ip=${get(o, 'status.podIP') ?? '-'}`, `ready=${cs.filter((c) => c.ready).length}/${cs.length}`, `restarts=${cs.reduce((n, c) => n + (c.restartCount ?? 0), 0)}`);
+      parts.push(
+        `phase=${get(o, 'status.phase') ?? '?'}`,
+        `node=${get(o, 'spec.nodeName') ?? '-'}`,
+        `ip=${get(o, 'status.podIP') ?? '-'}`,
+        `ready=${cs.filter((c) => c.ready).length}/${cs.length}`,
+        `restarts=${cs.reduce((n, c) => n + (c.restartCount ?? 0), 0)}`,
+      );
       if (get(o, 'spec.hostNetwork')) parts.push('hostNetwork');
       break;
     }
@@ -111,11 +144,16 @@ export function summaryLine(o: K8sObject): string {
     }
     case 'EgressIP': {
       const items = (o.status?.items as { node?: string; egressIP?: string }[] | undefined) ?? [];
-      parts.push(`egressIPs=${JSON.stringify(get(o, 'spec.egressIPs') ?? [])}`, `assigned=${items.map((i) => `${i.egressIP}@${i.node}`).join(',') || 'none'}`);
+      parts.push(
+        `egressIPs=${JSON.stringify(get(o, 'spec.egressIPs') ?? [])}`,
+        `assigned=${items.map((i) => `${i.egressIP}@${i.node}`).join(',') || 'none'}`,
+      );
       break;
     }
     case 'Event':
-      parts.push(`${o.type ?? ''} ${o.reason ?? ''} ${get(o, 'involvedObject.kind') ?? ''}/${get(o, 'involvedObject.name') ?? ''}: ${String(o.message ?? '').slice(0, 200)}`);
+      parts.push(
+        `${o.type ?? ''} ${o.reason ?? ''} ${get(o, 'involvedObject.kind') ?? ''}/${get(o, 'involvedObject.name') ?? ''}: ${String(o.message ?? '').slice(0, 200)}`,
+      );
       break;
     case 'Service':
       parts.push(`type=${get(o, 'spec.type') ?? '?'}`, `clusterIP=${get(o, 'spec.clusterIP') ?? '-'}`);
@@ -131,7 +169,10 @@ export function summaryLine(o: K8sObject): string {
 
 const FIELD_PATH = /^[A-Za-z0-9_][A-Za-z0-9_./-]{0,200}$/;
 
-const kindArg = () => kind().describe('Kind (Pod, Node, EgressIP, Service, Event, Namespace, Deployment, DaemonSet, EndpointSlice, NetworkPolicy, ...) or a short name (po, no, eip, svc).');
+const kindArg = () =>
+  kind().describe(
+    'Kind (Pod, Node, EgressIP, Service, Event, Namespace, Deployment, DaemonSet, EndpointSlice, NetworkPolicy, ...) or a short name (po, no, eip, svc).',
+  );
 const avArg = () => apiVersion().optional().describe('Needed only for kinds not in the built-in list, e.g. ptp.openshift.io/v1.');
 const nsArg = () => namespace().optional().describe('Namespace for namespaced kinds; omit to search all namespaces.');
 
@@ -144,7 +185,10 @@ async function getOne(t: Target, info: KindInfo, name: string, ns?: string): Pro
     const all = await t.list({ apiVersion: info.apiVersion, kind: info.kind, fieldSelector: `metadata.name=${name}` });
     const hits = all.filter((o) => o.metadata?.name === name);
     if (hits.length === 1) return hits[0];
-    if (hits.length > 1) throw new ToolError(`${info.kind} ${name} exists in several namespaces (${hits.map((h) => h.metadata?.namespace).join(', ')}); pass namespace`);
+    if (hits.length > 1)
+      throw new ToolError(
+        `${info.kind} ${name} exists in several namespaces (${hits.map((h) => h.metadata?.namespace).join(', ')}); pass namespace`,
+      );
     throw new ToolError(`${info.kind} ${name} not found in any namespace`);
   }
   const o = await t.get(info.apiVersion, info.kind, name, info.namespaced ? ns : undefined);
@@ -156,7 +200,8 @@ const k8sGet = defineTool({
   name: 'k8s_get',
   toolset: 'k8s',
   title: 'Get one Kubernetes object',
-  description: 'The full YAML (or JSON) of one Kubernetes object, without managedFields. Use for exact spec/status, e.g. an EgressIP\'s status.items (which node holds which egress IP) or a node\'s annotations (k8s.ovn.org/node-transit-switch-port-ifaddr, k8s.ovn.org/host-cidrs). Example: {kind:"EgressIP", name:"egressip-prod"}; {kind:"Node", name:"ovn-worker", grep:"k8s.ovn.org"}.',
+  description:
+    'The full YAML (or JSON) of one Kubernetes object, without managedFields. Use for exact spec/status, e.g. an EgressIP\'s status.items (which node holds which egress IP) or a node\'s annotations (k8s.ovn.org/node-transit-switch-port-ifaddr, k8s.ovn.org/host-cidrs). Example: {kind:"EgressIP", name:"egressip-prod"}; {kind:"Node", name:"ovn-worker", grep:"k8s.ovn.org"}.',
   shape: { kind: kindArg(), name: k8sName(), namespace: nsArg(), apiVersion: avArg(), ...outputShape },
   async run(ctx, a) {
     const info = resolveKind(a.kind, a.apiVersion);
@@ -170,7 +215,8 @@ const k8sList = defineTool({
   name: 'k8s_list',
   toolset: 'k8s',
   title: 'List Kubernetes objects',
-  description: 'One summary line per object (pods: phase, node, IP, readiness, restarts; nodes: Ready, IP, egress-assignable; EgressIPs: spec IPs and assignments), filtered by namespace, label selector, field selector and grep. Add fields=[dot.paths] to print chosen fields instead. Example: {kind:"Pod", namespace:"openshift-ovn-kubernetes", label_selector:"app=ovnkube-node"}; {kind:"Pod", field_selector:"spec.nodeName=ovn-worker", grep:"Pending|CrashLoop"}; {kind:"Node"}.',
+  description:
+    'One summary line per object (pods: phase, node, IP, readiness, restarts; nodes: Ready, IP, egress-assignable; EgressIPs: spec IPs and assignments), filtered by namespace, label selector, field selector and grep. Add fields=[dot.paths] to print chosen fields instead. Example: {kind:"Pod", namespace:"openshift-ovn-kubernetes", label_selector:"app=ovnkube-node"}; {kind:"Pod", field_selector:"spec.nodeName=ovn-worker", grep:"Pending|CrashLoop"}; {kind:"Node"}.',
   shape: {
     kind: kindArg(),
     namespace: nsArg(),
@@ -186,13 +232,41 @@ const k8sList = defineTool({
   },
   async run(ctx, a) {
     const info = resolveKind(a.kind, a.apiVersion);
-    const objs = await ctx.target.list({ apiVersion: info.apiVersion, kind: info.kind, namespace: info.namespaced ? a.namespace : undefined, labelSelector: a.label_selector, fieldSelector: a.field_selector });
-    objs.sort((x, y) => `${x.metadata?.namespace ?? ''}/${x.metadata?.name}`.localeCompare(`${y.metadata?.namespace ?? ''}/${y.metadata?.name}`));
+    const objs = await ctx.target.list({
+      apiVersion: info.apiVersion,
+      kind: info.kind,
+      namespace: info.namespaced ? a.namespace : undefined,
+      labelSelector: a.label_selector,
+      fieldSelector: a.field_selector,
+    });
+    objs.sort((x, y) =>
+      `${x.metadata?.namespace ?? ''}/${x.metadata?.name}`.localeCompare(`${y.metadata?.namespace ?? ''}/${y.metadata?.name}`),
+    );
     const items =
       a.format === 'json'
-        ? objs.map((o) => JSON.stringify(a.fields ? Object.fromEntries([['name', o.metadata?.name], ['namespace', o.metadata?.namespace], ...a.fields.map((f) => [f, get(o, f)])]) : clean(o)))
-        : objs.map((o) => (a.fields ? [o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata?.name, ...a.fields.map((f) => `${f}=${JSON.stringify(get(o, f) ?? null)}`)].join('  ') : summaryLine({ kind: info.kind, ...o })));
-    const page = pageItems(items, pageOpts(ctx, a, { unit: 'objects', hints: ['label_selector=...', 'field_selector=...', 'namespace=...'] }));
+        ? objs.map((o) =>
+            JSON.stringify(
+              a.fields
+                ? Object.fromEntries([
+                    ['name', o.metadata?.name],
+                    ['namespace', o.metadata?.namespace],
+                    ...a.fields.map((f) => [f, get(o, f)]),
+                  ])
+                : clean(o),
+            ),
+          )
+        : objs.map((o) =>
+            a.fields
+              ? [
+                  o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata?.name,
+                  ...a.fields.map((f) => `${f}=${JSON.stringify(get(o, f) ?? null)}`),
+                ].join('  ')
+              : summaryLine({ kind: info.kind, ...o }),
+          );
+    const page = pageItems(
+      items,
+      pageOpts(ctx, a, { unit: 'objects', hints: ['label_selector=...', 'field_selector=...', 'namespace=...'] }),
+    );
     return { text: `${objs.length} ${info.kind} object(s)\n${page.text}` };
   },
 });
@@ -216,14 +290,23 @@ const k8sDescribe = defineTool({
   name: 'k8s_describe',
   toolset: 'k8s',
   title: 'Describe a Kubernetes object (summary + events)',
-  description: 'A compact kubectl-describe-like summary: identity, labels, networking annotations (k8s.ovn.org/*), key spec/status fields, conditions, container states, and the object\'s recent events. Cheaper than k8s_get for a first look. Example: {kind:"Pod", namespace:"default", name:"web-1"}; {kind:"Node", name:"ovn-worker"}.',
+  description:
+    'A compact kubectl-describe-like summary: identity, labels, networking annotations (k8s.ovn.org/*), key spec/status fields, conditions, container states, and the object\'s recent events. Cheaper than k8s_get for a first look. Example: {kind:"Pod", namespace:"default", name:"web-1"}; {kind:"Node", name:"ovn-worker"}.',
   shape: { kind: kindArg(), name: k8sName(), namespace: nsArg(), apiVersion: avArg(), ...outputShape },
   async run(ctx, a) {
     const info = resolveKind(a.kind, a.apiVersion);
     const o = await getOne(ctx.target, info, a.name, a.namespace);
     const m = o.metadata ?? {};
-    const lines: string[] = [`${info.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name}`, `  ${summaryLine({ kind: info.kind, ...o })}`];
-    if (m.labels && Object.keys(m.labels).length) lines.push(`labels: ${Object.entries(m.labels).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+    const lines: string[] = [
+      `${info.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name}`,
+      `  ${summaryLine({ kind: info.kind, ...o })}`,
+    ];
+    if (m.labels && Object.keys(m.labels).length)
+      lines.push(
+        `labels: ${Object.entries(m.labels)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(', ')}`,
+      );
     const ann = Object.entries(m.annotations ?? {}).filter(([k]) => /ovn|network|egress|k8s\.v1\.cni/.test(k));
     if (ann.length) lines.push('annotations:', ...ann.map(([k, v]) => `  ${k}: ${v.length > 300 ? `${v.slice(0, 300)}…` : v}`));
     if (m.ownerReferences?.length) lines.push(`owners: ${m.ownerReferences.map((r) => `${r.kind}/${r.name}`).join(', ')}`);
@@ -234,15 +317,35 @@ const k8sDescribe = defineTool({
         lines.push(`containers: ${cs.map((c) => `${c.name} (${c.image})`).join(', ')}`);
         for (const k of ['containers', 'initContainers', 'volumes', 'tolerations']) delete spec[k];
       }
-      lines.push('spec:', ...YAML.stringify(spec).trimEnd().split('\n').slice(0, 40).map((l) => `  ${l}`));
+      lines.push(
+        'spec:',
+        ...YAML.stringify(spec)
+          .trimEnd()
+          .split('\n')
+          .slice(0, 40)
+          .map((l) => `  ${l}`),
+      );
     }
     if (o.status) {
       const st = { ...o.status };
       const conds = (st.conditions as { type?: string; status?: string; reason?: string; message?: string }[] | undefined) ?? [];
       delete st.conditions;
       if (info.kind === 'Node') for (const k of ['images', 'nodeInfo', 'volumesAttached', 'volumesInUse']) delete st[k];
-      if (conds.length) lines.push('conditions:', ...conds.map((c) => `  ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message.slice(0, 200)}` : ''}`));
-      lines.push('status:', ...YAML.stringify(st).trimEnd().split('\n').slice(0, 40).map((l) => `  ${l}`));
+      if (conds.length)
+        lines.push(
+          'conditions:',
+          ...conds.map(
+            (c) => `  ${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message.slice(0, 200)}` : ''}`,
+          ),
+        );
+      lines.push(
+        'status:',
+        ...YAML.stringify(st)
+          .trimEnd()
+          .split('\n')
+          .slice(0, 40)
+          .map((l) => `  ${l}`),
+      );
     }
     const evs = await eventsFor(ctx.target, info.kind, a.name, m.namespace);
     evs.sort((x, y) => eventTime(x).localeCompare(eventTime(y)));
@@ -256,18 +359,32 @@ const podLogs = defineTool({
   name: 'k8s_pod_logs',
   toolset: 'k8s',
   title: 'Logs of a pod container',
-  description: 'Container logs of a pod, newest last; when the logs exceed the output budget the LAST lines are shown (pass offset to page back). OVN-Kubernetes logs live in namespace openshift-ovn-kubernetes: pod ovnkube-node-<x> (one per node; find it with k8s_list kind=Pod label_selector=app=ovnkube-node field_selector=spec.nodeName=<node>), container ovnkube-controller (EgressIP, pod and NAT programming) or ovn-controller; ovnkube-control-plane-* container ovnkube-cluster-manager (EgressIP assignment). Example: {namespace:"openshift-ovn-kubernetes", name:"ovnkube-node-abcde", container:"ovnkube-controller", since_seconds:600, grep:"egress"}.',
+  description:
+    'Container logs of a pod, newest last; when the logs exceed the output budget the LAST lines are shown (pass offset to page back). OVN-Kubernetes logs live in namespace openshift-ovn-kubernetes: pod ovnkube-node-<x> (one per node; find it with k8s_list kind=Pod label_selector=app=ovnkube-node field_selector=spec.nodeName=<node>), container ovnkube-controller (EgressIP, pod and NAT programming) or ovn-controller; ovnkube-control-plane-* container ovnkube-cluster-manager (EgressIP assignment). Example: {namespace:"openshift-ovn-kubernetes", name:"ovnkube-node-abcde", container:"ovnkube-controller", since_seconds:600, grep:"egress"}.',
   shape: {
     namespace: namespace(),
     name: k8sName(),
     container: container().optional().describe('Container name; required when the pod has several containers.'),
-    since_seconds: z.number().int().min(1).max(30 * 86400).optional().describe('Only lines newer than this many seconds.'),
+    since_seconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 86400)
+      .optional()
+      .describe('Only lines newer than this many seconds.'),
     tail: z.number().int().min(1).max(100_000).optional().describe('Only the last N lines (default 2000, before grep).'),
     previous: z.boolean().optional().describe('Logs of the previous (crashed/restarted) container instance.'),
     ...outputShape,
   },
   async run(ctx, a) {
-    const text = await ctx.target.logs({ namespace: a.namespace, pod: a.name, container: a.container, sinceSeconds: a.since_seconds, tailLines: a.tail ?? 2000, previous: a.previous });
+    const text = await ctx.target.logs({
+      namespace: a.namespace,
+      pod: a.name,
+      container: a.container,
+      sinceSeconds: a.since_seconds,
+      tailLines: a.tail ?? 2000,
+      previous: a.previous,
+    });
     const page = pageText(text, { ...pageOpts(ctx, a, { hints: ['since_seconds=...'] }), preferEnd: a.offset === undefined });
     return { text: page.text };
   },
@@ -277,7 +394,8 @@ const events = defineTool({
   name: 'k8s_events',
   toolset: 'k8s',
   title: 'Kubernetes events',
-  description: 'Recent events, oldest first (newest at the end): scheduling, image pulls, probe failures, node NotReady, and OVN-Kubernetes events such as EgressIP assignment changes. Filter by namespace, involved object, type (Warning) and grep. Example: {type:"Warning"}; {namespace:"default", involved_kind:"Pod", involved_name:"web-1"}.',
+  description:
+    'Recent events, oldest first (newest at the end): scheduling, image pulls, probe failures, node NotReady, and OVN-Kubernetes events such as EgressIP assignment changes. Filter by namespace, involved object, type (Warning) and grep. Example: {type:"Warning"}; {namespace:"default", involved_kind:"Pod", involved_name:"web-1"}.',
   shape: {
     namespace: nsArg(),
     involved_kind: kind('involved_kind').optional().describe('Kind of the object the event is about, e.g. Pod, Node, EgressIP.'),
@@ -286,11 +404,25 @@ const events = defineTool({
     ...outputShape,
   },
   async run(ctx, a) {
-    const fs = [a.involved_name ? `involvedObject.name=${a.involved_name}` : '', a.involved_kind ? `involvedObject.kind=${a.involved_kind}` : '', a.type ? `type=${a.type}` : ''].filter(Boolean).join(',');
+    const fs = [
+      a.involved_name ? `involvedObject.name=${a.involved_name}` : '',
+      a.involved_kind ? `involvedObject.kind=${a.involved_kind}` : '',
+      a.type ? `type=${a.type}` : '',
+    ]
+      .filter(Boolean)
+      .join(',');
     let evs = await ctx.target.list({ apiVersion: 'v1', kind: 'Event', namespace: a.namespace, fieldSelector: fs || undefined });
-    evs = evs.filter((e) => (!a.involved_name || get(e, 'involvedObject.name') === a.involved_name) && (!a.involved_kind || get(e, 'involvedObject.kind') === a.involved_kind) && (!a.type || e.type === a.type));
+    evs = evs.filter(
+      (e) =>
+        (!a.involved_name || get(e, 'involvedObject.name') === a.involved_name) &&
+        (!a.involved_kind || get(e, 'involvedObject.kind') === a.involved_kind) &&
+        (!a.type || e.type === a.type),
+    );
     evs.sort((x, y) => eventTime(x).localeCompare(eventTime(y)));
-    const page = pageItems(evs.map(eventLine), { ...pageOpts(ctx, a, { unit: 'events', hints: ['type=Warning', 'involved_name=...'] }), preferEnd: a.offset === undefined });
+    const page = pageItems(evs.map(eventLine), {
+      ...pageOpts(ctx, a, { unit: 'events', hints: ['type=Warning', 'involved_name=...'] }),
+      preferEnd: a.offset === undefined,
+    });
     return { text: `${evs.length} event(s)\n${page.text}` };
   },
 });

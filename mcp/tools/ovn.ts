@@ -12,7 +12,12 @@ import { ToolError, type NodeCommand } from '../target.ts';
 
 const NB = { bin: 'ovn-nbctl', container: 'nbdb' } as const;
 const SB = { bin: 'ovn-sbctl', container: 'sbdb' } as const;
-const dbArg = () => z.enum(['nb', 'sb']).describe('nb = northbound DB (desired config written by ovnkube: Logical_Router, Logical_Switch, NAT, Logical_Router_Policy, Address_Set, ACL...). sb = southbound DB (compiled by northd: Logical_Flow, Port_Binding, Chassis, Datapath_Binding...).');
+const dbArg = () =>
+  z
+    .enum(['nb', 'sb'])
+    .describe(
+      'nb = northbound DB (desired config written by ovnkube: Logical_Router, Logical_Switch, NAT, Logical_Router_Policy, Address_Set, ACL...). sb = southbound DB (compiled by northd: Logical_Flow, Port_Binding, Chassis, Datapath_Binding...).',
+    );
 const db = (d: 'nb' | 'sb') => (d === 'nb' ? NB : SB);
 
 const INTRO = 'OVN-Kubernetes runs one OVN NB/SB database per node (interconnect mode), so pick the node whose view you need.';
@@ -23,7 +28,8 @@ export function cellValue(c: unknown): unknown {
     const [tag, v] = c as [string, unknown];
     if (tag === 'uuid' || tag === 'named-uuid') return v;
     if (tag === 'set' && Array.isArray(v)) return v.map(cellValue);
-    if (tag === 'map' && Array.isArray(v)) return Object.fromEntries((v as [unknown, unknown][]).map(([k, val]) => [String(cellValue(k)), cellValue(val)]));
+    if (tag === 'map' && Array.isArray(v))
+      return Object.fromEntries((v as [unknown, unknown][]).map(([k, val]) => [String(cellValue(k)), cellValue(val)]));
   }
   return c;
 }
@@ -43,7 +49,10 @@ export function parseDbctlJson(stdout: string): OvsdbRecord[] {
 
 function renderValue(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(renderValue).join(', ')}]`;
-  if (v && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${fmtAtom(k)}=${renderValue(x)}`).join(', ')}}`;
+  if (v && typeof v === 'object')
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${fmtAtom(k)}=${renderValue(x)}`)
+      .join(', ')}}`;
   return fmtAtom(v);
 }
 function fmtAtom(v: unknown): string {
@@ -62,14 +71,22 @@ export function renderRecord(r: OvsdbRecord): string {
 const listShape = {
   node: nodeArg(),
   db: dbArg(),
-  table: table().describe('OVSDB table, e.g. NAT, Logical_Router_Policy, Logical_Router, Logical_Switch, Logical_Switch_Port, Address_Set, Logical_Router_Static_Route, ACL, Load_Balancer (nb); Logical_Flow, Port_Binding, Chassis, Datapath_Binding, MAC_Binding (sb).'),
+  table: table().describe(
+    'OVSDB table, e.g. NAT, Logical_Router_Policy, Logical_Router, Logical_Switch, Logical_Switch_Port, Address_Set, Logical_Router_Static_Route, ACL, Load_Balancer (nb); Logical_Flow, Port_Binding, Chassis, Datapath_Binding, MAC_Binding (sb).',
+  ),
   record: record().optional().describe('One row by name or UUID (e.g. GR_ovn-worker for table Logical_Router). Omit to list all rows.'),
   conditions: z
     .array(condition())
     .max(8)
     .optional()
-    .describe('Only rows matching ALL conditions (ovn-nbctl find syntax), e.g. ["type=snat"], ["priority=100"], ["external_ids:\\"k8s.ovn.org/owner-type\\"=EgressIP"], ["logical_ip=\\"10.128.2.5\\""]. Cannot be combined with record.'),
-  columns: z.array(column()).max(32).optional().describe('Only these columns, e.g. ["external_ip","logical_ip","logical_port","external_ids"]. _uuid is always shown.'),
+    .describe(
+      'Only rows matching ALL conditions (ovn-nbctl find syntax), e.g. ["type=snat"], ["priority=100"], ["external_ids:\\"k8s.ovn.org/owner-type\\"=EgressIP"], ["logical_ip=\\"10.128.2.5\\""]. Cannot be combined with record.',
+    ),
+  columns: z
+    .array(column())
+    .max(32)
+    .optional()
+    .describe('Only these columns, e.g. ["external_ip","logical_ip","logical_port","external_ids"]. _uuid is always shown.'),
   ...outputShape,
 };
 
@@ -95,7 +112,11 @@ const ovnList = defineTool({
     const out = await runNodeCommand(ctx, cmd);
     const rows = parseDbctlJson(out.stdout);
     const items = a.format === 'json' ? rows.map((r) => JSON.stringify(r)) : rows.map(renderRecord);
-    const page = pageItems(items, pageOpts(ctx, a, { unit: 'records', hints: a.columns?.length ? ['conditions=[...]'] : ['columns=[...]', 'conditions=[...]'] }), a.format === 'json' ? '\n' : '\n\n');
+    const page = pageItems(
+      items,
+      pageOpts(ctx, a, { unit: 'records', hints: a.columns?.length ? ['conditions=[...]'] : ['columns=[...]', 'conditions=[...]'] }),
+      a.format === 'json' ? '\n' : '\n\n',
+    );
     return { text: `${header(cmd, out)}\n${rows.length} record(s) in ${a.table}\n${page.text}` };
   },
 });
@@ -103,7 +124,7 @@ const ovnList = defineTool({
 const ovnShow = nodeTextTool({
   name: 'ovn_show',
   toolset: 'ovn',
-  title: 'Overview of a node\'s OVN NB or SB database',
+  title: "Overview of a node's OVN NB or SB database",
   description: `\`ovn-nbctl show\` (db=nb: logical switches, routers, their ports, NATs) or \`ovn-sbctl show\` (db=sb: chassis and port bindings). ${INTRO} A good first look at a node's topology: ovn_cluster_router, GR_<node> (gateway router, holds SNATs), the node's switch <node>, join and transit switches. Example: {node:"ovn-worker", db:"nb", grep:"GR_|nat"}.`,
   shape: { node: nodeArg(), db: dbArg(), ...outputShape },
   plan: (a) => ({ node: a.node, container: db(a.db).container, argv: [db(a.db).bin, 'show'] }),
@@ -111,7 +132,9 @@ const ovnShow = nodeTextTool({
 });
 
 const routerArg = (dflt?: string) =>
-  ovnName('router', 'GR_ovn-worker').describe(`Logical router name: ovn_cluster_router (the distributed cluster router: pod routing and EgressIP reroute policies) or GR_<node> (the node's gateway router: SNATs, including EgressIP SNATs)${dflt ? `; default ${dflt}` : ''}.`);
+  ovnName('router', 'GR_ovn-worker').describe(
+    `Logical router name: ovn_cluster_router (the distributed cluster router: pod routing and EgressIP reroute policies) or GR_<node> (the node's gateway router: SNATs, including EgressIP SNATs)${dflt ? `; default ${dflt}` : ''}.`,
+  );
 
 const lrNatList = nodeTextTool({
   name: 'ovn_lr_nat_list',
@@ -143,7 +166,7 @@ const lrRouteList = nodeTextTool({
 const lrList = nodeTextTool({
   name: 'ovn_lr_list',
   toolset: 'ovn',
-  title: 'Logical routers of a node\'s NB DB',
+  title: "Logical routers of a node's NB DB",
   description: `\`ovn-nbctl lr-list\`: UUID and name of every logical router (ovn_cluster_router, GR_<node>...). ${INTRO}`,
   shape: { node: nodeArg(), ...outputShape },
   plan: (a) => ({ node: a.node, container: NB.container, argv: [NB.bin, 'lr-list'] }),
@@ -152,7 +175,7 @@ const lrList = nodeTextTool({
 const lsList = nodeTextTool({
   name: 'ovn_ls_list',
   toolset: 'ovn',
-  title: 'Logical switches of a node\'s NB DB',
+  title: "Logical switches of a node's NB DB",
   description: `\`ovn-nbctl ls-list\`: UUID and name of every logical switch: the node switch (named like the node, holds pod ports), join, transit_switch, ext_<node>. ${INTRO}`,
   shape: { node: nodeArg(), ...outputShape },
   plan: (a) => ({ node: a.node, container: NB.container, argv: [NB.bin, 'ls-list'] }),
@@ -163,7 +186,13 @@ const lspList = nodeTextTool({
   toolset: 'ovn',
   title: 'Ports of a logical switch',
   description: `\`ovn-nbctl lsp-list <switch>\`: UUID and name of each port. Pod ports are named <namespace>_<pod>; k8s-<node> is the management port; stor-<node>/rtos-<node> connect to routers. ${INTRO} Example: {node:"ovn-worker", switch:"ovn-worker", grep:"default_"}.`,
-  shape: { node: nodeArg(), switch: ovnName('switch', 'ovn-worker').describe('Logical switch name, e.g. the node name (pod switch), join, transit_switch, ext_<node>.'), ...outputShape },
+  shape: {
+    node: nodeArg(),
+    switch: ovnName('switch', 'ovn-worker').describe(
+      'Logical switch name, e.g. the node name (pod switch), join, transit_switch, ext_<node>.',
+    ),
+    ...outputShape,
+  },
   plan: (a) => ({ node: a.node, container: NB.container, argv: [NB.bin, 'lsp-list', a.switch] }),
 });
 
@@ -172,7 +201,13 @@ const lflowList = nodeTextTool({
   toolset: 'ovn',
   title: 'Logical flows compiled by northd (SB DB)',
   description: `\`ovn-sbctl lflow-list [datapath]\`: the logical flows northd compiled from the NB config, per datapath (router or switch) and pipeline stage, e.g. lr_in_policy holds the router policies and lr_out_snat / lr_in_dnat the NAT flows. ${INTRO} Output is large: always pass datapath and grep. Example: {node:"ovn-worker", datapath:"ovn_cluster_router", grep:"lr_in_policy.*10\\\\.128\\\\.2\\\\.5"}.`,
-  shape: { node: nodeArg(), datapath: ovnName('datapath', 'ovn_cluster_router').optional().describe('Router or switch name (or datapath UUID). Strongly recommended.'), ...outputShape },
+  shape: {
+    node: nodeArg(),
+    datapath: ovnName('datapath', 'ovn_cluster_router')
+      .optional()
+      .describe('Router or switch name (or datapath UUID). Strongly recommended.'),
+    ...outputShape,
+  },
   plan: (a) => ({ node: a.node, container: SB.container, argv: [SB.bin, 'lflow-list', ...(a.datapath ? [a.datapath] : [])] }),
   hints: ['datapath=<router or switch>', 'grep=<stage or IP>'],
 });
@@ -184,9 +219,14 @@ const ovnTrace = nodeTextTool({
   description: `\`ovn-trace <datapath> '<microflow>'\`: follows a hypothetical packet through the node's logical flows and prints every table, match and action it hits (routing decisions, policies, NAT, drops). ${INTRO} Use it to see where traffic from a pod goes, e.g. whether an EgressIP reroute policy fires. The microflow is an OVN expression; give inport (the pod's logical port "<namespace>_<pod>"), eth.src/eth.dst, ip4.src/ip4.dst and ip.ttl. Example: {node:"ovn-worker", datapath:"ovn-worker", microflow:"inport == \\"default_web-1\\" && eth.src == 0a:58:0a:80:02:05 && eth.dst == 0a:58:0a:80:02:01 && ip4.src == 10.128.2.5 && ip4.dst == 8.8.8.8 && ip.ttl == 64", detail:"summary"}.`,
   shape: {
     node: nodeArg(),
-    datapath: ovnName('datapath', 'ovn-worker').describe('Logical switch or router where the packet enters, usually the pod\'s node switch (named like the node).'),
+    datapath: ovnName('datapath', 'ovn-worker').describe(
+      "Logical switch or router where the packet enters, usually the pod's node switch (named like the node).",
+    ),
     microflow: microflow(),
-    detail: z.enum(['detailed', 'summary', 'minimal']).default('summary').describe('summary (default) is compact; detailed shows every flow; minimal only the final actions.'),
+    detail: z
+      .enum(['detailed', 'summary', 'minimal'])
+      .default('summary')
+      .describe('summary (default) is compact; detailed shows every flow; minimal only the final actions.'),
     ...outputShape,
   },
   plan: (a) => ({ node: a.node, container: SB.container, argv: ['ovn-trace', `--${a.detail}`, a.datapath, a.microflow] }),
@@ -201,4 +241,16 @@ const ctZoneList = nodeTextTool({
   plan: (a) => ({ node: a.node, container: 'ovn-controller', argv: ['ovn-appctl', '-t', 'ovn-controller', 'ct-zone-list'] }),
 });
 
-export const ovnTools: AnyTool[] = [ovnShow, ovnList, lrNatList, lrPolicyList, lrRouteList, lrList, lsList, lspList, lflowList, ovnTrace, ctZoneList];
+export const ovnTools: AnyTool[] = [
+  ovnShow,
+  ovnList,
+  lrNatList,
+  lrPolicyList,
+  lrRouteList,
+  lrList,
+  lsList,
+  lspList,
+  lflowList,
+  ovnTrace,
+  ctZoneList,
+];

@@ -8,7 +8,17 @@ import { nodeAddressing, nodeLabels, stripPrefix } from '../topology.ts';
 import type { MemoryStore } from './store.ts';
 import { loadCrdManifests } from './crds.ts';
 
-export const NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease', 'openshift-ovn-kubernetes', 'openshift-ptp', 'openshift-monitoring', 'openshift-config', 'netharness'];
+export const NAMESPACES = [
+  'default',
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+  'openshift-ovn-kubernetes',
+  'openshift-ptp',
+  'openshift-monitoring',
+  'openshift-config',
+  'netharness',
+];
 export const OPENSHIFT_VERSION = '4.18.9';
 export const ADMIN_USER = 'netharness-admin';
 export const READONLY_SA = { namespace: 'netharness', name: 'mcp-readonly' };
@@ -22,17 +32,41 @@ export function nodeObject(n: SimNodeSpec, stack: IpStack): KubeObject {
   const a = nodeAddressing(n, stack);
   const master = n.role === 'control-plane';
   const labels = nodeLabels(n);
-  const addresses = [...(a.nodeIp.v4 ? [{ type: 'InternalIP', address: stripPrefix(a.nodeIp.v4) }] : []), ...(a.nodeIp.v6 ? [{ type: 'InternalIP', address: stripPrefix(a.nodeIp.v6) }] : []), { type: 'Hostname', address: n.name }];
+  const addresses = [
+    ...(a.nodeIp.v4 ? [{ type: 'InternalIP', address: stripPrefix(a.nodeIp.v4) }] : []),
+    ...(a.nodeIp.v6 ? [{ type: 'InternalIP', address: stripPrefix(a.nodeIp.v6) }] : []),
+    { type: 'Hostname', address: n.name },
+  ];
   const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const cond = (type: string, status: string, reason: string, message: string) => ({ type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: now });
-  const capacity = master ? { cpu: '8', memory: '32827060Ki', pods: '250', 'ephemeral-storage': '125293548Ki', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0' } : { cpu: '16', memory: '65843576Ki', pods: '250', 'ephemeral-storage': '250587096Ki', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0' };
-  const allocatable = master ? { ...capacity, cpu: '7500m', memory: '31676084Ki', 'ephemeral-storage': '114396791822' } : { ...capacity, cpu: '15500m', memory: '64692600Ki', 'ephemeral-storage': '229875863284' };
+  const cond = (type: string, status: string, reason: string, message: string) => ({
+    type,
+    status,
+    reason,
+    message,
+    lastHeartbeatTime: now,
+    lastTransitionTime: now,
+  });
+  const capacity = master
+    ? { cpu: '8', memory: '32827060Ki', pods: '250', 'ephemeral-storage': '125293548Ki', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0' }
+    : { cpu: '16', memory: '65843576Ki', pods: '250', 'ephemeral-storage': '250587096Ki', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0' };
+  const allocatable = master
+    ? { ...capacity, cpu: '7500m', memory: '31676084Ki', 'ephemeral-storage': '114396791822' }
+    : { ...capacity, cpu: '15500m', memory: '64692600Ki', 'ephemeral-storage': '229875863284' };
   const podCidrs = [a.podSubnet.v4, a.podSubnet.v6].filter((x): x is string => !!x);
   return {
     apiVersion: 'v1',
     kind: 'Node',
-    metadata: { name: n.name, labels, annotations: { 'machineconfiguration.openshift.io/state': 'Done', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' } },
-    spec: { podCIDR: podCidrs[0], podCIDRs: podCidrs, providerID: `baremetalhost:///openshift-machine-api/${n.name}`, ...(master ? { taints: [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }] } : {}) },
+    metadata: {
+      name: n.name,
+      labels,
+      annotations: { 'machineconfiguration.openshift.io/state': 'Done', 'volumes.kubernetes.io/controller-managed-attach-detach': 'true' },
+    },
+    spec: {
+      podCIDR: podCidrs[0],
+      podCIDRs: podCidrs,
+      providerID: `baremetalhost:///openshift-machine-api/${n.name}`,
+      ...(master ? { taints: [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }] } : {}),
+    },
     status: {
       addresses,
       capacity,
@@ -86,11 +120,50 @@ export function clusterVersion(): KubeObject {
 
 export function rbacObjects(): { gvr: ReturnType<typeof RBAC>; obj: KubeObject }[] {
   return [
-    { gvr: RBAC('clusterroles'), obj: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'cluster-admin' }, rules: [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }, { nonResourceURLs: ['*'], verbs: ['*'] }] } },
-    { gvr: RBAC('clusterrolebindings'), obj: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'cluster-admin' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:masters' }] } },
+    {
+      gvr: RBAC('clusterroles'),
+      obj: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'cluster-admin' },
+        rules: [
+          { apiGroups: ['*'], resources: ['*'], verbs: ['*'] },
+          { nonResourceURLs: ['*'], verbs: ['*'] },
+        ],
+      },
+    },
+    {
+      gvr: RBAC('clusterrolebindings'),
+      obj: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'cluster-admin' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:masters' }],
+      },
+    },
     // Every authenticated user may ask what it may do (kubectl auth can-i), as on a real cluster.
-    { gvr: RBAC('clusterroles'), obj: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'system:basic-user' }, rules: [{ apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] }] } },
-    { gvr: RBAC('clusterrolebindings'), obj: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: 'system:basic-user' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:basic-user' }, subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' }] } },
+    {
+      gvr: RBAC('clusterroles'),
+      obj: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'system:basic-user' },
+        rules: [
+          { apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews', 'selfsubjectrulesreviews'], verbs: ['create'] },
+        ],
+      },
+    },
+    {
+      gvr: RBAC('clusterrolebindings'),
+      obj: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: 'system:basic-user' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:basic-user' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' }],
+      },
+    },
     {
       gvr: RBAC('clusterroles'),
       obj: {
@@ -105,7 +178,16 @@ export function rbacObjects(): { gvr: ReturnType<typeof RBAC>; obj: KubeObject }
         ],
       },
     },
-    { gvr: RBAC('clusterrolebindings'), obj: { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name: READONLY_ROLE }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: READONLY_ROLE }, subjects: [{ kind: 'ServiceAccount', name: READONLY_SA.name, namespace: READONLY_SA.namespace }] } },
+    {
+      gvr: RBAC('clusterrolebindings'),
+      obj: {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name: READONLY_ROLE },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: READONLY_ROLE },
+        subjects: [{ kind: 'ServiceAccount', name: READONLY_SA.name, namespace: READONLY_SA.namespace }],
+      },
+    },
   ];
 }
 
@@ -113,12 +195,30 @@ export function bootstrap(store: MemoryStore, nodes: SimNodeSpec[], stack: IpSta
   const crdGvr = gvr('apiextensions.k8s.io', 'v1', 'customresourcedefinitions');
   for (const crd of loadCrdManifests()) store.create(crdGvr, crd);
   for (const ns of NAMESPACES) {
-    store.create(CORE('namespaces'), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, ...(ns.startsWith('openshift-') ? { annotations: { 'openshift.io/node-selector': '' } } : {}) } });
+    store.create(CORE('namespaces'), {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: ns, ...(ns.startsWith('openshift-') ? { annotations: { 'openshift.io/node-selector': '' } } : {}) },
+    });
     store.create(CORE('serviceaccounts'), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: ns } });
   }
-  store.create(CORE('serviceaccounts'), { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: READONLY_SA.name, namespace: READONLY_SA.namespace } });
+  store.create(CORE('serviceaccounts'), {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: READONLY_SA.name, namespace: READONLY_SA.namespace },
+  });
   for (const { gvr: g, obj } of rbacObjects()) store.create(g, obj);
   for (const n of nodes) store.create(CORE('nodes'), nodeObject(n, stack));
   store.create(gvr('config.openshift.io', 'v1', 'clusterversions'), clusterVersion());
-  store.create(CORE('services'), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } }, spec: { clusterIP: '172.30.0.1', clusterIPs: ['172.30.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], type: 'ClusterIP' } });
+  store.create(CORE('services'), {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+    spec: {
+      clusterIP: '172.30.0.1',
+      clusterIPs: ['172.30.0.1'],
+      ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }],
+      type: 'ClusterIP',
+    },
+  });
 }

@@ -42,7 +42,10 @@ export function crdTypes(crd: KubeObject): ResourceType[] {
       shortNames: spec.names.shortNames,
       categories: spec.names.categories,
       verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
-      subresources: [...(v.subresources?.status !== undefined ? ['status'] : []), ...(v.subresources?.scale !== undefined ? ['scale'] : [])],
+      subresources: [
+        ...(v.subresources?.status !== undefined ? ['status'] : []),
+        ...(v.subresources?.scale !== undefined ? ['scale'] : []),
+      ],
       strategicPatch: false,
       schema: v.schema?.openAPIV3Schema ?? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
       printerColumns: v.additionalPrinterColumns ?? [],
@@ -73,18 +76,36 @@ export function watchCrds(store: MemoryStore): void {
       // Established, like the apiextensions controller reports (kubectl wait --for=condition=Established).
       queueMicrotask(() => {
         try {
-          store.mutate({ group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' }, undefined, crd.metadata.name, (o) => {
-            const s = o.spec as unknown as CrdSpec;
-            const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-            o.status = {
-              acceptedNames: { plural: s.names.plural, singular: s.names.singular ?? s.names.kind.toLowerCase(), kind: s.names.kind, listKind: s.names.listKind ?? `${s.names.kind}List`, ...(s.names.shortNames ? { shortNames: s.names.shortNames } : {}) },
-              conditions: [
-                { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: now },
-                { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: now },
-              ],
-              storedVersions: s.versions.filter((v) => v.storage).map((v) => v.name),
-            };
-          }, { subresource: 'status' });
+          store.mutate(
+            { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' },
+            undefined,
+            crd.metadata.name,
+            (o) => {
+              const s = o.spec as unknown as CrdSpec;
+              const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+              o.status = {
+                acceptedNames: {
+                  plural: s.names.plural,
+                  singular: s.names.singular ?? s.names.kind.toLowerCase(),
+                  kind: s.names.kind,
+                  listKind: s.names.listKind ?? `${s.names.kind}List`,
+                  ...(s.names.shortNames ? { shortNames: s.names.shortNames } : {}),
+                },
+                conditions: [
+                  { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: now },
+                  {
+                    type: 'Established',
+                    status: 'True',
+                    reason: 'InitialNamesAccepted',
+                    message: 'the initial names have been accepted',
+                    lastTransitionTime: now,
+                  },
+                ],
+                storedVersions: s.versions.filter((v) => v.storage).map((v) => v.name),
+              };
+            },
+            { subresource: 'status' },
+          );
         } catch (_e) {
           // deleted meanwhile
         }
@@ -96,7 +117,9 @@ export function watchCrds(store: MemoryStore): void {
 /** The CRD manifests shipped in sim/api/crds/*.yaml (multi-document files allowed). */
 export function loadCrdManifests(dir = join(import.meta.dirname, 'crds')): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml')).sort()) {
+  for (const f of readdirSync(dir)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort()) {
     for (const doc of YAML.parseAllDocuments(readFileSync(join(dir, f), 'utf8'))) {
       const o = doc.toJS() as KubeObject | null;
       if (o && o.kind === 'CustomResourceDefinition') out.push(o);

@@ -45,7 +45,8 @@ export function applyCreateDefaults(o: KubeObject): void {
       spec.replicas ??= 1;
       if (o.kind === 'Deployment') {
         const st = spec.strategy as Obj | undefined;
-        if (!st || !st.type) spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' }, ...(st ?? {}) };
+        if (!st || !st.type)
+          spec.strategy = { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: '25%', maxSurge: '25%' }, ...(st ?? {}) };
         spec.revisionHistoryLimit ??= 10;
         spec.progressDeadlineSeconds ??= 600;
       }
@@ -62,7 +63,8 @@ export function applyCreateDefaults(o: KubeObject): void {
       // stringData is write-only: folded into data as base64, like the real server.
       if (o.stringData && typeof o.stringData === 'object') {
         const data = ((o.data as Obj | undefined) ?? {}) as Record<string, string>;
-        for (const [k, v] of Object.entries(o.stringData as Record<string, unknown>)) if (typeof v === 'string') data[k] = Buffer.from(v).toString('base64');
+        for (const [k, v] of Object.entries(o.stringData as Record<string, unknown>))
+          if (typeof v === 'string') data[k] = Buffer.from(v).toString('base64');
         o.data = data;
         delete o.stringData;
       }

@@ -6,7 +6,17 @@
  */
 import { apiVersionOf, type ResourceRegistry, type ResourceType } from './resources.ts';
 
-export const KUBE_VERSION = { major: '1', minor: '31', gitVersion: 'v1.31.6', gitCommit: '6a6f7c3a7a5b0b1b3c3c1c0e1f2d3c4b5a697887', gitTreeState: 'clean', buildDate: '2025-02-12T00:00:00Z', goVersion: 'go1.22.12', compiler: 'gc', platform: 'linux/amd64' };
+export const KUBE_VERSION = {
+  major: '1',
+  minor: '31',
+  gitVersion: 'v1.31.6',
+  gitCommit: '6a6f7c3a7a5b0b1b3c3c1c0e1f2d3c4b5a697887',
+  gitTreeState: 'clean',
+  buildDate: '2025-02-12T00:00:00Z',
+  goVersion: 'go1.22.12',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
 
 function subVerbs(t: ResourceType, sub: string): { kind: string; verbs: string[] } {
   switch (sub) {
@@ -41,7 +51,11 @@ export class Discovery {
   }
 
   coreVersions(serverAddress: string): string {
-    return JSON.stringify({ kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }] });
+    return JSON.stringify({
+      kind: 'APIVersions',
+      versions: ['v1'],
+      serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress }],
+    });
   }
 
   private groupDoc(name: string, versions: string[]): Record<string, unknown> {
@@ -91,7 +105,11 @@ export class Discovery {
               ? {
                   subresources: t.subresources.map((sub) => {
                     const sv = subVerbs(t, sub);
-                    return { subresource: sub, responseKind: { group: sub === 'exec' ? '' : t.group, version: t.version, kind: sv.kind }, verbs: sv.verbs };
+                    return {
+                      subresource: sub,
+                      responseKind: { group: sub === 'exec' ? '' : t.group, version: t.version, kind: sv.kind },
+                      verbs: sv.verbs,
+                    };
                   }),
                 }
               : {}),
@@ -104,7 +122,11 @@ export class Discovery {
   }
 
   groupList(): string {
-    return this.cached('/apis', () => ({ kind: 'APIGroupList', apiVersion: 'v1', groups: [...this.groupVersions()].map(([n, v]) => this.groupDoc(n, v)) }));
+    return this.cached('/apis', () => ({
+      kind: 'APIGroupList',
+      apiVersion: 'v1',
+      groups: [...this.groupVersions()].map(([n, v]) => this.groupDoc(n, v)),
+    }));
   }
 
   /** undefined when the group is not served */
@@ -130,7 +152,8 @@ export class Discovery {
           ...(t.shortNames?.length ? { shortNames: t.shortNames } : {}),
           ...(t.categories?.length ? { categories: t.categories } : {}),
         });
-        for (const sub of t.subresources) resources.push({ name: `${t.resource}/${sub}`, singularName: '', namespaced: t.namespaced, ...subVerbs(t, sub) });
+        for (const sub of t.subresources)
+          resources.push({ name: `${t.resource}/${sub}`, singularName: '', namespaced: t.namespaced, ...subVerbs(t, sub) });
       }
       return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: apiVersionOf({ group, version }), resources };
     });

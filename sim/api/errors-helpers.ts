@@ -16,7 +16,12 @@ export function alreadyExists(group: string, resource: string, name: string): Ap
 
 export function conflict(group: string, resource: string, name: string): ApiStatusError {
   const qr = group ? `${resource}.${group}` : resource;
-  return new ApiStatusError(409, 'Conflict', `Operation cannot be fulfilled on ${qr} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group, kind: resource });
+  return new ApiStatusError(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qr} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    { name, group, kind: resource },
+  );
 }
 
 export function badRequest(message: string): ApiStatusError {

@@ -24,7 +24,9 @@ export function exitStatus(result: ExecResult, command: string[]): Record<string
   return {
     metadata: {},
     status: 'Failure',
-    message: result.message ?? `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${result.exitCode}`,
+    message:
+      result.message ??
+      `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${result.exitCode}`,
     reason: 'NonZeroExitCode',
     details: { causes: [{ reason: 'ExitCode', message: String(result.exitCode) }] },
   };
@@ -41,13 +43,31 @@ function channelWriter(ws: WebSocket, channel: number): Writable {
 }
 
 export class ExecServer {
-  private wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => chooseProtocol(protocols), maxPayload: 16 * 1024 * 1024 });
+  private wss = new WebSocketServer({
+    noServer: true,
+    handleProtocols: (protocols) => chooseProtocol(protocols),
+    maxPayload: 16 * 1024 * 1024,
+  });
 
-  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, runtime: PodRuntime | undefined, ref: ContainerRef, command: string[], opts: { stdin: boolean; tty: boolean }): void {
+  upgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    runtime: PodRuntime | undefined,
+    ref: ContainerRef,
+    command: string[],
+    opts: { stdin: boolean; tty: boolean },
+  ): void {
     this.wss.handleUpgrade(req, socket, head, (ws) => this.run(ws, runtime, ref, command, opts));
   }
 
-  private run(ws: WebSocket, runtime: PodRuntime | undefined, ref: ContainerRef, command: string[], opts: { stdin: boolean; tty: boolean }): void {
+  private run(
+    ws: WebSocket,
+    runtime: PodRuntime | undefined,
+    ref: ContainerRef,
+    command: string[],
+    opts: { stdin: boolean; tty: boolean },
+  ): void {
     const proto = ws.protocol;
     const v4plus = proto === 'v4.channel.k8s.io' || proto === 'v5.channel.k8s.io';
     const stdin = opts.stdin ? new PassThrough() : undefined;
@@ -70,7 +90,10 @@ export class ExecServer {
       else close();
     };
     if (!runtime) {
-      finish({ metadata: {}, status: 'Failure', message: 'no kubelet is running in this sim', reason: 'InternalError' }, 'no kubelet is running in this sim');
+      finish(
+        { metadata: {}, status: 'Failure', message: 'no kubelet is running in this sim', reason: 'InternalError' },
+        'no kubelet is running in this sim',
+      );
       return;
     }
     runtime

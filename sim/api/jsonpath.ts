@@ -2,7 +2,11 @@
  * The JSONPath subset CRD additionalPrinterColumns use: `.a.b`, `['a.b']`, `[n]`, `[*]` and
  * `[?(@.k=="v")]` filters. Returns every match (so `[*]` columns render as a comma list).
  */
-type Seg = { kind: 'field'; name: string } | { kind: 'index'; i: number } | { kind: 'all' } | { kind: 'filter'; path: string[]; op: '==' | '!='; value: string };
+type Seg =
+  | { kind: 'field'; name: string }
+  | { kind: 'index'; i: number }
+  | { kind: 'all' }
+  | { kind: 'filter'; path: string[]; op: '==' | '!='; value: string };
 
 export function parseJsonPath(expr: string): Seg[] {
   let s = expr.trim();
@@ -30,7 +34,8 @@ export function parseJsonPath(expr: string): Seg[] {
       if (inner === '*') segs.push({ kind: 'all' });
       else if (/^-?\d+$/.test(inner)) segs.push({ kind: 'index', i: Number(inner) });
       else if ((m = /^'(.*)'$|^"(.*)"$/.exec(inner))) segs.push({ kind: 'field', name: m[1] ?? m[2] });
-      else if ((m = /^\?\(@\.([A-Za-z0-9_.-]+)\s*(==|!=)\s*["']?([^"')]*)["']?\)$/.exec(inner))) segs.push({ kind: 'filter', path: m[1].split('.'), op: m[2] as '==' | '!=', value: m[3] });
+      else if ((m = /^\?\(@\.([A-Za-z0-9_.-]+)\s*(==|!=)\s*["']?([^"')]*)["']?\)$/.exec(inner)))
+        segs.push({ kind: 'filter', path: m[1].split('.'), op: m[2] as '==' | '!=', value: m[3] });
       else throw new Error(`unsupported jsonpath segment [${inner}] in ${expr}`);
     } else {
       const m = /^[A-Za-z0-9_\-$]+/.exec(s.slice(i));

@@ -16,7 +16,12 @@ export function kubeconfigYaml(server: string, tokens: KubeconfigTokens, caPem?:
     apiVersion: 'v1',
     kind: 'Config',
     preferences: {},
-    clusters: [{ name: 'netharness-sim', cluster: { server, ...(caPem ? { 'certificate-authority-data': Buffer.from(caPem).toString('base64') } : {}) } }],
+    clusters: [
+      {
+        name: 'netharness-sim',
+        cluster: { server, ...(caPem ? { 'certificate-authority-data': Buffer.from(caPem).toString('base64') } : {}) },
+      },
+    ],
     users: [
       { name: 'netharness-admin', user: { token: tokens.admin } },
       { name: 'mcp-readonly', user: { token: tokens.readonly } },

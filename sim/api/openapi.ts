@@ -22,8 +22,16 @@ function op(t: ResourceType, action: string, params: string[], bodyTypes?: strin
     'x-kubernetes-action': action,
     'x-kubernetes-group-version-kind': { group: t.group, version: t.version, kind: t.kind },
     parameters: params.map((name) => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } })),
-    ...(bodyTypes ? { requestBody: { content: Object.fromEntries(bodyTypes.map((b) => [b, { schema: { $ref: `#/components/schemas/${schemaName(t)}` } }])) } } : {}),
-    responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaName(t)}` } } } } },
+    ...(bodyTypes
+      ? {
+          requestBody: {
+            content: Object.fromEntries(bodyTypes.map((b) => [b, { schema: { $ref: `#/components/schemas/${schemaName(t)}` } }])),
+          },
+        }
+      : {}),
+    responses: {
+      '200': { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${schemaName(t)}` } } } },
+    },
   };
 }
 
@@ -69,19 +77,39 @@ export class OpenApi {
       if (t.virtual) {
         paths[base] = { post: op(t, 'post', write, ['*/*']) };
       } else {
-        paths[base] = { get: op(t, 'list', ['labelSelector', 'fieldSelector', 'limit', 'continue', 'watch', 'resourceVersion']), post: op(t, 'post', write, ['*/*']), delete: op(t, 'deletecollection', ['dryRun']) };
+        paths[base] = {
+          get: op(t, 'list', ['labelSelector', 'fieldSelector', 'limit', 'continue', 'watch', 'resourceVersion']),
+          post: op(t, 'post', write, ['*/*']),
+          delete: op(t, 'deletecollection', ['dryRun']),
+        };
         paths[`${base}/{name}`] = {
           get: op(t, 'get', ['pretty']),
           put: op(t, 'put', write, ['*/*']),
-          patch: op(t, 'patch', [...write, 'force'], ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml']),
+          patch: op(
+            t,
+            'patch',
+            [...write, 'force'],
+            ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'],
+          ),
           delete: op(t, 'delete', ['dryRun', 'gracePeriodSeconds', 'propagationPolicy']),
         };
-        if (t.subresources.includes('status')) paths[`${base}/{name}/status`] = { get: op(t, 'get', []), put: op(t, 'put', write, ['*/*']) };
+        if (t.subresources.includes('status'))
+          paths[`${base}/{name}/status`] = { get: op(t, 'get', []), put: op(t, 'put', write, ['*/*']) };
       }
       schemas[schemaName(t)] = {
         type: 'object',
         'x-kubernetes-group-version-kind': [{ group: t.group, version: t.version, kind: t.kind }],
-        ...(t.schema ? { properties: { apiVersion: { type: 'string' }, kind: { type: 'string' }, metadata: { type: 'object' }, ...(t.schema.properties ?? {}) }, ...(t.schema.required ? { required: t.schema.required } : {}) } : { 'x-kubernetes-preserve-unknown-fields': true }),
+        ...(t.schema
+          ? {
+              properties: {
+                apiVersion: { type: 'string' },
+                kind: { type: 'string' },
+                metadata: { type: 'object' },
+                ...(t.schema.properties ?? {}),
+              },
+              ...(t.schema.required ? { required: t.schema.required } : {}),
+            }
+          : { 'x-kubernetes-preserve-unknown-fields': true }),
         description: `${t.kind} (${apiVersionOf(t)})`,
       };
     }

@@ -11,7 +11,12 @@ type Json = unknown;
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export const PATCH_TYPES = ['application/merge-patch+json', 'application/json-patch+json', 'application/strategic-merge-patch+json', 'application/apply-patch+yaml'] as const;
+export const PATCH_TYPES = [
+  'application/merge-patch+json',
+  'application/json-patch+json',
+  'application/strategic-merge-patch+json',
+  'application/apply-patch+yaml',
+] as const;
 export type PatchType = (typeof PATCH_TYPES)[number];
 
 export function mergePatch(target: Json, patch: Json): Json {
@@ -25,14 +30,17 @@ export function mergePatch(target: Json, patch: Json): Json {
 }
 
 export function jsonPatch(target: Json, ops: Json): Json {
-  if (!Array.isArray(ops)) throw new ApiStatusError(400, 'BadRequest', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  if (!Array.isArray(ops))
+    throw new ApiStatusError(400, 'BadRequest', 'json: cannot unmarshal object into Go value of type jsonpatch.Patch');
   try {
     const doc = JSON.parse(JSON.stringify(target)) as Obj;
     return jsonpatch.applyPatch(doc, ops as jsonpatch.Operation[], true, true).newDocument;
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     // A failed "test" op is a conflict in the real server only with preconditions; it answers 422.
-    throw new ApiStatusError(422, 'Invalid', `the server rejected our request due to an error in our request: ${msg}`, { causes: [{ reason: 'FieldValueInvalid', message: msg }] });
+    throw new ApiStatusError(422, 'Invalid', `the server rejected our request due to an error in our request: ${msg}`, {
+      causes: [{ reason: 'FieldValueInvalid', message: msg }],
+    });
   }
 }
 
@@ -162,7 +170,12 @@ export function applyPatch(type: PatchType, target: Json, patch: Json, strategic
     case 'application/json-patch+json':
       return jsonPatch(target, patch);
     case 'application/strategic-merge-patch+json':
-      if (!strategic) throw new ApiStatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+      if (!strategic)
+        throw new ApiStatusError(
+          415,
+          'UnsupportedMediaType',
+          'the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml',
+        );
       if (!isObj(patch)) throw new ApiStatusError(400, 'BadRequest', 'strategic merge patch must be a JSON object');
       return strategicMerge(target, patch);
     case 'application/apply-patch+yaml':

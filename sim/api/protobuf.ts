@@ -11,10 +11,18 @@ import { ApiStatusError } from './errors.ts';
 
 type Field = [name: string, type: FieldType];
 type Schema = Record<number, Field>;
-type FieldType = 'string' | 'int' | 'bool' | 'bytes' | 'time' | 'strings' | 'map' | 'bytesmap' | 'intorstr' | { msg: Schema } | { list: Schema };
+type FieldType =
+  'string' | 'int' | 'bool' | 'bytes' | 'time' | 'strings' | 'map' | 'bytesmap' | 'intorstr' | { msg: Schema } | { list: Schema };
 
 const TIME: Schema = { 1: ['seconds', 'int'], 2: ['nanos', 'int'] };
-const OWNER: Schema = { 1: ['kind', 'string'], 3: ['name', 'string'], 4: ['uid', 'string'], 5: ['apiVersion', 'string'], 6: ['controller', 'bool'], 7: ['blockOwnerDeletion', 'bool'] };
+const OWNER: Schema = {
+  1: ['kind', 'string'],
+  3: ['name', 'string'],
+  4: ['uid', 'string'],
+  5: ['apiVersion', 'string'],
+  6: ['controller', 'bool'],
+  7: ['blockOwnerDeletion', 'bool'],
+};
 const META: Schema = {
   1: ['name', 'string'],
   2: ['generateName', 'string'],
@@ -31,14 +39,28 @@ const META: Schema = {
 };
 const REF: Schema = { 1: ['name', 'string'] };
 // The subset of workload types that `kubectl create deployment|service` and `kubectl expose` send.
-const SELECTOR: Schema = { 1: ['matchLabels', 'map'], 2: ['matchExpressions', { list: { 1: ['key', 'string'], 2: ['operator', 'string'], 3: ['values', 'strings'] } }] };
+const SELECTOR: Schema = {
+  1: ['matchLabels', 'map'],
+  2: ['matchExpressions', { list: { 1: ['key', 'string'], 2: ['operator', 'string'], 3: ['values', 'strings'] } }],
+};
 const CONTAINER: Schema = {
   1: ['name', 'string'],
   2: ['image', 'string'],
   3: ['command', 'strings'],
   4: ['args', 'strings'],
   5: ['workingDir', 'string'],
-  6: ['ports', { list: { 1: ['name', 'string'], 2: ['hostPort', 'int'], 3: ['containerPort', 'int'], 4: ['protocol', 'string'], 5: ['hostIP', 'string'] } }],
+  6: [
+    'ports',
+    {
+      list: {
+        1: ['name', 'string'],
+        2: ['hostPort', 'int'],
+        3: ['containerPort', 'int'],
+        4: ['protocol', 'string'],
+        5: ['hostIP', 'string'],
+      },
+    },
+  ],
   7: ['env', { list: { 1: ['name', 'string'], 2: ['value', 'string'] } }],
   14: ['imagePullPolicy', 'string'],
 };
@@ -60,23 +82,106 @@ TEMPLATE[1] = ['metadata', { msg: META }];
 const SCHEMAS: Record<string, Schema> = {
   'apps/v1/Deployment': {
     1: ['metadata', { msg: META }],
-    2: ['spec', { msg: { 1: ['replicas', 'int'], 2: ['selector', { msg: SELECTOR }], 3: ['template', { msg: TEMPLATE }], 4: ['strategy', { msg: { 1: ['type', 'string'] } }], 5: ['minReadySeconds', 'int'], 6: ['revisionHistoryLimit', 'int'], 7: ['paused', 'bool'], 9: ['progressDeadlineSeconds', 'int'] } }],
+    2: [
+      'spec',
+      {
+        msg: {
+          1: ['replicas', 'int'],
+          2: ['selector', { msg: SELECTOR }],
+          3: ['template', { msg: TEMPLATE }],
+          4: ['strategy', { msg: { 1: ['type', 'string'] } }],
+          5: ['minReadySeconds', 'int'],
+          6: ['revisionHistoryLimit', 'int'],
+          7: ['paused', 'bool'],
+          9: ['progressDeadlineSeconds', 'int'],
+        },
+      },
+    ],
   },
   'v1/Service': {
     1: ['metadata', { msg: META }],
-    2: ['spec', { msg: { 1: ['ports', { list: { 1: ['name', 'string'], 2: ['protocol', 'string'], 3: ['port', 'int'], 4: ['targetPort', 'intorstr'], 5: ['nodePort', 'int'] } }], 2: ['selector', 'map'], 3: ['clusterIP', 'string'], 4: ['type', 'string'], 7: ['externalName', 'string'] } }],
+    2: [
+      'spec',
+      {
+        msg: {
+          1: [
+            'ports',
+            {
+              list: {
+                1: ['name', 'string'],
+                2: ['protocol', 'string'],
+                3: ['port', 'int'],
+                4: ['targetPort', 'intorstr'],
+                5: ['nodePort', 'int'],
+              },
+            },
+          ],
+          2: ['selector', 'map'],
+          3: ['clusterIP', 'string'],
+          4: ['type', 'string'],
+          7: ['externalName', 'string'],
+        },
+      },
+    ],
   },
   'v1/ConfigMap': { 1: ['metadata', { msg: META }], 2: ['data', 'map'], 3: ['binaryData', 'bytesmap'], 4: ['immutable', 'bool'] },
-  'v1/Secret': { 1: ['metadata', { msg: META }], 2: ['data', 'bytesmap'], 3: ['type', 'string'], 4: ['stringData', 'map'], 5: ['immutable', 'bool'] },
+  'v1/Secret': {
+    1: ['metadata', { msg: META }],
+    2: ['data', 'bytesmap'],
+    3: ['type', 'string'],
+    4: ['stringData', 'map'],
+    5: ['immutable', 'bool'],
+  },
   'v1/Namespace': { 1: ['metadata', { msg: META }], 2: ['spec', { msg: { 1: ['finalizers', 'strings'] } }] },
-  'v1/ServiceAccount': { 1: ['metadata', { msg: META }], 2: ['secrets', { list: { 1: ['kind', 'string'], 2: ['namespace', 'string'], 3: ['name', 'string'] } }], 3: ['imagePullSecrets', { list: REF }], 4: ['automountServiceAccountToken', 'bool'] },
+  'v1/ServiceAccount': {
+    1: ['metadata', { msg: META }],
+    2: ['secrets', { list: { 1: ['kind', 'string'], 2: ['namespace', 'string'], 3: ['name', 'string'] } }],
+    3: ['imagePullSecrets', { list: REF }],
+    4: ['automountServiceAccountToken', 'bool'],
+  },
   'authorization.k8s.io/v1/SelfSubjectAccessReview': {
     1: ['metadata', { msg: META }],
-    2: ['spec', { msg: { 1: ['resourceAttributes', { msg: { 1: ['namespace', 'string'], 2: ['verb', 'string'], 3: ['group', 'string'], 4: ['version', 'string'], 5: ['resource', 'string'], 6: ['subresource', 'string'], 7: ['name', 'string'] } }], 2: ['nonResourceAttributes', { msg: { 1: ['path', 'string'], 2: ['verb', 'string'] } }] } }],
+    2: [
+      'spec',
+      {
+        msg: {
+          1: [
+            'resourceAttributes',
+            {
+              msg: {
+                1: ['namespace', 'string'],
+                2: ['verb', 'string'],
+                3: ['group', 'string'],
+                4: ['version', 'string'],
+                5: ['resource', 'string'],
+                6: ['subresource', 'string'],
+                7: ['name', 'string'],
+              },
+            },
+          ],
+          2: ['nonResourceAttributes', { msg: { 1: ['path', 'string'], 2: ['verb', 'string'] } }],
+        },
+      },
+    ],
   },
-  'authorization.k8s.io/v1/SelfSubjectRulesReview': { 1: ['metadata', { msg: META }], 2: ['spec', { msg: { 1: ['namespace', 'string'] } }] },
-  'meta.k8s.io/v1/DeleteOptions': { 1: ['gracePeriodSeconds', 'int'], 2: ['preconditions', { msg: { 1: ['uid', 'string'], 2: ['resourceVersion', 'string'] } }], 3: ['orphanDependents', 'bool'], 4: ['propagationPolicy', 'string'], 5: ['dryRun', 'strings'] },
-  'v1/DeleteOptions': { 1: ['gracePeriodSeconds', 'int'], 2: ['preconditions', { msg: { 1: ['uid', 'string'], 2: ['resourceVersion', 'string'] } }], 3: ['orphanDependents', 'bool'], 4: ['propagationPolicy', 'string'], 5: ['dryRun', 'strings'] },
+  'authorization.k8s.io/v1/SelfSubjectRulesReview': {
+    1: ['metadata', { msg: META }],
+    2: ['spec', { msg: { 1: ['namespace', 'string'] } }],
+  },
+  'meta.k8s.io/v1/DeleteOptions': {
+    1: ['gracePeriodSeconds', 'int'],
+    2: ['preconditions', { msg: { 1: ['uid', 'string'], 2: ['resourceVersion', 'string'] } }],
+    3: ['orphanDependents', 'bool'],
+    4: ['propagationPolicy', 'string'],
+    5: ['dryRun', 'strings'],
+  },
+  'v1/DeleteOptions': {
+    1: ['gracePeriodSeconds', 'int'],
+    2: ['preconditions', { msg: { 1: ['uid', 'string'], 2: ['resourceVersion', 'string'] } }],
+    3: ['orphanDependents', 'bool'],
+    4: ['propagationPolicy', 'string'],
+    5: ['dryRun', 'strings'],
+  },
 };
 
 class Reader {
@@ -153,14 +258,12 @@ function decodeMsg(buf: Buffer, schema: Schema): Record<string, unknown> {
       if (n !== 0 || KEEP_ZERO.has(name)) out[name] = n;
     } else if (type === 'bool') {
       if (last === 1) out[name] = true;
-    }
-    else if (type === 'bytes') out[name] = Buffer.isBuffer(last) ? last.toString('base64') : '';
+    } else if (type === 'bytes') out[name] = Buffer.isBuffer(last) ? last.toString('base64') : '';
     else if (type === 'strings') out[name] = vals.map(str);
     else if (type === 'intorstr') {
       const ios = decodeMsg(last as Buffer, { 1: ['type', 'int'], 2: ['intVal', 'int'], 3: ['strVal', 'string'] });
       out[name] = ios.type === 1 ? (ios.strVal ?? '') : (ios.intVal ?? 0);
-    }
-    else if (type === 'time') {
+    } else if (type === 'time') {
       const t = decodeMsg(last as Buffer, TIME);
       if (!t.seconds) continue;
       out[name] = new Date(Number(t.seconds ?? 0) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -186,7 +289,8 @@ const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
 
 /** Decodes a protobuf body into the JSON shape of the object; 415 for kinds it does not know. */
 export function decodeProtobuf(body: Buffer): Record<string, unknown> {
-  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC)) throw new ApiStatusError(400, 'BadRequest', 'protobuf body without the k8s envelope');
+  if (body.length < 4 || !body.subarray(0, 4).equals(MAGIC))
+    throw new ApiStatusError(400, 'BadRequest', 'protobuf body without the k8s envelope');
   try {
     const env = fields(body.subarray(4));
     const tm = env.get(1)?.[0];
@@ -195,7 +299,12 @@ export function decodeProtobuf(body: Buffer): Record<string, unknown> {
     const apiVersion = String(typeMeta.get(1)?.[0]?.toString() ?? '');
     const kind = String(typeMeta.get(2)?.[0]?.toString() ?? '');
     const schema = SCHEMAS[`${apiVersion}/${kind}`];
-    if (!schema) throw new ApiStatusError(415, 'UnsupportedMediaType', `the sim decodes protobuf only for ${Object.keys(SCHEMAS).join(', ')}; send ${apiVersion}/${kind} as application/json`);
+    if (!schema)
+      throw new ApiStatusError(
+        415,
+        'UnsupportedMediaType',
+        `the sim decodes protobuf only for ${Object.keys(SCHEMAS).join(', ')}; send ${apiVersion}/${kind} as application/json`,
+      );
     return { apiVersion, kind, ...decodeMsg((raw as Buffer | undefined) ?? Buffer.alloc(0), schema) };
   } catch (e) {
     if (e instanceof ApiStatusError) throw e;

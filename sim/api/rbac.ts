@@ -53,7 +53,10 @@ export function ruleAllows(r: PolicyRule, a: ResourceAttributes): boolean {
   if (!has(r.apiGroups, a.group)) return false;
   const res = r.resources ?? [];
   const full = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-  const resOk = res.includes('*') || res.includes(full) || (a.subresource ? res.includes(`*/${a.subresource}`) || res.includes(`${a.resource}/*`) : false);
+  const resOk =
+    res.includes('*') ||
+    res.includes(full) ||
+    (a.subresource ? res.includes(`*/${a.subresource}`) || res.includes(`${a.resource}/*`) : false);
   if (!resOk) return false;
   if (r.resourceNames && r.resourceNames.length) return !!a.name && r.resourceNames.includes(a.name);
   return true;
@@ -77,7 +80,11 @@ export class Authorizer {
 
   /** Every rule that applies to the user in the namespace (cluster-wide ones included). */
   rulesFor(user: UserInfo, namespace?: string): PolicyRule[] {
-    if (user.groups.includes('system:masters')) return [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verbs: ['*'], nonResourceURLs: ['*'] }];
+    if (user.groups.includes('system:masters'))
+      return [
+        { verbs: ['*'], apiGroups: ['*'], resources: ['*'] },
+        { verbs: ['*'], nonResourceURLs: ['*'] },
+      ];
     const rules: PolicyRule[] = [];
     for (const b of this.store.list(RBAC('clusterrolebindings'))) {
       if (subjectMatches(b.subjects, user)) rules.push(...this.roleRules('ClusterRole', roleRef(b).name));
@@ -125,5 +132,8 @@ export class TokenAuthenticator {
 }
 
 export function serviceAccountUser(namespace: string, name: string): UserInfo {
-  return { username: `system:serviceaccount:${namespace}:${name}`, groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'] };
+  return {
+    username: `system:serviceaccount:${namespace}:${name}`,
+    groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
+  };
 }

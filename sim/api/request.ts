@@ -19,7 +19,10 @@ export interface ResourcePath {
 
 /** Parses /api/v1/... and /apis/g/v/...; undefined when not a resource path. */
 export function parseResourcePath(pathname: string): ResourcePath | undefined {
-  const segs = pathname.split('/').filter((s) => s !== '').map((s) => decodeURIComponent(s));
+  const segs = pathname
+    .split('/')
+    .filter((s) => s !== '')
+    .map((s) => decodeURIComponent(s));
   let group = '';
   let version: string;
   let rest: string[];
@@ -48,9 +51,27 @@ export type Verb = 'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'd
 
 const COMMON = ['pretty', 'timeout'];
 const READ = ['resourceVersion', 'resourceVersionMatch', 'export', 'exact'];
-const LIST = ['labelSelector', 'fieldSelector', 'limit', 'continue', 'watch', 'allowWatchBookmarks', 'timeoutSeconds', 'sendInitialEvents', 'includeObject', 'resourceVersion', 'resourceVersionMatch'];
+const LIST = [
+  'labelSelector',
+  'fieldSelector',
+  'limit',
+  'continue',
+  'watch',
+  'allowWatchBookmarks',
+  'timeoutSeconds',
+  'sendInitialEvents',
+  'includeObject',
+  'resourceVersion',
+  'resourceVersionMatch',
+];
 const WRITE = ['dryRun', 'fieldManager', 'fieldValidation'];
-const DELETE = ['dryRun', 'gracePeriodSeconds', 'propagationPolicy', 'orphanDependents', 'ignoreStoreReadErrorWithClusterBreakingPotential'];
+const DELETE = [
+  'dryRun',
+  'gracePeriodSeconds',
+  'propagationPolicy',
+  'orphanDependents',
+  'ignoreStoreReadErrorWithClusterBreakingPotential',
+];
 
 export const ALLOWED_PARAMS: Record<string, string[]> = {
   get: [...COMMON, ...READ, 'includeObject'],
@@ -61,14 +82,26 @@ export const ALLOWED_PARAMS: Record<string, string[]> = {
   patch: [...COMMON, ...WRITE, 'force'],
   delete: [...COMMON, ...DELETE],
   deletecollection: [...COMMON, ...DELETE, ...LIST],
-  log: [...COMMON, 'container', 'follow', 'previous', 'sinceSeconds', 'sinceTime', 'timestamps', 'tailLines', 'limitBytes', 'insecureSkipTLSVerifyBackend'],
+  log: [
+    ...COMMON,
+    'container',
+    'follow',
+    'previous',
+    'sinceSeconds',
+    'sinceTime',
+    'timestamps',
+    'tailLines',
+    'limitBytes',
+    'insecureSkipTLSVerifyBackend',
+  ],
   exec: [...COMMON, 'command', 'container', 'stdin', 'stdout', 'stderr', 'tty'],
 };
 
 export function checkParams(q: URLSearchParams, kind: string): void {
   const allowed = ALLOWED_PARAMS[kind] ?? COMMON;
   for (const k of q.keys()) {
-    if (!allowed.includes(k)) throw new ApiStatusError(400, 'BadRequest', `unknown query parameter "${k}" for ${kind} (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(k))
+      throw new ApiStatusError(400, 'BadRequest', `unknown query parameter "${k}" for ${kind} (allowed: ${allowed.join(', ')})`);
   }
 }
 
@@ -97,7 +130,8 @@ export const MAX_BODY = 3 * 1024 * 1024;
 
 export async function readBody(req: IncomingMessage, max = MAX_BODY): Promise<Buffer> {
   const len = Number(req.headers['content-length'] ?? NaN);
-  if (Number.isFinite(len) && len > max) throw new ApiStatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${max}`);
+  if (Number.isFinite(len) && len > max)
+    throw new ApiStatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${max}`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
@@ -110,14 +144,21 @@ export async function readBody(req: IncomingMessage, max = MAX_BODY): Promise<Bu
 }
 
 export function mediaType(req: IncomingMessage): string {
-  return String(req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim()
+    .toLowerCase();
 }
 
 /** Decodes a create/update body (JSON or YAML). */
 export function decodeObject(body: Buffer, type: string, kindHint: string): unknown {
   if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(body);
   if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== '*/*') {
-    throw new ApiStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    throw new ApiStatusError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`,
+    );
   }
   const text = body.toString('utf8');
   if (!text.trim()) throw new ApiStatusError(400, 'BadRequest', 'the request body is empty');
@@ -125,7 +166,11 @@ export function decodeObject(body: Buffer, type: string, kindHint: string): unkn
     return type === 'application/yaml' ? YAML.parse(text) : JSON.parse(text);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
-    throw new ApiStatusError(400, 'BadRequest', `the object provided is unrecognized (must be of type ${kindHint}): couldn't get version/kind; ${type === 'application/yaml' ? 'yaml' : 'json'} parse error: ${msg}`);
+    throw new ApiStatusError(
+      400,
+      'BadRequest',
+      `the object provided is unrecognized (must be of type ${kindHint}): couldn't get version/kind; ${type === 'application/yaml' ? 'yaml' : 'json'} parse error: ${msg}`,
+    );
   }
 }
 

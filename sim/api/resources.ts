@@ -54,7 +54,14 @@ function core(resource: string, kind: string, namespaced: boolean, extra: Partia
   return builtin('', 'v1', resource, kind, namespaced, extra);
 }
 
-function builtin(group: string, version: string, resource: string, kind: string, namespaced: boolean, extra: Partial<ResourceType> = {}): ResourceType {
+function builtin(
+  group: string,
+  version: string,
+  resource: string,
+  kind: string,
+  namespaced: boolean,
+  extra: Partial<ResourceType> = {},
+): ResourceType {
   return {
     group,
     version,
@@ -72,7 +79,12 @@ function builtin(group: string, version: string, resource: string, kind: string,
 
 export function builtinTypes(): ResourceType[] {
   return [
-    core('namespaces', 'Namespace', false, { shortNames: ['ns'], subresources: ['status', 'finalize'], nameRule: 'label', verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'] }),
+    core('namespaces', 'Namespace', false, {
+      shortNames: ['ns'],
+      subresources: ['status', 'finalize'],
+      nameRule: 'label',
+      verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
+    }),
     core('nodes', 'Node', false, { shortNames: ['no'], subresources: ['status'] }),
     core('pods', 'Pod', true, { shortNames: ['po'], categories: ['all'], subresources: ['status', 'log', 'exec'] }),
     core('events', 'Event', true, { shortNames: ['ev'] }),
@@ -90,9 +102,16 @@ export function builtinTypes(): ResourceType[] {
     builtin('rbac.authorization.k8s.io', 'v1', 'clusterroles', 'ClusterRole', false, { nameRule: 'path' }),
     builtin('rbac.authorization.k8s.io', 'v1', 'clusterrolebindings', 'ClusterRoleBinding', false, { nameRule: 'path' }),
     builtin('config.openshift.io', 'v1', 'clusterversions', 'ClusterVersion', false, { subresources: ['status'], strategicPatch: false }),
-    builtin('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, { verbs: ['create'], virtual: true }),
+    builtin('authorization.k8s.io', 'v1', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false, {
+      verbs: ['create'],
+      virtual: true,
+    }),
     builtin('authorization.k8s.io', 'v1', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false, { verbs: ['create'], virtual: true }),
-    builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, { shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'] }),
+    builtin('apiextensions.k8s.io', 'v1', 'customresourcedefinitions', 'CustomResourceDefinition', false, {
+      shortNames: ['crd', 'crds'],
+      categories: ['api-extensions'],
+      subresources: ['status'],
+    }),
   ];
 }
 

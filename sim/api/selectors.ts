@@ -47,7 +47,10 @@ export function parseLabelSelector(sel: string | undefined): LabelRequirement[] 
     if (!part) throw bad(`unable to parse requirement: found '', expected: identifier in label selector "${sel}"`);
     let m: RegExpExecArray | null;
     if ((m = /^([^\s!=(),]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part))) {
-      const values = m[3].split(',').map((v) => v.trim()).filter((v) => v !== '');
+      const values = m[3]
+        .split(',')
+        .map((v) => v.trim())
+        .filter((v) => v !== '');
       checkKey(m[1], sel);
       values.forEach((v) => checkValue(v, sel));
       reqs.push({ key: m[1], op: m[2] as LabelOp, values });
@@ -73,7 +76,10 @@ function checkKey(k: string, sel: string): void {
 }
 
 function checkValue(v: string, sel: string): void {
-  if (v.length > 63 || !VALUE_RE.test(v)) throw bad(`invalid label value: "${v}" in label selector "${sel}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'`);
+  if (v.length > 63 || !VALUE_RE.test(v))
+    throw bad(
+      `invalid label value: "${v}" in label selector "${sel}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'`,
+    );
 }
 
 export function matchLabels(reqs: LabelRequirement[], labels: Record<string, string> | undefined): boolean {

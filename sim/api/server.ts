@@ -17,7 +17,18 @@ import { Discovery, KUBE_VERSION } from './discovery.ts';
 import { OpenApi } from './openapi.ts';
 import { toTable, type IncludeObject } from './tables.ts';
 import { Authorizer, TokenAuthenticator, type PolicyRule, type ResourceAttributes, type UserInfo } from './rbac.ts';
-import { checkParams, decodeObject, decodePatch, mediaType, negotiate, parseResourcePath, readBody, type ResponseFormat, type ResourcePath, type Verb } from './request.ts';
+import {
+  checkParams,
+  decodeObject,
+  decodePatch,
+  mediaType,
+  negotiate,
+  parseResourcePath,
+  readBody,
+  type ResponseFormat,
+  type ResourcePath,
+  type Verb,
+} from './request.ts';
 import { applyPatch, PATCH_TYPES, type PatchType } from './patch.ts';
 import { serveLogs, pickContainer } from './logs.ts';
 import { ExecServer } from './exec-ws.ts';
@@ -43,7 +54,13 @@ function wantsAggregated(accept: string | undefined): boolean {
   for (const raw of accept.split(',')) {
     const parts = raw.split(';').map((x) => x.trim());
     const params = new Set(parts.slice(1));
-    if (parts[0] === 'application/json' && params.has('as=APIGroupDiscoveryList') && params.has('g=apidiscovery.k8s.io') && params.has('v=v2')) return true;
+    if (
+      parts[0] === 'application/json' &&
+      params.has('as=APIGroupDiscoveryList') &&
+      params.has('g=apidiscovery.k8s.io') &&
+      params.has('v=v2')
+    )
+      return true;
     if (parts[0] === 'application/json' && !params.size) return false;
   }
   return false;
@@ -52,7 +69,11 @@ function wantsAggregated(accept: string | undefined): boolean {
 const PUBLIC_PATHS = new Set(['/healthz', '/livez', '/readyz', '/version']);
 
 function sendJson(res: ServerResponse, code: number, body: string): void {
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-cache, private' });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-cache, private',
+  });
   res.end(body);
 }
 
@@ -99,7 +120,9 @@ export class ApiServer {
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((e: unknown) => this.fail(res, e));
     };
-    this.server = opts.tls ? https.createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, keepAliveTimeout: 30_000 }, handler) : http.createServer({ keepAliveTimeout: 30_000 }, handler);
+    this.server = opts.tls
+      ? https.createServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, keepAliveTimeout: 30_000 }, handler)
+      : http.createServer({ keepAliveTimeout: 30_000 }, handler);
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
     this.server.on('clientError', (_e, socket) => socket.destroy());
   }
@@ -135,9 +158,18 @@ export class ApiServer {
   private authorize(user: UserInfo, a: ResourceAttributes): void {
     if (this.authz.allowed(user, a)) return;
     const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-    const where = a.namespace ? ` in the namespace "${a.namespace}"` : a.name === undefined || a.verb === 'list' || a.verb === 'watch' ? ' at the cluster scope' : '';
+    const where = a.namespace
+      ? ` in the namespace "${a.namespace}"`
+      : a.name === undefined || a.verb === 'list' || a.verb === 'watch'
+        ? ' at the cluster scope'
+        : '';
     const what = a.name ? `${res} "${a.name}"` : res;
-    throw new ApiStatusError(403, 'Forbidden', `${what} is forbidden: User "${user.username}" cannot ${a.verb} resource "${res}" in API group "${a.group}"${where}`, { name: a.name, group: a.group, kind: a.resource });
+    throw new ApiStatusError(
+      403,
+      'Forbidden',
+      `${what} is forbidden: User "${user.username}" cannot ${a.verb} resource "${res}" in API group "${a.group}"${where}`,
+      { name: a.name, group: a.group, kind: a.resource },
+    );
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -158,7 +190,8 @@ export class ApiServer {
   }
 
   private nonResource(req: IncomingMessage, res: ServerResponse, path: string, q: URLSearchParams): void {
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw new ApiStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      throw new ApiStatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
     const host = req.headers.host ?? '127.0.0.1';
     let body: string | undefined;
     if ((path === '/api' || path === '/apis') && wantsAggregated(req.headers.accept)) {
@@ -189,7 +222,8 @@ export class ApiServer {
       case 'HEAD':
         return named ? 'get' : boolQ(q, 'watch') ? 'watch' : 'list';
       case 'POST':
-        if (named && !rp.subresource) throw new ApiStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+        if (named && !rp.subresource)
+          throw new ApiStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
         return 'create';
       case 'PUT':
         if (!named) throw new ApiStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
@@ -206,14 +240,17 @@ export class ApiServer {
 
   private async resource(req: IncomingMessage, res: ServerResponse, rp: ResourcePath, q: URLSearchParams, user: UserInfo): Promise<void> {
     const t = this.store.registry.get(rp);
-    if (!t) throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource', { group: rp.group, kind: rp.resource });
-    if (rp.namespace !== undefined && !t.namespaced) throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
+    if (!t)
+      throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource', { group: rp.group, kind: rp.resource });
+    if (rp.namespace !== undefined && !t.namespaced)
+      throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
     const method = req.method ?? 'GET';
     const sub = rp.subresource;
     if (sub && !t.subresources.includes(sub)) throw new ApiStatusError(404, 'NotFound', 'the server could not find the requested resource');
 
     if (sub === 'log' || sub === 'exec') {
-      if (sub === 'log' && method !== 'GET') throw new ApiStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+      if (sub === 'log' && method !== 'GET')
+        throw new ApiStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
       checkParams(q, sub);
       const verb = sub === 'exec' ? 'create' : 'get';
       this.authorize(user, { verb, group: t.group, resource: t.resource, subresource: sub, namespace: rp.namespace, name: rp.name });
@@ -232,7 +269,8 @@ export class ApiServer {
     const fmt = negotiate(req.headers.accept);
     const dryRun = dryRunQ(q);
     const fv = q.get('fieldValidation');
-    if (fv !== null && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore') throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
+    if (fv !== null && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore')
+      throw badRequest(`fieldValidation: Unsupported value: "${fv}": supported values: "Ignore", "Strict", "Warn"`);
 
     switch (verb) {
       case 'get': {
@@ -254,15 +292,41 @@ export class ApiServer {
         return this.delete(req, res, t, rp, fmt, q, dryRun);
       case 'deletecollection': {
         const opts = await this.deleteOptions(req, q, dryRun);
-        const gone = this.store.deleteCollection(t, { namespace: rp.namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined, ...opts });
-        return this.respondList(res, t, gone.map((o) => ({ obj: o, json: JSON.stringify(o) })), { resourceVersion: String(this.store.currentRV) }, fmt, q);
+        const gone = this.store.deleteCollection(t, {
+          namespace: rp.namespace,
+          labelSelector: q.get('labelSelector') ?? undefined,
+          fieldSelector: q.get('fieldSelector') ?? undefined,
+          ...opts,
+        });
+        return this.respondList(
+          res,
+          t,
+          gone.map((o) => ({ obj: o, json: JSON.stringify(o) })),
+          { resourceVersion: String(this.store.currentRV) },
+          fmt,
+          q,
+        );
       }
     }
   }
 
-  private respondObject(res: ServerResponse, code: number, t: ResourceType, obj: KubeObject, fmt: ResponseFormat, q: URLSearchParams, json?: string): void {
-    if (fmt.kind === 'table') return sendJson(res, code, JSON.stringify(toTable(t, [obj], this.includeObject(q), { resourceVersion: obj.metadata.resourceVersion })));
-    if (fmt.kind === 'metadata') return sendJson(res, code, JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata }));
+  private respondObject(
+    res: ServerResponse,
+    code: number,
+    t: ResourceType,
+    obj: KubeObject,
+    fmt: ResponseFormat,
+    q: URLSearchParams,
+    json?: string,
+  ): void {
+    if (fmt.kind === 'table')
+      return sendJson(
+        res,
+        code,
+        JSON.stringify(toTable(t, [obj], this.includeObject(q), { resourceVersion: obj.metadata.resourceVersion })),
+      );
+    if (fmt.kind === 'metadata')
+      return sendJson(res, code, JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata }));
     if (fmt.kind === 'yaml') {
       const y = YAML.stringify(obj);
       res.writeHead(code, { 'Content-Type': 'application/yaml', 'Content-Length': Buffer.byteLength(y) });
@@ -274,24 +338,59 @@ export class ApiServer {
 
   private includeObject(q: URLSearchParams): IncludeObject {
     const v = q.get('includeObject') ?? 'Metadata';
-    if (v !== 'None' && v !== 'Metadata' && v !== 'Object') throw badRequest(`includeObject: unsupported value "${v}": supported values: "None", "Metadata", "Object"`);
+    if (v !== 'None' && v !== 'Metadata' && v !== 'Object')
+      throw badRequest(`includeObject: unsupported value "${v}": supported values: "None", "Metadata", "Object"`);
     return v;
   }
 
   private list(res: ServerResponse, t: ResourceType, rp: ResourcePath, q: URLSearchParams, fmt: ResponseFormat): void {
     const limit = intQ(q, 'limit');
     if (limit !== undefined && limit < 0) throw badRequest(`limit: must be non-negative`);
-    const r = this.store.listEntries(t, { namespace: rp.namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined, limit, continue: q.get('continue') ?? undefined });
+    const r = this.store.listEntries(t, {
+      namespace: rp.namespace,
+      labelSelector: q.get('labelSelector') ?? undefined,
+      fieldSelector: q.get('fieldSelector') ?? undefined,
+      limit,
+      continue: q.get('continue') ?? undefined,
+    });
     const meta: Record<string, unknown> = { resourceVersion: r.resourceVersion };
     if (r.continue) meta.continue = r.continue;
     if (r.remainingItemCount !== undefined) meta.remainingItemCount = r.remainingItemCount;
     this.respondList(res, t, r.entries, meta, fmt, q);
   }
 
-  private respondList(res: ServerResponse, t: ResourceType, entries: { obj: KubeObject; json: string }[], meta: Record<string, unknown>, fmt: ResponseFormat, q: URLSearchParams): void {
-    if (fmt.kind === 'table') return sendJson(res, 200, JSON.stringify(toTable(t, entries.map((e) => e.obj), this.includeObject(q), meta)));
+  private respondList(
+    res: ServerResponse,
+    t: ResourceType,
+    entries: { obj: KubeObject; json: string }[],
+    meta: Record<string, unknown>,
+    fmt: ResponseFormat,
+    q: URLSearchParams,
+  ): void {
+    if (fmt.kind === 'table')
+      return sendJson(
+        res,
+        200,
+        JSON.stringify(
+          toTable(
+            t,
+            entries.map((e) => e.obj),
+            this.includeObject(q),
+            meta,
+          ),
+        ),
+      );
     if (fmt.kind === 'metadata') {
-      return sendJson(res, 200, JSON.stringify({ kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: meta, items: entries.map((e) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: e.obj.metadata })) }));
+      return sendJson(
+        res,
+        200,
+        JSON.stringify({
+          kind: 'PartialObjectMetadataList',
+          apiVersion: 'meta.k8s.io/v1',
+          metadata: meta,
+          items: entries.map((e) => ({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: e.obj.metadata })),
+        }),
+      );
     }
     if (fmt.kind === 'yaml') {
       const y = YAML.stringify({ kind: t.listKind, apiVersion: apiVersionOf(t), metadata: meta, items: entries.map((e) => e.obj) });
@@ -304,14 +403,22 @@ export class ApiServer {
     sendJson(res, 200, head + entries.map((e) => e.json).join(',') + ']}');
   }
 
-  private watch(req: IncomingMessage, res: ServerResponse, t: ResourceType, rp: ResourcePath, q: URLSearchParams, fmt: ResponseFormat): void {
+  private watch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: ResourceType,
+    rp: ResourcePath,
+    q: URLSearchParams,
+    fmt: ResponseFormat,
+  ): void {
     const timeout = intQ(q, 'timeoutSeconds');
     const bookmarks = boolQ(q, 'allowWatchBookmarks');
     const sendInitial = q.get('sendInitialEvents') === 'true';
     const include = fmt.kind === 'table' ? this.includeObject(q) : 'Object';
     let rv = q.get('resourceVersion') ?? undefined;
     if (sendInitial) rv = '0';
-    const bookmarkObj = () => JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata: { resourceVersion: String(this.store.currentRV) } });
+    const bookmarkObj = () =>
+      JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata: { resourceVersion: String(this.store.currentRV) } });
     let started = false;
     const pending: string[] = [];
     const write = (line: string) => {
@@ -324,23 +431,36 @@ export class ApiServer {
       if (fmt.kind === 'table') {
         obj = JSON.stringify(toTable(t, [ev.entry.obj], include, { resourceVersion: ev.entry.obj.metadata.resourceVersion }, firstTable));
         firstTable = false;
-      } else if (fmt.kind === 'metadata') obj = JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: ev.entry.obj.metadata });
+      } else if (fmt.kind === 'metadata')
+        obj = JSON.stringify({ kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: ev.entry.obj.metadata });
       else obj = ev.entry.json;
       write(`{"type":"${type}","object":${obj}}\n`);
     };
     // Subscribing may throw (410 Expired, bad selector) before any byte is written.
-    const unsubscribe = this.store.watchFrom(t, { namespace: rp.namespace, labelSelector: q.get('labelSelector') ?? undefined, fieldSelector: q.get('fieldSelector') ?? undefined, resourceVersion: rv }, onEvent);
+    const unsubscribe = this.store.watchFrom(
+      t,
+      {
+        namespace: rp.namespace,
+        labelSelector: q.get('labelSelector') ?? undefined,
+        fieldSelector: q.get('fieldSelector') ?? undefined,
+        resourceVersion: rv,
+      },
+      onEvent,
+    );
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache, private' });
     // Headers go out now: clients wait for them before reading events.
     res.flushHeaders();
     started = true;
     if (pending.length) res.write(pending.join(''));
     if (sendInitial) {
-      res.write(`{"type":"BOOKMARK","object":{"kind":${JSON.stringify(t.kind)},"apiVersion":${JSON.stringify(apiVersionOf(t))},"metadata":{"resourceVersion":"${this.store.currentRV}","annotations":{"k8s.io/initial-events-end":"true"}}}}\n`);
+      res.write(
+        `{"type":"BOOKMARK","object":{"kind":${JSON.stringify(t.kind)},"apiVersion":${JSON.stringify(apiVersionOf(t))},"metadata":{"resourceVersion":"${this.store.currentRV}","annotations":{"k8s.io/initial-events-end":"true"}}}}\n`,
+      );
     }
     this.streams.add(res);
     const timers: NodeJS.Timeout[] = [];
-    if (bookmarks) timers.push(setInterval(() => res.write(`{"type":"BOOKMARK","object":${bookmarkObj()}}\n`), this.opts.bookmarkIntervalMs ?? 5000));
+    if (bookmarks)
+      timers.push(setInterval(() => res.write(`{"type":"BOOKMARK","object":${bookmarkObj()}}\n`), this.opts.bookmarkIntervalMs ?? 5000));
     if (timeout !== undefined && timeout > 0) timers.push(setTimeout(() => res.end(), timeout * 1000));
     const cleanup = () => {
       unsubscribe();
@@ -353,24 +473,37 @@ export class ApiServer {
   }
 
   private prepareBody(t: ResourceType, rp: ResourcePath, obj: unknown): KubeObject {
-    if (!obj || typeof obj !== 'object' || Array.isArray(obj)) throw badRequest(`the object provided is unrecognized (must be of type ${t.kind}): Object 'Kind' is missing`);
+    if (!obj || typeof obj !== 'object' || Array.isArray(obj))
+      throw badRequest(`the object provided is unrecognized (must be of type ${t.kind}): Object 'Kind' is missing`);
     const o = obj as KubeObject;
-    if (o.metadata !== undefined && (typeof o.metadata !== 'object' || o.metadata === null || Array.isArray(o.metadata))) throw badRequest('metadata: must be an object');
+    if (o.metadata !== undefined && (typeof o.metadata !== 'object' || o.metadata === null || Array.isArray(o.metadata)))
+      throw badRequest('metadata: must be an object');
     o.metadata ??= { name: '' };
     if (t.namespaced) {
       const bodyNs = o.metadata.namespace;
-      if (bodyNs && rp.namespace && bodyNs !== rp.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (bodyNs && rp.namespace && bodyNs !== rp.namespace)
+        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
       if (!rp.namespace && !bodyNs) throw badRequest('the namespace of the object must be set');
       o.metadata.namespace = rp.namespace ?? bodyNs;
     }
     return o;
   }
 
-  private async create(req: IncomingMessage, res: ServerResponse, t: ResourceType, rp: ResourcePath, q: URLSearchParams, fmt: ResponseFormat, user: UserInfo, dryRun: boolean): Promise<void> {
+  private async create(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: ResourceType,
+    rp: ResourcePath,
+    q: URLSearchParams,
+    fmt: ResponseFormat,
+    user: UserInfo,
+    dryRun: boolean,
+  ): Promise<void> {
     const body = await readBody(req, this.opts.maxBodyBytes);
     const raw = decodeObject(body, mediaType(req), t.kind);
     if (t.virtual) return this.review(res, t, raw, user);
-    if (rp.namespace === undefined && t.namespaced) throw new ApiStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
+    if (rp.namespace === undefined && t.namespaced)
+      throw new ApiStatusError(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource');
     const o = this.prepareBody(t, rp, raw);
     const created = this.store.create(t, o, { dryRun, strictFields: q.get('fieldValidation') === 'Strict' });
     this.respondObject(res, 201, t, created, fmt, q);
@@ -384,26 +517,69 @@ export class ApiServer {
       const ra = spec.resourceAttributes as Record<string, string> | undefined;
       const nra = spec.nonResourceAttributes as Record<string, string> | undefined;
       if (ra) {
-        const allowed = this.authz.allowed(user, { verb: ra.verb ?? '', group: ra.group ?? '', resource: ra.resource ?? '', subresource: ra.subresource || undefined, namespace: ra.namespace || undefined, name: ra.name || undefined });
+        const allowed = this.authz.allowed(user, {
+          verb: ra.verb ?? '',
+          group: ra.group ?? '',
+          resource: ra.resource ?? '',
+          subresource: ra.subresource || undefined,
+          namespace: ra.namespace || undefined,
+          name: ra.name || undefined,
+        });
         status = { allowed, ...(allowed ? { reason: user.groups.includes('system:masters') ? '' : 'RBAC: allowed by a binding' } : {}) };
       } else if (nra) {
         status = { allowed: this.authz.allowedNonResource(user, { verb: nra.verb ?? '', path: nra.path ?? '' }) };
-      } else throw new ApiStatusError(422, 'Invalid', 'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified', { kind: t.kind, group: t.group, causes: [{ reason: 'FieldValueInvalid', field: 'spec.resourceAttributes', message: 'exactly one of nonResourceAttributes or resourceAttributes must be specified' }] });
+      } else
+        throw new ApiStatusError(
+          422,
+          'Invalid',
+          'SelfSubjectAccessReview.authorization.k8s.io "" is invalid: spec.resourceAttributes: Invalid value: "null": exactly one of nonResourceAttributes or resourceAttributes must be specified',
+          {
+            kind: t.kind,
+            group: t.group,
+            causes: [
+              {
+                reason: 'FieldValueInvalid',
+                field: 'spec.resourceAttributes',
+                message: 'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+              },
+            ],
+          },
+        );
     } else {
       const rules = this.authz.rulesFor(user, (spec.namespace as string | undefined) || undefined);
       status = {
-        resourceRules: rules.filter((r) => !r.nonResourceURLs).map((r: PolicyRule) => ({ verbs: r.verbs, apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}) })),
+        resourceRules: rules
+          .filter((r) => !r.nonResourceURLs)
+          .map((r: PolicyRule) => ({
+            verbs: r.verbs,
+            apiGroups: r.apiGroups ?? [],
+            resources: r.resources ?? [],
+            ...(r.resourceNames ? { resourceNames: r.resourceNames } : {}),
+          })),
         nonResourceRules: rules.filter((r) => r.nonResourceURLs).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
         incomplete: false,
       };
     }
-    sendJson(res, 201, JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata: { creationTimestamp: null }, spec: o.spec ?? {}, status }));
+    sendJson(
+      res,
+      201,
+      JSON.stringify({ kind: t.kind, apiVersion: apiVersionOf(t), metadata: { creationTimestamp: null }, spec: o.spec ?? {}, status }),
+    );
   }
 
-  private async update(req: IncomingMessage, res: ServerResponse, t: ResourceType, rp: ResourcePath, fmt: ResponseFormat, q: URLSearchParams, dryRun: boolean): Promise<void> {
+  private async update(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: ResourceType,
+    rp: ResourcePath,
+    fmt: ResponseFormat,
+    q: URLSearchParams,
+    dryRun: boolean,
+  ): Promise<void> {
     const body = await readBody(req, this.opts.maxBodyBytes);
     const o = this.prepareBody(t, rp, decodeObject(body, mediaType(req), t.kind));
-    if (o.metadata.name && o.metadata.name !== rp.name) throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${rp.name})`);
+    if (o.metadata.name && o.metadata.name !== rp.name)
+      throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${rp.name})`);
     o.metadata.name = rp.name as string;
     if (rp.subresource === 'finalize') {
       const updated = this.store.mutate(t, undefined, rp.name as string, (cur) => {
@@ -413,14 +589,31 @@ export class ApiServer {
       return this.respondObject(res, 200, t, updated, fmt, q);
     }
     if (!this.store.get(t, rp.namespace, rp.name as string)) throw notFound(t.group, t.resource, rp.name as string);
-    const updated = this.store.update(t, o, { dryRun, subresource: rp.subresource === 'status' ? 'status' : undefined, preserveStatus: true, strictFields: q.get('fieldValidation') === 'Strict' });
+    const updated = this.store.update(t, o, {
+      dryRun,
+      subresource: rp.subresource === 'status' ? 'status' : undefined,
+      preserveStatus: true,
+      strictFields: q.get('fieldValidation') === 'Strict',
+    });
     this.respondObject(res, 200, t, updated, fmt, q);
   }
 
-  private async patch(req: IncomingMessage, res: ServerResponse, t: ResourceType, rp: ResourcePath, fmt: ResponseFormat, q: URLSearchParams, dryRun: boolean): Promise<void> {
+  private async patch(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: ResourceType,
+    rp: ResourcePath,
+    fmt: ResponseFormat,
+    q: URLSearchParams,
+    dryRun: boolean,
+  ): Promise<void> {
     const type = mediaType(req) as PatchType;
     if (!PATCH_TYPES.includes(type)) {
-      throw new ApiStatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: ${(t.strategicPatch ? PATCH_TYPES : PATCH_TYPES.filter((p) => !p.includes('strategic'))).join(', ')}`);
+      throw new ApiStatusError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: ${(t.strategicPatch ? PATCH_TYPES : PATCH_TYPES.filter((p) => !p.includes('strategic'))).join(', ')}`,
+      );
     }
     const body = await readBody(req, this.opts.maxBodyBytes);
     const patch = decodePatch(body, type);
@@ -429,25 +622,60 @@ export class ApiServer {
     if (!cur) {
       if (type === 'application/apply-patch+yaml') {
         const o = this.prepareBody(t, rp, patch);
-        if (o.metadata.name && o.metadata.name !== name) throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
+        if (o.metadata.name && o.metadata.name !== name)
+          throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
         o.metadata.name = name;
-        return this.respondObject(res, 201, t, this.store.create(t, o, { dryRun, strictFields: q.get('fieldValidation') === 'Strict' }), fmt, q);
+        return this.respondObject(
+          res,
+          201,
+          t,
+          this.store.create(t, o, { dryRun, strictFields: q.get('fieldValidation') === 'Strict' }),
+          fmt,
+          q,
+        );
       }
       throw notFound(t.group, t.resource, name);
     }
-    if (type === 'application/apply-patch+yaml' && !q.get('fieldManager')) throw new ApiStatusError(422, 'Invalid', 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch', { kind: 'PatchOptions', group: 'meta.k8s.io', causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }] });
+    if (type === 'application/apply-patch+yaml' && !q.get('fieldManager'))
+      throw new ApiStatusError(
+        422,
+        'Invalid',
+        'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+        {
+          kind: 'PatchOptions',
+          group: 'meta.k8s.io',
+          causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
+        },
+      );
     const base = JSON.parse(JSON.stringify(cur)) as KubeObject;
     const next = applyPatch(type, base, patch, t.strategicPatch) as KubeObject;
-    if (!next || typeof next !== 'object' || Array.isArray(next) || !next.metadata || typeof next.metadata !== 'object') throw badRequest('the patch produced an object without metadata');
-    if (next.metadata.name !== undefined && next.metadata.name !== name) throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
-    if (t.namespaced && next.metadata.namespace !== undefined && next.metadata.namespace !== rp.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    if (!next || typeof next !== 'object' || Array.isArray(next) || !next.metadata || typeof next.metadata !== 'object')
+      throw badRequest('the patch produced an object without metadata');
+    if (next.metadata.name !== undefined && next.metadata.name !== name)
+      throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+    if (t.namespaced && next.metadata.namespace !== undefined && next.metadata.namespace !== rp.namespace)
+      throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     next.metadata.name = name;
     if (t.namespaced) next.metadata.namespace = rp.namespace;
-    const updated = this.store.update(t, next, { dryRun, subresource: rp.subresource === 'status' ? 'status' : undefined, preserveStatus: true, strictFields: q.get('fieldValidation') === 'Strict' });
+    const updated = this.store.update(t, next, {
+      dryRun,
+      subresource: rp.subresource === 'status' ? 'status' : undefined,
+      preserveStatus: true,
+      strictFields: q.get('fieldValidation') === 'Strict',
+    });
     this.respondObject(res, 200, t, updated, fmt, q);
   }
 
-  private async deleteOptions(req: IncomingMessage, q: URLSearchParams, dryRun: boolean): Promise<{ gracePeriodSeconds?: number; propagationPolicy?: 'Foreground' | 'Background' | 'Orphan'; dryRun: boolean; preconditions?: { uid?: string; resourceVersion?: string } }> {
+  private async deleteOptions(
+    req: IncomingMessage,
+    q: URLSearchParams,
+    dryRun: boolean,
+  ): Promise<{
+    gracePeriodSeconds?: number;
+    propagationPolicy?: 'Foreground' | 'Background' | 'Orphan';
+    dryRun: boolean;
+    preconditions?: { uid?: string; resourceVersion?: string };
+  }> {
     const body = await readBody(req, this.opts.maxBodyBytes);
     let opts: Record<string, unknown> = {};
     if (body.length && body.toString().trim()) {
@@ -457,30 +685,57 @@ export class ApiServer {
     }
     const grace = intQ(q, 'gracePeriodSeconds') ?? (opts.gracePeriodSeconds as number | undefined);
     const pp = (q.get('propagationPolicy') ?? opts.propagationPolicy) as string | undefined;
-    if (pp !== undefined && pp !== 'Foreground' && pp !== 'Background' && pp !== 'Orphan') throw badRequest(`propagationPolicy: Unsupported value: "${pp}": supported values: "Foreground", "Background", "Orphan"`);
+    if (pp !== undefined && pp !== 'Foreground' && pp !== 'Background' && pp !== 'Orphan')
+      throw badRequest(`propagationPolicy: Unsupported value: "${pp}": supported values: "Foreground", "Background", "Orphan"`);
     const bodyDry = Array.isArray(opts.dryRun) && (opts.dryRun as string[]).includes('All');
-    return { gracePeriodSeconds: grace, propagationPolicy: pp as 'Foreground' | 'Background' | 'Orphan' | undefined, dryRun: dryRun || bodyDry, preconditions: opts.preconditions as { uid?: string; resourceVersion?: string } | undefined };
+    return {
+      gracePeriodSeconds: grace,
+      propagationPolicy: pp as 'Foreground' | 'Background' | 'Orphan' | undefined,
+      dryRun: dryRun || bodyDry,
+      preconditions: opts.preconditions as { uid?: string; resourceVersion?: string } | undefined,
+    };
   }
 
-  private async delete(req: IncomingMessage, res: ServerResponse, t: ResourceType, rp: ResourcePath, fmt: ResponseFormat, q: URLSearchParams, dryRun: boolean): Promise<void> {
+  private async delete(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: ResourceType,
+    rp: ResourcePath,
+    fmt: ResponseFormat,
+    q: URLSearchParams,
+    dryRun: boolean,
+  ): Promise<void> {
     const opts = await this.deleteOptions(req, q, dryRun);
     const name = rp.name as string;
     const gone = this.store.delete(t, rp.namespace, name, opts);
     const still = this.store.get(t, rp.namespace, name);
     if ((still && !opts.dryRun) || t.kind === 'Pod') return this.respondObject(res, 200, t, still ?? (gone as KubeObject), fmt, q);
-    sendJson(res, 200, JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: t.group, kind: t.resource, uid: gone?.metadata.uid } }));
+    sendJson(
+      res,
+      200,
+      JSON.stringify({
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Success',
+        details: { name, group: t.group, kind: t.resource, uid: gone?.metadata.uid },
+      }),
+    );
   }
 
   private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     const reject = (e: unknown) => {
       const err = e instanceof ApiStatusError ? e : new ApiStatusError(500, 'InternalError', e instanceof Error ? e.message : String(e));
       const body = JSON.stringify(err.toStatus());
-      socket.end(`HTTP/1.1 ${err.code} ${http.STATUS_CODES[err.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${err.code} ${http.STATUS_CODES[err.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
     };
     try {
       const url = new URL(req.url ?? '/', 'http://x');
       const rp = parseResourcePath(url.pathname);
-      if (!rp || rp.resource !== 'pods' || rp.subresource !== 'exec' || rp.group !== '' || !rp.namespace) throw new ApiStatusError(400, 'BadRequest', 'upgrade is only supported for pods/exec');
+      if (!rp || rp.resource !== 'pods' || rp.subresource !== 'exec' || rp.group !== '' || !rp.namespace)
+        throw new ApiStatusError(400, 'BadRequest', 'upgrade is only supported for pods/exec');
       const user = this.authenticate(req);
       const q = url.searchParams;
       checkParams(q, 'exec');
@@ -490,7 +745,15 @@ export class ApiServer {
       const container = pickContainer(pod, q.get('container'), false);
       const command = q.getAll('command');
       if (!command.length) throw badRequest('you must specify at least 1 command');
-      this.exec.upgrade(req, socket, head, this.opts.podRuntime(), { namespace: rp.namespace, pod: rp.name as string, container }, command, { stdin: boolQ(q, 'stdin'), tty: boolQ(q, 'tty') });
+      this.exec.upgrade(
+        req,
+        socket,
+        head,
+        this.opts.podRuntime(),
+        { namespace: rp.namespace, pod: rp.name as string, container },
+        command,
+        { stdin: boolQ(q, 'stdin'), tty: boolQ(q, 'tty') },
+      );
     } catch (e) {
       reject(e);
     }

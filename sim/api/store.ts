@@ -103,7 +103,10 @@ export class MemoryStore implements ObjectStore {
   /** True when a kubelet finishes graceful pod deletion; otherwise pods go at once. */
   gracefulPods: () => boolean = () => false;
 
-  constructor(registry = new ResourceRegistry(), readonly historySize = 20_000) {
+  constructor(
+    registry = new ResourceRegistry(),
+    readonly historySize = 20_000,
+  ) {
     this.registry = registry;
   }
 
@@ -113,7 +116,13 @@ export class MemoryStore implements ObjectStore {
 
   type(gvr: GroupVersionResource): ResourceType {
     const t = this.registry.get(gvr);
-    if (!t) throw new ApiStatusError(404, 'NotFound', `the server could not find the requested resource (${gvr.resource}${gvr.group ? `.${gvr.group}` : ''})`, { group: gvr.group, kind: gvr.resource });
+    if (!t)
+      throw new ApiStatusError(
+        404,
+        'NotFound',
+        `the server could not find the requested resource (${gvr.resource}${gvr.group ? `.${gvr.group}` : ''})`,
+        { group: gvr.group, kind: gvr.resource },
+      );
     return t;
   }
 
@@ -186,7 +195,12 @@ export class MemoryStore implements ObjectStore {
     const n = this.data.get('/v1/namespaces')?.get(ns);
     if (!n) throw notFound('', 'namespaces', ns);
     if (creating && n.obj.metadata.deletionTimestamp) {
-      throw new ApiStatusError(403, 'Forbidden', `${t.resource} "${'(new)'}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`, { kind: t.resource });
+      throw new ApiStatusError(
+        403,
+        'Forbidden',
+        `${t.resource} "${'(new)'}" is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
+        { kind: t.resource },
+      );
     }
   }
 
@@ -196,8 +210,12 @@ export class MemoryStore implements ObjectStore {
     const o = clone(input);
     if (!o || typeof o !== 'object' || Array.isArray(o)) throw badRequest('the body of the request must be an object');
     const av = apiVersionOf(t);
-    if (o.kind !== undefined && o.kind !== t.kind) throw badRequest(`the API version in the data (${o.apiVersion}) does not match the expected API version (${av}) or kind ${o.kind} is not ${t.kind}`);
-    if (o.apiVersion !== undefined && o.apiVersion !== av) throw badRequest(`the API version in the data (${o.apiVersion}) does not match the expected API version (${av})`);
+    if (o.kind !== undefined && o.kind !== t.kind)
+      throw badRequest(
+        `the API version in the data (${o.apiVersion}) does not match the expected API version (${av}) or kind ${o.kind} is not ${t.kind}`,
+      );
+    if (o.apiVersion !== undefined && o.apiVersion !== av)
+      throw badRequest(`the API version in the data (${o.apiVersion}) does not match the expected API version (${av})`);
     o.apiVersion = av;
     o.kind = t.kind;
     const md = (o.metadata ??= { name: '' });
@@ -256,7 +274,12 @@ export class MemoryStore implements ObjectStore {
   update(gvr: GroupVersionResource, input: KubeObject, opts: WriteOpts = {}): KubeObject {
     const t = this.type(gvr);
     const md = input?.metadata;
-    if (!md || !md.name) throw new ApiStatusError(422, 'Invalid', `${t.kind} "" is invalid: metadata.name: Required value: name is required`, { kind: t.kind, group: t.group, causes: [{ reason: 'FieldValueRequired', message: 'Required value: name is required', field: 'metadata.name' }] });
+    if (!md || !md.name)
+      throw new ApiStatusError(422, 'Invalid', `${t.kind} "" is invalid: metadata.name: Required value: name is required`, {
+        kind: t.kind,
+        group: t.group,
+        causes: [{ reason: 'FieldValueRequired', message: 'Required value: name is required', field: 'metadata.name' }],
+      });
     const ns = t.namespaced ? md.namespace : undefined;
     const key = gvrKey(gvr);
     const k = objKey(ns, md.name);
@@ -266,7 +289,9 @@ export class MemoryStore implements ObjectStore {
     if (md.uid && md.uid !== old.obj.metadata.uid) throw conflict(t.group, t.resource, md.name);
     const av = apiVersionOf(t);
     if ((input.kind !== undefined && input.kind !== t.kind) || (input.apiVersion !== undefined && input.apiVersion !== av)) {
-      throw badRequest(`the API version in the data (${input.apiVersion}) does not match the expected API version (${av}) or kind ${input.kind} is not ${t.kind}`);
+      throw badRequest(
+        `the API version in the data (${input.apiVersion}) does not match the expected API version (${av}) or kind ${input.kind} is not ${t.kind}`,
+      );
     }
     let o: KubeObject;
     if (opts.subresource === 'status') {
@@ -314,7 +339,13 @@ export class MemoryStore implements ObjectStore {
     return t.kind === 'Pod' && !t.group && (o.metadata.deletionGracePeriodSeconds ?? 0) > 0 && this.gracefulPods();
   }
 
-  mutate(gvr: GroupVersionResource, namespace: string | undefined, name: string, fn: (obj: KubeObject) => void, opts?: { subresource?: 'status' }): KubeObject | undefined {
+  mutate(
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    name: string,
+    fn: (obj: KubeObject) => void,
+    opts?: { subresource?: 'status' },
+  ): KubeObject | undefined {
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = this.get(gvr, namespace, name);
       if (!cur) return undefined;
@@ -337,7 +368,12 @@ export class MemoryStore implements ObjectStore {
     const cur = this.data.get(key)?.get(k);
     if (!cur) throw notFound(t.group, t.resource, name);
     const pre = opts.preconditions;
-    if (pre?.uid && pre.uid !== cur.obj.metadata.uid) throw new ApiStatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.obj.metadata.uid}`);
+    if (pre?.uid && pre.uid !== cur.obj.metadata.uid)
+      throw new ApiStatusError(
+        409,
+        'Conflict',
+        `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.obj.metadata.uid}`,
+      );
     if (pre?.resourceVersion && pre.resourceVersion !== cur.obj.metadata.resourceVersion) throw conflict(t.group, t.resource, name);
     const o = clone(cur.obj);
     const md = o.metadata;
@@ -445,7 +481,8 @@ export class MemoryStore implements ObjectStore {
       this.historyStart = (this.historyStart + 1) % this.historySize;
       this.historyFloor = this.history[this.historyStart].rv - 1;
     }
-    if (ev.entry.obj.kind === 'CustomResourceDefinition' && ev.key.startsWith('apiextensions.k8s.io/')) this.onCrdChange?.(ev.entry.obj, ev.type);
+    if (ev.entry.obj.kind === 'CustomResourceDefinition' && ev.key.startsWith('apiextensions.k8s.io/'))
+      this.onCrdChange?.(ev.entry.obj, ev.type);
     const ws = this.watchers.get(ev.key);
     if (!ws) return;
     for (const w of ws) deliver(w, ev);
@@ -463,19 +500,28 @@ export class MemoryStore implements ObjectStore {
   ): () => void {
     const t = this.type(gvr);
     const key = gvrKey(gvr);
-    const w: Watcher = { namespace: t.namespaced ? opts.namespace : undefined, match: compileSelectors(opts.labelSelector, opts.fieldSelector), fn };
+    const w: Watcher = {
+      namespace: t.namespaced ? opts.namespace : undefined,
+      match: compileSelectors(opts.labelSelector, opts.fieldSelector),
+      fn,
+    };
     const rvs = opts.resourceVersion;
     if (rvs && rvs !== '0') {
       const from = Number(rvs);
       if (!Number.isFinite(from) || from < 0 || !/^\d+$/.test(rvs)) throw badRequest(`invalid resource version: ${rvs}`);
-      if (from < this.historyFloor) throw new ApiStatusError(410, 'Expired', `too old resource version: ${from} (${this.historyFloor + 1})`);
+      if (from < this.historyFloor)
+        throw new ApiStatusError(410, 'Expired', `too old resource version: ${from} (${this.historyFloor + 1})`);
       const n = this.history.length;
       for (let i = 0; i < n; i++) {
         const ev = this.history[(this.historyStart + i) % n];
         if (ev.rv > from && ev.key === key) deliver(w, ev);
       }
     } else {
-      for (const e of this.listEntries(gvr, { namespace: opts.namespace, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector }).entries) {
+      for (const e of this.listEntries(gvr, {
+        namespace: opts.namespace,
+        labelSelector: opts.labelSelector,
+        fieldSelector: opts.fieldSelector,
+      }).entries) {
         fn({ rv: Number(e.obj.metadata.resourceVersion), key, type: 'ADDED', entry: e }, 'ADDED');
       }
     }

@@ -20,7 +20,13 @@ type Obj = Record<string, unknown>;
 type Row = { cells: Cell[]; object?: unknown };
 type Printer = { columns: ColumnDef[]; row: (o: KubeObject, now: number) => Cell[] };
 
-const col = (name: string, type = 'string', priority = 0, format = ''): ColumnDef => ({ name, type, format, description: `${name} column`, priority });
+const col = (name: string, type = 'string', priority = 0, format = ''): ColumnDef => ({
+  name,
+  type,
+  format,
+  description: `${name} column`,
+  priority,
+});
 const NAME = col('Name', 'string', 0, 'name');
 const AGE = col('Age', 'string');
 
@@ -77,7 +83,8 @@ function podStatus(o: KubeObject): string {
     const term = st?.terminated as Obj | undefined;
     if (term && term.exitCode === 0) continue;
     if (term) reason = term.reason ? `Init:${term.reason}` : `Init:ExitCode:${term.exitCode}`;
-    else if ((st?.waiting as Obj | undefined)?.reason && (st?.waiting as Obj).reason !== 'PodInitializing') reason = `Init:${(st?.waiting as Obj).reason}`;
+    else if ((st?.waiting as Obj | undefined)?.reason && (st?.waiting as Obj).reason !== 'PodInitializing')
+      reason = `Init:${(st?.waiting as Obj).reason}`;
     else reason = `Init:${i}/${arr(g(o, 'spec', 'initContainers')).length}`;
     break;
   }
@@ -111,7 +118,12 @@ function nodeStatus(o: KubeObject): string {
 }
 
 function addr(o: KubeObject, type: string): string {
-  return none(arr(g(o, 'status', 'addresses')).filter((a) => a.type === type).map((a) => String(a.address)).join(','));
+  return none(
+    arr(g(o, 'status', 'addresses'))
+      .filter((a) => a.type === type)
+      .map((a) => String(a.address))
+      .join(','),
+  );
 }
 
 function servicePorts(o: KubeObject): string {
@@ -122,40 +134,146 @@ function servicePorts(o: KubeObject): string {
 
 const PRINTERS: Record<string, Printer> = {
   Node: {
-    columns: [NAME, col('Status'), col('Roles'), AGE, col('Version'), col('Internal-IP', 'string', 1), col('External-IP', 'string', 1), col('OS-Image', 'string', 1), col('Kernel-Version', 'string', 1), col('Container-Runtime', 'string', 1)],
-    row: (o, now) => [o.metadata.name, nodeStatus(o), nodeRoles(o), age(o, now), String(g(o, 'status', 'nodeInfo', 'kubeletVersion') ?? ''), addr(o, 'InternalIP'), addr(o, 'ExternalIP'), String(g(o, 'status', 'nodeInfo', 'osImage') ?? '<unknown>'), String(g(o, 'status', 'nodeInfo', 'kernelVersion') ?? '<unknown>'), String(g(o, 'status', 'nodeInfo', 'containerRuntimeVersion') ?? '<unknown>')],
+    columns: [
+      NAME,
+      col('Status'),
+      col('Roles'),
+      AGE,
+      col('Version'),
+      col('Internal-IP', 'string', 1),
+      col('External-IP', 'string', 1),
+      col('OS-Image', 'string', 1),
+      col('Kernel-Version', 'string', 1),
+      col('Container-Runtime', 'string', 1),
+    ],
+    row: (o, now) => [
+      o.metadata.name,
+      nodeStatus(o),
+      nodeRoles(o),
+      age(o, now),
+      String(g(o, 'status', 'nodeInfo', 'kubeletVersion') ?? ''),
+      addr(o, 'InternalIP'),
+      addr(o, 'ExternalIP'),
+      String(g(o, 'status', 'nodeInfo', 'osImage') ?? '<unknown>'),
+      String(g(o, 'status', 'nodeInfo', 'kernelVersion') ?? '<unknown>'),
+      String(g(o, 'status', 'nodeInfo', 'containerRuntimeVersion') ?? '<unknown>'),
+    ],
   },
   Pod: {
-    columns: [NAME, col('Ready'), col('Status'), col('Restarts', 'string'), AGE, col('IP', 'string', 1), col('Node', 'string', 1), col('Nominated Node', 'string', 1), col('Readiness Gates', 'string', 1)],
+    columns: [
+      NAME,
+      col('Ready'),
+      col('Status'),
+      col('Restarts', 'string'),
+      AGE,
+      col('IP', 'string', 1),
+      col('Node', 'string', 1),
+      col('Nominated Node', 'string', 1),
+      col('Readiness Gates', 'string', 1),
+    ],
     row: (o, now) => {
       const total = arr(g(o, 'spec', 'containers')).length;
       const statuses = arr(g(o, 'status', 'containerStatuses'));
       const ready = statuses.filter((c) => c.ready === true).length;
       const restarts = statuses.reduce((n, c) => n + num(c.restartCount), 0);
       const gates = arr(g(o, 'spec', 'readinessGates'));
-      return [o.metadata.name, `${ready}/${total}`, podStatus(o), String(restarts), age(o, now), none(g(o, 'status', 'podIP') as string), none(g(o, 'spec', 'nodeName') as string), none(g(o, 'status', 'nominatedNodeName') as string), gates.length ? `0/${gates.length}` : '<none>'];
+      return [
+        o.metadata.name,
+        `${ready}/${total}`,
+        podStatus(o),
+        String(restarts),
+        age(o, now),
+        none(g(o, 'status', 'podIP') as string),
+        none(g(o, 'spec', 'nodeName') as string),
+        none(g(o, 'status', 'nominatedNodeName') as string),
+        gates.length ? `0/${gates.length}` : '<none>',
+      ];
     },
   },
   Deployment: {
-    columns: [NAME, col('Ready'), col('Up-to-date', 'integer'), col('Available', 'integer'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Ready'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      AGE,
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     row: (o, now) => {
       const [c, i] = containersAndImages(g(o, 'spec', 'template', 'spec'));
-      return [o.metadata.name, `${num(g(o, 'status', 'readyReplicas'))}/${num(g(o, 'spec', 'replicas'))}`, num(g(o, 'status', 'updatedReplicas')), num(g(o, 'status', 'availableReplicas')), age(o, now), c, i, selectorString(g(o, 'spec', 'selector'))];
+      return [
+        o.metadata.name,
+        `${num(g(o, 'status', 'readyReplicas'))}/${num(g(o, 'spec', 'replicas'))}`,
+        num(g(o, 'status', 'updatedReplicas')),
+        num(g(o, 'status', 'availableReplicas')),
+        age(o, now),
+        c,
+        i,
+        selectorString(g(o, 'spec', 'selector')),
+      ];
     },
   },
   ReplicaSet: {
-    columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      AGE,
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     row: (o, now) => {
       const [c, i] = containersAndImages(g(o, 'spec', 'template', 'spec'));
-      return [o.metadata.name, num(g(o, 'spec', 'replicas')), num(g(o, 'status', 'replicas')), num(g(o, 'status', 'readyReplicas')), age(o, now), c, i, selectorString(g(o, 'spec', 'selector'))];
+      return [
+        o.metadata.name,
+        num(g(o, 'spec', 'replicas')),
+        num(g(o, 'status', 'replicas')),
+        num(g(o, 'status', 'readyReplicas')),
+        age(o, now),
+        c,
+        i,
+        selectorString(g(o, 'spec', 'selector')),
+      ];
     },
   },
   DaemonSet: {
-    columns: [NAME, col('Desired', 'integer'), col('Current', 'integer'), col('Ready', 'integer'), col('Up-to-date', 'integer'), col('Available', 'integer'), col('Node Selector'), AGE, col('Containers', 'string', 1), col('Images', 'string', 1), col('Selector', 'string', 1)],
+    columns: [
+      NAME,
+      col('Desired', 'integer'),
+      col('Current', 'integer'),
+      col('Ready', 'integer'),
+      col('Up-to-date', 'integer'),
+      col('Available', 'integer'),
+      col('Node Selector'),
+      AGE,
+      col('Containers', 'string', 1),
+      col('Images', 'string', 1),
+      col('Selector', 'string', 1),
+    ],
     row: (o, now) => {
       const [c, i] = containersAndImages(g(o, 'spec', 'template', 'spec'));
       const ns = g(o, 'spec', 'template', 'spec', 'nodeSelector') as Record<string, string> | undefined;
-      return [o.metadata.name, num(g(o, 'status', 'desiredNumberScheduled')), num(g(o, 'status', 'currentNumberScheduled')), num(g(o, 'status', 'numberReady')), num(g(o, 'status', 'updatedNumberScheduled')), num(g(o, 'status', 'numberAvailable')), none(Object.entries(ns ?? {}).map(([k, v]) => `${k}=${v}`).join(',')), age(o, now), c, i, selectorString(g(o, 'spec', 'selector'))];
+      return [
+        o.metadata.name,
+        num(g(o, 'status', 'desiredNumberScheduled')),
+        num(g(o, 'status', 'currentNumberScheduled')),
+        num(g(o, 'status', 'numberReady')),
+        num(g(o, 'status', 'updatedNumberScheduled')),
+        num(g(o, 'status', 'numberAvailable')),
+        none(
+          Object.entries(ns ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+        ),
+        age(o, now),
+        c,
+        i,
+        selectorString(g(o, 'spec', 'selector')),
+      ];
     },
   },
   Namespace: {
@@ -166,22 +284,60 @@ const PRINTERS: Record<string, Printer> = {
     columns: [NAME, col('Type'), col('Cluster-IP'), col('External-IP'), col('Port(s)'), AGE, col('Selector', 'string', 1)],
     row: (o, now) => {
       const sel = g(o, 'spec', 'selector') as Record<string, string> | undefined;
-      const ext = arr(g(o, 'status', 'loadBalancer', 'ingress')).map((i) => String(i.ip ?? i.hostname)).concat(arr(g(o, 'spec', 'externalIPs')).map(String));
-      return [o.metadata.name, String(g(o, 'spec', 'type') ?? 'ClusterIP'), none(g(o, 'spec', 'clusterIP') as string), none(ext.join(',')), servicePorts(o), age(o, now), none(Object.entries(sel ?? {}).map(([k, v]) => `${k}=${v}`).join(','))];
+      const ext = arr(g(o, 'status', 'loadBalancer', 'ingress'))
+        .map((i) => String(i.ip ?? i.hostname))
+        .concat(arr(g(o, 'spec', 'externalIPs')).map(String));
+      return [
+        o.metadata.name,
+        String(g(o, 'spec', 'type') ?? 'ClusterIP'),
+        none(g(o, 'spec', 'clusterIP') as string),
+        none(ext.join(',')),
+        servicePorts(o),
+        age(o, now),
+        none(
+          Object.entries(sel ?? {})
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+        ),
+      ];
     },
   },
   Event: {
-    columns: [col('Last Seen'), col('Type'), col('Reason'), col('Object'), col('Message'), col('Source', 'string', 1), col('First Seen', 'string', 1), col('Count', 'integer', 1), { ...NAME, priority: 1 }],
+    columns: [
+      col('Last Seen'),
+      col('Type'),
+      col('Reason'),
+      col('Object'),
+      col('Message'),
+      col('Source', 'string', 1),
+      col('First Seen', 'string', 1),
+      col('Count', 'integer', 1),
+      { ...NAME, priority: 1 },
+    ],
     row: (o, now) => {
       const last = (o.lastTimestamp as string) || (o.eventTime as string) || o.metadata.creationTimestamp;
       const first = (o.firstTimestamp as string) || (o.eventTime as string) || o.metadata.creationTimestamp;
       const io = (o.involvedObject ?? {}) as Obj;
-      return [last ? humanDuration(now - Date.parse(last)) : '<unknown>', String(o.type ?? ''), String(o.reason ?? ''), `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`, String(o.message ?? ''), String(g(o, 'source', 'component') ?? ''), first ? humanDuration(now - Date.parse(first)) : '<unknown>', num(o.count) || 1, o.metadata.name];
+      return [
+        last ? humanDuration(now - Date.parse(last)) : '<unknown>',
+        String(o.type ?? ''),
+        String(o.reason ?? ''),
+        `${String(io.kind ?? '').toLowerCase()}/${io.name ?? ''}`,
+        String(o.message ?? ''),
+        String(g(o, 'source', 'component') ?? ''),
+        first ? humanDuration(now - Date.parse(first)) : '<unknown>',
+        num(o.count) || 1,
+        o.metadata.name,
+      ];
     },
   },
   ConfigMap: {
     columns: [NAME, col('Data', 'integer'), AGE],
-    row: (o, now) => [o.metadata.name, Object.keys((o.data as Obj | undefined) ?? {}).length + Object.keys((o.binaryData as Obj | undefined) ?? {}).length, age(o, now)],
+    row: (o, now) => [
+      o.metadata.name,
+      Object.keys((o.data as Obj | undefined) ?? {}).length + Object.keys((o.binaryData as Obj | undefined) ?? {}).length,
+      age(o, now),
+    ],
   },
   Secret: {
     columns: [NAME, col('Type'), col('Data', 'integer'), AGE],
@@ -199,7 +355,9 @@ const PRINTERS: Record<string, Printer> = {
     columns: [NAME, col('Endpoints'), AGE],
     row: (o, now) => {
       const eps: string[] = [];
-      for (const s of arr(o.subsets)) for (const a of arr(s.addresses)) for (const p of arr(s.ports).length ? arr(s.ports) : [{}]) eps.push(p.port ? `${a.ip}:${p.port}` : String(a.ip));
+      for (const s of arr(o.subsets))
+        for (const a of arr(s.addresses))
+          for (const p of arr(s.ports).length ? arr(s.ports) : [{}]) eps.push(p.port ? `${a.ip}:${p.port}` : String(a.ip));
       return [o.metadata.name, none(eps.slice(0, 3).join(',') + (eps.length > 3 ? ` + ${eps.length - 3} more...` : '')), age(o, now)];
     },
   },
@@ -208,7 +366,13 @@ const PRINTERS: Record<string, Printer> = {
 const DEFAULT: Printer = { columns: [NAME, AGE], row: (o, now) => [o.metadata.name, age(o, now)] };
 
 function crdPrinter(cols: PrinterColumn[]): Printer {
-  const defs = cols.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0 }));
+  const defs = cols.map((c) => ({
+    name: c.name,
+    type: c.type,
+    format: c.format ?? '',
+    description: c.description ?? '',
+    priority: c.priority ?? 0,
+  }));
   return {
     columns: [NAME, ...defs],
     row: (o, now) => [
@@ -257,7 +421,13 @@ export function toRows(t: ResourceType, objs: KubeObject[], include: IncludeObje
   });
 }
 
-export function toTable(t: ResourceType, objs: KubeObject[], include: IncludeObject, meta: { resourceVersion?: string; continue?: string; remainingItemCount?: number }, withColumns = true): Record<string, unknown> {
+export function toTable(
+  t: ResourceType,
+  objs: KubeObject[],
+  include: IncludeObject,
+  meta: { resourceVersion?: string; continue?: string; remainingItemCount?: number },
+  withColumns = true,
+): Record<string, unknown> {
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

@@ -54,7 +54,10 @@ function oid(dotted: string): Buffer {
 
 function time(d: Date): Buffer {
   // GeneralizedTime works for every year; Go and OpenSSL accept it.
-  const s = d.toISOString().replace(/[-:T]/g, '').replace(/\.\d+Z$/, 'Z');
+  const s = d
+    .toISOString()
+    .replace(/[-:T]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return tlv(0x18, Buffer.from(s));
 }
 
@@ -72,10 +75,7 @@ export function selfSignedCert(commonName = 'netharness-sim', ips = ['127.0.0.1'
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const name = seq(set(seq(oid('2.5.4.3'), utf8(commonName))));
   const now = Date.now();
-  const san = seq(
-    ...ips.map((ip) => tlv(0x87, Buffer.from(ip.split('.').map(Number)))),
-    ...dnsNames.map((d) => tlv(0x82, Buffer.from(d))),
-  );
+  const san = seq(...ips.map((ip) => tlv(0x87, Buffer.from(ip.split('.').map(Number)))), ...dnsNames.map((d) => tlv(0x82, Buffer.from(d))));
   const extensions = tlv(
     0xa3,
     seq(
@@ -97,8 +97,14 @@ export function selfSignedCert(commonName = 'netharness-sim', ips = ['127.0.0.1'
   );
   const signature = sign('sha256', tbs, privateKey as KeyObject);
   const der = seq(tbs, ecdsaSha256, bitString(signature));
-  const b64 = der.toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
-  return { certPem: `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+  const b64 = der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .replace(/\n$/, '');
+  return {
+    certPem: `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`,
+    keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
 }
 
 /** For tests: is this a usable key? */

@@ -59,9 +59,24 @@ function validateLabels(m: Record<string, unknown> | undefined, field: string, c
     return;
   }
   for (const [k, v] of Object.entries(m)) {
-    if (k.length > 316 || !QUALIFIED_NAME.test(k)) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`, field });
-    if (typeof v !== 'string') causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(v)}: must be a string`, field: `${field}.${k}` });
-    else if (checkValues && (v.length > 63 || !LABEL_VALUE.test(v))) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${v}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`, field: `${field}.${k}` });
+    if (k.length > 316 || !QUALIFIED_NAME.test(k))
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${k}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+        field,
+      });
+    if (typeof v !== 'string')
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(v)}: must be a string`,
+        field: `${field}.${k}`,
+      });
+    else if (checkValues && (v.length > 63 || !LABEL_VALUE.test(v)))
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${v}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character`,
+        field: `${field}.${k}`,
+      });
   }
 }
 
@@ -83,7 +98,8 @@ function validateContainers(list: unknown, field: string, causes: StatusCause[],
     const f = `${field}[${i}]`;
     if (!isObj(c)) return req(causes, f);
     if (typeof c.name !== 'string' || !c.name) req(causes, `${f}.name`);
-    else if (!DNS1123_LABEL.test(c.name)) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${c.name}": ${LABEL_MSG}`, field: `${f}.name` });
+    else if (!DNS1123_LABEL.test(c.name))
+      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${c.name}": ${LABEL_MSG}`, field: `${f}.name` });
     else if (seen.has(c.name)) causes.push({ reason: 'FieldValueDuplicate', message: `Duplicate value: "${c.name}"`, field: `${f}.name` });
     else seen.add(c.name);
     if (typeof c.image !== 'string' || !c.image) req(causes, `${f}.image`);
@@ -107,14 +123,22 @@ function validateWorkload(o: KubeObject, causes: StatusCause[], needsSelector: b
   if (isObj(sel) && isObj(sel.matchLabels)) {
     for (const [k, v] of Object.entries(sel.matchLabels)) {
       if (tplLabels[k] !== v) {
-        causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(tplLabels)}: \`selector\` does not match template \`labels\``, field: 'spec.template.metadata.labels' });
+        causes.push({
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: ${JSON.stringify(tplLabels)}: \`selector\` does not match template \`labels\``,
+          field: 'spec.template.metadata.labels',
+        });
         break;
       }
     }
   }
   validatePodSpec(tpl.spec, 'spec.template.spec', causes);
   if (spec.replicas !== undefined && (typeof spec.replicas !== 'number' || spec.replicas < 0 || !Number.isInteger(spec.replicas))) {
-    causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be greater than or equal to 0`, field: 'spec.replicas' });
+    causes.push({
+      reason: 'FieldValueInvalid',
+      message: `Invalid value: ${JSON.stringify(spec.replicas)}: must be greater than or equal to 0`,
+      field: 'spec.replicas',
+    });
   }
 }
 
@@ -126,7 +150,8 @@ export function validateObject(t: ResourceType, o: KubeObject, strict = false): 
   const causes: StatusCause[] = [];
   const md = o.metadata;
   const name = md.name ?? '';
-  if (!name) causes.push({ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' });
+  if (!name)
+    causes.push({ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' });
   else {
     const p = nameProblem(name, t);
     if (p) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${name}": ${p}`, field: 'metadata.name' });
@@ -134,14 +159,22 @@ export function validateObject(t: ResourceType, o: KubeObject, strict = false): 
   validateLabels(md.labels as Obj | undefined, 'metadata.labels', causes, true);
   validateLabels(md.annotations as Obj | undefined, 'metadata.annotations', causes, false);
   if (md.finalizers !== undefined && (!Array.isArray(md.finalizers) || md.finalizers.some((f) => typeof f !== 'string'))) {
-    causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: finalizers must be a list of strings', field: 'metadata.finalizers' });
+    causes.push({
+      reason: 'FieldValueInvalid',
+      message: 'Invalid value: finalizers must be a list of strings',
+      field: 'metadata.finalizers',
+    });
   }
 
   if (t.schema) {
     const pruned: string[] = [];
     causes.push(...validateCustomResource(o as unknown as Obj, t.schema, pruned));
     if (strict && pruned.length) {
-      throw new ApiStatusError(400, 'BadRequest', `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${pruned.map((f) => `unknown field "${f}"`).join(', ')}`);
+      throw new ApiStatusError(
+        400,
+        'BadRequest',
+        `${t.kind} in version "${t.version}" cannot be handled as a ${t.kind}: strict decoding error: ${pruned.map((f) => `unknown field "${f}"`).join(', ')}`,
+      );
     }
   } else {
     switch (t.kind) {
@@ -159,7 +192,12 @@ export function validateObject(t: ResourceType, o: KubeObject, strict = false): 
         if (Array.isArray(ports)) {
           ports.forEach((p, i) => {
             if (!isObj(p) || typeof p.port !== 'number') req(causes, `spec.ports[${i}].port`);
-            else if (p.port < 1 || p.port > 65535) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${p.port}: must be between 1 and 65535, inclusive`, field: `spec.ports[${i}].port` });
+            else if (p.port < 1 || p.port > 65535)
+              causes.push({
+                reason: 'FieldValueInvalid',
+                message: `Invalid value: ${p.port}: must be between 1 and 65535, inclusive`,
+                field: `spec.ports[${i}].port`,
+              });
           });
         }
         break;
@@ -169,8 +207,16 @@ export function validateObject(t: ResourceType, o: KubeObject, strict = false): 
         for (const k of ['data', 'stringData', 'binaryData']) {
           const d = o[k];
           if (d === undefined) continue;
-          if (!isObj(d)) causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a map of string to string', field: k });
-          else for (const [dk, dv] of Object.entries(d)) if (typeof dv !== 'string') causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(dv)}: must be a string`, field: `${k}[${dk}]` });
+          if (!isObj(d))
+            causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a map of string to string', field: k });
+          else
+            for (const [dk, dv] of Object.entries(d))
+              if (typeof dv !== 'string')
+                causes.push({
+                  reason: 'FieldValueInvalid',
+                  message: `Invalid value: ${JSON.stringify(dv)}: must be a string`,
+                  field: `${k}[${dk}]`,
+                });
         }
         break;
       case 'RoleBinding':
@@ -186,10 +232,12 @@ export function validateObject(t: ResourceType, o: KubeObject, strict = false): 
       case 'Role':
       case 'ClusterRole': {
         const rules = o.rules;
-        if (rules !== undefined && !Array.isArray(rules)) causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a list', field: 'rules' });
-        else (rules ?? []).forEach((r: unknown, i: number) => {
-          if (!isObj(r) || !Array.isArray(r.verbs) || r.verbs.length === 0) req(causes, `rules[${i}].verbs`);
-        });
+        if (rules !== undefined && !Array.isArray(rules))
+          causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: must be a list', field: 'rules' });
+        else
+          (rules ?? []).forEach((r: unknown, i: number) => {
+            if (!isObj(r) || !Array.isArray(r.verbs) || r.verbs.length === 0) req(causes, `rules[${i}].verbs`);
+          });
         break;
       }
       case 'CustomResourceDefinition':
@@ -210,15 +258,29 @@ function validateCrd(o: KubeObject, causes: StatusCause[]): void {
     if (typeof names.plural !== 'string' || !names.plural) req(causes, 'spec.names.plural');
     if (typeof names.kind !== 'string' || !names.kind) req(causes, 'spec.names.kind');
     if (typeof names.plural === 'string' && typeof spec.group === 'string' && o.metadata.name !== `${names.plural}.${spec.group}`) {
-      causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${o.metadata.name}": must be spec.names.plural+"."+spec.group`, field: 'metadata.name' });
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${o.metadata.name}": must be spec.names.plural+"."+spec.group`,
+        field: 'metadata.name',
+      });
     }
   }
-  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') causes.push({ reason: 'FieldValueNotSupported', message: `Unsupported value: ${JSON.stringify(spec.scope)}: supported values: "Cluster", "Namespaced"`, field: 'spec.scope' });
+  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster')
+    causes.push({
+      reason: 'FieldValueNotSupported',
+      message: `Unsupported value: ${JSON.stringify(spec.scope)}: supported values: "Cluster", "Namespaced"`,
+      field: 'spec.scope',
+    });
   const versions = spec.versions;
   if (!Array.isArray(versions) || versions.length === 0) req(causes, 'spec.versions');
   else {
     const storage = versions.filter((v) => isObj(v) && v.storage === true).length;
-    if (storage !== 1) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(versions.map((v) => (isObj(v) ? v.name : v)))}: must have exactly one version marked as storage version`, field: 'spec.versions' });
+    if (storage !== 1)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: ${JSON.stringify(versions.map((v) => (isObj(v) ? v.name : v)))}: must have exactly one version marked as storage version`,
+        field: 'spec.versions',
+      });
     versions.forEach((v, i) => {
       if (!isObj(v) || typeof v.name !== 'string') req(causes, `spec.versions[${i}].name`);
     });

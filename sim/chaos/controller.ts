@@ -60,7 +60,11 @@ const MAX_EVENTS = 10;
 const PAUSE_IMAGE = 'gcr.io/google-containers/pause:latest';
 const FAILURE_ANNOTATION = 'chaos-mesh.org/pod-failure';
 
-const gvrOf = (kind: ChaosKind): GroupVersionResource => ({ group: CHAOS_GROUP, version: CHAOS_VERSION, resource: CHAOS_KINDS[kind].resource });
+const gvrOf = (kind: ChaosKind): GroupVersionResource => ({
+  group: CHAOS_GROUP,
+  version: CHAOS_VERSION,
+  resource: CHAOS_KINDS[kind].resource,
+});
 const SCHEDULE_GVR: GroupVersionResource = { group: CHAOS_GROUP, version: CHAOS_VERSION, resource: SCHEDULE_RESOURCE };
 
 type Spec = Record<string, unknown>;
@@ -129,10 +133,13 @@ export class ChaosMeshController implements Stoppable {
   private wakeAt(key: string, at: number): void {
     const prev = this.wakeups.get(key);
     if (prev) clearTimeout(prev);
-    const t = setTimeout(() => {
-      this.wakeups.delete(key);
-      this.queue.add(key);
-    }, Math.max(0, at - Date.now()) + 5);
+    const t = setTimeout(
+      () => {
+        this.wakeups.delete(key);
+        this.queue.add(key);
+      },
+      Math.max(0, at - Date.now()) + 5,
+    );
     t.unref?.();
     this.wakeups.set(key, t);
   }
@@ -164,9 +171,19 @@ export class ChaosMeshController implements Stoppable {
       const msg = errs.map((e) => `${e.field}: ${e.message}`).join(', ');
       if (((obj.status ?? {}) as { failedMessage?: string }).failedMessage !== msg) {
         this.event(obj, 'Warning', 'Failed', `Failed to validate: ${msg}`);
-        this.ctx.store.mutate(gvr, ns, name, (o) => {
-          o.status = { ...((o.status ?? {}) as Record<string, unknown>), failedMessage: msg, conditions: deriveConditions(undefined, isPaused(o)) };
-        }, { subresource: 'status' });
+        this.ctx.store.mutate(
+          gvr,
+          ns,
+          name,
+          (o) => {
+            o.status = {
+              ...((o.status ?? {}) as Record<string, unknown>),
+              failedMessage: msg,
+              conditions: deriveConditions(undefined, isPaused(o)),
+            };
+          },
+          { subresource: 'status' },
+        );
       }
       if (deleted) this.dropFinalizer(gvr, obj);
       return;
@@ -208,10 +225,16 @@ export class ChaosMeshController implements Stoppable {
     }
     if (exp.desiredPhase !== desired) {
       if (why) this.event(obj, 'Normal', why[0], why[1]);
-      obj = this.ctx.store.mutate(gvr, ns, name, (o) => {
-        const st = (o.status ?? {}) as Record<string, unknown>;
-        o.status = { ...st, experiment: { ...((st.experiment ?? {}) as object), desiredPhase: desired } };
-      }, { subresource: 'status' });
+      obj = this.ctx.store.mutate(
+        gvr,
+        ns,
+        name,
+        (o) => {
+          const st = (o.status ?? {}) as Record<string, unknown>;
+          o.status = { ...st, experiment: { ...((st.experiment ?? {}) as object), desiredPhase: desired } };
+        },
+        { subresource: 'status' },
+      );
       if (!obj) return;
       this.event(obj, 'Normal', 'Updated', 'Successfully update desiredPhase of resource');
     }
@@ -229,7 +252,9 @@ export class ChaosMeshController implements Stoppable {
           const names = (spec.containerNames as string[] | undefined) ?? [];
           for (const p of pods) {
             if (!perContainer) selected.push(newRecord(`${p.namespace}/${p.name}`, s.key));
-            else for (const c of p.containers.filter((c) => names.length === 0 || names.includes(c))) selected.push(newRecord(`${p.namespace}/${p.name}/${c}`, s.key));
+            else
+              for (const c of p.containers.filter((c) => names.length === 0 || names.includes(c)))
+                selected.push(newRecord(`${p.namespace}/${p.name}/${c}`, s.key));
           }
         }
         if (selected.length === 0) throw new Error('no target has been selected');
@@ -298,14 +323,21 @@ export class ChaosMeshController implements Stoppable {
     const conditions = deriveConditions(records, isPaused(obj));
     const st = (obj.status ?? {}) as Record<string, unknown>;
     const exp = (st.experiment ?? {}) as ExperimentStatus;
-    const same = JSON.stringify(st.conditions) === JSON.stringify(conditions) && JSON.stringify(exp.containerRecords) === JSON.stringify(records);
+    const same =
+      JSON.stringify(st.conditions) === JSON.stringify(conditions) && JSON.stringify(exp.containerRecords) === JSON.stringify(records);
     if (same) return obj;
-    return this.ctx.store.mutate(gvr, obj.metadata.namespace, obj.metadata.name, (o) => {
-      const s = (o.status ?? {}) as Record<string, unknown>;
-      const e = { ...((s.experiment ?? {}) as ExperimentStatus) };
-      if (records) e.containerRecords = records;
-      o.status = { ...s, conditions, experiment: e };
-    }, { subresource: 'status' });
+    return this.ctx.store.mutate(
+      gvr,
+      obj.metadata.namespace,
+      obj.metadata.name,
+      (o) => {
+        const s = (o.status ?? {}) as Record<string, unknown>;
+        const e = { ...((s.experiment ?? {}) as ExperimentStatus) };
+        if (records) e.containerRecords = records;
+        o.status = { ...s, conditions, experiment: e };
+      },
+      { subresource: 'status' },
+    );
   }
 
   private remember(obj: KubeObject, id: string, eff: Effect): void {
@@ -387,20 +419,35 @@ export class ChaosMeshController implements Stoppable {
   private killContainer(ns: string, pod: string, container: string): void {
     const cc = this.ctx.services.containerChaos;
     if (cc) {
-      if (!cc.killContainer({ namespace: ns, pod, container })) throw new Error(`container ${container} of pod ${ns}/${pod} is not running`);
+      if (!cc.killContainer({ namespace: ns, pod, container }))
+        throw new Error(`container ${container} of pod ${ns}/${pod} is not running`);
       return;
     }
     const now = rfc3339();
-    const updated = this.ctx.store.mutate(GVR.pods, ns, pod, (p) => {
-      const st = (p.status ?? {}) as { containerStatuses?: Array<Record<string, unknown>> };
-      const cs = st.containerStatuses?.find((c) => c.name === container);
-      if (!cs) throw new Error(`container ${container} not found in pod ${ns}/${pod}`);
-      const running = (cs.state as { running?: { startedAt?: string } } | undefined)?.running;
-      cs.lastState = { terminated: { exitCode: 137, reason: 'Error', startedAt: running?.startedAt ?? now, finishedAt: now, containerID: cs.containerID } };
-      cs.restartCount = ((cs.restartCount as number | undefined) ?? 0) + 1;
-      cs.state = { running: { startedAt: now } };
-      cs.containerID = `cri-o://${randomSuffix(16)}${randomSuffix(16)}`;
-    }, { subresource: 'status' });
+    const updated = this.ctx.store.mutate(
+      GVR.pods,
+      ns,
+      pod,
+      (p) => {
+        const st = (p.status ?? {}) as { containerStatuses?: Array<Record<string, unknown>> };
+        const cs = st.containerStatuses?.find((c) => c.name === container);
+        if (!cs) throw new Error(`container ${container} not found in pod ${ns}/${pod}`);
+        const running = (cs.state as { running?: { startedAt?: string } } | undefined)?.running;
+        cs.lastState = {
+          terminated: {
+            exitCode: 137,
+            reason: 'Error',
+            startedAt: running?.startedAt ?? now,
+            finishedAt: now,
+            containerID: cs.containerID,
+          },
+        };
+        cs.restartCount = ((cs.restartCount as number | undefined) ?? 0) + 1;
+        cs.state = { running: { startedAt: now } };
+        cs.containerID = `cri-o://${randomSuffix(16)}${randomSuffix(16)}`;
+      },
+      { subresource: 'status' },
+    );
     if (!updated) throw new Error(`pod ${ns}/${pod} not found`);
   }
 
@@ -423,28 +470,34 @@ export class ChaosMeshController implements Stoppable {
       else delete ann[FAILURE_ANNOTATION];
       p.metadata.annotations = ann;
     });
-    this.ctx.store.mutate(GVR.pods, ns, pod, (p) => {
-      const st = (p.status ?? {}) as { containerStatuses?: Array<Record<string, unknown>>; conditions?: Array<Record<string, unknown>> };
-      for (const cs of st.containerStatuses ?? []) {
-        cs.restartCount = ((cs.restartCount as number | undefined) ?? 0) + 1;
-        cs.lastState = { terminated: { exitCode: fail ? 137 : 2, reason: 'Error', finishedAt: now } };
-        cs.state = { running: { startedAt: now } };
-        cs.ready = !fail;
-      }
-      for (const c of st.conditions ?? []) {
-        if (c.type === 'Ready' || c.type === 'ContainersReady') {
-          c.status = fail ? 'False' : 'True';
-          c.lastTransitionTime = now;
-          if (fail) {
-            c.reason = 'ContainersNotReady';
-            c.message = `containers with unready status: [${(st.containerStatuses ?? []).map((x) => x.name).join(' ')}]`;
-          } else {
-            delete c.reason;
-            delete c.message;
+    this.ctx.store.mutate(
+      GVR.pods,
+      ns,
+      pod,
+      (p) => {
+        const st = (p.status ?? {}) as { containerStatuses?: Array<Record<string, unknown>>; conditions?: Array<Record<string, unknown>> };
+        for (const cs of st.containerStatuses ?? []) {
+          cs.restartCount = ((cs.restartCount as number | undefined) ?? 0) + 1;
+          cs.lastState = { terminated: { exitCode: fail ? 137 : 2, reason: 'Error', finishedAt: now } };
+          cs.state = { running: { startedAt: now } };
+          cs.ready = !fail;
+        }
+        for (const c of st.conditions ?? []) {
+          if (c.type === 'Ready' || c.type === 'ContainersReady') {
+            c.status = fail ? 'False' : 'True';
+            c.lastTransitionTime = now;
+            if (fail) {
+              c.reason = 'ContainersNotReady';
+              c.message = `containers with unready status: [${(st.containerStatuses ?? []).map((x) => x.name).join(' ')}]`;
+            } else {
+              delete c.reason;
+              delete c.message;
+            }
           }
         }
-      }
-    }, { subresource: 'status' });
+      },
+      { subresource: 'status' },
+    );
   }
 
   // ------------------------------------------------------------ Schedule
@@ -468,7 +521,9 @@ export class ChaosMeshController implements Stoppable {
       return;
     }
     const gvr = gvrOf(type);
-    const children = store.list(gvr, { namespace: ns, labelSelector: `${MANAGED_BY_LABEL}=${name}` }).sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
+    const children = store
+      .list(gvr, { namespace: ns, labelSelector: `${MANAGED_BY_LABEL}=${name}` })
+      .sort((a, b) => (a.metadata.creationTimestamp ?? '').localeCompare(b.metadata.creationTimestamp ?? ''));
     const finished = (c: KubeObject) => {
       const cspec = (c.spec ?? {}) as Spec;
       if (isOneShot(type, cspec)) return conditionStatus(c.status, 'AllInjected') === 'True';
@@ -497,7 +552,16 @@ export class ChaosMeshController implements Stoppable {
             name: childName,
             namespace: ns,
             labels: { [MANAGED_BY_LABEL]: name },
-            ownerReferences: [{ apiVersion: CHAOS_API_VERSION, kind: 'Schedule', name, uid: sch.metadata.uid ?? '', controller: true, blockOwnerDeletion: true }],
+            ownerReferences: [
+              {
+                apiVersion: CHAOS_API_VERSION,
+                kind: 'Schedule',
+                name,
+                uid: sch.metadata.uid ?? '',
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
           },
           spec: structuredClone((spec[CHAOS_KINDS[type].scheduleKey] ?? {}) as Record<string, unknown>),
         };
@@ -527,11 +591,23 @@ export class ChaosMeshController implements Stoppable {
       }
       excess--;
     }
-    const nowActive = [...active, ...(spawned ? [spawned] : [])].map((c) => ({ apiVersion: CHAOS_API_VERSION, kind: type, name: c.metadata.name, namespace: ns, uid: c.metadata.uid }));
+    const nowActive = [...active, ...(spawned ? [spawned] : [])].map((c) => ({
+      apiVersion: CHAOS_API_VERSION,
+      kind: type,
+      name: c.metadata.name,
+      namespace: ns,
+      uid: c.metadata.uid,
+    }));
     if (scheduledAt !== st.time || JSON.stringify(nowActive) !== JSON.stringify(st.active ?? [])) {
-      store.mutate(SCHEDULE_GVR, ns, name, (o) => {
-        o.status = { ...((o.status ?? {}) as Record<string, unknown>), active: nowActive, ...(scheduledAt ? { time: scheduledAt } : {}) };
-      }, { subresource: 'status' });
+      store.mutate(
+        SCHEDULE_GVR,
+        ns,
+        name,
+        (o) => {
+          o.status = { ...((o.status ?? {}) as Record<string, unknown>), active: nowActive, ...(scheduledAt ? { time: scheduledAt } : {}) };
+        },
+        { subresource: 'status' },
+      );
     }
     const base = scheduledAt ? Date.parse(scheduledAt) : last;
     this.wakeAt(key, Math.min(nextCronTime(cron, base), Date.now() + 2000));
@@ -569,7 +645,11 @@ function pushEvent(r: ChaosRecord, e: RecordEvent): void {
 
 /** The chaos-controller-manager Deployment in ns chaos-mesh, so the cluster looks like an installed Chaos Mesh. */
 function controllerDeployment(): KubeObject {
-  const labels = { 'app.kubernetes.io/name': 'chaos-mesh', 'app.kubernetes.io/instance': 'chaos-mesh', 'app.kubernetes.io/component': 'controller-manager' };
+  const labels = {
+    'app.kubernetes.io/name': 'chaos-mesh',
+    'app.kubernetes.io/instance': 'chaos-mesh',
+    'app.kubernetes.io/component': 'controller-manager',
+  };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -582,13 +662,19 @@ function controllerDeployment(): KubeObject {
         spec: {
           serviceAccountName: 'chaos-controller-manager',
           priorityClassName: '',
-          tolerations: [{ key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' }, { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' }],
+          tolerations: [
+            { key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' },
+            { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
+          ],
           containers: [
             {
               name: 'chaos-mesh',
               image: 'ghcr.io/chaos-mesh/chaos-mesh:v2.7.2',
               command: ['/usr/local/bin/chaos-controller-manager'],
-              ports: [{ name: 'webhook', containerPort: 10250 }, { name: 'http', containerPort: 10080 }],
+              ports: [
+                { name: 'webhook', containerPort: 10250 },
+                { name: 'http', containerPort: 10080 },
+              ],
             },
           ],
         },
@@ -600,7 +686,11 @@ function controllerDeployment(): KubeObject {
 export async function startChaosMesh(ctx: SimContext): Promise<Stoppable> {
   const store = ctx.store;
   try {
-    store.create(GVR.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: CHAOS_NAMESPACE, labels: { 'kubernetes.io/metadata.name': CHAOS_NAMESPACE } } });
+    store.create(GVR.namespaces, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: CHAOS_NAMESPACE, labels: { 'kubernetes.io/metadata.name': CHAOS_NAMESPACE } },
+    });
   } catch (e) {
     if (!isAlreadyExists(e)) throw e;
   }

@@ -20,7 +20,13 @@ export interface PodCandidate {
 
 function toCandidate(p: KubeObject): PodCandidate {
   const spec = (p.spec ?? {}) as { nodeName?: string; hostNetwork?: boolean; containers?: Array<{ name: string }> };
-  return { namespace: p.metadata.namespace ?? 'default', name: p.metadata.name, node: spec.nodeName, hostNetwork: !!spec.hostNetwork, containers: (spec.containers ?? []).map((c) => c.name) };
+  return {
+    namespace: p.metadata.namespace ?? 'default',
+    name: p.metadata.name,
+    node: spec.nodeName,
+    hostNetwork: !!spec.hostNetwork,
+    containers: (spec.containers ?? []).map((c) => c.name),
+  };
 }
 
 /** Pure filter over pods and nodes (exported for tests). */
@@ -51,13 +57,25 @@ export function filterPods(pods: KubeObject[], nodes: KubeObject[], sel: PodSele
 }
 
 /** Select targets from the store. Throws Error (the controller's message) on a bad mode value. */
-export function selectPods(store: ObjectStore, sel: PodSelectorSpec, mode: Mode, value: string | undefined, defaultNamespace: string): PodCandidate[] {
+export function selectPods(
+  store: ObjectStore,
+  sel: PodSelectorSpec,
+  mode: Mode,
+  value: string | undefined,
+  defaultNamespace: string,
+): PodCandidate[] {
   const exact = sel.pods && Object.keys(sel.pods).length > 0;
-  const namespaces = exact ? Object.keys(sel.pods ?? {}) : sel.namespaces && sel.namespaces.length > 0 ? sel.namespaces : [defaultNamespace];
+  const namespaces = exact
+    ? Object.keys(sel.pods ?? {})
+    : sel.namespaces && sel.namespaces.length > 0
+      ? sel.namespaces
+      : [defaultNamespace];
   const pods: KubeObject[] = [];
   for (const ns of namespaces) pods.push(...store.list(GVR.pods, { namespace: ns }));
   const needNodes = !!sel.nodeSelectors && Object.keys(sel.nodeSelectors).length > 0;
   const nodes = needNodes ? store.list(GVR.nodes) : [];
-  const matched = filterPods(pods, nodes, sel, defaultNamespace).sort((a, b) => `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`));
+  const matched = filterPods(pods, nodes, sel, defaultNamespace).sort((a, b) =>
+    `${a.metadata.namespace}/${a.metadata.name}`.localeCompare(`${b.metadata.namespace}/${b.metadata.name}`),
+  );
   return selectByMode(matched, mode, value).map(toCandidate);
 }

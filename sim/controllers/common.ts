@@ -93,7 +93,10 @@ export function randomHex(bytes: number): string {
 /** Cheap random hex for object names (events): no syscall per call. */
 export function quickHex(chars: number): string {
   let s = '';
-  while (s.length < chars) s += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, '0');
+  while (s.length < chars)
+    s += Math.floor(Math.random() * 0x100000000)
+      .toString(16)
+      .padStart(8, '0');
   return s.slice(0, chars);
 }
 
@@ -120,10 +123,13 @@ export class Timers {
 
   after(ms: number, fn: () => void): NodeJS.Timeout | undefined {
     if (this.stopped) return undefined;
-    const t = setTimeout(() => {
-      this.live.delete(t);
-      fn();
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.live.delete(t);
+        fn();
+      },
+      Math.max(0, ms),
+    );
     t.unref?.();
     this.live.add(t);
     return t;

@@ -12,7 +12,18 @@ import type { KubeObject, SimContext, Stoppable } from '../types.ts';
 import { deepClone, errText, GVR, isNotFound, keyOf } from './common.ts';
 import { EventRecorder } from './events.ts';
 import { Informer, ownerUidIndex, WorkQueue } from './informer.ts';
-import { controllerOf, dsSpec, isPodActive, isPodAvailable, isPodReady, nodeSpec, podSpec, podStatus, type PodTemplate, type Toleration } from './kinds.ts';
+import {
+  controllerOf,
+  dsSpec,
+  isPodActive,
+  isPodAvailable,
+  isPodReady,
+  nodeSpec,
+  podSpec,
+  podStatus,
+  type PodTemplate,
+  type Toleration,
+} from './kinds.ts';
 import { matchesNodeAffinity } from './scheduler.ts';
 import { findUntoleratedTaint } from './selectors.ts';
 import { podFromTemplate, resolveIntOrPercent, templateHash } from './workload.ts';
@@ -39,7 +50,12 @@ export function daemonTolerations(template: PodTemplate): Toleration[] {
 /** nodeShouldRunDaemonPod: [shouldRun (place a new pod), shouldContinueRunning (keep an existing one)]. */
 export function nodeShouldRunDaemonPod(template: PodTemplate, node: KubeObject): { shouldRun: boolean; shouldContinueRunning: boolean } {
   const tols = daemonTolerations(template);
-  const probe: KubeObject = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probe' }, spec: { ...(template.spec as unknown as Record<string, unknown>), tolerations: tols } };
+  const probe: KubeObject = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'probe' },
+    spec: { ...(template.spec as unknown as Record<string, unknown>), tolerations: tols },
+  };
   if (!matchesNodeAffinity(probe, node)) return { shouldRun: false, shouldContinueRunning: false };
   const taints = nodeSpec(node).taints;
   const shouldContinueRunning = !findUntoleratedTaint(taints, tols, ['NoExecute']);
@@ -73,7 +89,11 @@ export class DaemonSetController implements Stoppable {
       if (ref?.kind === 'DaemonSet') this.queue.add(`${p.metadata.namespace}/${ref.name}`);
     });
     this.nodes.on((type, n, old) => {
-      if (type !== 'MODIFIED' || JSON.stringify(n.spec) !== JSON.stringify(old?.spec) || JSON.stringify(n.metadata.labels) !== JSON.stringify(old?.metadata.labels)) {
+      if (
+        type !== 'MODIFIED' ||
+        JSON.stringify(n.spec) !== JSON.stringify(old?.spec) ||
+        JSON.stringify(n.metadata.labels) !== JSON.stringify(old?.metadata.labels)
+      ) {
         for (const ds of this.dss.list()) this.queue.add(keyOf(ds));
       }
       // readiness of daemon pods depends on nodes only through pods; nothing else to do
@@ -113,7 +133,10 @@ export class DaemonSetController implements Stoppable {
     const newTerms = terms && terms.length ? terms.map((t) => ({ ...t, matchFields: [pin] })) : [{ matchFields: [pin] }];
     tpl.spec.affinity = {
       ...(tpl.spec.affinity ?? {}),
-      nodeAffinity: { ...(tpl.spec.affinity?.nodeAffinity ?? {}), requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: newTerms } },
+      nodeAffinity: {
+        ...(tpl.spec.affinity?.nodeAffinity ?? {}),
+        requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: newTerms },
+      },
     };
     return podFromTemplate(tpl, ds, { 'controller-revision-hash': hash, 'pod-template-generation': String(ds.metadata.generation ?? 1) });
   }

@@ -91,10 +91,20 @@ export class DeploymentController implements Stoppable {
     const from = rs.replicas;
     this.ctx.store.mutate(GVR.replicasets, rs.obj.metadata.namespace, rs.name, (o) => {
       (o.spec as Record<string, unknown>).replicas = to;
-      o.metadata.annotations = { ...(o.metadata.annotations ?? {}), [DESIRED]: String(spec.replicas ?? 1), [MAX]: String((spec.replicas ?? 1) + surge) };
+      o.metadata.annotations = {
+        ...(o.metadata.annotations ?? {}),
+        [DESIRED]: String(spec.replicas ?? 1),
+        [MAX]: String((spec.replicas ?? 1) + surge),
+      };
     });
     rs.replicas = to;
-    this.events.event(d, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.name} to ${to} from ${from}`, SOURCE);
+    this.events.event(
+      d,
+      'Normal',
+      'ScalingReplicaSet',
+      `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.name} to ${to} from ${from}`,
+      SOURCE,
+    );
   }
 
   private sync(key: string): void {
@@ -139,7 +149,14 @@ export class DeploymentController implements Stoppable {
         const created = this.ctx.store.create(GVR.replicasets, rs);
         newRs = view(created);
         createdNew = true;
-        if (initial > 0) this.events.event(d, 'Normal', 'ScalingReplicaSet', `Scaled up replica set ${created.metadata.name} to ${initial} from 0`, SOURCE);
+        if (initial > 0)
+          this.events.event(
+            d,
+            'Normal',
+            'ScalingReplicaSet',
+            `Scaled up replica set ${created.metadata.name} to ${initial} from 0`,
+            SOURCE,
+          );
       } catch (e) {
         if (!isAlreadyExists(e)) throw e;
         const existing = this.ctx.store.get(GVR.replicasets, ns, rs.metadata.name);
@@ -230,7 +247,12 @@ export class DeploymentController implements Stoppable {
     st.unavailableReplicas = Math.max(0, specTotal - st.availableReplicas);
     const now = rfc3339();
     const available = st.availableReplicas >= replicas - maxUnavailable;
-    const complete = !!newRs && st.updatedReplicas === replicas && st.replicas === replicas && st.availableReplicas === replicas && olds.every((o) => o.statusReplicas === 0);
+    const complete =
+      !!newRs &&
+      st.updatedReplicas === replicas &&
+      st.replicas === replicas &&
+      st.availableReplicas === replicas &&
+      olds.every((o) => o.statusReplicas === 0);
     const progressing = complete
       ? { reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${newRs?.name}" has successfully progressed.` }
       : createdNew
@@ -259,8 +281,11 @@ export class DeploymentController implements Stoppable {
     if (progressing) setCond('Progressing', 'True', progressing.reason, progressing.message);
     conds.sort((a, b) => (a.type === 'Available' ? -1 : b.type === 'Available' ? 1 : 0));
     const next: Record<string, unknown> = { ...st, conditions: conds };
-    for (const k of ['updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'replicas'] as const) if (st[k] === 0) delete next[k];
-    const same = JSON.stringify(next) === JSON.stringify({ ...Object.fromEntries(Object.keys(next).map((k) => [k, cur[k]])) }) && Object.keys(cur).every((k) => k in next || k === 'collisionCount');
+    for (const k of ['updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas', 'replicas'] as const)
+      if (st[k] === 0) delete next[k];
+    const same =
+      JSON.stringify(next) === JSON.stringify({ ...Object.fromEntries(Object.keys(next).map((k) => [k, cur[k]])) }) &&
+      Object.keys(cur).every((k) => k in next || k === 'collisionCount');
     if (same) return;
     this.ctx.store.mutate(
       GVR.deployments,

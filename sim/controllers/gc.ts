@@ -32,7 +32,12 @@ export class GarbageCollector implements Stoppable {
     );
     this.owners.forEach((inf, i) =>
       inf.on((type, o) => {
-        if (type !== 'DELETED' && o.metadata.deletionTimestamp && o.metadata.finalizers?.some((f) => f === 'foregroundDeletion' || f === 'orphan')) this.queue.add(`${i}|${keyOf(o)}`);
+        if (
+          type !== 'DELETED' &&
+          o.metadata.deletionTimestamp &&
+          o.metadata.finalizers?.some((f) => f === 'foregroundDeletion' || f === 'orphan')
+        )
+          this.queue.add(`${i}|${keyOf(o)}`);
       }),
     );
     for (const d of this.deps) {

@@ -134,10 +134,13 @@ export class WorkQueue {
 
   addAfter(key: string, ms: number): void {
     if (this.stopped || this.delayed.has(key)) return;
-    const t = setTimeout(() => {
-      this.delayed.delete(key);
-      this.add(key);
-    }, Math.max(0, ms));
+    const t = setTimeout(
+      () => {
+        this.delayed.delete(key);
+        this.add(key);
+      },
+      Math.max(0, ms),
+    );
     t.unref?.();
     this.delayed.set(key, t);
   }

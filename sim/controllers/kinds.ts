@@ -105,7 +105,15 @@ export interface PodCondition {
 export interface ContainerState {
   running?: { startedAt: string };
   waiting?: { reason: string; message?: string };
-  terminated?: { exitCode: number; reason?: string; message?: string; startedAt?: string; finishedAt?: string; containerID?: string; signal?: number };
+  terminated?: {
+    exitCode: number;
+    reason?: string;
+    message?: string;
+    startedAt?: string;
+    finishedAt?: string;
+    containerID?: string;
+    signal?: number;
+  };
 }
 
 export interface ContainerStatus {
@@ -185,7 +193,10 @@ export interface DaemonSetSpec {
   selector: LabelSelector;
   template: PodTemplate;
   minReadySeconds?: number;
-  updateStrategy?: { type?: 'RollingUpdate' | 'OnDelete'; rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string } };
+  updateStrategy?: {
+    type?: 'RollingUpdate' | 'OnDelete';
+    rollingUpdate?: { maxUnavailable?: number | string; maxSurge?: number | string };
+  };
   revisionHistoryLimit?: number;
 }
 

@@ -81,20 +81,59 @@ const NETWORK_NOT_READY =
 
 function readyCondition(ready: boolean, now: string, message?: string): NodeCondition {
   return ready
-    ? { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now }
-    : { type: 'Ready', status: 'False', reason: 'KubeletNotReady', message: message ?? NETWORK_NOT_READY, lastHeartbeatTime: now, lastTransitionTime: now };
+    ? {
+        type: 'Ready',
+        status: 'True',
+        reason: 'KubeletReady',
+        message: 'kubelet is posting ready status',
+        lastHeartbeatTime: now,
+        lastTransitionTime: now,
+      }
+    : {
+        type: 'Ready',
+        status: 'False',
+        reason: 'KubeletNotReady',
+        message: message ?? NETWORK_NOT_READY,
+        lastHeartbeatTime: now,
+        lastTransitionTime: now,
+      };
 }
 
 function pressureConditions(now: string): NodeCondition[] {
   return [
-    { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available', lastHeartbeatTime: now, lastTransitionTime: now },
-    { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure', lastHeartbeatTime: now, lastTransitionTime: now },
-    { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available', lastHeartbeatTime: now, lastTransitionTime: now },
+    {
+      type: 'MemoryPressure',
+      status: 'False',
+      reason: 'KubeletHasSufficientMemory',
+      message: 'kubelet has sufficient memory available',
+      lastHeartbeatTime: now,
+      lastTransitionTime: now,
+    },
+    {
+      type: 'DiskPressure',
+      status: 'False',
+      reason: 'KubeletHasNoDiskPressure',
+      message: 'kubelet has no disk pressure',
+      lastHeartbeatTime: now,
+      lastTransitionTime: now,
+    },
+    {
+      type: 'PIDPressure',
+      status: 'False',
+      reason: 'KubeletHasSufficientPID',
+      message: 'kubelet has sufficient PID available',
+      lastHeartbeatTime: now,
+      lastTransitionTime: now,
+    },
   ];
 }
 
 /** The Node object the kubelet registers (labels, master taint, capacity, addresses, nodeInfo). */
-export function nodeObject(spec: SimNodeSpec, ctx: Pick<SimContext, 'ipStack'>, opts: { maxPods?: number; bootId?: string } = {}): KubeObject {
+export function nodeObject(
+  spec: SimNodeSpec,
+  ctx: Pick<SimContext, 'ipStack'>,
+  opts: { maxPods?: number; bootId?: string } = {},
+): KubeObject {
   const a = nodeAddressing(spec, ctx.ipStack);
   const master = spec.role === 'control-plane';
   const labels = nodeLabels(spec);
@@ -119,7 +158,14 @@ export function nodeObject(spec: SimNodeSpec, ctx: Pick<SimContext, 'ipStack'>, 
     spec: master ? { taints: [{ key: TAINT_MASTER, effect: 'NoSchedule' }] } : {},
     status: {
       capacity: { cpu: '8', 'ephemeral-storage': '125293548Ki', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0', memory: '32827396Ki', pods },
-      allocatable: { cpu: '7500m', 'ephemeral-storage': '114396791822', 'hugepages-1Gi': '0', 'hugepages-2Mi': '0', memory: '31676420Ki', pods },
+      allocatable: {
+        cpu: '7500m',
+        'ephemeral-storage': '114396791822',
+        'hugepages-1Gi': '0',
+        'hugepages-2Mi': '0',
+        memory: '31676420Ki',
+        pods,
+      },
       conditions: [...pressureConditions(now), readyCondition(true, now)],
       addresses,
       daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
@@ -145,7 +191,11 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
   private readonly events: EventRecorder;
   readonly t: NodeTimings;
   private kubelet?: Kubelet;
-  readonly actions: NodeActions & { kubeletRunning(node: string): boolean; power(node: string): Power; whenSettled(node: string): Promise<void> };
+  readonly actions: NodeActions & {
+    kubeletRunning(node: string): boolean;
+    power(node: string): Power;
+    whenSettled(node: string): Promise<void>;
+  };
 
   constructor(
     private readonly ctx: SimContext,
@@ -154,7 +204,15 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
     this.events = opts.events ?? new EventRecorder(ctx.store);
     this.t = { ...DEFAULT_NODE_TIMINGS, ...opts.timings };
     for (const n of ctx.nodes) {
-      this.states.set(n.name, { spec: n, power: 'up', kubelet: true, partitioned: false, bootId: randomUuid(), lastPost: Date.now(), kubeletReady: true });
+      this.states.set(n.name, {
+        spec: n,
+        power: 'up',
+        kubelet: true,
+        partitioned: false,
+        bootId: randomUuid(),
+        lastPost: Date.now(),
+        kubeletReady: true,
+      });
     }
     this.actions = {
       reboot: (n) => this.reboot(n),
@@ -234,7 +292,8 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
         (n) => {
           const st = nodeStatusW(n);
           const o = obj.status ?? {};
-          for (const k of ['capacity', 'allocatable', 'conditions', 'addresses', 'daemonEndpoints', 'nodeInfo']) if (st[k] === undefined) st[k] = o[k];
+          for (const k of ['capacity', 'allocatable', 'conditions', 'addresses', 'daemonEndpoints', 'nodeInfo'])
+            if (st[k] === undefined) st[k] = o[k];
           if (this.opts.maxPods !== undefined) {
             const pods = String(this.opts.maxPods);
             st.capacity = { ...(st.capacity ?? {}), pods };
@@ -325,7 +384,11 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
     this.renewLease(s.spec.name);
     if (becameReady) {
       const node = this.ctx.store.get(GVR.nodes, undefined, s.spec.name);
-      if (node) this.events.event(node, 'Normal', 'NodeReady', `Node ${s.spec.name} status is now: NodeReady`, { component: 'kubelet', host: s.spec.name });
+      if (node)
+        this.events.event(node, 'Normal', 'NodeReady', `Node ${s.spec.name} status is now: NodeReady`, {
+          component: 'kubelet',
+          host: s.spec.name,
+        });
     }
     this.reconcileTaints(s.spec.name);
   }
@@ -412,7 +475,9 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
           p.metadata.name,
           (q) => {
             const st = podStatusW(q);
-            st.conditions = (st.conditions ?? []).map((c) => (c.type === 'Ready' ? { ...c, status: 'False' as const, lastTransitionTime: now, reason: undefined, message: undefined } : c));
+            st.conditions = (st.conditions ?? []).map((c) =>
+              c.type === 'Ready' ? { ...c, status: 'False' as const, lastTransitionTime: now, reason: undefined, message: undefined } : c,
+            );
             for (const c of st.conditions) {
               if (c.reason === undefined) delete c.reason;
               if (c.message === undefined) delete c.message;
@@ -451,7 +516,9 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
   /** NoExecute taint manager: pods that do not tolerate the taint (default 300 s) are deleted. */
   private evict(node: string, now: number): void {
     const cur = this.ctx.store.get(GVR.nodes, undefined, node);
-    const noexec = (nodeSpec(cur ?? { apiVersion: 'v1', kind: 'Node', metadata: { name: node } }).taints ?? []).filter((t) => t.effect === 'NoExecute');
+    const noexec = (nodeSpec(cur ?? { apiVersion: 'v1', kind: 'Node', metadata: { name: node } }).taints ?? []).filter(
+      (t) => t.effect === 'NoExecute',
+    );
     if (!noexec.length) return;
     for (const p of this.ctx.store.list(GVR.pods, { fieldSelector: `spec.nodeName=${node}` })) {
       if (p.metadata.deletionTimestamp) continue;
@@ -470,7 +537,9 @@ export class NodeLifecycle implements NodeStateView, Stoppable {
       }
       if (now < deadline) continue;
       try {
-        this.events.event(p, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${p.metadata.namespace}/${p.metadata.name}`, { component: 'taint-eviction-controller' });
+        this.events.event(p, 'Normal', 'TaintManagerEviction', `Marking for deletion Pod ${p.metadata.namespace}/${p.metadata.name}`, {
+          component: 'taint-eviction-controller',
+        });
         this.ctx.store.delete(GVR.pods, p.metadata.namespace, p.metadata.name);
       } catch (e) {
         if (!isNotFound(e)) throw e;

@@ -57,7 +57,14 @@ function rbacContainer(name: string, port: number, upstream: string): Container 
 }
 
 export function ovnkubeNodeDaemonSet(): KubeObject {
-  const labels = { app: 'ovnkube-node', component: 'network', 'kubernetes.io/os': 'linux', 'openshift.io/component': 'network', 'ovn-db-pod': 'true', type: 'infra' };
+  const labels = {
+    app: 'ovnkube-node',
+    component: 'network',
+    'kubernetes.io/os': 'linux',
+    'openshift.io/component': 'network',
+    'ovn-db-pod': 'true',
+    type: 'infra',
+  };
   return {
     apiVersion: 'apps/v1',
     kind: 'DaemonSet',
@@ -97,11 +104,27 @@ export function ovnkubeNodeDaemonSet(): KubeObject {
             rbacContainer('kube-rbac-proxy-node', 9103, 'http://127.0.0.1:29103/'),
             rbacContainer('kube-rbac-proxy-ovn-metrics', 9105, 'http://127.0.0.1:29105/'),
             ovnContainer('northd', 'start-ovn-northd ${OVN_LOG_LEVEL}'),
-            ovnContainer('nbdb', 'start-nbdb ${OVN_LOG_LEVEL}', { readinessProbe: { initialDelaySeconds: 5, timeoutSeconds: 5, exec: { command: ['/bin/bash', '-c', 'ovndb-readiness-probe "nb"'] } } }),
-            ovnContainer('sbdb', 'start-sbdb ${OVN_LOG_LEVEL}', { readinessProbe: { initialDelaySeconds: 5, timeoutSeconds: 5, exec: { command: ['/bin/bash', '-c', 'ovndb-readiness-probe "sb"'] } } }),
+            ovnContainer('nbdb', 'start-nbdb ${OVN_LOG_LEVEL}', {
+              readinessProbe: {
+                initialDelaySeconds: 5,
+                timeoutSeconds: 5,
+                exec: { command: ['/bin/bash', '-c', 'ovndb-readiness-probe "nb"'] },
+              },
+            }),
+            ovnContainer('sbdb', 'start-sbdb ${OVN_LOG_LEVEL}', {
+              readinessProbe: {
+                initialDelaySeconds: 5,
+                timeoutSeconds: 5,
+                exec: { command: ['/bin/bash', '-c', 'ovndb-readiness-probe "sb"'] },
+              },
+            }),
             ovnContainer('ovnkube-controller', 'start-ovnkube-node ${OVN_KUBE_LOG_LEVEL} 29103 29105', {
               ports: [{ containerPort: 29105, name: 'metrics-port', protocol: 'TCP' }],
-              readinessProbe: { initialDelaySeconds: 5, periodSeconds: 30, exec: { command: ['test', '-f', '/etc/cni/net.d/10-ovn-kubernetes.conf'] } },
+              readinessProbe: {
+                initialDelaySeconds: 5,
+                periodSeconds: 30,
+                exec: { command: ['test', '-f', '/etc/cni/net.d/10-ovn-kubernetes.conf'] },
+              },
             }),
           ],
           volumes: [
@@ -117,7 +140,13 @@ export function ovnkubeNodeDaemonSet(): KubeObject {
 }
 
 export function ovnkubeControlPlaneDeployment(replicas: number): KubeObject {
-  const labels = { app: 'ovnkube-control-plane', component: 'network', 'kubernetes.io/os': 'linux', 'openshift.io/component': 'network', type: 'infra' };
+  const labels = {
+    app: 'ovnkube-control-plane',
+    component: 'network',
+    'kubernetes.io/os': 'linux',
+    'openshift.io/component': 'network',
+    type: 'infra',
+  };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -132,7 +161,13 @@ export function ovnkubeControlPlaneDeployment(replicas: number): KubeObject {
       selector: { matchLabels: { app: 'ovnkube-control-plane' } },
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
       template: {
-        metadata: { labels, annotations: { 'kubectl.kubernetes.io/default-container': 'ovnkube-cluster-manager', 'target.workload.openshift.io/management': '{"effect": "PreferredDuringScheduling"}' } },
+        metadata: {
+          labels,
+          annotations: {
+            'kubectl.kubernetes.io/default-container': 'ovnkube-cluster-manager',
+            'target.workload.openshift.io/management': '{"effect": "PreferredDuringScheduling"}',
+          },
+        },
         spec: {
           serviceAccountName: 'ovn-kubernetes-control-plane',
           hostNetwork: true,
@@ -150,8 +185,15 @@ export function ovnkubeControlPlaneDeployment(replicas: number): KubeObject {
             {
               name: 'ovnkube-cluster-manager',
               image: OVN_IMAGE,
-              command: ['/bin/bash', '-c', 'set -xe\nexec /usr/bin/ovnkube --enable-interconnect --init-cluster-manager "${K8S_NODE}" --config-file=/run/ovnkube-config/ovnkube.conf --loglevel "${OVN_KUBE_LOG_LEVEL}"\n'],
-              env: [{ name: 'OVN_KUBE_LOG_LEVEL', value: '4' }, { name: 'K8S_NODE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } }],
+              command: [
+                '/bin/bash',
+                '-c',
+                'set -xe\nexec /usr/bin/ovnkube --enable-interconnect --init-cluster-manager "${K8S_NODE}" --config-file=/run/ovnkube-config/ovnkube.conf --loglevel "${OVN_KUBE_LOG_LEVEL}"\n',
+              ],
+              env: [
+                { name: 'OVN_KUBE_LOG_LEVEL', value: '4' },
+                { name: 'K8S_NODE', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } },
+              ],
               ports: [{ containerPort: 29108, name: 'metrics-port', protocol: 'TCP' }],
               resources: { requests: { cpu: '10m', memory: '300Mi' } },
               terminationMessagePolicy: 'FallbackToLogsOnError',
@@ -178,7 +220,11 @@ export function ensureNamespace(ctx: SimContext, name: string, labels: Record<st
 
 /** Creates the namespace, the ovnkube-node DaemonSet and the ovnkube-control-plane Deployment when missing. */
 export function ensureOpenShiftNetworkWorkloads(ctx: SimContext): void {
-  ensureNamespace(ctx, OVN_NAMESPACE, { 'openshift.io/run-level': '0', 'openshift.io/cluster-monitoring': 'true', 'pod-security.kubernetes.io/enforce': 'privileged' });
+  ensureNamespace(ctx, OVN_NAMESPACE, {
+    'openshift.io/run-level': '0',
+    'openshift.io/cluster-monitoring': 'true',
+    'pod-security.kubernetes.io/enforce': 'privileged',
+  });
   ensure(ctx, GVR.daemonsets, ovnkubeNodeDaemonSet());
   const masters = ctx.nodes.filter((n) => n.role === 'control-plane').length;
   ensure(ctx, GVR.deployments, ovnkubeControlPlaneDeployment(Math.max(1, Math.min(3, masters))));

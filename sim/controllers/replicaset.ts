@@ -117,9 +117,13 @@ export class ReplicaSetController implements Stoppable {
       availableReplicas: active.filter((p) => isPodAvailable(p, spec.minReadySeconds ?? 0, now, this.ctx.speed)).length,
       observedGeneration: rs.metadata.generation ?? 1,
     };
-    if (status.readyReplicas > status.availableReplicas) this.queue.addAfter(keyOf(rs), ((spec.minReadySeconds ?? 0) * 1000) / this.ctx.speed + 5);
+    if (status.readyReplicas > status.availableReplicas)
+      this.queue.addAfter(keyOf(rs), ((spec.minReadySeconds ?? 0) * 1000) / this.ctx.speed + 5);
     const cur = (rs.status ?? {}) as Record<string, unknown>;
-    const same = (Object.keys(status) as (keyof typeof status)[]).every((k) => (cur[k] ?? 0) === status[k]) && (cur.replicas !== undefined || status.replicas === 0) && cur.observedGeneration !== undefined;
+    const same =
+      (Object.keys(status) as (keyof typeof status)[]).every((k) => (cur[k] ?? 0) === status[k]) &&
+      (cur.replicas !== undefined || status.replicas === 0) &&
+      cur.observedGeneration !== undefined;
     if (same) return;
     this.ctx.store.mutate(
       GVR.replicasets,

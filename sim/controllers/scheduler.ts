@@ -51,7 +51,8 @@ export function filterNode(pod: KubeObject, node: KubeObject, podsOnNode: number
   const ns = nodeSpec(node);
   if (ns.unschedulable) {
     const tolerated = (spec.tolerations ?? []).some(
-      (t) => (t.key === 'node.kubernetes.io/unschedulable' || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoSchedule'),
+      (t) =>
+        (t.key === 'node.kubernetes.io/unschedulable' || (!t.key && t.operator === 'Exists')) && (!t.effect || t.effect === 'NoSchedule'),
     );
     if (!tolerated) return { reason: REASON_UNSCHEDULABLE, unresolvable: true };
   }
@@ -126,7 +127,10 @@ export class Scheduler implements Stoppable {
   private readonly events: EventRecorder;
   private readonly timers = new Timers();
 
-  constructor(private readonly ctx: SimContext, opts: SchedulerOptions = {}) {
+  constructor(
+    private readonly ctx: SimContext,
+    opts: SchedulerOptions = {},
+  ) {
     this.events = opts.events ?? new EventRecorder(ctx.store);
     this.pods = new Informer(ctx.store, GVR.pods);
     this.nodes = new Informer(ctx.store, GVR.nodes);
@@ -150,7 +154,13 @@ export class Scheduler implements Stoppable {
       if (needsScheduling(p) && !this.unschedulable.has(key)) this.queue.add(key);
     });
     this.nodes.on((type, n, old) => {
-      if (type === 'DELETED' || !old || JSON.stringify(n.spec) !== JSON.stringify(old.spec) || JSON.stringify(n.metadata.labels) !== JSON.stringify(old.metadata.labels)) this.retryUnschedulable();
+      if (
+        type === 'DELETED' ||
+        !old ||
+        JSON.stringify(n.spec) !== JSON.stringify(old.spec) ||
+        JSON.stringify(n.metadata.labels) !== JSON.stringify(old.metadata.labels)
+      )
+        this.retryUnschedulable();
     });
   }
 
@@ -208,7 +218,11 @@ export class Scheduler implements Stoppable {
           const st = podStatusW(p);
           st.phase = st.phase ?? 'Pending';
           st.conditions = st.conditions ?? [];
-          setCondition<PodCondition>(st.conditions, { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: msg, lastProbeTime: null }, rfc3339());
+          setCondition<PodCondition>(
+            st.conditions,
+            { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: msg, lastProbeTime: null },
+            rfc3339(),
+          );
         },
         { subresource: 'status' },
       );

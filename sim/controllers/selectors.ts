@@ -189,7 +189,11 @@ export function toleratesTaint(tol: Toleration, taint: Taint): boolean {
 }
 
 /** The first taint with one of `effects` that no toleration tolerates. */
-export function findUntoleratedTaint(taints: Taint[] | undefined, tolerations: Toleration[] | undefined, effects: Taint['effect'][]): Taint | undefined {
+export function findUntoleratedTaint(
+  taints: Taint[] | undefined,
+  tolerations: Toleration[] | undefined,
+  effects: Taint['effect'][],
+): Taint | undefined {
   for (const t of taints ?? []) {
     if (!effects.includes(t.effect)) continue;
     if (!(tolerations ?? []).some((tol) => toleratesTaint(tol, t))) return t;

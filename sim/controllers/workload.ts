@@ -6,7 +6,14 @@ import { deepClone, fnv32a, randomSuffix, safeEncode, stableJson } from './commo
 import type { PodTemplate } from './kinds.ts';
 
 export function controllerRef(owner: KubeObject): OwnerReference {
-  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
+  return {
+    apiVersion: owner.apiVersion,
+    kind: owner.kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
 }
 
 /** A pod from a template, named `<prefix>-<5 chars>` (generateName `<prefix>-`). */

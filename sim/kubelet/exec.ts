@@ -23,33 +23,129 @@ export type ImageKind = 'ovn' | 'rbac' | 'generic';
 
 export const OVN_NAMESPACE = 'openshift-ovn-kubernetes';
 /** Containers that run the ovn-kubernetes image. */
-export const OVN_IMAGE_CONTAINERS = new Set(['ovn-controller', 'ovn-acl-logging', 'northd', 'nbdb', 'sbdb', 'ovnkube-controller', 'ovnkube-cluster-manager', 'kubecfg-setup']);
+export const OVN_IMAGE_CONTAINERS = new Set([
+  'ovn-controller',
+  'ovn-acl-logging',
+  'northd',
+  'nbdb',
+  'sbdb',
+  'ovnkube-controller',
+  'ovnkube-cluster-manager',
+  'kubecfg-setup',
+]);
 
 /** Binaries of the ovn-kubernetes image that run for real through ovnExec (basename). */
 export const OVN_IMAGE_BINARIES = new Set([
-  'ovn-nbctl', 'ovn-sbctl', 'ovn-trace', 'ovn-appctl', 'ovn-detrace', 'ovn-ic-nbctl', 'ovn-ic-sbctl',
-  'ovs-vsctl', 'ovs-ofctl', 'ovs-appctl', 'ovs-dpctl', 'ovsdb-client', 'ovsdb-tool',
-  'ip', 'nft', 'iptables', 'iptables-save', 'ip6tables', 'ip6tables-save', 'conntrack',
-  'cat', 'ls', 'grep', 'ps', 'bash', 'sh', 'echo', 'head', 'tail', 'awk', 'sed', 'wc', 'sort', 'uniq', 'cut',
-  'hostname', 'env', 'date', 'sleep', 'true', 'false', 'find', 'timeout', 'jq', 'curl', 'ss', 'tcpdump', 'ping',
+  'ovn-nbctl',
+  'ovn-sbctl',
+  'ovn-trace',
+  'ovn-appctl',
+  'ovn-detrace',
+  'ovn-ic-nbctl',
+  'ovn-ic-sbctl',
+  'ovs-vsctl',
+  'ovs-ofctl',
+  'ovs-appctl',
+  'ovs-dpctl',
+  'ovsdb-client',
+  'ovsdb-tool',
+  'ip',
+  'nft',
+  'iptables',
+  'iptables-save',
+  'ip6tables',
+  'ip6tables-save',
+  'conntrack',
+  'cat',
+  'ls',
+  'grep',
+  'ps',
+  'bash',
+  'sh',
+  'echo',
+  'head',
+  'tail',
+  'awk',
+  'sed',
+  'wc',
+  'sort',
+  'uniq',
+  'cut',
+  'hostname',
+  'env',
+  'date',
+  'sleep',
+  'true',
+  'false',
+  'find',
+  'timeout',
+  'jq',
+  'curl',
+  'ss',
+  'tcpdump',
+  'ping',
 ]);
 const BIN_DIRS = ['/usr/bin/', '/usr/sbin/', '/bin/', '/sbin/', '/usr/local/bin/'];
 
 /** Tools of the RHCOS host reached with `chroot /host` that run through ovnExec. */
 export const HOST_OVN_BINARIES = new Set([
-  'ovs-vsctl', 'ovs-ofctl', 'ovs-appctl', 'ovs-dpctl', 'ovsdb-client', 'ovsdb-tool',
-  'ovn-nbctl', 'ovn-sbctl', 'ovn-trace', 'ovn-appctl',
-  'ip', 'nft', 'iptables', 'iptables-save', 'ip6tables', 'ip6tables-save', 'conntrack', 'ss', 'ps', 'grep', 'tcpdump', 'ping',
+  'ovs-vsctl',
+  'ovs-ofctl',
+  'ovs-appctl',
+  'ovs-dpctl',
+  'ovsdb-client',
+  'ovsdb-tool',
+  'ovn-nbctl',
+  'ovn-sbctl',
+  'ovn-trace',
+  'ovn-appctl',
+  'ip',
+  'nft',
+  'iptables',
+  'iptables-save',
+  'ip6tables',
+  'ip6tables-save',
+  'conntrack',
+  'ss',
+  'ps',
+  'grep',
+  'tcpdump',
+  'ping',
 ]);
 
 const GENERIC_BUILTINS = new Set([
-  'sh', 'bash', 'echo', 'printf', 'cat', 'hostname', 'env', 'printenv', 'date', 'sleep', 'true', 'false', 'exit',
-  'ls', 'pwd', 'id', 'whoami', 'uname', 'set', 'export', 'cd', ':', 'wait', 'trap', 'tail', 'chroot',
+  'sh',
+  'bash',
+  'echo',
+  'printf',
+  'cat',
+  'hostname',
+  'env',
+  'printenv',
+  'date',
+  'sleep',
+  'true',
+  'false',
+  'exit',
+  'ls',
+  'pwd',
+  'id',
+  'whoami',
+  'uname',
+  'set',
+  'export',
+  'cd',
+  ':',
+  'wait',
+  'trap',
+  'tail',
+  'chroot',
 ]);
 const HOST_BUILTINS = new Set(['systemctl', 'reboot', 'shutdown', 'dd', 'uptime']);
 
 export function ociNotFound(bin: string): string {
-  if (bin.startsWith('/')) return `OCI runtime exec failed: exec failed: unable to start container process: exec: "${bin}": stat ${bin}: no such file or directory: unknown`;
+  if (bin.startsWith('/'))
+    return `OCI runtime exec failed: exec failed: unable to start container process: exec: "${bin}": stat ${bin}: no such file or directory: unknown`;
   return `OCI runtime exec failed: exec failed: unable to start container process: exec: "${bin}": executable file not found in $PATH: unknown`;
 }
 
@@ -210,10 +306,14 @@ export async function runDirect(env: RunEnv, argv: string[], io: CmdIo): Promise
       return 0;
     }
     if (argv.includes('--help') || argv.includes('-h')) {
-      io.err.write('Usage of kube-rbac-proxy:\n      --secure-listen-address string   The address the kube-rbac-proxy HTTPs server should listen on.\n      --upstream string                The upstream URL to proxy to once requests have successfully been authenticated and authorized.\n');
+      io.err.write(
+        'Usage of kube-rbac-proxy:\n      --secure-listen-address string   The address the kube-rbac-proxy HTTPs server should listen on.\n      --upstream string                The upstream URL to proxy to once requests have successfully been authenticated and authorized.\n',
+      );
       return 0;
     }
-    io.err.write('E1121 00:00:00.000000       1 run.go:74] "command failed" err="failed to listen on secure address: listen tcp :9103: bind: address already in use"\n');
+    io.err.write(
+      'E1121 00:00:00.000000       1 run.go:74] "command failed" err="failed to listen on secure address: listen tcp :9103: bind: address already in use"\n',
+    );
     return 1;
   }
   const b = basename(argv[0]);
@@ -234,12 +334,21 @@ function isKnown(env: RunEnv, name: string): boolean {
 export function isInterpretable(env: Pick<RunEnv, 'hostMount' | 'vars'>, argv: string[], inHost = false): boolean {
   if (argv.length === 0) return false;
   const b = basename(argv[0]);
-  const known = (n: string, host: boolean): boolean => GENERIC_BUILTINS.has(n) || (host && (HOST_BUILTINS.has(n) || HOST_OVN_BINARIES.has(n)));
+  const known = (n: string, host: boolean): boolean =>
+    GENERIC_BUILTINS.has(n) || (host && (HOST_BUILTINS.has(n) || HOST_OVN_BINARIES.has(n)));
   if (!known(b, inHost)) return false;
   if ((b === 'sh' || b === 'bash') && argv[1] === '-c') {
     const items = parseScript(argv[2] ?? '', env.vars);
     if (!items) return false;
-    return items.every((it) => it.pipeline.commands.every((c) => isInterpretable(env, c.argv.filter((w, i) => i > 0 || !/^[A-Za-z_]\w*=/.test(w)), inHost)));
+    return items.every((it) =>
+      it.pipeline.commands.every((c) =>
+        isInterpretable(
+          env,
+          c.argv.filter((w, i) => i > 0 || !/^[A-Za-z_]\w*=/.test(w)),
+          inHost,
+        ),
+      ),
+    );
   }
   if (b === 'sh' || b === 'bash') return false; // interactive shell: long-running
   if (b === 'chroot') return !!env.hostMount && argv[1] === env.hostMount && argv.length > 2 && isInterpretable(env, argv.slice(2), true);
@@ -249,7 +358,13 @@ export function isInterpretable(env: Pick<RunEnv, 'hostMount' | 'vars'>, argv: s
 }
 
 /** Runs a shell script with the built-in shell. */
-export async function runScript(env: RunEnv, script: string, io: CmdIo, shell: string, opts: { rethrowExit?: boolean; initialStatus?: number } = {}): Promise<number> {
+export async function runScript(
+  env: RunEnv,
+  script: string,
+  io: CmdIo,
+  shell: string,
+  opts: { rethrowExit?: boolean; initialStatus?: number } = {},
+): Promise<number> {
   const items = parseScript(script, env.vars);
   if (!items) {
     if (env.inHost) return viaOvnExec(env, [shell, '-c', script], io);
@@ -305,7 +420,12 @@ async function runPipeline(env: RunEnv, cmds: SimpleCommand[], io: CmdIo, shell:
     const pipeOut: Out = { write: (s) => (buf += s) };
     const c = cmds[i];
     const argv = c.argv.map((w) => w.split(STATUS_MARK).join(String(lastStatus)));
-    status = await runWithRedirects(env, { argv, redirects: c.redirects }, { stdin: input, out: last ? io.out : pipeOut, err: io.err, lines: io.lines, tty: io.tty }, shell);
+    status = await runWithRedirects(
+      env,
+      { argv, redirects: c.redirects },
+      { stdin: input, out: last ? io.out : pipeOut, err: io.err, lines: io.lines, tty: io.tty },
+      shell,
+    );
     input = buf;
   }
   return status;
@@ -539,7 +659,11 @@ async function runCommand(env: RunEnv, argv: string[], io: CmdIo, shell: string)
       const dir = args.find((a) => !a.startsWith('-')) ?? '/';
       const listing: Record<string, string> = env.inHost
         ? { '/': 'bin\nboot\ndev\netc\nhome\nlib\nlib64\nmnt\nopt\nostree\nproc\nroot\nrun\nsbin\nsrv\nsys\nsysroot\ntmp\nusr\nvar\n' }
-        : { '/': `bin\ndev\netc\nhome\nlib\nproc\nroot\nrun\nsbin\nsys\ntmp\nusr\nvar\n${env.hostMount ? `${env.hostMount.slice(1)}\n` : ''}`, '/etc': 'hostname\nhosts\nresolv.conf\n', '/tmp': '' };
+        : {
+            '/': `bin\ndev\netc\nhome\nlib\nproc\nroot\nrun\nsbin\nsys\ntmp\nusr\nvar\n${env.hostMount ? `${env.hostMount.slice(1)}\n` : ''}`,
+            '/etc': 'hostname\nhosts\nresolv.conf\n',
+            '/tmp': '',
+          };
       const l = listing[dir.replace(/\/$/, '') || '/'];
       if (l === undefined) {
         if (readFile(env, dir) !== undefined) {
@@ -549,7 +673,14 @@ async function runCommand(env: RunEnv, argv: string[], io: CmdIo, shell: string)
         io.err.write(`ls: cannot access '${dir}': No such file or directory\n`);
         return 2;
       }
-      io.out.write(dir === '/tmp' ? [...env.files.keys()].filter((k) => k.startsWith('/tmp/')).map((k) => `${k.slice(5)}\n`).join('') : l);
+      io.out.write(
+        dir === '/tmp'
+          ? [...env.files.keys()]
+              .filter((k) => k.startsWith('/tmp/'))
+              .map((k) => `${k.slice(5)}\n`)
+              .join('')
+          : l,
+      );
       return 0;
     }
     case 'pwd':
@@ -562,7 +693,10 @@ async function runCommand(env: RunEnv, argv: string[], io: CmdIo, shell: string)
       io.out.write('root\n');
       return 0;
     case 'uname':
-      if (args.includes('-a')) io.out.write(`Linux ${env.inHost ? env.node : env.hostname} 5.14.0-427.el9_4.x86_64 #1 SMP PREEMPT_DYNAMIC x86_64 x86_64 x86_64 GNU/Linux\n`);
+      if (args.includes('-a'))
+        io.out.write(
+          `Linux ${env.inHost ? env.node : env.hostname} 5.14.0-427.el9_4.x86_64 #1 SMP PREEMPT_DYNAMIC x86_64 x86_64 x86_64 GNU/Linux\n`,
+        );
       else if (args.includes('-r')) io.out.write('5.14.0-427.el9_4.x86_64\n');
       else if (args.includes('-n')) io.out.write(`${env.inHost ? env.node : env.hostname}\n`);
       else io.out.write('Linux\n');
@@ -594,7 +728,7 @@ async function runCommand(env: RunEnv, argv: string[], io: CmdIo, shell: string)
 async function hostCommand(env: RunEnv, name: string, args: string[], io: CmdIo): Promise<number> {
   const na = env.nodeActions;
   if (!na) {
-    io.err.write('System has not been booted with systemd as init system (PID 1). Can\'t operate.\n');
+    io.err.write("System has not been booted with systemd as init system (PID 1). Can't operate.\n");
     return 1;
   }
   const node = env.node;

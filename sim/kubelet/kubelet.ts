@@ -30,8 +30,29 @@ import {
   type PodStatus,
 } from '../controllers/kinds.ts';
 import { hasV4, nodeAddressing, stripPrefix } from '../topology.ts';
-import type { ContainerChaos, ContainerRef, ExecResult, ExecStreams, KubeObject, LogEntry, LogOptions, ObjectStore, PodRuntime, SimContext, Stoppable } from '../types.ts';
-import { execFailureMessage, isInterpretable, OVN_IMAGE_CONTAINERS, OVN_NAMESPACE, runDirect, type ImageKind, type Out, type RunEnv } from './exec.ts';
+import type {
+  ContainerChaos,
+  ContainerRef,
+  ExecResult,
+  ExecStreams,
+  KubeObject,
+  LogEntry,
+  LogOptions,
+  ObjectStore,
+  PodRuntime,
+  SimContext,
+  Stoppable,
+} from '../types.ts';
+import {
+  execFailureMessage,
+  isInterpretable,
+  OVN_IMAGE_CONTAINERS,
+  OVN_NAMESPACE,
+  runDirect,
+  type ImageKind,
+  type Out,
+  type RunEnv,
+} from './exec.ts';
 import { NodeIpam } from './ipam.ts';
 import { LogStore } from './logs.ts';
 
@@ -351,7 +372,9 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
   }
 
   private event(rec: PodRec, type: 'Normal' | 'Warning', reason: string, message: string, container?: string): void {
-    const fieldPath = container ? `spec.${rec.inits.some((c) => c.name === container) ? 'initContainers' : 'containers'}{${container}}` : undefined;
+    const fieldPath = container
+      ? `spec.${rec.inits.some((c) => c.name === container) ? 'initContainers' : 'containers'}{${container}}`
+      : undefined;
     this.events.event(rec.pod, type, reason, message, this.src(rec), fieldPath);
   }
 
@@ -472,7 +495,10 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
     }
     if (/nginx/.test(image)) {
       this.logs.append(ref, '/docker-entrypoint.sh: Configuration complete; ready for start up');
-      this.logs.append(ref, `${new Date().toISOString().slice(0, 19).replace('T', ' ').replace(/-/g, '/')} [notice] 1#1: start worker processes`);
+      this.logs.append(
+        ref,
+        `${new Date().toISOString().slice(0, 19).replace('T', ' ').replace(/-/g, '/')} [notice] 1#1: start worker processes`,
+      );
       return;
     }
     this.logs.append(ref, `${rfc3339()} starting ${c.name} (${image})`);
@@ -587,7 +613,13 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
         c.lastState = { terminated: this.terminatedState(c) };
         c.waitingReason = 'CrashLoopBackOff';
         c.waitingMessage = `back-off ${Math.round((delay * this.ctx.speed) / 1000)}s restarting failed container=${c.name} pod=${rec.name}_${rec.ns}(${rec.uid})`;
-        this.event(rec, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${rec.name}_${rec.ns}(${rec.uid})`, c.name);
+        this.event(
+          rec,
+          'Warning',
+          'BackOff',
+          `Back-off restarting failed container ${c.name} in pod ${rec.name}_${rec.ns}(${rec.uid})`,
+          c.name,
+        );
       }
       this.after(rec, delay, () => this.restartContainer(rec, c, { terminated: this.terminatedState(c) }));
     }
@@ -705,7 +737,13 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
     let state: ContainerState;
     if (c.state === 'running') state = { running: { startedAt: c.startedAt ?? rfc3339() } };
     else if (c.state === 'terminated') state = { terminated: this.terminatedState(c) };
-    else state = { waiting: c.waitingMessage && c.waitingReason === 'CrashLoopBackOff' ? { reason: c.waitingReason, message: c.waitingMessage } : { reason: c.waitingReason } };
+    else
+      state = {
+        waiting:
+          c.waitingMessage && c.waitingReason === 'CrashLoopBackOff'
+            ? { reason: c.waitingReason, message: c.waitingMessage }
+            : { reason: c.waitingReason },
+      };
     const st: ContainerStatus = {
       name: c.name,
       state,
@@ -735,12 +773,19 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
         if (p.metadata.uid !== rec.uid) return;
         const st = podStatusW(p);
         st.phase = rec.phase;
-        const conds = (st.conditions ?? []).filter((c) => c.type === 'PodScheduled' || !['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'].includes(c.type));
+        const conds = (st.conditions ?? []).filter(
+          (c) => c.type === 'PodScheduled' || !['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady'].includes(c.type),
+        );
         const old = new Map((st.conditions ?? []).map((c) => [c.type, c]));
         const cond = (type: string, ok: boolean, reason?: string, message?: string): PodCondition => {
           const status = ok ? 'True' : 'False';
           const prev = old.get(type);
-          const c: PodCondition = { type, status, lastProbeTime: null, lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now };
+          const c: PodCondition = {
+            type,
+            status,
+            lastProbeTime: null,
+            lastTransitionTime: prev && prev.status === status ? prev.lastTransitionTime : now,
+          };
           if (!ok && reason) c.reason = reason;
           if (!ok && message) c.message = message;
           return c;
@@ -748,10 +793,25 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
         const ready = !terminal && notReady.length === 0 && rec.initialized;
         const reason = terminal ? 'PodCompleted' : 'ContainersNotReady';
         const msg = terminal ? undefined : `containers with unready status: [${notReady.join(' ')}]`;
-        const sched = conds.find((c) => c.type === 'PodScheduled') ?? { type: 'PodScheduled', status: 'True' as const, lastProbeTime: null, lastTransitionTime: now };
+        const sched = conds.find((c) => c.type === 'PodScheduled') ?? {
+          type: 'PodScheduled',
+          status: 'True' as const,
+          lastProbeTime: null,
+          lastTransitionTime: now,
+        };
         st.conditions = [
           cond('PodReadyToStartContainers', rec.sandboxReady && rec.stage !== 'frozen'),
-          rec.initialized ? cond('Initialized', true) : cond('Initialized', false, 'ContainersNotInitialized', `containers with incomplete status: [${rec.inits.filter((c) => c.exitCode !== 0).map((c) => c.name).join(' ')}]`),
+          rec.initialized
+            ? cond('Initialized', true)
+            : cond(
+                'Initialized',
+                false,
+                'ContainersNotInitialized',
+                `containers with incomplete status: [${rec.inits
+                  .filter((c) => c.exitCode !== 0)
+                  .map((c) => c.name)
+                  .join(' ')}]`,
+              ),
           cond('Ready', ready, reason, msg),
           cond('ContainersReady', ready, reason, msg),
           sched,
@@ -879,8 +939,10 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
   private backendError(node: string): ApiStatusError | undefined {
     const ip = this.nodeIps.get(node)?.[0] ?? node;
     const addr = ip.includes(':') ? `[${ip}]:${KUBELET_PORT}` : `${ip}:${KUBELET_PORT}`;
-    if (!this.view.apiReachable(node)) return new ApiStatusError(500, 'InternalError', `error dialing backend: dial tcp ${addr}: i/o timeout`);
-    if (!this.view.kubeletActive(node)) return new ApiStatusError(500, 'InternalError', `error dialing backend: dial tcp ${addr}: connect: connection refused`);
+    if (!this.view.apiReachable(node))
+      return new ApiStatusError(500, 'InternalError', `error dialing backend: dial tcp ${addr}: i/o timeout`);
+    if (!this.view.kubeletActive(node))
+      return new ApiStatusError(500, 'InternalError', `error dialing backend: dial tcp ${addr}: connect: connection refused`);
     return undefined;
   }
 
@@ -907,14 +969,23 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
     if (be) throw be;
     if (!rec || !c || c.state !== 'running') {
       if (podStatus(pod).phase === 'Succeeded' || podStatus(pod).phase === 'Failed') {
-        throw new ApiStatusError(400, 'BadRequest', `cannot exec into a container in a completed pod; current phase is ${podStatus(pod).phase}`);
+        throw new ApiStatusError(
+          400,
+          'BadRequest',
+          `cannot exec into a container in a completed pod; current phase is ${podStatus(pod).phase}`,
+        );
       }
       throw new ApiStatusError(400, 'BadRequest', `unable to upgrade connection: container not found ("${ref.container}")`);
     }
     const env = this.runEnv(rec, c, opts.tty);
     let code: number;
     try {
-      code = await runDirect(env, command, { stdin: streams.stdin, out: streamOut(streams.stdout), err: streamOut(streams.stderr), tty: opts.tty });
+      code = await runDirect(env, command, {
+        stdin: streams.stdin,
+        out: streamOut(streams.stdout),
+        err: streamOut(streams.stderr),
+        tty: opts.tty,
+      });
     } catch (e) {
       if (e instanceof Cancelled) code = 137;
       else throw e;
@@ -925,11 +996,20 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
   readLogs(ref: ContainerRef, opts: LogOptions): LogEntry[] {
     const { pod, c } = this.lookup(ref);
     const node = podSpec(pod).nodeName;
-    if (!node) throw new ApiStatusError(400, 'BadRequest', `container "${ref.container}" in pod "${ref.pod}" is waiting to start: ContainerCreating`);
+    if (!node)
+      throw new ApiStatusError(
+        400,
+        'BadRequest',
+        `container "${ref.container}" in pod "${ref.pod}" is waiting to start: ContainerCreating`,
+      );
     const be = this.backendError(node);
     if (be) throw be;
     if (!opts.previous && (!c || (c.state === 'waiting' && c.restartCount === 0 && !this.logs.has(ref)))) {
-      throw new ApiStatusError(400, 'BadRequest', `container "${ref.container}" in pod "${ref.pod}" is waiting to start: ${c?.waitingReason ?? 'ContainerCreating'}`);
+      throw new ApiStatusError(
+        400,
+        'BadRequest',
+        `container "${ref.container}" in pod "${ref.pod}" is waiting to start: ${c?.waitingReason ?? 'ContainerCreating'}`,
+      );
     }
     return this.logs.read(ref, opts);
   }
@@ -965,7 +1045,10 @@ export class Kubelet implements PodRuntime, ContainerChaos, Stoppable {
       if (c.imageOverride === want) continue;
       c.imageOverride = want;
       if (rec.stage !== 'running') continue;
-      const last: ContainerState = c.state === 'running' ? { terminated: { ...this.terminatedState(c), exitCode: 0, reason: 'Completed', finishedAt: rfc3339() } } : c.lastState;
+      const last: ContainerState =
+        c.state === 'running'
+          ? { terminated: { ...this.terminatedState(c), exitCode: 0, reason: 'Completed', finishedAt: rfc3339() } }
+          : c.lastState;
       c.abort?.abort();
       c.state = 'terminated';
       this.restartContainer(rec, c, last);

@@ -31,7 +31,26 @@ export interface ListItem {
 /** Stands for $? in parsed words; the runner substitutes the last exit status. */
 export const STATUS_MARK = '\u0000?\u0000';
 
-const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'while', 'until', 'for', 'do', 'done', 'case', 'esac', 'function', '{', '}', '!', '[[', 'select']);
+const KEYWORDS = new Set([
+  'if',
+  'then',
+  'else',
+  'elif',
+  'fi',
+  'while',
+  'until',
+  'for',
+  'do',
+  'done',
+  'case',
+  'esac',
+  'function',
+  '{',
+  '}',
+  '!',
+  '[[',
+  'select',
+]);
 
 type Tok = { t: 'word'; v: string; quoted: boolean } | { t: 'op'; v: string };
 

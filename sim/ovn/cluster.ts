@@ -83,7 +83,10 @@ export class OvnCluster implements Stoppable, OvnLifecycle {
   static async start(ctx: SimContext, opts: OvnClusterOptions = {}): Promise<OvnCluster> {
     if (opts.ensurePackages !== false) await ensureOvnPackages(ctx.log);
     if (process.getuid?.() !== 0) {
-      throw new InfraError('sim: the embedded cluster runs real OVN/OVS in network namespaces and needs root (ip netns add, tap devices)', 'run it as root, e.g. sudo -E npx netharness sim');
+      throw new InfraError(
+        'sim: the embedded cluster runs real OVN/OVS in network namespaces and needs root (ip netns add, tap devices)',
+        'run it as root, e.g. sudo -E npx netharness sim',
+      );
     }
     const cid = clusterIdFor(ctx.workdir);
     const c = new OvnCluster(ctx, cid, runRootFor(cid), path.join(ctx.workdir, OVN_STATE_FILE));
@@ -120,7 +123,9 @@ export class OvnCluster implements Stoppable, OvnLifecycle {
       await c.stop().catch(() => undefined);
       throw err;
     }
-    ctx.log(`sim: OVN up on ${c.nodes.size} node(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s (netns ${netnsName(cid, 1)}.., sockets ${c.runRoot})`);
+    ctx.log(
+      `sim: OVN up on ${c.nodes.size} node(s) in ${((Date.now() - t0) / 1000).toFixed(1)} s (netns ${netnsName(cid, 1)}.., sockets ${c.runRoot})`,
+    );
     clusters.set(ctx, c);
     ctx.services.ovnExec = (node, argv, streams) => c.exec(node, argv, streams);
     ctx.services.ovnLifecycle = c;
@@ -179,7 +184,8 @@ export class OvnCluster implements Stoppable, OvnLifecycle {
   /** Current state (also written to ovn-state.json). */
   state(): OvnStateFile {
     const nodes: OvnStateFile['nodes'] = {};
-    for (const n of this.nodes.values()) nodes[n.name] = { id: n.id, netns: n.netns, rundir: n.paths.rundir, dir: n.paths.dir, pids: n.pids() };
+    for (const n of this.nodes.values())
+      nodes[n.name] = { id: n.id, netns: n.netns, rundir: n.paths.rundir, dir: n.paths.dir, pids: n.pids() };
     return { version: 1, clusterId: this.clusterId, runRoot: this.runRoot, nodes };
   }
 
@@ -233,7 +239,8 @@ export class OvnCluster implements Stoppable, OvnLifecycle {
     await Promise.all([...netns].map((n) => run(['ip', 'netns', 'del', n])));
     for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
     fs.rmSync(this.stateFile, { force: true });
-    if (prev || live.length || netns.size) this.ctx.log(`sim: cleaned up stale OVN state of a previous run (${live.length} process(es), ${netns.size} netns)`);
+    if (prev || live.length || netns.size)
+      this.ctx.log(`sim: cleaned up stale OVN state of a previous run (${live.length} process(es), ${netns.size} netns)`);
   }
 
   /** If the Node process exits without stop(), kill our daemons and drop the netns (best effort, sync). */
@@ -303,7 +310,10 @@ export async function reapOrphans(log: (line: string) => void): Promise<number> 
     const cid = d.slice(3);
     await killMatching([`${root}/`]);
     const list = await run(['ip', 'netns', 'list']);
-    const ns = list.stdout.split('\n').map((l) => l.split(' ')[0]).filter((n) => n.startsWith(`nh${cid}-`));
+    const ns = list.stdout
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter((n) => n.startsWith(`nh${cid}-`));
     await Promise.all(ns.map((n) => run(['ip', 'netns', 'del', n])));
     fs.rmSync(root, { recursive: true, force: true });
     log(`sim: reaped OVN state of a dead sim (pid ${owner.pid}, workdir ${owner.workdir}): ${ns.length} netns`);

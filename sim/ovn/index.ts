@@ -12,7 +12,17 @@ import { OvnCluster } from './cluster.ts';
 import type { OvnNode } from './node.ts';
 import type { OvsdbRow } from './ovsdb-client.ts';
 
-export { OvnCluster, getOvnCluster, getOvnNode, clusterIdFor, netnsName, runRootFor, reapOrphans, OVN_STATE_FILE, OWNER_FILE } from './cluster.ts';
+export {
+  OvnCluster,
+  getOvnCluster,
+  getOvnNode,
+  clusterIdFor,
+  netnsName,
+  runRootFor,
+  reapOrphans,
+  OVN_STATE_FILE,
+  OWNER_FILE,
+} from './cluster.ts';
 export type { OvnClusterOptions, OvnStateFile } from './cluster.ts';
 export { OvnNode, NB_DB, SB_DB, OVS_DB, POD_PROCS, HOST_PROCS } from './node.ts';
 export type { OvnNodePaths, OvnProcName } from './node.ts';

@@ -75,7 +75,9 @@ export function watchOvnLifecycle(ctx: SimContext, target: LifecycleTarget): () 
 
   const reconcileOnce = async (name: string): Promise<void> => {
     const node = ctx.store.get(NODES, undefined, name);
-    const pods = ctx.store.list(PODS, { namespace: OVN_NAMESPACE, labelSelector: OVNKUBE_NODE_SELECTOR }).filter((x) => podNode(x) === name);
+    const pods = ctx.store
+      .list(PODS, { namespace: OVN_NAMESPACE, labelSelector: OVNKUBE_NODE_SELECTOR })
+      .filter((x) => podNode(x) === name);
     if (pods.some(podRunning)) everRunning.add(name);
     const want = wantedState(node, pods, everRunning.has(name));
     const cur = target.nodes.get(name);

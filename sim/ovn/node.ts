@@ -248,7 +248,9 @@ export class OvnNode {
    */
   async exec(argv: string[], streams: ExecStreams): Promise<ExecResult> {
     if (argv.length === 0) {
-      streams.stderr.write('OCI runtime exec failed: exec failed: unable to start container process: exec: no command specified: unknown\n');
+      streams.stderr.write(
+        'OCI runtime exec failed: exec failed: unable to start container process: exec: no command specified: unknown\n',
+      );
       return { exitCode: 126, message: 'command terminated with non-zero exit code' };
     }
     const env = this.env();
@@ -256,7 +258,9 @@ export class OvnNode {
     const bin = argv[0];
     const resolved = bin.includes('/') ? (fs.existsSync(bin) ? bin : undefined) : whichOnPath(bin, env.PATH);
     if (!resolved) {
-      streams.stderr.write(`OCI runtime exec failed: exec failed: unable to start container process: exec: "${bin}": executable file not found in $PATH: unknown\n`);
+      streams.stderr.write(
+        `OCI runtime exec failed: exec failed: unable to start container process: exec: "${bin}": executable file not found in $PATH: unknown\n`,
+      );
       return { exitCode: 127, message: `exec: "${bin}": executable file not found in $PATH` };
     }
     if (!fs.existsSync(`/run/netns/${this.netns}`)) {
@@ -445,7 +449,12 @@ export class OvnNode {
     await this.waitSocket(this.paths.dbSocket, 'ovsdb-server');
     await this.configureOvs();
     if (!this.procs.has('ovs-vswitchd')) {
-      this.spawnProc('ovs-vswitchd', ['ovs-vswitchd', `unix:${this.paths.dbSocket}`, `--pidfile=${path.join(r, 'ovs-vswitchd.pid')}`, ...this.logArgs('ovs-vswitchd')]);
+      this.spawnProc('ovs-vswitchd', [
+        'ovs-vswitchd',
+        `unix:${this.paths.dbSocket}`,
+        `--pidfile=${path.join(r, 'ovs-vswitchd.pid')}`,
+        ...this.logArgs('ovs-vswitchd'),
+      ]);
     }
     await this.configureBrEx();
     this.hostUp = true;
@@ -469,14 +478,46 @@ export class OvnNode {
       'ovn-is-interconn': 'true',
       'ovn-enable-lflow-cache': 'true',
     };
-    const args = ['ovs-vsctl', `--db=unix:${this.paths.dbSocket}`, '--no-wait', '--timeout=15', '--', 'init', '--', 'set', 'Open_vSwitch', '.'];
+    const args = [
+      'ovs-vsctl',
+      `--db=unix:${this.paths.dbSocket}`,
+      '--no-wait',
+      '--timeout=15',
+      '--',
+      'init',
+      '--',
+      'set',
+      'Open_vSwitch',
+      '.',
+    ];
     for (const [k, v] of Object.entries(ext)) args.push(`external_ids:${k}="${v}"`);
     args.push(
-      '--', '--may-exist', 'add-br', 'br-int',
-      '--', 'set', 'Bridge', 'br-int', 'datapath_type=netdev', 'fail_mode=secure', 'other_config:disable-in-band=true',
-      '--', '--may-exist', 'add-br', 'br-ex',
-      '--', 'set', 'Bridge', 'br-ex', 'datapath_type=netdev', `other_config:hwaddr="${a.mac}"`,
-      '--', 'br-set-external-id', 'br-ex', 'bridge-id', 'br-ex',
+      '--',
+      '--may-exist',
+      'add-br',
+      'br-int',
+      '--',
+      'set',
+      'Bridge',
+      'br-int',
+      'datapath_type=netdev',
+      'fail_mode=secure',
+      'other_config:disable-in-band=true',
+      '--',
+      '--may-exist',
+      'add-br',
+      'br-ex',
+      '--',
+      'set',
+      'Bridge',
+      'br-ex',
+      'datapath_type=netdev',
+      `other_config:hwaddr="${a.mac}"`,
+      '--',
+      'br-set-external-id',
+      'br-ex',
+      'bridge-id',
+      'br-ex',
     );
     await runOk(args, { env: this.env() });
   }
@@ -485,10 +526,26 @@ export class OvnNode {
   private async configureBrEx(): Promise<void> {
     const a = this.addressing;
     // wait until vswitchd has opened the br-ex and br-int ports (their tap devices then exist in the netns)
-    await runOk(['ovs-vsctl', `--db=unix:${this.paths.dbSocket}`, `--timeout=${Math.ceil(this.timeoutMs / 1000)}`, 'wait-until', 'Interface', 'br-ex', 'ofport>0', '--', 'wait-until', 'Interface', 'br-int', 'ofport>0'], {
-      env: this.env(),
-      timeoutMs: this.timeoutMs + 2000,
-    });
+    await runOk(
+      [
+        'ovs-vsctl',
+        `--db=unix:${this.paths.dbSocket}`,
+        `--timeout=${Math.ceil(this.timeoutMs / 1000)}`,
+        'wait-until',
+        'Interface',
+        'br-ex',
+        'ofport>0',
+        '--',
+        'wait-until',
+        'Interface',
+        'br-int',
+        'ofport>0',
+      ],
+      {
+        env: this.env(),
+        timeoutMs: this.timeoutMs + 2000,
+      },
+    );
     const lines = ['link set br-ex up'];
     if (a.nodeIp.v4) lines.push(`addr replace ${a.nodeIp.v4} dev br-ex`);
     if (a.nodeIp.v6) lines.push(`addr replace ${a.nodeIp.v6} dev br-ex nodad`);
@@ -498,7 +555,8 @@ export class OvnNode {
     for (;;) {
       const r = await run(['ip', '-n', this.netns, '-batch', '-'], { input: `${lines.join('\n')}\n` });
       if (r.code === 0) return;
-      if (Date.now() > deadline || !/Cannot find device|does not exist/.test(r.stderr)) throw new Error(`sim/ovn: configuring br-ex on ${this.name}: ${r.stderr.trim()}`);
+      if (Date.now() > deadline || !/Cannot find device|does not exist/.test(r.stderr))
+        throw new Error(`sim/ovn: configuring br-ex on ${this.name}: ${r.stderr.trim()}`);
       await sleep(20);
     }
   }
@@ -542,7 +600,12 @@ export class OvnNode {
     // initialised yet: wait for northd's SB_Global row first.
     await this.waitSbGlobal();
     if (!this.procs.has('ovn-controller')) {
-      this.spawnProc('ovn-controller', ['ovn-controller', `unix:${this.paths.dbSocket}`, `--pidfile=${path.join(r, 'ovn-controller.pid')}`, ...this.logArgs('ovn-controller')]);
+      this.spawnProc('ovn-controller', [
+        'ovn-controller',
+        `unix:${this.paths.dbSocket}`,
+        `--pidfile=${path.join(r, 'ovn-controller.pid')}`,
+        ...this.logArgs('ovn-controller'),
+      ]);
     }
     await this.waitChassis();
     this.podUp = true;
@@ -553,8 +616,12 @@ export class OvnNode {
     try {
       const deadline = Date.now() + this.timeoutMs;
       while ((await c.select(SB_DB, 'SB_Global', [], ['_uuid'])).length === 0) {
-        if (!this.procs.has('ovn-northd')) throw new Error(`sim/ovn: ovn-northd on ${this.name} exited during start-up; see ${this.paths.log['ovn-northd']}`);
-        if (Date.now() > deadline) throw new Error(`sim/ovn: ovn-northd on ${this.name} did not initialise the SB in ${this.timeoutMs} ms; see ${this.paths.log['ovn-northd']}`);
+        if (!this.procs.has('ovn-northd'))
+          throw new Error(`sim/ovn: ovn-northd on ${this.name} exited during start-up; see ${this.paths.log['ovn-northd']}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `sim/ovn: ovn-northd on ${this.name} did not initialise the SB in ${this.timeoutMs} ms; see ${this.paths.log['ovn-northd']}`,
+          );
         await sleep(10);
       }
     } finally {
@@ -570,8 +637,12 @@ export class OvnNode {
       for (;;) {
         const rows = await c.select(SB_DB, 'Chassis', [['name', '==', this.name]], ['name']);
         if (rows.length > 0) return;
-        if (!this.procs.has('ovn-controller')) throw new Error(`sim/ovn: ovn-controller on ${this.name} exited during start-up; see ${this.paths.log['ovn-controller']}`);
-        if (Date.now() > deadline) throw new Error(`sim/ovn: ovn-controller on ${this.name} did not register its chassis in ${this.timeoutMs} ms; see ${this.paths.log['ovn-controller']}`);
+        if (!this.procs.has('ovn-controller'))
+          throw new Error(`sim/ovn: ovn-controller on ${this.name} exited during start-up; see ${this.paths.log['ovn-controller']}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `sim/ovn: ovn-controller on ${this.name} did not register its chassis in ${this.timeoutMs} ms; see ${this.paths.log['ovn-controller']}`,
+          );
         await sleep(25);
       }
     } finally {
@@ -596,7 +667,8 @@ export class OvnNode {
     // ovn-controller and northd first (clients), then the databases
     await this.stopProcs(['ovn-controller', 'ovn-northd']);
     await this.stopProcs(['ovsdb-server-nb', 'ovsdb-server-sb']);
-    for (const f of ['ovnnb_db.sock', 'ovnsb_db.sock', 'ovnnb_db.ctl', 'ovnsb_db.ctl']) fs.rmSync(path.join(this.paths.rundir, f), { force: true });
+    for (const f of ['ovnnb_db.sock', 'ovnsb_db.sock', 'ovnnb_db.ctl', 'ovnsb_db.ctl'])
+      fs.rmSync(path.join(this.paths.rundir, f), { force: true });
     this.podUp = false;
   }
 

@@ -73,7 +73,8 @@ export class JsonStreamFramer {
       const c = chunk[i];
       if (this.inString) {
         if (this.escape) this.escape = false;
-        else if (c === 0x5c) this.escape = true; // backslash
+        else if (c === 0x5c)
+          this.escape = true; // backslash
         else if (c === 0x22) this.inString = false; // quote
         continue;
       }
@@ -136,7 +137,10 @@ export type OvsdbNotificationHandler = (method: string, params: unknown[]) => vo
 export interface OvsdbSchema {
   name: string;
   version: string;
-  tables: Record<string, { columns: Record<string, { type: unknown; ephemeral?: boolean; mutable?: boolean }>; isRoot?: boolean; indexes?: string[][] }>;
+  tables: Record<
+    string,
+    { columns: Record<string, { type: unknown; ephemeral?: boolean; mutable?: boolean }>; isRoot?: boolean; indexes?: string[][] }
+  >;
 }
 
 export class OvsdbClient {
@@ -242,7 +246,11 @@ export class OvsdbClient {
   }
 
   /** monitor: returns the initial table-updates; later `update` notifications go to onNotification handlers. */
-  async monitor(db: string, monitorId: unknown, requests: Record<string, { columns?: string[]; select?: Record<string, boolean> }>): Promise<unknown> {
+  async monitor(
+    db: string,
+    monitorId: unknown,
+    requests: Record<string, { columns?: string[]; select?: Record<string, boolean> }>,
+  ): Promise<unknown> {
     return this.request('monitor', [db, monitorId, requests]);
   }
 

@@ -59,10 +59,7 @@ export function detectMissing(which: Which, exists: (p: string) => boolean = fs.
   };
 }
 
-export type InstallPlan =
-  | { action: 'none' }
-  | { action: 'install'; packages: string[] }
-  | { action: 'fail'; error: InfraError };
+export type InstallPlan = { action: 'none' } | { action: 'install'; packages: string[] } | { action: 'fail'; error: InfraError };
 
 /** Pure: what to do given what is missing, whether we are root and whether apt-get is there. */
 export function planInstall(status: OvnToolStatus, env: { isRoot: boolean; hasApt: boolean }): InstallPlan {
@@ -123,11 +120,18 @@ async function doEnsure(log: (line: string) => void): Promise<void> {
     await execFileP('apt-get', ['install', '-y', '--no-install-recommends', ...plan.packages], { env, maxBuffer: 64 << 20 });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new InfraError(`sim: installing ${plan.packages.join(' ')} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ')}`, `run it yourself: ${INSTALL_COMMAND}`, { cause: err });
+    throw new InfraError(
+      `sim: installing ${plan.packages.join(' ')} failed: ${(e.stderr ?? e.message).trim().split('\n').slice(-3).join(' | ')}`,
+      `run it yourself: ${INSTALL_COMMAND}`,
+      { cause: err },
+    );
   }
   const after = detectMissing((b) => whichOnPath(b));
   if (after.missing.length || after.missingSchemas.length || after.missingIp) {
-    throw new InfraError(`sim: still missing after install: ${[...after.missing, ...after.missingSchemas].join(', ')}`, `run: ${INSTALL_COMMAND}`);
+    throw new InfraError(
+      `sim: still missing after install: ${[...after.missing, ...after.missingSchemas].join(', ')}`,
+      `run: ${INSTALL_COMMAND}`,
+    );
   }
   log(`sim: installed OVN/OVS packages in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }

@@ -14,12 +14,17 @@ export interface RunResult {
 /** Run a short command (no shell) and capture its output. Never throws for a non-zero exit. */
 export function run(argv: string[], opts: { env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    const child = execFile(argv[0], argv.slice(1), { env: opts.env, timeout: opts.timeoutMs ?? 20_000, maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
-      const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
-      let code = 0;
-      if (e) code = typeof e.code === 'number' ? e.code : e.code === 'ENOENT' ? 127 : 1;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) || (e && typeof e.code !== 'number' ? e.message : '') });
-    });
+    const child = execFile(
+      argv[0],
+      argv.slice(1),
+      { env: opts.env, timeout: opts.timeoutMs ?? 20_000, maxBuffer: 256 << 20 },
+      (err, stdout, stderr) => {
+        const e = err as (NodeJS.ErrnoException & { code?: number | string }) | null;
+        let code = 0;
+        if (e) code = typeof e.code === 'number' ? e.code : e.code === 'ENOENT' ? 127 : 1;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) || (e && typeof e.code !== 'number' ? e.message : '') });
+      },
+    );
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });
 }
@@ -90,7 +95,8 @@ export function sleep(ms: number): Promise<void> {
 /** SIGTERM, wait up to graceMs, SIGKILL. Resolves when the process is gone. */
 export async function terminate(pid: number, graceMs = 3000, child?: ChildProcess): Promise<void> {
   if (!isAlive(pid)) return;
-  const exited = child && child.exitCode === null && child.signalCode === null ? new Promise<void>((r) => child.once('exit', () => r())) : undefined;
+  const exited =
+    child && child.exitCode === null && child.signalCode === null ? new Promise<void>((r) => child.once('exit', () => r())) : undefined;
   try {
     process.kill(pid, 'SIGTERM');
   } catch {
@@ -115,7 +121,14 @@ export interface Daemon {
 }
 
 /** Start a long-running binary inside a netns (`ip netns exec` execs it: the pid is the daemon's). */
-export function spawnInNetns(name: string, netns: string, argv: string[], env: NodeJS.ProcessEnv, stderrFile: string, cwd?: string): Daemon {
+export function spawnInNetns(
+  name: string,
+  netns: string,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+  stderrFile: string,
+  cwd?: string,
+): Daemon {
   const fd = fs.openSync(stderrFile, 'a');
   try {
     const child = spawn('ip', ['netns', 'exec', netns, ...argv], { env, cwd, stdio: ['ignore', fd, fd], detached: true });

@@ -28,7 +28,10 @@ export interface ClusterManagerOptions {
 /** The k8s.ovn.org annotations ovnkube (cluster-manager + ovnkube-node) puts on a node. */
 export function nodeAnnotations(name: string, id: number, stack: SimContext['ipStack']): Record<string, string> {
   const a = nodeAddressing({ name, id }, stack);
-  const fam = <T>(v4: T | undefined, v6: T | undefined): Record<string, T> => ({ ...(v4 !== undefined ? { ipv4: v4 } : {}), ...(v6 !== undefined ? { ipv6: v6 } : {}) });
+  const fam = <T>(v4: T | undefined, v6: T | undefined): Record<string, T> => ({
+    ...(v4 !== undefined ? { ipv4: v4 } : {}),
+    ...(v6 !== undefined ? { ipv6: v6 } : {}),
+  });
   const nodeIps = [a.nodeIp.v4, a.nodeIp.v6].filter((x): x is string => !!x);
   const gw = [a.nodeIp.v4 ? GATEWAY_V4 : undefined, a.nodeIp.v6 ? GATEWAY_V6 : undefined].filter((x): x is string => !!x);
   return {
@@ -247,11 +250,21 @@ export class ClusterManager {
       const items = res.status.get(e.name) ?? [];
       if (!res.messages.some((m) => m.eip === e.name && m.id !== 'assigned')) this.lastMessage.delete(e.name);
       if (sameStatus(items, e.status)) continue;
-      this.klog('statusPatched', e.name, items.map((i) => ({ node: i.node, egressIP: i.egressIP })));
+      this.klog(
+        'statusPatched',
+        e.name,
+        items.map((i) => ({ node: i.node, egressIP: i.egressIP })),
+      );
       try {
-        store.mutate(GVR.egressips, undefined, e.name, (x) => {
-          x.status = { ...(x.status ?? {}), items };
-        }, { subresource: 'status' });
+        store.mutate(
+          GVR.egressips,
+          undefined,
+          e.name,
+          (x) => {
+            x.status = { ...(x.status ?? {}), items };
+          },
+          { subresource: 'status' },
+        );
       } catch {
         /* deleted meanwhile */
       }
@@ -264,7 +277,10 @@ export class ClusterManager {
       this.opts.ctx.store.create(GVR.events, {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { name: `${eip.metadata.name}.${Date.now().toString(16)}${Math.floor(Math.random() * 4096).toString(16)}`, namespace: 'default' },
+        metadata: {
+          name: `${eip.metadata.name}.${Date.now().toString(16)}${Math.floor(Math.random() * 4096).toString(16)}`,
+          namespace: 'default',
+        },
         involvedObject: { apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', name: eip.metadata.name, uid: eip.metadata.uid },
         reason,
         message,
@@ -280,5 +296,3 @@ export class ClusterManager {
     }
   }
 }
-
-

@@ -137,7 +137,15 @@ export function eipSelectsPod(e: EgressIPInfo, p: PodInfo, nsLabels: Map<string,
 }
 
 const eipOrder = (a: EgressIPInfo, b: EgressIPInfo): number =>
-  a.creationTimestamp < b.creationTimestamp ? -1 : a.creationTimestamp > b.creationTimestamp ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  a.creationTimestamp < b.creationTimestamp
+    ? -1
+    : a.creationTimestamp > b.creationTimestamp
+      ? 1
+      : a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : 0;
 
 /**
  * Which EgressIP serves each eligible pod. A pod matched by several EgressIPs is served by the
@@ -187,10 +195,39 @@ export function topologyRows(s: ZoneState): NbRow[] {
   const first = (fa: Partial<Record<Family, string>>): string => pick(fa)[0] ?? '';
 
   // ovn_cluster_router
-  rows.push(<LogicalRouter>{ table: 'Logical_Router', name: CLUSTER_ROUTER, options: { always_learn_from_arp_request: 'false', mcast_relay: 'false' }, external_ids: { 'k8s-cluster-router': 'yes', 'k8s-ovn-topo-version': '11' } });
-  rows.push(<LogicalRouterPort>{ table: 'Logical_Router_Port', router: CLUSTER_ROUTER, name: `rtos-${node}`, mac: ipToMac(stripPrefix(first(L.routerIp))), networks: fams.map((f) => `${L.routerIp[f]}/${stripNet(L.podSubnet[f])}`).filter((x) => !x.startsWith('undefined')), options: {}, external_ids: {} });
-  rows.push(<LogicalRouterPort>{ table: 'Logical_Router_Port', router: CLUSTER_ROUTER, name: 'rtoj-ovn_cluster_router', mac: ipToMac(stripPrefix(first(CLUSTER_ROUTER_JOIN_IP))), networks: pick(CLUSTER_ROUTER_JOIN_IP), options: {}, external_ids: {} });
-  rows.push(<LogicalRouterPort>{ table: 'Logical_Router_Port', router: CLUSTER_ROUTER, name: `rtots-${node}`, mac: ipToMac(stripPrefix(first(L.transitIp))), networks: pick(L.transitIp), options: { 'requested-tnl-key': String(L.id) }, external_ids: { node } });
+  rows.push(<LogicalRouter>{
+    table: 'Logical_Router',
+    name: CLUSTER_ROUTER,
+    options: { always_learn_from_arp_request: 'false', mcast_relay: 'false' },
+    external_ids: { 'k8s-cluster-router': 'yes', 'k8s-ovn-topo-version': '11' },
+  });
+  rows.push(<LogicalRouterPort>{
+    table: 'Logical_Router_Port',
+    router: CLUSTER_ROUTER,
+    name: `rtos-${node}`,
+    mac: ipToMac(stripPrefix(first(L.routerIp))),
+    networks: fams.map((f) => `${L.routerIp[f]}/${stripNet(L.podSubnet[f])}`).filter((x) => !x.startsWith('undefined')),
+    options: {},
+    external_ids: {},
+  });
+  rows.push(<LogicalRouterPort>{
+    table: 'Logical_Router_Port',
+    router: CLUSTER_ROUTER,
+    name: 'rtoj-ovn_cluster_router',
+    mac: ipToMac(stripPrefix(first(CLUSTER_ROUTER_JOIN_IP))),
+    networks: pick(CLUSTER_ROUTER_JOIN_IP),
+    options: {},
+    external_ids: {},
+  });
+  rows.push(<LogicalRouterPort>{
+    table: 'Logical_Router_Port',
+    router: CLUSTER_ROUTER,
+    name: `rtots-${node}`,
+    mac: ipToMac(stripPrefix(first(L.transitIp))),
+    networks: pick(L.transitIp),
+    options: { 'requested-tnl-key': String(L.id) },
+    external_ids: { node },
+  });
 
   // node switch with management port and local pods
   const other: Record<string, string> = {};
@@ -198,60 +235,218 @@ export function topologyRows(s: ZoneState): NbRow[] {
   if (L.podSubnet.v6) other.ipv6_prefix = L.podSubnet.v6.split('/')[0];
   if (L.mgmtIp.v4) other.exclude_ips = L.mgmtIp.v4;
   rows.push(<LogicalSwitch>{ table: 'Logical_Switch', name: node, other_config: other, external_ids: {} });
-  rows.push(<LogicalSwitchPort>{ table: 'Logical_Switch_Port', switch: node, name: `stor-${node}`, type: 'router', addresses: ['router'], port_security: [], options: { 'router-port': `rtos-${node}` }, external_ids: {} });
+  rows.push(<LogicalSwitchPort>{
+    table: 'Logical_Switch_Port',
+    switch: node,
+    name: `stor-${node}`,
+    type: 'router',
+    addresses: ['router'],
+    port_security: [],
+    options: { 'router-port': `rtos-${node}` },
+    external_ids: {},
+  });
   const mgmtAddr = `${ipToMac(first(L.mgmtIp))} ${pick(L.mgmtIp).join(' ')}`;
-  rows.push(<LogicalSwitchPort>{ table: 'Logical_Switch_Port', switch: node, name: mgmtPort(node), type: '', addresses: [mgmtAddr], port_security: [], options: {}, external_ids: {} });
+  rows.push(<LogicalSwitchPort>{
+    table: 'Logical_Switch_Port',
+    switch: node,
+    name: mgmtPort(node),
+    type: '',
+    addresses: [mgmtAddr],
+    port_security: [],
+    options: {},
+    external_ids: {},
+  });
   for (const p of s.pods) {
     if (p.node !== node || !podHasPort(p)) continue;
     const addr = `${ipToMac(p.ips[0])} ${p.ips.join(' ')}`;
-    rows.push(<LogicalSwitchPort>{ table: 'Logical_Switch_Port', switch: node, name: podPortName(p.namespace, p.name), type: '', addresses: [addr], port_security: [addr], options: { 'requested-chassis': chassisOf(node, s.opts), 'iface-id-ver': p.uid }, external_ids: { namespace: p.namespace, pod: 'true' } });
+    rows.push(<LogicalSwitchPort>{
+      table: 'Logical_Switch_Port',
+      switch: node,
+      name: podPortName(p.namespace, p.name),
+      type: '',
+      addresses: [addr],
+      port_security: [addr],
+      options: { 'requested-chassis': chassisOf(node, s.opts), 'iface-id-ver': p.uid },
+      external_ids: { namespace: p.namespace, pod: 'true' },
+    });
   }
 
   // join switch
   rows.push(<LogicalSwitch>{ table: 'Logical_Switch', name: JOIN_SWITCH, other_config: {}, external_ids: {} });
-  rows.push(<LogicalSwitchPort>{ table: 'Logical_Switch_Port', switch: JOIN_SWITCH, name: 'jtor-ovn_cluster_router', type: 'router', addresses: ['router'], port_security: [], options: { 'router-port': 'rtoj-ovn_cluster_router' }, external_ids: {} });
-  rows.push(<LogicalSwitchPort>{ table: 'Logical_Switch_Port', switch: JOIN_SWITCH, name: `jtor-${GR}`, type: 'router', addresses: ['router'], port_security: [], options: { 'router-port': `rtoj-${GR}` }, external_ids: {} });
+  rows.push(<LogicalSwitchPort>{
+    table: 'Logical_Switch_Port',
+    switch: JOIN_SWITCH,
+    name: 'jtor-ovn_cluster_router',
+    type: 'router',
+    addresses: ['router'],
+    port_security: [],
+    options: { 'router-port': 'rtoj-ovn_cluster_router' },
+    external_ids: {},
+  });
+  rows.push(<LogicalSwitchPort>{
+    table: 'Logical_Switch_Port',
+    switch: JOIN_SWITCH,
+    name: `jtor-${GR}`,
+    type: 'router',
+    addresses: ['router'],
+    port_security: [],
+    options: { 'router-port': `rtoj-${GR}` },
+    external_ids: {},
+  });
 
   // gateway router
   const nodeIps = pick(L.nodeIp).map(stripPrefix);
   rows.push(<LogicalRouter>{
     table: 'Logical_Router',
     name: GR,
-    options: { chassis: chassisOf(node, s.opts), always_learn_from_arp_request: 'false', dynamic_neigh_routers: 'true', 'snat-ct-zone': '0', lb_force_snat_ip: 'router_ip' },
+    options: {
+      chassis: chassisOf(node, s.opts),
+      always_learn_from_arp_request: 'false',
+      dynamic_neigh_routers: 'true',
+      'snat-ct-zone': '0',
+      lb_force_snat_ip: 'router_ip',
+    },
     external_ids: { physical_ip: nodeIps[0] ?? '', physical_ips: nodeIps.join(',') },
   });
-  rows.push(<LogicalRouterPort>{ table: 'Logical_Router_Port', router: GR, name: `rtoj-${GR}`, mac: ipToMac(stripPrefix(first(L.joinIp))), networks: pick(L.joinIp), options: {}, external_ids: {} });
-  rows.push(<LogicalRouterPort>{ table: 'Logical_Router_Port', router: GR, name: `rtoe-${GR}`, mac: L.mac, networks: pick(L.nodeIp), options: {}, external_ids: {} });
+  rows.push(<LogicalRouterPort>{
+    table: 'Logical_Router_Port',
+    router: GR,
+    name: `rtoj-${GR}`,
+    mac: ipToMac(stripPrefix(first(L.joinIp))),
+    networks: pick(L.joinIp),
+    options: {},
+    external_ids: {},
+  });
+  rows.push(<LogicalRouterPort>{
+    table: 'Logical_Router_Port',
+    router: GR,
+    name: `rtoe-${GR}`,
+    mac: L.mac,
+    networks: pick(L.nodeIp),
+    options: {},
+    external_ids: {},
+  });
   for (const f of fams) {
-    rows.push(<LogicalRouterStaticRoute>{ table: 'Logical_Router_Static_Route', router: GR, ip_prefix: f === 'v4' ? '0.0.0.0/0' : '::/0', nexthop: f === 'v4' ? GATEWAY_V4 : GATEWAY_V6, output_port: `rtoe-${GR}`, external_ids: {} });
-    rows.push(<LogicalRouterStaticRoute>{ table: 'Logical_Router_Static_Route', router: GR, ip_prefix: clusterNet(f), nexthop: stripPrefix(CLUSTER_ROUTER_JOIN_IP[f]), external_ids: {} });
+    rows.push(<LogicalRouterStaticRoute>{
+      table: 'Logical_Router_Static_Route',
+      router: GR,
+      ip_prefix: f === 'v4' ? '0.0.0.0/0' : '::/0',
+      nexthop: f === 'v4' ? GATEWAY_V4 : GATEWAY_V6,
+      output_port: `rtoe-${GR}`,
+      external_ids: {},
+    });
+    rows.push(<LogicalRouterStaticRoute>{
+      table: 'Logical_Router_Static_Route',
+      router: GR,
+      ip_prefix: clusterNet(f),
+      nexthop: stripPrefix(CLUSTER_ROUTER_JOIN_IP[f]),
+      external_ids: {},
+    });
     const nip = L.nodeIp[f];
-    if (nip) rows.push(<NAT>{ table: 'NAT', router: GR, type: 'snat', external_ip: stripPrefix(nip), logical_ip: clusterNet(f), external_port_range: '', options: { stateless: 'false' }, external_ids: {} });
+    if (nip)
+      rows.push(<NAT>{
+        table: 'NAT',
+        router: GR,
+        type: 'snat',
+        external_ip: stripPrefix(nip),
+        logical_ip: clusterNet(f),
+        external_port_range: '',
+        options: { stateless: 'false' },
+        external_ids: {},
+      });
   }
 
   // external switch
   rows.push(<LogicalSwitch>{ table: 'Logical_Switch', name: extSwitch(node), other_config: {}, external_ids: {} });
-  rows.push(<LogicalSwitchPort>{ table: 'Logical_Switch_Port', switch: extSwitch(node), name: `etor-${GR}`, type: 'router', addresses: [L.mac], port_security: [], options: { 'router-port': `rtoe-${GR}`, 'nat-addresses': 'router' }, external_ids: {} });
-  rows.push(<LogicalSwitchPort>{ table: 'Logical_Switch_Port', switch: extSwitch(node), name: `breth0_${node}`, type: 'localnet', addresses: ['unknown'], port_security: [], options: { network_name: 'physnet' }, external_ids: {} });
+  rows.push(<LogicalSwitchPort>{
+    table: 'Logical_Switch_Port',
+    switch: extSwitch(node),
+    name: `etor-${GR}`,
+    type: 'router',
+    addresses: [L.mac],
+    port_security: [],
+    options: { 'router-port': `rtoe-${GR}`, 'nat-addresses': 'router' },
+    external_ids: {},
+  });
+  rows.push(<LogicalSwitchPort>{
+    table: 'Logical_Switch_Port',
+    switch: extSwitch(node),
+    name: `breth0_${node}`,
+    type: 'localnet',
+    addresses: ['unknown'],
+    port_security: [],
+    options: { network_name: 'physnet' },
+    external_ids: {},
+  });
 
   // transit switch + IC routes
-  rows.push(<LogicalSwitch>{ table: 'Logical_Switch', name: TRANSIT_SWITCH, other_config: { 'interconn-ts': TRANSIT_SWITCH, 'requested-tnl-key': TRANSIT_SWITCH_TNL_KEY, mcast_snoop: 'true', mcast_flood_unregistered: 'true' }, external_ids: {} });
-  rows.push(<LogicalSwitchPort>{ table: 'Logical_Switch_Port', switch: TRANSIT_SWITCH, name: `tstor-${node}`, type: 'router', addresses: ['router'], port_security: [], options: { 'router-port': `rtots-${node}`, 'requested-tnl-key': String(L.id) }, external_ids: { node } });
+  rows.push(<LogicalSwitch>{
+    table: 'Logical_Switch',
+    name: TRANSIT_SWITCH,
+    other_config: {
+      'interconn-ts': TRANSIT_SWITCH,
+      'requested-tnl-key': TRANSIT_SWITCH_TNL_KEY,
+      mcast_snoop: 'true',
+      mcast_flood_unregistered: 'true',
+    },
+    external_ids: {},
+  });
+  rows.push(<LogicalSwitchPort>{
+    table: 'Logical_Switch_Port',
+    switch: TRANSIT_SWITCH,
+    name: `tstor-${node}`,
+    type: 'router',
+    addresses: ['router'],
+    port_security: [],
+    options: { 'router-port': `rtots-${node}`, 'requested-tnl-key': String(L.id) },
+    external_ids: { node },
+  });
   for (const f of fams) {
     const gw = L.joinIp[f];
-    if (gw) rows.push(<LogicalRouterStaticRoute>{ table: 'Logical_Router_Static_Route', router: CLUSTER_ROUTER, ip_prefix: clusterNet(f), nexthop: stripPrefix(gw), policy: 'src-ip', external_ids: {} });
+    if (gw)
+      rows.push(<LogicalRouterStaticRoute>{
+        table: 'Logical_Router_Static_Route',
+        router: CLUSTER_ROUTER,
+        ip_prefix: clusterNet(f),
+        nexthop: stripPrefix(gw),
+        policy: 'src-ip',
+        external_ids: {},
+      });
   }
   for (const r of s.nodes) {
     if (r.name === node || r.id <= 0) continue;
     const R = addressingOf(r, s.ipStack);
     const tips = pick(R.transitIp);
-    rows.push(<LogicalSwitchPort>{ table: 'Logical_Switch_Port', switch: TRANSIT_SWITCH, name: `tstor-${r.name}`, type: 'remote', addresses: [`${ipToMac(stripPrefix(tips[0]))} ${tips.join(' ')}`], port_security: [], options: { 'requested-tnl-key': String(R.id), 'requested-chassis': chassisOf(r.name, s.opts) }, external_ids: { node: r.name } });
+    rows.push(<LogicalSwitchPort>{
+      table: 'Logical_Switch_Port',
+      switch: TRANSIT_SWITCH,
+      name: `tstor-${r.name}`,
+      type: 'remote',
+      addresses: [`${ipToMac(stripPrefix(tips[0]))} ${tips.join(' ')}`],
+      port_security: [],
+      options: { 'requested-tnl-key': String(R.id), 'requested-chassis': chassisOf(r.name, s.opts) },
+      external_ids: { node: r.name },
+    });
     for (const f of fams) {
       const t = R.transitIp[f];
       if (!t) continue;
-      if (R.podSubnet[f]) rows.push(<LogicalRouterStaticRoute>{ table: 'Logical_Router_Static_Route', router: CLUSTER_ROUTER, ip_prefix: R.podSubnet[f], nexthop: stripPrefix(t), external_ids: { 'ic-node': r.name } });
+      if (R.podSubnet[f])
+        rows.push(<LogicalRouterStaticRoute>{
+          table: 'Logical_Router_Static_Route',
+          router: CLUSTER_ROUTER,
+          ip_prefix: R.podSubnet[f],
+          nexthop: stripPrefix(t),
+          external_ids: { 'ic-node': r.name },
+        });
       const j = R.joinIp[f];
-      if (j) rows.push(<LogicalRouterStaticRoute>{ table: 'Logical_Router_Static_Route', router: CLUSTER_ROUTER, ip_prefix: `${stripPrefix(j)}/${f === 'v4' ? 32 : 128}`, nexthop: stripPrefix(t), external_ids: { 'ic-node': r.name } });
+      if (j)
+        rows.push(<LogicalRouterStaticRoute>{
+          table: 'Logical_Router_Static_Route',
+          router: CLUSTER_ROUTER,
+          ip_prefix: `${stripPrefix(j)}/${f === 'v4' ? 32 : 128}`,
+          nexthop: stripPrefix(t),
+          external_ids: { 'ic-node': r.name },
+        });
     }
   }
   return rows;
@@ -289,11 +484,19 @@ function egressIpInitRows(s: ZoneState, fams: Family[]): NbRow[] {
     const eipAS = egressIpServedPodsAS(f);
     const svcAS = egressSvcServedPodsAS(f);
     const nodeAS = nodeIpsAS(f);
-    rows.push(noReroute(`(${ip}.src == $${eipAS.name} || ${ip}.src == $${svcAS.name}) && ${ip}.dst == $${nodeAS.name}`, 'EIP-No-Reroute-Pod-To-Node', fam, { pkt_mark: NODE_CONNECTION_MARK }));
+    rows.push(
+      noReroute(
+        `(${ip}.src == $${eipAS.name} || ${ip}.src == $${svcAS.name}) && ${ip}.dst == $${nodeAS.name}`,
+        'EIP-No-Reroute-Pod-To-Node',
+        fam,
+        { pkt_mark: NODE_CONNECTION_MARK },
+      ),
+    );
     rows.push(<AddressSet>{ table: 'Address_Set', name: svcAS.name, addresses: [], external_ids: svcAS.externalIds });
     const nodeIps = new Set<string>();
     for (const n of s.nodes) {
-      const hostIps = n.hostIps.length > 0 ? n.hostIps : Object.values(addressingOf(n, s.ipStack).nodeIp).map((c) => stripPrefix(c as string));
+      const hostIps =
+        n.hostIps.length > 0 ? n.hostIps : Object.values(addressingOf(n, s.ipStack).nodeIp).map((c) => stripPrefix(c as string));
       for (const h of hostIps) if (familyOf(h) === f) nodeIps.add(h);
     }
     rows.push(<AddressSet>{ table: 'Address_Set', name: nodeAS.name, addresses: [...nodeIps].sort(), external_ids: nodeAS.externalIds });
@@ -312,7 +515,16 @@ function egressIpInitRows(s: ZoneState, fams: Family[]): NbRow[] {
 }
 
 function noReroute(match: string, name: string, ipFamily: string, options: Record<string, string> = {}): LogicalRouterPolicy {
-  return { table: 'Logical_Router_Policy', router: CLUSTER_ROUTER, priority: NO_REROUTE_PRIORITY, match, action: 'allow', nexthops: [], options, external_ids: lrpIds(NO_REROUTE_PRIORITY, name, ipFamily) };
+  return {
+    table: 'Logical_Router_Policy',
+    router: CLUSTER_ROUTER,
+    priority: NO_REROUTE_PRIORITY,
+    match,
+    action: 'allow',
+    nexthops: [],
+    options,
+    external_ids: lrpIds(NO_REROUTE_PRIORITY, name, ipFamily),
+  };
 }
 
 function podEgressRows(s: ZoneState, a: PodAssignment, byName: Map<string, NodeAddressing>, served: Record<Family, Set<string>>): NbRow[] {

@@ -8,17 +8,7 @@
  * - gone child rows: mutate delete of the reference on the container (OVSDB garbage-collects the
  *   non-root row); gone root rows (routers, switches, address sets): delete.
  */
-import {
-  MODEL_COLUMNS,
-  NB_TABLES,
-  PARENT_OF,
-  columnKind,
-  parentKey,
-  rowKey,
-  type NbRow,
-  type NbTable,
-  type StrMap,
-} from './nb-model.ts';
+import { MODEL_COLUMNS, NB_TABLES, PARENT_OF, columnKind, parentKey, rowKey, type NbRow, type NbTable, type StrMap } from './nb-model.ts';
 
 export type OvsdbAtom = string | number | boolean | ['uuid', string] | ['named-uuid', string];
 export type OvsdbValue = OvsdbAtom | ['set', OvsdbAtom[]] | ['map', [OvsdbAtom, OvsdbAtom][]];
@@ -74,7 +64,10 @@ function encodeColumn(table: NbTable, col: string, v: unknown): OvsdbValue {
     case 'set':
       return ['set', [...((v as string[] | undefined) ?? [])]];
     case 'map':
-      return ['map', Object.entries((v as Record<string, string | number> | undefined) ?? {}).map(([k, x]) => [k, x] as [string, string | number])];
+      return [
+        'map',
+        Object.entries((v as Record<string, string | number> | undefined) ?? {}).map(([k, x]) => [k, x] as [string, string | number]),
+      ];
   }
 }
 
@@ -156,32 +149,91 @@ export function decodeActual(raw: Partial<Record<NbTable, RawRow[]>>): ActualSta
           break;
         case 'Logical_Router_Port': {
           const p = parent(t, uuid);
-          if (p !== undefined) row = { table: t, router: p, name: str(r.name), mac: str(r.mac), networks: decodeSet(r.networks).map(atom), peer: optional(r.peer), options: decodeMap(r.options), external_ids: ext };
+          if (p !== undefined)
+            row = {
+              table: t,
+              router: p,
+              name: str(r.name),
+              mac: str(r.mac),
+              networks: decodeSet(r.networks).map(atom),
+              peer: optional(r.peer),
+              options: decodeMap(r.options),
+              external_ids: ext,
+            };
           break;
         }
         case 'Logical_Switch_Port': {
           const p = parent(t, uuid);
-          if (p !== undefined) row = { table: t, switch: p, name: str(r.name), type: str(r.type), addresses: decodeSet(r.addresses).map(atom), port_security: decodeSet(r.port_security).map(atom), options: decodeMap(r.options), external_ids: ext };
+          if (p !== undefined)
+            row = {
+              table: t,
+              switch: p,
+              name: str(r.name),
+              type: str(r.type),
+              addresses: decodeSet(r.addresses).map(atom),
+              port_security: decodeSet(r.port_security).map(atom),
+              options: decodeMap(r.options),
+              external_ids: ext,
+            };
           break;
         }
         case 'NAT': {
           const p = parent(t, uuid);
-          if (p !== undefined) row = { table: t, router: p, type: str(r.type) as 'snat', external_ip: str(r.external_ip), logical_ip: str(r.logical_ip), logical_port: optional(r.logical_port), external_port_range: str(r.external_port_range), options: decodeMap(r.options), external_ids: ext };
+          if (p !== undefined)
+            row = {
+              table: t,
+              router: p,
+              type: str(r.type) as 'snat',
+              external_ip: str(r.external_ip),
+              logical_ip: str(r.logical_ip),
+              logical_port: optional(r.logical_port),
+              external_port_range: str(r.external_port_range),
+              options: decodeMap(r.options),
+              external_ids: ext,
+            };
           break;
         }
         case 'Logical_Router_Policy': {
           const p = parent(t, uuid);
-          if (p !== undefined) row = { table: t, router: p, priority: Number(r.priority), match: str(r.match), action: str(r.action) as 'allow', nexthops: decodeSet(r.nexthops).map(atom), options: decodeMap(r.options), external_ids: ext };
+          if (p !== undefined)
+            row = {
+              table: t,
+              router: p,
+              priority: Number(r.priority),
+              match: str(r.match),
+              action: str(r.action) as 'allow',
+              nexthops: decodeSet(r.nexthops).map(atom),
+              options: decodeMap(r.options),
+              external_ids: ext,
+            };
           break;
         }
         case 'Logical_Router_Static_Route': {
           const p = parent(t, uuid);
-          if (p !== undefined) row = { table: t, router: p, ip_prefix: str(r.ip_prefix), nexthop: str(r.nexthop), policy: optional(r.policy) as 'src-ip' | undefined, output_port: optional(r.output_port), external_ids: ext };
+          if (p !== undefined)
+            row = {
+              table: t,
+              router: p,
+              ip_prefix: str(r.ip_prefix),
+              nexthop: str(r.nexthop),
+              policy: optional(r.policy) as 'src-ip' | undefined,
+              output_port: optional(r.output_port),
+              external_ids: ext,
+            };
           break;
         }
         case 'QoS': {
           const p = parent(t, uuid);
-          if (p !== undefined) row = { table: t, switch: p, priority: Number(r.priority), direction: str(r.direction) as 'from-lport', match: str(r.match), action: decodeNumMap(r.action), external_ids: ext };
+          if (p !== undefined)
+            row = {
+              table: t,
+              switch: p,
+              priority: Number(r.priority),
+              direction: str(r.direction) as 'from-lport',
+              match: str(r.match),
+              action: decodeNumMap(r.action),
+              external_ids: ext,
+            };
           break;
         }
       }
@@ -263,7 +315,12 @@ export function diffRows(desired: NbRow[], actual: ActualState, scope: DiffScope
     else desiredChildren.push(d);
   }
   // containers that children need must exist even when out of scope
-  const neededContainers = new Set(desiredChildren.filter(inScope).map((c) => parentKey(c)).filter((x): x is string => !!x));
+  const neededContainers = new Set(
+    desiredChildren
+      .filter(inScope)
+      .map((c) => parentKey(c))
+      .filter((x): x is string => !!x),
+  );
 
   const handle = (d: NbRow, forced: boolean): void => {
     const k = rowKey(d);
@@ -355,14 +412,25 @@ export function diffRows(desired: NbRow[], actual: ActualState, scope: DiffScope
       }
       const uuid = containerUuid.get(pk);
       if (!uuid) continue; // container not desired and not present: cannot attach
-      ops.push({ op: 'mutate', table: pk.split('|')[0], where: [['_uuid', '==', ['uuid', uuid]]], mutations: [[col, 'insert', ['set', refs]]] });
+      ops.push({
+        op: 'mutate',
+        table: pk.split('|')[0],
+        where: [['_uuid', '==', ['uuid', uuid]]],
+        mutations: [[col, 'insert', ['set', refs]]],
+      });
     }
   }
   for (const [pk, byCol] of childDeletes) {
     if (deletedContainers.has(pk)) continue;
     const uuid = containerUuid.get(pk);
     if (!uuid) continue;
-    for (const [col, refs] of byCol) ops.push({ op: 'mutate', table: pk.split('|')[0], where: [['_uuid', '==', ['uuid', uuid]]], mutations: [[col, 'delete', ['set', refs]]] });
+    for (const [col, refs] of byCol)
+      ops.push({
+        op: 'mutate',
+        table: pk.split('|')[0],
+        where: [['_uuid', '==', ['uuid', uuid]]],
+        mutations: [[col, 'delete', ['set', refs]]],
+      });
   }
   return { ops, inserted, updated, deleted };
 }

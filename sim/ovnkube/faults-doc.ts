@@ -9,7 +9,9 @@ export function renderFaultsMarkdown(): string {
   const out: string[] = [];
   out.push('# Fault library of the emulated ovnkube');
   out.push('');
-  out.push('Generated from `sim/ovnkube/faults.ts` (`npx tsx sim/ovnkube/faults-doc.ts > sim/ovnkube/FAULTS.md`); a test keeps it in sync.');
+  out.push(
+    'Generated from `sim/ovnkube/faults.ts` (`npx tsx sim/ovnkube/faults-doc.ts > sim/ovnkube/FAULTS.md`); a test keeps it in sync.',
+  );
   out.push('Research references point at `research/ovnk-egressip.md`.');
   out.push('');
   out.push(`The catalogue is also data: \`sim/ovnkube/faults.json\` and, on a running sim, ConfigMap \`${FAULTS_CATALOGUE_CONFIGMAP}\``);
@@ -18,14 +20,22 @@ export function renderFaultsMarkdown(): string {
   out.push('');
   out.push('## Switching faults on and off');
   out.push('');
-  out.push(`Faults are switched at runtime through the Kubernetes API: ConfigMap \`${FAULTS_CONFIGMAP}\` in namespace \`${FAULTS_NAMESPACE}\``);
+  out.push(
+    `Faults are switched at runtime through the Kubernetes API: ConfigMap \`${FAULTS_CONFIGMAP}\` in namespace \`${FAULTS_NAMESPACE}\``,
+  );
   out.push('(created by the sim if missing). One data key per fault id; the value is `on`, or a JSON object of params');
   out.push('(most faults take `{"node":"<node>"}` to act on one zone only); `off`, an empty value or no key switches it off.');
   out.push('');
   out.push('```sh');
-  out.push(`kubectl -n ${FAULTS_NAMESPACE} patch configmap ${FAULTS_CONFIGMAP} --type merge -p '{"data":{"eip-stale-snat-lrp-after-failover":"on"}}'`);
-  out.push(`kubectl -n ${FAULTS_NAMESPACE} patch configmap ${FAULTS_CONFIGMAP} --type merge -p '{"data":{"stale-sb":"{\\"node\\":\\"worker-1\\"}"}}'`);
-  out.push(`kubectl -n ${FAULTS_NAMESPACE} patch configmap ${FAULTS_CONFIGMAP} --type merge -p '{"data":{"eip-stale-snat-lrp-after-failover":"off"}}'`);
+  out.push(
+    `kubectl -n ${FAULTS_NAMESPACE} patch configmap ${FAULTS_CONFIGMAP} --type merge -p '{"data":{"eip-stale-snat-lrp-after-failover":"on"}}'`,
+  );
+  out.push(
+    `kubectl -n ${FAULTS_NAMESPACE} patch configmap ${FAULTS_CONFIGMAP} --type merge -p '{"data":{"stale-sb":"{\\"node\\":\\"worker-1\\"}"}}'`,
+  );
+  out.push(
+    `kubectl -n ${FAULTS_NAMESPACE} patch configmap ${FAULTS_CONFIGMAP} --type merge -p '{"data":{"eip-stale-snat-lrp-after-failover":"off"}}'`,
+  );
   out.push('# restart ovnkube-controller on a node (startup sync): delete its ovnkube-node pod');
   out.push('kubectl -n openshift-ovn-kubernetes delete pod -l app=ovnkube-node --field-selector spec.nodeName=worker-1');
   out.push('```');
@@ -58,7 +68,12 @@ export function renderFaultsMarkdown(): string {
     if (f.symptom.api) out.push(`- API: ${f.symptom.api}`);
     for (const l of f.symptom.logs ?? []) out.push(`- Log: \`${l}\``);
     out.push(`- Heal: ${f.heal}`);
-    if (f.params) out.push(`- Params: ${Object.entries(f.params).map(([k, v]) => `\`${k}\` — ${v}`).join('; ')}`);
+    if (f.params)
+      out.push(
+        `- Params: ${Object.entries(f.params)
+          .map(([k, v]) => `\`${k}\` — ${v}`)
+          .join('; ')}`,
+      );
     out.push(`- Switch on: \`kubectl -n ${FAULTS_NAMESPACE} patch cm ${FAULTS_CONFIGMAP} --type merge -p '{"data":{"${f.id}":"on"}}'\``);
     out.push('');
   }
@@ -69,4 +84,5 @@ export function renderFaultsJson(): string {
   return `${JSON.stringify({ configMap: { namespace: FAULTS_NAMESPACE, name: FAULTS_CONFIGMAP }, catalogueConfigMap: { namespace: FAULTS_NAMESPACE, name: FAULTS_CATALOGUE_CONFIGMAP }, faults: FAULTS }, null, 2)}\n`;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) process.stdout.write(process.argv.includes('--json') ? renderFaultsJson() : renderFaultsMarkdown());
+if (import.meta.url === `file://${process.argv[1]}`)
+  process.stdout.write(process.argv.includes('--json') ? renderFaultsJson() : renderFaultsMarkdown());

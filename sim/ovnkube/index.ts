@@ -92,10 +92,13 @@ export class Ovnkube implements Stoppable {
     this.unwatch.push(this.faults.onChange((changed) => this.onFaults(changed)));
     for (const p of store.list(GVR.pods, { namespace: OVN_NAMESPACE })) this.onPod(p);
     this.reconcileCm();
-    this.graceTimer = setTimeout(() => {
-      this.graceOver = true;
-      for (const z of this.zones.keys()) this.reconcileZone(z);
-    }, (this.opts.podlessGraceMs ?? 3000) / (this.ctx.speed || 1));
+    this.graceTimer = setTimeout(
+      () => {
+        this.graceOver = true;
+        for (const z of this.zones.keys()) this.reconcileZone(z);
+      },
+      (this.opts.podlessGraceMs ?? 3000) / (this.ctx.speed || 1),
+    );
     this.onFaults(new Set(this.faults.activeIds()));
   }
 
@@ -144,14 +147,19 @@ export class Ovnkube implements Stoppable {
     const { store } = this.ctx;
     const n = store.get(GVR.nodes, undefined, node);
     if (n?.metadata.annotations?.[REBOOTING_ANNOTATION] !== undefined) return { run: false, key: '' };
-    const pods = store.list(GVR.pods, { namespace: OVN_NAMESPACE }).filter((p) => p.metadata.labels?.app === OVNKUBE_NODE_LABEL && (p.spec as { nodeName?: string }).nodeName === node);
+    const pods = store
+      .list(GVR.pods, { namespace: OVN_NAMESPACE })
+      .filter((p) => p.metadata.labels?.app === OVNKUBE_NODE_LABEL && (p.spec as { nodeName?: string }).nodeName === node);
     const z = this.zones.get(node);
     if (pods.length === 0) {
       if (z?.podSeen) return { run: false, key: '' };
       return { run: this.graceOver, key: 'podless' };
     }
     const p = pods.find((x) => !x.metadata.deletionTimestamp) ?? pods[0];
-    const st = (p.status ?? {}) as { phase?: string; containerStatuses?: { name: string; restartCount?: number; state?: { running?: unknown } }[] };
+    const st = (p.status ?? {}) as {
+      phase?: string;
+      containerStatuses?: { name: string; restartCount?: number; state?: { running?: unknown } }[];
+    };
     const cs = st.containerStatuses?.find((c) => c.name === ZONE_CONTAINER);
     const running = !p.metadata.deletionTimestamp && st.phase === 'Running' && (cs ? !!cs.state?.running : true);
     return { run: running, key: `${p.metadata.uid ?? p.metadata.name}/${cs?.restartCount ?? 0}`, pod: p.metadata.name };
@@ -160,7 +168,9 @@ export class Ovnkube implements Stoppable {
   private reconcileZone(node: string): void {
     const z = this.zones.get(node);
     if (!z || this.stopped) return;
-    z.busy = z.busy.then(() => this.doReconcileZone(z)).catch((err: unknown) => this.ctx.log(`sim/ovnkube: zone ${node}: ${(err as Error).message}`));
+    z.busy = z.busy
+      .then(() => this.doReconcileZone(z))
+      .catch((err: unknown) => this.ctx.log(`sim/ovnkube: zone ${node}: ${(err as Error).message}`));
   }
 
   private async doReconcileZone(z: ZoneSlot): Promise<void> {
@@ -213,10 +223,13 @@ export class Ovnkube implements Stoppable {
         return;
       }
       this.ctx.log(`sim/ovnkube: ovnkube-controller on ${z.node} failed to start: ${(err as Error).message}; retrying`);
-      setTimeout(() => {
-        if (z.failedKey === w.key) z.failedKey = undefined;
-        this.reconcileZone(z.node);
-      }, Math.max(100, 2000 / (this.ctx.speed || 1)));
+      setTimeout(
+        () => {
+          if (z.failedKey === w.key) z.failedKey = undefined;
+          this.reconcileZone(z.node);
+        },
+        Math.max(100, 2000 / (this.ctx.speed || 1)),
+      );
     }
   }
 
@@ -231,23 +244,38 @@ export class Ovnkube implements Stoppable {
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
     let restarts = 0;
     let uid = '';
-    this.ctx.store.mutate(GVR.pods, OVN_NAMESPACE, pod, (p) => {
-      uid = p.metadata.uid ?? '';
-      const st = (p.status ?? {}) as { containerStatuses?: Record<string, unknown>[]; conditions?: { type: string; status: string }[] };
-      const cs = (st.containerStatuses ?? []).map((c) => ({ ...c }));
-      const c = cs.find((x) => x.name === ZONE_CONTAINER);
-      if (!c) return;
-      restarts = ((c.restartCount as number | undefined) ?? 0) + 1;
-      const delay = Math.min(300, 10 * 2 ** Math.max(0, restarts - 1));
-      const started = ((c.state as { running?: { startedAt?: string } } | undefined)?.running?.startedAt) ?? now;
-      c.restartCount = restarts;
-      c.ready = false;
-      c.started = false;
-      c.lastState = { terminated: { exitCode: 2, reason: 'Error', startedAt: started, finishedAt: now } };
-      c.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${delay}s restarting failed container=${ZONE_CONTAINER} pod=${pod}_${OVN_NAMESPACE}(${p.metadata.uid ?? ''})` } };
-      const conditions = (st.conditions ?? []).map((x) => (x.type === 'Ready' || x.type === 'ContainersReady' ? { ...x, status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${ZONE_CONTAINER}]` } : x));
-      p.status = { ...st, containerStatuses: cs, conditions };
-    }, { subresource: 'status' });
+    this.ctx.store.mutate(
+      GVR.pods,
+      OVN_NAMESPACE,
+      pod,
+      (p) => {
+        uid = p.metadata.uid ?? '';
+        const st = (p.status ?? {}) as { containerStatuses?: Record<string, unknown>[]; conditions?: { type: string; status: string }[] };
+        const cs = (st.containerStatuses ?? []).map((c) => ({ ...c }));
+        const c = cs.find((x) => x.name === ZONE_CONTAINER);
+        if (!c) return;
+        restarts = ((c.restartCount as number | undefined) ?? 0) + 1;
+        const delay = Math.min(300, 10 * 2 ** Math.max(0, restarts - 1));
+        const started = (c.state as { running?: { startedAt?: string } } | undefined)?.running?.startedAt ?? now;
+        c.restartCount = restarts;
+        c.ready = false;
+        c.started = false;
+        c.lastState = { terminated: { exitCode: 2, reason: 'Error', startedAt: started, finishedAt: now } };
+        c.state = {
+          waiting: {
+            reason: 'CrashLoopBackOff',
+            message: `back-off ${delay}s restarting failed container=${ZONE_CONTAINER} pod=${pod}_${OVN_NAMESPACE}(${p.metadata.uid ?? ''})`,
+          },
+        };
+        const conditions = (st.conditions ?? []).map((x) =>
+          x.type === 'Ready' || x.type === 'ContainersReady'
+            ? { ...x, status: 'False', reason: 'ContainersNotReady', message: `containers with unready status: [${ZONE_CONTAINER}]` }
+            : x,
+        );
+        p.status = { ...st, containerStatuses: cs, conditions };
+      },
+      { subresource: 'status' },
+    );
     if (!restarts) return;
     const delayMs = (Math.min(300, 10 * 2 ** Math.max(0, restarts - 1)) * 1000) / (this.ctx.speed || 1);
     z.crashTimer = setTimeout(() => this.restartCrashed(pod, uid), delayMs);
@@ -257,31 +285,47 @@ export class Ovnkube implements Stoppable {
   private restartCrashed(pod: string, uid: string): void {
     if (this.stopped) return;
     const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-    this.ctx.store.mutate(GVR.pods, OVN_NAMESPACE, pod, (p) => {
-      if (uid && p.metadata.uid !== uid) return;
-      const st = (p.status ?? {}) as { containerStatuses?: Record<string, unknown>[]; conditions?: { type: string; status: string }[] };
-      const cs = (st.containerStatuses ?? []).map((c) => ({ ...c }));
-      const c = cs.find((x) => x.name === ZONE_CONTAINER);
-      if (!c || !(c.state as { waiting?: unknown } | undefined)?.waiting) return;
-      c.state = { running: { startedAt: now } };
-      c.ready = true;
-      c.started = true;
-      const allReady = cs.every((x) => x.ready !== false);
-      const conditions = (st.conditions ?? []).map((x) => (x.type === 'Ready' || x.type === 'ContainersReady' ? { type: x.type, status: allReady ? 'True' : 'False', lastTransitionTime: now } : x));
-      p.status = { ...st, containerStatuses: cs, conditions };
-    }, { subresource: 'status' });
+    this.ctx.store.mutate(
+      GVR.pods,
+      OVN_NAMESPACE,
+      pod,
+      (p) => {
+        if (uid && p.metadata.uid !== uid) return;
+        const st = (p.status ?? {}) as { containerStatuses?: Record<string, unknown>[]; conditions?: { type: string; status: string }[] };
+        const cs = (st.containerStatuses ?? []).map((c) => ({ ...c }));
+        const c = cs.find((x) => x.name === ZONE_CONTAINER);
+        if (!c || !(c.state as { waiting?: unknown } | undefined)?.waiting) return;
+        c.state = { running: { startedAt: now } };
+        c.ready = true;
+        c.started = true;
+        const allReady = cs.every((x) => x.ready !== false);
+        const conditions = (st.conditions ?? []).map((x) =>
+          x.type === 'Ready' || x.type === 'ContainersReady'
+            ? { type: x.type, status: allReady ? 'True' : 'False', lastTransitionTime: now }
+            : x,
+        );
+        p.status = { ...st, containerStatuses: cs, conditions };
+      },
+      { subresource: 'status' },
+    );
   }
 
   // ---------- cluster-manager ----------
 
   private reconcileCm(): void {
     if (this.stopped) return;
-    this.cmBusy = this.cmBusy.then(() => this.doReconcileCm()).catch((err: unknown) => this.ctx.log(`sim/ovnkube: cluster-manager: ${(err as Error).message}`));
+    this.cmBusy = this.cmBusy
+      .then(() => this.doReconcileCm())
+      .catch((err: unknown) => this.ctx.log(`sim/ovnkube: cluster-manager: ${(err as Error).message}`));
   }
 
   private async doReconcileCm(): Promise<void> {
-    const pods = this.ctx.store.list(GVR.pods, { namespace: OVN_NAMESPACE }).filter((p) => p.metadata.labels?.app === OVNKUBE_CONTROL_PLANE_LABEL);
-    const running = pods.filter((p) => !p.metadata.deletionTimestamp && (p.status as { phase?: string } | undefined)?.phase === 'Running').sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
+    const pods = this.ctx.store
+      .list(GVR.pods, { namespace: OVN_NAMESPACE })
+      .filter((p) => p.metadata.labels?.app === OVNKUBE_CONTROL_PLANE_LABEL);
+    const running = pods
+      .filter((p) => !p.metadata.deletionTimestamp && (p.status as { phase?: string } | undefined)?.phase === 'Running')
+      .sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
     const want = pods.length === 0 ? '<none>' : running[0]?.metadata.name;
     if (this.cm && want === this.cmPod) return;
     if (this.cm) {
@@ -310,42 +354,54 @@ export class Ovnkube implements Stoppable {
     for (const id of ['stale-sb', 'northd-down']) {
       if (!changed.has(id)) continue;
       const p = this.faults.params(id);
-      const nodes = new Set<string>(p ? (typeof p.node === 'string' ? [p.node] : Array.isArray(p.nodes) ? (p.nodes as string[]) : this.ctx.nodes.map((n) => n.name)) : []);
+      const nodes = new Set<string>(
+        p
+          ? typeof p.node === 'string'
+            ? [p.node]
+            : Array.isArray(p.nodes)
+              ? (p.nodes as string[])
+              : this.ctx.nodes.map((n) => n.name)
+          : [],
+      );
       const prev = this.procFaults.get(id) ?? new Set<string>();
       for (const n of nodes) if (!prev.has(n)) void this.northd(n, id, true);
       for (const n of prev) if (!nodes.has(n)) void this.northd(n, id, false);
       this.procFaults.set(id, nodes);
     }
-    if (changed.has('ovnkube-controller-crashloop')) for (const z of this.zones.values()) {
-      if (!this.faults.on('ovnkube-controller-crashloop', z.node)) {
-        z.failedKey = undefined;
-        if (z.crashTimer && z.podName) {
-          // fallback back-off: let the container run again at once
-          clearTimeout(z.crashTimer);
-          z.crashTimer = undefined;
-          const uid = this.ctx.store.get(GVR.pods, OVN_NAMESPACE, z.podName)?.metadata.uid ?? '';
-          this.restartCrashed(z.podName, uid);
-        }
-        this.reconcileZone(z.node);
-      } else if (z.ctrl && z.podName) {
-        // the running controller panics now (the next start panics again)
-        const pod = z.podName;
-        const ctrl = z.ctrl;
-        z.busy = z.busy.then(async () => {
-          if (z.ctrl !== ctrl) return;
-          await ctrl.stop();
-          z.ctrl = undefined;
-          z.failedKey = z.key;
-          z.key = undefined;
-          const ref = { namespace: OVN_NAMESPACE, pod, container: ZONE_CONTAINER };
-          for (const l of ['panic: runtime error: invalid memory address or nil pointer dereference', '[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x1c9e4f3]']) {
-            z.logs.push(l);
-            this.ctx.services.appendLog?.(ref, l);
+    if (changed.has('ovnkube-controller-crashloop'))
+      for (const z of this.zones.values()) {
+        if (!this.faults.on('ovnkube-controller-crashloop', z.node)) {
+          z.failedKey = undefined;
+          if (z.crashTimer && z.podName) {
+            // fallback back-off: let the container run again at once
+            clearTimeout(z.crashTimer);
+            z.crashTimer = undefined;
+            const uid = this.ctx.store.get(GVR.pods, OVN_NAMESPACE, z.podName)?.metadata.uid ?? '';
+            this.restartCrashed(z.podName, uid);
           }
-          this.crashContainer(z, pod);
-        });
+          this.reconcileZone(z.node);
+        } else if (z.ctrl && z.podName) {
+          // the running controller panics now (the next start panics again)
+          const pod = z.podName;
+          const ctrl = z.ctrl;
+          z.busy = z.busy.then(async () => {
+            if (z.ctrl !== ctrl) return;
+            await ctrl.stop();
+            z.ctrl = undefined;
+            z.failedKey = z.key;
+            z.key = undefined;
+            const ref = { namespace: OVN_NAMESPACE, pod, container: ZONE_CONTAINER };
+            for (const l of [
+              'panic: runtime error: invalid memory address or nil pointer dereference',
+              '[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x1c9e4f3]',
+            ]) {
+              z.logs.push(l);
+              this.ctx.services.appendLog?.(ref, l);
+            }
+            this.crashContainer(z, pod);
+          });
+        }
       }
-    }
   }
 
   private async northd(node: string, id: string, on: boolean): Promise<void> {

@@ -90,7 +90,7 @@ function parseJson<T>(s: string | undefined): T | undefined {
 export function nodeInfo(o: KubeObject, fallbackId?: number): NodeInfo {
   const ann = o.metadata.annotations ?? {};
   const idAnn = Number(ann[ANN.nodeId]);
-  const conditions = ((o.status?.conditions as { type: string; status: string }[] | undefined) ?? []);
+  const conditions = (o.status?.conditions as { type: string; status: string }[] | undefined) ?? [];
   const ready = conditions.find((c) => c.type === 'Ready')?.status === 'True';
   const primary = parseJson<{ ipv4?: string; ipv6?: string }>(ann[ANN.primaryIfaddr]) ?? {};
   const hostCidrs = parseJson<string[]>(ann[ANN.hostCidrs]) ?? [];

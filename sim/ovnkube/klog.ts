@@ -31,7 +31,9 @@ export function goSprintf(fmt: string, ...args: unknown[]): string {
 
 function goStruct(o: unknown): string {
   if (o === null || typeof o !== 'object') return String(o);
-  return `{${Object.values(o as Record<string, unknown>).map((v) => String(v)).join(' ')}}`;
+  return `{${Object.values(o as Record<string, unknown>)
+    .map((v) => String(v))
+    .join(' ')}}`;
 }
 
 /** Message formats (file, line, format) from egressip.go and clustermanager/egressip_controller.go. */
@@ -39,25 +41,85 @@ export const MSG = {
   staleSnatLogicalIp: { file: 'egressip.go', line: 1647, sev: 'I', fmt: 'syncStaleSNATRules will delete %s due to logical ip: %v' },
   staleSnatNoNode: { file: 'egressip.go', line: 1667, sev: 'I', fmt: 'syncStaleSNATRules found NAT %q without EIP assigned to a Node' },
   staleSnatPort: { file: 'egressip.go', line: 1672, sev: 'I', fmt: 'syncStaleSNATRules found NAT %q with invalid logical port' },
-  staleLrp: { file: 'egressip.go', line: 1512, sev: 'I', fmt: 'syncStaleEgressReroutePolicy will delete %s due to no nexthop or stale logical ip: %v' },
-  staleLrpNexthops: { file: 'egressip.go', line: 1530, sev: 'I', fmt: 'syncStaleEgressReroutePolicy will remove stale nexthops for LRP %q: %v' },
-  staleLrpNoNodes: { file: 'egressip.go', line: 1498, sev: 'I', fmt: 'Deleting invalid logical router policy %s because there are no existing nodes assigned to its EgressIP %s' },
+  staleLrp: {
+    file: 'egressip.go',
+    line: 1512,
+    sev: 'I',
+    fmt: 'syncStaleEgressReroutePolicy will delete %s due to no nexthop or stale logical ip: %v',
+  },
+  staleLrpNexthops: {
+    file: 'egressip.go',
+    line: 1530,
+    sev: 'I',
+    fmt: 'syncStaleEgressReroutePolicy will remove stale nexthops for LRP %q: %v',
+  },
+  staleLrpNoNodes: {
+    file: 'egressip.go',
+    line: 1498,
+    sev: 'I',
+    fmt: 'Deleting invalid logical router policy %s because there are no existing nodes assigned to its EgressIP %s',
+  },
   staleAddrSet: { file: 'egressip.go', line: 1590, sev: 'I', fmt: 'syncStaleAddressSetIPs will remove stale IPs %v from address set %s' },
-  callerNoNexthop: { file: 'egressip.go', line: 2270, sev: 'W', fmt: 'Caller failed to pass next hop for EgressIP %s and IP %s. Deleting all LRPs. This will break HA momentarily' },
+  callerNoNexthop: {
+    file: 'egressip.go',
+    line: 2270,
+    sev: 'W',
+    fmt: 'Caller failed to pass next hop for EgressIP %s and IP %s. Deleting all LRPs. This will break HA momentarily',
+  },
   addPodStatus: { file: 'egressip.go', line: 1105, sev: 'I', fmt: 'Adding pod egress IP status: %v for EgressIP: %s and pod: %s/%s/%v' },
   deletePodStatus: { file: 'egressip.go', line: 1180, sev: 'I', fmt: 'Deleting pod egress IP status: %v for EgressIP: %s and pod: %s/%s' },
   standby: { file: 'egressip.go', line: 1001, sev: 'I', fmt: 'Pod %s/%s is already managed by EgressIP %s, adding EgressIP %s to standby' },
-  multipleResults: { file: 'egressip.go', line: 2380, sev: 'E', fmt: 'Failed to delete SNAT rule for pod on gateway router %s: failed to delete NAT: unexpectedly found multiple results for provided predicate' },
+  multipleResults: {
+    file: 'egressip.go',
+    line: 2380,
+    sev: 'E',
+    fmt: 'Failed to delete SNAT rule for pod on gateway router %s: failed to delete NAT: unexpectedly found multiple results for provided predicate',
+  },
   legacyMigrated: { file: 'nat_sync.go', line: 120, sev: 'I', fmt: 'Migrated %d legacy EgressIP NATs to the current external_ids format' },
-  legacyUnknown: { file: 'nat_sync.go', line: 148, sev: 'W', fmt: 'Unable to find pod for legacy EgressIP NAT with logical IP %s: marking it UNKNOWN' },
-  unreachable: { file: 'egressip_controller.go', line: 1820, sev: 'I', fmt: 'Node: %s is detected as unreachable, deleting it from egress assignment' },
+  legacyUnknown: {
+    file: 'nat_sync.go',
+    line: 148,
+    sev: 'W',
+    fmt: 'Unable to find pod for legacy EgressIP NAT with logical IP %s: marking it UNKNOWN',
+  },
+  unreachable: {
+    file: 'egressip_controller.go',
+    line: 1820,
+    sev: 'I',
+    fmt: 'Node: %s is detected as unreachable, deleting it from egress assignment',
+  },
   failedReachability: { file: 'egressip_healthcheck.go', line: 172, sev: 'I', fmt: 'Failed reachability check for %s' },
   notReady: { file: 'egressip_controller.go', line: 1010, sev: 'I', fmt: 'Node: %s is not ready, deleting it from egress assignment' },
-  nodeReady: { file: 'egressip_controller.go', line: 1030, sev: 'I', fmt: 'Node: %s is ready and reachable, adding it for egress assignment' },
-  noMatchingNode: { file: 'egressip_controller.go', line: 1461, sev: 'E', fmt: 'Egress IP: %v for object EgressIP: %s is not assignable: no matching node: egress IP %s does not match any egress-assignable node subnet' },
-  noAssignable: { file: 'egressip_controller.go', line: 1438, sev: 'E', fmt: 'No assignable nodes found for EgressIP: %s and requested IPs: %v' },
-  alreadyAssigned: { file: 'egressip_controller.go', line: 1415, sev: 'E', fmt: 'Egress IP: %s for object EgressIP: %s is already assigned to EgressIP: %s' },
-  assigned: { file: 'egressip_controller.go', line: 1500, sev: 'I', fmt: 'Successful assignment of egress IP: %s to node: %s for EgressIP: %s' },
+  nodeReady: {
+    file: 'egressip_controller.go',
+    line: 1030,
+    sev: 'I',
+    fmt: 'Node: %s is ready and reachable, adding it for egress assignment',
+  },
+  noMatchingNode: {
+    file: 'egressip_controller.go',
+    line: 1461,
+    sev: 'E',
+    fmt: 'Egress IP: %v for object EgressIP: %s is not assignable: no matching node: egress IP %s does not match any egress-assignable node subnet',
+  },
+  noAssignable: {
+    file: 'egressip_controller.go',
+    line: 1438,
+    sev: 'E',
+    fmt: 'No assignable nodes found for EgressIP: %s and requested IPs: %v',
+  },
+  alreadyAssigned: {
+    file: 'egressip_controller.go',
+    line: 1415,
+    sev: 'E',
+    fmt: 'Egress IP: %s for object EgressIP: %s is already assigned to EgressIP: %s',
+  },
+  assigned: {
+    file: 'egressip_controller.go',
+    line: 1500,
+    sev: 'I',
+    fmt: 'Successful assignment of egress IP: %s to node: %s for EgressIP: %s',
+  },
   statusPatched: { file: 'egressip_controller.go', line: 1210, sev: 'I', fmt: 'Patching status on EgressIP %s: %v' },
   syncStart: { file: 'egressip.go', line: 1420, sev: 'I', fmt: 'Starting syncEgressIPs for network %s' },
   syncDone: { file: 'egressip.go', line: 1455, sev: 'I', fmt: 'Finished syncEgressIPs for network %s: took %v' },

@@ -41,7 +41,12 @@ export async function fromClient(c: OvsdbClient): Promise<NbConn> {
       return c.transact(NB_DB_NAME, ops as unknown as OvsdbOperation[]);
     },
     async dump() {
-      const ops: OvsdbOperation[] = NB_TABLES.map((t) => ({ op: 'select', table: t, where: [], columns: ['_uuid', ...MODEL_COLUMNS[t], ...(CONTAINER_COLS[t] ?? [])] }));
+      const ops: OvsdbOperation[] = NB_TABLES.map((t) => ({
+        op: 'select',
+        table: t,
+        where: [],
+        columns: ['_uuid', ...MODEL_COLUMNS[t], ...(CONTAINER_COLS[t] ?? [])],
+      }));
       const res = await c.transact(NB_DB_NAME, ops);
       const raw: Partial<Record<NbTable, RawRow[]>> = {};
       NB_TABLES.forEach((t, i) => (raw[t] = (res[i]?.rows ?? []) as RawRow[]));

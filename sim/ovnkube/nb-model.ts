@@ -119,7 +119,9 @@ export const NB_TABLES: NbTable[] = [
 ];
 
 /** Container table + column of each child table. */
-export const PARENT_OF: Partial<Record<NbTable, { table: 'Logical_Router' | 'Logical_Switch'; column: string; field: 'router' | 'switch' }>> = {
+export const PARENT_OF: Partial<
+  Record<NbTable, { table: 'Logical_Router' | 'Logical_Switch'; column: string; field: 'router' | 'switch' }>
+> = {
   Logical_Router_Port: { table: 'Logical_Router', column: 'ports', field: 'router' },
   NAT: { table: 'Logical_Router', column: 'nat', field: 'router' },
   Logical_Router_Policy: { table: 'Logical_Router', column: 'policies', field: 'router' },

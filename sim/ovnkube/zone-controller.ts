@@ -72,7 +72,8 @@ interface Pending {
 }
 
 const emptyPending = (): Pending => ({ full: false, pods: new Set(), namespaces: new Set(), eips: new Map(), nodes: new Set() });
-const pendingEmpty = (p: Pending): boolean => !p.full && p.pods.size === 0 && p.namespaces.size === 0 && p.eips.size === 0 && p.nodes.size === 0;
+const pendingEmpty = (p: Pending): boolean =>
+  !p.full && p.pods.size === 0 && p.namespaces.size === 0 && p.eips.size === 0 && p.nodes.size === 0;
 
 export interface ZoneStats {
   reconciles: number;
@@ -89,7 +90,8 @@ const isLegacy = (ext: StrMap): boolean => ext[LEGACY_NAME_KEY] !== undefined &&
 /** Per-pod EgressIP rows: SNATs on a GR, priority-100 reroutes (current or legacy external_ids). */
 export function isPodEipRow(r: NbRow): r is Extract<NbRow, { table: 'NAT' | 'Logical_Router_Policy' }> {
   if (r.table === 'NAT') return r.type === 'snat' && (isEipOwned(r.external_ids) || isLegacy(r.external_ids));
-  if (r.table === 'Logical_Router_Policy') return r.priority === REROUTE_PRIORITY && (isEipOwned(r.external_ids) || isLegacy(r.external_ids));
+  if (r.table === 'Logical_Router_Policy')
+    return r.priority === REROUTE_PRIORITY && (isEipOwned(r.external_ids) || isLegacy(r.external_ids));
   return false;
 }
 
@@ -158,7 +160,9 @@ export class ZoneController {
       this.opts.log('[signal SIGSEGV: segmentation violation code=0x1 addr=0x18 pc=0x1c9e4f3]');
       this.opts.log('');
       this.opts.log('goroutine 1 [running]:');
-      this.opts.log('github.com/ovn-org/ovn-kubernetes/go-controller/pkg/ovn.(*DefaultNetworkController).syncEgressIPs(0xc000a1e000, {0xc0012c4000, 0x5, 0x8})');
+      this.opts.log(
+        'github.com/ovn-org/ovn-kubernetes/go-controller/pkg/ovn.(*DefaultNetworkController).syncEgressIPs(0xc000a1e000, {0xc0012c4000, 0x5, 0x8})',
+      );
       this.opts.log('\t/go/src/github.com/openshift/ovn-kubernetes/go-controller/pkg/ovn/egressip.go:1431 +0x1f3');
       throw new CrashLoopError(`ovnkube-controller on ${this.node}: panic during syncEgressIPs (fault ovnkube-controller-crashloop)`);
     }
@@ -203,7 +207,9 @@ export class ZoneController {
   private markBroken(why: string): void {
     if (this.broken || this.stopped) return;
     this.broken = true;
-    this.opts.log(klogLine('E', 'ovnkube.go', 455, `Lost the connection to the OVN northbound database (${why}); restarting`, { pid: this.opts.pid }));
+    this.opts.log(
+      klogLine('E', 'ovnkube.go', 455, `Lost the connection to the OVN northbound database (${why}); restarting`, { pid: this.opts.pid }),
+    );
     this.opts.onBroken?.();
   }
 
@@ -297,13 +303,21 @@ export class ZoneController {
     const cur = ev.type === 'DELETED' ? undefined : e;
     if (cur) this.eipCache.set(e.name, cur);
     else this.eipCache.delete(e.name);
-    if (ev.type === 'DELETED' && this.faultOn('eip-notin-selector-leak') && (isNotInOnly(e.namespaceSelector) || isNotInOnly(e.podSelector))) {
+    if (
+      ev.type === 'DELETED' &&
+      this.faultOn('eip-notin-selector-leak') &&
+      (isNotInOnly(e.namespaceSelector) || isNotInOnly(e.podSelector))
+    ) {
       this.leakedEips.add(e.name);
     }
     if (ev.type === 'MODIFIED' && old && cur && this.faultOn('eip-overzealous-snat-delete')) {
-      const changed = old.status.length !== cur.status.length || old.status.some((a) => !cur.status.some((b) => a.node === b.node && a.egressIP === b.egressIP));
+      const changed =
+        old.status.length !== cur.status.length ||
+        old.status.some((a) => !cur.status.some((b) => a.node === b.node && a.egressIP === b.egressIP));
       if (changed) {
-        const unchanged = cur.status.filter((b) => b.node === this.node && old.status.some((a) => a.node === b.node && a.egressIP === b.egressIP));
+        const unchanged = cur.status.filter(
+          (b) => b.node === this.node && old.status.some((a) => a.node === b.node && a.egressIP === b.egressIP),
+        );
         if (unchanged.length) this.overzealous.push({ eip: e.name, unchanged });
       }
     }
@@ -313,8 +327,10 @@ export class ZoneController {
   }
 
   private onFaults(changed: Set<string>): void {
-    if (changed.has('eip-pod-delete-ignored-after-cleanup') && !this.opts.faults.on('eip-pod-delete-ignored-after-cleanup', this.node)) this.ghosts.clear();
-    if (changed.has('eip-stale-pod-ip-on-recreate') && !this.opts.faults.on('eip-stale-pod-ip-on-recreate', this.node)) this.ipOverride.clear();
+    if (changed.has('eip-pod-delete-ignored-after-cleanup') && !this.opts.faults.on('eip-pod-delete-ignored-after-cleanup', this.node))
+      this.ghosts.clear();
+    if (changed.has('eip-stale-pod-ip-on-recreate') && !this.opts.faults.on('eip-stale-pod-ip-on-recreate', this.node))
+      this.ipOverride.clear();
     if (changed.has('eip-notin-selector-leak') && !this.opts.faults.on('eip-notin-selector-leak', this.node)) this.leakedEips.clear();
   }
 
@@ -341,7 +357,11 @@ export class ZoneController {
       } catch (err) {
         this.stats.errors++;
         this.stats.lastError = (err as Error).message;
-        this.opts.log(klogLine('E', 'obj_retry.go', 721, `Failed to reconcile zone ${this.node}: ${(err as Error).message}, will retry`, { pid: this.opts.pid }));
+        this.opts.log(
+          klogLine('E', 'obj_retry.go', 721, `Failed to reconcile zone ${this.node}: ${(err as Error).message}, will retry`, {
+            pid: this.opts.pid,
+          }),
+        );
         if (this.stopped) return;
         if (this.nb?.closed) {
           this.markBroken((err as Error).message);
@@ -401,7 +421,14 @@ export class ZoneController {
     if (this.overzealous.length) {
       const oz = this.overzealous;
       this.overzealous = [];
-      desired = desired.filter((r) => !(r.table === 'NAT' && isPodEipRow(r) && oz.some((o) => eipOfRow(r.external_ids) === o.eip && o.unchanged.some((u) => u.egressIP === r.external_ip))));
+      desired = desired.filter(
+        (r) =>
+          !(
+            r.table === 'NAT' &&
+            isPodEipRow(r) &&
+            oz.some((o) => eipOfRow(r.external_ids) === o.eip && o.unchanged.some((u) => u.egressIP === r.external_ip))
+          ),
+      );
     }
 
     const scope = full ? this.fullScope() : this.eventScope(batch, zs, actual);
@@ -528,7 +555,8 @@ export class ZoneController {
     if (full && this.faultOn('eip-legacy-nats-not-migrated')) keeps.push((r) => isPodEipRow(r) && isLegacy(r.external_ids));
     if (this.faultOn('eip-duplicate-snat')) {
       const count = new Map<string, number>();
-      for (const a of actual.rows) if (a.row.table === 'NAT' && isPodEipRow(a.row)) count.set(rowKey(a.row), (count.get(rowKey(a.row)) ?? 0) + 1);
+      for (const a of actual.rows)
+        if (a.row.table === 'NAT' && isPodEipRow(a.row)) count.set(rowKey(a.row), (count.get(rowKey(a.row)) ?? 0) + 1);
       const dups = new Set([...count].filter(([, n]) => n > 1).map(([k]) => k));
       if (dups.size) {
         const logged = new Set<string>();
@@ -578,7 +606,9 @@ export class ZoneController {
     const eips = new Map(zs.eips.map((e) => [e.name, e]));
     if (full) {
       const legacy = actual.rows.filter((a) => isPodEipRow(a.row) && isLegacy(a.row.external_ids));
-      const migrated = updated.filter((r) => isPodEipRow(r) && !isLegacy(r.external_ids) && legacy.some((a) => rowKey(a.row) === rowKey(r)));
+      const migrated = updated.filter(
+        (r) => isPodEipRow(r) && !isLegacy(r.external_ids) && legacy.some((a) => rowKey(a.row) === rowKey(r)),
+      );
       if (migrated.length) this.klog('legacyMigrated', migrated.length);
     }
     for (const r of inserted) {
@@ -588,7 +618,10 @@ export class ZoneController {
       const e = eips.get(eipName);
       if (!e || !pk) continue;
       const ip = rowPodIp(r) ?? '';
-      const items = r.table === 'NAT' ? e.status.filter((s) => s.egressIP === r.external_ip) : e.status.filter((s) => familyOf(s.egressIP) === familyOf(ip));
+      const items =
+        r.table === 'NAT'
+          ? e.status.filter((s) => s.egressIP === r.external_ip)
+          : e.status.filter((s) => familyOf(s.egressIP) === familyOf(ip));
       const [ns, name] = pk.split('/');
       for (const it of items) this.klog('addPodStatus', { node: it.node, egressIP: it.egressIP }, eipName, ns, name, [ip]);
     }
@@ -605,7 +638,8 @@ export class ZoneController {
       if (r.table === 'NAT') {
         if (full) {
           if (!e || !e.status.some((s) => s.egressIP === r.external_ip)) this.klog('staleSnatNoNode', label);
-          else if (!e.status.some((s) => s.egressIP === r.external_ip && r.logical_port === mgmtPort(s.node))) this.klog('staleSnatPort', label);
+          else if (!e.status.some((s) => s.egressIP === r.external_ip && r.logical_port === mgmtPort(s.node)))
+            this.klog('staleSnatPort', label);
           else this.klog('staleSnatLogicalIp', label, r.logical_ip);
         }
       } else if (full) {
@@ -646,7 +680,9 @@ export const POD_NETWORKS_ANNOTATION = 'k8s.ovn.org/pod-networks';
 
 /** {"default":{"ip_addresses":[...],"mac_address":...,"gateway_ips":[...],"ip_address":...,"gateway_ip":...,"role":"primary"}} */
 export function podNetworksAnnotation(ips: string[], a: ReturnType<typeof addressingOf>): string {
-  const cidrs = ips.map((ip) => `${ip}/${(familyOf(ip) === 'v4' ? a.podSubnet.v4 : a.podSubnet.v6)?.split('/')[1] ?? (familyOf(ip) === 'v4' ? '32' : '128')}`);
+  const cidrs = ips.map(
+    (ip) => `${ip}/${(familyOf(ip) === 'v4' ? a.podSubnet.v4 : a.podSubnet.v6)?.split('/')[1] ?? (familyOf(ip) === 'v4' ? '32' : '128')}`,
+  );
   const gws = ips.map((ip) => (familyOf(ip) === 'v4' ? a.routerIp.v4 : a.routerIp.v6)).filter((x): x is string => !!x);
   return JSON.stringify({
     default: {

@@ -8,19 +8,48 @@ import { parse } from 'yaml';
 import { parseParams } from '../../harness/chaos/command.ts';
 
 const root = join(import.meta.dirname, '..', '..');
-const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(root, 'harness', 'cli.ts'), 'chaos', ...args], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+const run = (args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', join(root, 'harness', 'cli.ts'), 'chaos', ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
 
 describe('netharness chaos', () => {
   it('list names every template', () => {
     const r = run(['list']);
     expect(r.status).toBe(0);
-    for (const id of ['pod-kill', 'container-kill', 'pod-failure', 'network-partition', 'network-delay', 'network-loss', 'stress-cpu', 'time-offset', 'schedule']) expect(r.stdout).toContain(id);
+    for (const id of [
+      'pod-kill',
+      'container-kill',
+      'pod-failure',
+      'network-partition',
+      'network-delay',
+      'network-loss',
+      'stress-cpu',
+      'time-offset',
+      'schedule',
+    ])
+      expect(r.stdout).toContain(id);
   });
 
   it('render prints YAML for kubectl apply -f -, lists split on commas, --schedule wraps it', () => {
-    const r = run(['render', 'network-partition', '--param', 'node=worker-1', '--param', 'externalTargets=192.168.126.11,192.168.126.12', '--param', 'name=p1']);
+    const r = run([
+      'render',
+      'network-partition',
+      '--param',
+      'node=worker-1',
+      '--param',
+      'externalTargets=192.168.126.11,192.168.126.12',
+      '--param',
+      'name=p1',
+    ]);
     expect(r.status, r.stderr).toBe(0);
-    expect(parse(r.stdout)).toMatchObject({ kind: 'NetworkChaos', metadata: { name: 'p1' }, spec: { action: 'partition', direction: 'both', externalTargets: ['192.168.126.11', '192.168.126.12'] } });
+    expect(parse(r.stdout)).toMatchObject({
+      kind: 'NetworkChaos',
+      metadata: { name: 'p1' },
+      spec: { action: 'partition', direction: 'both', externalTargets: ['192.168.126.11', '192.168.126.12'] },
+    });
     const s = run(['render', 'pod-kill', '--param', 'node=worker-1', '--schedule', '*/5 * * * *', '--history-limit', '3']);
     expect(parse(s.stdout)).toMatchObject({ kind: 'Schedule', spec: { schedule: '*/5 * * * *', historyLimit: 3, type: 'PodChaos' } });
   });
@@ -41,7 +70,10 @@ describe('netharness chaos', () => {
     const ok = run(['validate', join(d, 'ok.yaml')]);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toContain('StressChaos/s1: valid');
-    writeFileSync(join(d, 'bad.yaml'), 'apiVersion: chaos-mesh.org/v1alpha1\nkind: NetworkChaos\nmetadata: {name: n}\nspec:\n  action: delay\n  mode: fixed-percent\n  value: "300"\n  delay: {latency: fast}\n');
+    writeFileSync(
+      join(d, 'bad.yaml'),
+      'apiVersion: chaos-mesh.org/v1alpha1\nkind: NetworkChaos\nmetadata: {name: n}\nspec:\n  action: delay\n  mode: fixed-percent\n  value: "300"\n  delay: {latency: fast}\n',
+    );
     const bad = run(['validate', join(d, 'bad.yaml')]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/spec.value: Invalid value: "300"/);

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { deriveConditions, matchExpressions, nextCronTime, parseCron, parseGoDuration, selectByMode, validateChaos, isOneShot, type ChaosRecord } from '../../chaos/model.ts';
+import {
+  deriveConditions,
+  matchExpressions,
+  nextCronTime,
+  parseCron,
+  parseGoDuration,
+  selectByMode,
+  validateChaos,
+  isOneShot,
+  type ChaosRecord,
+} from '../../chaos/model.ts';
 
 const rec = (phase: ChaosRecord['phase']): ChaosRecord => ({ id: 'ns/p', selectorKey: '.', phase, injectedCount: 0, recoveredCount: 0 });
 
@@ -52,10 +62,30 @@ describe('expressions', () => {
 
 describe('deriveConditions', () => {
   const get = (c: ReturnType<typeof deriveConditions>) => Object.fromEntries(c.map((x) => [x.type, x.status]));
-  it('no records: nothing selected', () => expect(get(deriveConditions(undefined, false))).toEqual({ Selected: 'False', AllInjected: 'False', AllRecovered: 'False', Paused: 'False' }));
-  it('all injected', () => expect(get(deriveConditions([rec('Injected'), rec('Injected')], false))).toMatchObject({ Selected: 'True', AllInjected: 'True', AllRecovered: 'False' }));
-  it('mixed', () => expect(get(deriveConditions([rec('Injected'), rec('Not Injected')], false))).toMatchObject({ AllInjected: 'False', AllRecovered: 'False' }));
-  it('all recovered + paused', () => expect(get(deriveConditions([rec('Not Injected')], true))).toMatchObject({ AllInjected: 'False', AllRecovered: 'True', Paused: 'True' }));
+  it('no records: nothing selected', () =>
+    expect(get(deriveConditions(undefined, false))).toEqual({
+      Selected: 'False',
+      AllInjected: 'False',
+      AllRecovered: 'False',
+      Paused: 'False',
+    }));
+  it('all injected', () =>
+    expect(get(deriveConditions([rec('Injected'), rec('Injected')], false))).toMatchObject({
+      Selected: 'True',
+      AllInjected: 'True',
+      AllRecovered: 'False',
+    }));
+  it('mixed', () =>
+    expect(get(deriveConditions([rec('Injected'), rec('Not Injected')], false))).toMatchObject({
+      AllInjected: 'False',
+      AllRecovered: 'False',
+    }));
+  it('all recovered + paused', () =>
+    expect(get(deriveConditions([rec('Not Injected')], true))).toMatchObject({
+      AllInjected: 'False',
+      AllRecovered: 'True',
+      Paused: 'True',
+    }));
   it('one-shot kinds', () => {
     expect(isOneShot('PodChaos', { action: 'pod-kill' })).toBe(true);
     expect(isOneShot('PodChaos', { action: 'container-kill' })).toBe(true);
@@ -82,7 +112,12 @@ describe('cron', () => {
     expect(() => parseCron('@every 0s')).toThrow(/positive/);
   });
   it('schedule validation', () => {
-    const errs = validateChaos({ apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'Schedule', metadata: { name: 's' }, spec: { schedule: '@every 1x', type: 'PodChaos', historyLimit: 0 } });
+    const errs = validateChaos({
+      apiVersion: 'chaos-mesh.org/v1alpha1',
+      kind: 'Schedule',
+      metadata: { name: 's' },
+      spec: { schedule: '@every 1x', type: 'PodChaos', historyLimit: 0 },
+    });
     expect(errs.map((e) => e.field)).toEqual(['spec.schedule', 'spec.historyLimit', 'spec.podChaos']);
   });
 });

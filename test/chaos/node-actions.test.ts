@@ -18,13 +18,31 @@ import type { ChaosEventInput } from '../../harness/chaos/injector.ts';
 describe('debug pod manifest', () => {
   it('is what oc debug node creates: pinned, privileged, host namespaces, / at /host, tolerates all', () => {
     const p = debugPodManifest('worker-1', 'reboot', { image: 'img' });
-    expect(p.spec).toMatchObject({ nodeName: 'worker-1', hostPID: true, hostNetwork: true, restartPolicy: 'Never', tolerations: [{ operator: 'Exists' }], volumes: [{ name: 'host', hostPath: { path: '/' } }] });
-    expect(p.spec?.containers[0]).toMatchObject({ image: 'img', command: ['chroot', '/host', 'systemctl', 'reboot'], securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] });
+    expect(p.spec).toMatchObject({
+      nodeName: 'worker-1',
+      hostPID: true,
+      hostNetwork: true,
+      restartPolicy: 'Never',
+      tolerations: [{ operator: 'Exists' }],
+      volumes: [{ name: 'host', hostPath: { path: '/' } }],
+    });
+    expect(p.spec?.containers[0]).toMatchObject({
+      image: 'img',
+      command: ['chroot', '/host', 'systemctl', 'reboot'],
+      securityContext: { privileged: true },
+      volumeMounts: [{ name: 'host', mountPath: '/host' }],
+    });
     expect(debugPodManifest('w', 'crash').spec?.containers[0].image).toBe('registry.redhat.io/rhel9/support-tools');
   });
   it('commands', () => {
     expect(nodeActionCommand('stop-kubelet')).toEqual(['chroot', '/host', 'systemctl', 'stop', 'kubelet']);
-    expect(nodeActionCommand('stop-kubelet', { restartAfterMs: 3000 })).toEqual(['chroot', '/host', 'sh', '-c', 'systemctl stop kubelet; sleep 3; systemctl start kubelet']);
+    expect(nodeActionCommand('stop-kubelet', { restartAfterMs: 3000 })).toEqual([
+      'chroot',
+      '/host',
+      'sh',
+      '-c',
+      'systemctl stop kubelet; sleep 3; systemctl start kubelet',
+    ]);
     expect(nodeActionCommand('crash')).toEqual(['chroot', '/host', 'sh', '-c', 'dd if=/dev/urandom of=/proc/sysrq-trigger']);
   });
 });
@@ -47,7 +65,10 @@ describe('node actions on the embedded cluster', () => {
   }, 120_000);
   afterAll(async () => sim?.stop());
 
-  const debugPods = async () => (await cluster.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app.kubernetes.io/managed-by=netharness' })).items.filter((p) => !p.metadata?.deletionTimestamp);
+  const debugPods = async () =>
+    (await cluster.core.listNamespacedPod({ namespace: 'default', labelSelector: 'app.kubernetes.io/managed-by=netharness' })).items.filter(
+      (p) => !p.metadata?.deletionTimestamp,
+    );
 
   it('rebootNode: NotReady then Ready, new boot id, timings, events, debug pod removed', async () => {
     const events: ChaosEventInput[] = [];
@@ -67,7 +88,12 @@ describe('node actions on the embedded cluster', () => {
 
   it('stopKubelet with restartAfterMs: NotReady, then Ready again', async () => {
     // `sleep 60` in the debug pod: 3 s at speed 20, longer than the sim's 2 s node-monitor grace period
-    const r = await stopKubelet(cluster, 'worker-1', { restartAfterMs: 60_000, notReadyTimeoutMs: 20_000, readyTimeoutMs: 20_000, pollMs: 100 });
+    const r = await stopKubelet(cluster, 'worker-1', {
+      restartAfterMs: 60_000,
+      notReadyTimeoutMs: 20_000,
+      readyTimeoutMs: 20_000,
+      pollMs: 100,
+    });
     expect(r.notReadyAt).toBeDefined();
     expect(r.readyAt).toBeDefined();
   }, 60_000);
@@ -78,14 +104,18 @@ describe('node actions on the embedded cluster', () => {
   }, 60_000);
 
   it('NotReady timeout: InfraError with what to check; unknown node: UsageError', async () => {
-    const err = await stopKubelet(cluster, 'worker-0', { notReadyTimeoutMs: 150, restartAfterMs: 1000, pollMs: 50 }).catch((e: unknown) => e);
+    const err = await stopKubelet(cluster, 'worker-0', { notReadyTimeoutMs: 150, restartAfterMs: 1000, pollMs: 50 }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InfraError);
     expect((err as InfraError).message).toMatch(/did not go NotReady within 0 s/);
     expect((err as InfraError).hint).toMatch(/kubectl describe node worker-0/);
     await expect(rebootNode(cluster, 'worker-9')).rejects.toBeInstanceOf(UsageError);
     // let worker-0 come back for whoever runs next
     const end = Date.now() + 30_000;
-    while (!(await cluster.core.readNode({ name: 'worker-0' })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
+    while (
+      !(await cluster.core.readNode({ name: 'worker-0' })).status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+    ) {
       if (Date.now() > end) break;
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
 import { runCli, startDetachedSim, stopSim } from '../support/cli.ts';
 
-
 interface Summary {
   runId: string;
   verdict: string;
@@ -35,7 +34,17 @@ describe('chaos scenarios on the embedded cluster', () => {
   }, 90_000);
 
   const run = async (name: string, params: string[], want: number): Promise<Summary> => {
-    const r = await runCli(['scenario', name, '--quick', '--kubeconfig', kubeconfig, '--db', db, '--json', ...params.flatMap((p) => ['--param', p])]);
+    const r = await runCli([
+      'scenario',
+      name,
+      '--quick',
+      '--kubeconfig',
+      kubeconfig,
+      '--db',
+      db,
+      '--json',
+      ...params.flatMap((p) => ['--param', p]),
+    ]);
     expect(r.code, r.stderr.slice(-3000)).toBe(want);
     return JSON.parse(r.stdout) as Summary;
   };
@@ -47,8 +56,11 @@ describe('chaos scenarios on the embedded cluster', () => {
     const d = store.getRun(s.runId);
     store.close();
     const names = new Set(d.measurements.map((m) => m.name));
-    for (const n of ['failover_seconds', 'node_notready_seconds', 'node_reboot_seconds', 'convergence_seconds']) expect(names, n).toContain(n);
-    expect(d.checks.map((c) => c.name)).toEqual(expect.arrayContaining([expect.stringMatching(/failed over/), 'egressip consistent after reboot #1']));
+    for (const n of ['failover_seconds', 'node_notready_seconds', 'node_reboot_seconds', 'convergence_seconds'])
+      expect(names, n).toContain(n);
+    expect(d.checks.map((c) => c.name)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/failed over/), 'egressip consistent after reboot #1']),
+    );
     const reboot = d.events.filter((e) => e.kind === 'node-reboot');
     expect(reboot.length).toBe(2);
     expect(reboot[1].details).toMatchObject({ phase: 'done', action: 'reboot' });

@@ -29,7 +29,11 @@ describe('chaos templates', () => {
     expect(r.object.spec).toMatchObject({
       action: 'pod-kill',
       mode: 'one',
-      selector: { namespaces: ['openshift-ovn-kubernetes'], labelSelectors: { app: 'ovnkube-node' }, fieldSelectors: { 'spec.nodeName': 'worker-2' } },
+      selector: {
+        namespaces: ['openshift-ovn-kubernetes'],
+        labelSelectors: { app: 'ovnkube-node' },
+        fieldSelectors: { 'spec.nodeName': 'worker-2' },
+      },
     });
     expect(r.object.metadata.name).toMatch(/^nh-pod-kill-[0-9a-f]{6}$/);
   });
@@ -40,7 +44,12 @@ describe('chaos templates', () => {
 
   it('partition is direction both with external targets', () => {
     const s = renderTemplate('network-partition', baseParams['network-partition']).object.spec;
-    expect(s).toMatchObject({ action: 'partition', direction: 'both', externalTargets: ['192.168.126.11', '192.168.126.12'], duration: '60s' });
+    expect(s).toMatchObject({
+      action: 'partition',
+      direction: 'both',
+      externalTargets: ['192.168.126.11', '192.168.126.12'],
+      duration: '60s',
+    });
   });
 
   it('values that look like YAML stay strings', () => {
@@ -77,7 +86,11 @@ describe('chaos templates', () => {
   it('schedule wraps any template', () => {
     const inner = renderTemplate('pod-kill', { name: 'kill-ovnk', node: 'worker-0' });
     const s = renderSchedule(inner, { schedule: '@every 30s', historyLimit: 3 });
-    expect(s.object).toMatchObject({ kind: 'Schedule', metadata: { name: 'kill-ovnk-schedule', namespace: 'chaos-mesh' }, spec: { schedule: '@every 30s', type: 'PodChaos', historyLimit: 3, concurrencyPolicy: 'Forbid', podChaos: inner.object.spec } });
+    expect(s.object).toMatchObject({
+      kind: 'Schedule',
+      metadata: { name: 'kill-ovnk-schedule', namespace: 'chaos-mesh' },
+      spec: { schedule: '@every 30s', type: 'PodChaos', historyLimit: 3, concurrencyPolicy: 'Forbid', podChaos: inner.object.spec },
+    });
     expect(validateChaos(s.object)).toEqual([]);
     expect(() => renderSchedule(inner, { schedule: '61 * * * *' })).toThrow(/param 'schedule'/);
     const cron = renderSchedule(renderTemplate('network-delay', {}), { schedule: '*/5 * * * *', concurrencyPolicy: 'Allow' });
@@ -113,8 +126,16 @@ spec:
   });
 
   it('pod-failure needs a duration; container-kill needs containerNames', () => {
-    expect(() => parseManifest(`apiVersion: chaos-mesh.org/v1alpha1\nkind: PodChaos\nmetadata: {name: a}\nspec: {action: pod-failure, mode: all, selector: {}}\n`)).toThrow(/spec.duration: Required value/);
-    expect(() => parseManifest(`apiVersion: chaos-mesh.org/v1alpha1\nkind: PodChaos\nmetadata: {name: a}\nspec: {action: container-kill, mode: all}\n`)).toThrow(/spec.containerNames: Required value/);
+    expect(() =>
+      parseManifest(
+        `apiVersion: chaos-mesh.org/v1alpha1\nkind: PodChaos\nmetadata: {name: a}\nspec: {action: pod-failure, mode: all, selector: {}}\n`,
+      ),
+    ).toThrow(/spec.duration: Required value/);
+    expect(() =>
+      parseManifest(
+        `apiVersion: chaos-mesh.org/v1alpha1\nkind: PodChaos\nmetadata: {name: a}\nspec: {action: container-kill, mode: all}\n`,
+      ),
+    ).toThrow(/spec.containerNames: Required value/);
   });
 
   it('rejects other apiVersions and bad YAML', () => {

@@ -6,7 +6,18 @@ function capture() {
   let err = '';
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
   const e = vi.spyOn(process.stderr, 'write').mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
-  return { get out() { return out; }, get err() { return err; }, restore: () => { o.mockRestore(); e.mockRestore(); } };
+  return {
+    get out() {
+      return out;
+    },
+    get err() {
+      return err;
+    },
+    restore: () => {
+      o.mockRestore();
+      e.mockRestore();
+    },
+  };
 }
 
 afterEach(() => {
@@ -14,7 +25,9 @@ afterEach(() => {
 });
 
 describe('netharness CLI', () => {
-  const names = buildProgram().commands.map((c) => c.name()).filter((n) => n !== 'help');
+  const names = buildProgram()
+    .commands.map((c) => c.name())
+    .filter((n) => n !== 'help');
 
   it('lists every subcommand in --help', async () => {
     const cap = capture();

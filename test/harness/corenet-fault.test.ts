@@ -28,7 +28,20 @@ describe('corenet-6498 on the embedded cluster: fails when it should', () => {
     stopSim(workdir);
   }, 90_000);
 
-  const scenarioArgs = (): string[] => ['scenario', 'corenet-6498', '--quick', '--kubeconfig', kubeconfig, '--db', db, '--json', '--param', 'scenarios=node-reboot', '--param', 'timeoutSeconds=20'];
+  const scenarioArgs = (): string[] => [
+    'scenario',
+    'corenet-6498',
+    '--quick',
+    '--kubeconfig',
+    kubeconfig,
+    '--db',
+    db,
+    '--json',
+    '--param',
+    'scenarios=node-reboot',
+    '--param',
+    'timeoutSeconds=20',
+  ];
 
   it('passes with the faults off', async () => {
     const r = await runCli(scenarioArgs());
@@ -39,7 +52,23 @@ describe('corenet-6498 on the embedded cluster: fails when it should', () => {
   }, 240_000);
 
   it(`fails with ${FAULT} on: exit 1, stale SNATs of the old egress node recorded`, async () => {
-    const patch = spawnSync('kubectl', ['--kubeconfig', kubeconfig, '-n', 'netharness', 'patch', 'configmap', 'netharness-faults', '--type', 'merge', '-p', JSON.stringify({ data: { [FAULT]: 'on' } })], { encoding: 'utf8' });
+    const patch = spawnSync(
+      'kubectl',
+      [
+        '--kubeconfig',
+        kubeconfig,
+        '-n',
+        'netharness',
+        'patch',
+        'configmap',
+        'netharness-faults',
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ data: { [FAULT]: 'on' } }),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(patch.status, patch.stderr).toBe(0);
     try {
       const r = await runCli(scenarioArgs());
@@ -59,9 +88,25 @@ describe('corenet-6498 on the embedded cluster: fails when it should', () => {
       const rebooted = d.events.find((e) => e.kind === 'node-reboot')?.target;
       expect(rebooted).toBeTruthy();
       expect(stale.every((f) => f.node === rebooted)).toBe(true);
-      expect(stale[0]).toMatchObject({ egressip: expect.stringMatching(/^corenet-6498-/), namespace: expect.stringMatching(/^corenet-6498-/), pod: expect.stringMatching(/^client-/) });
+      expect(stale[0]).toMatchObject({
+        egressip: expect.stringMatching(/^corenet-6498-/),
+        namespace: expect.stringMatching(/^corenet-6498-/),
+        pod: expect.stringMatching(/^client-/),
+      });
     } finally {
-      spawnSync('kubectl', ['--kubeconfig', kubeconfig, '-n', 'netharness', 'patch', 'configmap', 'netharness-faults', '--type', 'merge', '-p', JSON.stringify({ data: { [FAULT]: 'off' } })]);
+      spawnSync('kubectl', [
+        '--kubeconfig',
+        kubeconfig,
+        '-n',
+        'netharness',
+        'patch',
+        'configmap',
+        'netharness-faults',
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ data: { [FAULT]: 'off' } }),
+      ]);
     }
   }, 240_000);
 });

@@ -17,7 +17,8 @@ function run(c: SynthCluster): EgressIPFinding[] {
 
 const kinds = (fs: EgressIPFinding[]): FindingKind[] => [...new Set(fs.map((f) => f.kind))].sort() as FindingKind[];
 const egressNodeOf = (c: SynthCluster, j = 0): string => c.api.eips[j].status[0].node;
-const podNodeOf = (c: SynthCluster, ns: string, pod: string): string => c.api.pods.find((p) => p.namespace === ns && p.name === pod)?.node ?? '';
+const podNodeOf = (c: SynthCluster, ns: string, pod: string): string =>
+  c.api.pods.find((p) => p.namespace === ns && p.name === pod)?.node ?? '';
 const nbOf = (c: SynthCluster, node: string): SynthNode => c.nb.get(node) as SynthNode;
 const eipSnats = (n: SynthNode) => n.nat.filter((r) => r.external_ids['k8s.ovn.org/owner-type'] === 'EgressIP' || r.external_ids.name);
 const reroutes = (n: SynthNode) => n.lrp.filter((r) => r.priority === 100);
@@ -30,7 +31,15 @@ describe('ovn-nbctl --format=json parsing', () => {
     expect(decodeCell(['uuid', 'abc'])).toBe('abc');
     expect(decodeCell(['set', []])).toEqual([]);
     expect(decodeCell(['set', ['a', 'b']])).toEqual(['a', 'b']);
-    expect(decodeCell(['set', [['uuid', 'u1'], ['uuid', 'u2']]])).toEqual(['u1', 'u2']);
+    expect(
+      decodeCell([
+        'set',
+        [
+          ['uuid', 'u1'],
+          ['uuid', 'u2'],
+        ],
+      ]),
+    ).toEqual(['u1', 'u2']);
     expect(decodeCell(['map', [['stateless', 'false']]])).toEqual({ stateless: 'false' });
     expect(decodeCell(100)).toBe(100);
     expect(decodeCell('snat')).toBe('snat');
@@ -38,8 +47,49 @@ describe('ovn-nbctl --format=json parsing', () => {
 
   it('parses the research example NAT row (all columns, alphabetical headings)', () => {
     const text = JSON.stringify({
-      data: [[['uuid', '5a7c'], ['set', []], ['set', []], ['map', [['ip-family', 'ip4'], ['k8s.ovn.org/id', 'default-network-controller:EgressIP:egressip-prod_ns1/web-1:ip4'], ['k8s.ovn.org/name', 'egressip-prod_ns1/web-1'], ['k8s.ovn.org/owner-controller', 'default-network-controller'], ['k8s.ovn.org/owner-type', 'EgressIP']]], '172.18.0.33', ['set', []], '32768-60999', ['set', []], '10.244.1.3', 'k8s-ovn-worker', '', ['map', [['stateless', 'false']]], 0, 'snat']],
-      headings: ['_uuid', 'allowed_ext_ips', 'exempted_ext_ips', 'external_ids', 'external_ip', 'external_mac', 'external_port_range', 'gateway_port', 'logical_ip', 'logical_port', 'match', 'options', 'priority', 'type'],
+      data: [
+        [
+          ['uuid', '5a7c'],
+          ['set', []],
+          ['set', []],
+          [
+            'map',
+            [
+              ['ip-family', 'ip4'],
+              ['k8s.ovn.org/id', 'default-network-controller:EgressIP:egressip-prod_ns1/web-1:ip4'],
+              ['k8s.ovn.org/name', 'egressip-prod_ns1/web-1'],
+              ['k8s.ovn.org/owner-controller', 'default-network-controller'],
+              ['k8s.ovn.org/owner-type', 'EgressIP'],
+            ],
+          ],
+          '172.18.0.33',
+          ['set', []],
+          '32768-60999',
+          ['set', []],
+          '10.244.1.3',
+          'k8s-ovn-worker',
+          '',
+          ['map', [['stateless', 'false']]],
+          0,
+          'snat',
+        ],
+      ],
+      headings: [
+        '_uuid',
+        'allowed_ext_ips',
+        'exempted_ext_ips',
+        'external_ids',
+        'external_ip',
+        'external_mac',
+        'external_port_range',
+        'gateway_port',
+        'logical_ip',
+        'logical_port',
+        'match',
+        'options',
+        'priority',
+        'type',
+      ],
     });
     const [row] = parseTableJson(text, 'NAT');
     expect(row._uuid).toBe('5a7c');
@@ -91,16 +141,34 @@ describe('diffEgressIP: every finding kind', () => {
     const c = base();
     const node = egressNodeOf(c);
     const n = nbOf(c, node);
-    n.nat.push({ _uuid: 'stale-1', type: 'snat', external_ip: '172.20.0.10', logical_ip: '10.200.0.9', logical_port: `k8s-${node}`, external_ids: { 'k8s.ovn.org/owner-type': 'EgressIP', 'k8s.ovn.org/name': 'eip-0_eip-ns-0/gone' } });
+    n.nat.push({
+      _uuid: 'stale-1',
+      type: 'snat',
+      external_ip: '172.20.0.10',
+      logical_ip: '10.200.0.9',
+      logical_port: `k8s-${node}`,
+      external_ids: { 'k8s.ovn.org/owner-type': 'EgressIP', 'k8s.ovn.org/name': 'eip-0_eip-ns-0/gone' },
+    });
     addRef(n, 'gr', 'nat', 'stale-1');
     const other = nbOf(c, 'node-4');
-    other.nat.push({ _uuid: 'stale-2', type: 'snat', external_ip: '172.20.0.10', logical_ip: c.api.pods[0].ips[0], logical_port: 'k8s-node-4', external_ids: { name: 'eip-0' } });
+    other.nat.push({
+      _uuid: 'stale-2',
+      type: 'snat',
+      external_ip: '172.20.0.10',
+      logical_ip: c.api.pods[0].ips[0],
+      logical_port: 'k8s-node-4',
+      external_ids: { name: 'eip-0' },
+    });
     addRef(other, 'lr', 'nat', 'stale-2');
     const f = run(c);
     expect(kinds(f)).toEqual(['stale-snat']);
     expect(f).toHaveLength(2);
     expect(f.find((x) => x.node === node)).toMatchObject({ egressip: 'eip-0', actual: expect.stringContaining('10.200.0.9') });
-    expect(f.find((x) => x.node === 'node-4')).toMatchObject({ egressip: 'eip-0', pod: 'client-0-0', actual: expect.stringContaining('ovn_cluster_router') });
+    expect(f.find((x) => x.node === 'node-4')).toMatchObject({
+      egressip: 'eip-0',
+      pod: 'client-0-0',
+      actual: expect.stringContaining('ovn_cluster_router'),
+    });
   });
 
   it('stale-snat for the old egress node after failover (the CORENET-6498 bug)', () => {
@@ -186,7 +254,10 @@ describe('diffEgressIP: every finding kind', () => {
     n.lrp = n.lrp.filter((r) => r.match !== 'pkt.mark == 42');
     const f = run(c);
     expect(kinds(f)).toEqual(['missing-no-reroute']);
-    expect(f.map((x) => x.expected).sort()).toEqual(['102 EIP-No-Reroute-Pod-To-Join (ip6) on ovn_cluster_router', '102 EIP-No-Reroute-reply-traffic (pkt.mark == 42) on ovn_cluster_router']);
+    expect(f.map((x) => x.expected).sort()).toEqual([
+      '102 EIP-No-Reroute-Pod-To-Join (ip6) on ovn_cluster_router',
+      '102 EIP-No-Reroute-reply-traffic (pkt.mark == 42) on ovn_cluster_router',
+    ]);
   });
 
   it('address-set-drift (missing IP, extra IP, missing set)', () => {
@@ -218,7 +289,16 @@ describe('diffEgressIP: every finding kind', () => {
     const n = nbOf(c, egressNodeOf(c));
     const s = eipSnats(n)[0];
     c.api.pods = c.api.pods.filter((p) => !p.ips.includes(s.logical_ip));
-    c.api.pods.push({ namespace: 'eip-ns-0', name: 'renamed', node: 'node-1', ips: [s.logical_ip], phase: 'Running', hostNetwork: false, labels: { app: 'other' }, terminating: false });
+    c.api.pods.push({
+      namespace: 'eip-ns-0',
+      name: 'renamed',
+      node: 'node-1',
+      ips: [s.logical_ip],
+      phase: 'Running',
+      hostNetwork: false,
+      labels: { app: 'other' },
+      terminating: false,
+    });
     const f = run(c);
     expect(f.find((x) => x.kind === 'stale-snat')).toMatchObject({ egressip: 'eip-0', namespace: 'eip-ns-0', pod: 'renamed' });
     expect(f.find((x) => x.kind === 'stale-lrp')).toMatchObject({ egressip: 'eip-0', pod: 'renamed' });

@@ -13,7 +13,9 @@ function node(name: string, i: number, dual = false): k8s.V1Node {
       annotations: {
         'k8s.ovn.org/node-primary-ifaddr': JSON.stringify(dual ? { ipv4: `${v4}/24`, ipv6: `${v6}/64` } : { ipv4: `${v4}/24` }),
         'k8s.ovn.org/host-cidrs': JSON.stringify([`${v4}/24`]),
-        'k8s.ovn.org/l3-gateway-config': JSON.stringify({ default: { mode: 'shared', 'next-hops': ['192.168.126.1'], 'ip-addresses': [`${v4}/24`] } }),
+        'k8s.ovn.org/l3-gateway-config': JSON.stringify({
+          default: { mode: 'shared', 'next-hops': ['192.168.126.1'], 'ip-addresses': [`${v4}/24`] },
+        }),
       },
     },
     status: { addresses: [{ type: 'InternalIP', address: v4 }] },
@@ -24,7 +26,18 @@ describe('free EgressIP addresses (kube-burner-ocp style)', () => {
   const nodes = [1, 2, 3, 4, 5, 6].map((i) => node(`n${i}`, i, true));
   it('skips the first 4 addresses, node IPs, the gateway and used IPs', () => {
     const ips = pickFreeEgressIPs(nodes, ['192.168.126.6'], 10, 'v4');
-    expect(ips).toEqual(['192.168.126.5', '192.168.126.7', '192.168.126.8', '192.168.126.9', '192.168.126.10', '192.168.126.17', '192.168.126.18', '192.168.126.19', '192.168.126.20', '192.168.126.21']);
+    expect(ips).toEqual([
+      '192.168.126.5',
+      '192.168.126.7',
+      '192.168.126.8',
+      '192.168.126.9',
+      '192.168.126.10',
+      '192.168.126.17',
+      '192.168.126.18',
+      '192.168.126.19',
+      '192.168.126.20',
+      '192.168.126.21',
+    ]);
     expect(nodeAddresses(nodes).has('192.168.126.1')).toBe(true);
   });
   it('IPv6 from the v6 primary subnet', () => {

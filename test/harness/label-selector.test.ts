@@ -32,8 +32,12 @@ describe('matchLabelSelector (metav1.LabelSelector)', () => {
     expect(matchLabelSelector({ matchExpressions: [{ key: 'toString', operator: 'Exists' }] }, L)).toBe(false);
   });
   it('matchLabels and expressions are ANDed', () => {
-    expect(matchLabelSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['b'] }] }, L)).toBe(true);
-    expect(matchLabelSelector({ matchLabels: { app: 'db' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['b'] }] }, L)).toBe(false);
+    expect(matchLabelSelector({ matchLabels: { app: 'web' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['b'] }] }, L)).toBe(
+      true,
+    );
+    expect(matchLabelSelector({ matchLabels: { app: 'db' }, matchExpressions: [{ key: 'tier', operator: 'In', values: ['b'] }] }, L)).toBe(
+      false,
+    );
   });
   it('an unknown operator matches nothing', () => {
     expect(matchLabelSelector({ matchExpressions: [{ key: 'app', operator: 'Equals', values: ['web'] }] }, L)).toBe(false);

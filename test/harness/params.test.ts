@@ -9,7 +9,10 @@ import { UsageError } from '../../harness/errors.ts';
 const schema = z.object({
   eips: z.number().int().min(1).default(10),
   ipStack: z.enum(['ipv4', 'ipv6', 'dual']).default('ipv4'),
-  scenarios: z.array(z.enum(['node-reboot', 'ovn-pod-restart'])).min(1).default(['node-reboot', 'ovn-pod-restart']),
+  scenarios: z
+    .array(z.enum(['node-reboot', 'ovn-pod-restart']))
+    .min(1)
+    .default(['node-reboot', 'ovn-pod-restart']),
   flag: z.boolean().default(false),
   name: z.string().default('x'),
 });
@@ -32,15 +35,27 @@ const file = (text: string): string => {
 
 describe('params', () => {
   it('defaults, quick, file and --param layer in that order', () => {
-    expect(resolveParams(schema)).toEqual({ eips: 10, ipStack: 'ipv4', scenarios: ['node-reboot', 'ovn-pod-restart'], flag: false, name: 'x' });
-    const p = resolveParams(schema, { quick: { eips: 2 }, file: file('eips: 3\nipStack: dual\n'), pairs: ['flag=yes', 'scenarios=ovn-pod-restart', 'name=123'] });
+    expect(resolveParams(schema)).toEqual({
+      eips: 10,
+      ipStack: 'ipv4',
+      scenarios: ['node-reboot', 'ovn-pod-restart'],
+      flag: false,
+      name: 'x',
+    });
+    const p = resolveParams(schema, {
+      quick: { eips: 2 },
+      file: file('eips: 3\nipStack: dual\n'),
+      pairs: ['flag=yes', 'scenarios=ovn-pod-restart', 'name=123'],
+    });
     expect(p).toEqual({ eips: 3, ipStack: 'dual', scenarios: ['ovn-pod-restart'], flag: true, name: '123' });
     expect(resolveParams(schema, { quick: { eips: 2 }, pairs: ['eips=5'] }).eips).toBe(5);
     expect(resolveParams(schema, { pairs: ['scenarios=[node-reboot]'] }).scenarios).toEqual(['node-reboot']);
   });
 
   it('rejects bad types, naming the param and the expectation', () => {
-    expect(usage(() => resolveParams(schema, { pairs: ['eips=abc'] }))).toMatch(/--param eips=abc: expected integer|--param eips=abc: expected number/);
+    expect(usage(() => resolveParams(schema, { pairs: ['eips=abc'] }))).toMatch(
+      /--param eips=abc: expected integer|--param eips=abc: expected number/,
+    );
     expect(usage(() => resolveParams(schema, { pairs: ['eips='] }))).toMatch(/eips/);
     expect(usage(() => resolveParams(schema, { pairs: ['eips=1.5'] }))).toMatch(/--param eips.*(integer|int)/i);
     expect(usage(() => resolveParams(schema, { pairs: ['eips=0'] }))).toMatch(/--param eips.*>=\s*1|--param eips.*too small/i);

@@ -2,7 +2,15 @@ import { describe, it, expect } from 'vitest';
 import { createProgress, formatMs } from '../../harness/runner/progress.ts';
 
 function fakeStream(isTTY: boolean): NodeJS.WriteStream & { text: string } {
-  const s = { text: '', isTTY, columns: 80, write(chunk: string) { s.text += chunk; return true; } };
+  const s = {
+    text: '',
+    isTTY,
+    columns: 80,
+    write(chunk: string) {
+      s.text += chunk;
+      return true;
+    },
+  };
   return s as unknown as NodeJS.WriteStream & { text: string };
 }
 

@@ -26,10 +26,27 @@ function run(args: string[], opts: { signals?: { when: string; sig: NodeJS.Signa
   const db = join(dir, 'nh.db');
   const marker = join(dir, 'marker');
   writeFileSync(marker, '');
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'harness', 'cli.ts'), 'scenario', fixture, '--kubeconfig', kubeconfig, '--db', db, '--param', `marker=${marker}`, ...args], {
-    cwd: root,
-    env: { ...process.env, CI: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      join(root, 'harness', 'cli.ts'),
+      'scenario',
+      fixture,
+      '--kubeconfig',
+      kubeconfig,
+      '--db',
+      db,
+      '--param',
+      `marker=${marker}`,
+      ...args,
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, CI: '1' },
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -56,7 +73,14 @@ describe('runner lifecycle (child process)', { timeout: 240_000 }, () => {
     const r = await run(['--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.marker).toBe('defer-2\ndefer-1\n');
-    const summary = JSON.parse(r.stdout) as { verdict: string; runId: string; steps: { total: number }; measurements: { name: string; count: number; p50: number }[]; artifactsDir: string; tables: unknown[] };
+    const summary = JSON.parse(r.stdout) as {
+      verdict: string;
+      runId: string;
+      steps: { total: number };
+      measurements: { name: string; count: number; p50: number }[];
+      artifactsDir: string;
+      tables: unknown[];
+    };
     expect(summary.verdict).toBe('passed');
     expect(summary.measurements[0]).toMatchObject({ name: 'latency', count: 2, p50: 10 });
     expect(existsSync(join(summary.artifactsDir, 'summary.md'))).toBe(true);
@@ -66,7 +90,13 @@ describe('runner lifecycle (child process)', { timeout: 240_000 }, () => {
     store.close();
     expect(d.run.verdict).toBe('passed');
     expect(d.run.params).toMatchObject({ mode: 'pass', count: 2 });
-    expect(d.steps.map((s) => s.path.join('/'))).toEqual(['iteration 1/inner', 'iteration 1', 'iteration 2/inner', 'iteration 2', 'cleanup: second', 'cleanup: first'].sort((a, b) => ['iteration 1', 'iteration 1/inner', 'iteration 2', 'iteration 2/inner', 'cleanup: second', 'cleanup: first'].indexOf(a) - ['iteration 1', 'iteration 1/inner', 'iteration 2', 'iteration 2/inner', 'cleanup: second', 'cleanup: first'].indexOf(b)));
+    expect(d.steps.map((s) => s.path.join('/'))).toEqual(
+      ['iteration 1/inner', 'iteration 1', 'iteration 2/inner', 'iteration 2', 'cleanup: second', 'cleanup: first'].sort(
+        (a, b) =>
+          ['iteration 1', 'iteration 1/inner', 'iteration 2', 'iteration 2/inner', 'cleanup: second', 'cleanup: first'].indexOf(a) -
+          ['iteration 1', 'iteration 1/inner', 'iteration 2', 'iteration 2/inner', 'cleanup: second', 'cleanup: first'].indexOf(b),
+      ),
+    );
     expect(d.steps.every((s) => s.durationMs !== null && s.status === 'passed')).toBe(true);
     expect(d.events.map((e) => e.target)).toEqual(['node-1', 'node-2']);
     expect(d.checks).toHaveLength(1);
@@ -122,7 +152,12 @@ describe('runner lifecycle (child process)', { timeout: 240_000 }, () => {
   });
 
   it('a second SIGINT forces exit while a cleanup hangs; the run is marked interrupted', async () => {
-    const r = await run(['--param', 'mode=hang-cleanup'], { signals: [{ when: 'hanging', sig: 'SIGINT' }, { when: 'defer-hang', sig: 'SIGINT' }] });
+    const r = await run(['--param', 'mode=hang-cleanup'], {
+      signals: [
+        { when: 'hanging', sig: 'SIGINT' },
+        { when: 'defer-hang', sig: 'SIGINT' },
+      ],
+    });
     expect(r.code).toBe(130);
     expect(r.marker).toBe('hanging\ndefer-hang\n');
     expect(r.stderr).toMatch(/forcing exit/);

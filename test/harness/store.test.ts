@@ -31,10 +31,22 @@ describe('store', () => {
 
   it('records a run with steps, checks, findings, measurements and events, and reads it back by prefix', () => {
     const s = openStore(tmpDb());
-    const id = s.createRun({ kind: 'scenario', name: 'demo', target: 'sim', params: { a: 1, token: 'abc', nested: { password: 'p' } }, gitSha: 'deadbeef' });
+    const id = s.createRun({
+      kind: 'scenario',
+      name: 'demo',
+      target: 'sim',
+      params: { a: 1, token: 'abc', nested: { password: 'p' } },
+      gitSha: 'deadbeef',
+    });
     const st = s.startStep(id, { path: ['setup'] });
     s.finishStep(st, { status: 'passed', durationMs: 12 });
-    const c = s.recordCheck(id, { name: 'egressip', status: 'failed', durationMs: 5, stepId: st, findings: [{ kind: 'stale-snat', node: 'w1', egressip: 'e1', namespace: 'ns', pod: 'p', expected: 'none', actual: '1.2.3.4' }] });
+    const c = s.recordCheck(id, {
+      name: 'egressip',
+      status: 'failed',
+      durationMs: 5,
+      stepId: st,
+      findings: [{ kind: 'stale-snat', node: 'w1', egressip: 'e1', namespace: 'ns', pod: 'p', expected: 'none', actual: '1.2.3.4' }],
+    });
     expect(c).toBeGreaterThan(0);
     s.recordMeasurement(id, { name: 'failover', value: 3.2, unit: 's', labels: { node: 'w1' } });
     s.recordEvent(id, { kind: 'node-reboot', target: 'w1', details: { by: 'debug-pod', authorization: 'Bearer xyz' } });
@@ -73,7 +85,12 @@ describe('store', () => {
 
   it('scrubs tokens in strings', () => {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJlc2lnbmF0dXJl';
-    expect(scrubSecrets({ cmd: `curl -H "Authorization: Bearer abcdefghijkl" x ${jwt}`, kc: 'users:\n- user:\n    token: sha256~abcdefghijklmnopqrstuvwxyz' })).toEqual({
+    expect(
+      scrubSecrets({
+        cmd: `curl -H "Authorization: Bearer abcdefghijkl" x ${jwt}`,
+        kc: 'users:\n- user:\n    token: sha256~abcdefghijklmnopqrstuvwxyz',
+      }),
+    ).toEqual({
       cmd: `curl -H "Authorization: Bearer ${REDACTED}" x ${REDACTED}`,
       kc: `users:\n- user:\n    token: ${REDACTED}`,
     });

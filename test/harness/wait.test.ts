@@ -13,9 +13,12 @@ describe('waitFor', () => {
   });
 
   it('retries transient errors and reports the last one on timeout', async () => {
-    const p = waitFor(() => {
-      throw new Error('connection reset');
-    }, { timeoutMs: 100, intervalMs: 20, describe: 'the thing' });
+    const p = waitFor(
+      () => {
+        throw new Error('connection reset');
+      },
+      { timeoutMs: 100, intervalMs: 20, describe: 'the thing' },
+    );
     await expect(p).rejects.toBeInstanceOf(WaitTimeoutError);
     await expect(p).rejects.toBeInstanceOf(InfraError);
     await expect(p).rejects.toThrow(/waiting for the thing.*last error: connection reset/);

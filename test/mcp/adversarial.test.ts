@@ -47,7 +47,7 @@ describe('adversarial inputs (pure, tools x fields x payloads)', () => {
     expect(all.length).toBeGreaterThanOrEqual(300);
   });
 
-  it('rejects every attack or runs only the tool\'s own allow-listed read command', async () => {
+  it("rejects every attack or runs only the tool's own allow-listed read command", async () => {
     const stats = new Map<string, { rejected: number; harmless: number }>();
     const failures: string[] = [];
     const objects = sampleObjects();
@@ -77,18 +77,28 @@ describe('adversarial inputs (pure, tools x fields x payloads)', () => {
       for (const e of execs) {
         const problem = readOnlyArgvProblem(e.argv);
         if (problem) failures.push(`${c.tool}.${c.field} ${c.attack.name}: ran a refused argv: ${problem}`);
-        if (baseCmd && ((e.argv[0] !== baseCmd.argv[0] && c.field !== 'ipv6') || e.container !== baseCmd.container)) failures.push(`${c.tool}.${c.field} ${c.attack.name}: binary/container changed to ${e.argv[0]}/${e.container}`);
+        if (baseCmd && ((e.argv[0] !== baseCmd.argv[0] && c.field !== 'ipv6') || e.container !== baseCmd.container))
+          failures.push(`${c.tool}.${c.field} ${c.attack.name}: binary/container changed to ${e.argv[0]}/${e.container}`);
         const flags = new Set([...(ARGV_POLICY[e.argv[0]].flags ?? []), ...(ARGV_POLICY[e.argv[0]].pairs ?? []).flat()]);
         for (const a of e.argv.slice(1)) {
-          if (a.startsWith('-') && !flags.has(a) && !a.startsWith('--columns=')) failures.push(`${c.tool}.${c.field} ${c.attack.name}: option ${a} reached argv`);
+          if (a.startsWith('-') && !flags.has(a) && !a.startsWith('--columns='))
+            failures.push(`${c.tool}.${c.field} ${c.attack.name}: option ${a} reached argv`);
           if (!/^[\x20-\x7e]*$/.test(a)) failures.push(`${c.tool}.${c.field} ${c.attack.name}: non-ASCII reached argv`);
         }
-        if (typeof c.attack.value === 'string' && c.attack.value.length > 0 && e.argv.includes(c.attack.value) && !baseCmd?.argv.includes(c.attack.value) && /^-|destroy|del|set|add/i.test(c.attack.value) && c.field !== 'microflow') {
+        if (
+          typeof c.attack.value === 'string' &&
+          c.attack.value.length > 0 &&
+          e.argv.includes(c.attack.value) &&
+          !baseCmd?.argv.includes(c.attack.value) &&
+          /^-|destroy|del|set|add/i.test(c.attack.value) &&
+          c.field !== 'microflow'
+        ) {
           failures.push(`${c.tool}.${c.field} ${c.attack.name}: payload reached argv verbatim`);
         }
       }
       // Secrets are never read, whatever the kind spelling.
-      if (target.calls.some((x) => x.op !== 'nodeExec' && /secret/i.test(JSON.stringify(x.args)))) failures.push(`${c.tool}.${c.field} ${c.attack.name}: read secrets`);
+      if (target.calls.some((x) => x.op !== 'nodeExec' && /secret/i.test(JSON.stringify(x.args))))
+        failures.push(`${c.tool}.${c.field} ${c.attack.name}: read secrets`);
       st.harmless++;
     }
     const table = [...stats].map(([k, v]) => `${k.padEnd(16)} rejected=${v.rejected} harmless=${v.harmless}`).join('\n');
@@ -98,7 +108,9 @@ describe('adversarial inputs (pure, tools x fields x payloads)', () => {
 
   it('rejects the dangerous payloads outright in every name-like field', () => {
     const nameFields = ['node', 'table', 'record', 'router', 'switch', 'datapath', 'bridge', 'name', 'namespace', 'container', 'kind'];
-    const mustReject = ATTACKS.filter((a) => ['flag-smuggling', 'write-verb', 'unicode', 'path-traversal', 'injection'].includes(a.category));
+    const mustReject = ATTACKS.filter((a) =>
+      ['flag-smuggling', 'write-verb', 'unicode', 'path-traversal', 'injection'].includes(a.category),
+    );
     let n = 0;
     for (const tool of ALL_TOOLS) {
       for (const f of nameFields.filter((x) => x in tool.shape)) {

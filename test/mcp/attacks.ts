@@ -161,7 +161,12 @@ export const VALID_ARGS: Record<string, Record<string, unknown>> = {
   ovn_ls_list: { node: 'ovn-worker' },
   ovn_lsp_list: { node: 'ovn-worker', switch: 'ovn-worker' },
   ovn_lflow_list: { node: 'ovn-worker', datapath: 'ovn_cluster_router' },
-  ovn_trace: { node: 'ovn-worker', datapath: 'ovn-worker', microflow: 'inport == "prod_web-1" && ip4.src == 10.128.0.6 && ip4.dst == 8.8.8.8 && ip.ttl == 64', detail: 'summary' },
+  ovn_trace: {
+    node: 'ovn-worker',
+    datapath: 'ovn-worker',
+    microflow: 'inport == "prod_web-1" && ip4.src == 10.128.0.6 && ip4.dst == 8.8.8.8 && ip.ttl == 64',
+    detail: 'summary',
+  },
   ovn_ct_zone_list: { node: 'ovn-worker' },
   ovs_vsctl_show: { node: 'ovn-worker' },
   ovs_list_bridges: { node: 'ovn-worker' },

@@ -35,7 +35,13 @@ describe('bundle target (real ovsdb-server on a bundled NB file)', () => {
   };
 
   it('answers find/list with arbitrary tables and columns from the bundled DB', async () => {
-    const r = await call('ovn_db_list', { node: 'worker-0', db: 'nb', table: 'NAT', conditions: ['logical_ip="10.128.1.7"'], columns: ['external_ip', 'logical_ip'] });
+    const r = await call('ovn_db_list', {
+      node: 'worker-0',
+      db: 'nb',
+      table: 'NAT',
+      conditions: ['logical_ip="10.128.1.7"'],
+      columns: ['external_ip', 'logical_ip'],
+    });
     expect(r.isError).toBeFalsy();
     expect(r.text).toMatch(/1 record\(s\) in NAT/);
     expect(r.text).toMatch(/logical_ip\s+: "10\.128\.1\.7"/);
@@ -58,7 +64,9 @@ describe('bundle target (real ovsdb-server on a bundled NB file)', () => {
   });
 
   it('serves objects, selectors and logs from files', async () => {
-    expect((await call('k8s_list', { kind: 'Pod', label_selector: 'app=web', field_selector: 'spec.nodeName=ovn-worker' })).text).toMatch(/^2 Pod object/);
+    expect((await call('k8s_list', { kind: 'Pod', label_selector: 'app=web', field_selector: 'spec.nodeName=ovn-worker' })).text).toMatch(
+      /^2 Pod object/,
+    );
     expect((await call('k8s_pod_logs', { namespace: 'openshift-ovn-kubernetes', name: 'ovnkube-node-a', tail: 2 })).text).toBe('b\nc');
     expect(labelSelectorMatches('app in (web,db),!x', { app: 'web' })).toBe(true);
     expect(labelSelectorMatches('app notin (web)', { app: 'web' })).toBe(false);

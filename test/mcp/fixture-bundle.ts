@@ -27,7 +27,10 @@ export async function makeFixtureBundle(): Promise<string> {
   mkdirSync(join(dir, 'logs/openshift-ovn-kubernetes/ovnkube-node-a'), { recursive: true });
   await makeNbDb(join(dir, 'nodes/worker-0/nb.db'), dir);
   rmSync(join(dir, 'w.sock'), { force: true });
-  writeFileSync(join(dir, 'nodes/worker-0/cmd/0.txt'), 'cookie=0x1, table=0, priority=100 actions=drop\ncookie=0x2, table=5, priority=10 actions=normal\n');
+  writeFileSync(
+    join(dir, 'nodes/worker-0/cmd/0.txt'),
+    'cookie=0x1, table=0, priority=100 actions=drop\ncookie=0x2, table=5, priority=10 actions=normal\n',
+  );
   writeFileSync(join(dir, 'logs/openshift-ovn-kubernetes/ovnkube-node-a/ovnkube-controller.log'), 'a\nb\nc\n');
   const objs = sampleObjects();
   const kinds = [...new Set(objs.map((o) => o.kind!))].filter((k) => k !== 'Secret');
@@ -38,8 +41,30 @@ export async function makeFixtureBundle(): Promise<string> {
     createdAt: new Date().toISOString(),
     source: 'test',
     kinds: kinds.map((k) => ({ kind: k, apiVersion: 'v1', file: `objects/${k}.json`, count: 1 })),
-    logs: [{ namespace: 'openshift-ovn-kubernetes', pod: 'ovnkube-node-a', container: 'ovnkube-controller', file: 'logs/openshift-ovn-kubernetes/ovnkube-node-a/ovnkube-controller.log', bytes: 6 }],
-    nodes: { 'worker-0': { pod: 'ovnkube-node-a', nbDb: 'nodes/worker-0/nb.db', commands: [{ argv: ['ovs-ofctl', 'dump-flows', 'br-int'], container: 'ovn-controller', file: 'nodes/worker-0/cmd/0.txt', exitCode: 0, stderr: '' }] } },
+    logs: [
+      {
+        namespace: 'openshift-ovn-kubernetes',
+        pod: 'ovnkube-node-a',
+        container: 'ovnkube-controller',
+        file: 'logs/openshift-ovn-kubernetes/ovnkube-node-a/ovnkube-controller.log',
+        bytes: 6,
+      },
+    ],
+    nodes: {
+      'worker-0': {
+        pod: 'ovnkube-node-a',
+        nbDb: 'nodes/worker-0/nb.db',
+        commands: [
+          {
+            argv: ['ovs-ofctl', 'dump-flows', 'br-int'],
+            container: 'ovn-controller',
+            file: 'nodes/worker-0/cmd/0.txt',
+            exitCode: 0,
+            stderr: '',
+          },
+        ],
+      },
+    },
     errors: [],
     durationMs: 1,
   };

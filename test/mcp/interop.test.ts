@@ -16,7 +16,7 @@ import { makeFixtureBundle } from './fixture-bundle.ts';
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = ['--import', 'tsx', join(ROOT, 'harness/cli.ts')];
 type TextContent = { type: string; text: string };
-const textOf = (r: unknown) => ((r as { content: TextContent[] }).content[0]?.text ?? '');
+const textOf = (r: unknown) => (r as { content: TextContent[] }).content[0]?.text ?? '';
 
 function run(cmd: string, args: string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -34,7 +34,10 @@ describe('interop: netharness mcp process', () => {
 
   beforeAll(async () => {
     bundle = await makeFixtureBundle();
-    http = spawn(process.execPath, [...CLI, 'mcp', '--bundle', bundle, '--transport', 'http', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    http = spawn(process.execPath, [...CLI, 'mcp', '--bundle', bundle, '--transport', 'http', '--port', '0'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     url = await new Promise<string>((resolve, reject) => {
       let err = '';
       const t = setTimeout(() => reject(new Error(`mcp http did not start: ${err}`)), 30_000);
@@ -58,11 +61,21 @@ describe('interop: netharness mcp process', () => {
 
   it('SDK client over stdio lists and calls tools', async () => {
     const client = new Client({ name: 'interop-stdio', version: '0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [...CLI, 'mcp', '--bundle', bundle, '--toolsets', 'ovn,k8s'], cwd: ROOT, stderr: 'ignore' }));
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [...CLI, 'mcp', '--bundle', bundle, '--toolsets', 'ovn,k8s'],
+        cwd: ROOT,
+        stderr: 'ignore',
+      }),
+    );
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toContain('ovn_db_list');
     expect(names).not.toContain('ovs_vsctl_show');
-    const r = await client.callTool({ name: 'ovn_db_list', arguments: { node: 'worker-0', db: 'nb', table: 'Logical_Router', columns: ['name'] } });
+    const r = await client.callTool({
+      name: 'ovn_db_list',
+      arguments: { node: 'worker-0', db: 'nb', table: 'Logical_Router', columns: ['name'] },
+    });
     expect(textOf(r)).toMatch(/2 record\(s\) in Logical_Router/);
     await client.close();
   });
@@ -71,7 +84,9 @@ describe('interop: netharness mcp process', () => {
     const client = new Client({ name: 'interop-http', version: '0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     expect((await client.listTools()).tools).toHaveLength(ALL_TOOLS.length);
-    const r = await client.callTool({ name: 'ovn_lr_nat_list', arguments: { node: 'worker-0', router: 'GR_worker-0', budget: 1 } }).catch((e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }));
+    const r = await client
+      .callTool({ name: 'ovn_lr_nat_list', arguments: { node: 'worker-0', router: 'GR_worker-0', budget: 1 } })
+      .catch((e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }));
     expect(r.isError).toBe(true); // unknown argument 'budget' is rejected
     const ok = await client.callTool({ name: 'ovn_lr_nat_list', arguments: { node: 'worker-0', router: 'GR_worker-0', limit: 4 } }); // header + 3 rows
     expect(textOf(ok).match(/snat/g)).toHaveLength(3);
@@ -79,26 +94,62 @@ describe('interop: netharness mcp process', () => {
   });
 
   it('MCP Inspector CLI lists and calls tools', async () => {
-    const base = [join(ROOT, 'node_modules/@modelcontextprotocol/inspector/cli/build/cli.js'), '--cli', process.execPath, ...CLI, 'mcp', '--bundle', bundle];
+    const base = [
+      join(ROOT, 'node_modules/@modelcontextprotocol/inspector/cli/build/cli.js'),
+      '--cli',
+      process.execPath,
+      ...CLI,
+      'mcp',
+      '--bundle',
+      bundle,
+    ];
     const list = await run(process.execPath, [...base, '--method', 'tools/list']);
     expect(list.code, list.stderr).toBe(0);
     expect((JSON.parse(list.stdout) as { tools: unknown[] }).tools).toHaveLength(ALL_TOOLS.length);
-    const call = await run(process.execPath, [...base, '--method', 'tools/call', '--tool-name', 'ovn_lr_policy_list', '--tool-arg', 'node=worker-0']);
+    const call = await run(process.execPath, [
+      ...base,
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'ovn_lr_policy_list',
+      '--tool-arg',
+      'node=worker-0',
+    ]);
     expect(call.code, call.stderr).toBe(0);
     expect(call.stdout).toMatch(/reroute/);
   });
 
   it('conformance server scenarios: all pass except the documented baseline', async () => {
     const out = join(bundle, 'conformance');
-    const r = await run(process.execPath, [
-      '--import', join(ROOT, 'test/mcp/node20-globsync.mjs'),
-      join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js'),
-      'server', '--url', url, '--expected-failures', join(ROOT, 'mcp/conformance-expected-failures.yml'), '-o', out,
-    ], 150_000);
+    const r = await run(
+      process.execPath,
+      [
+        '--import',
+        join(ROOT, 'test/mcp/node20-globsync.mjs'),
+        join(ROOT, 'node_modules/@modelcontextprotocol/conformance/dist/index.js'),
+        'server',
+        '--url',
+        url,
+        '--expected-failures',
+        join(ROOT, 'mcp/conformance-expected-failures.yml'),
+        '-o',
+        out,
+      ],
+      150_000,
+    );
     const summary = r.stdout.slice(r.stdout.indexOf('=== SUMMARY ==='));
     // Not echoed to the log: its per-scenario '0 passed, 1 failed' lines (the documented baseline) would
     // read like test-runner totals in CI. The summary is the message of any assertion that fails.
-    for (const s of ['server-initialize', 'ping', 'tools-list', 'tools-call-simple-text', 'tools-call-error', 'logging-set-level', 'dns-rebinding-protection', 'server-sse-multiple-streams']) {
+    for (const s of [
+      'server-initialize',
+      'ping',
+      'tools-list',
+      'tools-call-simple-text',
+      'tools-call-error',
+      'logging-set-level',
+      'dns-rebinding-protection',
+      'server-sse-multiple-streams',
+    ]) {
       expect(summary, s).toMatch(new RegExp(`✓ ${s}:`));
     }
     expect(r.code, summary).toBe(0);

@@ -16,7 +16,9 @@ interface Doc {
 }
 
 describe('mcp/rbac/readonly-clusterrole.yaml', () => {
-  const docs = YAML.parseAllDocuments(readFileSync(join(import.meta.dirname, '../../mcp/rbac/readonly-clusterrole.yaml'), 'utf8')).map((d) => d.toJS() as Doc);
+  const docs = YAML.parseAllDocuments(readFileSync(join(import.meta.dirname, '../../mcp/rbac/readonly-clusterrole.yaml'), 'utf8')).map(
+    (d) => d.toJS() as Doc,
+  );
   it('grants only read verbs, plus pods/exec create in openshift-ovn-kubernetes', () => {
     for (const d of docs.filter((x) => x.rules)) {
       for (const r of d.rules!) {

@@ -15,13 +15,22 @@ import type { NodeCommand } from '../../mcp/target.ts';
 
 function outputs(cmd: NodeCommand) {
   if (cmd.argv[0] === 'ovn-nbctl' && cmd.argv.includes('--format=json')) return { stdout: NAT_JSON };
-  if (cmd.argv[1] === 'lr-policy-list') return { stdout: `Routing Policies\n${Array.from({ length: 500 }, (_, i) => `       100                             ip4.src == 10.128.1.${i % 250}         reroute                100.88.0.3`).join('\n')}\n` };
-  if (cmd.argv[0] === 'nft') return { stdout: '', stderr: 'OCI runtime exec failed: exec failed: unable to start container process: exec: "nft": executable file not found in $PATH: unknown', exitCode: 127 };
+  if (cmd.argv[1] === 'lr-policy-list')
+    return {
+      stdout: `Routing Policies\n${Array.from({ length: 500 }, (_, i) => `       100                             ip4.src == 10.128.1.${i % 250}         reroute                100.88.0.3`).join('\n')}\n`,
+    };
+  if (cmd.argv[0] === 'nft')
+    return {
+      stdout: '',
+      stderr:
+        'OCI runtime exec failed: exec failed: unable to start container process: exec: "nft": executable file not found in $PATH: unknown',
+      exitCode: 127,
+    };
   return { stdout: 'ok\n' };
 }
 
 type TextContent = { type: string; text: string };
-const textOf = (r: unknown) => ((r as { content: TextContent[] }).content[0]?.text ?? '');
+const textOf = (r: unknown) => (r as { content: TextContent[] }).content[0]?.text ?? '';
 
 async function inMemoryClient(target: FakeTarget, opts: { toolsets?: string[]; disableTools?: string[]; budgetBytes?: number } = {}) {
   const server = createMcpServer({ target, tools: selectTools(opts), budgetBytes: opts.budgetBytes ?? 8192 });
@@ -53,7 +62,9 @@ describe('mcp server (fake target)', () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names.every((n) => n.startsWith('ovn_') || n.startsWith('egressip_'))).toBe(true);
     expect(names).not.toContain('ovn_trace');
-    const r = await client.callTool({ name: 'k8s_list', arguments: { kind: 'Pod' } }).catch((e: Error) => ({ content: [{ type: 'text', text: e.message }], isError: true }));
+    const r = await client
+      .callTool({ name: 'k8s_list', arguments: { kind: 'Pod' } })
+      .catch((e: Error) => ({ content: [{ type: 'text', text: e.message }], isError: true }));
     expect(r.isError).toBe(true);
     await client.close();
     expect(() => selectTools({ toolsets: ['bogus'] })).toThrow(/unknown toolset/);
@@ -62,13 +73,18 @@ describe('mcp server (fake target)', () => {
   it('ovn_db_list: find NAT rows, records, grep and budget with a narrowing notice', async () => {
     const target = new FakeTarget(sampleObjects(), outputs);
     const { client } = await inMemoryClient(target, { budgetBytes: 4096 });
-    const r = await client.callTool({ name: 'ovn_db_list', arguments: { node: 'ovn-worker2', db: 'nb', table: 'NAT', conditions: ['type=snat'] } });
+    const r = await client.callTool({
+      name: 'ovn_db_list',
+      arguments: { node: 'ovn-worker2', db: 'nb', table: 'NAT', conditions: ['type=snat'] },
+    });
     const text = textOf(r);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4096 + 200);
     expect(text).toMatch(/showing records 1-\d+ of 300; output budget 4096 bytes; pass grep=<regex>, offset=\d+, columns=\[\.\.\.\]/);
     const exec = target.calls.find((c) => c.op === 'nodeExec')!.args as NodeCommand;
     expect(exec).toEqual({ node: 'ovn-worker2', container: 'nbdb', argv: ['ovn-nbctl', '--format=json', 'find', 'NAT', 'type=snat'] });
-    const g = textOf(await client.callTool({ name: 'ovn_db_list', arguments: { node: 'ovn-worker2', db: 'nb', table: 'NAT', grep: 'pod-17\\b' } }));
+    const g = textOf(
+      await client.callTool({ name: 'ovn_db_list', arguments: { node: 'ovn-worker2', db: 'nb', table: 'NAT', grep: 'pod-17\\b' } }),
+    );
     expect(g).toMatch(/eip_ns\/pod-17/);
     expect(g).toMatch(/1 of 300 match grep/);
     await client.close();
@@ -95,8 +111,14 @@ describe('mcp server (fake target)', () => {
   it('rejects bad arguments with a message naming the field', async () => {
     const target = new FakeTarget([], outputs);
     const { client } = await inMemoryClient(target);
-    for (const args of [{ node: 'x; reboot', db: 'nb' }, { node: 'ovn-worker', db: 'nb', table: 'NAT', conditions: ['--db=tcp:1.2.3.4:6641'] }, { node: 'ovn-worker', db: 'nb', table: 'NAT', extra: 1 }]) {
-      const r = await client.callTool({ name: args.table ? 'ovn_db_list' : 'ovn_show', arguments: args }).catch((e: Error) => ({ content: [{ type: 'text', text: e.message }], isError: true }));
+    for (const args of [
+      { node: 'x; reboot', db: 'nb' },
+      { node: 'ovn-worker', db: 'nb', table: 'NAT', conditions: ['--db=tcp:1.2.3.4:6641'] },
+      { node: 'ovn-worker', db: 'nb', table: 'NAT', extra: 1 },
+    ]) {
+      const r = await client
+        .callTool({ name: args.table ? 'ovn_db_list' : 'ovn_show', arguments: args })
+        .catch((e: Error) => ({ content: [{ type: 'text', text: e.message }], isError: true }));
       expect(r.isError).toBe(true);
     }
     expect(target.calls.filter((c) => c.op === 'nodeExec')).toHaveLength(0);
@@ -151,14 +173,30 @@ describe('mcp server (fake target)', () => {
       await client.close();
     });
     it('refuses requests without a session or with a foreign Host header', async () => {
-      const r = await fetch(h.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }) });
+      const r = await fetch(h.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+      });
       expect(r.status).toBe(400);
-      const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '0' } } });
+      const body = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '0' } },
+      });
       const r2 = await new Promise<{ status: number }>((resolve, reject) => {
-        const req = request(h.url, { method: 'POST', headers: { host: 'evil.example', 'content-type': 'application/json', accept: 'application/json, text/event-stream' } }, (res) => {
-          res.resume();
-          resolve({ status: res.statusCode ?? 0 });
-        });
+        const req = request(
+          h.url,
+          {
+            method: 'POST',
+            headers: { host: 'evil.example', 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          },
+          (res) => {
+            res.resume();
+            resolve({ status: res.statusCode ?? 0 });
+          },
+        );
         req.on('error', reject);
         req.end(body);
       });

@@ -17,14 +17,19 @@ const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = ['--import', 'tsx', join(ROOT, 'harness/cli.ts')];
 const NS = 'openshift-ovn-kubernetes';
 type TextContent = { type: string; text: string };
-const textOf = (r: unknown) => ((r as { content: TextContent[] }).content[0]?.text ?? '');
+const textOf = (r: unknown) => (r as { content: TextContent[] }).content[0]?.text ?? '';
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.slice(0, 6).join(' ')}: ${err.message}\n${stderr}`));
-      else resolve(String(stdout));
-    });
+    execFile(
+      cmd,
+      args,
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`${cmd} ${args.slice(0, 6).join(' ')}: ${err.message}\n${stderr}`));
+        else resolve(String(stdout));
+      },
+    );
   });
 }
 
@@ -37,7 +42,9 @@ function normalizeDump(text: string): Record<string, unknown[]> {
   for (const line of text.split('\n').filter(Boolean)) {
     const t = JSON.parse(line) as { caption: string; headings: string[]; data: unknown[][] };
     const keep = t.headings.map((h, i) => [h, i] as const).filter(([h]) => !VOLATILE.has(h));
-    out[t.caption] = t.data.map((row) => Object.fromEntries(keep.map(([h, i]) => [h, row[i]]))).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    out[t.caption] = t.data
+      .map((row) => Object.fromEntries(keep.map(([h, i]) => [h, row[i]])))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   }
   return out;
 }
@@ -53,7 +60,9 @@ describe('mcp against the embedded cluster', () => {
   const kubectl = (...a: string[]) => sh('kubectl', a, env());
 
   async function ovnkPods(): Promise<Record<string, string>> {
-    const j = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app=ovnkube-node', '-o', 'json')) as { items: { metadata: { name: string }; spec: { nodeName: string } }[] };
+    const j = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app=ovnkube-node', '-o', 'json')) as {
+      items: { metadata: { name: string }; spec: { nodeName: string } }[];
+    };
     return Object.fromEntries(j.items.map((p) => [p.spec.nodeName, p.metadata.name]));
   }
 
@@ -69,9 +78,19 @@ describe('mcp against the embedded cluster', () => {
         dbs[`${node}/${name}`] = normalizeDump(await kubectl('exec', '-n', NS, pod, '-c', c, '--', 'sh', '-c', script));
       }
     }
-    const api = JSON.parse(await kubectl('get', API_KINDS, '-A', '-o', 'json')) as { items: { kind: string; metadata: Record<string, unknown>; spec?: unknown }[] };
+    const api = JSON.parse(await kubectl('get', API_KINDS, '-A', '-o', 'json')) as {
+      items: { kind: string; metadata: Record<string, unknown>; spec?: unknown }[];
+    };
     const objects = api.items
-      .map((o) => ({ kind: o.kind, ns: o.metadata.namespace, name: o.metadata.name, uid: o.metadata.uid, labels: o.metadata.labels, annotations: o.metadata.annotations, spec: o.spec }))
+      .map((o) => ({
+        kind: o.kind,
+        ns: o.metadata.namespace,
+        name: o.metadata.name,
+        uid: o.metadata.uid,
+        labels: o.metadata.labels,
+        annotations: o.metadata.annotations,
+        spec: o.spec,
+      }))
       .sort((a, b) => `${a.kind}/${a.ns}/${a.name}`.localeCompare(`${b.kind}/${b.ns}/${b.name}`));
     return { dbs, objects };
   }
@@ -95,7 +114,11 @@ describe('mcp against the embedded cluster', () => {
     await kubectl('create', 'namespace', 'prod');
     await kubectl('label', 'namespace', 'prod', 'env=prod');
     await kubectl('create', 'deployment', 'web', '-n', 'prod', '--image=nginx', '--replicas=4');
-    await sh('sh', ['-c', `cat <<'EOF' | kubectl apply -f -
+    await sh(
+      'sh',
+      [
+        '-c',
+        `cat <<'EOF' | kubectl apply -f -
 apiVersion: k8s.ovn.org/v1
 kind: EgressIP
 metadata: {name: eip-prod}
@@ -103,7 +126,10 @@ spec:
   egressIPs: [192.168.126.100]
   namespaceSelector: {matchLabels: {env: prod}}
   podSelector: {matchLabels: {app: web}}
-EOF`], env());
+EOF`,
+      ],
+      env(),
+    );
     for (let i = 0; i < 60; i++) {
       const pods = await kubectl('get', 'pods', '-n', 'prod', '-o', 'jsonpath={range .items[*]}{.status.phase}{"\\n"}{end}');
       const eip = await kubectl('get', 'egressip', 'eip-prod', '-o', 'jsonpath={.status.items[*].node}');
@@ -111,7 +137,14 @@ EOF`], env());
       await new Promise((r) => setTimeout(r, 500));
     }
     client = new Client({ name: 'sim-test', version: '0' });
-    await client.connect(new StdioClientTransport({ command: process.execPath, args: [...CLI, 'mcp', '--kubeconfig', kubeconfig], cwd: ROOT, stderr: 'ignore' }));
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [...CLI, 'mcp', '--kubeconfig', kubeconfig],
+        cwd: ROOT,
+        stderr: 'ignore',
+      }),
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -124,7 +157,9 @@ EOF`], env());
   }, 60_000);
 
   const call = async (name: string, args: Record<string, unknown>) => {
-    const r = await client.callTool({ name, arguments: args }).catch((e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }));
+    const r = await client
+      .callTool({ name, arguments: args })
+      .catch((e: Error) => ({ isError: true, content: [{ type: 'text', text: e.message }] }));
     return { isError: Boolean(r.isError), text: textOf(r) };
   };
 
@@ -133,10 +168,18 @@ EOF`], env());
     expect(nat.text.match(/snat\s+192\.168\.126\.100/g)?.length).toBe(4);
     const lrp = await call('ovn_lr_policy_list', { node: 'worker-0', grep: '^ *100 ' });
     expect(lrp.text).toMatch(/100\s+ip4\.src == 10\.128\.\d+\.\d+\s+reroute\s+100\.88\.0\.\d+/);
-    const list = await call('ovn_db_list', { node: 'worker-1', db: 'nb', table: 'NAT', conditions: ['type=snat', 'external_ip="192.168.126.100"'], columns: ['logical_ip', 'logical_port', 'external_ids'] });
+    const list = await call('ovn_db_list', {
+      node: 'worker-1',
+      db: 'nb',
+      table: 'NAT',
+      conditions: ['type=snat', 'external_ip="192.168.126.100"'],
+      columns: ['logical_ip', 'logical_port', 'external_ids'],
+    });
     expect(list.text).toMatch(/4 record\(s\) in NAT/);
     expect(list.text).toMatch(/logical_port\s+: "?k8s-worker-1/);
-    expect((await call('ovn_lflow_list', { node: 'worker-0', datapath: 'ovn_cluster_router', grep: 'lr_in_policy' })).text).toMatch(/lr_in_policy/);
+    expect((await call('ovn_lflow_list', { node: 'worker-0', datapath: 'ovn_cluster_router', grep: 'lr_in_policy' })).text).toMatch(
+      /lr_in_policy/,
+    );
     expect((await call('ovn_ct_zone_list', { node: 'worker-0' })).text).toMatch(/GR_worker-0/);
     expect((await call('ovs_vsctl_show', { node: 'worker-0' })).text).toMatch(/Bridge br-int/);
     expect((await call('ovs_ofctl_dump_flows', { node: 'worker-0', bridge: 'br-int', table: 0, limit: 5 })).text).toMatch(/table=0/);
@@ -146,8 +189,15 @@ EOF`], env());
     expect(status.text).toMatch(/assigned 192\.168\.126\.100 -> worker-1 \(Ready=True\)/);
     const check = await call('egressip_consistency_check', {});
     expect(check.text).toMatch(/CONSISTENT/);
-    const pods = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app=ovnkube-node', '-o', 'json')) as { items: { metadata: { name: string } }[] };
-    const logs = await call('k8s_pod_logs', { namespace: NS, name: pods.items[0].metadata.name, container: 'ovnkube-controller', tail: 50 });
+    const pods = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app=ovnkube-node', '-o', 'json')) as {
+      items: { metadata: { name: string } }[];
+    };
+    const logs = await call('k8s_pod_logs', {
+      namespace: NS,
+      name: pods.items[0].metadata.name,
+      container: 'ovnkube-controller',
+      tail: 50,
+    });
     expect(logs.isError).toBe(false);
     const nft = await call('kernel_nft_ruleset', { node: 'worker-0' });
     if (nft.isError) expect(nft.text).toMatch(/nft is not available in container ovnkube-controller on node worker-0/);
@@ -155,13 +205,31 @@ EOF`], env());
 
   it('≥ 300 attack calls through the real server change nothing (API, NB, SB, OVS DBs identical)', async () => {
     const before = await stableSnapshot();
-    const tools = ['ovn_db_list', 'ovn_lr_nat_list', 'ovn_lr_policy_list', 'ovn_trace', 'ovn_ct_zone_list', 'ovs_ofctl_dump_flows', 'ovs_ofproto_trace', 'ovs_dpctl_dump_conntrack', 'kernel_ip_route', 'kernel_iptables_save', 'k8s_get', 'k8s_list', 'k8s_pod_logs'];
+    const tools = [
+      'ovn_db_list',
+      'ovn_lr_nat_list',
+      'ovn_lr_policy_list',
+      'ovn_trace',
+      'ovn_ct_zone_list',
+      'ovs_ofctl_dump_flows',
+      'ovs_ofproto_trace',
+      'ovs_dpctl_dump_conntrack',
+      'kernel_ip_route',
+      'kernel_iptables_save',
+      'k8s_get',
+      'k8s_list',
+      'k8s_pod_logs',
+    ];
     const base: Record<string, Record<string, unknown>> = {
       ...VALID_ARGS,
       ovn_db_list: { node: 'worker-1', db: 'nb', table: 'NAT', conditions: ['type=snat'] },
       ovn_lr_nat_list: { node: 'worker-1', router: 'GR_worker-1' },
       ovn_lr_policy_list: { node: 'worker-0' },
-      ovn_trace: { node: 'worker-0', datapath: 'worker-0', microflow: 'inport == "k8s-worker-0" && ip4.src == 10.128.2.2 && ip4.dst == 8.8.8.8 && ip.ttl == 64' },
+      ovn_trace: {
+        node: 'worker-0',
+        datapath: 'worker-0',
+        microflow: 'inport == "k8s-worker-0" && ip4.src == 10.128.2.2 && ip4.dst == 8.8.8.8 && ip.ttl == 64',
+      },
       ovn_ct_zone_list: { node: 'worker-0' },
       ovs_ofctl_dump_flows: { node: 'worker-0', bridge: 'br-int', table: 0 },
       ovs_ofproto_trace: { node: 'worker-0', bridge: 'br-int', flow: 'in_port=1,ip,nw_src=10.128.2.2,nw_dst=8.8.8.8' },
@@ -207,7 +275,8 @@ EOF`], env());
     const b = before as { dbs: Record<string, Record<string, unknown[]>>; objects: unknown[] };
     const a = after as typeof b;
     const diffs: string[] = [];
-    for (const k of Object.keys(b.dbs)) for (const t of Object.keys(b.dbs[k])) if (JSON.stringify(b.dbs[k][t]) !== JSON.stringify(a.dbs[k]?.[t])) diffs.push(`${k} ${t}`);
+    for (const k of Object.keys(b.dbs))
+      for (const t of Object.keys(b.dbs[k])) if (JSON.stringify(b.dbs[k][t]) !== JSON.stringify(a.dbs[k]?.[t])) diffs.push(`${k} ${t}`);
     if (JSON.stringify(b.objects) !== JSON.stringify(a.objects)) diffs.push('API objects');
     expect(diffs).toEqual([]);
     expect(Object.keys(b.dbs)).toHaveLength(9);
@@ -225,7 +294,9 @@ EOF`], env());
     expect(existsSync(join(bundleDir, 'manifest.json'))).toBe(true);
     expect(existsSync(`${bundleDir}.partial-${process.pid}`)).toBe(false);
     const off = new Client({ name: 'bundle', version: '0' });
-    await off.connect(new StdioClientTransport({ command: process.execPath, args: [...CLI, 'mcp', '--bundle', bundleDir], cwd: ROOT, stderr: 'ignore' }));
+    await off.connect(
+      new StdioClientTransport({ command: process.execPath, args: [...CLI, 'mcp', '--bundle', bundleDir], cwd: ROOT, stderr: 'ignore' }),
+    );
     const strip = (s: string) => s.split('\n').slice(1).join('\n');
     for (const [name, args] of [
       ['ovn_lr_nat_list', { node: 'worker-1', router: 'GR_worker-1' }],
@@ -243,7 +314,22 @@ EOF`], env());
 
   it('Ctrl-C during bundle export removes the half-written bundle (exit 130)', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'nh-mcp-bundle-int-')), 'b');
-    const child = spawn(process.execPath, [...CLI, 'bundle', '--kubeconfig', kubeconfig, '--out', out, '--concurrency', '1', '--log-namespaces', `${NS},prod,chaos-mesh,openshift-ovn-kubernetes`], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      [
+        ...CLI,
+        'bundle',
+        '--kubeconfig',
+        kubeconfig,
+        '--out',
+        out,
+        '--concurrency',
+        '1',
+        '--log-namespaces',
+        `${NS},prod,chaos-mesh,openshift-ovn-kubernetes`,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
     let err = '';
     let partial = '';
     await new Promise<void>((resolve) => {
@@ -257,7 +343,9 @@ EOF`], env());
       });
       child.once('exit', () => resolve());
     });
-    const code = await new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (c) => resolve(c))));
+    const code = await new Promise<number | null>((resolve) =>
+      child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', (c) => resolve(c)),
+    );
     expect(code, err).toBe(130);
     expect(err).toMatch(/interrupted; removed/);
     expect(existsSync(partial)).toBe(false);

@@ -37,7 +37,8 @@ async function stillServingAndUnchanged(before: number): Promise<void> {
 }
 
 const cmCount = () => tc.cluster.store.list(CMS, { namespace: 'default' }).length;
-const post = (path: string, body: string | Buffer, contentType = 'application/json', token?: string | null) => api(tc, 'POST', path, { body, contentType, token });
+const post = (path: string, body: string | Buffer, contentType = 'application/json', token?: string | null) =>
+  api(tc, 'POST', path, { body, contentType, token });
 
 describe('bad input', () => {
   it('malformed JSON and YAML -> 400 BadRequest', async () => {
@@ -60,38 +61,147 @@ describe('bad input', () => {
     const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x' } });
     expectStatus(await post('/api/v1/namespaces/no-such-ns/configmaps', body), 404, 'NotFound');
     // kind in the body that does not belong to the URL
-    expectStatus(await post('/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } })), 400, 'BadRequest');
+    expectStatus(
+      await post('/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x' } })),
+      400,
+      'BadRequest',
+    );
   });
 
   it('invalid names per kind -> 422 Invalid with field metadata.name', async () => {
     const n = cmCount();
     for (const name of ['Bad_Name', '-lead', 'a'.repeat(254), 'UPPER']) {
-      const s = expectStatus(await post('/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } })), 422, 'Invalid');
+      const s = expectStatus(
+        await post('/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } })),
+        422,
+        'Invalid',
+      );
       expect((s.details as { causes: { field: string }[] }).causes[0].field).toBe('metadata.name');
     }
     // namespaces and services are DNS labels: dots are not allowed there, though fine in a ConfigMap
-    expectStatus(await post('/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } })), 422, 'Invalid');
-    expectStatus(await post('/api/v1/namespaces/default/services', JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: '1svc' }, spec: { ports: [{ port: 80 }] } })), 422, 'Invalid');
-    expect((await post('/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a.b' } }))).status).toBe(201);
+    expectStatus(
+      await post('/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a.b' } })),
+      422,
+      'Invalid',
+    );
+    expectStatus(
+      await post(
+        '/api/v1/namespaces/default/services',
+        JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: '1svc' }, spec: { ports: [{ port: 80 }] } }),
+      ),
+      422,
+      'Invalid',
+    );
+    expect(
+      (
+        await post(
+          '/api/v1/namespaces/default/configmaps',
+          JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a.b' } }),
+        )
+      ).status,
+    ).toBe(201);
     tc.cluster.store.delete(CMS, 'default', 'a.b');
-    expectStatus(await post('/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ok', labels: { 'bad key!': 'v' } } })), 422, 'Invalid');
+    expectStatus(
+      await post(
+        '/api/v1/namespaces/default/configmaps',
+        JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ok', labels: { 'bad key!': 'v' } } }),
+      ),
+      422,
+      'Invalid',
+    );
     await stillServingAndUnchanged(n);
   });
 
   it('missing required fields -> 422 with field causes (built-in and CRD schema)', async () => {
-    let s = expectStatus(await post('/api/v1/namespaces/default/pods', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nocontainers' }, spec: {} })), 422, 'Invalid');
-    expect((s.details as { causes: { field: string; reason: string }[] }).causes).toContainEqual({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' });
-    s = expectStatus(await post('/api/v1/namespaces/default/pods', JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'noimage' }, spec: { containers: [{ name: 'c' }] } })), 422, 'Invalid');
+    let s = expectStatus(
+      await post(
+        '/api/v1/namespaces/default/pods',
+        JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'nocontainers' }, spec: {} }),
+      ),
+      422,
+      'Invalid',
+    );
+    expect((s.details as { causes: { field: string; reason: string }[] }).causes).toContainEqual({
+      reason: 'FieldValueRequired',
+      message: 'Required value',
+      field: 'spec.containers',
+    });
+    s = expectStatus(
+      await post(
+        '/api/v1/namespaces/default/pods',
+        JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'noimage' }, spec: { containers: [{ name: 'c' }] } }),
+      ),
+      422,
+      'Invalid',
+    );
     expect((s.details as { causes: { field: string }[] }).causes[0].field).toBe('spec.containers[0].image');
-    s = expectStatus(await post('/apis/k8s.ovn.org/v1/egressips', JSON.stringify({ apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: 'e1' }, spec: { egressIPs: ['1.2.3.4'] } })), 422, 'Invalid');
+    s = expectStatus(
+      await post(
+        '/apis/k8s.ovn.org/v1/egressips',
+        JSON.stringify({ apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: 'e1' }, spec: { egressIPs: ['1.2.3.4'] } }),
+      ),
+      422,
+      'Invalid',
+    );
     expect(s.message).toBe('EgressIP "e1" is invalid: spec.namespaceSelector: Required value');
-    s = expectStatus(await post('/apis/k8s.ovn.org/v1/egressips', JSON.stringify({ apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: 'e1' }, spec: { egressIPs: [1], namespaceSelector: {} } })), 422, 'Invalid');
+    s = expectStatus(
+      await post(
+        '/apis/k8s.ovn.org/v1/egressips',
+        JSON.stringify({
+          apiVersion: 'k8s.ovn.org/v1',
+          kind: 'EgressIP',
+          metadata: { name: 'e1' },
+          spec: { egressIPs: [1], namespaceSelector: {} },
+        }),
+      ),
+      422,
+      'Invalid',
+    );
     expect((s.details as { causes: { field: string }[] }).causes[0].field).toBe('spec.egressIPs[0]');
-    s = expectStatus(await post('/apis/chaos-mesh.org/v1alpha1/namespaces/default/podchaos', JSON.stringify({ apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'PodChaos', metadata: { name: 'pc' }, spec: { action: 'pod-explode', mode: 'one', selector: {} } })), 422, 'Invalid');
-    expect((s.details as { causes: { field: string; reason: string }[] }).causes[0]).toMatchObject({ field: 'spec.action', reason: 'FieldValueNotSupported' });
-    s = expectStatus(await post('/apis/chaos-mesh.org/v1alpha1/namespaces/default/podchaos', JSON.stringify({ apiVersion: 'chaos-mesh.org/v1alpha1', kind: 'PodChaos', metadata: { name: 'pc' }, spec: { action: 'pod-kill', mode: 'one', selector: {}, duration: 'ten seconds' } })), 422, 'Invalid');
+    s = expectStatus(
+      await post(
+        '/apis/chaos-mesh.org/v1alpha1/namespaces/default/podchaos',
+        JSON.stringify({
+          apiVersion: 'chaos-mesh.org/v1alpha1',
+          kind: 'PodChaos',
+          metadata: { name: 'pc' },
+          spec: { action: 'pod-explode', mode: 'one', selector: {} },
+        }),
+      ),
+      422,
+      'Invalid',
+    );
+    expect((s.details as { causes: { field: string; reason: string }[] }).causes[0]).toMatchObject({
+      field: 'spec.action',
+      reason: 'FieldValueNotSupported',
+    });
+    s = expectStatus(
+      await post(
+        '/apis/chaos-mesh.org/v1alpha1/namespaces/default/podchaos',
+        JSON.stringify({
+          apiVersion: 'chaos-mesh.org/v1alpha1',
+          kind: 'PodChaos',
+          metadata: { name: 'pc' },
+          spec: { action: 'pod-kill', mode: 'one', selector: {}, duration: 'ten seconds' },
+        }),
+      ),
+      422,
+      'Invalid',
+    );
     expect((s.details as { causes: { field: string }[] }).causes[0].field).toBe('spec.duration');
-    s = expectStatus(await post('/apis/ptp.openshift.io/v1/namespaces/openshift-ptp/ptpconfigs', JSON.stringify({ apiVersion: 'ptp.openshift.io/v1', kind: 'PtpConfig', metadata: { name: 'p' }, spec: { profile: [{ name: 'x', ptpSchedulingPriority: 0 }] } })), 422, 'Invalid');
+    s = expectStatus(
+      await post(
+        '/apis/ptp.openshift.io/v1/namespaces/openshift-ptp/ptpconfigs',
+        JSON.stringify({
+          apiVersion: 'ptp.openshift.io/v1',
+          kind: 'PtpConfig',
+          metadata: { name: 'p' },
+          spec: { profile: [{ name: 'x', ptpSchedulingPriority: 0 }] },
+        }),
+      ),
+      422,
+      'Invalid',
+    );
     expect((s.details as { causes: { field: string }[] }).causes[0].field).toBe('spec.profile[0].ptpSchedulingPriority');
     expect(tc.cluster.store.list({ group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' })).toHaveLength(0);
     expect(tc.cluster.store.get(PODS, 'default', 'nocontainers')).toBeUndefined();
@@ -101,12 +211,43 @@ describe('bad input', () => {
     const n = cmCount();
     const body = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ct' } });
     expectStatus(await post('/api/v1/namespaces/default/configmaps', body, 'text/plain'), 415, 'UnsupportedMediaType');
-    expectStatus(await post('/api/v1/namespaces/default/configmaps', Buffer.from('k8s\0garbage'), 'application/vnd.kubernetes.protobuf'), 400, 'BadRequest');
-    tc.cluster.store.create(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'patchme', namespace: 'default' }, data: { a: '1' } });
-    expectStatus(await api(tc, 'PATCH', '/api/v1/namespaces/default/configmaps/patchme', { body: '{"data":{"a":"2"}}', contentType: 'application/json' }), 415, 'UnsupportedMediaType');
+    expectStatus(
+      await post('/api/v1/namespaces/default/configmaps', Buffer.from('k8s\0garbage'), 'application/vnd.kubernetes.protobuf'),
+      400,
+      'BadRequest',
+    );
+    tc.cluster.store.create(CMS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'patchme', namespace: 'default' },
+      data: { a: '1' },
+    });
+    expectStatus(
+      await api(tc, 'PATCH', '/api/v1/namespaces/default/configmaps/patchme', {
+        body: '{"data":{"a":"2"}}',
+        contentType: 'application/json',
+      }),
+      415,
+      'UnsupportedMediaType',
+    );
     // strategic merge patch is for built-in kinds only
-    tc.cluster.store.create({ group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' }, { apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: 'smp' }, spec: { egressIPs: ['1.1.1.1'], namespaceSelector: {} } });
-    expectStatus(await api(tc, 'PATCH', '/apis/k8s.ovn.org/v1/egressips/smp', { body: '{"spec":{"egressIPs":["2.2.2.2"]}}', contentType: 'application/strategic-merge-patch+json' }), 415, 'UnsupportedMediaType');
+    tc.cluster.store.create(
+      { group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' },
+      {
+        apiVersion: 'k8s.ovn.org/v1',
+        kind: 'EgressIP',
+        metadata: { name: 'smp' },
+        spec: { egressIPs: ['1.1.1.1'], namespaceSelector: {} },
+      },
+    );
+    expectStatus(
+      await api(tc, 'PATCH', '/apis/k8s.ovn.org/v1/egressips/smp', {
+        body: '{"spec":{"egressIPs":["2.2.2.2"]}}',
+        contentType: 'application/strategic-merge-patch+json',
+      }),
+      415,
+      'UnsupportedMediaType',
+    );
     expectStatus(await api(tc, 'GET', '/api/v1/namespaces/default/configmaps', { accept: 'application/xml' }), 406, 'NotAcceptable');
     expect(tc.cluster.store.get(CMS, 'default', 'patchme')?.data).toEqual({ a: '1' });
     tc.cluster.store.delete(CMS, 'default', 'patchme');
@@ -115,7 +256,12 @@ describe('bad input', () => {
 
   it('oversized bodies -> 413', async () => {
     const n = cmCount();
-    const big = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { x: 'a'.repeat(3 * 1024 * 1024 + 10) } });
+    const big = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'big' },
+      data: { x: 'a'.repeat(3 * 1024 * 1024 + 10) },
+    });
     expectStatus(await post('/api/v1/namespaces/default/configmaps', big), 413, 'RequestEntityTooLarge');
     await stillServingAndUnchanged(n);
   });
@@ -127,15 +273,40 @@ describe('bad input', () => {
     expectStatus(await api(tc, 'GET', '/api/v1/namespaces/default/pods?fieldSelector=spec.nodeName~x'), 400, 'BadRequest');
     expectStatus(await api(tc, 'GET', '/api/v1/namespaces/default/pods?limit=abc'), 400, 'BadRequest');
     expectStatus(await api(tc, 'GET', '/api/v1/namespaces/default/pods?continue=garbage!!'), 400, 'BadRequest');
-    expectStatus(await api(tc, 'POST', '/api/v1/namespaces/default/configmaps?dryRun=Some', { body: '{}', contentType: 'application/json' }), 400, 'BadRequest');
+    expectStatus(
+      await api(tc, 'POST', '/api/v1/namespaces/default/configmaps?dryRun=Some', { body: '{}', contentType: 'application/json' }),
+      400,
+      'BadRequest',
+    );
   });
 
   it('namespace in the body differs from the URL -> 400, name differs on PUT -> 400', async () => {
     const n = cmCount();
-    expectStatus(await post('/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mm', namespace: 'kube-system' } })), 400, 'BadRequest');
+    expectStatus(
+      await post(
+        '/api/v1/namespaces/default/configmaps',
+        JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'mm', namespace: 'kube-system' } }),
+      ),
+      400,
+      'BadRequest',
+    );
     tc.cluster.store.create(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'put1', namespace: 'default' } });
-    expectStatus(await api(tc, 'PUT', '/api/v1/namespaces/default/configmaps/put1', { body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other' } }), contentType: 'application/json' }), 400, 'BadRequest');
-    expectStatus(await api(tc, 'PATCH', '/api/v1/namespaces/default/configmaps/put1', { body: '{"metadata":{"namespace":"kube-system"}}', contentType: 'application/merge-patch+json' }), 400, 'BadRequest');
+    expectStatus(
+      await api(tc, 'PUT', '/api/v1/namespaces/default/configmaps/put1', {
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'other' } }),
+        contentType: 'application/json',
+      }),
+      400,
+      'BadRequest',
+    );
+    expectStatus(
+      await api(tc, 'PATCH', '/api/v1/namespaces/default/configmaps/put1', {
+        body: '{"metadata":{"namespace":"kube-system"}}',
+        contentType: 'application/merge-patch+json',
+      }),
+      400,
+      'BadRequest',
+    );
     tc.cluster.store.delete(CMS, 'default', 'put1');
     expect(tc.cluster.store.get(CMS, 'kube-system', 'mm')).toBeUndefined();
     await stillServingAndUnchanged(n);
@@ -147,20 +318,53 @@ describe('bad input', () => {
     expect((await api(tc, 'GET', '/version', { token: null })).status).toBe(200);
     expect((await api(tc, 'GET', '/readyz', { token: null })).status).toBe(200);
     const n = cmCount();
-    const s = expectStatus(await post('/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ro' } }), 'application/json', tc.readonlyToken), 403, 'Forbidden');
+    const s = expectStatus(
+      await post(
+        '/api/v1/namespaces/default/configmaps',
+        JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'ro' } }),
+        'application/json',
+        tc.readonlyToken,
+      ),
+      403,
+      'Forbidden',
+    );
     expect(s.message).toContain('cannot create resource "configmaps"');
     expect((await api(tc, 'GET', '/api/v1/namespaces/default/configmaps', { token: tc.readonlyToken })).status).toBe(200);
-    expectStatus(await api(tc, 'POST', '/api/v1/namespaces/default/configmaps/x', { body: '{}', contentType: 'application/json' }), 405, 'MethodNotAllowed');
-    expectStatus(await api(tc, 'PUT', '/api/v1/namespaces/default/configmaps', { body: '{}', contentType: 'application/json' }), 405, 'MethodNotAllowed');
+    expectStatus(
+      await api(tc, 'POST', '/api/v1/namespaces/default/configmaps/x', { body: '{}', contentType: 'application/json' }),
+      405,
+      'MethodNotAllowed',
+    );
+    expectStatus(
+      await api(tc, 'PUT', '/api/v1/namespaces/default/configmaps', { body: '{}', contentType: 'application/json' }),
+      405,
+      'MethodNotAllowed',
+    );
     await stillServingAndUnchanged(n);
   });
 
   it('conflicts: AlreadyExists and stale resourceVersion -> 409', async () => {
-    const cm = tc.cluster.store.create(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c409', namespace: 'default' }, data: { v: '1' } });
-    expectStatus(await post('/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c409' } })), 409, 'AlreadyExists');
+    const cm = tc.cluster.store.create(CMS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c409', namespace: 'default' },
+      data: { v: '1' },
+    });
+    expectStatus(
+      await post(
+        '/api/v1/namespaces/default/configmaps',
+        JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c409' } }),
+      ),
+      409,
+      'AlreadyExists',
+    );
     tc.cluster.store.mutate(CMS, 'default', 'c409', (o) => ((o.data as Record<string, string>).v = '2'));
     const stale = { ...cm, data: { v: 'stale' } };
-    expectStatus(await api(tc, 'PUT', '/api/v1/namespaces/default/configmaps/c409', { body: JSON.stringify(stale), contentType: 'application/json' }), 409, 'Conflict');
+    expectStatus(
+      await api(tc, 'PUT', '/api/v1/namespaces/default/configmaps/c409', { body: JSON.stringify(stale), contentType: 'application/json' }),
+      409,
+      'Conflict',
+    );
     expect(tc.cluster.store.get(CMS, 'default', 'c409')?.data).toEqual({ v: '2' });
   });
 
@@ -180,7 +384,10 @@ describe('bad input', () => {
 
 describe('semantics clients rely on', () => {
   it('create fills generateName, uid, creationTimestamp, resourceVersion, generation; dryRun stores nothing', async () => {
-    const r = await post('/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-' } }));
+    const r = await post(
+      '/api/v1/namespaces/default/configmaps',
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { generateName: 'gen-' } }),
+    );
     expect(r.status).toBe(201);
     const md = r.json().metadata as Record<string, unknown>;
     expect(md.name).toMatch(/^gen-[a-z0-9]{5}$/);
@@ -188,7 +395,10 @@ describe('semantics clients rely on', () => {
     expect(md.resourceVersion).toMatch(/^\d+$/);
     expect(md.creationTimestamp).toMatch(/Z$/);
     const n = cmCount();
-    const d = await post('/api/v1/namespaces/default/configmaps?dryRun=All', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry' } }));
+    const d = await post(
+      '/api/v1/namespaces/default/configmaps?dryRun=All',
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry' } }),
+    );
     expect(d.status).toBe(201);
     expect(tc.cluster.store.get(CMS, 'default', 'dry')).toBeUndefined();
     expect((await api(tc, 'DELETE', `/api/v1/namespaces/default/configmaps/${md.name}?dryRun=All`)).status).toBe(200);
@@ -196,12 +406,21 @@ describe('semantics clients rely on', () => {
   });
 
   it('list with limit/continue pages through everything exactly once', async () => {
-    for (let i = 0; i < 25; i++) tc.cluster.store.create(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `page-${String(i).padStart(2, '0')}`, namespace: 'netharness', labels: { page: 'yes' } } });
+    for (let i = 0; i < 25; i++)
+      tc.cluster.store.create(CMS, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `page-${String(i).padStart(2, '0')}`, namespace: 'netharness', labels: { page: 'yes' } },
+      });
     const names: string[] = [];
     let cont = '';
     let pages = 0;
     do {
-      const r = await api(tc, 'GET', `/api/v1/namespaces/netharness/configmaps?labelSelector=page%3Dyes&limit=10${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`);
+      const r = await api(
+        tc,
+        'GET',
+        `/api/v1/namespaces/netharness/configmaps?labelSelector=page%3Dyes&limit=10${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`,
+      );
       const body = r.json() as { items: { metadata: { name: string } }[]; metadata: { continue?: string } };
       names.push(...body.items.map((i) => i.metadata.name));
       cont = body.metadata.continue ?? '';
@@ -214,24 +433,43 @@ describe('semantics clients rely on', () => {
 
   it('watch: 410 Expired when too old, events after a resourceVersion, BOOKMARKs on request', async () => {
     const start = tc.cluster.store.currentRV;
-    for (let i = 0; i < 250; i++) tc.cluster.store.create(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `churn-${i}`, namespace: 'kube-public' } });
-    const s = expectStatus(await api(tc, 'GET', `/api/v1/namespaces/kube-public/configmaps?watch=true&resourceVersion=${start}`), 410, 'Expired');
+    for (let i = 0; i < 250; i++)
+      tc.cluster.store.create(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `churn-${i}`, namespace: 'kube-public' } });
+    const s = expectStatus(
+      await api(tc, 'GET', `/api/v1/namespaces/kube-public/configmaps?watch=true&resourceVersion=${start}`),
+      410,
+      'Expired',
+    );
     expect(s.message).toContain('too old resource version');
     const from = tc.cluster.store.currentRV;
     tc.cluster.store.create(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'after', namespace: 'kube-public' } });
-    const r = await api(tc, 'GET', `/api/v1/namespaces/kube-public/configmaps?watch=true&resourceVersion=${from}&allowWatchBookmarks=true&timeoutSeconds=1`);
-    const events = r.text.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { metadata: { name?: string } } });
+    const r = await api(
+      tc,
+      'GET',
+      `/api/v1/namespaces/kube-public/configmaps?watch=true&resourceVersion=${from}&allowWatchBookmarks=true&timeoutSeconds=1`,
+    );
+    const events = r.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; object: { metadata: { name?: string } } });
     expect(events[0]).toMatchObject({ type: 'ADDED', object: { metadata: { name: 'after' } } });
     expect(events.some((e) => e.type === 'BOOKMARK')).toBe(true);
   });
 
   it('finalizers hold deletion; removing the last one deletes', async () => {
-    tc.cluster.store.create(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'fin', namespace: 'default', finalizers: ['example.com/hold'] } });
+    tc.cluster.store.create(CMS, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'fin', namespace: 'default', finalizers: ['example.com/hold'] },
+    });
     const r = await api(tc, 'DELETE', '/api/v1/namespaces/default/configmaps/fin');
     expect(r.status).toBe(200);
     const held = tc.cluster.store.get(CMS, 'default', 'fin');
     expect(held?.metadata.deletionTimestamp).toBeTruthy();
-    const p = await api(tc, 'PATCH', '/api/v1/namespaces/default/configmaps/fin', { body: '{"metadata":{"finalizers":null}}', contentType: 'application/merge-patch+json' });
+    const p = await api(tc, 'PATCH', '/api/v1/namespaces/default/configmaps/fin', {
+      body: '{"metadata":{"finalizers":null}}',
+      contentType: 'application/merge-patch+json',
+    });
     expect(p.status).toBe(200);
     expect(tc.cluster.store.get(CMS, 'default', 'fin')).toBeUndefined();
   });
@@ -257,8 +495,15 @@ describe('semantics clients rely on', () => {
   });
 
   it('namespace deletion removes its objects; deletecollection by selector', async () => {
-    expect((await post('/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp-ns' } }))).status).toBe(201);
-    for (const n of ['a', 'b', 'c']) tc.cluster.store.create(CMS, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: n, namespace: 'tmp-ns', labels: { del: n === 'c' ? 'no' : 'yes' } } });
+    expect(
+      (await post('/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'tmp-ns' } }))).status,
+    ).toBe(201);
+    for (const n of ['a', 'b', 'c'])
+      tc.cluster.store.create(CMS, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: n, namespace: 'tmp-ns', labels: { del: n === 'c' ? 'no' : 'yes' } },
+      });
     expect((await api(tc, 'DELETE', '/api/v1/namespaces/tmp-ns/configmaps?labelSelector=del%3Dyes')).status).toBe(200);
     expect(tc.cluster.store.list(CMS, { namespace: 'tmp-ns' }).map((o) => o.metadata.name)).toEqual(['c']);
     expect((await api(tc, 'DELETE', '/api/v1/namespaces/tmp-ns')).status).toBe(200);
@@ -273,14 +518,20 @@ describe('semantics clients rely on', () => {
     const body = JSON.stringify({ ...cur, status: { phase: 'Running' }, metadata: { ...cur?.metadata, labels: { changed: 'yes' } } });
     const put = await api(tc, 'PUT', '/api/v1/namespaces/default/pods/st', { body, contentType: 'application/json' });
     expect((put.json() as { status: { phase: string } }).status.phase).toBe('Pending');
-    const ps = await api(tc, 'PATCH', '/api/v1/namespaces/default/pods/st/status', { body: '{"status":{"phase":"Running"},"metadata":{"labels":{"x":"y"}}}', contentType: 'application/merge-patch+json' });
+    const ps = await api(tc, 'PATCH', '/api/v1/namespaces/default/pods/st/status', {
+      body: '{"status":{"phase":"Running"},"metadata":{"labels":{"x":"y"}}}',
+      contentType: 'application/merge-patch+json',
+    });
     const o = ps.json() as { status: { phase: string }; metadata: { labels: Record<string, string> } };
     expect(o.status.phase).toBe('Running');
     expect(o.metadata.labels).toEqual({ changed: 'yes' });
   });
 
   it('discovery: aggregated when asked first, plain otherwise', async () => {
-    const agg = await api(tc, 'GET', '/apis', { accept: 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json' });
+    const agg = await api(tc, 'GET', '/apis', {
+      accept:
+        'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json',
+    });
     expect(agg.headers['content-type']).toBe('application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList');
     expect(agg.json().kind).toBe('APIGroupDiscoveryList');
     const plain = await api(tc, 'GET', '/apis', { accept: 'application/json, */*' });
@@ -289,7 +540,9 @@ describe('semantics clients rely on', () => {
     expect((await api(tc, 'GET', '/openapi/v2')).status).toBe(404);
     const idx = (await api(tc, 'GET', '/openapi/v3')).json() as { paths: Record<string, { serverRelativeURL: string }> };
     const apps = await api(tc, 'GET', idx.paths['apis/apps/v1'].serverRelativeURL);
-    const doc = apps.json() as { paths: Record<string, { patch?: { parameters: { name: string }[]; 'x-kubernetes-group-version-kind': { kind: string } } }> };
+    const doc = apps.json() as {
+      paths: Record<string, { patch?: { parameters: { name: string }[]; 'x-kubernetes-group-version-kind': { kind: string } } }>;
+    };
     const patch = doc.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].patch;
     expect(patch?.['x-kubernetes-group-version-kind'].kind).toBe('Deployment');
     expect(patch?.parameters.map((p) => p.name)).toContain('fieldValidation');
@@ -297,11 +550,17 @@ describe('semantics clients rely on', () => {
 
   it('Table output honours includeObject', async () => {
     const accept = 'application/json;as=Table;v=v1;g=meta.k8s.io';
-    const t = (await api(tc, 'GET', '/api/v1/nodes', { accept })).json() as { kind: string; columnDefinitions: { name: string }[]; rows: { cells: unknown[]; object: { kind: string } }[] };
+    const t = (await api(tc, 'GET', '/api/v1/nodes', { accept })).json() as {
+      kind: string;
+      columnDefinitions: { name: string }[];
+      rows: { cells: unknown[]; object: { kind: string } }[];
+    };
     expect(t.kind).toBe('Table');
     expect(t.columnDefinitions.map((c) => c.name).slice(0, 5)).toEqual(['Name', 'Status', 'Roles', 'Age', 'Version']);
     expect(t.rows[0].object.kind).toBe('PartialObjectMetadata');
-    const full = (await api(tc, 'GET', '/api/v1/nodes?includeObject=Object', { accept })).json() as { rows: { object: { kind: string } }[] };
+    const full = (await api(tc, 'GET', '/api/v1/nodes?includeObject=Object', { accept })).json() as {
+      rows: { object: { kind: string } }[];
+    };
     expect(full.rows[0].object.kind).toBe('Node');
     const none = (await api(tc, 'GET', '/api/v1/nodes?includeObject=None', { accept })).json() as { rows: { object?: unknown }[] };
     expect(none.rows[0].object).toBeUndefined();
@@ -316,18 +575,45 @@ describe('semantics clients rely on', () => {
         group: 'example.com',
         scope: 'Namespaced',
         names: { plural: 'widgets', singular: 'widget', kind: 'Widget', shortNames: ['wd'] },
-        versions: [{ name: 'v1', served: true, storage: true, additionalPrinterColumns: [{ name: 'Size', type: 'integer', jsonPath: '.spec.size' }], schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', required: ['size'], properties: { size: { type: 'integer', minimum: 1, maximum: 10 }, color: { type: 'string', pattern: '^[a-z]+$' } } } } } } }],
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            additionalPrinterColumns: [{ name: 'Size', type: 'integer', jsonPath: '.spec.size' }],
+            schema: {
+              openAPIV3Schema: {
+                type: 'object',
+                properties: {
+                  spec: {
+                    type: 'object',
+                    required: ['size'],
+                    properties: { size: { type: 'integer', minimum: 1, maximum: 10 }, color: { type: 'string', pattern: '^[a-z]+$' } },
+                  },
+                },
+              },
+            },
+          },
+        ],
       },
     };
     expect((await post('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', JSON.stringify(crd))).status).toBe(201);
     const disc = (await api(tc, 'GET', '/apis/example.com/v1')).json() as { resources: { name: string }[] };
     expect(disc.resources.map((r) => r.name)).toContain('widgets');
-    const w = (size: unknown, color = 'red') => JSON.stringify({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: `w${String(size)}${color}` }, spec: { size, color } });
+    const w = (size: unknown, color = 'red') =>
+      JSON.stringify({
+        apiVersion: 'example.com/v1',
+        kind: 'Widget',
+        metadata: { name: `w${String(size)}${color}` },
+        spec: { size, color },
+      });
     expect((await post('/apis/example.com/v1/namespaces/default/widgets', w(3))).status).toBe(201);
     expectStatus(await post('/apis/example.com/v1/namespaces/default/widgets', w(11)), 422, 'Invalid');
     expectStatus(await post('/apis/example.com/v1/namespaces/default/widgets', w('big')), 422, 'Invalid');
     expectStatus(await post('/apis/example.com/v1/namespaces/default/widgets', w(2, 'Red!')), 422, 'Invalid');
-    const t = (await api(tc, 'GET', '/apis/example.com/v1/namespaces/default/widgets', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })).json() as { columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
+    const t = (
+      await api(tc, 'GET', '/apis/example.com/v1/namespaces/default/widgets', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' })
+    ).json() as { columnDefinitions: { name: string }[]; rows: { cells: unknown[] }[] };
     expect(t.columnDefinitions.map((c) => c.name)).toEqual(['Name', 'Size']);
     expect(t.rows[0].cells).toEqual(['w3red', 3]);
     expect((await api(tc, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com')).status).toBe(200);

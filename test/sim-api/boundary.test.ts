@@ -33,7 +33,8 @@ function files(dir: string): string[] {
 /** static imports, re-exports, dynamic import('...') and require('...') specifiers */
 function specifiers(src: string): string[] {
   const out: string[] = [];
-  const re = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"]([^'"]+)['"]/g;
+  const re =
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)|new URL\(\s*['"]([^'"]+)['"]/g;
   for (const m of src.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5]);
   return out;
 }
@@ -54,7 +55,9 @@ describe('module boundary', () => {
   });
 
   it('the detector finds the kinds of import it must', () => {
-    expect(specifiers(`import { x } from '../sim/types.ts';\nconst m = await import('../../sim/cluster.ts');\nexport * from "../sim/a.ts";`)).toEqual(['../sim/types.ts', '../../sim/cluster.ts', '../sim/a.ts']);
+    expect(
+      specifiers(`import { x } from '../sim/types.ts';\nconst m = await import('../../sim/cluster.ts');\nexport * from "../sim/a.ts";`),
+    ).toEqual(['../sim/types.ts', '../../sim/cluster.ts', '../sim/a.ts']);
   });
 
   it('the sim command reaches sim/ only through the launcher', () => {

@@ -27,7 +27,12 @@ describe('netharness sim CLI', () => {
     let err = '';
     const spy = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((err += String(chunk)), true));
     try {
-      for (const [flag, value] of [['--nodes', 'lots'], ['--port', '99999'], ['--ip-stack', 'ipv5'], ['--speed', '-1']]) {
+      for (const [flag, value] of [
+        ['--nodes', 'lots'],
+        ['--port', '99999'],
+        ['--ip-stack', 'ipv5'],
+        ['--speed', '-1'],
+      ]) {
         err = '';
         const code = await main(['sim', flag, value, '--workdir', mkdtempSync(join(tmpdir(), 'nh-cli-'))]);
         expect(code, `${flag} ${value}`).toBe(2);

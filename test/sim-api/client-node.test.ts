@@ -31,7 +31,10 @@ async function waitFor(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
 
 describe('client-node', () => {
   it('CRUD on core kinds with typed errors', async () => {
-    const created = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cfg', labels: { a: 'b' } }, data: { k: 'v' } } });
+    const created = await core.createNamespacedConfigMap({
+      namespace: 'default',
+      body: { metadata: { name: 'cfg', labels: { a: 'b' } }, data: { k: 'v' } },
+    });
     expect(created.metadata?.uid).toBeTruthy();
     const got = await core.readNamespacedConfigMap({ name: 'cfg', namespace: 'default' });
     expect(got.data).toEqual({ k: 'v' });
@@ -42,7 +45,10 @@ describe('client-node', () => {
     expect(updated.data).toEqual({ k: 'v2' });
     // stale resourceVersion -> 409 Conflict
     await expect(core.replaceNamespacedConfigMap({ name: 'cfg', namespace: 'default', body: got })).rejects.toMatchObject({ code: 409 });
-    const patched = await core.patchNamespacedConfigMap({ name: 'cfg', namespace: 'default', body: { data: { extra: 'x' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+    const patched = await core.patchNamespacedConfigMap(
+      { name: 'cfg', namespace: 'default', body: { data: { extra: 'x' } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
     expect(patched.data).toEqual({ k: 'v2', extra: 'x' });
     await core.deleteNamespacedConfigMap({ name: 'cfg', namespace: 'default' });
     await expect(core.readNamespacedConfigMap({ name: 'cfg', namespace: 'default' })).rejects.toMatchObject({ code: 404 });
@@ -53,11 +59,40 @@ describe('client-node', () => {
 
   it('custom objects: EgressIP create/get/list and schema validation', async () => {
     const co = kc.makeApiClient(k8s.CustomObjectsApi);
-    await co.createClusterCustomObject({ group: 'k8s.ovn.org', version: 'v1', plural: 'egressips', body: { apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: 'eip-cn' }, spec: { egressIPs: ['192.168.126.77'], namespaceSelector: { matchLabels: { x: 'y' } } } } });
-    const got = (await co.getClusterCustomObject({ group: 'k8s.ovn.org', version: 'v1', plural: 'egressips', name: 'eip-cn' })) as { spec: { egressIPs: string[] } };
+    await co.createClusterCustomObject({
+      group: 'k8s.ovn.org',
+      version: 'v1',
+      plural: 'egressips',
+      body: {
+        apiVersion: 'k8s.ovn.org/v1',
+        kind: 'EgressIP',
+        metadata: { name: 'eip-cn' },
+        spec: { egressIPs: ['192.168.126.77'], namespaceSelector: { matchLabels: { x: 'y' } } },
+      },
+    });
+    const got = (await co.getClusterCustomObject({ group: 'k8s.ovn.org', version: 'v1', plural: 'egressips', name: 'eip-cn' })) as {
+      spec: { egressIPs: string[] };
+    };
     expect(got.spec.egressIPs).toEqual(['192.168.126.77']);
-    await expect(co.createClusterCustomObject({ group: 'k8s.ovn.org', version: 'v1', plural: 'egressips', body: { apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: 'eip-bad' }, spec: { egressIPs: 'not-a-list', namespaceSelector: {} } } })).rejects.toMatchObject({ code: 422 });
-    const ptp = (await co.listNamespacedCustomObject({ group: 'ptp.openshift.io', version: 'v1', namespace: 'openshift-ptp', plural: 'ptpconfigs' })) as { items: unknown[] };
+    await expect(
+      co.createClusterCustomObject({
+        group: 'k8s.ovn.org',
+        version: 'v1',
+        plural: 'egressips',
+        body: {
+          apiVersion: 'k8s.ovn.org/v1',
+          kind: 'EgressIP',
+          metadata: { name: 'eip-bad' },
+          spec: { egressIPs: 'not-a-list', namespaceSelector: {} },
+        },
+      }),
+    ).rejects.toMatchObject({ code: 422 });
+    const ptp = (await co.listNamespacedCustomObject({
+      group: 'ptp.openshift.io',
+      version: 'v1',
+      namespace: 'openshift-ptp',
+      plural: 'ptpconfigs',
+    })) as { items: unknown[] };
     expect(ptp.items).toEqual([]);
   });
 
@@ -65,10 +100,18 @@ describe('client-node', () => {
     const list = await core.listNamespacedPod({ namespace: 'default' });
     const events: string[] = [];
     const w = new k8s.Watch(kc);
-    const ctl = await w.watch('/api/v1/namespaces/default/pods', { resourceVersion: list.metadata?.resourceVersion }, (type, obj: k8s.V1Pod) => events.push(`${type} ${obj.metadata?.name}`), () => {});
+    const ctl = await w.watch(
+      '/api/v1/namespaces/default/pods',
+      { resourceVersion: list.metadata?.resourceVersion },
+      (type, obj: k8s.V1Pod) => events.push(`${type} ${obj.metadata?.name}`),
+      () => {},
+    );
     try {
       await core.createNamespacedPod({ namespace: 'default', body: podManifest('w1') as k8s.V1Pod });
-      await core.patchNamespacedPod({ name: 'w1', namespace: 'default', body: { metadata: { labels: { x: '1' } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+      await core.patchNamespacedPod(
+        { name: 'w1', namespace: 'default', body: { metadata: { labels: { x: '1' } } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
       await core.deleteNamespacedPod({ name: 'w1', namespace: 'default', gracePeriodSeconds: 0 });
       await waitFor(() => events.length >= 3);
       expect(events.slice(0, 3)).toEqual(['ADDED w1', 'MODIFIED w1', 'DELETED w1']);
@@ -78,7 +121,9 @@ describe('client-node', () => {
   });
 
   it('informer keeps a cache in sync', async () => {
-    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/netharness/configmaps', () => core.listNamespacedConfigMap({ namespace: 'netharness' }));
+    const informer = k8s.makeInformer(kc, '/api/v1/namespaces/netharness/configmaps', () =>
+      core.listNamespacedConfigMap({ namespace: 'netharness' }),
+    );
     const seen: string[] = [];
     informer.on('add', (o: k8s.V1ConfigMap) => seen.push(`add ${o.metadata?.name}`));
     informer.on('update', (o: k8s.V1ConfigMap) => seen.push(`update ${o.metadata?.name}`));
@@ -87,7 +132,10 @@ describe('client-node', () => {
     try {
       await core.createNamespacedConfigMap({ namespace: 'netharness', body: { metadata: { name: 'inf' }, data: { a: '1' } } });
       await waitFor(() => informer.list().some((c) => c.metadata?.name === 'inf'));
-      await core.patchNamespacedConfigMap({ name: 'inf', namespace: 'netharness', body: { data: { a: '2' } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
+      await core.patchNamespacedConfigMap(
+        { name: 'inf', namespace: 'netharness', body: { data: { a: '2' } } },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
       await waitFor(() => informer.get('inf', 'netharness')?.data?.a === '2');
       await core.deleteNamespacedConfigMap({ name: 'inf', namespace: 'netharness' });
       await waitFor(() => !informer.list().some((c) => c.metadata?.name === 'inf'));
@@ -104,7 +152,9 @@ describe('client-node', () => {
       new Promise<{ out: string; status: k8s.V1Status }>((resolve, reject) => {
         let out = '';
         const stdout = new Writable({ write: (c: Buffer, _e, cb) => ((out += c.toString()), cb()) });
-        exec.exec('default', 'ex1', 'app', cmd, stdout, null, stdin, false, (status) => setTimeout(() => resolve({ out, status }), 20)).catch(reject);
+        exec
+          .exec('default', 'ex1', 'app', cmd, stdout, null, stdin, false, (status) => setTimeout(() => resolve({ out, status }), 20))
+          .catch(reject);
       });
     const ok = await run(['echo', 'hi', 'there']);
     expect(ok.out).toBe('hi there\n');

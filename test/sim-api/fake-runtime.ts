@@ -12,7 +12,13 @@ export class FakeRuntime implements PodRuntime {
   execs: { ref: ContainerRef; command: string[] }[] = [];
 
   append(ref: ContainerRef, line: string, time = new Date()): void {
-    const e = { time: time.toISOString().replace('Z', '000000Z').replace(/\.(\d{3})000000Z$/, '.$1000000Z'), line };
+    const e = {
+      time: time
+        .toISOString()
+        .replace('Z', '000000Z')
+        .replace(/\.(\d{3})000000Z$/, '.$1000000Z'),
+      line,
+    };
     const k = key(ref);
     const l = this.logs.get(k) ?? [];
     l.push(e);

@@ -26,9 +26,20 @@ export async function startTestCluster(opts: { historySize?: number; bookmarkInt
   const cluster = await startCluster({ workdir: dir, apiOnly: true, log: () => {}, ...opts });
   const runtime = new FakeRuntime();
   cluster.ctx.services.podRuntime = runtime;
-  const kc = YAML.parse(readFileSync(cluster.kubeconfigPath, 'utf8')) as { users: { name: string; user: { token: string } }[]; clusters: { cluster: Record<string, string> }[] };
+  const kc = YAML.parse(readFileSync(cluster.kubeconfigPath, 'utf8')) as {
+    users: { name: string; user: { token: string } }[];
+    clusters: { cluster: Record<string, string> }[];
+  };
   const tok = (n: string) => kc.users.find((u) => u.name === n)?.user.token ?? '';
-  return { cluster, runtime, kubeconfig: cluster.kubeconfigPath, dir, adminToken: tok('netharness-admin'), readonlyToken: tok('mcp-readonly'), ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString() };
+  return {
+    cluster,
+    runtime,
+    kubeconfig: cluster.kubeconfigPath,
+    dir,
+    adminToken: tok('netharness-admin'),
+    readonlyToken: tok('mcp-readonly'),
+    ca: Buffer.from(kc.clusters[0].cluster['certificate-authority-data'], 'base64').toString(),
+  };
 }
 
 /** kubectl 1.32: the gcloud dispatcher on PATH would pick a client matching the server (1.31). */
@@ -50,14 +61,27 @@ export interface RunResult {
   stderr: string;
 }
 
-export function kubectl(tc: TestCluster, args: string[], opts: { input?: string; context?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function kubectl(
+  tc: TestCluster,
+  args: string[],
+  opts: { input?: string; context?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     const env = { ...process.env, KUBECONFIG: tc.kubeconfig, KUBECACHEDIR: join(tc.dir, 'kubecache'), HOME: tc.dir };
     const full = [...(opts.context ? ['--context', opts.context] : []), ...args];
-    const child = execFile(kubectlBin(), full, { env, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? ((err as unknown as { code: number }).code) : 1) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    const child = execFile(
+      kubectlBin(),
+      full,
+      { env, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 64 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number'
+            ? (err as unknown as { code: number }).code
+            : 1
+          : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
     if (opts.input !== undefined) {
       child.stdin?.end(opts.input);
     }
@@ -71,7 +95,12 @@ export interface HttpResult {
   json: () => Record<string, unknown>;
 }
 
-export function api(tc: TestCluster, method: string, path: string, opts: { body?: string | Buffer; contentType?: string; accept?: string; token?: string | null; headers?: Record<string, string> } = {}): Promise<HttpResult> {
+export function api(
+  tc: TestCluster,
+  method: string,
+  path: string,
+  opts: { body?: string | Buffer; contentType?: string; accept?: string; token?: string | null; headers?: Record<string, string> } = {},
+): Promise<HttpResult> {
   const url = new URL(path, tc.cluster.server);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };

@@ -15,12 +15,45 @@ beforeAll(async () => {
   const pod = podManifest('web-1');
   pod.spec.containers.push({ name: 'sidecar', image: 'registry.example/side:1' });
   const created = s.create(PODS, pod);
-  s.mutate(PODS, 'default', 'web-1', (o) => {
-    o.status = { phase: 'Running', podIP: '10.128.4.10', hostIP: '192.168.126.14', containerStatuses: [{ name: 'app', ready: true, restartCount: 1, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } }, { name: 'sidecar', ready: true, restartCount: 0, state: { running: {} } }] };
-  }, { subresource: 'status' });
-  s.create(PODS, { ...podManifest('db-1'), metadata: { name: 'db-1', namespace: 'default', labels: { app: 'db' } }, spec: { nodeName: 'worker-1', containers: [{ name: 'db', image: 'db:1' }] } });
+  s.mutate(
+    PODS,
+    'default',
+    'web-1',
+    (o) => {
+      o.status = {
+        phase: 'Running',
+        podIP: '10.128.4.10',
+        hostIP: '192.168.126.14',
+        containerStatuses: [
+          { name: 'app', ready: true, restartCount: 1, state: { running: { startedAt: '2026-01-01T00:00:00Z' } } },
+          { name: 'sidecar', ready: true, restartCount: 0, state: { running: {} } },
+        ],
+      };
+    },
+    { subresource: 'status' },
+  );
+  s.create(PODS, {
+    ...podManifest('db-1'),
+    metadata: { name: 'db-1', namespace: 'default', labels: { app: 'db' } },
+    spec: { nodeName: 'worker-1', containers: [{ name: 'db', image: 'db:1' }] },
+  });
   s.create(PODS, podManifest('ovnkube-node-abcde', 'openshift-ovn-kubernetes'));
-  s.create({ group: '', version: 'v1', resource: 'events' }, { apiVersion: 'v1', kind: 'Event', metadata: { name: 'web-1.1', namespace: 'default' }, involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'default', uid: created.metadata.uid, apiVersion: 'v1' }, reason: 'Pulled', message: 'Container image "registry.example/app:1" already present on machine', type: 'Normal', count: 1, firstTimestamp: new Date().toISOString(), lastTimestamp: new Date().toISOString(), source: { component: 'kubelet', host: 'worker-0' } });
+  s.create(
+    { group: '', version: 'v1', resource: 'events' },
+    {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: 'web-1.1', namespace: 'default' },
+      involvedObject: { kind: 'Pod', name: 'web-1', namespace: 'default', uid: created.metadata.uid, apiVersion: 'v1' },
+      reason: 'Pulled',
+      message: 'Container image "registry.example/app:1" already present on machine',
+      type: 'Normal',
+      count: 1,
+      firstTimestamp: new Date().toISOString(),
+      lastTimestamp: new Date().toISOString(),
+      source: { component: 'kubelet', host: 'worker-0' },
+    },
+  );
   for (let i = 1; i <= 5; i++) tc.runtime.append({ namespace: 'default', pod: 'web-1', container: 'app' }, `app line ${i}`);
   tc.runtime.append({ namespace: 'default', pod: 'web-1', container: 'sidecar' }, 'sidecar says hi');
 });
@@ -80,7 +113,9 @@ describe('kubectl get', () => {
   });
 
   it('get -w prints the table and then changes', async () => {
-    const child = spawn(kubectlBin(), ['get', 'pods', '-w'], { env: { ...process.env, KUBECONFIG: tc.kubeconfig, KUBECACHEDIR: join(tc.dir, 'kubecache'), HOME: tc.dir } });
+    const child = spawn(kubectlBin(), ['get', 'pods', '-w'], {
+      env: { ...process.env, KUBECONFIG: tc.kubeconfig, KUBECACHEDIR: join(tc.dir, 'kubecache'), HOME: tc.dir },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -95,7 +130,16 @@ describe('kubectl get', () => {
   });
 
   it('EgressIP printer columns as upstream', async () => {
-    tc.cluster.store.create({ group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' }, { apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: 'eip-a' }, spec: { egressIPs: ['192.168.126.200'], namespaceSelector: { matchLabels: { env: 'a' } } }, status: { items: [{ node: 'worker-1', egressIP: '192.168.126.200' }] } });
+    tc.cluster.store.create(
+      { group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' },
+      {
+        apiVersion: 'k8s.ovn.org/v1',
+        kind: 'EgressIP',
+        metadata: { name: 'eip-a' },
+        spec: { egressIPs: ['192.168.126.200'], namespaceSelector: { matchLabels: { env: 'a' } } },
+        status: { items: [{ node: 'worker-1', egressIP: '192.168.126.200' }] },
+      },
+    );
     const r = await kubectl(tc, ['get', 'eip']);
     expect(r.stdout).toMatch(/NAME\s+EGRESSIPS\s+ASSIGNED NODE\s+ASSIGNED EGRESSIPS/);
     expect(r.stdout).toMatch(/eip-a\s+192\.168\.126\.200\s+worker-1\s+192\.168\.126\.200/);
@@ -179,13 +223,18 @@ spec:
   });
 
   it('apply reports server-side validation errors', async () => {
-    const r = await kubectl(tc, ['apply', '-f', '-'], { input: 'apiVersion: k8s.ovn.org/v1\nkind: EgressIP\nmetadata: {name: eip-bad}\nspec: {egressIPs: [1.2.3.4]}\n' });
+    const r = await kubectl(tc, ['apply', '-f', '-'], {
+      input: 'apiVersion: k8s.ovn.org/v1\nkind: EgressIP\nmetadata: {name: eip-bad}\nspec: {egressIPs: [1.2.3.4]}\n',
+    });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('spec.namespaceSelector: Required value');
   });
 
   it('apply rejects unknown custom-resource fields (kubectl sends fieldValidation=Strict)', async () => {
-    const r = await kubectl(tc, ['apply', '-f', '-'], { input: 'apiVersion: k8s.ovn.org/v1\nkind: EgressIP\nmetadata: {name: eip-typo}\nspec: {egressIPs: [1.2.3.4], namespaceSelector: {}, podSelectr: {}}\n' });
+    const r = await kubectl(tc, ['apply', '-f', '-'], {
+      input:
+        'apiVersion: k8s.ovn.org/v1\nkind: EgressIP\nmetadata: {name: eip-typo}\nspec: {egressIPs: [1.2.3.4], namespaceSelector: {}, podSelectr: {}}\n',
+    });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('unknown field "spec.podSelectr"');
     expect(tc.cluster.store.get({ group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' }, undefined, 'eip-typo')).toBeUndefined();
@@ -210,13 +259,23 @@ spec:
     expect(cm?.data).toEqual({ b: '2' });
     expect(cm?.metadata.labels).toEqual({ tier: 'gold' });
     expect(cm?.metadata.annotations).toEqual({ note: 'hello' });
-    r = await kubectl(tc, ['patch', 'deployment', 'front', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"web","env":[{"name":"B","value":"2"}]}]}}}}']);
+    r = await kubectl(tc, [
+      'patch',
+      'deployment',
+      'front',
+      '-p',
+      '{"spec":{"template":{"spec":{"containers":[{"name":"web","env":[{"name":"B","value":"2"}]}]}}}}',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     const d = tc.cluster.store.get({ group: 'apps', version: 'v1', resource: 'deployments' }, 'default', 'front');
-    const c = (d?.spec as { template: { spec: { containers: { name: string; image: string; env: unknown[] }[] } } }).template.spec.containers;
+    const c = (d?.spec as { template: { spec: { containers: { name: string; image: string; env: unknown[] }[] } } }).template.spec
+      .containers;
     expect(c).toHaveLength(1);
     expect(c[0].image).toBe('nginx:2');
-    expect(c[0].env).toEqual([{ name: 'A', value: '1' }, { name: 'B', value: '2' }]);
+    expect(c[0].env).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'B', value: '2' },
+    ]);
     r = await kubectl(tc, ['delete', 'configmap', 'cm1']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('configmap "cm1" deleted');
@@ -229,13 +288,22 @@ spec:
     let r = await kubectl(tc, ['create', 'deployment', 'typed', '--image=nginx:1', '--replicas=2', '--port=80']);
     expect(r.code, r.stderr).toBe(0);
     const d = tc.cluster.store.get({ group: 'apps', version: 'v1', resource: 'deployments' }, 'default', 'typed');
-    expect(d?.spec).toMatchObject({ replicas: 2, selector: { matchLabels: { app: 'typed' } }, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1', ports: [{ containerPort: 80 }] }] } } });
+    expect(d?.spec).toMatchObject({
+      replicas: 2,
+      selector: { matchLabels: { app: 'typed' } },
+      template: { spec: { containers: [{ name: 'nginx', image: 'nginx:1', ports: [{ containerPort: 80 }] }] } },
+    });
     r = await kubectl(tc, ['expose', 'deployment', 'typed', '--port=8080', '--target-port=80']);
     expect(r.code, r.stderr).toBe(0);
-    expect(tc.cluster.store.get({ group: '', version: 'v1', resource: 'services' }, 'default', 'typed')?.spec).toMatchObject({ ports: [{ port: 8080, targetPort: 80, protocol: 'TCP' }], selector: { app: 'typed' } });
+    expect(tc.cluster.store.get({ group: '', version: 'v1', resource: 'services' }, 'default', 'typed')?.spec).toMatchObject({
+      ports: [{ port: 8080, targetPort: 80, protocol: 'TCP' }],
+      selector: { app: 'typed' },
+    });
     r = await kubectl(tc, ['create', 'secret', 'generic', 'sec1', '--from-literal=k=v']);
     expect(r.code, r.stderr).toBe(0);
-    expect(tc.cluster.store.get({ group: '', version: 'v1', resource: 'secrets' }, 'default', 'sec1')?.data).toEqual({ k: Buffer.from('v').toString('base64') });
+    expect(tc.cluster.store.get({ group: '', version: 'v1', resource: 'secrets' }, 'default', 'sec1')?.data).toEqual({
+      k: Buffer.from('v').toString('base64'),
+    });
     r = await kubectl(tc, ['create', 'namespace', 'typed-ns']);
     expect(r.code, r.stderr).toBe(0);
     r = await kubectl(tc, ['get', 'svc', 'typed', '-o', 'wide']);
@@ -268,7 +336,9 @@ describe('kubectl logs and exec', () => {
   });
 
   it('logs -f streams new lines', async () => {
-    const child = spawn(kubectlBin(), ['logs', '-f', 'web-1', '-c', 'app', '--tail', '1'], { env: { ...process.env, KUBECONFIG: tc.kubeconfig, KUBECACHEDIR: join(tc.dir, 'kubecache'), HOME: tc.dir } });
+    const child = spawn(kubectlBin(), ['logs', '-f', 'web-1', '-c', 'app', '--tail', '1'], {
+      env: { ...process.env, KUBECONFIG: tc.kubeconfig, KUBECACHEDIR: join(tc.dir, 'kubecache'), HOME: tc.dir },
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -296,7 +366,11 @@ describe('kubectl logs and exec', () => {
 
 describe('kubectl auth can-i', () => {
   it('admin may do anything', async () => {
-    for (const args of [['delete', 'pods'], ['create', 'pods', '--subresource=exec'], ['*', '*']]) {
+    for (const args of [
+      ['delete', 'pods'],
+      ['create', 'pods', '--subresource=exec'],
+      ['*', '*'],
+    ]) {
       const r = await kubectl(tc, ['auth', 'can-i', ...args]);
       expect(r.stdout.trim(), args.join(' ')).toBe('yes');
     }
@@ -314,7 +388,9 @@ describe('kubectl auth can-i', () => {
     expect(del.code).toBe(1);
     const r = await kubectl(tc, ['delete', 'pod', 'db-1'], ro);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('User "system:serviceaccount:netharness:mcp-readonly" cannot delete resource "pods" in API group "" in the namespace "default"');
+    expect(r.stderr).toContain(
+      'User "system:serviceaccount:netharness:mcp-readonly" cannot delete resource "pods" in API group "" in the namespace "default"',
+    );
     expect(tc.cluster.store.get(PODS, 'default', 'db-1')).toBeDefined();
     const g = await kubectl(tc, ['get', 'nodes'], ro);
     expect(g.code, g.stderr).toBe(0);

@@ -29,9 +29,26 @@ beforeAll(async () => {
   tc = await startTestCluster();
   const s = tc.cluster.store;
   s.create({ group: '', version: 'v1', resource: 'pods' }, podManifest('ovnkube-node-x1', 'openshift-ovn-kubernetes'));
-  tc.runtime.append({ namespace: 'openshift-ovn-kubernetes', pod: 'ovnkube-node-x1', container: 'app' }, 'I1121 egressip.go:123] Adding EgressIP eip-mcp');
-  s.create({ group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' }, { apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: 'eip-mcp' }, spec: { egressIPs: ['192.168.126.222'], namespaceSelector: { matchLabels: { team: 'a' } } }, status: { items: [{ node: 'worker-2', egressIP: '192.168.126.222' }] } });
-  const transport = new StdioClientTransport({ command: kubernetesMcpServerBinary(), args: ['--kubeconfig', tc.kubeconfig], stderr: 'pipe', env: { ...process.env, HOME: tc.dir } as Record<string, string> });
+  tc.runtime.append(
+    { namespace: 'openshift-ovn-kubernetes', pod: 'ovnkube-node-x1', container: 'app' },
+    'I1121 egressip.go:123] Adding EgressIP eip-mcp',
+  );
+  s.create(
+    { group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' },
+    {
+      apiVersion: 'k8s.ovn.org/v1',
+      kind: 'EgressIP',
+      metadata: { name: 'eip-mcp' },
+      spec: { egressIPs: ['192.168.126.222'], namespaceSelector: { matchLabels: { team: 'a' } } },
+      status: { items: [{ node: 'worker-2', egressIP: '192.168.126.222' }] },
+    },
+  );
+  const transport = new StdioClientTransport({
+    command: kubernetesMcpServerBinary(),
+    args: ['--kubeconfig', tc.kubeconfig],
+    stderr: 'pipe',
+    env: { ...process.env, HOME: tc.dir } as Record<string, string>,
+  });
   transport.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   client = new Client({ name: 'netharness-test', version: '0.1.0' });
   await client.connect(transport);

@@ -53,14 +53,27 @@ describe('pods/log', () => {
     const p = api(tc, 'GET', '/api/v1/namespaces/default/pods/tp/log?follow=true');
     await new Promise((r) => setTimeout(r, 100));
     tc.runtime.append({ namespace: 'default', pod: 'tp', container: 'app' }, 'last words');
-    tc.cluster.store.mutate(PODS, 'default', 'tp', (o) => {
-      o.status = { phase: 'Running', containerStatuses: [{ name: 'app', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error' } } }] };
-    }, { subresource: 'status' });
+    tc.cluster.store.mutate(
+      PODS,
+      'default',
+      'tp',
+      (o) => {
+        o.status = {
+          phase: 'Running',
+          containerStatuses: [{ name: 'app', ready: false, restartCount: 0, state: { terminated: { exitCode: 1, reason: 'Error' } } }],
+        };
+      },
+      { subresource: 'status' },
+    );
     expect((await p).text).toBe('last words\n');
   });
 });
 
-function execWs(protocol: string | string[], query: string, token = tc.adminToken): Promise<{ frames: Buffer[]; ws: WebSocket; closed: Promise<void> }> {
+function execWs(
+  protocol: string | string[],
+  query: string,
+  token = tc.adminToken,
+): Promise<{ frames: Buffer[]; ws: WebSocket; closed: Promise<void> }> {
   const url = `${tc.cluster.server.replace('https', 'wss')}/api/v1/namespaces/default/pods/lp/exec?${query}`;
   const ws = new WebSocket(url, protocol, { ca: tc.ca, headers: { Authorization: `Bearer ${token}` } });
   const frames: Buffer[] = [];
@@ -85,7 +98,11 @@ describe('pods/exec', () => {
     expect(JSON.parse(last.subarray(1).toString())).toEqual({ metadata: {}, status: 'Success' });
     x = await execWs('v5.channel.k8s.io', 'command=exit&command=42&stdout=true');
     await x.closed;
-    const st = JSON.parse(x.frames[x.frames.length - 1].subarray(1).toString()) as { status: string; reason: string; details: { causes: unknown[] } };
+    const st = JSON.parse(x.frames[x.frames.length - 1].subarray(1).toString()) as {
+      status: string;
+      reason: string;
+      details: { causes: unknown[] };
+    };
     expect(st.status).toBe('Failure');
     expect(st.reason).toBe('NonZeroExitCode');
     expect(st.details.causes).toEqual([{ reason: 'ExitCode', message: '42' }]);
@@ -106,7 +123,11 @@ describe('pods/exec', () => {
     expect(err?.subarray(1).toString()).toContain('exit code 3');
   });
   it('refusals happen before the upgrade: RBAC, no command, unknown container, unknown pod', async () => {
-    const noWrite = await api(tc, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', { body: JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'tmp' }, rules: [] }), contentType: 'application/json', token: tc.readonlyToken });
+    const noWrite = await api(tc, 'POST', '/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      body: JSON.stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'tmp' }, rules: [] }),
+      contentType: 'application/json',
+      token: tc.readonlyToken,
+    });
     expect(noWrite.status).toBe(403);
     await expect(execWs('v5.channel.k8s.io', 'stdout=true')).rejects.toThrow('HTTP 400');
     await expect(execWs('v5.channel.k8s.io', 'command=ls&container=nope')).rejects.toThrow('HTTP 400');

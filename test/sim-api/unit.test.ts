@@ -45,7 +45,14 @@ describe('label selectors', () => {
 });
 
 describe('field selectors', () => {
-  const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'ns' }, spec: { nodeName: 'n1' }, status: { phase: 'Running' }, involvedObject: { uid: 'u1' } } as KubeObject;
+  const pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'p', namespace: 'ns' },
+    spec: { nodeName: 'n1' },
+    status: { phase: 'Running' },
+    involvedObject: { uid: 'u1' },
+  } as KubeObject;
   it('matches paths with = and !=, missing fields are empty', () => {
     const f = (s: string) => compileSelectors(undefined, s)?.(pod);
     expect(f('spec.nodeName=n1')).toBe(true);
@@ -62,28 +69,75 @@ describe('patches', () => {
     expect(mergePatch({ a: 1, b: { c: 1, d: 2 }, l: [1, 2] }, { a: null, b: { c: 3 }, l: [3] })).toEqual({ b: { c: 3, d: 2 }, l: [3] });
   });
   it('strategic merge: containers by name, env by name, conditions by type, $patch delete, $setElementOrder', () => {
-    const cur = { spec: { containers: [{ name: 'a', image: 'a:1', env: [{ name: 'X', value: '1' }] }, { name: 'b', image: 'b:1' }], tolerations: [{ key: 't' }] }, status: { conditions: [{ type: 'Ready', status: 'False' }] } };
+    const cur = {
+      spec: {
+        containers: [
+          { name: 'a', image: 'a:1', env: [{ name: 'X', value: '1' }] },
+          { name: 'b', image: 'b:1' },
+        ],
+        tolerations: [{ key: 't' }],
+      },
+      status: { conditions: [{ type: 'Ready', status: 'False' }] },
+    };
     const out = strategicMerge(cur, {
-      spec: { $setElementOrder: undefined, containers: [{ name: 'a', env: [{ name: 'Y', value: '2' }] }, { name: 'b', $patch: 'delete' }, { name: 'c', image: 'c:1' }], tolerations: [{ key: 'u' }] },
+      spec: {
+        $setElementOrder: undefined,
+        containers: [
+          { name: 'a', env: [{ name: 'Y', value: '2' }] },
+          { name: 'b', $patch: 'delete' },
+          { name: 'c', image: 'c:1' },
+        ],
+        tolerations: [{ key: 'u' }],
+      },
       status: { conditions: [{ type: 'Ready', status: 'True' }] },
     }) as typeof cur;
-    expect(out.spec.containers).toEqual([{ name: 'a', image: 'a:1', env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }] }, { name: 'c', image: 'c:1' }]);
+    expect(out.spec.containers).toEqual([
+      {
+        name: 'a',
+        image: 'a:1',
+        env: [
+          { name: 'X', value: '1' },
+          { name: 'Y', value: '2' },
+        ],
+      },
+      { name: 'c', image: 'c:1' },
+    ]);
     expect(out.spec.tolerations).toEqual([{ key: 'u' }]);
     expect(out.status.conditions).toEqual([{ type: 'Ready', status: 'True' }]);
-    const ordered = strategicMerge({ containers: [{ name: 'x' }, { name: 'y' }] }, { '$setElementOrder/containers': [{ name: 'y' }, { name: 'x' }], containers: [{ name: 'y', v: 1 }] }) as { containers: unknown[] };
+    const ordered = strategicMerge(
+      { containers: [{ name: 'x' }, { name: 'y' }] },
+      { '$setElementOrder/containers': [{ name: 'y' }, { name: 'x' }], containers: [{ name: 'y', v: 1 }] },
+    ) as { containers: unknown[] };
     expect(ordered.containers).toEqual([{ name: 'y', v: 1 }, { name: 'x' }]);
-    expect(strategicMerge({ metadata: { finalizers: ['a'] } }, { metadata: { finalizers: ['b'] } })).toEqual({ metadata: { finalizers: ['a', 'b'] } });
-    expect(strategicMerge({ ports: [{ containerPort: 80, name: 'h' }] }, { ports: [{ containerPort: 80, protocol: 'TCP' }] })).toEqual({ ports: [{ containerPort: 80, name: 'h', protocol: 'TCP' }] });
+    expect(strategicMerge({ metadata: { finalizers: ['a'] } }, { metadata: { finalizers: ['b'] } })).toEqual({
+      metadata: { finalizers: ['a', 'b'] },
+    });
+    expect(strategicMerge({ ports: [{ containerPort: 80, name: 'h' }] }, { ports: [{ containerPort: 80, protocol: 'TCP' }] })).toEqual({
+      ports: [{ containerPort: 80, name: 'h', protocol: 'TCP' }],
+    });
   });
   it('json patch applies ops and fails cleanly', () => {
-    expect(applyPatch('application/json-patch+json', { a: { b: 1 } }, [{ op: 'replace', path: '/a/b', value: 2 }, { op: 'add', path: '/c', value: [1] }], true)).toEqual({ a: { b: 2 }, c: [1] });
+    expect(
+      applyPatch(
+        'application/json-patch+json',
+        { a: { b: 1 } },
+        [
+          { op: 'replace', path: '/a/b', value: 2 },
+          { op: 'add', path: '/c', value: [1] },
+        ],
+        true,
+      ),
+    ).toEqual({ a: { b: 2 }, c: [1] });
     expect(() => applyPatch('application/json-patch+json', { a: 1 }, [{ op: 'remove', path: '/nope' }], true)).toThrowError(ApiStatusError);
     expect(() => applyPatch('application/strategic-merge-patch+json', {}, {}, false)).toThrowError(/unknown format/);
   });
 });
 
 describe('jsonpath', () => {
-  const o = { spec: { egressIPs: ['1.1.1.1', '2.2.2.2'] }, status: { items: [{ node: 'n1', egressIP: '1.1.1.1' }], conditions: [{ type: 'Ready', status: 'True' }] } };
+  const o = {
+    spec: { egressIPs: ['1.1.1.1', '2.2.2.2'] },
+    status: { items: [{ node: 'n1', egressIP: '1.1.1.1' }], conditions: [{ type: 'Ready', status: 'True' }] },
+  };
   it('fields, [*], [n], filters', () => {
     expect(evalJsonPath(o, '.spec.egressIPs[*]')).toEqual(['1.1.1.1', '2.2.2.2']);
     expect(evalJsonPath(o, '.status.items[*].node')).toEqual(['n1']);
@@ -94,8 +148,23 @@ describe('jsonpath', () => {
 });
 
 describe('CRD schema validation', () => {
-  const schema = { type: 'object', properties: { spec: { type: 'object', required: ['n'], properties: { n: { type: 'integer', minimum: 1, maximum: 5 }, s: { type: 'string', pattern: '^a+$', maxLength: 3 }, e: { type: 'string', enum: ['x', 'y'] }, l: { type: 'array', maxItems: 1, items: { type: 'string' } } } } } };
-  const causes = (spec: unknown) => validateCustomResource({ spec } as Record<string, unknown>, schema).map((c) => `${c.field}:${c.reason}`);
+  const schema = {
+    type: 'object',
+    properties: {
+      spec: {
+        type: 'object',
+        required: ['n'],
+        properties: {
+          n: { type: 'integer', minimum: 1, maximum: 5 },
+          s: { type: 'string', pattern: '^a+$', maxLength: 3 },
+          e: { type: 'string', enum: ['x', 'y'] },
+          l: { type: 'array', maxItems: 1, items: { type: 'string' } },
+        },
+      },
+    },
+  };
+  const causes = (spec: unknown) =>
+    validateCustomResource({ spec } as Record<string, unknown>, schema).map((c) => `${c.field}:${c.reason}`);
   it('types, required, enum, pattern, min/max, maxItems; prunes unknown fields', () => {
     expect(causes({ n: 3 })).toEqual([]);
     expect(causes({})).toEqual(['spec.n:FieldValueRequired']);
@@ -124,13 +193,38 @@ describe('misc pure helpers', () => {
     const r = { verbs: ['get'], apiGroups: [''], resources: ['pods/log'] };
     expect(ruleAllows(r, { verb: 'get', group: '', resource: 'pods', subresource: 'log' })).toBe(true);
     expect(ruleAllows(r, { verb: 'get', group: '', resource: 'pods' })).toBe(false);
-    expect(ruleAllows({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verb: 'delete', group: 'apps', resource: 'deployments' })).toBe(true);
-    expect(ruleAllows({ verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a'] }, { verb: 'get', group: '', resource: 'configmaps', name: 'b' })).toBe(false);
+    expect(
+      ruleAllows({ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }, { verb: 'delete', group: 'apps', resource: 'deployments' }),
+    ).toBe(true);
+    expect(
+      ruleAllows(
+        { verbs: ['get'], apiGroups: [''], resources: ['configmaps'], resourceNames: ['a'] },
+        { verb: 'get', group: '', resource: 'configmaps', name: 'b' },
+      ),
+    ).toBe(false);
   });
   it('resource paths', () => {
-    expect(parseResourcePath('/api/v1/namespaces/ns1/pods/p/log')).toEqual({ group: '', version: 'v1', namespace: 'ns1', resource: 'pods', name: 'p', subresource: 'log' });
-    expect(parseResourcePath('/api/v1/namespaces/ns1')).toEqual({ group: '', version: 'v1', namespace: undefined, resource: 'namespaces', name: 'ns1', subresource: undefined });
-    expect(parseResourcePath('/api/v1/namespaces/ns1/status')).toMatchObject({ resource: 'namespaces', name: 'ns1', subresource: 'status' });
+    expect(parseResourcePath('/api/v1/namespaces/ns1/pods/p/log')).toEqual({
+      group: '',
+      version: 'v1',
+      namespace: 'ns1',
+      resource: 'pods',
+      name: 'p',
+      subresource: 'log',
+    });
+    expect(parseResourcePath('/api/v1/namespaces/ns1')).toEqual({
+      group: '',
+      version: 'v1',
+      namespace: undefined,
+      resource: 'namespaces',
+      name: 'ns1',
+      subresource: undefined,
+    });
+    expect(parseResourcePath('/api/v1/namespaces/ns1/status')).toMatchObject({
+      resource: 'namespaces',
+      name: 'ns1',
+      subresource: 'status',
+    });
     expect(parseResourcePath('/apis/k8s.ovn.org/v1/egressips')).toMatchObject({ group: 'k8s.ovn.org', resource: 'egressips' });
     expect(parseResourcePath('/apis')).toBeUndefined();
   });
@@ -191,7 +285,13 @@ describe('aggregated discovery', () => {
     const { Discovery } = await import('../../sim/api/discovery.ts');
     const { ResourceRegistry } = await import('../../sim/api/resources.ts');
     const d = new Discovery(new ResourceRegistry());
-    const core = JSON.parse(d.aggregated(true)) as { kind: string; items: { metadata: { name: string }; versions: { version: string; resources: { resource: string; scope: string; subresources?: { subresource: string }[] }[] }[] }[] };
+    const core = JSON.parse(d.aggregated(true)) as {
+      kind: string;
+      items: {
+        metadata: { name: string };
+        versions: { version: string; resources: { resource: string; scope: string; subresources?: { subresource: string }[] }[] }[];
+      }[];
+    };
     expect(core.kind).toBe('APIGroupDiscoveryList');
     expect(core.items.map((i) => i.metadata.name)).toEqual(['']);
     const pods = core.items[0].versions[0].resources.find((r) => r.resource === 'pods');

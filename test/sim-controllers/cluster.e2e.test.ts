@@ -18,23 +18,36 @@ let dir: string;
 
 function kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(kubectlBin(), args, { env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, HOME: dir, KUBECACHEDIR: join(dir, 'kc') }, timeout: 60_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: unknown }).code as number) || 1 : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      kubectlBin(),
+      args,
+      { env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, HOME: dir, KUBECACHEDIR: join(dir, 'kc') }, timeout: 60_000 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: unknown }).code as number) || 1 : 0, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
 const ovnkubeNode = (node: string): string | undefined =>
-  sim.store.list(POD, { namespace: 'openshift-ovn-kubernetes', labelSelector: 'app=ovnkube-node' }).find((p) => (p.spec as { nodeName?: string }).nodeName === node && !p.metadata.deletionTimestamp)?.metadata.name;
+  sim.store
+    .list(POD, { namespace: 'openshift-ovn-kubernetes', labelSelector: 'app=ovnkube-node' })
+    .find((p) => (p.spec as { nodeName?: string }).nodeName === node && !p.metadata.deletionTimestamp)?.metadata.name;
 
 describe('sim/controllers + sim/kubelet through startCluster and kubectl', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'nh-ctrl-e2e-'));
     sim = await startCluster({ workdir: join(dir, 'sim'), nodes: defaultNodes(1, 2), speed: 10, log: () => undefined });
-    await waitFor(() => ['master-0', 'worker-0', 'worker-1'].every((n) => {
-      const p = ovnkubeNode(n);
-      return p && sim.store.get(POD, 'openshift-ovn-kubernetes', p)?.status?.phase === 'Running';
-    }), 'ovnkube-node Running', 90_000, 100);
+    await waitFor(
+      () =>
+        ['master-0', 'worker-0', 'worker-1'].every((n) => {
+          const p = ovnkubeNode(n);
+          return p && sim.store.get(POD, 'openshift-ovn-kubernetes', p)?.status?.phase === 'Running';
+        }),
+      'ovnkube-node Running',
+      90_000,
+      100,
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -43,9 +56,20 @@ describe('sim/controllers + sim/kubelet through startCluster and kubectl', () =>
   });
 
   it('kubectl get pods shows ovnkube-node (one per node) and ovnkube-control-plane Running', async () => {
-    await waitFor(() => sim.store.list(POD, { namespace: 'openshift-ovn-kubernetes', labelSelector: 'app=ovnkube-control-plane' }).some((p) => p.status?.phase === 'Running'), 'control plane', 30_000, 100);
     await waitFor(
-      () => sim.store.list(POD, { namespace: 'openshift-ovn-kubernetes', labelSelector: 'app=ovnkube-node' }).every((p) => condition(p, 'Ready')?.status === 'True'),
+      () =>
+        sim.store
+          .list(POD, { namespace: 'openshift-ovn-kubernetes', labelSelector: 'app=ovnkube-control-plane' })
+          .some((p) => p.status?.phase === 'Running'),
+      'control plane',
+      30_000,
+      100,
+    );
+    await waitFor(
+      () =>
+        sim.store
+          .list(POD, { namespace: 'openshift-ovn-kubernetes', labelSelector: 'app=ovnkube-node' })
+          .every((p) => condition(p, 'Ready')?.status === 'True'),
       'ovnkube-node pods Ready (readiness probes 5 s / speed)',
       30_000,
       100,
@@ -73,7 +97,10 @@ describe('sim/controllers + sim/kubelet through startCluster and kubectl', () =>
 
   it('a debug pod reboots worker-1; ovnkube-node restarts with restartCount 1 and logs --previous', async () => {
     const pod = ovnkubeNode('worker-1') ?? '';
-    sim.ctx.services.appendLog?.({ namespace: 'openshift-ovn-kubernetes', pod, container: 'ovnkube-controller' }, 'I1121 10:00:00.000000    1 before-reboot marker');
+    sim.ctx.services.appendLog?.(
+      { namespace: 'openshift-ovn-kubernetes', pod, container: 'ovnkube-controller' },
+      'I1121 10:00:00.000000    1 before-reboot marker',
+    );
     const debug = {
       apiVersion: 'v1',
       kind: 'Pod',
@@ -83,24 +110,54 @@ describe('sim/controllers + sim/kubelet through startCluster and kubectl', () =>
         hostPID: true,
         hostNetwork: true,
         restartPolicy: 'Never',
-        containers: [{ name: 'container-00', image: 'registry.redhat.io/rhel9/support-tools', command: ['chroot', '/host', 'systemctl', 'reboot'], securityContext: { privileged: true }, volumeMounts: [{ name: 'host', mountPath: '/host' }] }],
+        containers: [
+          {
+            name: 'container-00',
+            image: 'registry.redhat.io/rhel9/support-tools',
+            command: ['chroot', '/host', 'systemctl', 'reboot'],
+            securityContext: { privileged: true },
+            volumeMounts: [{ name: 'host', mountPath: '/host' }],
+          },
+        ],
         volumes: [{ name: 'host', hostPath: { path: '/', type: 'Directory' } }],
       },
     };
     sim.store.create(POD, debug);
-    await waitFor(() => condition(sim.store.get(NODE, undefined, 'worker-1'), 'Ready')?.status === 'Unknown', 'worker-1 NotReady', 30_000, 50);
+    await waitFor(
+      () => condition(sim.store.get(NODE, undefined, 'worker-1'), 'Ready')?.status === 'Unknown',
+      'worker-1 NotReady',
+      30_000,
+      50,
+    );
     const nodes = await kubectl(['get', 'nodes']);
     // kubectl prints NotReady for Ready=Unknown, as on a real cluster
     expect(nodes.stdout).toMatch(/worker-1\s+NotReady\s/);
     await waitFor(() => condition(sim.store.get(NODE, undefined, 'worker-1'), 'Ready')?.status === 'True', 'worker-1 Ready', 60_000, 50);
-    await waitFor(() => {
-      const p = sim.store.get(POD, 'openshift-ovn-kubernetes', pod);
-      return condition(p, 'Ready')?.status === 'True' && ((p?.status?.containerStatuses ?? []) as { restartCount: number }[]).every((c) => c.restartCount === 1);
-    }, 'ovnkube-node restarted', 60_000, 50);
+    await waitFor(
+      () => {
+        const p = sim.store.get(POD, 'openshift-ovn-kubernetes', pod);
+        return (
+          condition(p, 'Ready')?.status === 'True' &&
+          ((p?.status?.containerStatuses ?? []) as { restartCount: number }[]).every((c) => c.restartCount === 1)
+        );
+      },
+      'ovnkube-node restarted',
+      60_000,
+      50,
+    );
     const prev = await kubectl(['logs', '-n', 'openshift-ovn-kubernetes', pod, '-c', 'ovnkube-controller', '--previous']);
     expect(prev.code).toBe(0);
     expect(prev.stdout).toContain('before-reboot marker');
-    const ev = await kubectl(['get', 'events', '-n', 'default', '--field-selector', 'involvedObject.name=worker-1', '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+    const ev = await kubectl([
+      'get',
+      'events',
+      '-n',
+      'default',
+      '--field-selector',
+      'involvedObject.name=worker-1',
+      '-o',
+      'jsonpath={range .items[*]}{.reason}{"\\n"}{end}',
+    ]);
     expect(ev.stdout.split('\n')).toEqual(expect.arrayContaining(['NodeNotReady', 'Rebooted', 'NodeReady']));
   });
 });

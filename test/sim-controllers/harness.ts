@@ -6,7 +6,14 @@ import { MemoryStore } from '../../sim/api/store.ts';
 import { bootstrap } from '../../sim/api/bootstrap.ts';
 import { defaultNodes } from '../../sim/topology.ts';
 import type { IpStack, KubeObject, SimContext, SimNodeSpec } from '../../sim/types.ts';
-import { startNodes, startWorkloads, type NodesPartOptions, type RunningNodes, type RunningWorkloads, type WorkloadsPartOptions } from '../../sim/controllers/index.ts';
+import {
+  startNodes,
+  startWorkloads,
+  type NodesPartOptions,
+  type RunningNodes,
+  type RunningWorkloads,
+  type WorkloadsPartOptions,
+} from '../../sim/controllers/index.ts';
 
 export interface TestSim {
   ctx: SimContext;
@@ -18,12 +25,27 @@ export interface TestSim {
 }
 
 export async function startTestSim(
-  opts: { nodes?: SimNodeSpec[]; speed?: number; ipStack?: IpStack; nodeOpts?: NodesPartOptions; workloadOpts?: WorkloadsPartOptions; services?: SimContext['services'] } = {},
+  opts: {
+    nodes?: SimNodeSpec[];
+    speed?: number;
+    ipStack?: IpStack;
+    nodeOpts?: NodesPartOptions;
+    workloadOpts?: WorkloadsPartOptions;
+    services?: SimContext['services'];
+  } = {},
 ): Promise<TestSim> {
   const nodes = opts.nodes ?? defaultNodes(3, 3);
   const store = new MemoryStore();
   const logs: string[] = [];
-  const ctx: SimContext = { store, workdir: '/tmp/netharness-test', nodes, ipStack: opts.ipStack ?? 'ipv4', speed: opts.speed ?? 50, log: (l) => logs.push(l), services: { ...(opts.services ?? {}) } };
+  const ctx: SimContext = {
+    store,
+    workdir: '/tmp/netharness-test',
+    nodes,
+    ipStack: opts.ipStack ?? 'ipv4',
+    speed: opts.speed ?? 50,
+    log: (l) => logs.push(l),
+    services: { ...(opts.services ?? {}) },
+  };
   store.gracefulPods = () => ctx.services.podRuntime !== undefined;
   bootstrap(store, nodes, ctx.ipStack);
   const n = await startNodes(ctx, opts.nodeOpts);
@@ -80,16 +102,25 @@ export function deployment(name: string, replicas: number, ns = 'default', extra
     spec: {
       replicas,
       selector: { matchLabels: { app: name } },
-      template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9' }], terminationGracePeriodSeconds: 30 } },
+      template: {
+        metadata: { labels: { app: name } },
+        spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9' }], terminationGracePeriodSeconds: 30 },
+      },
       ...extra,
     },
   };
 }
 
 export function condition(o: KubeObject | undefined, type: string): { status: string; reason?: string; message?: string } | undefined {
-  return ((o?.status?.conditions ?? []) as { type: string; status: string; reason?: string; message?: string }[]).find((c) => c.type === type);
+  return ((o?.status?.conditions ?? []) as { type: string; status: string; reason?: string; message?: string }[]).find(
+    (c) => c.type === type,
+  );
 }
 
 export function events(store: MemoryStore, name?: string): { reason: string; message: string; involvedObject: { name: string } }[] {
-  return store.list(EVENT).filter((e) => !name || (e.involvedObject as { name: string }).name === name) as unknown as { reason: string; message: string; involvedObject: { name: string } }[];
+  return store.list(EVENT).filter((e) => !name || (e.involvedObject as { name: string }).name === name) as unknown as {
+    reason: string;
+    message: string;
+    involvedObject: { name: string };
+  }[];
 }

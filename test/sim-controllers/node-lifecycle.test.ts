@@ -12,13 +12,27 @@ afterEach(async () => {
 });
 
 const ready = (s: TestSim, n: string) => condition(s.store.get(NODE, undefined, n), 'Ready');
-const taintKeys = (s: TestSim, n: string) => (((s.store.get(NODE, undefined, n)?.spec as { taints?: { key: string; effect: string }[] }).taints ?? []).map((t) => `${t.key}:${t.effect}`));
-const cs = (p: KubeObject | undefined) => ((p?.status?.containerStatuses ?? []) as { restartCount: number; containerID: string; lastState: { terminated?: { exitCode: number; reason: string } } }[])[0];
+const taintKeys = (s: TestSim, n: string) =>
+  ((s.store.get(NODE, undefined, n)?.spec as { taints?: { key: string; effect: string }[] }).taints ?? []).map(
+    (t) => `${t.key}:${t.effect}`,
+  );
+const cs = (p: KubeObject | undefined) =>
+  (
+    (p?.status?.containerStatuses ?? []) as {
+      restartCount: number;
+      containerID: string;
+      lastState: { terminated?: { exitCode: number; reason: string } };
+    }[]
+  )[0];
 
 async function runningOn(s: TestSim, name: string, node: string): Promise<KubeObject> {
   return waitFor(() => {
     const p = s.store.get(POD, 'default', name);
-    return (p?.spec as { nodeName?: string })?.nodeName === node && p?.status?.phase === 'Running' && condition(p, 'Ready')?.status === 'True' ? p : undefined;
+    return (p?.spec as { nodeName?: string })?.nodeName === node &&
+      p?.status?.phase === 'Running' &&
+      condition(p, 'Ready')?.status === 'True'
+      ? p
+      : undefined;
   }, `${name} running on ${node}`);
 }
 
@@ -26,7 +40,7 @@ describe('node lifecycle', () => {
   it('heartbeats keep nodes Ready', async () => {
     sim = await startTestSim({ speed: 100 });
     const s = sim;
-    const before = (s.store.get(NODE, undefined, 'worker-0')?.metadata.resourceVersion);
+    const before = s.store.get(NODE, undefined, 'worker-0')?.metadata.resourceVersion;
     await new Promise((r) => setTimeout(r, 1200));
     expect(ready(s, 'worker-0')).toMatchObject({ status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' });
     expect(s.store.get(NODE, undefined, 'worker-0')?.metadata.resourceVersion).not.toBe(before);
@@ -58,7 +72,9 @@ describe('node lifecycle', () => {
     expect(taintKeys(s, 'worker-1')).toEqual(['node.kubernetes.io/unreachable:NoSchedule', 'node.kubernetes.io/unreachable:NoExecute']);
     expect(condition(s.store.get(POD, 'default', 'r'), 'Ready')?.status).toBe('False');
     expect(s.store.get(POD, 'default', 'r')?.status?.phase).toBe('Running');
-    await expect(s.ctx.services.podRuntime!.exec(ref, ['true'], { stdout: new PassThrough(), stderr: new PassThrough() }, { tty: false })).rejects.toThrow(/error dialing backend: dial tcp 192\.168\.126\.15:10250/);
+    await expect(
+      s.ctx.services.podRuntime!.exec(ref, ['true'], { stdout: new PassThrough(), stderr: new PassThrough() }, { tty: false }),
+    ).rejects.toThrow(/error dialing backend: dial tcp 192\.168\.126\.15:10250/);
     await waitFor(() => ready(s, 'worker-1')?.status === 'True', 'Ready again', 20_000);
     unwatch();
     expect(s.store.get(NODE, undefined, 'worker-1')?.metadata.annotations?.[REBOOTING_ANNOTATION]).toBeUndefined();
@@ -85,11 +101,22 @@ describe('node lifecycle', () => {
         hostPID: true,
         hostNetwork: true,
         restartPolicy: 'Never',
-        containers: [{ name: 'container-00', image: 'registry.redhat.io/rhel9/support-tools', command, securityContext: { privileged: true, runAsUser: 0 }, volumeMounts: [{ name: 'host', mountPath: '/host' }] }],
+        containers: [
+          {
+            name: 'container-00',
+            image: 'registry.redhat.io/rhel9/support-tools',
+            command,
+            securityContext: { privileged: true, runAsUser: 0 },
+            volumeMounts: [{ name: 'host', mountPath: '/host' }],
+          },
+        ],
         volumes: [{ name: 'host', hostPath: { path: '/', type: 'Directory' } }],
       });
     s.store.create(POD, debugPod('worker-2-debug-abcde', ['chroot', '/host', 'systemctl', 'reboot']));
-    await waitFor(() => s.store.get(NODE, undefined, 'worker-2')?.metadata.annotations?.[REBOOTING_ANNOTATION] === 'true', 'worker-2 rebooting');
+    await waitFor(
+      () => s.store.get(NODE, undefined, 'worker-2')?.metadata.annotations?.[REBOOTING_ANNOTATION] === 'true',
+      'worker-2 rebooting',
+    );
     await waitFor(() => ready(s, 'worker-2')?.status === 'Unknown', 'worker-2 NotReady');
     await waitFor(() => ready(s, 'worker-2')?.status === 'True', 'worker-2 Ready', 20_000);
     expect(s.store.get(POD, 'default', 'worker-2-debug-abcde')?.status?.phase).toBe('Succeeded');
@@ -98,7 +125,12 @@ describe('node lifecycle', () => {
     s.store.create(POD, debugPod('dbg2', ['sleep', 'infinity']));
     await runningOn(s, 'dbg2', 'worker-2');
     const out = new PassThrough();
-    const r = await s.ctx.services.podRuntime!.exec({ namespace: 'default', pod: 'dbg2', container: 'container-00' }, ['sh', '-c', 'chroot /host systemctl stop kubelet'], { stdout: out, stderr: new PassThrough() }, { tty: false });
+    const r = await s.ctx.services.podRuntime!.exec(
+      { namespace: 'default', pod: 'dbg2', container: 'container-00' },
+      ['sh', '-c', 'chroot /host systemctl stop kubelet'],
+      { stdout: out, stderr: new PassThrough() },
+      { tty: false },
+    );
     expect(r.exitCode).toBe(0);
     await waitFor(() => ready(s, 'worker-2')?.status === 'Unknown', 'kubelet stopped -> Unknown');
     expect(s.store.get(POD, 'default', 'dbg2')?.status?.phase).toBe('Running');
@@ -110,7 +142,12 @@ describe('node lifecycle', () => {
     const err = new PassThrough();
     let errText = '';
     err.on('data', (c: Buffer) => (errText += c.toString()));
-    const denied = await s.ctx.services.podRuntime!.exec({ namespace: 'default', pod: 'plain', container: 'c' }, ['chroot', '/host', 'systemctl', 'reboot'], { stdout: new PassThrough(), stderr: err }, { tty: false });
+    const denied = await s.ctx.services.podRuntime!.exec(
+      { namespace: 'default', pod: 'plain', container: 'c' },
+      ['chroot', '/host', 'systemctl', 'reboot'],
+      { stdout: new PassThrough(), stderr: err },
+      { tty: false },
+    );
     await new Promise((res) => setImmediate(res));
     expect(denied.exitCode).toBe(125);
     expect(errText).toContain("chroot: cannot change root directory to '/host'");
@@ -121,20 +158,42 @@ describe('node lifecycle', () => {
     sim = await startTestSim({ speed: 50 });
     const s = sim;
     s.store.create(DEPLOY, deployment('app', 3));
-    await waitFor(() => ((s.store.get(DEPLOY, 'default', 'app')?.status ?? {}) as { availableReplicas?: number }).availableReplicas === 3, 'app available');
+    await waitFor(
+      () => ((s.store.get(DEPLOY, 'default', 'app')?.status ?? {}) as { availableReplicas?: number }).availableReplicas === 3,
+      'app available',
+    );
     s.store.create(
       POD,
       pod('crasher', {
         nodeName: 'worker-0',
         hostPID: true,
-        containers: [{ name: 'c', image: 'ubi9', command: ['sh', '-c', 'echo c > /host/proc/sysrq-trigger; chroot /host sh -c "echo c > /proc/sysrq-trigger"'], securityContext: { privileged: true }, volumeMounts: [{ name: 'h', mountPath: '/host' }] }],
+        containers: [
+          {
+            name: 'c',
+            image: 'ubi9',
+            command: ['sh', '-c', 'echo c > /host/proc/sysrq-trigger; chroot /host sh -c "echo c > /proc/sysrq-trigger"'],
+            securityContext: { privileged: true },
+            volumeMounts: [{ name: 'h', mountPath: '/host' }],
+          },
+        ],
         volumes: [{ name: 'h', hostPath: { path: '/' } }],
         restartPolicy: 'Never',
       }),
     );
-    await waitFor(() => s.store.get(NODE, undefined, 'worker-0')?.metadata.annotations?.[REBOOTING_ANNOTATION] === 'true', 'worker-0 crashed');
-    await waitFor(() => ready(s, 'worker-0')?.status === 'True' && !s.store.get(NODE, undefined, 'worker-0')?.metadata.annotations?.[REBOOTING_ANNOTATION], 'worker-0 back', 20_000);
-    await waitFor(() => ((s.store.get(DEPLOY, 'default', 'app')?.status ?? {}) as { availableReplicas?: number }).availableReplicas === 3, 'app available again');
+    await waitFor(
+      () => s.store.get(NODE, undefined, 'worker-0')?.metadata.annotations?.[REBOOTING_ANNOTATION] === 'true',
+      'worker-0 crashed',
+    );
+    await waitFor(
+      () =>
+        ready(s, 'worker-0')?.status === 'True' && !s.store.get(NODE, undefined, 'worker-0')?.metadata.annotations?.[REBOOTING_ANNOTATION],
+      'worker-0 back',
+      20_000,
+    );
+    await waitFor(
+      () => ((s.store.get(DEPLOY, 'default', 'app')?.status ?? {}) as { availableReplicas?: number }).availableReplicas === 3,
+      'app available again',
+    );
     expect(s.store.list(POD, { labelSelector: 'app=app' })).toHaveLength(3);
 
     s.ctx.services.nodeActions!.setPartitioned('worker-1', true);
@@ -164,7 +223,14 @@ describe('node lifecycle', () => {
   it('NoExecute taint eviction: a pod tolerating unreachable for 2 s is evicted, one tolerating forever stays', async () => {
     sim = await startTestSim({ speed: 50 });
     const s = sim;
-    const unreachable = (seconds?: number) => [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', ...(seconds !== undefined ? { tolerationSeconds: seconds } : {}) }];
+    const unreachable = (seconds?: number) => [
+      {
+        key: 'node.kubernetes.io/unreachable',
+        operator: 'Exists',
+        effect: 'NoExecute',
+        ...(seconds !== undefined ? { tolerationSeconds: seconds } : {}),
+      },
+    ];
     s.store.create(POD, pod('short', { nodeName: 'worker-0', tolerations: unreachable(2) }));
     s.store.create(POD, pod('forever', { nodeName: 'worker-0', tolerations: unreachable() }));
     s.store.create(POD, pod('default-300', { nodeName: 'worker-0' }));
@@ -172,12 +238,18 @@ describe('node lifecycle', () => {
     await runningOn(s, 'forever', 'worker-0');
     await s.ctx.services.nodeActions!.stopKubelet('worker-0');
     await waitFor(() => ready(s, 'worker-0')?.status === 'Unknown', 'Unknown');
-    await waitFor(() => s.store.get(POD, 'default', 'short')?.metadata.deletionTimestamp, 'short evicted (Terminating: the kubelet is down)');
+    await waitFor(
+      () => s.store.get(POD, 'default', 'short')?.metadata.deletionTimestamp,
+      'short evicted (Terminating: the kubelet is down)',
+    );
     expect(events(s.store, 'short').map((e) => e.reason)).toContain('TaintManagerEviction');
     expect(s.store.get(POD, 'default', 'forever')?.metadata.deletionTimestamp).toBeUndefined();
     expect(s.store.get(POD, 'default', 'default-300')?.metadata.deletionTimestamp).toBeUndefined();
     await s.ctx.services.nodeActions!.startKubelet('worker-0');
     await waitFor(() => !s.store.get(POD, 'default', 'short'), 'the kubelet finishes the deletion once back');
-    await waitFor(() => ready(s, 'worker-0')?.status === 'True' && condition(s.store.get(POD, 'default', 'forever'), 'Ready')?.status === 'True', 'forever Ready again');
+    await waitFor(
+      () => ready(s, 'worker-0')?.status === 'True' && condition(s.store.get(POD, 'default', 'forever'), 'Ready')?.status === 'True',
+      'forever Ready again',
+    );
   });
 });

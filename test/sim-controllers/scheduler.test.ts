@@ -1,13 +1,34 @@
 import { describe, expect, it } from 'vitest';
 import { filterNode, fitErrorMessage, selectNode, REASON_AFFINITY, REASON_TOO_MANY_PODS } from '../../sim/controllers/scheduler.ts';
-import { findUntoleratedTaint, matchLabelSelector, matchLabelSelectorString, matchNodeSelectorTerms, parseLabelSelector, toleratesTaint } from '../../sim/controllers/selectors.ts';
+import {
+  findUntoleratedTaint,
+  matchLabelSelector,
+  matchLabelSelectorString,
+  matchNodeSelectorTerms,
+  parseLabelSelector,
+  toleratesTaint,
+} from '../../sim/controllers/selectors.ts';
 import { nodeShouldRunDaemonPod } from '../../sim/controllers/daemonset.ts';
 import { maxSurgeUnavailable } from '../../sim/controllers/deployment.ts';
 import { templateHash } from '../../sim/controllers/workload.ts';
 import type { KubeObject } from '../../sim/types.ts';
 
-function node(name: string, opts: { master?: boolean; taints?: { key: string; value?: string; effect: string }[]; labels?: Record<string, string>; maxPods?: number; unschedulable?: boolean } = {}): KubeObject {
-  const labels: Record<string, string> = { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', ...(opts.master ? { 'node-role.kubernetes.io/master': '' } : { 'node-role.kubernetes.io/worker': '' }), ...opts.labels };
+function node(
+  name: string,
+  opts: {
+    master?: boolean;
+    taints?: { key: string; value?: string; effect: string }[];
+    labels?: Record<string, string>;
+    maxPods?: number;
+    unschedulable?: boolean;
+  } = {},
+): KubeObject {
+  const labels: Record<string, string> = {
+    'kubernetes.io/hostname': name,
+    'kubernetes.io/os': 'linux',
+    ...(opts.master ? { 'node-role.kubernetes.io/master': '' } : { 'node-role.kubernetes.io/worker': '' }),
+    ...opts.labels,
+  };
   const taints = [...(opts.master ? [{ key: 'node-role.kubernetes.io/master', effect: 'NoSchedule' }] : []), ...(opts.taints ?? [])];
   return {
     apiVersion: 'v1',
@@ -22,7 +43,14 @@ function pod(spec: Record<string, unknown> = {}): KubeObject {
   return { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' }, spec: { containers: [{ name: 'c' }], ...spec } };
 }
 
-const cluster = [node('master-0', { master: true }), node('master-1', { master: true }), node('master-2', { master: true }), node('worker-0'), node('worker-1'), node('worker-2')];
+const cluster = [
+  node('master-0', { master: true }),
+  node('master-1', { master: true }),
+  node('master-2', { master: true }),
+  node('worker-0'),
+  node('worker-1'),
+  node('worker-2'),
+];
 
 describe('label selectors', () => {
   it('parses and matches the string syntax', () => {
@@ -41,7 +69,12 @@ describe('label selectors', () => {
   });
 
   it('matches metav1.LabelSelector objects', () => {
-    expect(matchLabelSelector({ app: 'a', t: 'x' }, { matchLabels: { app: 'a' }, matchExpressions: [{ key: 't', operator: 'In', values: ['x', 'y'] }] })).toBe(true);
+    expect(
+      matchLabelSelector(
+        { app: 'a', t: 'x' },
+        { matchLabels: { app: 'a' }, matchExpressions: [{ key: 't', operator: 'In', values: ['x', 'y'] }] },
+      ),
+    ).toBe(true);
     expect(matchLabelSelector({ app: 'a' }, { matchExpressions: [{ key: 't', operator: 'Exists' }] })).toBe(false);
     expect(matchLabelSelector({ app: 'a' }, {})).toBe(true);
     expect(matchLabelSelector({ app: 'a' }, undefined)).toBe(false);
@@ -50,8 +83,15 @@ describe('label selectors', () => {
   it('matches node selector terms (ORed terms, matchFields metadata.name)', () => {
     const n = cluster[3];
     expect(matchNodeSelectorTerms(n, [{ matchExpressions: [{ key: 'node-role.kubernetes.io/worker', operator: 'Exists' }] }])).toBe(true);
-    expect(matchNodeSelectorTerms(n, [{ matchExpressions: [{ key: 'node-role.kubernetes.io/master', operator: 'Exists' }] }, { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['worker-0'] }] }])).toBe(true);
-    expect(matchNodeSelectorTerms(n, [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['worker-0'] }] }])).toBe(false);
+    expect(
+      matchNodeSelectorTerms(n, [
+        { matchExpressions: [{ key: 'node-role.kubernetes.io/master', operator: 'Exists' }] },
+        { matchFields: [{ key: 'metadata.name', operator: 'In', values: ['worker-0'] }] },
+      ]),
+    ).toBe(true);
+    expect(
+      matchNodeSelectorTerms(n, [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: 'NotIn', values: ['worker-0'] }] }]),
+    ).toBe(false);
     expect(matchNodeSelectorTerms(n, [{}])).toBe(false);
   });
 });
@@ -77,14 +117,25 @@ describe('scheduler filters and message', () => {
 
   it('honours nodeSelector kubernetes.io/hostname and node affinity In/NotIn/Exists', () => {
     expect(selectNode(pod({ nodeSelector: { 'kubernetes.io/hostname': 'worker-2' } }), cluster, () => 0)).toEqual({ node: 'worker-2' });
-    const aff = (op: string, values?: string[]) => ({ affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: op, ...(values ? { values } : {}) }] }] } } } });
+    const aff = (op: string, values?: string[]) => ({
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubernetes.io/hostname', operator: op, ...(values ? { values } : {}) }] }],
+          },
+        },
+      },
+    });
     expect(selectNode(pod(aff('In', ['worker-1'])), cluster, () => 0)).toEqual({ node: 'worker-1' });
     expect(selectNode(pod(aff('NotIn', ['worker-0', 'worker-1'])), cluster, () => 0)).toEqual({ node: 'worker-2' });
     expect(selectNode(pod(aff('Exists')), cluster, () => 0)).toEqual({ node: 'worker-0' });
   });
 
   it('lets tolerating pods onto masters', () => {
-    const p = pod({ nodeSelector: { 'node-role.kubernetes.io/master': '' }, tolerations: [{ key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' }] });
+    const p = pod({
+      nodeSelector: { 'node-role.kubernetes.io/master': '' },
+      tolerations: [{ key: 'node-role.kubernetes.io/master', operator: 'Exists', effect: 'NoSchedule' }],
+    });
     expect(selectNode(p, cluster, () => 0)).toEqual({ node: 'master-0' });
   });
 
@@ -98,14 +149,24 @@ describe('scheduler filters and message', () => {
   });
 
   it('treats NotReady taints and pod limits like the real filters', () => {
-    const notReady = node('worker-9', { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] });
+    const notReady = node('worker-9', {
+      taints: [
+        { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
+        { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' },
+      ],
+    });
     expect(filterNode(pod(), notReady, 0)?.reason).toBe('node(s) had untolerated taint {node.kubernetes.io/unreachable: }');
     expect(filterNode(pod({ tolerations: [{ operator: 'Exists' }] }), notReady, 0)).toBeUndefined();
     const full = node('worker-8', { maxPods: 2 });
     expect(filterNode(pod(), full, 2)).toEqual({ reason: REASON_TOO_MANY_PODS, unresolvable: false });
     expect(filterNode(pod({ nodeSelector: { a: 'b' } }), full, 0)?.reason).toBe(REASON_AFFINITY);
     expect(filterNode(pod(), node('w', { unschedulable: true }), 0)?.reason).toBe('node(s) were unschedulable');
-    expect(fitErrorMessage(2, [{ reason: REASON_TOO_MANY_PODS, unresolvable: false }, { reason: 'node(s) had untolerated taint {node-role.kubernetes.io/master: }', unresolvable: true }])).toBe(
+    expect(
+      fitErrorMessage(2, [
+        { reason: REASON_TOO_MANY_PODS, unresolvable: false },
+        { reason: 'node(s) had untolerated taint {node-role.kubernetes.io/master: }', unresolvable: true },
+      ]),
+    ).toBe(
       '0/2 nodes are available: 1 Too many pods, 1 node(s) had untolerated taint {node-role.kubernetes.io/master: }. preemption: 0/2 nodes are available: 1 No preemption victims found for incoming pod, 1 Preemption is not helpful for scheduling.',
     );
     expect(fitErrorMessage(0, [])).toBe('no nodes available to schedule pods');
@@ -116,16 +177,37 @@ describe('workload helpers', () => {
   it('DaemonSet eligibility: masters need a toleration, unreachable nodes keep running pods but get no new ones', () => {
     const tpl = { metadata: { labels: { app: 'x' } }, spec: { containers: [{ name: 'c' }] } };
     expect(nodeShouldRunDaemonPod(tpl, cluster[0])).toEqual({ shouldRun: false, shouldContinueRunning: true });
-    expect(nodeShouldRunDaemonPod({ ...tpl, spec: { ...tpl.spec, tolerations: [{ operator: 'Exists' as const }] } }, cluster[0])).toEqual({ shouldRun: true, shouldContinueRunning: true });
-    const unreachable = node('w', { taints: [{ key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' }, { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' }] });
+    expect(nodeShouldRunDaemonPod({ ...tpl, spec: { ...tpl.spec, tolerations: [{ operator: 'Exists' as const }] } }, cluster[0])).toEqual({
+      shouldRun: true,
+      shouldContinueRunning: true,
+    });
+    const unreachable = node('w', {
+      taints: [
+        { key: 'node.kubernetes.io/unreachable', effect: 'NoSchedule' },
+        { key: 'node.kubernetes.io/unreachable', effect: 'NoExecute' },
+      ],
+    });
     expect(nodeShouldRunDaemonPod(tpl, unreachable)).toEqual({ shouldRun: false, shouldContinueRunning: true });
   });
 
   it('rolling update bounds and template hashes', () => {
-    expect(maxSurgeUnavailable({ replicas: 10, selector: {}, template: { spec: { containers: [] } } })).toEqual({ surge: 3, unavailable: 2 });
-    expect(maxSurgeUnavailable({ replicas: 1, selector: {}, template: { spec: { containers: [] } }, strategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } } })).toEqual({ surge: 0, unavailable: 1 });
+    expect(maxSurgeUnavailable({ replicas: 10, selector: {}, template: { spec: { containers: [] } } })).toEqual({
+      surge: 3,
+      unavailable: 2,
+    });
+    expect(
+      maxSurgeUnavailable({
+        replicas: 1,
+        selector: {},
+        template: { spec: { containers: [] } },
+        strategy: { rollingUpdate: { maxSurge: 0, maxUnavailable: 0 } },
+      }),
+    ).toEqual({ surge: 0, unavailable: 1 });
     const a = templateHash({ metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'x' }] } });
-    const b = templateHash({ metadata: { labels: { app: 'a', 'pod-template-hash': a } }, spec: { containers: [{ name: 'c', image: 'x' }] } });
+    const b = templateHash({
+      metadata: { labels: { app: 'a', 'pod-template-hash': a } },
+      spec: { containers: [{ name: 'c', image: 'x' }] },
+    });
     expect(a).toBe(b);
     expect(a).toMatch(/^[bcdfghjklmnpqrstvwxz2456789]{6,10}$/);
     expect(templateHash({ metadata: { labels: { app: 'a' } }, spec: { containers: [{ name: 'c', image: 'y' }] } })).not.toBe(a);

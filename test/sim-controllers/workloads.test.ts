@@ -9,7 +9,9 @@ afterEach(async () => {
 });
 
 const running = (s: TestSim, pred: (p: KubeObject) => boolean = () => true) =>
-  s.store.list(POD).filter((p) => pred(p) && p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && condition(p, 'Ready')?.status === 'True');
+  s.store
+    .list(POD)
+    .filter((p) => pred(p) && p.status?.phase === 'Running' && !p.metadata.deletionTimestamp && condition(p, 'Ready')?.status === 'True');
 
 const status = (o: KubeObject | undefined) => (o?.status ?? {}) as Record<string, number | undefined>;
 
@@ -21,14 +23,17 @@ describe('scheduler on the store', () => {
     s.store.create(POD, pod('b', { nodeSelector: { disktype: 'ssd' } }));
     const a = await waitFor(() => running(s).find((p) => p.metadata.name === 'a'), 'pod a running');
     expect((a.spec as { nodeName: string }).nodeName).toMatch(/^worker-/);
-    expect(events(s.store, 'a').map((e) => e.reason)).toEqual(expect.arrayContaining(['Scheduled', 'AddedInterface', 'Pulled', 'Created', 'Started']));
+    expect(events(s.store, 'a').map((e) => e.reason)).toEqual(
+      expect.arrayContaining(['Scheduled', 'AddedInterface', 'Pulled', 'Created', 'Started']),
+    );
     const b = await waitFor(() => {
       const p = s.store.get(POD, 'default', 'b');
       return condition(p, 'PodScheduled')?.status === 'False' ? p : undefined;
     }, 'b unschedulable');
     expect(condition(b, 'PodScheduled')).toMatchObject({
       reason: 'Unschedulable',
-      message: "0/6 nodes are available: 3 node(s) didn't match Pod's node affinity/selector, 3 node(s) had untolerated taint {node-role.kubernetes.io/master: }. preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.",
+      message:
+        "0/6 nodes are available: 3 node(s) didn't match Pod's node affinity/selector, 3 node(s) had untolerated taint {node-role.kubernetes.io/master: }. preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.",
     });
     expect(events(s.store, 'b').find((e) => e.reason === 'FailedScheduling')).toBeTruthy();
     s.store.mutate({ group: '', version: 'v1', resource: 'nodes' }, undefined, 'worker-2', (n) => {
@@ -41,14 +46,27 @@ describe('scheduler on the store', () => {
     s.store.mutate(NODES, undefined, 'worker-0', (n) => {
       (n.spec as Record<string, unknown>).unschedulable = true;
     });
-    await waitFor(() => ((s.store.get(NODES, undefined, 'worker-0')?.spec as { taints?: { key: string }[] }).taints ?? []).some((t) => t.key === 'node.kubernetes.io/unschedulable'), 'unschedulable taint');
+    await waitFor(
+      () =>
+        ((s.store.get(NODES, undefined, 'worker-0')?.spec as { taints?: { key: string }[] }).taints ?? []).some(
+          (t) => t.key === 'node.kubernetes.io/unschedulable',
+        ),
+      'unschedulable taint',
+    );
     for (let i = 0; i < 4; i++) s.store.create(POD, pod(`c${i}`));
     await waitFor(() => running(s).filter((p) => p.metadata.name.startsWith('c')).length === 4, 'c pods running');
-    expect(running(s).filter((p) => p.metadata.name.startsWith('c')).every((p) => (p.spec as { nodeName: string }).nodeName !== 'worker-0')).toBe(true);
+    expect(
+      running(s)
+        .filter((p) => p.metadata.name.startsWith('c'))
+        .every((p) => (p.spec as { nodeName: string }).nodeName !== 'worker-0'),
+    ).toBe(true);
     s.store.mutate(NODES, undefined, 'worker-0', (n) => {
       delete (n.spec as Record<string, unknown>).unschedulable;
     });
-    await waitFor(() => !((s.store.get(NODES, undefined, 'worker-0')?.spec as { taints?: { key: string }[] }).taints ?? []).length, 'taint removed');
+    await waitFor(
+      () => !((s.store.get(NODES, undefined, 'worker-0')?.spec as { taints?: { key: string }[] }).taints ?? []).length,
+      'taint removed',
+    );
   });
 });
 
@@ -81,11 +99,21 @@ describe('ReplicaSet and Deployment', () => {
     s.store.mutate(DEPLOY, 'default', 'web', (o) => {
       (o.spec as { replicas: number }).replicas = 7;
     });
-    await waitFor(() => status(s.store.get(DEPLOY, 'default', 'web')).availableReplicas === 7 && status(s.store.get(DEPLOY, 'default', 'web')).observedGeneration === 2, 'scaled to 7');
+    await waitFor(
+      () =>
+        status(s.store.get(DEPLOY, 'default', 'web')).availableReplicas === 7 &&
+        status(s.store.get(DEPLOY, 'default', 'web')).observedGeneration === 2,
+      'scaled to 7',
+    );
     s.store.mutate(DEPLOY, 'default', 'web', (o) => {
       (o.spec as { replicas: number }).replicas = 2;
     });
-    await waitFor(() => s.store.list(POD).filter((p) => p.metadata.labels?.app === 'web').length === 2 && status(s.store.get(DEPLOY, 'default', 'web')).replicas === 2, 'scaled to 2 (pods gone)');
+    await waitFor(
+      () =>
+        s.store.list(POD).filter((p) => p.metadata.labels?.app === 'web').length === 2 &&
+        status(s.store.get(DEPLOY, 'default', 'web')).replicas === 2,
+      'scaled to 2 (pods gone)',
+    );
     expect(events(s.store, 'web').map((e) => e.message)).toContain(`Scaled down replica set web-${hash} to 2 from 7`);
   });
 
@@ -102,14 +130,23 @@ describe('ReplicaSet and Deployment', () => {
     await waitFor(() => {
       const d = s.store.get(DEPLOY, 'default', 'roll');
       const st = status(d);
-      return st.observedGeneration === 2 && st.updatedReplicas === 4 && st.availableReplicas === 4 && st.replicas === 4 && condition(d, 'Progressing')?.reason === 'NewReplicaSetAvailable';
+      return (
+        st.observedGeneration === 2 &&
+        st.updatedReplicas === 4 &&
+        st.availableReplicas === 4 &&
+        st.replicas === 4 &&
+        condition(d, 'Progressing')?.reason === 'NewReplicaSetAvailable'
+      );
     }, 'rollout complete');
     const rss = s.store.list(RS);
     expect(rss).toHaveLength(2);
     const newRs = rss.find((r) => r.metadata.name !== old);
     expect(newRs?.metadata.annotations?.['deployment.kubernetes.io/revision']).toBe('2');
     expect((rss.find((r) => r.metadata.name === old)?.spec as { replicas: number }).replicas).toBe(0);
-    await waitFor(() => s.store.list(POD).every((p) => p.metadata.labels?.['pod-template-hash'] === newRs?.metadata.labels?.['pod-template-hash']), 'old pods gone');
+    await waitFor(
+      () => s.store.list(POD).every((p) => p.metadata.labels?.['pod-template-hash'] === newRs?.metadata.labels?.['pod-template-hash']),
+      'old pods gone',
+    );
   });
 
   it('replaces a deleted pod (graceful deletion through the kubelet) and garbage-collects on delete', async () => {
@@ -136,12 +173,31 @@ describe('DaemonSet', () => {
       apiVersion: 'apps/v1',
       kind: 'DaemonSet',
       metadata: { name, namespace: 'default' },
-      spec: { selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9' }], ...(tolerations ? { tolerations } : {}) } } },
+      spec: {
+        selector: { matchLabels: { app: name } },
+        template: {
+          metadata: { labels: { app: name } },
+          spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.9' }], ...(tolerations ? { tolerations } : {}) },
+        },
+      },
     });
     s.store.create(DS, ds('workers-only'));
     s.store.create(DS, ds('everywhere', [{ operator: 'Exists' }]));
-    await waitFor(() => status(s.store.get(DS, 'default', 'everywhere')).numberReady === 6 && status(s.store.get(DS, 'default', 'workers-only')).numberReady === 3, 'daemonsets ready');
-    expect(status(s.store.get(DS, 'default', 'everywhere'))).toMatchObject({ desiredNumberScheduled: 6, currentNumberScheduled: 6, numberReady: 6, numberAvailable: 6, updatedNumberScheduled: 6, numberMisscheduled: 0, observedGeneration: 1 });
+    await waitFor(
+      () =>
+        status(s.store.get(DS, 'default', 'everywhere')).numberReady === 6 &&
+        status(s.store.get(DS, 'default', 'workers-only')).numberReady === 3,
+      'daemonsets ready',
+    );
+    expect(status(s.store.get(DS, 'default', 'everywhere'))).toMatchObject({
+      desiredNumberScheduled: 6,
+      currentNumberScheduled: 6,
+      numberReady: 6,
+      numberAvailable: 6,
+      updatedNumberScheduled: 6,
+      numberMisscheduled: 0,
+      observedGeneration: 1,
+    });
     const pods = running(s, (p) => p.metadata.labels?.app === 'everywhere');
     expect(new Set(pods.map((p) => (p.spec as { nodeName: string }).nodeName)).size).toBe(6);
     for (const p of pods) {
@@ -154,7 +210,14 @@ describe('DaemonSet', () => {
     const gone = workerPods[0];
     s.store.delete(POD, 'default', gone.metadata.name);
     await waitFor(
-      () => running(s, (p) => p.metadata.labels?.app === 'workers-only' && (p.spec as { nodeName: string }).nodeName === (gone.spec as { nodeName: string }).nodeName && p.metadata.name !== gone.metadata.name)[0],
+      () =>
+        running(
+          s,
+          (p) =>
+            p.metadata.labels?.app === 'workers-only' &&
+            (p.spec as { nodeName: string }).nodeName === (gone.spec as { nodeName: string }).nodeName &&
+            p.metadata.name !== gone.metadata.name,
+        )[0],
       'daemon pod recreated',
     );
   });

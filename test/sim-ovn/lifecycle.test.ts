@@ -5,7 +5,11 @@ import type { KubeObject } from '../../sim/types.ts';
 const pod = (phase: string, deleting = false): KubeObject => ({
   apiVersion: 'v1',
   kind: 'Pod',
-  metadata: { name: 'ovnkube-node-x', namespace: 'openshift-ovn-kubernetes', ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}) },
+  metadata: {
+    name: 'ovnkube-node-x',
+    namespace: 'openshift-ovn-kubernetes',
+    ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
+  },
   spec: { nodeName: 'worker-0' },
   status: { phase },
 });

@@ -11,7 +11,21 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GATEWAY_V4, defaultNodes } from '../../sim/topology.ts';
 import type { KubeObject } from '../../sim/types.ts';
-import { NB_DB, OVN_STATE_FILE, OvnCluster, SB_DB, dumpNb, fromOvsUuid, getOvnNode, netnsName, clusterIdFor, runRootFor, toOvsSet, namedUuid, type OvnStateFile } from '../../sim/ovn/index.ts';
+import {
+  NB_DB,
+  OVN_STATE_FILE,
+  OvnCluster,
+  SB_DB,
+  dumpNb,
+  fromOvsUuid,
+  getOvnNode,
+  netnsName,
+  clusterIdFor,
+  runRootFor,
+  toOvsSet,
+  namedUuid,
+  type OvnStateFile,
+} from '../../sim/ovn/index.ts';
 import { findPidsByCmdline, isAlive } from '../../sim/ovn/proc.ts';
 import { reapOrphans } from '../../sim/ovn/cluster.ts';
 import { fakeCtx } from './fake-ctx.ts';
@@ -67,12 +81,23 @@ describe('OVN per sim node (3 nodes)', () => {
     expect(ctx.services.ovnLifecycle).toBe(ovn);
     const st = JSON.parse(fs.readFileSync(path.join(workdir, OVN_STATE_FILE), 'utf8')) as OvnStateFile;
     expect(Object.keys(st.nodes)).toEqual(['master-0', 'worker-0', 'worker-1']);
-    expect(Object.keys(st.nodes['worker-0'].pids).sort()).toEqual(['ovn-controller', 'ovn-northd', 'ovs-vswitchd', 'ovsdb-server', 'ovsdb-server-nb', 'ovsdb-server-sb']);
+    expect(Object.keys(st.nodes['worker-0'].pids).sort()).toEqual([
+      'ovn-controller',
+      'ovn-northd',
+      'ovs-vswitchd',
+      'ovsdb-server',
+      'ovsdb-server-nb',
+      'ovsdb-server-sb',
+    ]);
     expect(fs.readlinkSync(path.join(workdir, 'nodes', 'worker-0', 'run'))).toBe(getOvnNode(ctx, 'worker-0').paths.rundir);
   });
 
   it('ovs-vsctl show lists br-int and br-ex (netdev), ip addr shows the node IP on br-ex, default route via the gateway', async () => {
-    for (const [name, ip] of [['master-0', '192.168.126.11'], ['worker-0', '192.168.126.12'], ['worker-1', '192.168.126.13']]) {
+    for (const [name, ip] of [
+      ['master-0', '192.168.126.11'],
+      ['worker-0', '192.168.126.12'],
+      ['worker-1', '192.168.126.13'],
+    ]) {
       const n = getOvnNode(ctx, name);
       const show = await n.execCapture(['ovs-vsctl', 'show']);
       expect(show.exitCode).toBe(0);
@@ -102,13 +127,29 @@ describe('OVN per sim node (3 nodes)', () => {
     const nb = await n.nbClient();
     try {
       await nb.transact(NB_DB, [
-        { op: 'insert', table: 'Logical_Switch_Port', row: { name: 'ns1_pod1', addresses: toOvsSet(['0a:58:0a:80:02:05 10.128.2.5']) }, 'uuid-name': 'p' },
+        {
+          op: 'insert',
+          table: 'Logical_Switch_Port',
+          row: { name: 'ns1_pod1', addresses: toOvsSet(['0a:58:0a:80:02:05 10.128.2.5']) },
+          'uuid-name': 'p',
+        },
         { op: 'insert', table: 'Logical_Switch', row: { name: 'worker-0', ports: toOvsSet([namedUuid('p')]) } },
       ]);
     } finally {
       await nb.close();
     }
-    const add = await n.execCapture(['ovs-vsctl', 'add-port', 'br-int', 'pod1', '--', 'set', 'Interface', 'pod1', 'type=internal', 'external_ids:iface-id=ns1_pod1']);
+    const add = await n.execCapture([
+      'ovs-vsctl',
+      'add-port',
+      'br-int',
+      'pod1',
+      '--',
+      'set',
+      'Interface',
+      'pod1',
+      'type=internal',
+      'external_ids:iface-id=ns1_pod1',
+    ]);
     expect(add.stderr).toBe('');
     const sb = await n.sbClient();
     try {
@@ -124,7 +165,11 @@ describe('OVN per sim node (3 nodes)', () => {
     const flows = await n.execCapture(['ovs-ofctl', 'dump-flows', 'br-int']);
     expect(flows.exitCode).toBe(0);
     expect(flows.stdout.split('\n').length).toBeGreaterThan(50);
-    const trace = await n.execCapture(['ovn-trace', 'worker-0', 'inport == "ns1_pod1" && eth.src == 0a:58:0a:80:02:05 && eth.dst == ff:ff:ff:ff:ff:ff']);
+    const trace = await n.execCapture([
+      'ovn-trace',
+      'worker-0',
+      'inport == "ns1_pod1" && eth.src == 0a:58:0a:80:02:05 && eth.dst == ff:ff:ff:ff:ff:ff',
+    ]);
     expect(trace.exitCode).toBe(0);
     expect(trace.stdout).toContain('ingress(dp="worker-0", inport="ns1_pod1")');
     const dump = await dumpNb(n, ['Logical_Switch', 'Logical_Switch_Port']);
@@ -203,7 +248,10 @@ describe('OVN per sim node (3 nodes)', () => {
     process.kill(old, 'SIGKILL');
     await until('ovn-controller restarted', () => (n.pids()['ovn-controller'] ?? old) !== old);
     expect(lines.join('\n')).toMatch(/ovn-controller on worker-0 exited unexpectedly \(SIGKILL\); restarting in 100 ms/);
-    await until('ovs-appctl reaches the new ovn-controller', async () => (await n.execCapture(['ovs-appctl', '-t', 'ovn-controller', 'version'])).exitCode === 0);
+    await until(
+      'ovs-appctl reaches the new ovn-controller',
+      async () => (await n.execCapture(['ovs-appctl', '-t', 'ovn-controller', 'version'])).exitCode === 0,
+    );
   });
 
   it('a clean exit (ovn-appctl exit) stays down until startOvnPod, which starts only what is missing', async () => {
@@ -232,7 +280,11 @@ describe('OVN per sim node (3 nodes)', () => {
     ctx.store.mutate(PODS, 'openshift-ovn-kubernetes', 'ovnkube-node-b', (p) => (p.status = { phase: 'Running' }));
     await until('ovn pod started', () => n.ovnPodRunning);
 
-    ctx.store.create(NODES, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'master-0', annotations: { 'sim.netharness.io/rebooting': 'true' } } });
+    ctx.store.create(NODES, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: 'master-0', annotations: { 'sim.netharness.io/rebooting': 'true' } },
+    });
     await until('host stopped', () => !n.hostRunning && !n.ovnPodRunning);
     ctx.store.mutate(NODES, undefined, 'master-0', (o) => delete o.metadata.annotations!['sim.netharness.io/rebooting']);
     await until('host and pod back', () => n.hostRunning && n.ovnPodRunning);
@@ -259,7 +311,9 @@ describe('OVN after kill -9 of the sim', () => {
   });
 
   it('orphans of a dead owner are reaped; the next start with the same workdir cleans its stale state', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'crash-child.ts'), workdir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'crash-child.ts'), workdir], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     const sig = await new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, s) => r(s)));
@@ -285,7 +339,10 @@ describe('OVN after kill -9 of the sim', () => {
     ovn = await OvnCluster.start(ctx, { watch: false });
     expect(lines.join('\n')).toMatch(/cleaned up stale OVN state/);
     // the dead owner's runtime dir was reaped (by this start or a concurrent one) and replaced by ours
-    expect(JSON.parse(fs.readFileSync(path.join(runRootFor(cid), 'owner.json'), 'utf8'))).toMatchObject({ pid: process.pid, workdir: path.resolve(workdir) });
+    expect(JSON.parse(fs.readFileSync(path.join(runRootFor(cid), 'owner.json'), 'utf8'))).toMatchObject({
+      pid: process.pid,
+      workdir: path.resolve(workdir),
+    });
     expect(stalePids.some(isAlive)).toBe(false);
     const n = ovn.node('crash-0');
     expect((await n.execCapture(['ovn-sbctl', 'show'])).stdout).toContain('Chassis crash-0');

@@ -53,7 +53,13 @@ describe('converters', () => {
     expect(toOvsSet(['a', 'b'])).toEqual(['set', ['a', 'b']]);
     expect(fromOvsSet('a')).toEqual(['a']);
     expect(fromOvsSet(['set', []])).toEqual([]);
-    expect(toOvsMap({ b: '2', a: '1' })).toEqual(['map', [['a', '1'], ['b', '2']]]);
+    expect(toOvsMap({ b: '2', a: '1' })).toEqual([
+      'map',
+      [
+        ['a', '1'],
+        ['b', '2'],
+      ],
+    ]);
     expect(fromOvsStringMap(['map', [['k', 'v']]])).toEqual({ k: 'v' });
     expect(fromOvsMap(['set', []])).toEqual({});
     expect(toOvsOptional(undefined)).toEqual(['set', []]);
@@ -87,7 +93,12 @@ describe('OvsdbClient against a real ovsdb-server', () => {
 
   it('inserts with named-uuid references and selects them back', async () => {
     const res = await c.transact(NB, [
-      { op: 'insert', table: 'Logical_Switch_Port', row: { name: 'p1', addresses: toOvsSet(['0a:58:0a:80:00:05 10.128.0.5']) }, 'uuid-name': 'lsp' },
+      {
+        op: 'insert',
+        table: 'Logical_Switch_Port',
+        row: { name: 'p1', addresses: toOvsSet(['0a:58:0a:80:00:05 10.128.0.5']) },
+        'uuid-name': 'lsp',
+      },
       {
         op: 'insert',
         table: 'Logical_Switch',
@@ -104,9 +115,13 @@ describe('OvsdbClient against a real ovsdb-server', () => {
 
   it('mutate, update, delete, count', async () => {
     await c.transact(NB, [{ op: 'insert', table: 'Address_Set', row: { name: 'as1', addresses: toOvsSet(['10.0.0.1']) } }]);
-    const [m] = await c.transact(NB, [{ op: 'mutate', table: 'Address_Set', where: [['name', '==', 'as1']], mutations: [['addresses', 'insert', toOvsSet(['10.0.0.2'])]] }]);
+    const [m] = await c.transact(NB, [
+      { op: 'mutate', table: 'Address_Set', where: [['name', '==', 'as1']], mutations: [['addresses', 'insert', toOvsSet(['10.0.0.2'])]] },
+    ]);
     expect(m.count).toBe(1);
-    const [u] = await c.transact(NB, [{ op: 'update', table: 'Address_Set', where: [['name', '==', 'as1']], row: { external_ids: toOvsMap({ a: 'b' }) } }]);
+    const [u] = await c.transact(NB, [
+      { op: 'update', table: 'Address_Set', where: [['name', '==', 'as1']], row: { external_ids: toOvsMap({ a: 'b' }) } },
+    ]);
     expect(u.count).toBe(1);
     const [row] = await c.select(NB, 'Address_Set', [['name', '==', 'as1']]);
     expect(fromOvsSet(row.addresses).sort()).toEqual(['10.0.0.1', '10.0.0.2']);
@@ -148,11 +163,19 @@ describe('OvsdbClient against a real ovsdb-server', () => {
     const ops = Array.from({ length: 2000 }, (_, i) => ({
       op: 'insert' as const,
       table: 'NAT',
-      row: { type: 'snat', external_ip: '172.18.0.100', logical_ip: `10.${128 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`, external_ids: toOvsMap({ name: `eip-${i}` }) },
+      row: {
+        type: 'snat',
+        external_ip: '172.18.0.100',
+        logical_ip: `10.${128 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`,
+        external_ids: toOvsMap({ name: `eip-${i}` }),
+      },
       'uuid-name': `nat${i}`,
     }));
     // NAT is not a root table: rows must be referenced by a router or they are garbage collected
-    const res = await c.transact(NB, [...ops, { op: 'insert', table: 'Logical_Router', row: { name: 'GR_big', nat: toOvsSet(ops.map((_, i) => namedUuid(`nat${i}`))) } }]);
+    const res = await c.transact(NB, [
+      ...ops,
+      { op: 'insert', table: 'Logical_Router', row: { name: 'GR_big', nat: toOvsSet(ops.map((_, i) => namedUuid(`nat${i}`))) } },
+    ]);
     expect(res).toHaveLength(2001);
     const [rows, echoed] = await Promise.all([c.select(NB, 'NAT'), c.echo('x')]);
     expect(rows).toHaveLength(2000);
@@ -186,7 +209,7 @@ describe('OvsdbClient against a real ovsdb-server', () => {
 });
 
 describe('OvsdbClient against a scripted server', () => {
-  it('answers the server\'s echo requests and matches split / interleaved responses by id', async () => {
+  it("answers the server's echo requests and matches split / interleaved responses by id", async () => {
     const sock = path.join(os.tmpdir(), `nh-fake-ovsdb-${process.pid}.sock`);
     let echoReply: unknown;
     const server = net.createServer((conn) => {

@@ -17,7 +17,13 @@ export async function startTempNb(schema = '/usr/share/ovn/ovn-nb.ovsschema'): P
   execFileSync('ovsdb-tool', ['create', db, schema]);
   const child = spawn(
     'ovsdb-server',
-    [`--remote=punix:${socket}`, `--pidfile=${path.join(dir, 'nb.pid')}`, `--unixctl=${path.join(dir, 'nb.ctl')}`, `--log-file=${path.join(dir, 'nb.log')}`, db],
+    [
+      `--remote=punix:${socket}`,
+      `--pidfile=${path.join(dir, 'nb.pid')}`,
+      `--unixctl=${path.join(dir, 'nb.ctl')}`,
+      `--log-file=${path.join(dir, 'nb.log')}`,
+      db,
+    ],
     { stdio: 'ignore' },
   );
   const deadline = Date.now() + 5000;

@@ -18,7 +18,10 @@ describe('OVN package detection', () => {
     present.delete('ovn-northd');
     const st = detectMissing(whichFrom(present), yes);
     expect(st.missing).toEqual(['ovn-northd']);
-    expect(planInstall(st, { isRoot: true, hasApt: true })).toEqual({ action: 'install', packages: ['ovn-central', 'ovn-host', 'openvswitch-switch'] });
+    expect(planInstall(st, { isRoot: true, hasApt: true })).toEqual({
+      action: 'install',
+      packages: ['ovn-central', 'ovn-host', 'openvswitch-switch'],
+    });
   });
 
   it('missing schema counts as missing', () => {

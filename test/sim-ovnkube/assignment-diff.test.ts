@@ -13,7 +13,12 @@ const nodes = [node('w1', 1), node('w2', 2), node('w3', 3), node('m1', 4, 'ipv4'
 
 describe('assignment (cluster-manager)', () => {
   it('assigns to egress-assignable nodes whose primary subnet contains the IP, balanced', () => {
-    const r = assignEgressIPs({ eips: [eip('a', ['192.168.126.100', '192.168.126.101']), eip('b', ['192.168.126.102'], [], 'prod', '2026-11-21T11:00:00Z')], nodes, ipStack: 'ipv4', reachable: () => true });
+    const r = assignEgressIPs({
+      eips: [eip('a', ['192.168.126.100', '192.168.126.101']), eip('b', ['192.168.126.102'], [], 'prod', '2026-11-21T11:00:00Z')],
+      nodes,
+      ipStack: 'ipv4',
+      reachable: () => true,
+    });
     expect(r.status.get('a')).toEqual([
       { node: 'w1', egressIP: '192.168.126.100' },
       { node: 'w2', egressIP: '192.168.126.101' },
@@ -23,8 +28,12 @@ describe('assignment (cluster-manager)', () => {
   });
   it('keeps a still-valid assignment; moves it away from NotReady / unreachable nodes', () => {
     const e = eip('a', ['192.168.126.100'], [{ node: 'w3', egressIP: '192.168.126.100' }]);
-    expect(assignEgressIPs({ eips: [e], nodes, ipStack: 'ipv4', reachable: () => true }).status.get('a')).toEqual([{ node: 'w3', egressIP: '192.168.126.100' }]);
-    expect(assignEgressIPs({ eips: [e], nodes, ipStack: 'ipv4', reachable: (n) => n !== 'w3' }).status.get('a')).toEqual([{ node: 'w1', egressIP: '192.168.126.100' }]);
+    expect(assignEgressIPs({ eips: [e], nodes, ipStack: 'ipv4', reachable: () => true }).status.get('a')).toEqual([
+      { node: 'w3', egressIP: '192.168.126.100' },
+    ]);
+    expect(assignEgressIPs({ eips: [e], nodes, ipStack: 'ipv4', reachable: (n) => n !== 'w3' }).status.get('a')).toEqual([
+      { node: 'w1', egressIP: '192.168.126.100' },
+    ]);
     const nr = nodes.map((n) => (n.name === 'w3' ? { ...n, ready: false } : n));
     expect(assignEgressIPs({ eips: [e], nodes: nr, ipStack: 'ipv4', reachable: () => true }).status.get('a')?.[0].node).toBe('w1');
   });
@@ -32,7 +41,12 @@ describe('assignment (cluster-manager)', () => {
     const r = assignEgressIPs({ eips: [eip('a', ['10.99.0.5'])], nodes, ipStack: 'ipv4', reachable: () => true });
     expect(r.status.get('a')).toEqual([]);
     expect(r.messages[0]).toMatchObject({ id: 'noMatchingNode', reason: 'NoMatchingNodeFound' });
-    const r2 = assignEgressIPs({ eips: [eip('a', ['192.168.126.100'])], nodes: nodes.map((n) => ({ ...n, labels: {} })), ipStack: 'ipv4', reachable: () => true });
+    const r2 = assignEgressIPs({
+      eips: [eip('a', ['192.168.126.100'])],
+      nodes: nodes.map((n) => ({ ...n, labels: {} })),
+      ipStack: 'ipv4',
+      reachable: () => true,
+    });
     expect(r2.status.get('a')).toEqual([]);
     expect(r2.messages[0].id).toBe('noAssignable');
   });
@@ -45,7 +59,12 @@ describe('assignment (cluster-manager)', () => {
     expect(f.status.get('b')).toHaveLength(1);
   });
   it('never puts two IPs of one EgressIP on the same node', () => {
-    const r = assignEgressIPs({ eips: [eip('a', ['192.168.126.100', '192.168.126.101'])], nodes: [node('w1', 1)], ipStack: 'ipv4', reachable: () => true });
+    const r = assignEgressIPs({
+      eips: [eip('a', ['192.168.126.100', '192.168.126.101'])],
+      nodes: [node('w1', 1)],
+      ipStack: 'ipv4',
+      reachable: () => true,
+    });
     expect(r.status.get('a')).toHaveLength(1);
   });
 });
@@ -65,7 +84,8 @@ function apply(state: ActualState, ops: OvsdbOp[]): ActualState {
   }
   let n = 0;
   const names = new Map<string, string>();
-  const resolve = (v: unknown): unknown => (Array.isArray(v) && v[0] === 'named-uuid' ? names.get(v[1] as string) : Array.isArray(v) && v[0] === 'uuid' ? v[1] : v);
+  const resolve = (v: unknown): unknown =>
+    Array.isArray(v) && v[0] === 'named-uuid' ? names.get(v[1] as string) : Array.isArray(v) && v[0] === 'uuid' ? v[1] : v;
   const decodeVal = (v: unknown): unknown => {
     if (Array.isArray(v) && v[0] === 'set') return (v[1] as unknown[]).map(resolve);
     if (Array.isArray(v) && v[0] === 'map') return Object.fromEntries(v[1] as [string, unknown][]);
@@ -99,8 +119,14 @@ function apply(state: ActualState, ops: OvsdbOp[]): ActualState {
   void children;
   // back to typed rows via the decoder: build raw select-like rows
   const raw: Record<string, Raw[]> = {};
-  const toOvs = (v: unknown): unknown => (Array.isArray(v) ? ['set', v.map((x) => (typeof x === 'string' && (x.startsWith('new-') || x.startsWith('u-')) ? ['uuid', x] : x))] : v && typeof v === 'object' ? ['map', Object.entries(v as object)] : v);
-  for (const [t, rows] of tables) raw[t] = [...rows].map(([u, r]) => ({ _uuid: ['uuid', u], ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toOvs(v)])) }));
+  const toOvs = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? ['set', v.map((x) => (typeof x === 'string' && (x.startsWith('new-') || x.startsWith('u-')) ? ['uuid', x] : x))]
+      : v && typeof v === 'object'
+        ? ['map', Object.entries(v as object)]
+        : v;
+  for (const [t, rows] of tables)
+    raw[t] = [...rows].map(([u, r]) => ({ _uuid: ['uuid', u], ...Object.fromEntries(Object.entries(r).map(([k, v]) => [k, toOvs(v)])) }));
   // children of containers: their parents are expressed by ports/nat/... columns
   return decodeActual(raw);
 }
@@ -112,7 +138,13 @@ function actualFrom(rows: NbRow[]): ActualState {
 }
 
 describe('diff', () => {
-  const s = { ipStack: 'ipv4' as const, nodes: nodes.slice(0, 3), pods: [0, 1, 2].map((i) => pod('prod', `web-${i}`, 'w1', 1, i)), namespaces: [ns('prod')], eips: [eip('eip-a', ['192.168.126.100'], [{ node: 'w2', egressIP: '192.168.126.100' }])] };
+  const s = {
+    ipStack: 'ipv4' as const,
+    nodes: nodes.slice(0, 3),
+    pods: [0, 1, 2].map((i) => pod('prod', `web-${i}`, 'w1', 1, i)),
+    namespaces: [ns('prod')],
+    eips: [eip('eip-a', ['192.168.126.100'], [{ node: 'w2', egressIP: '192.168.126.100' }])],
+  };
   const desired = desiredState(zone('w1', s));
 
   it('empty DB: inserts everything; child rows are referenced from their container with named-uuids', () => {
@@ -132,7 +164,12 @@ describe('diff', () => {
     const r = diffRows(d2, after);
     const muts = r.ops.filter((o) => o.op === 'mutate' && o.table === 'Logical_Router_Policy');
     expect(muts).toHaveLength(3);
-    expect(muts[0]).toMatchObject({ mutations: [['nexthops', 'insert', ['set', ['100.88.0.4']]], ['nexthops', 'delete', ['set', ['100.88.0.3']]]] });
+    expect(muts[0]).toMatchObject({
+      mutations: [
+        ['nexthops', 'insert', ['set', ['100.88.0.4']]],
+        ['nexthops', 'delete', ['set', ['100.88.0.3']]],
+      ],
+    });
     expect(r.ops.filter((o) => o.op !== 'mutate')).toEqual([]);
 
     const gone = { ...s, pods: s.pods.slice(0, 2) };
@@ -146,7 +183,9 @@ describe('diff', () => {
 
   it('scope restricts the diff; keep leaves rows alone; keepNexthops only adds', () => {
     const after = apply({ rows: [] }, diffRows(desired, { rows: [] }).ops);
-    const moved = desiredState(zone('w1', { ...s, eips: [eip('eip-a', ['192.168.126.100'], [{ node: 'w3', egressIP: '192.168.126.100' }])] }));
+    const moved = desiredState(
+      zone('w1', { ...s, eips: [eip('eip-a', ['192.168.126.100'], [{ node: 'w3', egressIP: '192.168.126.100' }])] }),
+    );
     const only0 = diffRows(moved, after, { rows: (r) => r.table === 'Logical_Router_Policy' && r.match === 'ip4.src == 10.128.0.10' });
     expect(only0.ops).toHaveLength(1);
     const kept = diffRows(moved, after, { keepNexthops: () => true });
@@ -170,9 +209,15 @@ describe('klog', () => {
     expect(l).toBe('I1121 14:55:02.123000    1234 egressip.go:1234] hello');
   });
   it('formats the research §3 strings', () => {
-    expect(klogMsg('unreachable', ['worker-1'])).toMatch(/^I\d{4} [\d:.]+ +\d+ egressip_controller\.go:\d+\] Node: worker-1 is detected as unreachable, deleting it from egress assignment$/);
-    expect(goSprintf('syncStaleSNATRules found NAT %q without EIP assigned to a Node', 'x')).toBe('syncStaleSNATRules found NAT "x" without EIP assigned to a Node');
-    expect(klogMsg('addPodStatus', [{ node: 'w2', egressIP: '1.2.3.4' }, 'e', 'ns', 'p', ['10.0.0.1']])).toContain('Adding pod egress IP status: {w2 1.2.3.4} for EgressIP: e and pod: ns/p/[10.0.0.1]');
+    expect(klogMsg('unreachable', ['worker-1'])).toMatch(
+      /^I\d{4} [\d:.]+ +\d+ egressip_controller\.go:\d+\] Node: worker-1 is detected as unreachable, deleting it from egress assignment$/,
+    );
+    expect(goSprintf('syncStaleSNATRules found NAT %q without EIP assigned to a Node', 'x')).toBe(
+      'syncStaleSNATRules found NAT "x" without EIP assigned to a Node',
+    );
+    expect(klogMsg('addPodStatus', [{ node: 'w2', egressIP: '1.2.3.4' }, 'e', 'ns', 'p', ['10.0.0.1']])).toContain(
+      'Adding pod egress IP status: {w2 1.2.3.4} for EgressIP: e and pod: ns/p/[10.0.0.1]',
+    );
   });
 });
 

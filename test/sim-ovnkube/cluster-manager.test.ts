@@ -23,16 +23,28 @@ function setup(egress = ['w1', 'w2']) {
   const nodeActions = { isReachable: (n: string) => !down.has(n) } as unknown as NodeActions;
   const ctx: SimContext = { store, workdir: '/tmp', nodes, ipStack: 'ipv4', speed: 1000, log: () => undefined, services: { nodeActions } };
   for (const n of nodes)
-    store.create(GVR.nodes, { apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, labels: egress.includes(n.name) ? { 'k8s.ovn.org/egress-assignable': 'true' } : {} }, status: { conditions: [{ type: 'Ready', status: 'True' }] } });
+    store.create(GVR.nodes, {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: { name: n.name, labels: egress.includes(n.name) ? { 'k8s.ovn.org/egress-assignable': 'true' } : {} },
+      status: { conditions: [{ type: 'Ready', status: 'True' }] },
+    });
   store.create(GVR.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
   const faults = new FaultSwitch();
   const logs: string[] = [];
   cm = new ClusterManager({ ctx, faults, log: (l) => logs.push(l), probeIntervalMs: 5000 });
-  const status = (name: string) => (store.get(GVR.egressips, undefined, name)?.status as { items?: { node: string; egressIP: string }[] } | undefined)?.items ?? [];
+  const status = (name: string) =>
+    (store.get(GVR.egressips, undefined, name)?.status as { items?: { node: string; egressIP: string }[] } | undefined)?.items ?? [];
   const setReady = (n: string, ready: boolean) =>
-    store.mutate(GVR.nodes, undefined, n, (o) => {
-      o.status = { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] };
-    }, { subresource: 'status' });
+    store.mutate(
+      GVR.nodes,
+      undefined,
+      n,
+      (o) => {
+        o.status = { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] };
+      },
+      { subresource: 'status' },
+    );
   return { store, down, faults, logs, cm, status, setReady, ctx };
 }
 
@@ -95,7 +107,10 @@ describe('cluster-manager', () => {
     const t = setup();
     await t.cm.start();
     t.faults.setOne('eip-duplicate-assignment', 'on');
-    t.store.create(GVR.egressips, { ...eipObj('e1', ['192.168.126.100'], 'prod'), metadata: { name: 'e1', creationTimestamp: '2026-11-21T10:00:00Z' } });
+    t.store.create(GVR.egressips, {
+      ...eipObj('e1', ['192.168.126.100'], 'prod'),
+      metadata: { name: 'e1', creationTimestamp: '2026-11-21T10:00:00Z' },
+    });
     t.store.create(GVR.egressips, { ...eipObj('e2', ['192.168.126.100'], 'prod'), metadata: { name: 'e2' } });
     await tick();
     await t.cm.idle();

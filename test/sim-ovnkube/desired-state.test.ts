@@ -4,7 +4,8 @@ import { egressIpServedPodsAS, egressSvcServedPodsAS, fnv1a64, hashForOVN, nodeI
 import type { LogicalRouterPolicy, NAT, NbRow } from '../../sim/ovnkube/nb-model.ts';
 import { eip, node, ns, pod, zone } from './fixtures.ts';
 
-const lrps = (rows: NbRow[], prio?: number): LogicalRouterPolicy[] => rows.filter((r): r is LogicalRouterPolicy => r.table === 'Logical_Router_Policy' && (prio === undefined || r.priority === prio));
+const lrps = (rows: NbRow[], prio?: number): LogicalRouterPolicy[] =>
+  rows.filter((r): r is LogicalRouterPolicy => r.table === 'Logical_Router_Policy' && (prio === undefined || r.priority === prio));
 const nats = (rows: NbRow[]): NAT[] => rows.filter((r): r is NAT => r.table === 'NAT' && r.logical_port !== undefined);
 
 const nodes = [node('w1', 1), node('w2', 2), node('w3', 3)];
@@ -51,24 +52,35 @@ describe('desired state: topology', () => {
       ['Logical_Switch_Port', 'k8s-w1'],
       ['Logical_Switch_Port', 'tstor-w1'],
       ['Logical_Switch_Port', 'prod_web-0'],
-    ]) expect(get(t, n), `${t} ${n}`).toBeDefined();
+    ])
+      expect(get(t, n), `${t} ${n}`).toBeDefined();
   });
   it('pod LSP addresses are "<mac> <ip>"', () => {
     expect(get('Logical_Switch_Port', 'prod_web-0')).toMatchObject({ switch: 'w1', addresses: ['0a:58:0a:80:00:0a 10.128.0.10'] });
   });
   it('remote transit ports are type=remote with requested-tnl-key', () => {
-    expect(get('Logical_Switch_Port', 'tstor-w2')).toMatchObject({ type: 'remote', addresses: ['0a:58:64:58:00:03 100.88.0.3/16'], options: { 'requested-tnl-key': '2', 'requested-chassis': 'w2' } });
+    expect(get('Logical_Switch_Port', 'tstor-w2')).toMatchObject({
+      type: 'remote',
+      addresses: ['0a:58:64:58:00:03 100.88.0.3/16'],
+      options: { 'requested-tnl-key': '2', 'requested-chassis': 'w2' },
+    });
     expect(get('Logical_Router_Port', 'rtots-w1')).toMatchObject({ networks: ['100.88.0.2/16'] });
   });
   it('static routes: IC catch-all, remote node subnets via transit IPs, GR default route', () => {
     const sr = rows.filter((r) => r.table === 'Logical_Router_Static_Route');
-    expect(sr).toContainEqual(expect.objectContaining({ router: 'ovn_cluster_router', ip_prefix: '10.128.0.0/14', nexthop: '100.64.0.2', policy: 'src-ip' }));
+    expect(sr).toContainEqual(
+      expect.objectContaining({ router: 'ovn_cluster_router', ip_prefix: '10.128.0.0/14', nexthop: '100.64.0.2', policy: 'src-ip' }),
+    );
     expect(sr).toContainEqual(expect.objectContaining({ router: 'ovn_cluster_router', ip_prefix: '10.128.2.0/23', nexthop: '100.88.0.3' }));
     expect(sr).toContainEqual(expect.objectContaining({ router: 'ovn_cluster_router', ip_prefix: '10.128.4.0/23', nexthop: '100.88.0.4' }));
-    expect(sr).toContainEqual(expect.objectContaining({ router: 'GR_w1', ip_prefix: '0.0.0.0/0', nexthop: '192.168.126.1', output_port: 'rtoe-GR_w1' }));
+    expect(sr).toContainEqual(
+      expect.objectContaining({ router: 'GR_w1', ip_prefix: '0.0.0.0/0', nexthop: '192.168.126.1', output_port: 'rtoe-GR_w1' }),
+    );
   });
   it('GR default SNAT of the cluster subnet to the node IP', () => {
-    expect(rows).toContainEqual(expect.objectContaining({ table: 'NAT', router: 'GR_w1', type: 'snat', external_ip: '192.168.126.11', logical_ip: '10.128.0.0/14' }));
+    expect(rows).toContainEqual(
+      expect.objectContaining({ table: 'NAT', router: 'GR_w1', type: 'snat', external_ip: '192.168.126.11', logical_ip: '10.128.0.0/14' }),
+    );
   });
 });
 
@@ -82,10 +94,20 @@ describe('desired state: EgressIP rows (research §1.3 / §1.4)', () => {
       ['(ip4.src == $a8519615025667110816 || ip4.src == $a13607449821398607916) && ip4.dst == $a1042611113178530741', { pkt_mark: '1008' }],
       ['pkt.mark == 42', {}],
     ]);
-    expect(p[3].external_ids).toMatchObject({ 'k8s.ovn.org/name': 'EIP-No-Reroute-reply-traffic', 'ip-family': 'ip', 'k8s.ovn.org/id': 'default-network-controller:EgressIP:102:EIP-No-Reroute-reply-traffic:ip:default' });
+    expect(p[3].external_ids).toMatchObject({
+      'k8s.ovn.org/name': 'EIP-No-Reroute-reply-traffic',
+      'ip-family': 'ip',
+      'k8s.ovn.org/id': 'default-network-controller:EgressIP:102:EIP-No-Reroute-reply-traffic:ip:default',
+    });
     expect(p[0].external_ids['k8s.ovn.org/id']).toBe('default-network-controller:EgressIP:102:EIP-No-Reroute-Pod-To-Pod:ip4:default');
     const qos = rows.find((r) => r.table === 'QoS');
-    expect(qos).toMatchObject({ switch: 'w3', priority: 103, direction: 'from-lport', action: { mark: 42 }, match: 'ip4.src == $a8519615025667110816 && ct.trk && ct.rpl' });
+    expect(qos).toMatchObject({
+      switch: 'w3',
+      priority: 103,
+      direction: 'from-lport',
+      action: { mark: 42 },
+      match: 'ip4.src == $a8519615025667110816 && ct.trk && ct.rpl',
+    });
     const nodeIps = rows.find((r) => r.table === 'Address_Set' && r.name === 'a1042611113178530741');
     expect(nodeIps).toMatchObject({ addresses: ['192.168.126.11', '192.168.126.12', '192.168.126.13'] });
   });
@@ -94,7 +116,13 @@ describe('desired state: EgressIP rows (research §1.3 / §1.4)', () => {
     const rows = desiredState(zone('w1', base));
     const r100 = lrps(rows, 100);
     expect(r100).toHaveLength(5);
-    expect(r100[0]).toMatchObject({ router: 'ovn_cluster_router', match: 'ip4.src == 10.128.0.10', action: 'reroute', nexthops: ['100.88.0.3'], options: {} });
+    expect(r100[0]).toMatchObject({
+      router: 'ovn_cluster_router',
+      match: 'ip4.src == 10.128.0.10',
+      action: 'reroute',
+      nexthops: ['100.88.0.3'],
+      options: {},
+    });
     expect(r100[0].external_ids).toEqual({
       'k8s.ovn.org/owner-controller': 'default-network-controller',
       'k8s.ovn.org/owner-type': 'EgressIP',
@@ -138,10 +166,14 @@ describe('desired state: EgressIP rows (research §1.3 / §1.4)', () => {
   });
 
   it('local egress node: nexthop is the local GR join IP; K IPs give K nexthops', () => {
-    const e2 = eip('eip-a', ['192.168.126.100', '192.168.126.101'], [
-      { node: 'w1', egressIP: '192.168.126.100' },
-      { node: 'w3', egressIP: '192.168.126.101' },
-    ]);
+    const e2 = eip(
+      'eip-a',
+      ['192.168.126.100', '192.168.126.101'],
+      [
+        { node: 'w1', egressIP: '192.168.126.100' },
+        { node: 'w3', egressIP: '192.168.126.101' },
+      ],
+    );
     const rows = desiredState(zone('w1', { ...base, eips: [e2] }));
     expect(lrps(rows, 100)[0].nexthops).toEqual(['100.64.0.2', '100.88.0.4']);
     expect(nats(rows)).toHaveLength(5);
@@ -164,7 +196,9 @@ describe('desired state: EgressIP rows (research §1.3 / §1.4)', () => {
     expect(a.get('prod/web-0')?.eip.name).toBe('eip-old');
     expect(a.get('prod/web-0')?.standby).toEqual(['eip-a']);
     const rows = desiredState(zone('w1', { ...base, eips: [E, older] }));
-    expect(lrps(rows, 100).every((l) => l.nexthops[0] === '100.88.0.4' && l.external_ids['k8s.ovn.org/name'].startsWith('eip-old_'))).toBe(true);
+    expect(lrps(rows, 100).every((l) => l.nexthops[0] === '100.88.0.4' && l.external_ids['k8s.ovn.org/name'].startsWith('eip-old_'))).toBe(
+      true,
+    );
   });
 
   it('legacy external_ids: only name=<eipName>', () => {
@@ -185,19 +219,29 @@ describe('desired state: EgressIP rows (research §1.3 / §1.4)', () => {
     expect(l[0]).toMatchObject({ match: `ip6.src == ${pods6[0].ips[0]}`, nexthops: ['fd97::3'] });
     expect(l[0].external_ids['ip-family']).toBe('ip6');
     const v6as = egressIpServedPodsAS('v6');
-    expect(lrps(r1, 102).map((p) => p.match)).toContain(`(ip6.src == $${v6as.name} || ip6.src == $${egressSvcServedPodsAS('v6').name}) && ip6.dst == $${nodeIpsAS('v6').name}`);
+    expect(lrps(r1, 102).map((p) => p.match)).toContain(
+      `(ip6.src == $${v6as.name} || ip6.src == $${egressSvcServedPodsAS('v6').name}) && ip6.dst == $${nodeIpsAS('v6').name}`,
+    );
     expect(lrps(r1, 102).map((p) => p.match)).toContain('ip6.src == fd01::/48 && ip6.dst == fd98::/64');
     const r2 = desiredState(zone('w2', s));
-    expect(nats(r2)[0]).toMatchObject({ external_ip: 'fd00:126::100', logical_ip: pods6[0].ips[0], external_ids: expect.objectContaining({ 'ip-family': 'ip6' }) });
+    expect(nats(r2)[0]).toMatchObject({
+      external_ip: 'fd00:126::100',
+      logical_ip: pods6[0].ips[0],
+      external_ids: expect.objectContaining({ 'ip-family': 'ip6' }),
+    });
   });
 
   it('dual-stack: one LRP and one NAT per family matching the EgressIP families', () => {
     const nodesD = [node('w1', 1, 'dual'), node('w2', 2, 'dual')];
     const podsD = [pod('prod', 'web-0', 'w1', 1, 0, 'dual')];
-    const eD = eip('eipd', ['192.168.126.100', 'fd00:126::100'], [
-      { node: 'w2', egressIP: '192.168.126.100' },
-      { node: 'w2', egressIP: 'fd00:126::100' },
-    ]);
+    const eD = eip(
+      'eipd',
+      ['192.168.126.100', 'fd00:126::100'],
+      [
+        { node: 'w2', egressIP: '192.168.126.100' },
+        { node: 'w2', egressIP: 'fd00:126::100' },
+      ],
+    );
     const s = { ipStack: 'dual' as const, nodes: nodesD, pods: podsD, namespaces: [ns('prod')], eips: [eD] };
     const l = lrps(desiredState(zone('w1', s)), 100);
     expect(l.map((x) => [x.match.slice(0, 3), x.nexthops])).toEqual([

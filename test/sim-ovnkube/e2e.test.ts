@@ -23,9 +23,18 @@ let dir: string;
 
 function kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(kubectlBin(), args, { env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, HOME: dir, KUBECACHEDIR: join(dir, 'kc') }, timeout: 60_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: unknown }).code as number) || 1 : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      kubectlBin(),
+      args,
+      {
+        env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, HOME: dir, KUBECACHEDIR: join(dir, 'kc') },
+        timeout: 60_000,
+        maxBuffer: 64 << 20,
+      },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: unknown }).code as number) || 1 : 0, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
@@ -40,7 +49,10 @@ async function until(fn: () => boolean | Promise<boolean>, ms = 60_000, what = '
 function ovnkubeNodePod(node: string): string | undefined {
   return sim.store
     .list(GVR.pods, { namespace: 'openshift-ovn-kubernetes' })
-    .find((p) => p.metadata.labels?.app === 'ovnkube-node' && (p.spec as { nodeName?: string }).nodeName === node && !p.metadata.deletionTimestamp)?.metadata.name;
+    .find(
+      (p) =>
+        p.metadata.labels?.app === 'ovnkube-node' && (p.spec as { nodeName?: string }).nodeName === node && !p.metadata.deletionTimestamp,
+    )?.metadata.name;
 }
 
 async function nbctl(node: string, ...args: string[]): Promise<string> {
@@ -50,18 +62,26 @@ async function nbctl(node: string, ...args: string[]): Promise<string> {
   return r.code === 0 ? r.stdout : '';
 }
 
-const snats = async (node: string): Promise<string[]> => (await nbctl(node, 'lr-nat-list', `GR_${node}`)).split('\n').filter((l) => l.startsWith('snat') && l.includes(EIP));
-const reroutes = async (node: string): Promise<string[]> => (await nbctl(node, 'lr-policy-list', 'ovn_cluster_router')).split('\n').filter((l) => /^\s+100 /.test(l));
+const snats = async (node: string): Promise<string[]> =>
+  (await nbctl(node, 'lr-nat-list', `GR_${node}`)).split('\n').filter((l) => l.startsWith('snat') && l.includes(EIP));
+const reroutes = async (node: string): Promise<string[]> =>
+  (await nbctl(node, 'lr-policy-list', 'ovn_cluster_router')).split('\n').filter((l) => /^\s+100 /.test(l));
 const transitIp = (node: string): string => {
   const spec = nodes.find((n) => n.name === node);
   if (!spec) throw new Error(node);
   return (nodeAddressing(spec, 'ipv4').transitIp.v4 ?? '').split('/')[0];
 };
 const prodPods = (): number => sim.store.list(GVR.pods, { namespace: 'prod' }).length;
-const eipStatus = (): { node: string; egressIP: string }[] => ((sim.store.get(GVR.egressips, undefined, 'eip-e2e')?.status as { items?: { node: string; egressIP: string }[] } | undefined)?.items ?? []);
+const eipStatus = (): { node: string; egressIP: string }[] =>
+  (sim.store.get(GVR.egressips, undefined, 'eip-e2e')?.status as { items?: { node: string; egressIP: string }[] } | undefined)?.items ?? [];
 
 function pod(name: string, node: string): KubeObject {
-  return { apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'prod', labels: { app: 'web' } }, spec: { nodeName: node, containers: [{ name: 'web', image: 'quay.io/example/web:1' }] } };
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'prod', labels: { app: 'web' } },
+    spec: { nodeName: node, containers: [{ name: 'web', image: 'quay.io/example/web:1' }] },
+  };
 }
 
 describe('e2e: EgressIP through startCluster', () => {
@@ -69,18 +89,36 @@ describe('e2e: EgressIP through startCluster', () => {
     dir = mkdtempSync(join(tmpdir(), 'nhk-e2e-'));
     sim = await startCluster({ workdir: join(dir, 'sim'), nodes, speed: 20, log: () => undefined });
     const { store } = sim;
-    await until(() => nodes.every((n) => {
-      const p = ovnkubeNodePod(n.name);
-      const o = p ? store.get(GVR.pods, 'openshift-ovn-kubernetes', p) : undefined;
-      return (o?.status as { phase?: string } | undefined)?.phase === 'Running';
-    }), 60_000, 'ovnkube-node pods Running');
+    await until(
+      () =>
+        nodes.every((n) => {
+          const p = ovnkubeNodePod(n.name);
+          const o = p ? store.get(GVR.pods, 'openshift-ovn-kubernetes', p) : undefined;
+          return (o?.status as { phase?: string } | undefined)?.phase === 'Running';
+        }),
+      60_000,
+      'ovnkube-node pods Running',
+    );
     for (const n of ['worker-1', 'worker-2'])
       store.mutate(GVR.nodes, undefined, n, (o) => {
         o.metadata.labels = { ...o.metadata.labels, 'k8s.ovn.org/egress-assignable': '' };
       });
-    store.create(GVR.namespaces, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'prod', labels: { 'kubernetes.io/metadata.name': 'prod' } } });
+    store.create(GVR.namespaces, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'prod', labels: { 'kubernetes.io/metadata.name': 'prod' } },
+    });
     for (let i = 0; i < 5; i++) store.create(GVR.pods, pod(`web-${i}`, 'worker-0'));
-    store.create(GVR.egressips, { apiVersion: 'k8s.ovn.org/v1', kind: 'EgressIP', metadata: { name: 'eip-e2e' }, spec: { egressIPs: [EIP], namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prod' } }, podSelector: { matchLabels: { app: 'web' } } } });
+    store.create(GVR.egressips, {
+      apiVersion: 'k8s.ovn.org/v1',
+      kind: 'EgressIP',
+      metadata: { name: 'eip-e2e' },
+      spec: {
+        egressIPs: [EIP],
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'prod' } },
+        podSelector: { matchLabels: { app: 'web' } },
+      },
+    });
     await until(() => eipStatus().length === 1, 30_000, 'EgressIP assigned');
   }, 180_000);
 
@@ -105,15 +143,23 @@ describe('e2e: EgressIP through startCluster', () => {
     const mac = ['0a', '58', ...ip.split('.').map((x) => Number(x).toString(16).padStart(2, '0'))].join(':');
     const w0 = nodes.find((n) => n.name === 'worker-0');
     if (!w0) throw new Error('worker-0');
-    const rtos = ['0a', '58', ...(nodeAddressing(w0, 'ipv4').routerIp.v4 ?? '').split('.').map((x) => Number(x).toString(16).padStart(2, '0'))].join(':');
+    const rtos = [
+      '0a',
+      '58',
+      ...(nodeAddressing(w0, 'ipv4').routerIp.v4 ?? '').split('.').map((x) => Number(x).toString(16).padStart(2, '0')),
+    ].join(':');
     const pod0 = ovnkubeNodePod('worker-0') ?? '';
     const flow = `inport == "prod_web-0" && eth.src == ${mac} && eth.dst == ${rtos} && ip4.src == ${ip} && ip4.dst == 8.8.8.8 && ip.ttl == 64 && tcp && tcp.dst == 80`;
     let out = '';
-    await until(async () => {
-      const r = await kubectl(['exec', '-n', 'openshift-ovn-kubernetes', pod0, '-c', 'nbdb', '--', 'ovn-trace', 'worker-0', flow]);
-      out = r.stdout + r.stderr;
-      return out.includes('lr_in_policy') && out.includes('priority 100');
-    }, 30_000, 'ovn-trace to show the reroute');
+    await until(
+      async () => {
+        const r = await kubectl(['exec', '-n', 'openshift-ovn-kubernetes', pod0, '-c', 'nbdb', '--', 'ovn-trace', 'worker-0', flow]);
+        out = r.stdout + r.stderr;
+        return out.includes('lr_in_policy') && out.includes('priority 100');
+      },
+      30_000,
+      'ovn-trace to show the reroute',
+    );
     expect(out).toContain(transitIp(eipStatus()[0].node));
   }, 60_000);
 
@@ -123,9 +169,17 @@ describe('e2e: EgressIP through startCluster', () => {
     await sim.ctx.services.nodeActions?.reboot(old);
     await until(() => eipStatus()[0]?.node === other, 60_000, 'EgressIP to move');
     await until(async () => (await snats(other)).length === 5, 30_000, 'SNATs on the new egress node');
-    await until(async () => (await reroutes('worker-0')).every((l) => l.includes(transitIp(other)) && !l.includes(transitIp(old))), 30_000, 'reroutes to follow');
+    await until(
+      async () => (await reroutes('worker-0')).every((l) => l.includes(transitIp(other)) && !l.includes(transitIp(old))),
+      30_000,
+      'reroutes to follow',
+    );
     // the old node comes back: its startup sync removes its stale SNATs
-    await until(async () => ovnkubeNodePod(old) !== undefined && (await nbctl(old, 'show')).length > 0 && (await snats(old)).length === 0, 90_000, 'old egress node clean after reboot');
+    await until(
+      async () => ovnkubeNodePod(old) !== undefined && (await nbctl(old, 'show')).length > 0 && (await snats(old)).length === 0,
+      90_000,
+      'old egress node clean after reboot',
+    );
   }, 200_000);
 
   it('with eip-stale-snat-lrp-after-failover on, the rows do not follow', async () => {
@@ -144,32 +198,61 @@ describe('e2e: EgressIP through startCluster', () => {
     expect((await reroutes('worker-0')).every((l) => l.includes(transitIp(old)) && l.includes(transitIp(other)))).toBe(true);
   }, 200_000);
   it('logs: kubectl logs shows the cluster-manager failover and ovnkube-controller pod status lines', async () => {
-    const cp = sim.store.list(GVR.pods, { namespace: 'openshift-ovn-kubernetes' }).find((p) => p.metadata.labels?.app === 'ovnkube-control-plane' && (p.status as { phase?: string }).phase === 'Running');
+    const cp = sim.store
+      .list(GVR.pods, { namespace: 'openshift-ovn-kubernetes' })
+      .find((p) => p.metadata.labels?.app === 'ovnkube-control-plane' && (p.status as { phase?: string }).phase === 'Running');
     expect(cp).toBeDefined();
     const cm = await kubectl(['logs', '-n', 'openshift-ovn-kubernetes', cp?.metadata.name ?? '', '-c', 'ovnkube-cluster-manager']);
     expect(cm.stdout).toMatch(/Node: worker-\d is detected as unreachable, deleting it from egress assignment/);
     const zone = await kubectl(['logs', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '', '-c', 'ovnkube-controller']);
-    expect(zone.stdout).toMatch(/^I\d{4} [\d:.]+ +\d+ egressip\.go:\d+\] Adding pod egress IP status: \{worker-\d 192\.168\.126\.100\} for EgressIP: eip-e2e and pod: prod\/web-\d/m);
+    expect(zone.stdout).toMatch(
+      /^I\d{4} [\d:.]+ +\d+ egressip\.go:\d+\] Adding pod egress IP status: \{worker-\d 192\.168\.126\.100\} for EgressIP: eip-e2e and pod: prod\/web-\d/m,
+    );
   }, 60_000);
 
   it('ovnkube-controller-crashloop: CrashLoopBackOff with a panic in --previous logs; heals when off', async () => {
     const setFault = (v: string) =>
       sim.store.mutate({ group: '', version: 'v1', resource: 'configmaps' }, FAULTS_NAMESPACE, FAULTS_CONFIGMAP, (cm) => {
-        cm.data = { ...(cm.data as Record<string, string> | undefined), 'eip-stale-snat-lrp-after-failover': 'off', 'ovnkube-controller-crashloop': v };
+        cm.data = {
+          ...(cm.data as Record<string, string> | undefined),
+          'eip-stale-snat-lrp-after-failover': 'off',
+          'ovnkube-controller-crashloop': v,
+        };
       });
     const state = () => {
       const p = sim.store.get(GVR.pods, 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '');
-      const cs = ((p?.status as { containerStatuses?: { name: string; restartCount: number; state?: { waiting?: { reason?: string }; running?: unknown } }[] })?.containerStatuses ?? []).find((c) => c.name === 'ovnkube-controller');
+      const cs = (
+        (
+          p?.status as {
+            containerStatuses?: { name: string; restartCount: number; state?: { waiting?: { reason?: string }; running?: unknown } }[];
+          }
+        )?.containerStatuses ?? []
+      ).find((c) => c.name === 'ovnkube-controller');
       return cs;
     };
     setFault('{"node":"worker-0"}');
     await until(() => state()?.state?.waiting?.reason === 'CrashLoopBackOff', 60_000, 'CrashLoopBackOff');
     // the panic is in the previous instance's log when the kubelet restarts the container (else in the current one)
-    const prev = await kubectl(['logs', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '', '-c', 'ovnkube-controller', '--previous']);
+    const prev = await kubectl([
+      'logs',
+      '-n',
+      'openshift-ovn-kubernetes',
+      ovnkubeNodePod('worker-0') ?? '',
+      '-c',
+      'ovnkube-controller',
+      '--previous',
+    ]);
     const cur = await kubectl(['logs', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? '', '-c', 'ovnkube-controller']);
     expect(prev.stdout + cur.stdout).toContain('panic: runtime error: invalid memory address or nil pointer dereference');
     // the back-off is short at speed 20: poll the table until it shows the state
-    await until(async () => (await kubectl(['get', 'pods', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? ''])).stdout.includes('CrashLoopBackOff'), 30_000, 'kubectl get pods to show CrashLoopBackOff');
+    await until(
+      async () =>
+        (await kubectl(['get', 'pods', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-0') ?? ''])).stdout.includes(
+          'CrashLoopBackOff',
+        ),
+      30_000,
+      'kubectl get pods to show CrashLoopBackOff',
+    );
     // while down, a new selected pod is not programmed on worker-0
     sim.store.create(GVR.pods, pod('web-new', 'worker-0'));
     await new Promise((r) => setTimeout(r, 1500));
@@ -185,7 +268,19 @@ describe('e2e: EgressIP through startCluster', () => {
         cm.data = { ...(cm.data as Record<string, string> | undefined), 'stale-sb': v };
       });
     const paused = async () => {
-      const r = await kubectl(['exec', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-1') ?? '', '-c', 'northd', '--', 'ovn-appctl', '-t', 'ovn-northd', 'is-paused']);
+      const r = await kubectl([
+        'exec',
+        '-n',
+        'openshift-ovn-kubernetes',
+        ovnkubeNodePod('worker-1') ?? '',
+        '-c',
+        'northd',
+        '--',
+        'ovn-appctl',
+        '-t',
+        'ovn-northd',
+        'is-paused',
+      ]);
       return r.stdout.trim();
     };
     setFault('{"node":"worker-1"}');
@@ -202,11 +297,20 @@ describe('e2e: EgressIP through startCluster', () => {
       const p = ovnkubeNodePod(n.name);
       if (p) sim.store.delete(GVR.pods, 'openshift-ovn-kubernetes', p);
     }
-    await until(async () => (await snats(eipStatus()[0]?.node ?? '')).length === prodPods() && (await reroutes('worker-0')).length === prodPods(), 90_000, 'zones back after pod restarts');
+    await until(
+      async () => (await snats(eipStatus()[0]?.node ?? '')).length === prodPods() && (await reroutes('worker-0')).length === prodPods(),
+      90_000,
+      'zones back after pod restarts',
+    );
     const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      execFile('npx', ['tsx', 'harness/cli.ts', 'check', 'egressip', '--kubeconfig', sim.kubeconfigPath, '--json'], { cwd: process.cwd(), env: { ...process.env, HOME: dir }, timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-        resolve({ code: err ? ((err as { code?: unknown }).code as number) || 1 : 0, stdout: String(stdout), stderr: String(stderr) });
-      });
+      execFile(
+        'npx',
+        ['tsx', 'harness/cli.ts', 'check', 'egressip', '--kubeconfig', sim.kubeconfigPath, '--json'],
+        { cwd: process.cwd(), env: { ...process.env, HOME: dir }, timeout: 120_000, maxBuffer: 64 << 20 },
+        (err, stdout, stderr) => {
+          resolve({ code: err ? ((err as { code?: unknown }).code as number) || 1 : 0, stdout: String(stdout), stderr: String(stderr) });
+        },
+      );
     });
     expect(r.code, r.stdout.slice(0, 2000) + r.stderr.slice(0, 2000)).toBe(0);
   }, 200_000);
@@ -219,11 +323,21 @@ describe('e2e: EgressIP through startCluster', () => {
     const other = old === 'worker-1' ? 'worker-2' : 'worker-1';
     await sim.ctx.services.nodeActions?.reboot(old);
     await until(() => eipStatus()[0]?.node === other, 60_000, 'EgressIP to move');
-    await until(async () => ovnkubeNodePod(old) !== undefined && (await snats(old)).length === prodPods() && (await snats(other)).length === prodPods(), 90_000, 'old node back with stale SNATs');
+    await until(
+      async () =>
+        ovnkubeNodePod(old) !== undefined && (await snats(old)).length === prodPods() && (await snats(other)).length === prodPods(),
+      90_000,
+      'old node back with stale SNATs',
+    );
     const r = await new Promise<{ code: number; stdout: string }>((resolve) => {
-      execFile('npx', ['tsx', 'harness/cli.ts', 'check', 'egressip', '--kubeconfig', sim.kubeconfigPath, '--json'], { cwd: process.cwd(), env: { ...process.env, HOME: dir }, timeout: 120_000, maxBuffer: 64 << 20 }, (err, stdout) => {
-        resolve({ code: err ? ((err as { code?: unknown }).code as number) || 1 : 0, stdout: String(stdout) });
-      });
+      execFile(
+        'npx',
+        ['tsx', 'harness/cli.ts', 'check', 'egressip', '--kubeconfig', sim.kubeconfigPath, '--json'],
+        { cwd: process.cwd(), env: { ...process.env, HOME: dir }, timeout: 120_000, maxBuffer: 64 << 20 },
+        (err, stdout) => {
+          resolve({ code: err ? ((err as { code?: unknown }).code as number) || 1 : 0, stdout: String(stdout) });
+        },
+      );
     });
     expect(r.code).toBe(1);
     const res = JSON.parse(r.stdout) as { consistent: boolean; findings: { node?: string }[] };
@@ -236,7 +350,22 @@ describe('e2e: EgressIP through startCluster', () => {
       sim.store.mutate({ group: '', version: 'v1', resource: 'configmaps' }, FAULTS_NAMESPACE, FAULTS_CONFIGMAP, (cm) => {
         cm.data = { ...(cm.data as Record<string, string> | undefined), 'northd-down': v };
       });
-    const alive = async () => (await kubectl(['exec', '-n', 'openshift-ovn-kubernetes', ovnkubeNodePod('worker-2') ?? '', '-c', 'northd', '--', 'ovn-appctl', '-t', 'ovn-northd', 'version'])).code === 0;
+    const alive = async () =>
+      (
+        await kubectl([
+          'exec',
+          '-n',
+          'openshift-ovn-kubernetes',
+          ovnkubeNodePod('worker-2') ?? '',
+          '-c',
+          'northd',
+          '--',
+          'ovn-appctl',
+          '-t',
+          'ovn-northd',
+          'version',
+        ])
+      ).code === 0;
     await until(alive, 30_000, 'northd up');
     setFault('{"node":"worker-2"}');
     await until(async () => !(await alive()), 30_000, 'northd down');

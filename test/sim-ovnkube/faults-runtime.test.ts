@@ -20,7 +20,9 @@ afterEach(async () => {
   env = undefined;
 });
 
-async function setup(opts: { pods?: number; status?: { node: string; egressIP: string }[]; ips?: string[]; sel?: Record<string, unknown> } = {}): Promise<Env> {
+async function setup(
+  opts: { pods?: number; status?: { node: string; egressIP: string }[]; ips?: string[]; sel?: Record<string, unknown> } = {},
+): Promise<Env> {
   const e = await makeEnv(nodes);
   e.store.create(GVR.namespaces, nsObj('prod'));
   for (let i = 0; i < (opts.pods ?? 3); i++) e.store.create(GVR.pods, podObj('prod', `web-${i}`, 'w1', podIp(i)));
@@ -131,10 +133,19 @@ describe('fault library: symptoms appear, and heal when switched off + restart',
   });
 
   it('#6 eip-overzealous-snat-delete', async () => {
-    const e = await setup({ ips: [EIP, EIP2], status: [{ node: 'w2', egressIP: EIP }, { node: 'w3', egressIP: EIP2 }] });
+    const e = await setup({
+      ips: [EIP, EIP2],
+      status: [
+        { node: 'w2', egressIP: EIP },
+        { node: 'w3', egressIP: EIP2 },
+      ],
+    });
     expect(eipSnats(srv(e, 'w2'), 'GR_w2', EIP)).toHaveLength(3);
     e.faults.setOne('eip-overzealous-snat-delete', 'on');
-    setEipStatus(e.store, 'eip-a', [{ node: 'w2', egressIP: EIP }, { node: 'w1', egressIP: EIP2 }]);
+    setEipStatus(e.store, 'eip-a', [
+      { node: 'w2', egressIP: EIP },
+      { node: 'w1', egressIP: EIP2 },
+    ]);
     await e.idle();
     expect(eipSnats(srv(e, 'w2'), 'GR_w2', EIP)).toHaveLength(0);
     expect(eipSnats(srv(e, 'w1'), 'GR_w1', EIP2)).toHaveLength(3);
@@ -163,9 +174,15 @@ describe('fault library: symptoms appear, and heal when switched off + restart',
   it('#8 eip-completed-pods-programmed', async () => {
     const e = await setup();
     const complete = (name: string): void => {
-      e.store.mutate(GVR.pods, 'prod', name, (p) => {
-        p.status = { ...p.status, phase: 'Succeeded' };
-      }, { subresource: 'status' });
+      e.store.mutate(
+        GVR.pods,
+        'prod',
+        name,
+        (p) => {
+          p.status = { ...p.status, phase: 'Succeeded' };
+        },
+        { subresource: 'status' },
+      );
     };
     complete('web-0');
     await e.idle();
@@ -215,7 +232,8 @@ describe('fault library: symptoms appear, and heal when switched off + restart',
     const e = await setup();
     e.faults.setOne('ovnkube-legacy-external-ids', 'on');
     await restartAll(e);
-    const legacy = (): number => srv(e, 'w2').nbctl('--bare', '--columns=_uuid', 'find', 'nat', 'external_ids:name=eip-a').trim().split('\n').filter(Boolean).length;
+    const legacy = (): number =>
+      srv(e, 'w2').nbctl('--bare', '--columns=_uuid', 'find', 'nat', 'external_ids:name=eip-a').trim().split('\n').filter(Boolean).length;
     expect(legacy()).toBe(3);
     e.faults.setOne('ovnkube-legacy-external-ids', 'off');
     e.faults.setOne('eip-legacy-nats-not-migrated', 'on');

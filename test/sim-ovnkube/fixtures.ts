@@ -18,7 +18,15 @@ export function node(name: string, id: number, stack: IpStack = 'ipv4', egress =
 }
 
 /** pod i on node (id) gets .10+i of the node subnet (v4) / ::a+i (v6). */
-export function pod(ns: string, name: string, nodeName: string, nodeId: number, i: number, stack: IpStack = 'ipv4', labels: Record<string, string> = { app: 'web' }): PodInfo {
+export function pod(
+  ns: string,
+  name: string,
+  nodeName: string,
+  nodeId: number,
+  i: number,
+  stack: IpStack = 'ipv4',
+  labels: Record<string, string> = { app: 'web' },
+): PodInfo {
   const a = nodeAddressing({ name: nodeName, id: nodeId }, stack);
   const ips: string[] = [];
   if (a.podSubnet.v4) {
@@ -26,15 +34,40 @@ export function pod(ns: string, name: string, nodeName: string, nodeId: number, 
     ips.push(`${o1}.${o2}.${o3}.${10 + i}`);
   }
   if (a.podSubnet.v6) ips.push(`${a.podSubnet.v6.split('/')[0]}${(10 + i).toString(16)}`);
-  return { namespace: ns, name, uid: `uid-${ns}-${name}`, node: nodeName, ips, labels, phase: 'Running', hostNetwork: false, deleting: false, creationTimestamp: '2026-11-21T10:00:00Z' };
+  return {
+    namespace: ns,
+    name,
+    uid: `uid-${ns}-${name}`,
+    node: nodeName,
+    ips,
+    labels,
+    phase: 'Running',
+    hostNetwork: false,
+    deleting: false,
+    creationTimestamp: '2026-11-21T10:00:00Z',
+  };
 }
 
 export function ns(name: string, labels: Record<string, string> = {}): NamespaceInfo {
   return { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } };
 }
 
-export function eip(name: string, ips: string[], status: { node: string; egressIP: string }[] = [], nsName = 'prod', created = '2026-11-21T10:00:00Z'): EgressIPInfo {
-  return { name, uid: `uid-${name}`, creationTimestamp: created, egressIPs: ips, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': nsName } }, podSelector: { matchLabels: { app: 'web' } }, status };
+export function eip(
+  name: string,
+  ips: string[],
+  status: { node: string; egressIP: string }[] = [],
+  nsName = 'prod',
+  created = '2026-11-21T10:00:00Z',
+): EgressIPInfo {
+  return {
+    name,
+    uid: `uid-${name}`,
+    creationTimestamp: created,
+    egressIPs: ips,
+    namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': nsName } },
+    podSelector: { matchLabels: { app: 'web' } },
+    status,
+  };
 }
 
 export function zone(zoneName: string, s: Omit<ZoneState, 'zone'>): ZoneState {

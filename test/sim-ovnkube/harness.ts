@@ -31,7 +31,10 @@ export function newStore(): MemoryStore {
 
 export class NbServer {
   proc: ChildProcess | undefined;
-  constructor(readonly dir: string, readonly name: string) {}
+  constructor(
+    readonly dir: string,
+    readonly name: string,
+  ) {}
   get sock(): string {
     return path.join(this.dir, `${this.name}.sock`);
   }
@@ -40,7 +43,17 @@ export class NbServer {
   }
   async start(): Promise<void> {
     if (!fs.existsSync(this.db)) execFileSync('ovsdb-tool', ['create', this.db, '/usr/share/ovn/ovn-nb.ovsschema']);
-    this.proc = spawn('ovsdb-server', [`--remote=punix:${this.sock}`, `--unixctl=${path.join(this.dir, `${this.name}.ctl`)}`, '--no-chdir', `--log-file=${path.join(this.dir, `${this.name}.log`)}`, this.db], { stdio: 'ignore' });
+    this.proc = spawn(
+      'ovsdb-server',
+      [
+        `--remote=punix:${this.sock}`,
+        `--unixctl=${path.join(this.dir, `${this.name}.ctl`)}`,
+        '--no-chdir',
+        `--log-file=${path.join(this.dir, `${this.name}.log`)}`,
+        this.db,
+      ],
+      { stdio: 'ignore' },
+    );
     for (let i = 0; i < 200 && !fs.existsSync(this.sock); i++) await new Promise((r) => setTimeout(r, 10));
   }
   async stop(): Promise<void> {
@@ -110,7 +123,14 @@ export async function makeEnv(nodes: SimNodeSpec[], ipStack: SimContext['ipStack
     async startZone(node, onBroken) {
       const srv = servers.get(node);
       if (!srv) throw new Error(node);
-      const z = new ZoneController({ ctx, node, faults, connect: () => connectNb(srv.sock, 5000), log: (l) => logs.get(node)?.push(l), onBroken });
+      const z = new ZoneController({
+        ctx,
+        node,
+        faults,
+        connect: () => connectNb(srv.sock, 5000),
+        log: (l) => logs.get(node)?.push(l),
+        onBroken,
+      });
       zones.set(node, z);
       await z.start();
       return z;
@@ -140,7 +160,14 @@ export function nsObj(name: string, labels: Record<string, string> = {}): KubeOb
   return { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name, ...labels } } };
 }
 
-export function podObj(ns: string, name: string, node: string, ip: string | string[], labels: Record<string, string> = { app: 'web' }, phase = 'Running'): KubeObject {
+export function podObj(
+  ns: string,
+  name: string,
+  node: string,
+  ip: string | string[],
+  labels: Record<string, string> = { app: 'web' },
+  phase = 'Running',
+): KubeObject {
   const ips = Array.isArray(ip) ? ip : [ip];
   return {
     apiVersion: 'v1',
@@ -151,27 +178,49 @@ export function podObj(ns: string, name: string, node: string, ip: string | stri
   };
 }
 
-export function eipObj(name: string, ips: string[], nsName: string, status: { node: string; egressIP: string }[] = [], sel?: Record<string, unknown>): KubeObject {
+export function eipObj(
+  name: string,
+  ips: string[],
+  nsName: string,
+  status: { node: string; egressIP: string }[] = [],
+  sel?: Record<string, unknown>,
+): KubeObject {
   return {
     apiVersion: 'k8s.ovn.org/v1',
     kind: 'EgressIP',
     metadata: { name },
-    spec: { egressIPs: ips, namespaceSelector: sel ?? { matchLabels: { 'kubernetes.io/metadata.name': nsName } }, podSelector: { matchLabels: { app: 'web' } } },
+    spec: {
+      egressIPs: ips,
+      namespaceSelector: sel ?? { matchLabels: { 'kubernetes.io/metadata.name': nsName } },
+      podSelector: { matchLabels: { app: 'web' } },
+    },
     status: { items: status },
   };
 }
 
 export function setEipStatus(store: MemoryStore, name: string, items: { node: string; egressIP: string }[]): void {
-  store.mutate(GVR.egressips, undefined, name, (o) => {
-    o.status = { items };
-  }, { subresource: 'status' });
+  store.mutate(
+    GVR.egressips,
+    undefined,
+    name,
+    (o) => {
+      o.status = { items };
+    },
+    { subresource: 'status' },
+  );
 }
 
 /** lines of lr-policy-list with priority 100 */
 export function reroutes(s: NbServer): string[] {
-  return s.nbctl('lr-policy-list', 'ovn_cluster_router').split('\n').filter((l) => /^\s+100 /.test(l));
+  return s
+    .nbctl('lr-policy-list', 'ovn_cluster_router')
+    .split('\n')
+    .filter((l) => /^\s+100 /.test(l));
 }
 
 export function eipSnats(s: NbServer, router: string, eip: string): string[] {
-  return s.nbctl('lr-nat-list', router).split('\n').filter((l) => l.startsWith('snat') && l.includes(eip));
+  return s
+    .nbctl('lr-nat-list', router)
+    .split('\n')
+    .filter((l) => l.startsWith('snat') && l.includes(eip));
 }

@@ -12,11 +12,15 @@ describe('dual-stack zones against real ovsdb-server NBs', () => {
   beforeAll(async () => {
     env = await makeEnv(nodes, 'dual');
     env.store.create(GVR.namespaces, nsObj('prod'));
-    for (let i = 0; i < 3; i++) env.store.create(GVR.pods, podObj('prod', `web-${i}`, 'w1', [`10.128.0.${10 + i}`, `fd01:0:0:1::${(10 + i).toString(16)}`]));
-    env.store.create(GVR.egressips, eipObj('eip-d', ['192.168.126.100', 'fd00:126::100'], 'prod', [
-      { node: 'w2', egressIP: '192.168.126.100' },
-      { node: 'w2', egressIP: 'fd00:126::100' },
-    ]));
+    for (let i = 0; i < 3; i++)
+      env.store.create(GVR.pods, podObj('prod', `web-${i}`, 'w1', [`10.128.0.${10 + i}`, `fd01:0:0:1::${(10 + i).toString(16)}`]));
+    env.store.create(
+      GVR.egressips,
+      eipObj('eip-d', ['192.168.126.100', 'fd00:126::100'], 'prod', [
+        { node: 'w2', egressIP: '192.168.126.100' },
+        { node: 'w2', egressIP: 'fd00:126::100' },
+      ]),
+    );
     for (const n of nodes) await env.startZone(n.name);
     await env.idle();
   });
@@ -35,7 +39,10 @@ describe('dual-stack zones against real ovsdb-server NBs', () => {
     const out = env.servers.get('w2')!.nbctl('lr-nat-list', 'GR_w2');
     expect(out.split('\n').filter((l) => l.startsWith('snat') && l.includes('192.168.126.100'))).toHaveLength(3);
     expect(out.split('\n').filter((l) => l.startsWith('snat') && l.includes('fd00:126::100'))).toHaveLength(3);
-    const v6 = JSON.parse(env.servers.get('w2')!.nbctl('--format=json', 'find', 'NAT', 'external_ip="fd00:126::100"')) as { headings: string[]; data: unknown[][] };
+    const v6 = JSON.parse(env.servers.get('w2')!.nbctl('--format=json', 'find', 'NAT', 'external_ip="fd00:126::100"')) as {
+      headings: string[];
+      data: unknown[][];
+    };
     const ids = v6.data[0][v6.headings.indexOf('external_ids')] as [string, [string, string][]];
     expect(Object.fromEntries(ids[1])['ip-family']).toBe('ip6');
   });
@@ -48,7 +55,9 @@ describe('dual-stack zones against real ovsdb-server NBs', () => {
     const end = Date.now() + 5000;
     while (broken === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
     expect(broken).toBe(1);
-    expect(env.logs.get('w1')!.some((l) => l.startsWith('E') && l.includes('Lost the connection to the OVN northbound database'))).toBe(true);
+    expect(env.logs.get('w1')!.some((l) => l.startsWith('E') && l.includes('Lost the connection to the OVN northbound database'))).toBe(
+      true,
+    );
     await env.stopZone('w1');
   });
 });

@@ -39,7 +39,10 @@ describe('zone controllers against real ovsdb-server NB', () => {
   });
 
   it('find NAT --format=json carries the research §1.4 external_ids', () => {
-    const out = JSON.parse(env.servers.get('w2')!.nbctl('--format=json', 'find', 'NAT', 'type=snat', `external_ip="${EIP}"`)) as { headings: string[]; data: unknown[][] };
+    const out = JSON.parse(env.servers.get('w2')!.nbctl('--format=json', 'find', 'NAT', 'type=snat', `external_ip="${EIP}"`)) as {
+      headings: string[];
+      data: unknown[][];
+    };
     const h = (c: string): number => out.headings.indexOf(c);
     expect(out.data).toHaveLength(5);
     const row = out.data.find((r) => r[h('logical_ip')] === podIp(0));
@@ -62,12 +65,16 @@ describe('zone controllers against real ovsdb-server NB', () => {
     const s = env.servers.get('w1')!;
     expect(s.nbctl('--bare', '--columns=type', 'find', 'Logical_Switch_Port', 'name=tstor-w2').trim()).toBe('remote');
     expect(s.nbctl('lr-route-list', 'ovn_cluster_router')).toMatch(/10\.128\.0\.0\/14\s+100\.64\.0\.2 src-ip/);
-    expect(s.nbctl('--bare', '--columns=addresses', 'find', 'Address_Set', 'name=a8519615025667110816').trim().split(/\s+/).sort()).toEqual([0, 1, 2, 3, 4].map(podIp).sort());
+    expect(s.nbctl('--bare', '--columns=addresses', 'find', 'Address_Set', 'name=a8519615025667110816').trim().split(/\s+/).sort()).toEqual(
+      [0, 1, 2, 3, 4].map(podIp).sort(),
+    );
   });
 
   it('the zone writes k8s.ovn.org/pod-networks on its pods', () => {
     const ann = env.store.get(GVR.pods, 'prod', 'web-1')?.metadata.annotations?.['k8s.ovn.org/pod-networks'];
-    expect(JSON.parse(ann ?? '{}')).toMatchObject({ default: { ip_addresses: ['10.128.0.11/23'], mac_address: '0a:58:0a:80:00:0b', gateway_ips: ['10.128.0.1'], role: 'primary' } });
+    expect(JSON.parse(ann ?? '{}')).toMatchObject({
+      default: { ip_addresses: ['10.128.0.11/23'], mac_address: '0a:58:0a:80:00:0b', gateway_ips: ['10.128.0.1'], role: 'primary' },
+    });
   });
 
   it('event-driven: an out-of-band lr-nat-del persists across unrelated events until a restart sync heals it', async () => {
@@ -80,10 +87,14 @@ describe('zone controllers against real ovsdb-server NB', () => {
     await env.restartZone('w2');
     await env.idle();
     expect(eipSnats(w2, 'GR_w2', EIP)).toHaveLength(5);
-    expect(env.logs.get('w2')!.some((l) => l.includes('Adding pod egress IP status: {w2 192.168.126.100} for EgressIP: eip-a and pod: prod/web-0'))).toBe(true);
+    expect(
+      env.logs
+        .get('w2')!
+        .some((l) => l.includes('Adding pod egress IP status: {w2 192.168.126.100} for EgressIP: eip-a and pod: prod/web-0')),
+    ).toBe(true);
   });
 
-  it('pod delete / add events touch only that pod\'s rows', async () => {
+  it("pod delete / add events touch only that pod's rows", async () => {
     env.store.delete(GVR.pods, 'prod', 'web-4');
     await env.idle();
     expect(reroutes(env.servers.get('w1')!)).toHaveLength(4);
@@ -110,6 +121,8 @@ describe('zone controllers against real ovsdb-server NB', () => {
     await env.startZone('w3');
     await env.idle();
     expect(eipSnats(env.servers.get('w3')!, 'GR_w3', EIP)).toHaveLength(0);
-    expect(env.logs.get('w3')!.filter((l) => l.includes('syncStaleSNATRules found NAT') && l.includes('with invalid logical port'))).toHaveLength(5);
+    expect(
+      env.logs.get('w3')!.filter((l) => l.includes('syncStaleSNATRules found NAT') && l.includes('with invalid logical port')),
+    ).toHaveLength(5);
   });
 });

@@ -16,7 +16,17 @@ function ovnkubeNode(node: string, restartCount: number, running = true): KubeOb
     kind: 'Pod',
     metadata: { name: `ovnkube-node-${node}`, namespace: 'openshift-ovn-kubernetes', labels: { app: 'ovnkube-node' } },
     spec: { nodeName: node, containers: [{ name: 'ovnkube-controller', image: 'x' }] },
-    status: { phase: running ? 'Running' : 'Pending', containerStatuses: [{ name: 'ovnkube-controller', restartCount, ready: running, state: running ? { running: { startedAt: 'x' } } : { waiting: { reason: 'ContainerCreating' } } }] },
+    status: {
+      phase: running ? 'Running' : 'Pending',
+      containerStatuses: [
+        {
+          name: 'ovnkube-controller',
+          restartCount,
+          ready: running,
+          state: running ? { running: { startedAt: 'x' } } : { waiting: { reason: 'ContainerCreating' } },
+        },
+      ],
+    },
   };
 }
 
@@ -53,23 +63,46 @@ describe('Ovnkube part: supervises zone controllers by ovnkube-node pods', () =>
 
   it('restarts on a restartCount change and stops when the pod is not Running', async () => {
     const before = starts('w1');
-    env.store.mutate(GVR.pods, 'openshift-ovn-kubernetes', 'ovnkube-node-w1', (p) => {
-      p.status = ovnkubeNode('w1', 1).status;
-    }, { subresource: 'status' });
+    env.store.mutate(
+      GVR.pods,
+      'openshift-ovn-kubernetes',
+      'ovnkube-node-w1',
+      (p) => {
+        p.status = ovnkubeNode('w1', 1).status;
+      },
+      { subresource: 'status' },
+    );
     await until(() => starts('w1') === before + 1);
-    env.store.mutate(GVR.pods, 'openshift-ovn-kubernetes', 'ovnkube-node-w1', (p) => {
-      p.status = ovnkubeNode('w1', 1, false).status;
-    }, { subresource: 'status' });
+    env.store.mutate(
+      GVR.pods,
+      'openshift-ovn-kubernetes',
+      'ovnkube-node-w1',
+      (p) => {
+        p.status = ovnkubeNode('w1', 1, false).status;
+      },
+      { subresource: 'status' },
+    );
     await until(() => !ok.zones.get('w1')?.ctrl);
     expect(ok.zones.get('w1')?.logs.some((l) => l.includes('Stopping ovnkube-controller in zone w1'))).toBe(true);
   });
 
   it('crashloop fault: the start panics and the container is shown in CrashLoopBackOff', async () => {
     ok.faults.setOne('ovnkube-controller-crashloop', '{"node":"w1"}');
-    env.store.mutate(GVR.pods, 'openshift-ovn-kubernetes', 'ovnkube-node-w1', (p) => {
-      p.status = ovnkubeNode('w1', 2).status;
-    }, { subresource: 'status' });
-    const waiting = () => ((env.store.get(GVR.pods, 'openshift-ovn-kubernetes', 'ovnkube-node-w1')?.status as { containerStatuses: { state: { waiting?: { reason: string } } }[] }).containerStatuses[0].state.waiting?.reason);
+    env.store.mutate(
+      GVR.pods,
+      'openshift-ovn-kubernetes',
+      'ovnkube-node-w1',
+      (p) => {
+        p.status = ovnkubeNode('w1', 2).status;
+      },
+      { subresource: 'status' },
+    );
+    const waiting = () =>
+      (
+        env.store.get(GVR.pods, 'openshift-ovn-kubernetes', 'ovnkube-node-w1')?.status as {
+          containerStatuses: { state: { waiting?: { reason: string } } }[];
+        }
+      ).containerStatuses[0].state.waiting?.reason;
     await until(() => waiting() === 'CrashLoopBackOff');
     expect(ok.zones.get('w1')?.logs.some((l) => l.startsWith('panic:'))).toBe(true);
     ok.faults.setOne('ovnkube-controller-crashloop', 'off');

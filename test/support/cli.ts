@@ -29,7 +29,11 @@ export function runCli(args: string[]): Promise<CliResult> {
 
 /** `netharness sim --detach` in `workdir`; returns the kubeconfig path it prints (throws if it did not start). */
 export function startDetachedSim(workdir: string, opts: { speed: number; nodes: string; timeoutMs?: number }): string {
-  const r = spawnSync(process.execPath, [...CLI, 'sim', '--detach', '--workdir', workdir, '--speed', String(opts.speed), '--nodes', opts.nodes], { cwd: ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 170_000 });
+  const r = spawnSync(
+    process.execPath,
+    [...CLI, 'sim', '--detach', '--workdir', workdir, '--speed', String(opts.speed), '--nodes', opts.nodes],
+    { cwd: ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 170_000 },
+  );
   const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
   if (r.status !== 0 || !m) throw new Error(`sim did not start (exit ${r.status}): ${r.stderr.slice(-800)}`);
   return m[1];

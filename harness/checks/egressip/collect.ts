@@ -97,7 +97,9 @@ export function nodeInfo(n: k8s.V1Node): NodeInfo {
 }
 
 export function podInfo(p: k8s.V1Pod): PodInfo {
-  const ips = (p.status?.podIPs?.map((x) => x.ip) ?? (p.status?.podIP ? [p.status.podIP] : [])).filter((x): x is string => !!x).map(canonIp);
+  const ips = (p.status?.podIPs?.map((x) => x.ip) ?? (p.status?.podIP ? [p.status.podIP] : []))
+    .filter((x): x is string => !!x)
+    .map(canonIp);
   return {
     namespace: p.metadata?.namespace ?? '',
     name: p.metadata?.name ?? '',
@@ -123,16 +125,22 @@ export function eipInfo(o: RawEip): EgressIPInfo {
     egressIPs: o.spec?.egressIPs ?? [],
     namespaceSelector: o.spec?.namespaceSelector ?? {},
     podSelector: o.spec?.podSelector,
-    status: (o.status?.items ?? []).filter((i) => i.node && i.egressIP).map((i) => ({ node: i.node as string, egressIP: i.egressIP as string })),
+    status: (o.status?.items ?? [])
+      .filter((i) => i.node && i.egressIP)
+      .map((i) => ({ node: i.node as string, egressIP: i.egressIP as string })),
   };
 }
 
 export async function listEgressIPs(cluster: Cluster): Promise<EgressIPInfo[]> {
   try {
-    const res = (await cluster.custom.listClusterCustomObject({ group: 'k8s.ovn.org', version: 'v1', plural: 'egressips' })) as { items?: RawEip[] };
+    const res = (await cluster.custom.listClusterCustomObject({ group: 'k8s.ovn.org', version: 'v1', plural: 'egressips' })) as {
+      items?: RawEip[];
+    };
     return (res.items ?? []).map(eipInfo);
   } catch (err) {
-    const hint = isConnectionError(err) ? 'the API server is unreachable: check the kubeconfig server address' : 'is this an OVN-Kubernetes cluster, and may you list egressips?';
+    const hint = isConnectionError(err)
+      ? 'the API server is unreachable: check the kubeconfig server address'
+      : 'is this an OVN-Kubernetes cluster, and may you list egressips?';
     throw new InfraError(`cannot list EgressIPs (k8s.ovn.org/v1): ${describeApiError(err)}`, hint);
   }
 }
@@ -153,7 +161,9 @@ export async function getJson<T>(cluster: Cluster, path: string, timeoutMs = 120
       res.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
         if ((res.statusCode ?? 0) >= 300) {
-          reject(Object.assign(new Error(`GET ${url.pathname}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`), { code: res.statusCode, body }));
+          reject(
+            Object.assign(new Error(`GET ${url.pathname}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`), { code: res.statusCode, body }),
+          );
           return;
         }
         try {
@@ -196,7 +206,10 @@ export async function readApiState(cluster: Cluster): Promise<ApiState> {
 export async function ovnkubeNodePods(cluster: Cluster): Promise<Map<string, string>> {
   let pods: k8s.V1PodList;
   try {
-    pods = await getJson<k8s.V1PodList>(cluster, `/api/v1/namespaces/${OVN_NAMESPACE}/pods?labelSelector=${encodeURIComponent(OVNKUBE_NODE_SELECTOR)}`);
+    pods = await getJson<k8s.V1PodList>(
+      cluster,
+      `/api/v1/namespaces/${OVN_NAMESPACE}/pods?labelSelector=${encodeURIComponent(OVNKUBE_NODE_SELECTOR)}`,
+    );
   } catch (err) {
     throw new InfraError(`cannot list ovnkube-node pods in ${OVN_NAMESPACE}: ${describeApiError(err)}`);
   }
@@ -234,16 +247,25 @@ export interface ReadNbOptions {
 /** Raw dump text of one node (one exec). */
 export async function execNodeDump(cluster: Cluster, pod: string, timeoutMs = 60_000): Promise<string> {
   const res = await execIn(cluster, { namespace: OVN_NAMESPACE, pod, container: NB_CONTAINER }, nbDumpCommand(), { timeoutMs });
-  if (res.exitCode !== 0) throw new InfraError(`NB dump in ${OVN_NAMESPACE}/${pod} exited ${res.exitCode}: ${res.stderr.trim().slice(0, 300)}`);
+  if (res.exitCode !== 0)
+    throw new InfraError(`NB dump in ${OVN_NAMESPACE}/${pod} exited ${res.exitCode}: ${res.stderr.trim().slice(0, 300)}`);
   return res.stdout;
 }
 
 /** NB rows of `nodeNames` (undefined: every node that has an ovnkube-node pod). */
-export async function readNbState(cluster: Cluster, nodeNames: string[] | undefined, opts: ReadNbOptions = {}): Promise<Map<string, NodeDump>> {
+export async function readNbState(
+  cluster: Cluster,
+  nodeNames: string[] | undefined,
+  opts: ReadNbOptions = {},
+): Promise<Map<string, NodeDump>> {
   const pods = await ovnkubeNodePods(cluster);
   const wanted = opts.nodes ?? nodeNames ?? [...pods.keys()].sort();
   const missing = wanted.filter((n) => !pods.has(n));
-  if (missing.length) throw new InfraError(`no ovnkube-node pod on node(s) ${missing.join(', ')} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`, 'wait for ovnkube-node to be Running on every node');
+  if (missing.length)
+    throw new InfraError(
+      `no ovnkube-node pod on node(s) ${missing.join(', ')} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`,
+      'wait for ovnkube-node to be Running on every node',
+    );
   const dumps = await mapLimit(wanted, opts.concurrency ?? 8, async (node) => {
     const text = await execNodeDump(cluster, pods.get(node) as string, opts.timeoutMs);
     try {

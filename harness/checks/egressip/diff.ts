@@ -3,7 +3,19 @@
  * Handles IPv4, IPv6, dual-stack, and both current (`k8s.ovn.org/*`) and legacy (`name=<eip>`) external_ids.
  */
 import { canonIp, familyOf, legacyServedPodsAddressSetName, servedPodsAddressSetName } from './net.ts';
-import type { ActualState, AddressSetRow, EgressIPFinding, Expected, ExpectedLrp, ExpectedNode, ExpectedSnat, Family, NatRow, NodeDump, PolicyRow } from './model.ts';
+import type {
+  ActualState,
+  AddressSetRow,
+  EgressIPFinding,
+  Expected,
+  ExpectedLrp,
+  ExpectedNode,
+  ExpectedSnat,
+  Family,
+  NatRow,
+  NodeDump,
+  PolicyRow,
+} from './model.ts';
 
 export const CLUSTER_ROUTER = 'ovn_cluster_router';
 export const REROUTE_PRIORITY = 100;
@@ -29,7 +41,9 @@ export function isEgressIPNat(r: NatRow): boolean {
 }
 
 export function isReroutePolicy(p: PolicyRow): boolean {
-  return p.router === CLUSTER_ROUTER && p.priority === REROUTE_PRIORITY && (p.action === 'reroute' || p.external_ids[OWNER_TYPE] === 'EgressIP');
+  return (
+    p.router === CLUSTER_ROUTER && p.priority === REROUTE_PRIORITY && (p.action === 'reroute' || p.external_ids[OWNER_TYPE] === 'EgressIP')
+  );
 }
 
 const SRC_MATCH = /^\s*\(?\s*(ip4|ip6)\.src\s*==\s*([0-9A-Fa-f.:]+)\s*\)?\s*$/;
@@ -66,7 +80,15 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
     if (r.router !== gr) {
       if (exp.ignoredIps.has(ip)) continue;
       const pl = podLabel(exp, ip);
-      out.push({ kind: 'stale-snat', node, egressip: eipNameOf(r.external_ids) ?? pl.eip, namespace: pl.namespace, pod: pl.pod, expected: `EgressIP SNATs only on ${gr}`, actual: `${r.external_ip} -> ${ip} on ${r.router || '(no router)'}` });
+      out.push({
+        kind: 'stale-snat',
+        node,
+        egressip: eipNameOf(r.external_ids) ?? pl.eip,
+        namespace: pl.namespace,
+        pod: pl.pod,
+        expected: `EgressIP SNATs only on ${gr}`,
+        actual: `${r.external_ip} -> ${ip} on ${r.router || '(no router)'}`,
+      });
       continue;
     }
     const l = actualByIp.get(ip);
@@ -79,7 +101,15 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
     if (rows.length === 1 && want.length === 1 && canonIp(rows[0].external_ip) === want[0].externalIp) {
       if (rows[0].logical_port !== want[0].logicalPort) {
         const w = want[0];
-        out.push({ kind: 'wrong-snat-port', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `logical_port ${w.logicalPort}`, actual: `logical_port ${rows[0].logical_port || '(empty)'} for ${w.externalIp} -> ${ip}` });
+        out.push({
+          kind: 'wrong-snat-port',
+          node,
+          egressip: w.eip,
+          namespace: w.namespace,
+          pod: w.pod,
+          expected: `logical_port ${w.logicalPort}`,
+          actual: `logical_port ${rows[0].logical_port || '(empty)'} for ${w.externalIp} -> ${ip}`,
+        });
       }
       continue;
     }
@@ -90,12 +120,28 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
       const w = wantByExt.get(ext);
       if (rs.length > 1) {
         const pl = podLabel(exp, ip);
-        out.push({ kind: 'duplicate-snat', node, egressip: w?.eip ?? eipNameOf(rs[0].external_ids), namespace: w?.namespace ?? pl.namespace, pod: w?.pod ?? pl.pod, expected: `1 SNAT ${ext} -> ${ip}`, actual: `${rs.length} rows (${rs.map((r) => r.uuid.slice(0, 8)).join(', ')})` });
+        out.push({
+          kind: 'duplicate-snat',
+          node,
+          egressip: w?.eip ?? eipNameOf(rs[0].external_ids),
+          namespace: w?.namespace ?? pl.namespace,
+          pod: w?.pod ?? pl.pod,
+          expected: `1 SNAT ${ext} -> ${ip}`,
+          actual: `${rs.length} rows (${rs.map((r) => r.uuid.slice(0, 8)).join(', ')})`,
+        });
       }
       if (w) {
         for (const r of rs) {
           if (r.logical_port !== w.logicalPort) {
-            out.push({ kind: 'wrong-snat-port', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `logical_port ${w.logicalPort}`, actual: `logical_port ${r.logical_port || '(empty)'} for ${ext} -> ${ip}` });
+            out.push({
+              kind: 'wrong-snat-port',
+              node,
+              egressip: w.eip,
+              namespace: w.namespace,
+              pod: w.pod,
+              expected: `logical_port ${w.logicalPort}`,
+              actual: `logical_port ${r.logical_port || '(empty)'} for ${ext} -> ${ip}`,
+            });
             break;
           }
         }
@@ -106,19 +152,52 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
     const pairs = Math.min(unmatchedActual.length, unmatchedWant.length);
     for (let i = 0; i < pairs; i++) {
       const w = unmatchedWant[i];
-      out.push({ kind: 'wrong-snat-ip', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `${w.externalIp} -> ${ip}`, actual: `${unmatchedActual[i].external_ip} -> ${ip}` });
+      out.push({
+        kind: 'wrong-snat-ip',
+        node,
+        egressip: w.eip,
+        namespace: w.namespace,
+        pod: w.pod,
+        expected: `${w.externalIp} -> ${ip}`,
+        actual: `${unmatchedActual[i].external_ip} -> ${ip}`,
+      });
     }
     for (const r of unmatchedActual.slice(pairs)) {
       const pl = podLabel(exp, ip);
-      out.push({ kind: 'stale-snat', node, egressip: eipNameOf(r.external_ids) ?? pl.eip, namespace: pl.namespace, pod: pl.pod, expected: 'no SNAT', actual: `${r.external_ip} -> ${ip} (${r.logical_port || 'no port'})` });
+      out.push({
+        kind: 'stale-snat',
+        node,
+        egressip: eipNameOf(r.external_ids) ?? pl.eip,
+        namespace: pl.namespace,
+        pod: pl.pod,
+        expected: 'no SNAT',
+        actual: `${r.external_ip} -> ${ip} (${r.logical_port || 'no port'})`,
+      });
     }
     for (const w of unmatchedWant.slice(pairs)) {
-      out.push({ kind: 'missing-snat', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `${w.externalIp} -> ${ip} on ${gr}`, actual: 'absent' });
+      out.push({
+        kind: 'missing-snat',
+        node,
+        egressip: w.eip,
+        namespace: w.namespace,
+        pod: w.pod,
+        expected: `${w.externalIp} -> ${ip} on ${gr}`,
+        actual: 'absent',
+      });
     }
   }
   for (const [ip, want] of expectedByIp) {
     if (actualByIp.has(ip)) continue;
-    for (const w of want) out.push({ kind: 'missing-snat', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `${w.externalIp} -> ${ip} on ${gr}`, actual: 'absent' });
+    for (const w of want)
+      out.push({
+        kind: 'missing-snat',
+        node,
+        egressip: w.eip,
+        namespace: w.namespace,
+        pod: w.pod,
+        expected: `${w.externalIp} -> ${ip} on ${gr}`,
+        actual: 'absent',
+      });
   }
   return eipNats.length;
 }
@@ -129,7 +208,13 @@ function diffLrps(node: string, en: ExpectedNode | undefined, dump: NodeDump, ex
   for (const p of reroutes) {
     const ip = podIpOfMatch(p.match);
     if (!ip) {
-      out.push({ kind: 'stale-lrp', node, egressip: eipNameOf(p.external_ids), expected: 'reroute match "ipN.src == <pod IP>"', actual: `match "${p.match}"` });
+      out.push({
+        kind: 'stale-lrp',
+        node,
+        egressip: eipNameOf(p.external_ids),
+        expected: 'reroute match "ipN.src == <pod IP>"',
+        actual: `match "${p.match}"`,
+      });
       continue;
     }
     const l = actualByIp.get(ip);
@@ -142,14 +227,39 @@ function diffLrps(node: string, en: ExpectedNode | undefined, dump: NodeDump, ex
     const w = wants.get(ip);
     if (rows.length === 1 && w) {
       const nh = rows[0].nexthops;
-      if (nh.length === w.nexthops.length && (nh.length === 1 ? canonIp(nh[0]) === w.nexthops[0] : nh.map(canonIp).sort().every((x, i) => x === w.nexthops[i]))) continue;
+      if (
+        nh.length === w.nexthops.length &&
+        (nh.length === 1
+          ? canonIp(nh[0]) === w.nexthops[0]
+          : nh
+              .map(canonIp)
+              .sort()
+              .every((x, i) => x === w.nexthops[i]))
+      )
+        continue;
     }
     const pl = podLabel(exp, ip);
     if (rows.length > 1) {
-      out.push({ kind: 'duplicate-lrp', node, egressip: w?.eip ?? eipNameOf(rows[0].external_ids), namespace: w?.namespace ?? pl.namespace, pod: w?.pod ?? pl.pod, expected: `1 reroute for ${ip}`, actual: `${rows.length} rows` });
+      out.push({
+        kind: 'duplicate-lrp',
+        node,
+        egressip: w?.eip ?? eipNameOf(rows[0].external_ids),
+        namespace: w?.namespace ?? pl.namespace,
+        pod: w?.pod ?? pl.pod,
+        expected: `1 reroute for ${ip}`,
+        actual: `${rows.length} rows`,
+      });
     }
     if (!w) {
-      out.push({ kind: 'stale-lrp', node, egressip: eipNameOf(rows[0].external_ids) ?? pl.eip, namespace: pl.namespace, pod: pl.pod, expected: 'no reroute', actual: `${rows[0].match} -> ${rows[0].nexthops.join(',')}` });
+      out.push({
+        kind: 'stale-lrp',
+        node,
+        egressip: eipNameOf(rows[0].external_ids) ?? pl.eip,
+        namespace: pl.namespace,
+        pod: pl.pod,
+        expected: 'no reroute',
+        actual: `${rows[0].match} -> ${rows[0].nexthops.join(',')}`,
+      });
       continue;
     }
     const have = new Set(rows[0].nexthops.map(canonIp));
@@ -158,11 +268,28 @@ function diffLrps(node: string, en: ExpectedNode | undefined, dump: NodeDump, ex
     const extra = [...have].filter((n) => !wantSet.has(n));
     if (missing.length || extra.length) {
       const kind = missing.length && extra.length ? 'wrong-nexthop' : missing.length ? 'missing-nexthop' : 'stale-nexthop';
-      out.push({ kind, node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `nexthops ${w.nexthops.join(',')}`, actual: `nexthops ${[...have].sort().join(',') || '(none)'}` });
+      out.push({
+        kind,
+        node,
+        egressip: w.eip,
+        namespace: w.namespace,
+        pod: w.pod,
+        expected: `nexthops ${w.nexthops.join(',')}`,
+        actual: `nexthops ${[...have].sort().join(',') || '(none)'}`,
+      });
     }
   }
   for (const [ip, w] of wants) {
-    if (!actualByIp.has(ip)) out.push({ kind: 'missing-lrp', node, egressip: w.eip, namespace: w.namespace, pod: w.pod, expected: `100 ${w.family === 'v4' ? 'ip4' : 'ip6'}.src == ${ip} reroute ${w.nexthops.join(',')}`, actual: 'absent' });
+    if (!actualByIp.has(ip))
+      out.push({
+        kind: 'missing-lrp',
+        node,
+        egressip: w.eip,
+        namespace: w.namespace,
+        pod: w.pod,
+        expected: `100 ${w.family === 'v4' ? 'ip4' : 'ip6'}.src == ${ip} reroute ${w.nexthops.join(',')}`,
+        actual: 'absent',
+      });
   }
   return reroutes.length;
 }
@@ -172,7 +299,8 @@ type NoRerouteKind = 'Pod-To-Pod' | 'Pod-To-Join' | 'Pod-To-Node' | 'reply-traff
 function classifyNoReroute(p: PolicyRow): { kind: NoRerouteKind; family?: Family } | undefined {
   const name = p.external_ids[NAME];
   const fam = p.external_ids['ip-family'];
-  const family: Family | undefined = fam === 'ip4' ? 'v4' : fam === 'ip6' ? 'v6' : p.match.includes('ip6.') ? 'v6' : p.match.includes('ip4.') ? 'v4' : undefined;
+  const family: Family | undefined =
+    fam === 'ip4' ? 'v4' : fam === 'ip6' ? 'v6' : p.match.includes('ip6.') ? 'v6' : p.match.includes('ip4.') ? 'v4' : undefined;
   if (name?.startsWith('EIP-No-Reroute-')) {
     const k = name.slice('EIP-No-Reroute-'.length) as NoRerouteKind;
     if (['Pod-To-Pod', 'Pod-To-Join', 'Pod-To-Node', 'reply-traffic'].includes(k)) return { kind: k, family };
@@ -194,10 +322,22 @@ function diffNoReroute(node: string, dump: NodeDump, exp: Expected, out: EgressI
   }
   for (const f of exp.families) {
     for (const k of ['Pod-To-Pod', 'Pod-To-Join', 'Pod-To-Node'] as const) {
-      if (!have.has(`${k}/${f}`)) out.push({ kind: 'missing-no-reroute', node, expected: `102 EIP-No-Reroute-${k} (${f === 'v4' ? 'ip4' : 'ip6'}) on ${CLUSTER_ROUTER}`, actual: 'absent' });
+      if (!have.has(`${k}/${f}`))
+        out.push({
+          kind: 'missing-no-reroute',
+          node,
+          expected: `102 EIP-No-Reroute-${k} (${f === 'v4' ? 'ip4' : 'ip6'}) on ${CLUSTER_ROUTER}`,
+          actual: 'absent',
+        });
     }
   }
-  if (exp.families.length && !have.has('reply-traffic')) out.push({ kind: 'missing-no-reroute', node, expected: `102 EIP-No-Reroute-reply-traffic (pkt.mark == 42) on ${CLUSTER_ROUTER}`, actual: 'absent' });
+  if (exp.families.length && !have.has('reply-traffic'))
+    out.push({
+      kind: 'missing-no-reroute',
+      node,
+      expected: `102 EIP-No-Reroute-reply-traffic (pkt.mark == 42) on ${CLUSTER_ROUTER}`,
+      actual: 'absent',
+    });
 }
 
 const SET_NAMES: Record<Family, { cur: string; legacy: string }> = {
@@ -206,7 +346,12 @@ const SET_NAMES: Record<Family, { cur: string; legacy: string }> = {
 };
 
 export function findServedPodsSet(sets: AddressSetRow[], f: Family): AddressSetRow | undefined {
-  const byIds = sets.find((s) => s.external_ids[NAME] === 'egressip-served-pods' && s.external_ids['ip-family'] === f && (s.external_ids.network ?? 'default') === 'default');
+  const byIds = sets.find(
+    (s) =>
+      s.external_ids[NAME] === 'egressip-served-pods' &&
+      s.external_ids['ip-family'] === f &&
+      (s.external_ids.network ?? 'default') === 'default',
+  );
   if (byIds) return byIds;
   const { cur, legacy } = SET_NAMES[f];
   return sets.find((s) => s.name === cur) ?? sets.find((s) => s.name === legacy);
@@ -218,20 +363,41 @@ function diffAddressSets(node: string, en: ExpectedNode | undefined, dump: NodeD
     const set = findServedPodsSet(dump.addressSets, f);
     const label = `egressip-served-pods ${f}`;
     if (!set) {
-      out.push({ kind: 'address-set-drift', node, expected: `address set ${label} (${SET_NAMES[f].cur}) with ${want.size} IPs`, actual: 'address set absent' });
+      out.push({
+        kind: 'address-set-drift',
+        node,
+        expected: `address set ${label} (${SET_NAMES[f].cur}) with ${want.size} IPs`,
+        actual: 'address set absent',
+      });
       continue;
     }
     const have = new Set(set.addresses.map(canonIp));
     for (const ip of want) {
       if (!have.has(ip)) {
         const pl = podLabel(exp, ip);
-        out.push({ kind: 'address-set-drift', node, egressip: pl.eip, namespace: pl.namespace, pod: pl.pod, expected: `${ip} in ${label}`, actual: 'absent' });
+        out.push({
+          kind: 'address-set-drift',
+          node,
+          egressip: pl.eip,
+          namespace: pl.namespace,
+          pod: pl.pod,
+          expected: `${ip} in ${label}`,
+          actual: 'absent',
+        });
       }
     }
     for (const ip of have) {
       if (!want.has(ip) && !exp.ignoredIps.has(ip)) {
         const pl = podLabel(exp, ip);
-        out.push({ kind: 'address-set-drift', node, egressip: pl.eip, namespace: pl.namespace, pod: pl.pod, expected: `${ip} not in ${label}`, actual: `${ip} present` });
+        out.push({
+          kind: 'address-set-drift',
+          node,
+          egressip: pl.eip,
+          namespace: pl.namespace,
+          pod: pl.pod,
+          expected: `${ip} not in ${label}`,
+          actual: `${ip} present`,
+        });
       }
     }
   }

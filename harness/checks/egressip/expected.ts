@@ -10,10 +10,29 @@
  */
 import { canonIp, familyOf } from './net.ts';
 import { matchLabelSelector } from '../../k8s/label-selector.ts';
-import type { ApiState, EgressIPFinding, EgressIPInfo, Expected, ExpectedNode, ExpectedSnat, Family, LabelSelector, NamespaceInfo, PodInfo } from './model.ts';
+import type {
+  ApiState,
+  EgressIPFinding,
+  EgressIPInfo,
+  Expected,
+  ExpectedNode,
+  ExpectedSnat,
+  Family,
+  LabelSelector,
+  NamespaceInfo,
+  PodInfo,
+} from './model.ts';
 
 const eipOrder = (a: EgressIPInfo, b: EgressIPInfo): number =>
-  a.creationTimestamp < b.creationTimestamp ? -1 : a.creationTimestamp > b.creationTimestamp ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  a.creationTimestamp < b.creationTimestamp
+    ? -1
+    : a.creationTimestamp > b.creationTimestamp
+      ? 1
+      : a.name < b.name
+        ? -1
+        : a.name > b.name
+          ? 1
+          : 0;
 
 function newNode(name: string): ExpectedNode {
   return { name, snats: new Map(), lrps: new Map(), servedPods: { v4: new Set(), v6: new Set() } };
@@ -37,10 +56,24 @@ export function apiFindings(api: ApiState): EgressIPFinding[] {
   for (const e of api.eips) {
     const assigned = new Set(e.status.map((s) => canonIp(s.egressIP)));
     for (const ip of e.egressIPs) {
-      if (!assigned.has(canonIp(ip))) out.push({ kind: 'unassigned-eip', egressip: e.name, expected: `${ip} assigned to an egress node`, actual: 'not in status.items', message: `EgressIP ${e.name}: ${ip} is not assigned` });
+      if (!assigned.has(canonIp(ip)))
+        out.push({
+          kind: 'unassigned-eip',
+          egressip: e.name,
+          expected: `${ip} assigned to an egress node`,
+          actual: 'not in status.items',
+          message: `EgressIP ${e.name}: ${ip} is not assigned`,
+        });
     }
     for (const s of e.status) {
-      if (!nodeNames.has(s.node)) out.push({ kind: 'unassigned-eip', egressip: e.name, node: s.node, expected: `${s.egressIP} on an existing node`, actual: `assigned to missing node ${s.node}` });
+      if (!nodeNames.has(s.node))
+        out.push({
+          kind: 'unassigned-eip',
+          egressip: e.name,
+          node: s.node,
+          expected: `${s.egressIP} on an existing node`,
+          actual: `assigned to missing node ${s.node}`,
+        });
       const ip = canonIp(s.egressIP);
       const list = owners.get(ip) ?? [];
       list.push({ eip: e.name, node: s.node });
@@ -161,7 +194,14 @@ export function computeExpected(api: ApiState): Expected {
       if (ef.items.length === 0) continue;
       // SNAT in each egress node's DB
       for (const it of ef.items) {
-        const snat: ExpectedSnat = { eip: e.name, namespace: p.namespace, pod: p.name, logicalIp: ip, externalIp: it.ext, logicalPort: it.port };
+        const snat: ExpectedSnat = {
+          eip: e.name,
+          namespace: p.namespace,
+          pod: p.name,
+          logicalIp: ip,
+          externalIp: it.ext,
+          logicalPort: it.port,
+        };
         const l = it.en.snats.get(ip);
         if (!l) it.en.snats.set(ip, [snat]);
         else if (!l.some((x) => x.externalIp === it.ext)) l.push(snat);
@@ -179,5 +219,13 @@ export function computeExpected(api: ApiState): Expected {
       }
     }
   }
-  return { nodes, families: [...families].sort(), podByIp, servedBy: served, ignoredIps, apiFindings: apiFindings(api), counts: { pods: served.size, snat: snatCount, lrp: lrpCount } };
+  return {
+    nodes,
+    families: [...families].sort(),
+    podByIp,
+    servedBy: served,
+    ignoredIps,
+    apiFindings: apiFindings(api),
+    counts: { pods: served.size, snat: snatCount, lrp: lrpCount },
+  };
 }

@@ -25,8 +25,12 @@ export function nodeAddresses(nodes: k8s.V1Node[]): Set<string> {
     const prim = jsonOr<{ ipv4?: string; ipv6?: string }>(a['k8s.ovn.org/node-primary-ifaddr'], {});
     for (const v of [prim.ipv4, prim.ipv6]) if (v) out.add(canonIp(v));
     for (const c of jsonOr<string[]>(a['k8s.ovn.org/host-cidrs'], [])) out.add(canonIp(c));
-    for (const addr of n.status?.addresses ?? []) if (addr.type === 'InternalIP' || addr.type === 'ExternalIP') out.add(canonIp(addr.address));
-    const gw = jsonOr<Record<string, { 'next-hops'?: string[]; 'next-hop'?: string; 'ip-addresses'?: string[] }>>(a['k8s.ovn.org/l3-gateway-config'], {});
+    for (const addr of n.status?.addresses ?? [])
+      if (addr.type === 'InternalIP' || addr.type === 'ExternalIP') out.add(canonIp(addr.address));
+    const gw = jsonOr<Record<string, { 'next-hops'?: string[]; 'next-hop'?: string; 'ip-addresses'?: string[] }>>(
+      a['k8s.ovn.org/l3-gateway-config'],
+      {},
+    );
     for (const cfg of Object.values(gw)) {
       for (const h of cfg?.['next-hops'] ?? []) out.add(canonIp(h));
       if (cfg?.['next-hop']) out.add(canonIp(cfg['next-hop']));

@@ -34,7 +34,10 @@ export interface EgressIPCheckResult {
 }
 
 /** Pure: from already-read state. */
-export function evaluateEgressIP(api: ApiState, nb: Map<string, NodeDump>): Omit<EgressIPCheckResult, 'durationMs' | 'timings'> & { diffMs: number } {
+export function evaluateEgressIP(
+  api: ApiState,
+  nb: Map<string, NodeDump>,
+): Omit<EgressIPCheckResult, 'durationMs' | 'timings'> & { diffMs: number } {
   const t0 = performance.now();
   const expected = computeExpected(api);
   const counts: DiffCounts = { snat: {}, lrp: {} };
@@ -46,7 +49,15 @@ export function evaluateEgressIP(api: ApiState, nb: Map<string, NodeDump>): Omit
   return {
     consistent: findings.length === 0,
     findings,
-    counts: { pods: expected.counts.pods, nodes: nb.size, snat: sum(counts.snat), lrp: sum(counts.lrp), eips: api.eips.length, expectedSnat: expected.counts.snat, expectedLrp: expected.counts.lrp },
+    counts: {
+      pods: expected.counts.pods,
+      nodes: nb.size,
+      snat: sum(counts.snat),
+      lrp: sum(counts.lrp),
+      eips: api.eips.length,
+      expectedSnat: expected.counts.snat,
+      expectedLrp: expected.counts.lrp,
+    },
     perNode,
     diffMs,
   };
@@ -68,7 +79,11 @@ export async function checkEgressIP(cluster: Cluster, opts: EgressIPCheckOptions
     }),
   ]);
   const missing = api.nodes.map((n) => n.name).filter((n) => !nb.has(n));
-  if (missing.length) throw new InfraError(`no ovnkube-node pod on node(s) ${missing.join(', ')} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`, 'wait for ovnkube-node to be Running on every node');
+  if (missing.length)
+    throw new InfraError(
+      `no ovnkube-node pod on node(s) ${missing.join(', ')} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`,
+      'wait for ovnkube-node to be Running on every node',
+    );
   for (const n of [...nb.keys()]) if (!api.nodes.some((x) => x.name === n)) nb.delete(n);
   const r = evaluateEgressIP(api, nb);
   return {

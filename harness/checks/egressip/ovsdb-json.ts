@@ -28,7 +28,8 @@ export function decodeCell(v: unknown): Cell {
     if (v[0] === 'map' && Array.isArray(v[1])) {
       const out: Record<string, Atom> = {};
       for (const pair of v[1] as unknown[]) {
-        if (!Array.isArray(pair) || pair.length !== 2) throw new OvsdbParseError(`bad OVSDB map pair ${JSON.stringify(pair)?.slice(0, 80)}`);
+        if (!Array.isArray(pair) || pair.length !== 2)
+          throw new OvsdbParseError(`bad OVSDB map pair ${JSON.stringify(pair)?.slice(0, 80)}`);
         out[String(decodeAtom(pair[0]))] = decodeAtom(pair[1]);
       }
       return out;
@@ -45,10 +46,12 @@ export function parseTableJson(text: string, table = 'table'): Record<string, Ce
     throw new OvsdbParseError(`${table}: not JSON: ${(err as Error).message}; output starts: ${text.trim().slice(0, 120)}`);
   }
   const t = doc as Partial<OvsdbTable>;
-  if (!t || !Array.isArray(t.headings) || !Array.isArray(t.data)) throw new OvsdbParseError(`${table}: expected {"data":[...],"headings":[...]}`);
+  if (!t || !Array.isArray(t.headings) || !Array.isArray(t.data))
+    throw new OvsdbParseError(`${table}: expected {"data":[...],"headings":[...]}`);
   const h = t.headings;
   return t.data.map((row) => {
-    if (!Array.isArray(row) || row.length !== h.length) throw new OvsdbParseError(`${table}: row with ${Array.isArray(row) ? row.length : '?'} cells for ${h.length} headings`);
+    if (!Array.isArray(row) || row.length !== h.length)
+      throw new OvsdbParseError(`${table}: row with ${Array.isArray(row) ? row.length : '?'} cells for ${h.length} headings`);
     const o: Record<string, Cell> = {};
     for (let i = 0; i < h.length; i++) o[h[i]] = decodeCell(row[i]);
     return o;

@@ -115,10 +115,25 @@ export function synthCluster(o: SynthOptions = {}): SynthCluster {
     const gr: SynthRouter = { _uuid: uuid(seeded), name: `GR_${n.name}`, nat: [], policies: [] };
     const node: SynthNode = { nat: [], lrp: [], as: [], routers: [lr, gr] };
     // non-EIP rows that must be ignored: GR cluster-subnet SNAT, priority 1004 policy
-    const grSnat: SynthNat = { _uuid: uuid(seeded), type: 'snat', external_ip: '192.168.126.11', logical_ip: '10.128.0.0/14', logical_port: '', external_ids: {} };
+    const grSnat: SynthNat = {
+      _uuid: uuid(seeded),
+      type: 'snat',
+      external_ip: '192.168.126.11',
+      logical_ip: '10.128.0.0/14',
+      logical_port: '',
+      external_ids: {},
+    };
     node.nat.push(grSnat);
     gr.nat.push(grSnat._uuid);
-    const p1004: SynthLrp = { _uuid: uuid(seeded), priority: 1004, match: `inport == "rtos-${n.name}" && ip4.dst == 192.168.126.11 /* ${n.name} */`, action: 'reroute', nexthops: ['10.128.0.2'], external_ids: {}, options: {} };
+    const p1004: SynthLrp = {
+      _uuid: uuid(seeded),
+      priority: 1004,
+      match: `inport == "rtos-${n.name}" && ip4.dst == 192.168.126.11 /* ${n.name} */`,
+      action: 'reroute',
+      nexthops: ['10.128.0.2'],
+      external_ids: {},
+      options: {},
+    };
     node.lrp.push(p1004);
     lr.policies.push(p1004._uuid);
     for (const f of F) {
@@ -127,16 +142,59 @@ export function synthCluster(o: SynthOptions = {}): SynthCluster {
       const join = f === 'v4' ? '100.64.0.0/16' : 'fd98::/64';
       const fam = f === 'v4' ? 'ip4' : 'ip6';
       const mk = (match: string, name: string, options: Record<string, string> = {}): void => {
-        const r: SynthLrp = { _uuid: uuid(seeded), priority: 102, match, action: 'allow', nexthops: [], external_ids: o.legacy ? {} : ids('EgressIP', [['priority', '102'], ['k8s.ovn.org/name', name], ['ip-family', fam], ['network', 'default']]), options };
+        const r: SynthLrp = {
+          _uuid: uuid(seeded),
+          priority: 102,
+          match,
+          action: 'allow',
+          nexthops: [],
+          external_ids: o.legacy
+            ? {}
+            : ids('EgressIP', [
+                ['priority', '102'],
+                ['k8s.ovn.org/name', name],
+                ['ip-family', fam],
+                ['network', 'default'],
+              ]),
+          options,
+        };
         node.lrp.push(r);
         lr.policies.push(r._uuid);
       };
       mk(`${ip}.src == ${cn} && ${ip}.dst == ${cn}`, 'EIP-No-Reroute-Pod-To-Pod');
       mk(`${ip}.src == ${cn} && ${ip}.dst == ${join}`, 'EIP-No-Reroute-Pod-To-Join');
-      mk(`(${ip}.src == $${servedPodsAddressSetName(f)} || ${ip}.src == $${hashForOVN(`default-network-controller:EgressIP:egresssvc-served-pods:${f}:default`)}) && ${ip}.dst == $${hashForOVN(`default-network-controller:ClusterNodeIPs:node-ips:${f}`)}`, 'EIP-No-Reroute-Pod-To-Node', { pkt_mark: '1008' });
-      node.as.push({ _uuid: uuid(seeded), name: servedPodsAddressSetName(f), addresses: [], external_ids: ids('EgressIP', [['k8s.ovn.org/name', 'egressip-served-pods'], ['ip-family', f], ['network', 'default']]) });
+      mk(
+        `(${ip}.src == $${servedPodsAddressSetName(f)} || ${ip}.src == $${hashForOVN(`default-network-controller:EgressIP:egresssvc-served-pods:${f}:default`)}) && ${ip}.dst == $${hashForOVN(`default-network-controller:ClusterNodeIPs:node-ips:${f}`)}`,
+        'EIP-No-Reroute-Pod-To-Node',
+        { pkt_mark: '1008' },
+      );
+      node.as.push({
+        _uuid: uuid(seeded),
+        name: servedPodsAddressSetName(f),
+        addresses: [],
+        external_ids: ids('EgressIP', [
+          ['k8s.ovn.org/name', 'egressip-served-pods'],
+          ['ip-family', f],
+          ['network', 'default'],
+        ]),
+      });
     }
-    const reply: SynthLrp = { _uuid: uuid(seeded), priority: 102, match: 'pkt.mark == 42', action: 'allow', nexthops: [], external_ids: o.legacy ? {} : ids('EgressIP', [['priority', '102'], ['k8s.ovn.org/name', 'EIP-No-Reroute-reply-traffic'], ['ip-family', 'ip'], ['network', 'default']]), options: {} };
+    const reply: SynthLrp = {
+      _uuid: uuid(seeded),
+      priority: 102,
+      match: 'pkt.mark == 42',
+      action: 'allow',
+      nexthops: [],
+      external_ids: o.legacy
+        ? {}
+        : ids('EgressIP', [
+            ['priority', '102'],
+            ['k8s.ovn.org/name', 'EIP-No-Reroute-reply-traffic'],
+            ['ip-family', 'ip'],
+            ['network', 'default'],
+          ]),
+      options: {},
+    };
     node.lrp.push(reply);
     lr.policies.push(reply._uuid);
     nb.set(n.name, node);
@@ -156,7 +214,14 @@ export function synthCluster(o: SynthOptions = {}): SynthCluster {
       }
     }
     const eipName = `eip-${j}`;
-    eips.push({ name: eipName, creationTimestamp: `2026-01-01T00:00:${String(j % 60).padStart(2, '0')}Z`, egressIPs: specIps, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } }, podSelector: { matchLabels: { app: 'client' } }, status });
+    eips.push({
+      name: eipName,
+      creationTimestamp: `2026-01-01T00:00:${String(j % 60).padStart(2, '0')}Z`,
+      egressIPs: specIps,
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+      podSelector: { matchLabels: { app: 'client' } },
+      status,
+    });
     for (let k = 0; k < perEip; k++) {
       const nodeNum = (podIdx % nNodes) + 1;
       podIdx++;
@@ -165,7 +230,16 @@ export function synthCluster(o: SynthOptions = {}): SynthCluster {
       const podName = `client-${j}-${k}`;
       const ipsByF: Partial<Record<Family, string>> = {};
       for (const f of F) ipsByF[f] = synthPodIp(nodeNum, kk, f);
-      pods.push({ namespace: ns, name: podName, node: nodeName, ips: F.map((f) => ipsByF[f] as string), phase: 'Running', hostNetwork: false, labels: { app: 'client' }, terminating: false });
+      pods.push({
+        namespace: ns,
+        name: podName,
+        node: nodeName,
+        ips: F.map((f) => ipsByF[f] as string),
+        phase: 'Running',
+        hostNetwork: false,
+        labels: { app: 'client' },
+        terminating: false,
+      });
       const podNode = nb.get(nodeName) as SynthNode;
       for (const f of F) {
         const pip = ipsByF[f] as string;
@@ -176,13 +250,40 @@ export function synthCluster(o: SynthOptions = {}): SynthCluster {
           return (s.node === nodeName ? en.joinIp[f] : en.transitIp[f]) as string;
         });
         const rowName = `${eipName}_${ns}/${podName}`;
-        const lrp: SynthLrp = { _uuid: uuid(seeded), priority: 100, match: `${fam}.src == ${pip}`, action: 'reroute', nexthops, external_ids: o.legacy ? { name: eipName } : ids('EgressIP', [['priority', '100'], ['k8s.ovn.org/name', rowName], ['ip-family', fam], ['network', 'default']]), options: {} };
+        const lrp: SynthLrp = {
+          _uuid: uuid(seeded),
+          priority: 100,
+          match: `${fam}.src == ${pip}`,
+          action: 'reroute',
+          nexthops,
+          external_ids: o.legacy
+            ? { name: eipName }
+            : ids('EgressIP', [
+                ['priority', '100'],
+                ['k8s.ovn.org/name', rowName],
+                ['ip-family', fam],
+                ['network', 'default'],
+              ]),
+          options: {},
+        };
         podNode.lrp.push(lrp);
         podNode.routers[0].policies.push(lrp._uuid);
         (podNode.as.find((a) => a.name === servedPodsAddressSetName(f)) as SynthAs).addresses.push(pip);
         for (const s of items) {
           const en = nb.get(s.node) as SynthNode;
-          const nat: SynthNat = { _uuid: uuid(seeded), type: 'snat', external_ip: s.egressIP, logical_ip: pip, logical_port: `k8s-${s.node}`, external_ids: o.legacy ? { name: eipName } : ids('EgressIP', [['k8s.ovn.org/name', rowName], ['ip-family', fam]]) };
+          const nat: SynthNat = {
+            _uuid: uuid(seeded),
+            type: 'snat',
+            external_ip: s.egressIP,
+            logical_ip: pip,
+            logical_port: `k8s-${s.node}`,
+            external_ids: o.legacy
+              ? { name: eipName }
+              : ids('EgressIP', [
+                  ['k8s.ovn.org/name', rowName],
+                  ['ip-family', fam],
+                ]),
+          };
           en.nat.push(nat);
           en.routers[1].nat.push(nat._uuid);
         }
@@ -206,7 +307,12 @@ function setCell(v: JsonCell[]): JsonCell {
 }
 
 function mapCell(m: Record<string, string>): JsonCell {
-  return ['map', Object.keys(m).sort().map((k) => [k, m[k]])];
+  return [
+    'map',
+    Object.keys(m)
+      .sort()
+      .map((k) => [k, m[k]]),
+  ];
 }
 
 function table(headings: string[], rows: JsonCell[][]): string {
@@ -214,22 +320,49 @@ function table(headings: string[], rows: JsonCell[][]): string {
 }
 
 export function renderNatJson(rows: SynthNat[]): string {
-  return table(['_uuid', 'type', 'external_ip', 'logical_ip', 'logical_port', 'external_ids'], rows.map((r) => [uuidCell(r._uuid), r.type, r.external_ip, r.logical_ip, r.logical_port ? r.logical_port : ['set', []], mapCell(r.external_ids)]));
+  return table(
+    ['_uuid', 'type', 'external_ip', 'logical_ip', 'logical_port', 'external_ids'],
+    rows.map((r) => [
+      uuidCell(r._uuid),
+      r.type,
+      r.external_ip,
+      r.logical_ip,
+      r.logical_port ? r.logical_port : ['set', []],
+      mapCell(r.external_ids),
+    ]),
+  );
 }
 
 export function renderLrpJson(rows: SynthLrp[]): string {
-  return table(['_uuid', 'priority', 'match', 'action', 'nexthops', 'external_ids', 'options'], rows.map((r) => [uuidCell(r._uuid), r.priority, r.match, r.action, setCell(r.nexthops), mapCell(r.external_ids), mapCell(r.options)]));
+  return table(
+    ['_uuid', 'priority', 'match', 'action', 'nexthops', 'external_ids', 'options'],
+    rows.map((r) => [uuidCell(r._uuid), r.priority, r.match, r.action, setCell(r.nexthops), mapCell(r.external_ids), mapCell(r.options)]),
+  );
 }
 
 export function renderAsJson(rows: SynthAs[]): string {
-  return table(['_uuid', 'name', 'addresses', 'external_ids'], rows.map((r) => [uuidCell(r._uuid), r.name, setCell(r.addresses), mapCell(r.external_ids)]));
+  return table(
+    ['_uuid', 'name', 'addresses', 'external_ids'],
+    rows.map((r) => [uuidCell(r._uuid), r.name, setCell(r.addresses), mapCell(r.external_ids)]),
+  );
 }
 
 export function renderRouterJson(rows: SynthRouter[]): string {
-  return table(['_uuid', 'name', 'nat', 'policies'], rows.map((r) => [uuidCell(r._uuid), r.name, setCell(r.nat.map(uuidCell)), setCell(r.policies.map(uuidCell))]));
+  return table(
+    ['_uuid', 'name', 'nat', 'policies'],
+    rows.map((r) => [uuidCell(r._uuid), r.name, setCell(r.nat.map(uuidCell)), setCell(r.policies.map(uuidCell))]),
+  );
 }
 
 /** What the per-node exec prints. */
 export function renderNodeDump(n: SynthNode): string {
-  return [renderNatJson(n.nat), DUMP_SEPARATOR, renderLrpJson(n.lrp), DUMP_SEPARATOR, renderAsJson(n.as), DUMP_SEPARATOR, renderRouterJson(n.routers)].join('\n');
+  return [
+    renderNatJson(n.nat),
+    DUMP_SEPARATOR,
+    renderLrpJson(n.lrp),
+    DUMP_SEPARATOR,
+    renderAsJson(n.as),
+    DUMP_SEPARATOR,
+    renderRouterJson(n.routers),
+  ].join('\n');
 }
