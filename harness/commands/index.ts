@@ -11,6 +11,7 @@ import { registerScenario } from './scenario.ts';
 import { registerRuns } from './runs.ts';
 import { registerCheck } from './check.ts';
 import { registerChaos } from '../chaos/command.ts';
+import { registerPtp } from './ptp.ts';
 
 export function registerCommands(program: Command): void {
   // Registered by later issues as they land; until then they say so and exit 2.
@@ -23,5 +24,6 @@ export function registerCommands(program: Command): void {
   registerBundle(program);
   registerNotBuilt(program, 'eval', 'score LLM root-cause analyses against known answers', 'a later issue (evals)');
   registerNotBuilt(program, 'report', 'render HTML / Markdown / JSON / JUnit reports from the database', 'a later issue (reports)');
+  registerPtp(program);
   registerBench(program);
 }

@@ -82,4 +82,33 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX events_run ON events (run_id, at);
   `,
+  // ptp watch (harness/ptp/watch.ts): cloud-event-proxy events and the alerts the watch rules raised, per watch session
+  `
+  CREATE TABLE ptp_events (
+    id          INTEGER PRIMARY KEY,
+    watch_id    TEXT NOT NULL,
+    node        TEXT NOT NULL,
+    type        TEXT NOT NULL,
+    resource    TEXT NOT NULL,
+    data_type   TEXT NOT NULL,
+    value       TEXT NOT NULL,
+    time        TEXT NOT NULL,
+    via         TEXT NOT NULL CHECK (via IN ('event','poll')),
+    received_at TEXT NOT NULL
+  );
+  CREATE INDEX ptp_events_watch ON ptp_events (watch_id, node, time);
+  CREATE TABLE ptp_alerts (
+    id              INTEGER PRIMARY KEY,
+    watch_id        TEXT NOT NULL,
+    rule            TEXT NOT NULL,
+    severity        TEXT NOT NULL CHECK (severity IN ('INFO','WARNING','CRITICAL')),
+    summary         TEXT NOT NULL,
+    details         TEXT NOT NULL,
+    recommendations TEXT NOT NULL DEFAULT '[]',
+    nodes           TEXT NOT NULL DEFAULT '[]',
+    resource        TEXT,
+    at              TEXT NOT NULL
+  );
+  CREATE INDEX ptp_alerts_watch ON ptp_alerts (watch_id, at);
+  `,
 ];
