@@ -10,6 +10,11 @@ export const scenarios: Record<string, Loader> = {
   'corenet-6498': () => import('./corenet-6498.ts'),
   'node-reboot': () => import('./node-reboot.ts'),
   'ovn-pod-restart': () => import('./ovn-pod-restart.ts'),
+  'ptp-config-error': () => import('./ptp-config-error.ts'),
+  'ptp-gm-loss': () => import('./ptp-gm-loss.ts'),
+  'ptp-holdover': () => import('./ptp-holdover.ts'),
+  'ptp-link-down': () => import('./ptp-link-down.ts'),
+  'ptp-process-kill': () => import('./ptp-process-kill.ts'),
 };
 
 export function scenarioNames(): string[] {

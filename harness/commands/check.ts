@@ -8,6 +8,7 @@ import { ExitCode, UsageError } from '../errors.ts';
 import { checkEgressIP, type EgressIPCheckResult } from '../checks/egressip/index.ts';
 import { renderTable } from '../runner/run.ts';
 import { formatMs } from '../runner/progress.ts';
+import { registerPtpCheck } from '../checks/ptp/cli.ts';
 
 interface CheckCliOptions {
   kubeconfig?: string;
@@ -78,5 +79,6 @@ export function registerCheck(program: Command): void {
       else process.stdout.write(`${renderEgressIPResult(r, limit)}\n`);
       process.exitCode = r.consistent ? ExitCode.ok : ExitCode.checkFailed;
     });
+  registerPtpCheck(check);
   check.addHelpText('after', '\nExit codes: 0 consistent, 1 findings, 2 error.');
 }

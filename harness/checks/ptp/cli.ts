@@ -1,0 +1,83 @@
+/**
+ * `netharness check ptp [--kubeconfig P] [--context C] [--json] [--concurrency N] [--node N]... [--clock-class N] [--skip-sidecar]`
+ * Exit 0 healthy, 1 findings, 2 error (as `check egressip`). `--json` prints the CheckResult.
+ */
+import type { Command } from 'commander';
+import { connect } from '../../cluster/connect.ts';
+import { ExitCode, UsageError } from '../../errors.ts';
+import { renderTable } from '../../runner/run.ts';
+import { formatMs } from '../../runner/progress.ts';
+import type { CheckResult } from '../types.ts';
+import { ptpCheck, type PtpFindingKind } from './index.ts';
+
+export async function runPtpCheck(
+  cluster: ReturnType<typeof connect>,
+  params: Parameters<typeof ptpCheck.evaluate>[1],
+  opts: { concurrency?: number; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<CheckResult<PtpFindingKind>> {
+  const t0 = performance.now();
+  const observed = await ptpCheck.collect(cluster, params, opts);
+  const findings = ptpCheck.evaluate(observed, params);
+  return {
+    check: 'ptp',
+    passed: findings.length === 0,
+    findings,
+    summary: ptpCheck.summarise(observed, findings),
+    durationMs: performance.now() - t0,
+  };
+}
+
+export function renderPtpCheck(r: CheckResult<PtpFindingKind>, limit = 200): string {
+  const out = [`${r.summary.headline} in ${formatMs(r.durationMs)}`];
+  if (r.findings.length) {
+    const shown = r.findings.slice(0, limit);
+    out.push(
+      '',
+      renderTable(
+        ['kind', 'node', 'profile', 'expected', 'actual', 'message'],
+        shown.map((f) => [f.kind, f.node ?? '', f.labels?.profile ?? '', f.expected ?? '', f.actual ?? '', f.message]),
+      ),
+    );
+    if (shown.length < r.findings.length) out.push(`(first ${shown.length} of ${r.findings.length}; --json for all)`);
+  }
+  return out.join('\n');
+}
+
+export function registerPtpCheck(check: Command): void {
+  check
+    .command('ptp')
+    .description(ptpCheck.description)
+    .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ~/.kube/config)')
+    .option('--context <name>', 'kubeconfig context')
+    .option('--json', 'machine-readable result on stdout')
+    .option('--concurrency <n>', 'daemon pods read in parallel (default 8)')
+    .option('--node <name...>', 'only these nodes')
+    .option('--clock-class <n>', 'expected clock class for every profile (default: 255 slave-only, 6 otherwise)')
+    .option('--skip-sidecar', "do not compare the cloud-event-proxy's CurrentState")
+    .action(
+      async (o: {
+        kubeconfig?: string;
+        context?: string;
+        json?: boolean;
+        concurrency?: string;
+        node?: string[];
+        clockClass?: string;
+        skipSidecar?: boolean;
+      }) => {
+        const concurrency = o.concurrency === undefined ? 8 : Number(o.concurrency);
+        if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
+          throw new UsageError(`--concurrency: expected an integer 1..256, got '${o.concurrency}'`);
+        const parsed = ptpCheck.params.safeParse({
+          ...(o.node?.length ? { nodes: o.node } : {}),
+          ...(o.clockClass !== undefined ? { clockClass: Number(o.clockClass) } : {}),
+          ...(o.skipSidecar ? { skipSidecar: true } : {}),
+        });
+        if (!parsed.success)
+          throw new UsageError(`--clock-class / --node: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
+        const r = await runPtpCheck(cluster, parsed.data, { concurrency });
+        process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${renderPtpCheck(r)}\n`);
+        process.exitCode = r.passed ? ExitCode.ok : ExitCode.checkFailed;
+      },
+    );
+}
