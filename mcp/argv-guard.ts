@@ -16,6 +16,8 @@ interface Policy {
   commands: string[] | null;
   /** For `ip route show`, `nft list ruleset`: allowed second positionals per command. */
   second?: Record<string, string[]>;
+  /** Every positional must match this (curl URLs, pmc GETs, cat paths of the PTP tools). */
+  positionals?: RegExp;
 }
 
 export const ARGV_POLICY: Record<string, Policy> = {
@@ -58,6 +60,28 @@ export const ARGV_POLICY: Record<string, Policy> = {
     ],
     commands: null,
   },
+  // PTP tools (mcp/tools/ptp.ts), in linuxptp-daemon-container: GET of the metrics endpoint and of the sidecar's
+  // CurrentState on localhost only, pmc GET of read-only datasets, cat of the daemon's generated config files.
+  curl: {
+    flags: ['-s'],
+    commands: null,
+    positionals:
+      /^localhost:(9091\/metrics|9043\/api\/ocloudNotifications\/v2\/cluster\/node\/[a-z0-9.-]{1,253}\/sync\/(sync-status\/sync-state|ptp-status\/lock-state|sync-status\/os-clock-sync-state|ptp-status\/clock-class)\/CurrentState)$/,
+  },
+  pmc: {
+    flags: ['-u'],
+    pairs: [
+      ['-b', '0'],
+      ['-f', '/var/run/ptp4l.0.config'],
+      ['-f', '/var/run/ptp4l.1.config'],
+      ['-f', '/var/run/ptp4l.2.config'],
+      ['-f', '/var/run/ptp4l.3.config'],
+    ],
+    commands: null,
+    positionals:
+      /^GET (CURRENT_DATA_SET|PARENT_DATA_SET|TIME_STATUS_NP|PORT_DATA_SET|DEFAULT_DATA_SET|TIME_PROPERTIES_DATA_SET|CLOCK_DESCRIPTION|PORT_PROPERTIES_NP|PORT_STATS_NP)$/,
+  },
+  cat: { commands: null, positionals: /^\/var\/run\/(ptp4l|phc2sys|ts2phc)\.[0-3]\.config$/ },
   conntrack: {
     flags: ['-L'],
     pairs: [
@@ -99,6 +123,12 @@ export function readOnlyArgvProblem(argv: readonly string[]): string | undefined
       return `option ${JSON.stringify(a)} is not allow-listed for ${bin}`;
     }
     positionals.push(a);
+  }
+  if (policy.positionals) {
+    if (positionals.length !== 1) return `${bin}: exactly one allow-listed argument`;
+    if (!policy.positionals.test(positionals[0]))
+      return `${bin}: argument ${JSON.stringify(positionals[0].slice(0, 80))} is not allow-listed`;
+    return undefined;
   }
   if (policy.commands) {
     const cmd = positionals[0];

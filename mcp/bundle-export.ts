@@ -32,6 +32,10 @@ export const EXPORT_KINDS: { kind: string; apiVersion: string }[] = [
   { kind: 'EgressQoS', apiVersion: 'k8s.ovn.org/v1' },
   { kind: 'EgressService', apiVersion: 'k8s.ovn.org/v1' },
   { kind: 'NetworkAttachmentDefinition', apiVersion: 'k8s.cni.cncf.io/v1' },
+  // PTP operator (the ptp toolset)
+  { kind: 'PtpConfig', apiVersion: 'ptp.openshift.io/v1' },
+  { kind: 'NodePtpDevice', apiVersion: 'ptp.openshift.io/v1' },
+  { kind: 'PtpOperatorConfig', apiVersion: 'ptp.openshift.io/v1' },
 ];
 
 /** Node-scoped tool calls whose output is captured per node (OVN DB tools are served from the DB files instead). */
@@ -54,6 +58,16 @@ export const CAPTURED_CALLS: [string, Record<string, unknown>][] = [
   ['kernel_iptables_save', {}],
   ['kernel_iptables_save', { ipv6: true }],
   ['kernel_conntrack', {}],
+  // PTP (linuxptp-daemon pod of the node; fails harmlessly, recorded as such, on nodes without PTP)
+  ['ptp_metrics', {}],
+  ['ptp_config_file', { file: 'ptp4l.0.config' }],
+  ['ptp_config_file', { file: 'phc2sys.0.config' }],
+  ['ptp_pmc', { dataset: 'PARENT_DATA_SET' }],
+  ['ptp_pmc', { dataset: 'CURRENT_DATA_SET' }],
+  ['ptp_pmc', { dataset: 'TIME_STATUS_NP' }],
+  ['ptp_pmc', { dataset: 'PORT_DATA_SET' }],
+  ['ptp_current_state', { resource: 'lock-state' }],
+  ['ptp_current_state', { resource: 'os-clock-sync-state' }],
 ];
 
 /**
@@ -70,7 +84,7 @@ export interface ExportOptions {
   kubeconfig?: string;
   context?: string;
   out: string;
-  /** Namespaces whose pods' logs are exported (default: openshift-ovn-kubernetes). */
+  /** Namespaces whose pods' logs are exported (default: openshift-ovn-kubernetes and openshift-ptp). */
   logNamespaces?: string[];
   tailLines?: number;
   concurrency?: number;
@@ -142,7 +156,7 @@ export async function exportBundle(o: ExportOptions): Promise<Manifest> {
   }
 
   // 2. Logs of the ovn-kubernetes pods (and any extra namespaces).
-  const logNs = new Set(o.logNamespaces?.length ? o.logNamespaces : [OVNK_NAMESPACE]);
+  const logNs = new Set(o.logNamespaces?.length ? o.logNamespaces : [OVNK_NAMESPACE, 'openshift-ptp']);
   const logJobs: { ns: string; pod: string; container: string }[] = [];
   for (const p of pods) {
     const ns = p.metadata?.namespace ?? '';

@@ -18,6 +18,8 @@ import {
 } from './target.ts';
 
 const POD_CACHE_MS = 30_000;
+const PTP_NAMESPACE = 'openshift-ptp';
+const PTP_CONTAINERS = new Set(['linuxptp-daemon-container', 'cloud-event-proxy']);
 /** Most a node command may print before the rest is dropped (budgets cut far earlier). */
 const MAX_EXEC_BYTES = 64 * 1024 * 1024;
 
@@ -120,9 +122,36 @@ export class LiveTarget implements Target {
     return pod.metadata.name;
   }
 
+  /** The linuxptp-daemon pod on a node (PTP tools' containers), cached like podFor. */
+  async ptpPodFor(node: string): Promise<string> {
+    const key = `ptp\u0000${node}`;
+    const hit = this.podCache.get(key);
+    if (hit && Date.now() - hit.at < POD_CACHE_MS) return hit.pod;
+    let pods: k8s.V1Pod[];
+    try {
+      pods = (
+        await this.cluster.core.listNamespacedPod({
+          namespace: PTP_NAMESPACE,
+          labelSelector: 'app=linuxptp-daemon',
+          fieldSelector: `spec.nodeName=${node}`,
+        })
+      ).items;
+    } catch (err) {
+      throw new ToolError(`could not list linuxptp-daemon pods: ${describeApiError(err)}`);
+    }
+    const name =
+      pods.find((p) => p.spec?.nodeName === node && p.status?.phase === 'Running')?.metadata?.name ??
+      pods.find((p) => p.spec?.nodeName === node)?.metadata?.name;
+    if (!name) throw new ToolError(`no linuxptp-daemon pod (namespace ${PTP_NAMESPACE}, label app=linuxptp-daemon) on node ${node}`);
+    this.podCache.set(key, { pod: name, at: Date.now() });
+    return name;
+  }
+
   async nodeExec(cmd: NodeCommand, opts: { timeoutMs?: number } = {}): Promise<CommandOutput> {
-    const pod = await this.podFor(cmd.node);
-    const out = await execIn(this.cluster, { namespace: OVNK_NAMESPACE, pod, container: cmd.container }, cmd.argv, {
+    // PTP tools run in the linuxptp-daemon pod (openshift-ptp); everything else in ovnkube-node
+    const ptp = PTP_CONTAINERS.has(cmd.container);
+    const pod = ptp ? await this.ptpPodFor(cmd.node) : await this.podFor(cmd.node);
+    const out = await execIn(this.cluster, { namespace: ptp ? PTP_NAMESPACE : OVNK_NAMESPACE, pod, container: cmd.container }, cmd.argv, {
       timeoutMs: opts.timeoutMs,
       maxBytes: MAX_EXEC_BYTES,
     });

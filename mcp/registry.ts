@@ -9,7 +9,7 @@ import { ToolError } from './target.ts';
 import { assertReadOnlyArgv, ArgvRejected } from './argv-guard.ts';
 import { pageText, type OutputControls, type PageOptions } from './output.ts';
 
-export const TOOLSETS = ['k8s', 'ovn', 'ovs', 'kernel', 'analysis'] as const;
+export const TOOLSETS = ['k8s', 'ovn', 'ovs', 'kernel', 'analysis', 'ptp'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 /** Runs the harness's EgressIP rule-consistency check, when that module is available. */

@@ -5,9 +5,10 @@ import { ovnTools } from './ovn.ts';
 import { ovsTools } from './ovs.ts';
 import { kernelTools } from './kernel.ts';
 import { analysisTools } from './analysis.ts';
+import { ptpTools } from './ptp.ts';
 import { UsageError } from '../../harness/errors.ts';
 
-export const ALL_TOOLS: AnyTool[] = [...k8sTools, ...ovnTools, ...ovsTools, ...kernelTools, ...analysisTools];
+export const ALL_TOOLS: AnyTool[] = [...k8sTools, ...ovnTools, ...ovsTools, ...kernelTools, ...analysisTools, ...ptpTools];
 
 export interface Selection {
   toolsets?: string[];

@@ -184,6 +184,16 @@ export const VALID_ARGS: Record<string, Record<string, unknown>> = {
   kernel_conntrack: { node: 'ovn-worker', family: 'ipv4' },
   egressip_status: { name: 'eip-prod' },
   egressip_consistency_check: { nodes: ['ovn-worker'] },
+  ptp_pods: {},
+  ptp_daemon_logs: { node: 'ovn-worker', tail_lines: 100 },
+  ptp_sidecar_logs: { node: 'ovn-worker' },
+  ptp_metrics: { node: 'ovn-worker' },
+  ptp_configs: {},
+  ptp_node_devices: { node: 'ovn-worker' },
+  ptp_config_file: { node: 'ovn-worker', file: 'ptp4l.0.config' },
+  ptp_pmc: { node: 'ovn-worker', dataset: 'PARENT_DATA_SET', config: 0 },
+  ptp_current_state: { node: 'ovn-worker', resource: 'lock-state' },
+  ptp_analyze: { node: 'ovn-worker' },
 };
 
 /** Fields every tool has for output control, attacked too. */
