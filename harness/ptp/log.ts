@@ -194,12 +194,18 @@ export function parseLine(raw: string): PtpLogRecord | undefined {
     const idx = msg.search(/\b(ptp4l|phc2sys|ts2phc|dpll|gnss|gm|synce4l)\[\d/);
     if (idx >= 0) {
       const inner = parseProcessLine(msg.slice(idx));
-      if (inner) return { ...inner, at };
+      if (inner) {
+        inner.at = at;
+        return inner;
+      }
     }
-    return { ...parseFreeText(msg), at } as PtpLogRecord;
+    const r = parseFreeText(msg) as PtpLogRecord;
+    r.at = at;
+    return r;
   }
   const p = parseProcessLine(line);
-  if (p) return at ? { ...p, at } : p;
+  if (p && at) p.at = at;
+  if (p) return p;
   return undefined;
 }
 
@@ -207,6 +213,11 @@ function parseProcessLine(line: string): PtpLogRecord | undefined {
   const m = PROC.exec(line);
   if (!m) return undefined;
   const process = m[1] as PtpProcess;
-  const base: Base = { process, mono: Number(m[2]), config: m[3], level: m[4] === undefined ? undefined : Number(m[4]) };
-  return { ...base, at: m[2], ...parseMessage(process, m[5]) } as PtpLogRecord;
+  const r = parseMessage(process, m[5]) as PtpLogRecord;
+  r.process = process;
+  r.mono = Number(m[2]);
+  r.at = m[2];
+  if (m[3] !== undefined) r.config = m[3];
+  if (m[4] !== undefined) r.level = Number(m[4]);
+  return r;
 }
