@@ -2,7 +2,7 @@
  * PTP tools (toolset `ptp`): the PTP operator's objects and the linuxptp-daemon of a node, read-only. The
  * tools of the PTP operator MCP server (aneeshkp/ptp-operator-mcp-server: list_ptp_pods, get_daemon_logs,
  * get_proxy_logs, analyze_ptp_faults, get_ptp_metrics, check_ptp_status, get_ptp_configs,
- * get_node_ptp_configs, get_ptp_config) without its generic exec: commands are fixed argv (curl of the
+ * get_node_ptp_configs, get_ptp_config, monitor_ptp_events) without its generic exec (exec_ptp_command): commands are fixed argv (curl of the
  * metrics endpoint, pmc GET of allow-listed datasets, cat of the daemon's config files, curl GET of the
  * sidecar's REST API v2 CurrentState) run in linuxptp-daemon-container of the node's linuxptp-daemon pod.
  */
@@ -299,4 +299,76 @@ const analyze = defineTool({
   },
 });
 
-export const ptpTools: AnyTool[] = [pods, daemonLogs, sidecarLogs, metrics, configs, devices, configFile, pmc, currentStateTool, analyze];
+const status = defineTool({
+  name: 'ptp_status',
+  toolset: 'ptp',
+  title: 'PTP status of every PTP node',
+  description:
+    'For every linuxptp-daemon pod: node, pod health and one line of metrics (process status, interface roles, clock states, offsets, clock class) read with `curl -s localhost:9091/metrics` in linuxptp-daemon-container. The whole-cluster view; then use ptp_analyze on a node that looks wrong.',
+  shape: { ...outputShape },
+  async run(ctx, a) {
+    const list = (await ctx.target.list({ apiVersion: 'v1', kind: 'Pod', namespace: PTP_NS, labelSelector: 'app=linuxptp-daemon' })).filter(
+      (p) => p.metadata?.labels?.app === 'linuxptp-daemon' && typeof p.spec?.nodeName === 'string',
+    );
+    if (!list.length) return { text: `no linuxptp-daemon pods in ${PTP_NS} (is the PTP operator installed?)` };
+    const lines = await Promise.all(
+      list.map(async (p) => {
+        const node = String(p.spec!.nodeName);
+        try {
+          const out = await runNodeCommand(ctx, { node, container: PTP_DAEMON_CONTAINER, argv: metricsArgv() });
+          return `${podHealth(p)}
+  ${renderPtpMetrics(interpretPtpMetrics(out.stdout)).split('\n').join('\n  ')}`;
+        } catch (err) {
+          return `${podHealth(p)}
+  metrics unavailable: ${(err as Error).message.slice(0, 200)}`;
+        }
+      }),
+    );
+    return { text: pageText(lines.join('\n'), pageOpts(ctx, a)).text };
+  },
+});
+
+const events = defineTool({
+  name: 'ptp_events',
+  toolset: 'ptp',
+  title: 'Kubernetes events about PTP',
+  description:
+    'Kubernetes Events in openshift-ptp and any event whose object or message names ptp / linuxptp (pod restarts, failed scheduling, config errors), newest last. Example: {since_minutes:60}.',
+  shape: {
+    since_minutes: z.number().int().min(1).max(10_080).optional().describe('Only events from the last N minutes (default 60).'),
+    ...outputShape,
+  },
+  async run(ctx, a) {
+    const since = Date.now() - (a.since_minutes ?? 60) * 60_000;
+    const evs = (await ctx.target.list({ apiVersion: 'v1', kind: 'Event', namespace: PTP_NS })).filter((e) => {
+      const t = Date.parse(String(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? ''));
+      const obj = (e.involvedObject ?? {}) as { kind?: string; name?: string };
+      return (
+        (Number.isNaN(t) || t >= since) &&
+        (/ptp/i.test(String(obj.name ?? '')) || /ptp/i.test(String(e.message ?? '')) || e.metadata?.namespace === PTP_NS)
+      );
+    });
+    const text = evs
+      .map((e) => {
+        const obj = (e.involvedObject ?? {}) as { kind?: string; name?: string };
+        return `${String(e.lastTimestamp ?? e.eventTime ?? '')} ${String(e.type ?? '')} ${String(e.reason ?? '')} ${obj.kind}/${obj.name}: ${String(e.message ?? '')}${e.count ? ` (x${String(e.count)})` : ''}`;
+      })
+      .join('\n');
+    return { text: pageText(text || `no PTP events in the last ${a.since_minutes ?? 60} minutes`, pageOpts(ctx, a)).text };
+  },
+});
+
+export const ptpTools: AnyTool[] = [
+  pods,
+  status,
+  daemonLogs,
+  sidecarLogs,
+  metrics,
+  configs,
+  devices,
+  configFile,
+  pmc,
+  currentStateTool,
+  events,
+  analyze,
+];

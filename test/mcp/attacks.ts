@@ -185,6 +185,8 @@ export const VALID_ARGS: Record<string, Record<string, unknown>> = {
   egressip_status: { name: 'eip-prod' },
   egressip_consistency_check: { nodes: ['ovn-worker'] },
   ptp_pods: {},
+  ptp_status: {},
+  ptp_events: { since_minutes: 30 },
   ptp_daemon_logs: { node: 'ovn-worker', tail_lines: 100 },
   ptp_sidecar_logs: { node: 'ovn-worker' },
   ptp_metrics: { node: 'ovn-worker' },

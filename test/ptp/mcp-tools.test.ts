@@ -52,6 +52,7 @@ describe('MCP ptp toolset', () => {
     const names = selectTools({ toolsets: ['ptp'] }).map((t) => t.name);
     expect(names).toEqual([
       'ptp_pods',
+      'ptp_status',
       'ptp_daemon_logs',
       'ptp_sidecar_logs',
       'ptp_metrics',
@@ -60,6 +61,7 @@ describe('MCP ptp toolset', () => {
       'ptp_config_file',
       'ptp_pmc',
       'ptp_current_state',
+      'ptp_events',
       'ptp_analyze',
     ]);
   });
@@ -91,6 +93,12 @@ describe('MCP ptp toolset', () => {
     expect(r.text).toMatch(/PTP metrics \(cloud-event-proxy encoding/);
     expect(r.text).toMatch(/PTP log analysis: MINOR/);
     expect(r.text).toMatch(/sidecar lock-state CurrentState: HOLDOVER/);
+  });
+
+  it('ptp_status covers every daemon pod', async () => {
+    const r = await tool('ptp_status').call(ctx(), {});
+    expect(r.text).toMatch(/linuxptp-daemon-abcde node=worker-0 phase=Running Ready=True/);
+    expect(r.text).toMatch(/interface roles: ptp4l ens1f0=FAULTY/);
   });
 
   it('an unknown node is a clear error, not a crash', async () => {
