@@ -17,6 +17,8 @@ export interface PtpSample {
   offsetNs?: number;
   clockClass?: number;
   processes: Record<string, boolean>;
+  /** the cloud-event-proxy's lock-state CurrentState, when the event publisher is on */
+  sidecarLock?: string;
   error?: string;
 }
 
@@ -45,6 +47,8 @@ export interface Recovery {
   roles: Role[];
   clockStates: ClockState[];
   clockClasses: number[];
+  /** the sidecar's lock-state sequence (the events it published) */
+  sidecarStates: string[];
   /** seconds after the injection */
   toFaultyS?: number;
   toHoldoverS?: number;
@@ -75,6 +79,7 @@ export function summariseRecovery(
     roles: dedupe(samples.map((s) => s.role)),
     clockStates: dedupe(samples.map((s) => s.clockState)),
     clockClasses: dedupe(samples.map((s) => s.clockClass)),
+    sidecarStates: dedupe(samples.map((s) => s.sidecarLock)),
     toFaultyS: first((s) => s.role === 'FAULTY'),
     toHoldoverS: first((s) => s.clockState === 'HOLDOVER'),
     toFreerunS: first((s) => s.clockState === 'FREERUN'),

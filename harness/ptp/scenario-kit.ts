@@ -14,7 +14,17 @@ import { InfraError, UsageError } from '../errors.ts';
 import { debugPodManifest } from '../chaos/node-actions.ts';
 import { sleep, waitFor } from '../wait/index.ts';
 import { switchFault } from '../scenario-kit/egressip.ts';
-import { DAEMON_CONTAINER, PTP_GROUP, PTP_NAMESPACE, PTP_VERSION, listDaemonPods, readMetricsText } from './cluster.ts';
+import {
+  DAEMON_CONTAINER,
+  PTP_GROUP,
+  PTP_NAMESPACE,
+  PTP_VERSION,
+  currentState,
+  eventPublisherEnabled,
+  listDaemonPods,
+  readMetricsText,
+  stateOf,
+} from './cluster.ts';
 import { interpretPtpMetrics, type ClockState, type Role } from './metrics.ts';
 import { sampleFrom, summariseRecovery, type PtpSample, type Recovery } from './recovery.ts';
 import { profileFromSpec, type ProfileSpec } from '../checks/ptp/model.ts';
@@ -94,6 +104,7 @@ export class Sampler {
     private readonly intervalMs: number,
     readonly t0: number,
     signal: AbortSignal,
+    private readonly sidecar = false,
   ) {
     this.loop = (async () => {
       while (!this.stopped && !signal.aborted) {
@@ -110,6 +121,10 @@ export class Sampler {
     } catch (err) {
       s = { at, processes: {}, error: (err as Error).message };
     }
+    if (this.sidecar)
+      s.sidecarLock = await currentState(this.cluster, this.target.node, 'lockState', this.intervalMs * 2 + 2000)
+        .then((ev) => stateOf(ev).value)
+        .catch(() => undefined);
     this.samples.push(s);
     return s;
   }
@@ -221,7 +236,8 @@ export function ptpFaultScenario(def: FaultDef): Scenario<typeof ptpScenarioPara
         `${def.name}: node ${target.node}, profile ${target.profile.name}, interface ${target.iface}, poll ${(p.pollSeconds / speed).toFixed(2)} s (speed ${speed})`,
       );
       const t0 = performance.now();
-      const sampler = new Sampler(cluster, target, lim(p.pollSeconds), t0, t.signal);
+      const sidecar = await eventPublisherEnabled(cluster);
+      const sampler = new Sampler(cluster, target, lim(p.pollSeconds), t0, t.signal, sidecar);
       t.defer(() => sampler.stop(), 'stop the metrics sampler');
       let rec: Recovery | undefined;
       t.defer(() => {
@@ -232,6 +248,7 @@ export function ptpFaultScenario(def: FaultDef): Scenario<typeof ptpScenarioPara
             'roles',
             'clock states',
             'clock classes',
+            'sidecar lock-state',
             'to FAULTY',
             'to HOLDOVER',
             'to FREERUN',
@@ -245,6 +262,7 @@ export function ptpFaultScenario(def: FaultDef): Scenario<typeof ptpScenarioPara
               rec.roles.join('>'),
               rec.clockStates.join('>'),
               rec.clockClasses.join('>'),
+              rec.sidecarStates.join('>') || '-',
               fmt(rec.toFaultyS),
               fmt(rec.toHoldoverS),
               fmt(rec.toFreerunS),
@@ -313,6 +331,14 @@ export function ptpFaultScenario(def: FaultDef): Scenario<typeof ptpScenarioPara
           s.signal,
           clearAt,
         );
+        if (sidecar && lockAt !== undefined)
+          await sampler.until(
+            (x) => x.sidecarLock === 'LOCKED',
+            lim(LIMITS.offsetS),
+            `${target.node} sidecar lock-state LOCKED`,
+            s.signal,
+            lockAt,
+          );
         rec = summariseRecovery(sampler.samples, { injectAt, clearAt, minOffsetNs: min, maxOffsetNs: max, role });
         const m = (name: string, v: number | undefined, unit = 's') =>
           v !== undefined && s.record({ name, value: v, unit, labels: { node: target.node, scenario: def.name } });
@@ -322,6 +348,27 @@ export function ptpFaultScenario(def: FaultDef): Scenario<typeof ptpScenarioPara
         m('ptp_holdover_seconds', rec.holdoverS);
         m('ptp_relock_seconds', rec.relockS);
         m('ptp_worst_offset_ns', rec.worstOffsetNs, 'ns');
+        // the sidecar's published state (lock-state CurrentState) must be LOCKED again once recovered; its
+        // sequence is recorded (a brief excursion can fall between two polls, so it is not required)
+        if (sidecar) {
+          const seq = rec.sidecarStates;
+          const ok = seq.at(-1) === 'LOCKED';
+          await s.check('cloud-event-proxy lock-state LOCKED after recovery', () => ({
+            ok,
+            summary: `sidecar lock-state sequence ${seq.join('>') || '(none read)'}`,
+            findings: ok
+              ? []
+              : [
+                  {
+                    kind: 'ptp-sidecar-not-locked',
+                    node: target.node,
+                    expected: 'LOCKED',
+                    actual: seq.at(-1) ?? 'unreadable',
+                    message: `sidecar lock-state sequence ${seq.join('>')}`,
+                  },
+                ],
+          }));
+        }
         await s.check(`${target.iface} back to ${role} within ${LIMITS.slaveS} s and LOCKED in range within ${LIMITS.offsetS} s`, () => ({
           ok: roleAt !== undefined && lockAt !== undefined,
           summary:
