@@ -102,6 +102,12 @@ export interface AnalyzeOptions {
   keep?: number;
 }
 
+/**
+ * A copy of a string that does not pin the input it was sliced from: V8 substrings of a line keep the whole
+ * readline chunk (64 KB) alive, so kept list entries would hold the log in memory chunk by chunk.
+ */
+const own = <T extends string | undefined>(s: T): T => (s === undefined ? s : ((' ' + s).slice(1) as T));
+
 export function healthOf(totalFaults: number): Health {
   if (totalFaults === 0) return 'HEALTHY';
   if (totalFaults < 10) return 'MINOR';
@@ -139,7 +145,8 @@ export class LogAnalyzer {
 
   private fault(kind: FaultKind, line: number, r: PtpLogRecord, text: string, iface?: string): void {
     this.faultCounts[kind]++;
-    if (this.faults.length < this.keep) this.faults.push({ kind, process: r.process, config: r.config, iface, at: r.at, line, text });
+    if (this.faults.length < this.keep)
+      this.faults.push({ kind, process: r.process, config: own(r.config), iface: own(iface), at: own(r.at), line, text: own(text) });
   }
 
   push(raw: string): void {
@@ -148,7 +155,7 @@ export class LogAnalyzer {
     const r = parseLine(raw);
     if (!r) {
       this.unparsable++;
-      if (this.unparsableExamples.length < 5) this.unparsableExamples.push(raw.slice(0, 200));
+      if (this.unparsableExamples.length < 5) this.unparsableExamples.push(own(raw.slice(0, 200)));
       return;
     }
     this.records[r.type] = (this.records[r.type] ?? 0) + 1;
@@ -159,9 +166,9 @@ export class LogAnalyzer {
         if (!a) {
           a = {
             process: r.process,
-            config: r.config,
-            iface: r.iface,
-            from: r.from,
+            config: own(r.config),
+            iface: own(r.iface),
+            from: own(r.from),
             samples: 0,
             maxAbsNs: 0,
             rmsNs: 0,
@@ -192,18 +199,18 @@ export class LogAnalyzer {
       case 'port': {
         this.transitionsTotal++;
         this.counts[r.to] = (this.counts[r.to] ?? 0) + 1;
-        this.portState.set(`${r.config ?? ''}/${r.port}${r.iface ? ` ${r.iface}` : ''}`, r.to);
+        this.portState.set(own(`${r.config ?? ''}/${r.port}${r.iface ? ` ${r.iface}` : ''}`), own(r.to));
         if (this.transitions.length < this.keep)
           this.transitions.push({
-            process: r.process ?? 'ptp4l',
-            config: r.config,
+            process: own(r.process ?? 'ptp4l'),
+            config: own(r.config),
             port: r.port,
-            iface: r.iface,
-            from: r.from,
-            to: r.to,
-            event: r.event,
-            fault: r.fault,
-            at: r.at,
+            iface: own(r.iface),
+            from: own(r.from),
+            to: own(r.to),
+            event: own(r.event),
+            fault: own(r.fault),
+            at: own(r.at),
             line,
           });
         if (r.to === 'FAULTY')
@@ -234,7 +241,8 @@ export class LogAnalyzer {
         const prev = this.lastClass.get(key);
         if (prev !== r.clockClass) {
           this.classesTotal++;
-          if (this.classes.length < this.keep) this.classes.push({ config: r.config, from: prev, to: r.clockClass, at: r.at, line });
+          if (this.classes.length < this.keep)
+            this.classes.push({ config: own(r.config), from: prev, to: r.clockClass, at: own(r.at), line });
           this.lastClass.set(key, r.clockClass);
         }
         break;
