@@ -69,6 +69,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
     bookmarkIntervalMs: opts.bookmarkIntervalMs,
     tls,
   });
+  ctx.services.serviceProxy = api.serviceProxy;
   const port = await api.listen(opts.port ?? 0, '127.0.0.1');
   const server = `https://127.0.0.1:${port}`;
   const kubeconfigPath = join(workdir, 'kubeconfig');

@@ -9,6 +9,7 @@ export const GVR = {
   nodes: { group: '', version: 'v1', resource: 'nodes' },
   namespaces: { group: '', version: 'v1', resource: 'namespaces' },
   configmaps: { group: '', version: 'v1', resource: 'configmaps' },
+  services: { group: '', version: 'v1', resource: 'services' },
   events: { group: '', version: 'v1', resource: 'events' },
   leases: { group: 'coordination.k8s.io', version: 'v1', resource: 'leases' },
   replicasets: { group: 'apps', version: 'v1', resource: 'replicasets' },

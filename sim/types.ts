@@ -12,6 +12,7 @@
  * - sim/cluster.ts assembles them: startCluster(opts) -> RunningCluster.
  */
 import type { Readable, Writable } from 'node:stream';
+import type { ServiceProxyRegistry } from './api/service-proxy.ts';
 
 export interface OwnerReference {
   apiVersion: string;
@@ -196,6 +197,12 @@ export interface SimServices {
    * Filled by sim/kubelet; used by sim/chaos (which falls back to writing pod status when absent).
    */
   containerChaos?: ContainerChaos;
+  /**
+   * The API server's service-proxy backends: a part serving HTTP registers (namespace, Service,
+   * port name|number) -> URL or handler, reached at /api/v1/namespaces/{ns}/services/{name}:{port}/proxy/.
+   * Filled by sim/cluster.ts from the API server.
+   */
+  serviceProxy?: ServiceProxyRegistry;
 }
 
 /** What the Chaos Mesh controller asks the kubelet to do to containers. */

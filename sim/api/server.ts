@@ -33,6 +33,7 @@ import { applyPatch, PATCH_TYPES, type PatchType } from './patch.ts';
 import { serveLogs, pickContainer } from './logs.ts';
 import { ExecServer } from './exec-ws.ts';
 import { GVR } from '../gvr.ts';
+import { ServiceProxyRegistry, parseServiceProxyPath, resolveServicePort, type ServicePortSpec } from './service-proxy.ts';
 
 export interface ApiServerOptions {
   store: MemoryStore;
@@ -45,6 +46,16 @@ export interface ApiServerOptions {
   /** Serving certificate; without it the server speaks plain http (tests of the handler only). */
   tls?: { certPem: string; keyPem: string };
 }
+
+const PROXY_VERBS: Record<string, string> = {
+  GET: 'get',
+  HEAD: 'get',
+  OPTIONS: 'get',
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
 
 const AGGREGATED_TYPE = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 
@@ -109,6 +120,8 @@ export class ApiServer {
   readonly openapi: OpenApi;
   readonly authz: Authorizer;
   private exec = new ExecServer();
+  /** Backends behind /api/v1/namespaces/{ns}/services/{name}[:port]/proxy/ (sim parts register theirs). */
+  readonly serviceProxy = new ServiceProxyRegistry();
   private streams = new Set<ServerResponse>();
   private store: MemoryStore;
 
@@ -184,9 +197,37 @@ export class ApiServer {
       return;
     }
     const user = PUBLIC_PATHS.has(path) ? undefined : this.authenticate(req);
+    const proxied = parseServiceProxyPath(url.pathname);
+    if (proxied) return this.proxyService(req, res, proxied, raw.slice(url.pathname.length), user as UserInfo);
     const rp = parseResourcePath(path);
     if (!rp) return this.nonResource(req, res, path, url.searchParams);
     await this.resource(req, res, rp, url.searchParams, user as UserInfo);
+  }
+
+  /** services/proxy: RBAC verb from the HTTP method (as kube-apiserver's RequestInfo), then the registered backend. */
+  private async proxyService(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: NonNullable<ReturnType<typeof parseServiceProxyPath>>,
+    search: string,
+    user: UserInfo,
+  ): Promise<void> {
+    const method = req.method ?? 'GET';
+    const verb = PROXY_VERBS[method];
+    if (!verb) throw new ApiStatusError(405, 'MethodNotAllowed', `the server does not allow method ${method}`);
+    this.authorize(user, {
+      verb,
+      group: '',
+      resource: 'services',
+      subresource: 'proxy',
+      namespace: target.namespace,
+      name: target.service,
+    });
+    const svc = this.store.get(GVR.services, target.namespace, target.service);
+    if (!svc) throw notFound('', 'services', target.service);
+    const ports = ((svc.spec as { ports?: ServicePortSpec[] } | undefined)?.ports ?? []).filter((p) => typeof p.port === 'number');
+    const port = resolveServicePort(ports, target.port, target.service);
+    await this.serviceProxy.serve(req, res, target, port, search);
   }
 
   private nonResource(req: IncomingMessage, res: ServerResponse, path: string, q: URLSearchParams): void {
