@@ -12,7 +12,10 @@ export default ptpFaultScenario({
   description: 'kill ptp4l in linuxptp-daemon-container: process down / clock unlocked, daemon restarts it, SLAVE and LOCKED again',
   degraded: {
     describe: 'ptp4l down or clock unlocked',
-    pred: (s) => s.processes.ptp4l === false || (s.clockState !== undefined && s.clockState !== 'LOCKED') || s.role !== 'SLAVE',
+    pred: (s) =>
+      s.processes.ptp4l === false ||
+      (s.clockState !== undefined && s.clockState !== 'LOCKED') ||
+      (s.role !== undefined && s.role !== 'SLAVE'),
     limitS: LIMITS.processS,
   },
   async inject(t, target) {

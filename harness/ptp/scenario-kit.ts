@@ -276,12 +276,18 @@ export function ptpFaultScenario(def: FaultDef): Scenario<typeof ptpScenarioPara
       }, 'summary table');
 
       await t.step('baseline: locked, offset in range', async (s) => {
-        const at = await sampler.until((x) => locked(x, min, max), lim(LIMITS.offsetS), `${target.node} LOCKED`, s.signal);
+        const want = def.role ?? 'SLAVE';
+        const at = await sampler.until(
+          (x) => locked(x, min, max) && x.role === want,
+          lim(LIMITS.offsetS),
+          `${target.node} LOCKED, ${target.iface} ${want}`,
+          s.signal,
+        );
         await s.check(`${target.node} locked before the fault`, () => ({
           ok: at !== undefined,
           summary:
             at !== undefined
-              ? `LOCKED, offset in [${min}, ${max})`
+              ? `LOCKED, ${target.iface} ${want}, offset in [${min}, ${max})`
               : `not LOCKED with offset in range within ${LIMITS.offsetS / speed} s: ${JSON.stringify(sampler.samples.at(-1))}`,
           findings: at !== undefined ? [] : [{ kind: 'ptp-not-locked', node: target.node, message: 'baseline not locked' }],
         }));
