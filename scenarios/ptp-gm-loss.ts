@@ -2,7 +2,7 @@
  * ptp-gm-loss: the grandmaster stops announcing: the slave port leaves SLAVE on ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES
  * (LISTENING, or MASTER for a non-slave-only clock), offsets stop, the clock goes HOLDOVER / FREERUN; when the
  * grandmaster is back the port re-selects it and the clock re-locks. The grandmaster is outside the node, so
- * the loss is switched through the fault library (`--param gmFault=<id>`, the embedded cluster's catalogue in
+ * the loss is switched through the fault library (`--param gmFault=<id>`, default ptp-grandmaster-loss; the embedded cluster's catalogue in
  * ConfigMap netharness-faults-catalogue); on a live cluster, pass the id your lab switch understands or stop
  * the GM by hand during the hold.
  *
@@ -12,8 +12,6 @@ import { LIMITS, ptpFaultScenario } from '../harness/ptp/scenario-kit.ts';
 import { switchFault } from '../harness/scenario-kit/egressip.ts';
 import type { TestContext } from '../harness/runner/scenario.ts';
 
-const GM_FAULT = process.env.NETHARNESS_PTP_GM_FAULT ?? 'ptp-grandmaster-loss';
-
 export default ptpFaultScenario({
   name: 'ptp-gm-loss',
   description: 'grandmaster loss (announce timeout): slave port LISTENING, clock HOLDOVER/FREERUN, re-lock when the GM returns',
@@ -22,8 +20,8 @@ export default ptpFaultScenario({
     pred: (s) => (s.role !== undefined && s.role !== 'SLAVE') || (s.clockState !== undefined && s.clockState !== 'LOCKED'),
     limitS: LIMITS.faultyS,
   },
-  async inject(t) {
-    await switchFault(t as TestContext<unknown>, GM_FAULT, 'on');
-    return () => switchFault(t as TestContext<unknown>, GM_FAULT, 'off');
+  async inject(t, _target, p) {
+    await switchFault(t as TestContext<unknown>, p.gmFault, 'on');
+    return () => switchFault(t as TestContext<unknown>, p.gmFault, 'off');
   },
 });

@@ -44,6 +44,8 @@ export const ptpScenarioParams = z.object({
   /** sim only: also switch this fault of the fault library on for the run (the scenario must then fail) */
   fault: z.string().default(''),
   faultValue: z.string().default('on'),
+  /** ptp-gm-loss: the fault-library id that stops the grandmaster's announces (the embedded cluster's catalogue) */
+  gmFault: z.string().default('ptp-grandmaster-loss'),
 });
 export type PtpScenarioParams = z.output<typeof ptpScenarioParams>;
 
