@@ -4,13 +4,17 @@
  *
  *   const r = await checkEgressIP(cluster, { concurrency: 8 });
  *   r.consistent; r.findings; r.counts; r.durationMs
+ *
+ * The unit (`egressipCheck`, harness/checks/types.ts) is the same collect + pure evaluate.
  */
+import { z } from 'zod';
 import type { Cluster } from '../../cluster/connect.ts';
 import { InfraError } from '../../errors.ts';
+import type { Check, CheckCollectOptions, CheckFinding } from '../types.ts';
 import { OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR, readApiState, readNbState } from './collect.ts';
 import { computeExpected } from './expected.ts';
-import { diffEgressIP, type DiffCounts } from './diff.ts';
-import type { ApiState, EgressIPFinding, NodeDump } from './model.ts';
+import { diffEgressIP, isEgressIPNat, isReroutePolicy, type DiffCounts } from './diff.ts';
+import type { ActualState, ApiState, EgressIPFinding, FindingKind, NodeDump } from './model.ts';
 
 export * from './model.ts';
 export { computeExpected } from './expected.ts';
@@ -63,17 +67,76 @@ export function evaluateEgressIP(
   };
 }
 
+/** Old entry point (CLI, waits, benches): a thin wrapper over the unit's collect + evaluate. */
 export async function checkEgressIP(cluster: Cluster, opts: EgressIPCheckOptions = {}): Promise<EgressIPCheckResult> {
   const t0 = performance.now();
-  // the API and the NB dumps are read in parallel; then every node of the API must have a dump
+  const o = await collectEgressIP(cluster, { concurrency: opts.concurrency ?? 8, execTimeoutMs: opts.execTimeoutMs });
+  const r = evaluateEgressIP(o.api, o.nb);
+  return {
+    consistent: r.consistent,
+    findings: r.findings,
+    counts: r.counts,
+    perNode: r.perNode,
+    durationMs: performance.now() - t0,
+    timings: { ...o.timings, diffMs: r.diffMs },
+  };
+}
+
+// ---------- the Check unit (harness/checks/types.ts) ----------
+
+/** Every kind the check reports, with its one-line meaning (`check list`, the README and MCP derive from it). */
+export const EGRESSIP_FINDINGS = {
+  'missing-snat': 'a served pod has no EgressIP SNAT on the gateway router of the node its EgressIP is assigned to',
+  'stale-snat': 'an EgressIP SNAT exists that no served pod / assignment explains (or sits on the wrong router)',
+  'duplicate-snat': 'more than one EgressIP SNAT for the same pod IP and EgressIP on one gateway router',
+  'wrong-snat-ip': 'an EgressIP SNAT for a served pod translates to an IP other than its assigned EgressIP',
+  'wrong-snat-port': "an EgressIP SNAT has a logical_port other than the egress node's k8s-<node> port",
+  'missing-lrp': 'a served pod has no priority-100 reroute policy on ovn_cluster_router',
+  'stale-lrp': 'a priority-100 reroute policy exists that no served pod explains',
+  'duplicate-lrp': 'more than one priority-100 reroute policy for the same pod IP',
+  'wrong-nexthop': "a reroute policy sends the pod to a next hop that is not an egress node's join/transit IP",
+  'missing-nexthop': "a reroute policy lacks the next hop of one of the EgressIP's assigned nodes",
+  'stale-nexthop': 'a reroute policy keeps a next hop of a node the EgressIP is no longer assigned to',
+  'missing-no-reroute': 'a priority-102 no-reroute policy (pod-to-pod / join / node / reply traffic) is missing',
+  'address-set-drift': 'the egressip-served-pods address set differs from the pods the EgressIPs serve',
+  'unassigned-eip': 'an EgressIP (or one of its IPs) has no node in status.items',
+  'eip-assigned-twice': 'one EgressIP IP is assigned to more than one node in status',
+} as const satisfies Record<FindingKind, string>;
+
+export const EgressIPCheckParams = z.strictObject({
+  /** nodes whose NB is read in parallel */
+  concurrency: z.number().int().min(1).max(256).default(8),
+  /** per-node exec timeout */
+  execTimeoutMs: z.number().int().min(1000).max(600_000).optional(),
+});
+export type EgressIPParams = z.infer<typeof EgressIPCheckParams>;
+
+/** What collect() read: the API state and one NB dump per node (only nodes the API knows). */
+export interface EgressIPObserved {
+  api: ApiState;
+  nb: ActualState;
+  /** apiMs and nbMs overlap (read in parallel), both from the start of collect */
+  timings: { apiMs: number; nbMs: number };
+}
+
+export async function collectEgressIP(
+  cluster: Cluster,
+  params: Partial<EgressIPParams>,
+  opts: CheckCollectOptions = {},
+): Promise<EgressIPObserved> {
+  const t0 = performance.now();
   let apiMs = 0;
   let nbMs = 0;
+  // the API and the NB dumps are read in parallel; then every node of the API must have a dump
   const [api, nb] = await Promise.all([
     readApiState(cluster).then((a) => {
       apiMs = performance.now() - t0;
       return a;
     }),
-    readNbState(cluster, undefined, { concurrency: opts.concurrency, timeoutMs: opts.execTimeoutMs }).then((n) => {
+    readNbState(cluster, undefined, {
+      concurrency: opts.concurrency ?? params.concurrency,
+      timeoutMs: opts.timeoutMs ?? params.execTimeoutMs,
+    }).then((n) => {
       nbMs = performance.now() - t0;
       return n;
     }),
@@ -84,14 +147,93 @@ export async function checkEgressIP(cluster: Cluster, opts: EgressIPCheckOptions
       `no ovnkube-node pod on node(s) ${missing.join(', ')} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`,
       'wait for ovnkube-node to be Running on every node',
     );
-  for (const n of [...nb.keys()]) if (!api.nodes.some((x) => x.name === n)) nb.delete(n);
-  const r = evaluateEgressIP(api, nb);
+  const known = new Set(api.nodes.map((x) => x.name));
+  for (const n of [...nb.keys()]) if (!known.has(n)) nb.delete(n);
+  return { api, nb, timings: { apiMs, nbMs } };
+}
+
+/** The generic finding of an EgressIP finding: subject is the pod, else the EgressIP, else the node. */
+export function toCheckFinding(f: EgressIPFinding): CheckFinding<FindingKind> {
+  const subject = f.pod
+    ? `pod/${f.namespace ?? ''}/${f.pod}`
+    : f.egressip
+      ? `egressip/${f.egressip}`
+      : f.node
+        ? `node/${f.node}`
+        : 'cluster';
+  const labels: Record<string, string> = {};
+  if (f.egressip) labels.egressip = f.egressip;
+  if (f.namespace) labels.namespace = f.namespace;
+  if (f.pod) labels.pod = f.pod;
+  const where = f.node ? ` on ${f.node}` : '';
+  const detail = [f.expected !== undefined ? `expected ${f.expected}` : '', f.actual !== undefined ? `actual ${f.actual}` : '']
+    .filter(Boolean)
+    .join(', ');
   return {
-    consistent: r.consistent,
-    findings: r.findings,
-    counts: r.counts,
-    perNode: r.perNode,
-    durationMs: performance.now() - t0,
-    timings: { apiMs, nbMs, diffMs: r.diffMs },
+    kind: f.kind,
+    subject,
+    ...(f.node ? { node: f.node } : {}),
+    ...(f.expected !== undefined ? { expected: f.expected } : {}),
+    ...(f.actual !== undefined ? { actual: f.actual } : {}),
+    message: f.message ?? `${f.kind}${where}: ${subject}${detail ? ` (${detail})` : ''}`,
+    ...(Object.keys(labels).length ? { labels } : {}),
   };
 }
+
+// computeExpected is pure; summarise needs its counts for the same observation evaluate() saw
+const expectedMemo = new WeakMap<ApiState, ReturnType<typeof computeExpected>>();
+function expectedOf(api: ApiState): ReturnType<typeof computeExpected> {
+  let e = expectedMemo.get(api);
+  if (!e) {
+    e = computeExpected(api);
+    expectedMemo.set(api, e);
+  }
+  return e;
+}
+
+export const egressipCheck: Check<typeof EgressIPCheckParams, EgressIPObserved, FindingKind> = {
+  name: 'egressip',
+  description:
+    'EgressIP rule consistency: per node, the SNATs on GR_<node>, the priority-100 reroute and 102 no-reroute policies and the served-pods address sets vs what the EgressIPs, namespaces, pods and nodes in the API require',
+  findingKinds: EGRESSIP_FINDINGS,
+  params: EgressIPCheckParams,
+  collect: collectEgressIP,
+  evaluate(o) {
+    return diffEgressIP(expectedOf(o.api), o.nb).map(toCheckFinding);
+  },
+  summarise(o, findings) {
+    const exp = expectedOf(o.api);
+    const counts: Record<string, number> = {
+      pods: exp.counts.pods,
+      nodes: o.nb.size,
+      eips: o.api.eips.length,
+      expected_snat: exp.counts.snat,
+      expected_lrp: exp.counts.lrp,
+      findings: findings.length,
+    };
+    let snat = 0;
+    let lrp = 0;
+    let maxSnat = 0;
+    let maxLrp = 0;
+    for (const [node, d] of o.nb) {
+      let s = 0;
+      let l = 0;
+      for (const r of d.nat) if (isEgressIPNat(r)) s++;
+      for (const p of d.policies) if (isReroutePolicy(p)) l++;
+      counts[`snat_${node}`] = s;
+      counts[`lrp_${node}`] = l;
+      snat += s;
+      lrp += l;
+      if (s > maxSnat) maxSnat = s;
+      if (l > maxLrp) maxLrp = l;
+    }
+    Object.assign(counts, { snat_total: snat, lrp_total: lrp, max_snat_per_node: maxSnat, max_lrp_per_node: maxLrp });
+    const bad = new Set(findings.map((f) => f.node).filter(Boolean));
+    return {
+      headline: `EgressIP consistency: ${findings.length ? `INCONSISTENT (${findings.length} findings on ${bad.size} node(s))` : 'CONSISTENT'} (${o.api.eips.length} EgressIPs, ${exp.counts.pods} served pods, ${o.nb.size} nodes, ${snat} SNAT, ${lrp} LRP)`,
+      counts,
+    };
+  },
+};
+
+export default egressipCheck;
