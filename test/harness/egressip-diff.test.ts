@@ -321,6 +321,6 @@ describe('diffEgressIP: every finding kind', () => {
   });
 
   it('the vocabulary is fixed', () => {
-    expect(FINDING_KINDS).toHaveLength(15);
+    expect(FINDING_KINDS).toHaveLength(17);
   });
 });

@@ -54,3 +54,86 @@ describe('egressipCheck (the Check unit)', () => {
     expect(egressipCheck.summarise(o, f).headline).toMatch(/INCONSISTENT \(1 findings on 1 node/);
   });
 });
+
+describe('rows ovnkube does not own (issue 9 item 8), judged by what they do', () => {
+  const fresh = (): SynthCluster => synthCluster({ nodes: 4, egressNodes: 2, eips: 2, podsPerEip: 6 });
+  const eipNatsOf = (c: SynthCluster, node: string) =>
+    c.nb.get(node)!.nat.filter((r) => r.external_ids['k8s.ovn.org/owner-type'] === 'EgressIP');
+  const addNat = (c: SynthCluster, node: string, ext: string, logical: string, ids: Record<string, string> = {}): void => {
+    const n = c.nb.get(node)!;
+    const uuid = `0000beef-0000-4000-8000-${String(n.nat.length).padStart(12, '0')}`;
+    n.nat.push({ _uuid: uuid, type: 'snat', external_ip: ext, logical_ip: logical, logical_port: '', external_ids: ids });
+    n.routers[1].nat.push(uuid);
+  };
+  const evaluate = (c: SynthCluster) => egressipCheck.evaluate(observed(c), egressipCheck.params.parse({}));
+
+  it('a SNAT to an EgressIP for an IP no pod has, on the egress node: unowned-snat naming the node', () => {
+    const c = fresh();
+    const node = c.api.eips[0].status[0].node;
+    addNat(c, node, c.api.eips[0].status[0].egressIP, '10.250.9.9');
+    const f = evaluate(c);
+    expect(f.map((x) => x.kind)).toEqual(['unowned-snat']);
+    expect(f[0].node).toBe(node);
+    expect(f[0].message).toMatch(/no pod has this IP/);
+    expect(f[0].labels?.egressip).toBe(c.api.eips[0].name);
+  });
+
+  it('a SNAT for a served pod on a non-egress node: unowned-snat naming that node and the pod', () => {
+    const c = fresh();
+    const egressNodes = new Set(c.api.eips.flatMap((e) => e.status.map((s) => s.node)));
+    const other = c.api.nodes.find((n) => !egressNodes.has(n.name))!.name;
+    const nat = eipNatsOf(c, c.api.eips[0].status[0].node)[0];
+    addNat(c, other, nat.external_ip, nat.logical_ip);
+    const f = evaluate(c);
+    expect(f.map((x) => x.kind)).toEqual(['unowned-snat']);
+    expect(f[0].node).toBe(other);
+    expect(f[0].subject).toMatch(/^pod\//);
+    expect(f[0].message).toMatch(/not where its EgressIP/);
+  });
+
+  it('a deleted SNAT re-added by hand without external_ids: unowned-snat, not missing-snat', () => {
+    const c = fresh();
+    const node = c.api.eips[0].status[0].node;
+    const n = c.nb.get(node)!;
+    const nat = eipNatsOf(c, node)[0];
+    n.nat.splice(n.nat.indexOf(nat), 1);
+    expect(evaluate(c).map((x) => x.kind)).toEqual(['missing-snat']);
+    addNat(c, node, nat.external_ip, nat.logical_ip);
+    const f = evaluate(c);
+    expect(f.map((x) => x.kind)).toEqual(['unowned-snat']);
+    expect(f[0].node).toBe(node);
+    expect(f[0].message).toMatch(/as expected, but has no ovnkube external_ids/);
+  });
+
+  it('SNATs to non-EgressIP addresses and owned rows are not unowned findings', () => {
+    const c = fresh();
+    addNat(c, c.api.nodes[0].name, '172.18.0.99', '10.250.9.9');
+    expect(evaluate(c)).toEqual([]);
+  });
+
+  it('an unowned priority-102 allow or a priority-100 reroute for a served pod: unowned-lrp; a re-added reroute is not missing-lrp', () => {
+    const c = fresh();
+    const [podNode, n] = [...c.nb].find(([, x]) => x.lrp.some((r) => r.priority === 100))!;
+    const lrp = n.lrp.find((r) => r.priority === 100)!;
+    n.lrp.push({
+      _uuid: '0000beef-0000-4000-8000-000000000102',
+      priority: 102,
+      match: lrp.match,
+      action: 'allow',
+      nexthops: [],
+      external_ids: {},
+      options: {},
+    });
+    n.routers[0].policies.push('0000beef-0000-4000-8000-000000000102');
+    let f = evaluate(c);
+    expect(f.map((x) => x.kind)).toEqual(['unowned-lrp']);
+    expect(f[0].node).toBe(podNode);
+    expect(f[0].message).toMatch(/from being rerouted/);
+    // replace the owned reroute with an identical one without external_ids
+    n.lrp.splice(n.lrp.indexOf(lrp), 1);
+    n.lrp.push({ ...lrp, external_ids: {} });
+    f = evaluate(c);
+    expect(f.map((x) => x.kind).sort()).toEqual(['unowned-lrp', 'unowned-lrp']);
+    expect(f.some((x) => /as expected/.test(x.message))).toBe(true);
+  });
+});

@@ -40,10 +40,39 @@ export function isEgressIPNat(r: NatRow): boolean {
   return r.external_ids[OWNER_TYPE] === undefined && r.external_ids.name !== undefined && !r.logical_ip.includes('/');
 }
 
+/**
+ * Rows ovnkube owns carry its external_ids: `k8s.ovn.org/owner-type=EgressIP` (current) or `name=<eip>`
+ * (legacy). ovnkube's cleanup only ever touches rows it can attribute, so a row without them is never
+ * removed or corrected by it (ovn-org/ovn-kubernetes go-controller/pkg/ovn/egressip.go builds its
+ * predicates on these external_ids).
+ */
+export function isOvnkubeOwned(ids: Record<string, string>): boolean {
+  return ids[OWNER_TYPE] === 'EgressIP' || (ids[OWNER_TYPE] === undefined && ids.name !== undefined);
+}
+
+/** An ovnkube-owned EgressIP reroute (priority 100 on ovn_cluster_router). */
 export function isReroutePolicy(p: PolicyRow): boolean {
-  return (
-    p.router === CLUSTER_ROUTER && p.priority === REROUTE_PRIORITY && (p.action === 'reroute' || p.external_ids[OWNER_TYPE] === 'EgressIP')
-  );
+  return p.router === CLUSTER_ROUTER && p.priority === REROUTE_PRIORITY && isOvnkubeOwned(p.external_ids);
+}
+
+/** A SNAT nobody attributes to an EgressIP that nevertheless translates to an EgressIP, on any gateway router. */
+export function isUnownedEgressSnat(r: NatRow, eipIps: ReadonlyMap<string, string>): boolean {
+  return r.type === 'snat' && !isEgressIPNat(r) && r.router.startsWith('GR_') && eipIps.has(canonIp(r.external_ip));
+}
+
+const SRC_TERM = /ip[46]\.src\s*==\s*(\{[^}]*\}|[0-9A-Fa-f.:]+(?:\/\d+)?)/g;
+
+/** The single IPs a match selects by source (`ipN.src == IP` or `ipN.src == {IP, ...}`); subnets and $sets are not expanded. */
+export function srcIpsOfMatch(match: string): string[] {
+  const out: string[] = [];
+  for (const m of match.matchAll(SRC_TERM)) {
+    const v = m[1];
+    for (const t of v.startsWith('{') ? v.slice(1, -1).split(/[\s,]+/) : [v]) {
+      const x = t.replace(/^"|"$/g, '');
+      if (x && !x.includes('/')) out.push(canonIp(x));
+    }
+  }
+  return out;
 }
 
 const SRC_MATCH = /^\s*\(?\s*(ip4|ip6)\.src\s*==\s*([0-9A-Fa-f.:]+)\s*\)?\s*$/;
@@ -74,6 +103,37 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
   const gr = `GR_${node}`;
   const eipNats = dump.nat.filter(isEgressIPNat);
   const expectedByIp: Map<string, ExpectedSnat[]> = en?.snats ?? new Map();
+  // rows that act on EgressIP traffic without ovnkube's external_ids: judged by what they do
+  const covered = new Set<string>();
+  for (const r of dump.nat) {
+    if (!isUnownedEgressSnat(r, exp.eipIps)) continue;
+    const ip = canonIp(r.logical_ip);
+    const ext = canonIp(r.external_ip);
+    const w = r.router === gr ? expectedByIp.get(ip)?.find((x) => x.externalIp === ext) : undefined;
+    const pl = podLabel(exp, ip);
+    const eip = w?.eip ?? exp.eipIps.get(ext);
+    let does: string;
+    if (w) {
+      // the traffic is right, but ovnkube will neither update nor remove it
+      covered.add(`${ip}|${ext}`);
+      does = `SNATs served pod ${pl.namespace}/${pl.pod} to its EgressIP as expected, but has no ovnkube external_ids`;
+    } else if (!pl.pod) does = `SNATs ${r.logical_ip} (no pod has this IP) to EgressIP ${ext}`;
+    else if (pl.eip)
+      does = `SNATs served pod ${pl.namespace}/${pl.pod} to ${ext} on ${r.router}, which is not where its EgressIP ${pl.eip} egresses`;
+    else does = `SNATs pod ${pl.namespace}/${pl.pod}, which no EgressIP serves, to EgressIP ${ext}`;
+    out.push({
+      kind: 'unowned-snat',
+      node,
+      egressip: eip,
+      namespace: pl.namespace,
+      pod: pl.pod,
+      expected: w
+        ? `an ovnkube-owned SNAT (external_ids k8s.ovn.org/owner-type=EgressIP)`
+        : `no SNAT to ${ext} for ${r.logical_ip} on ${r.router}`,
+      actual: `${ext} -> ${r.logical_ip} on ${r.router}, external_ids {${Object.keys(r.external_ids).join(',')}} (row ${r.uuid.slice(0, 8)})`,
+      message: `unowned-snat on ${node}: a row ovnkube does not own (it will never clean it up) ${does}`,
+    });
+  }
   const actualByIp = new Map<string, NatRow[]>();
   for (const r of eipNats) {
     const ip = canonIp(r.logical_ip);
@@ -148,7 +208,7 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
         wantByExt.delete(ext);
       } else unmatchedActual.push(rs[0]);
     }
-    const unmatchedWant = [...wantByExt.values()];
+    const unmatchedWant = [...wantByExt.values()].filter((w) => !covered.has(`${ip}|${w.externalIp}`));
     const pairs = Math.min(unmatchedActual.length, unmatchedWant.length);
     for (let i = 0; i < pairs; i++) {
       const w = unmatchedWant[i];
@@ -189,15 +249,16 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
   for (const [ip, want] of expectedByIp) {
     if (actualByIp.has(ip)) continue;
     for (const w of want)
-      out.push({
-        kind: 'missing-snat',
-        node,
-        egressip: w.eip,
-        namespace: w.namespace,
-        pod: w.pod,
-        expected: `${w.externalIp} -> ${ip} on ${gr}`,
-        actual: 'absent',
-      });
+      if (!covered.has(`${ip}|${w.externalIp}`))
+        out.push({
+          kind: 'missing-snat',
+          node,
+          egressip: w.eip,
+          namespace: w.namespace,
+          pod: w.pod,
+          expected: `${w.externalIp} -> ${ip} on ${gr}`,
+          actual: 'absent',
+        });
   }
   return eipNats.length;
 }
@@ -222,6 +283,43 @@ function diffLrps(node: string, en: ExpectedNode | undefined, dump: NodeDump, ex
     else actualByIp.set(ip, [p]);
   }
   const wants = en?.lrps ?? new Map<string, ExpectedLrp>();
+  const coveredLrp = new Set<string>();
+  for (const p of dump.policies) {
+    if (p.router !== CLUSTER_ROUTER || (p.priority !== REROUTE_PRIORITY && p.priority !== NO_REROUTE_PRIORITY)) continue;
+    if (isOvnkubeOwned(p.external_ids) || p.external_ids[OWNER_TYPE] !== undefined) continue;
+    for (const ip of srcIpsOfMatch(p.match)) {
+      const pod = exp.podByIp.get(ip);
+      const eip = pod ? exp.servedBy.get(pod) : undefined;
+      if (!pod || !eip) continue;
+      const w = wants.get(ip);
+      const sameHops =
+        !!w &&
+        p.priority === REROUTE_PRIORITY &&
+        p.action === 'reroute' &&
+        p.nexthops.length === w.nexthops.length &&
+        p.nexthops
+          .map(canonIp)
+          .sort()
+          .every((x, i) => x === w.nexthops[i]);
+      if (sameHops) coveredLrp.add(ip);
+      const does =
+        p.priority === NO_REROUTE_PRIORITY
+          ? `keeps served pod ${pod.namespace}/${pod.name} from being rerouted (priority 102 ${p.action})`
+          : sameHops
+            ? `reroutes served pod ${pod.namespace}/${pod.name} as expected, but has no ovnkube external_ids`
+            : `sends served pod ${pod.namespace}/${pod.name} ${p.action === 'reroute' ? `to ${p.nexthops.join(',') || '(no nexthop)'}` : `to ${p.action}`}`;
+      out.push({
+        kind: 'unowned-lrp',
+        node,
+        egressip: eip.name,
+        namespace: pod.namespace,
+        pod: pod.name,
+        expected: sameHops ? 'an ovnkube-owned reroute (external_ids k8s.ovn.org/owner-type=EgressIP)' : `only ovnkube's rows act on ${ip}`,
+        actual: `${p.priority} "${p.match}" ${p.action}${p.nexthops.length ? ` ${p.nexthops.join(',')}` : ''} (row ${p.uuid.slice(0, 8)})`,
+        message: `unowned-lrp on ${node}: a policy ovnkube does not own (it will never clean it up) ${does}`,
+      });
+    }
+  }
   for (const [ip, rows] of actualByIp) {
     if (exp.ignoredIps.has(ip)) continue;
     const w = wants.get(ip);
@@ -280,7 +378,7 @@ function diffLrps(node: string, en: ExpectedNode | undefined, dump: NodeDump, ex
     }
   }
   for (const [ip, w] of wants) {
-    if (!actualByIp.has(ip))
+    if (!actualByIp.has(ip) && !coveredLrp.has(ip))
       out.push({
         kind: 'missing-lrp',
         node,

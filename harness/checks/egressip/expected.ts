@@ -219,8 +219,11 @@ export function computeExpected(api: ApiState): Expected {
       }
     }
   }
+  const eipIps = new Map<string, string>();
+  for (const e of api.eips) for (const ip of e.egressIPs) eipIps.set(canonIp(ip), e.name);
   return {
     nodes,
+    eipIps,
     families: [...families].sort(),
     podByIp,
     servedBy: served,

@@ -101,6 +101,10 @@ export const EGRESSIP_FINDINGS = {
   'address-set-drift': 'the egressip-served-pods address set differs from the pods the EgressIPs serve',
   'unassigned-eip': 'an EgressIP (or one of its IPs) has no node in status.items',
   'eip-assigned-twice': 'one EgressIP IP is assigned to more than one node in status',
+  'unowned-snat':
+    "a SNAT on a gateway router translates to an EgressIP but lacks ovnkube's external_ids: ovnkube will never update or remove it",
+  'unowned-lrp':
+    "a priority-100/102 policy on ovn_cluster_router selects a served pod but lacks ovnkube's external_ids: ovnkube will never update or remove it",
 } as const satisfies Record<FindingKind, string>;
 
 export const EgressIPCheckParams = z.strictObject({

@@ -21,6 +21,8 @@ export const FINDING_KINDS = [
   'address-set-drift',
   'unassigned-eip',
   'eip-assigned-twice',
+  'unowned-snat',
+  'unowned-lrp',
 ] as const;
 
 export type FindingKind = (typeof FINDING_KINDS)[number];
@@ -161,6 +163,8 @@ export interface Expected {
   servedBy: Map<PodInfo, EgressIPInfo>;
   /** IPs of pods in transition (terminating, not yet Running): their rows are neither expected nor stale */
   ignoredIps: Set<string>;
+  /** every EgressIP IP of the spec (canonical) -> the EgressIP's name: SNATs to it act on EgressIP traffic, whoever owns them */
+  eipIps: Map<string, string>;
   /** API-level findings (unassigned-eip, eip-assigned-twice) */
   apiFindings: EgressIPFinding[];
   counts: { pods: number; snat: number; lrp: number };
