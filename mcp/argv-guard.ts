@@ -92,10 +92,37 @@ export const ARGV_POLICY: Record<string, Policy> = {
   },
 };
 
+/**
+ * The *ctl tools that run several commands in one transaction separated by `--` (ovn-nbctl(8) "Command
+ * syntax"): one exec reads several tables. Each segment is checked on its own as a complete argv, so every
+ * command of the chain must be an allow-listed read (a write anywhere in the chain is refused).
+ */
+const CHAINABLE = new Set(['ovn-nbctl', 'ovn-sbctl']);
+const MAX_CHAIN = 8;
+
 /** Returns why argv is not allowed, or undefined. */
 export function readOnlyArgvProblem(argv: readonly string[]): string | undefined {
   if (!Array.isArray(argv) || argv.length === 0) return 'empty argv';
   const [bin, ...rest] = argv;
+  if (CHAINABLE.has(bin) && rest.includes('--')) {
+    const segs: string[][] = [[]];
+    for (const a of rest)
+      if (a === '--') segs.push([]);
+      else segs[segs.length - 1].push(a);
+    const [globals, ...cmds] = segs;
+    if (cmds.length > MAX_CHAIN) return `at most ${MAX_CHAIN} chained commands`;
+    for (const g of globals) {
+      if (typeof g !== 'string' || !g.startsWith('-')) return "only options before the first '--'";
+      const problem = readOnlyArgvProblem([bin, g, 'list']);
+      if (problem) return problem;
+    }
+    for (const c of cmds) {
+      if (!c.length) return "empty command between '--' separators";
+      const problem = readOnlyArgvProblem([bin, ...c]);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
   const policy = ARGV_POLICY[bin];
   if (!policy) return `binary ${JSON.stringify(bin)} is not allow-listed`;
   const positionals: string[] = [];

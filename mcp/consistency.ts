@@ -1,23 +1,16 @@
 /**
- * Wires the harness's EgressIP rule-consistency check (harness/checks/egressip) into the analysis
- * toolset. The API state comes from the target (live or bundle); each node's NB rows are read with
- * four allow-listed `ovn-nbctl --format=json list <table>` commands through the same argv guard as
- * every tool (no shell), then the check's pure evaluateEgressIP computes the findings.
+ * The MCP `egressip_consistency_check` is the harness's EgressIP check unit (harness/checks/egressip):
+ * the same collect (one no-shell NB read per node, NB_READ_ARGV, through the same argv guard as every
+ * tool), the same pure evaluate and summarise. Only the source differs: the API state and the execs come
+ * from the server's target (live cluster or offline bundle).
  */
 import type * as k8s from '@kubernetes/client-node';
-import { evaluateEgressIP, parseNodeDump, type ApiState, type NodeDump } from '../harness/checks/egressip/index.ts';
-import { DUMP_SEPARATOR, eipInfo, nodeInfo, podInfo } from '../harness/checks/egressip/collect.ts';
+import { collectEgressIPFrom, egressipCheck, type ApiState, type EgressIPSource } from '../harness/checks/egressip/index.ts';
+import { eipInfo, nodeInfo, podInfo } from '../harness/checks/egressip/collect.ts';
+import { InfraError } from '../harness/errors.ts';
 import type { ConsistencyCheck } from './registry.ts';
 import { assertReadOnlyArgv } from './argv-guard.ts';
 import { ToolError, type K8sObject, type Target } from './target.ts';
-
-/** The tables and columns the check reads (as in the check's own NB dump). */
-export const NB_READS: string[][] = [
-  ['ovn-nbctl', '--format=json', '--columns=_uuid,type,external_ip,logical_ip,logical_port,external_ids', 'list', 'NAT'],
-  ['ovn-nbctl', '--format=json', '--columns=_uuid,priority,match,action,nexthops,external_ids,options', 'list', 'Logical_Router_Policy'],
-  ['ovn-nbctl', '--format=json', '--columns=_uuid,name,addresses,external_ids', 'list', 'Address_Set'],
-  ['ovn-nbctl', '--format=json', '--columns=_uuid,name,nat,policies', 'list', 'Logical_Router'],
-];
 
 async function apiState(t: Target): Promise<ApiState> {
   const [eips, nss, pods, nodes] = await Promise.all([
@@ -34,49 +27,45 @@ async function apiState(t: Target): Promise<ApiState> {
   };
 }
 
-async function nodeDump(t: Target, node: string, timeoutMs: number): Promise<NodeDump> {
-  const parts: string[] = [];
-  for (const argv of NB_READS) {
-    assertReadOnlyArgv(argv);
-    const out = await t.nodeExec({ node, container: 'nbdb', argv }, { timeoutMs });
-    if (out.exitCode !== 0) throw new ToolError(`node ${node}: ${argv.join(' ')} exited ${out.exitCode}: ${out.stderr.slice(0, 300)}`);
-    parts.push(out.stdout);
-  }
-  return parseNodeDump(node, parts.join(`\n${DUMP_SEPARATOR}\n`));
+/** The MCP target as the check's source: every argv passes the read-only guard before it runs. */
+export function targetSource(t: Target): EgressIPSource {
+  return {
+    where: t.description,
+    readApi: () => apiState(t),
+    nbNodes: async () => (await t.nodes()).slice().sort(),
+    async execNb(node, argv, timeoutMs) {
+      const a = [...argv];
+      assertReadOnlyArgv(a);
+      const out = await t.nodeExec({ node, container: 'nbdb', argv: a }, { timeoutMs });
+      if (out.exitCode !== 0)
+        throw new ToolError(
+          `node ${node}: ovn-nbctl list (NAT, policies, address sets, routers) exited ${out.exitCode}: ${out.stderr.slice(0, 300)}`,
+        );
+      return out.stdout;
+    },
+  };
 }
 
 export const egressIpConsistency: ConsistencyCheck = async (target, opts) => {
-  const api = await apiState(target);
-  const names = opts.nodes?.length ? opts.nodes : api.nodes.map((n) => n.name);
-  const nb = new Map<string, NodeDump>();
-  const errors: string[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(8, names.length) }, async () => {
-      while (next < names.length) {
-        const n = names[next++];
-        try {
-          nb.set(n, await nodeDump(target, n, 60_000));
-        } catch (err) {
-          errors.push(`${n}: ${(err as Error).message}`);
-        }
-      }
-    }),
-  );
-  const r = evaluateEgressIP(api, nb);
+  const params = egressipCheck.params.parse({});
+  let o;
+  try {
+    o = await collectEgressIPFrom(targetSource(target), { ...params, nodes: opts.nodes }, { timeoutMs: 60_000 });
+  } catch (err) {
+    if (err instanceof InfraError) throw new ToolError(err.message);
+    throw err;
+  }
+  const findings = egressipCheck.evaluate(o, params);
+  const s = egressipCheck.summarise(o, findings);
   const lines = [
-    `EgressIP consistency: ${r.consistent && !errors.length ? 'CONSISTENT' : `${r.findings.length} finding(s)`} over ${r.counts.eips} EgressIP(s), ${r.counts.pods} served pod(s), ${r.counts.nodes} node DB(s) read`,
-    `rows: SNAT ${r.counts.snat} (expected ${r.counts.expectedSnat}), reroute policies ${r.counts.lrp} (expected ${r.counts.expectedLrp})`,
-    ...(errors.length ? ['could not read:', ...errors.map((e) => `  ${e}`)] : []),
-    ...r.findings.map(
+    s.headline,
+    `rows: SNAT ${s.counts.snat_total} (expected ${s.counts.expected_snat}), reroute policies ${s.counts.lrp_total} (expected ${s.counts.expected_lrp})`,
+    ...findings.map(
       (f) =>
-        `${f.kind}${f.node ? ` node=${f.node}` : ''}${f.egressip ? ` eip=${f.egressip}` : ''}${f.pod ? ` pod=${f.namespace}/${f.pod}` : ''}${f.expected ? ` expected=${f.expected}` : ''}${f.actual ? ` actual=${f.actual}` : ''}${f.message ? `: ${f.message}` : ''}`,
+        `${f.kind} node=${f.node ?? '-'} subject=${f.subject}${f.expected ? ` expected=${f.expected}` : ''}${f.actual ? ` actual=${f.actual}` : ''}: ${f.message}`,
     ),
   ];
-  return {
-    text: lines.join('\n'),
-    json: { consistent: r.consistent && !errors.length, counts: r.counts, perNode: r.perNode, findings: r.findings, errors },
-  };
+  return { text: lines.join('\n'), json: { consistent: findings.length === 0, counts: s.counts, findings } };
 };
 
 export async function loadConsistencyCheck(): Promise<ConsistencyCheck | undefined> {

@@ -20,7 +20,7 @@ describe('egressipCheck (the Check unit)', () => {
   });
 
   it('a clean cluster: no findings, CONSISTENT headline, per-node rule counts', () => {
-    const c = synthCluster({ nodes: 4, egressNodes: 2, eips: 2, podsPerEip: 6 });
+    const c = synthCluster({ nodes: 4, eips: 2, podsPerEip: 6 });
     const o = observed(c);
     const f = egressipCheck.evaluate(o, egressipCheck.params.parse({}));
     expect(f).toEqual([]);
@@ -35,7 +35,7 @@ describe('egressipCheck (the Check unit)', () => {
   });
 
   it('a deleted SNAT: a generic finding naming node, pod subject and labels, same as the old evaluate', () => {
-    const c = synthCluster({ nodes: 4, egressNodes: 2, eips: 2, podsPerEip: 6 });
+    const c = synthCluster({ nodes: 4, eips: 2, podsPerEip: 6 });
     const node = c.api.eips[0].status[0].node;
     const n = c.nb.get(node)!;
     const victim = n.nat.findIndex((r) => r.external_ids['k8s.ovn.org/owner-type'] === 'EgressIP');
@@ -56,7 +56,7 @@ describe('egressipCheck (the Check unit)', () => {
 });
 
 describe('rows ovnkube does not own (issue 9 item 8), judged by what they do', () => {
-  const fresh = (): SynthCluster => synthCluster({ nodes: 4, egressNodes: 2, eips: 2, podsPerEip: 6 });
+  const fresh = (): SynthCluster => synthCluster({ nodes: 4, eips: 2, podsPerEip: 6 });
   const eipNatsOf = (c: SynthCluster, node: string) =>
     c.nb.get(node)!.nat.filter((r) => r.external_ids['k8s.ovn.org/owner-type'] === 'EgressIP');
   const addNat = (c: SynthCluster, node: string, ext: string, logical: string, ids: Record<string, string> = {}): void => {

@@ -29,13 +29,47 @@ export const NB_DUMP_SCRIPT = [
   'ovn-nbctl --format=json --columns=_uuid,name,nat,policies list Logical_Router',
 ].join('; ');
 
+/** The old shell form (kept for bundles and benches that compare; the check itself runs NB_READ_ARGV). */
 export function nbDumpCommand(): string[] {
   return ['sh', '-c', `set -e; ${NB_DUMP_SCRIPT}`];
 }
 
-/** Parse the output of nbDumpCommand() into typed rows. */
+/**
+ * The one exec per node, no shell: four `list` commands chained with `--` in ONE ovn-nbctl transaction
+ * (ovn-nbctl(8), "Command syntax"; per-command `--columns`), so the MCP argv guard allows it and the four
+ * tables are one consistent snapshot. ovn-nbctl prints each table's JSON on its own line.
+ */
+export const NB_READ_ARGV: readonly string[] = [
+  'ovn-nbctl',
+  '--format=json',
+  '--',
+  '--columns=_uuid,type,external_ip,logical_ip,logical_port,external_ids',
+  'list',
+  'NAT',
+  '--',
+  '--columns=_uuid,priority,match,action,nexthops,external_ids,options',
+  'list',
+  'Logical_Router_Policy',
+  '--',
+  '--columns=_uuid,name,addresses,external_ids',
+  'list',
+  'Address_Set',
+  '--',
+  '--columns=_uuid,name,nat,policies',
+  'list',
+  'Logical_Router',
+];
+
+/** The four table texts of a dump: NB_READ_ARGV output (one JSON document per line) or the old separated shell output. */
+function dumpParts(stdout: string): string[] {
+  if (stdout.includes(DUMP_SEPARATOR)) return stdout.split(DUMP_SEPARATOR).map((s) => s.trim());
+  // JSON strings escape newlines, so a raw newline only ends a document
+  return stdout.split('\n').filter((l) => l.trim() !== '');
+}
+
+/** Parse the output of NB_READ_ARGV (or nbDumpCommand()) into typed rows. */
 export function parseNodeDump(node: string, stdout: string): NodeDump {
-  const parts = stdout.split(DUMP_SEPARATOR).map((s) => s.trim());
+  const parts = dumpParts(stdout);
   if (parts.length !== 4) throw new OvsdbParseError(`node ${node}: expected 4 tables in the NB dump, got ${parts.length}`);
   const [natT, lrpT, asT, lrT] = parts;
   const refs = routerRefs(parseTableJson(lrT, 'Logical_Router'));
@@ -244,9 +278,9 @@ export interface ReadNbOptions {
   nodes?: string[];
 }
 
-/** Raw dump text of one node (one exec). */
+/** Raw dump text of one node (one exec of NB_READ_ARGV, no shell). */
 export async function execNodeDump(cluster: Cluster, pod: string, timeoutMs = 60_000): Promise<string> {
-  const res = await execIn(cluster, { namespace: OVN_NAMESPACE, pod, container: NB_CONTAINER }, nbDumpCommand(), { timeoutMs });
+  const res = await execIn(cluster, { namespace: OVN_NAMESPACE, pod, container: NB_CONTAINER }, [...NB_READ_ARGV], { timeoutMs });
   if (res.exitCode !== 0)
     throw new InfraError(`NB dump in ${OVN_NAMESPACE}/${pod} exited ${res.exitCode}: ${res.stderr.trim().slice(0, 300)}`);
   return res.stdout;
@@ -272,6 +306,55 @@ export async function readNbState(
       return parseNodeDump(node, text);
     } catch (err) {
       throw new InfraError(`cannot parse the NB dump of node ${node}: ${(err as Error).message}`);
+    }
+  });
+  return new Map(dumps.map((d) => [d.node, d]));
+}
+
+// ---------- the source abstraction: the same collect from a Cluster or from the MCP server's target ----------
+
+/** Where the check reads from: the API state, which nodes have an NB, and one NB exec per node. */
+export interface EgressIPSource {
+  /** a short name for errors (`cluster https://...`, `bundle /path`) */
+  where: string;
+  readApi(): Promise<ApiState>;
+  /** the nodes whose NB can be read (a node of the API missing here is an infra error) */
+  nbNodes(): Promise<string[]>;
+  /** run NB_READ_ARGV (or any read-only argv) in that node's nbdb container; stdout on exit 0, else throws */
+  execNb(node: string, argv: readonly string[], timeoutMs: number): Promise<string>;
+}
+
+/** A Cluster (kubeconfig) as a source: the API through client-node, execs into ovnkube-node's nbdb. */
+export function clusterSource(cluster: Cluster): EgressIPSource {
+  let pods: Promise<Map<string, string>> | undefined;
+  const podsOf = (): Promise<Map<string, string>> => (pods ??= ovnkubeNodePods(cluster));
+  return {
+    where: `cluster ${cluster.server}`,
+    readApi: () => readApiState(cluster),
+    nbNodes: async () => [...(await podsOf()).keys()].sort(),
+    async execNb(node, argv, timeoutMs) {
+      const pod = (await podsOf()).get(node);
+      if (!pod) throw new InfraError(`no ovnkube-node pod on node ${node} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`);
+      const res = await execIn(cluster, { namespace: OVN_NAMESPACE, pod, container: NB_CONTAINER }, [...argv], { timeoutMs });
+      if (res.exitCode !== 0)
+        throw new InfraError(`NB read in ${OVN_NAMESPACE}/${pod} exited ${res.exitCode}: ${res.stderr.trim().slice(0, 300)}`);
+      return res.stdout;
+    },
+  };
+}
+
+/** NB rows of `nodes` from any source, one exec each, parsed as each dump arrives (overlapping the other execs). */
+export async function readNbFrom(
+  src: EgressIPSource,
+  nodes: readonly string[],
+  opts: { concurrency?: number; timeoutMs?: number } = {},
+): Promise<Map<string, NodeDump>> {
+  const dumps = await mapLimit(nodes, opts.concurrency ?? 8, async (node) => {
+    const text = await src.execNb(node, NB_READ_ARGV, opts.timeoutMs ?? 60_000);
+    try {
+      return parseNodeDump(node, text);
+    } catch (err) {
+      throw new InfraError(`cannot parse the NB dump of node ${node} (${src.where}): ${(err as Error).message}`);
     }
   });
   return new Map(dumps.map((d) => [d.node, d]));

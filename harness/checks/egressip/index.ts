@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Cluster } from '../../cluster/connect.ts';
 import { InfraError } from '../../errors.ts';
 import type { Check, CheckCollectOptions, CheckFinding } from '../types.ts';
-import { OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR, readApiState, readNbState } from './collect.ts';
+import { OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR, clusterSource, readNbFrom, type EgressIPSource } from './collect.ts';
 import { computeExpected } from './expected.ts';
 import { diffEgressIP, isEgressIPNat, isReroutePolicy, type DiffCounts } from './diff.ts';
 import type { ActualState, ApiState, EgressIPFinding, FindingKind, NodeDump } from './model.ts';
@@ -19,7 +19,16 @@ import type { ActualState, ApiState, EgressIPFinding, FindingKind, NodeDump } fr
 export * from './model.ts';
 export { computeExpected } from './expected.ts';
 export { diffEgressIP } from './diff.ts';
-export { readApiState, readNbState, parseNodeDump, nbDumpCommand } from './collect.ts';
+export {
+  readApiState,
+  readNbState,
+  parseNodeDump,
+  nbDumpCommand,
+  NB_READ_ARGV,
+  clusterSource,
+  readNbFrom,
+  type EgressIPSource,
+} from './collect.ts';
 
 export interface EgressIPCheckOptions {
   concurrency?: number;
@@ -123,37 +132,58 @@ export interface EgressIPObserved {
   timings: { apiMs: number; nbMs: number };
 }
 
-export async function collectEgressIP(
-  cluster: Cluster,
-  params: Partial<EgressIPParams>,
+/**
+ * collect from any source (a Cluster, the MCP server's live or offline target): the API read and the
+ * per-node NB reads overlap; `nodes` narrows the NB reads (default: every node of the API).
+ */
+export async function collectEgressIPFrom(
+  src: EgressIPSource,
+  params: Partial<EgressIPParams> & { nodes?: string[] },
   opts: CheckCollectOptions = {},
 ): Promise<EgressIPObserved> {
   const t0 = performance.now();
   let apiMs = 0;
   let nbMs = 0;
-  // the API and the NB dumps are read in parallel; then every node of the API must have a dump
-  const [api, nb] = await Promise.all([
-    readApiState(cluster).then((a) => {
-      apiMs = performance.now() - t0;
-      return a;
-    }),
-    readNbState(cluster, undefined, {
+  const apiP = src.readApi().then((a) => {
+    apiMs = performance.now() - t0;
+    return a;
+  });
+  // the NB side starts from the nodes that have an NB; the API's node list is checked against it afterwards
+  const nbP = src.nbNodes().then(async (have) => {
+    const wanted = params.nodes?.length ? params.nodes : have;
+    const missing = wanted.filter((n) => !have.includes(n));
+    if (missing.length)
+      throw new InfraError(
+        `no ovnkube-node pod on node(s) ${missing.join(', ')} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR}; ${src.where})`,
+        'wait for ovnkube-node to be Running on every node',
+      );
+    const nb = await readNbFrom(src, wanted, {
       concurrency: opts.concurrency ?? params.concurrency,
       timeoutMs: opts.timeoutMs ?? params.execTimeoutMs,
-    }).then((n) => {
-      nbMs = performance.now() - t0;
-      return n;
-    }),
-  ]);
-  const missing = api.nodes.map((n) => n.name).filter((n) => !nb.has(n));
-  if (missing.length)
-    throw new InfraError(
-      `no ovnkube-node pod on node(s) ${missing.join(', ')} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`,
-      'wait for ovnkube-node to be Running on every node',
-    );
+    });
+    nbMs = performance.now() - t0;
+    return nb;
+  });
+  const [api, nb] = await Promise.all([apiP, nbP]);
   const known = new Set(api.nodes.map((x) => x.name));
+  if (!params.nodes?.length) {
+    const missing = [...known].filter((n) => !nb.has(n));
+    if (missing.length)
+      throw new InfraError(
+        `no ovnkube-node pod on node(s) ${missing.join(', ')} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR}; ${src.where})`,
+        'wait for ovnkube-node to be Running on every node',
+      );
+  }
   for (const n of [...nb.keys()]) if (!known.has(n)) nb.delete(n);
   return { api, nb, timings: { apiMs, nbMs } };
+}
+
+export function collectEgressIP(
+  cluster: Cluster,
+  params: Partial<EgressIPParams>,
+  opts: CheckCollectOptions = {},
+): Promise<EgressIPObserved> {
+  return collectEgressIPFrom(clusterSource(cluster), params, opts);
 }
 
 /** The generic finding of an EgressIP finding: subject is the pod, else the EgressIP, else the node. */
