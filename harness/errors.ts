@@ -27,6 +27,15 @@ export class InfraError extends Error {
   }
 }
 
+/** Thrown into waits and steps when the run is interrupted (SIGINT/SIGTERM). Verdict `interrupted`, exit 130.
+ * Lives here, not in the runner, so harness/wait and harness/chaos need not import the runner. */
+export class InterruptedError extends Error {
+  override name = 'InterruptedError';
+  constructor(message = 'interrupted') {
+    super(message);
+  }
+}
+
 /** A subcommand that a later issue delivers. Exit 2. */
 export class NotBuiltError extends Error {
   override name = 'NotBuiltError';

@@ -12,8 +12,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Cluster } from '../cluster/connect.ts';
 import { httpStatusOf, isConnectionError } from '../cluster/connect.ts';
 import { describeApiError } from '../cluster/exec.ts';
-import { InfraError, UsageError } from '../errors.ts';
-import { InterruptedError } from '../runner/scenario.ts';
+import { InfraError, InterruptedError, UsageError } from '../errors.ts';
 import {
   CHAOS_GROUP,
   CHAOS_KINDS,

@@ -5,33 +5,33 @@
  * bug), interrupted 130 (SIGINT/SIGTERM; a second signal forces an immediate exit after marking the run).
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { connect, type Cluster } from '../cluster/connect.ts';
-import { ExitCode, InfraError, UsageError } from '../errors.ts';
+import { ExitCode, InfraError, InterruptedError } from '../errors.ts';
 import { defaultDbPath, projectRoot } from '../paths.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { resolveParams } from './params.ts';
-import { createProgress, formatMs, type Progress } from './progress.ts';
+import { createProgress, type Progress } from './progress.ts';
+import { createStepRecorder, errMessage } from './recorder.ts';
 import {
   CheckFailedError,
-  InterruptedError,
-  type CheckOptions,
-  type CheckOutcome,
   type Measurement,
   type RunEvent,
   type Scenario,
   type StepContext,
-  type StepFn,
   type SummaryTable,
   type Target,
   type TestContext,
 } from './scenario.ts';
 import { startSim, type SimHandle } from './sim-target.ts';
-import { fmtNum, stats } from './stats.ts';
+import { installRunSignals } from './signals.ts';
+import { buildSummary, EXIT, writeSummaryFiles, type RunSummary, type RunVerdict } from './summary.ts';
 
-export type RunVerdict = 'passed' | 'failed' | 'error' | 'interrupted';
+// the summary module's API stays importable from here (commands and benches import the runner)
+export { buildSummary, renderSummaryMarkdown, renderSummaryText, renderTable, writeSummaryFiles } from './summary.ts';
+export type { MeasurementStat, RunSummary, RunVerdict } from './summary.ts';
 
 export type TargetOptions =
   { kind: 'sim'; workdir?: string; keep?: boolean; port?: number } | { kind: 'kubeconfig'; path?: string; context?: string };
@@ -50,54 +50,11 @@ export interface RunOptions {
   cluster?: Cluster;
 }
 
-export interface MeasurementStat {
-  name: string;
-  unit: string;
-  group: string;
-  count: number;
-  p50: number | null;
-  p95: number | null;
-  max: number | null;
-}
-
-export interface RunSummary {
-  runId: string;
-  scenario: string;
-  target: string;
-  verdict: RunVerdict;
-  exitCode: number;
-  startedAt: string;
-  endedAt: string;
-  durationMs: number;
-  params: Record<string, unknown>;
-  steps: { total: number; passed: number; failed: number; error: number; interrupted: number };
-  checks: { total: number; passed: number; failed: number; error: number };
-  findings: Record<string, number>;
-  measurements: MeasurementStat[];
-  tables: SummaryTable[];
-  error?: string;
-  artifactsDir: string;
-  db: string;
-}
-
 export interface RunResult {
   runId: string;
   verdict: RunVerdict;
   exitCode: number;
   summary: RunSummary;
-}
-
-const EXIT: Record<RunVerdict, number> = {
-  passed: ExitCode.ok,
-  failed: ExitCode.checkFailed,
-  error: ExitCode.error,
-  interrupted: ExitCode.interrupted,
-};
-
-function errMessage(err: unknown): string {
-  if (err instanceof UsageError || err instanceof InfraError) return `${err.message}${err.hint ? ` (hint: ${err.hint})` : ''}`;
-  if (err instanceof Error) return err.message;
-  return String(err);
 }
 
 function gitSha(): string | undefined {
@@ -170,21 +127,11 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   progress.info(`run ${runId}: scenario ${scn.meta.name}${quick ? ' (quick)' : ''} on ${targetLabel}`);
 
   // 3. signals
-  const main = new AbortController();
-  const cleanup = new AbortController();
-  let phase: 'main' | 'cleanup' = 'main';
-  let interrupted = false;
   let sim: SimHandle | undefined;
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals): void => {
-    signals++;
-    interrupted = true;
-    if (signals === 1) {
-      progress.info(`${sig}: interrupting; running cleanups (send ${sig} again to force)`);
-      main.abort(new InterruptedError(`interrupted by ${sig}`));
-    } else {
-      progress.info(`${sig} again: forcing exit without the remaining cleanups`);
-      cleanup.abort(new InterruptedError(`forced by ${sig}`));
+  const signals = installRunSignals({
+    install: opts.handleSignals !== false,
+    info: (m) => progress.info(m),
+    onForce: (sig) => {
       try {
         store.finishRun(runId, 'interrupted', { forced: true, error: `forced by a second ${sig}` });
         store.close();
@@ -194,22 +141,12 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
       if (sim && !(opts.target.kind === 'sim' && opts.target.keep)) sim.stopSync();
       progress.close();
       process.exit(ExitCode.interrupted);
-    }
-  };
-  const handleSignals = opts.handleSignals !== false;
-  // keep the process alive while a scenario awaits something that holds no handle (a pure promise)
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  if (handleSignals) {
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  }
+    },
+  });
 
   // 4. state shared by every context
-  const defers: { fn: () => Promise<void> | void; name: string }[] = [];
   const tables: SummaryTable[] = [];
-  const reported = new WeakSet<object>();
-  let checkFailed = false;
-  const currentSignal = (): AbortSignal => (phase === 'main' ? main.signal : cleanup.signal);
+  const currentSignal = (): AbortSignal => signals.current();
 
   let cluster: Cluster | undefined = opts.cluster;
   let target: Target =
@@ -249,75 +186,18 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
         return currentSignal();
       },
       log: (message) => progress.log(path.length ? path : [scn.meta.name], message),
-      step: (name, fn) => runStep(path, stepId, name, fn),
-      defer: (fn, name) => {
-        defers.push({ fn, name: name ?? `cleanup ${defers.length + 1}` });
-      },
+      step: (name, fn) => recorder.step(path, stepId, name, fn),
+      defer: (fn, name) => recorder.defer(fn, name),
       record: (m: Measurement) => store.recordMeasurement(runId, { ...m, stepId }),
       event: (e: RunEvent) => store.recordEvent(runId, e),
-      check: async (name: string, fn: () => Promise<CheckOutcome> | CheckOutcome, o: CheckOptions = {}): Promise<CheckOutcome> => {
-        const t0 = performance.now();
-        let outcome: CheckOutcome;
-        try {
-          outcome = await fn();
-        } catch (err) {
-          const ms = performance.now() - t0;
-          if (!(err instanceof InterruptedError) && !currentSignal().aborted) {
-            store.recordCheck(runId, { name, status: 'error', durationMs: ms, stepId, summary: errMessage(err) });
-            progress.check(name, false, ms, `error: ${errMessage(err)}`);
-          }
-          throw err;
-        }
-        const ms = performance.now() - t0;
-        store.recordCheck(runId, {
-          name,
-          status: outcome.ok ? 'passed' : 'failed',
-          durationMs: ms,
-          stepId,
-          summary: outcome.summary,
-          data: outcome.data,
-          findings: outcome.findings,
-        });
-        progress.check(name, outcome.ok, ms, outcome.summary);
-        if (!outcome.ok) {
-          checkFailed = true;
-          if (!o.soft) throw new CheckFailedError(name, outcome);
-        }
-        return outcome;
-      },
+      check: (name, fn, o) => recorder.check(stepId, name, fn, o),
       kubectl,
     };
     return ctx;
   };
 
-  const statusOf = (err: unknown): 'failed' | 'error' | 'interrupted' => {
-    if (err instanceof InterruptedError || currentSignal().aborted || (err instanceof Error && err.name === 'AbortError'))
-      return 'interrupted';
-    if (err instanceof CheckFailedError) return 'failed';
-    return 'error';
-  };
-
-  async function runStep(parentPath: readonly string[], parentId: number | undefined, name: string, fn: StepFn): Promise<void> {
-    if (currentSignal().aborted) throw new InterruptedError();
-    const path = [...parentPath, name];
-    const stepId = store.startStep(runId, { path, parentId });
-    progress.stepStart(path);
-    const t0 = performance.now();
-    try {
-      await fn(makeContext(path, stepId));
-      const ms = performance.now() - t0;
-      store.finishStep(stepId, { status: 'passed', durationMs: ms });
-      progress.stepEnd(path, 'passed', ms);
-    } catch (err) {
-      const ms = performance.now() - t0;
-      const status = statusOf(err);
-      const first = !(err && typeof err === 'object' && reported.has(err));
-      store.finishStep(stepId, { status, durationMs: ms, error: errMessage(err) });
-      progress.stepEnd(path, status, ms, first ? errMessage(err) : undefined);
-      if (err && typeof err === 'object') reported.add(err);
-      throw err;
-    }
-  }
+  const recorder = createStepRecorder({ store, runId, progress, signal: currentSignal, context: makeContext });
+  const runStep = recorder.step;
 
   // 5. run
   let failure: unknown;
@@ -332,13 +212,13 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
             workdir,
             port: opts.target.kind === 'sim' ? opts.target.port : undefined,
             log: (l) => s.log(l),
-            signal: main.signal,
+            signal: signals.main,
           });
         });
         if (sim) {
           const handle = sim;
           target = { kind: 'sim', workdir: handle.workdir };
-          if (!(opts.target.kind === 'sim' && opts.target.keep)) defers.push({ fn: () => handle.stop(), name: 'stop embedded cluster' });
+          if (!(opts.target.kind === 'sim' && opts.target.keep)) recorder.defer(() => handle.stop(), 'stop embedded cluster');
           else
             progress.info(
               `keeping the embedded cluster: KUBECONFIG=${handle.kubeconfig}; stop it with: netharness sim stop --workdir ${handle.workdir}`,
@@ -349,9 +229,9 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
         cluster = connect({ kubeconfig: opts.target.path, context: opts.target.context });
       }
     }
-    if (main.signal.aborted) throw main.signal.reason;
+    if (signals.main.aborted) throw signals.main.reason;
     const cv = cluster ? await clusterVersion(cluster) : undefined;
-    if (cv) store.db.prepare("UPDATE runs SET versions = json_set(versions, '$.cluster', ?) WHERE id = ?").run(cv, runId);
+    if (cv) store.setRunVersion(runId, 'cluster', cv);
     const root = makeContext([], undefined);
     const t: TestContext<Record<string, unknown>> = {
       get name() {
@@ -385,8 +265,8 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
     await Promise.race([
       scn.fn(t, params),
       new Promise<never>((_, rej) => {
-        if (main.signal.aborted) rej(main.signal.reason);
-        main.signal.addEventListener('abort', () => rej(main.signal.reason), { once: true });
+        if (signals.main.aborted) rej(signals.main.reason);
+        signals.main.addEventListener('abort', () => rej(signals.main.reason), { once: true });
       }),
     ]);
   } catch (err) {
@@ -394,40 +274,17 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   }
 
   // 6. defers, LIFO, whatever happened
-  phase = 'cleanup';
-  let deferError: unknown;
-  while (defers.length) {
-    const d = defers.pop();
-    if (!d) break;
-    const t0 = performance.now();
-    const path = [`cleanup: ${d.name}`];
-    const stepId = store.startStep(runId, { path });
-    progress.stepStart(path);
-    try {
-      await d.fn();
-      const ms = performance.now() - t0;
-      store.finishStep(stepId, { status: 'passed', durationMs: ms });
-      progress.stepEnd(path, 'passed', ms);
-    } catch (err) {
-      const ms = performance.now() - t0;
-      store.finishStep(stepId, { status: 'error', durationMs: ms, error: errMessage(err) });
-      progress.stepEnd(path, 'error', ms, errMessage(err));
-      deferError ??= err;
-    }
-  }
-  if (handleSignals) {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-  clearInterval(keepAlive);
+  signals.enterCleanup();
+  const deferError = await recorder.runDefers();
+  signals.dispose();
 
   // 7. verdict
   let verdict: RunVerdict;
-  if (interrupted || failure instanceof InterruptedError) verdict = 'interrupted';
+  if (signals.interrupted || failure instanceof InterruptedError) verdict = 'interrupted';
   else if (failure instanceof CheckFailedError) verdict = 'failed';
   else if (failure !== undefined) verdict = 'error';
   else if (deferError !== undefined) verdict = 'error';
-  else if (checkFailed) verdict = 'failed';
+  else if (recorder.checkFailed) verdict = 'failed';
   else verdict = 'passed';
   const errorText =
     failure !== undefined && !(failure instanceof CheckFailedError)
@@ -476,142 +333,4 @@ function earlyExit(scn: Scenario, target: string, startedAt: string, err: unknow
     db,
   };
   return { runId: '', verdict: 'error', exitCode: ExitCode.error, summary };
-}
-
-interface SummaryInput {
-  scenario: string;
-  target: string;
-  verdict: RunVerdict;
-  startedAt: string;
-  durationMs: number;
-  params: Record<string, unknown>;
-  tables: SummaryTable[];
-  error?: string;
-  artifactsDir: string;
-  db: string;
-}
-
-export function buildSummary(store: Store, runId: string, s: SummaryInput): RunSummary {
-  const d = store.getRun(runId);
-  const steps = { total: d.steps.length, passed: 0, failed: 0, error: 0, interrupted: 0 };
-  for (const st of d.steps) if (st.status !== 'running') steps[st.status]++;
-  const checks = { total: d.checks.length, passed: 0, failed: 0, error: 0 };
-  for (const c of d.checks) checks[c.status]++;
-  const findings: Record<string, number> = {};
-  for (const f of d.findings) findings[f.kind] = (findings[f.kind] ?? 0) + 1;
-  const groups = new Map<string, { name: string; unit: string; group: string; values: number[] }>();
-  for (const m of d.measurements) {
-    const group = m.labels.scenario ?? m.labels.group ?? '';
-    const key = `${group}\u0000${m.name}\u0000${m.unit}`;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { name: m.name, unit: m.unit, group, values: [] }));
-    g.values.push(m.value);
-  }
-  const measurements = [...groups.values()].map((g) => {
-    const st = stats(g.values);
-    return { name: g.name, unit: g.unit, group: g.group, count: st.count, p50: st.p50, p95: st.p95, max: st.max };
-  });
-  return {
-    runId,
-    scenario: s.scenario,
-    target: s.target,
-    verdict: s.verdict,
-    exitCode: EXIT[s.verdict],
-    startedAt: s.startedAt,
-    endedAt: new Date().toISOString(),
-    durationMs: s.durationMs,
-    params: s.params,
-    steps,
-    checks,
-    findings,
-    measurements,
-    tables: s.tables,
-    ...(s.error ? { error: s.error } : {}),
-    artifactsDir: s.artifactsDir,
-    db: s.db,
-  };
-}
-
-/** Plain-text table with aligned columns. */
-export function renderTable(columns: string[], rows: (string | number | null)[][]): string {
-  const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : typeof c === 'number' ? fmtNum(c) : c)));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]): string =>
-    r
-      .map((c, i) => (c ?? '').padEnd(widths[i]))
-      .join('  ')
-      .trimEnd();
-  return [line(columns), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
-}
-
-export function renderSummaryText(s: RunSummary): string {
-  const out: string[] = [];
-  out.push(`scenario ${s.scenario}  run ${s.runId}  target ${s.target}`);
-  out.push(
-    `verdict ${s.verdict.toUpperCase()} (exit ${s.exitCode}) in ${formatMs(s.durationMs)}; steps ${s.steps.passed}/${s.steps.total} passed; checks ${s.checks.passed}/${s.checks.total} passed`,
-  );
-  if (s.error) out.push(`error: ${s.error}`);
-  const fk = Object.entries(s.findings);
-  if (fk.length) out.push(`findings: ${fk.map(([k, n]) => `${k}=${n}`).join(', ')}`);
-  for (const t of s.tables) {
-    out.push('', t.title, renderTable(t.columns, t.rows));
-  }
-  if (s.measurements.length && !s.tables.length) {
-    out.push(
-      '',
-      'measurements',
-      renderTable(
-        ['group', 'name', 'unit', 'n', 'p50', 'p95', 'max'],
-        s.measurements.map((m) => [m.group || '-', m.name, m.unit, m.count, m.p50, m.p95, m.max]),
-      ),
-    );
-  }
-  out.push('', `results: ${s.artifactsDir}  db: ${s.db}`);
-  return out.join('\n');
-}
-
-export function renderSummaryMarkdown(s: RunSummary): string {
-  const md = (columns: string[], rows: (string | number | null)[][]): string =>
-    [
-      `| ${columns.join(' | ')} |`,
-      `|${columns.map(() => '---').join('|')}|`,
-      ...rows.map(
-        (r) => `| ${r.map((c) => (c === null ? '-' : typeof c === 'number' ? fmtNum(c) : String(c).replace(/\|/g, '\\|'))).join(' | ')} |`,
-      ),
-    ].join('\n');
-  const out: string[] = [];
-  out.push(`# ${s.scenario}: ${s.verdict}`, '');
-  out.push(
-    `- run: \`${s.runId}\``,
-    `- target: ${s.target}`,
-    `- started: ${s.startedAt}`,
-    `- duration: ${formatMs(s.durationMs)}`,
-    `- exit code: ${s.exitCode}`,
-  );
-  out.push(`- steps: ${s.steps.passed}/${s.steps.total} passed`, `- checks: ${s.checks.passed}/${s.checks.total} passed`);
-  if (s.error) out.push(`- error: ${s.error}`);
-  out.push('', '## Params', '', '```json', JSON.stringify(s.params, null, 2), '```');
-  for (const t of s.tables) out.push('', `## ${t.title}`, '', md(t.columns, t.rows));
-  if (Object.keys(s.findings).length) out.push('', '## Findings', '', md(['kind', 'count'], Object.entries(s.findings)));
-  if (s.measurements.length)
-    out.push(
-      '',
-      '## Measurements',
-      '',
-      md(
-        ['group', 'name', 'unit', 'n', 'p50', 'p95', 'max'],
-        s.measurements.map((m) => [m.group || '-', m.name, m.unit, m.count, m.p50, m.p95, m.max]),
-      ),
-    );
-  return `${out.join('\n')}\n`;
-}
-
-export function writeSummaryFiles(s: RunSummary): void {
-  try {
-    mkdirSync(s.artifactsDir, { recursive: true });
-    writeFileSync(join(s.artifactsDir, 'summary.json'), `${JSON.stringify(s, null, 2)}\n`);
-    writeFileSync(join(s.artifactsDir, 'summary.md'), renderSummaryMarkdown(s));
-  } catch {
-    /* the DB has it all; a read-only results dir must not change the verdict */
-  }
 }

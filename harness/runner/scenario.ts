@@ -167,13 +167,8 @@ export class CheckFailedError extends Error {
   }
 }
 
-/** Thrown into waits when the run is interrupted. Verdict `interrupted`, exit 130. */
-export class InterruptedError extends Error {
-  override name = 'InterruptedError';
-  constructor(message = 'interrupted') {
-    super(message);
-  }
-}
+/** Re-exported for scenario authors; the class lives in harness/errors.ts. */
+export { InterruptedError } from '../errors.ts';
 
 export function scenario<S extends ParamsSchema>(meta: ScenarioMeta<S>, fn: ScenarioFn<z.output<S>>): Scenario<S> {
   if (!/^[a-z0-9][a-z0-9-]*$/.test(meta.name)) throw new Error(`scenario name '${meta.name}' must be lowercase kebab-case`);

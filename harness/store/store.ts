@@ -147,6 +147,8 @@ export interface Store {
   createRun(r: NewRun): string;
   finishRun(runId: string, verdict: Exclude<Verdict, 'running'>, summary?: Record<string, unknown>): void;
   updateSummary(runId: string, summary: Record<string, unknown>): void;
+  /** Add one entry to the run's versions (e.g. `cluster` once connected). */
+  setRunVersion(runId: string, key: string, value: string): void;
   startStep(runId: string, s: { path: string[]; parentId?: number; startedAt?: string }): number;
   finishStep(stepId: number, s: { status: Exclude<StepStatus, 'running'>; error?: string; endedAt?: string; durationMs: number }): void;
   recordCheck(
@@ -278,6 +280,7 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
     ),
     finishRun: db.prepare('UPDATE runs SET verdict = ?, ended_at = ?, summary = ? WHERE id = ?'),
     updateSummary: db.prepare('UPDATE runs SET summary = ? WHERE id = ?'),
+    setRunVersion: db.prepare("UPDATE runs SET versions = json_set(versions, '$.' || ?, ?) WHERE id = ?"),
     nextSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM steps WHERE run_id = ?'),
     insertStep: db.prepare('INSERT INTO steps (run_id, parent_id, seq, path, name, started_at) VALUES (?, ?, ?, ?, ?, ?)'),
     finishStep: db.prepare('UPDATE steps SET status = ?, error = ?, ended_at = ?, duration_ms = ? WHERE id = ?'),
@@ -351,6 +354,11 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
     },
     updateSummary(runId, summary) {
       stmts.updateSummary.run(json(scrubSecrets(summary)), runId);
+    },
+    setRunVersion(runId, key, value) {
+      // the key becomes part of a JSON path: keep it a plain identifier
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(key)) throw new Error(`setRunVersion: bad key '${key}'`);
+      stmts.setRunVersion.run(key, value, runId);
     },
     startStep(runId, s) {
       const seq = (stmts.nextSeq.get(runId) as { seq: number }).seq;

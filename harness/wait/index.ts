@@ -6,8 +6,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Cluster } from '../cluster/connect.ts';
 import { describeApiError } from '../cluster/exec.ts';
-import { InfraError } from '../errors.ts';
-import { InterruptedError } from '../runner/scenario.ts';
+import { InfraError, InterruptedError } from '../errors.ts';
 import { checkEgressIP, type EgressIPCheckOptions, type EgressIPCheckResult } from '../checks/egressip/index.ts';
 import { listEgressIPs } from '../checks/egressip/collect.ts';
 
