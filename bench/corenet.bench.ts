@@ -89,7 +89,8 @@ const bench = scenario(
       }
       // dump sizes per table (what the harness receives and parses)
       const sample = await execNodeDump(cluster, nbPods.get(nodeNames[nodeNames.length - 1]) as string);
-      const parts = sample.split(DUMP_SEPARATOR).map((x) => x.length);
+      // NB_READ_ARGV prints one JSON document per table per line (the old shell dump: DUMP_SEPARATOR)
+      const parts = (sample.includes(DUMP_SEPARATOR) ? sample.split(DUMP_SEPARATOR) : sample.split('\n')).map((x) => x.length);
       s.log(
         `one node's dump: ${sample.length} bytes (NAT ${parts[0]}, LRP ${parts[1]}, Address_Set ${parts[2]}, Logical_Router ${parts[3]})`,
       );
