@@ -9,6 +9,7 @@ import { checkEgressIP, type EgressIPCheckResult } from '../checks/egressip/inde
 import { renderTable } from '../runner/run.ts';
 import { formatMs } from '../runner/progress.ts';
 import { registerPtpCheck } from '../checks/ptp/cli.ts';
+import { listChecks } from '../checks/registry.ts';
 
 interface CheckCliOptions {
   kubeconfig?: string;
@@ -57,6 +58,21 @@ export function renderEgressIPResult(r: EgressIPCheckResult, limit = 200): strin
 
 export function registerCheck(program: Command): void {
   const check = program.command('check').description('run a consistency check against a cluster');
+  check
+    .command('list')
+    .description('the registered checks, their params and finding kinds (from harness/checks/registry.ts)')
+    .option('--json', 'machine-readable list on stdout')
+    .action((o: { json?: boolean }) => {
+      const rows = listChecks().map((c) => ({ name: c.name, description: c.description, findingKinds: { ...c.findingKinds } }));
+      if (o.json) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      else
+        process.stdout.write(
+          `${renderTable(
+            ['check', 'finding kinds', 'description'],
+            rows.map((r) => [r.name, Object.keys(r.findingKinds).join(', '), r.description]),
+          )}\n`,
+        );
+    });
   check
     .command('egressip')
     .description(
