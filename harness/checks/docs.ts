@@ -1,0 +1,22 @@
+/**
+ * The README's list of checks and finding kinds, rendered from the registry. The README carries it between
+ * `<!-- checks:begin -->` and `<!-- checks:end -->`; test/harness/check-docs.test.ts fails when they drift.
+ */
+import { listChecks } from './registry.ts';
+
+export const CHECKS_BEGIN =
+  '<!-- checks:begin (generated from harness/checks/registry.ts; test/harness/check-docs.test.ts keeps it current) -->';
+export const CHECKS_END = '<!-- checks:end -->';
+
+export function renderChecksMarkdown(): string {
+  const out: string[] = ['| check | finding kind | meaning |', '|---|---|---|'];
+  for (const c of listChecks())
+    for (const [kind, meaning] of Object.entries(c.findingKinds as Record<string, string>))
+      out.push(`| \`${c.name}\` | \`${kind}\` | ${meaning.replace(/\|/g, '\\|')} |`);
+  return out.join('\n');
+}
+
+/** The block as it belongs in the README (markers included). */
+export function checksBlock(): string {
+  return `${CHECKS_BEGIN}\n\n${renderChecksMarkdown()}\n\n${CHECKS_END}`;
+}

@@ -1,0 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CHECKS_BEGIN, CHECKS_END, checksBlock, renderChecksMarkdown } from '../../harness/checks/docs.ts';
+import { listChecks } from '../../harness/checks/registry.ts';
+import { projectRoot } from '../../harness/paths.ts';
+
+/** table rows as trimmed cells; the separator row dropped */
+function cells(md: string): string[][] {
+  return md
+    .split('\n')
+    .filter((l) => l.startsWith('|') && !/^\|[\s|:-]+\|$/.test(l))
+    .map((l) =>
+      l
+        .split(/(?<!\\)\|/)
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
+}
+
+describe("README's list of checks and finding kinds", () => {
+  it('matches the registry (regenerate with: npx tsx -e "import(\'./harness/checks/docs.ts\').then(m=>console.log(m.checksBlock()))")', () => {
+    const readme = readFileSync(join(projectRoot, 'README.md'), 'utf8');
+    const i = readme.indexOf(CHECKS_BEGIN);
+    const j = readme.indexOf(CHECKS_END);
+    expect(i, 'README.md has the checks:begin marker').toBeGreaterThanOrEqual(0);
+    expect(j).toBeGreaterThan(i);
+    // compare the table cells, not the padding (prettier aligns the README's columns)
+    expect(cells(readme.slice(i, j + CHECKS_END.length))).toEqual(cells(checksBlock()));
+  });
+
+  it('names every kind of every registered check', () => {
+    const md = renderChecksMarkdown();
+    for (const c of listChecks()) for (const k of Object.keys(c.findingKinds)) expect(md).toContain(`| \`${c.name}\` | \`${k}\` |`);
+  });
+});
