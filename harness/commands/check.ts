@@ -10,6 +10,7 @@ import { renderTable } from '../runner/run.ts';
 import { formatMs } from '../runner/progress.ts';
 import { registerPtpCheck } from '../checks/ptp/cli.ts';
 import { listChecks } from '../checks/registry.ts';
+import { runCheck } from '../checks/run.ts';
 
 interface CheckCliOptions {
   kubeconfig?: string;
@@ -96,5 +97,46 @@ export function registerCheck(program: Command): void {
       process.exitCode = r.consistent ? ExitCode.ok : ExitCode.checkFailed;
     });
   registerPtpCheck(check);
+  // every other registered check gets the generic command: `check <name> [--param k=v] [--json]`
+  const builtIn = new Set(['egressip', 'ptp', 'list']);
+  for (const c of listChecks()) {
+    if (builtIn.has(c.name)) continue;
+    check
+      .command(c.name)
+      .description(c.description)
+      .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ~/.kube/config)')
+      .option('--context <name>', 'kubeconfig context')
+      .option('--param <k=v>', 'a check param (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+      .option('--json', 'the CheckResult on stdout')
+      .action(async (o: { kubeconfig?: string; context?: string; param: string[]; json?: boolean }) => {
+        const params: Record<string, unknown> = {};
+        for (const kv of o.param) {
+          const i = kv.indexOf('=');
+          if (i < 1) throw new UsageError(`--param: expected k=v, got '${kv}'`);
+          const raw = kv.slice(i + 1);
+          // numbers and booleans as JSON; anything else as a string
+          let v: unknown = raw;
+          try {
+            v = JSON.parse(raw);
+          } catch {
+            /* a plain string */
+          }
+          params[kv.slice(0, i)] = v;
+        }
+        const r = await runCheck(c, connect({ kubeconfig: o.kubeconfig, context: o.context }), params);
+        if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        else {
+          process.stdout.write(`${r.summary.headline}\n`);
+          if (r.findings.length)
+            process.stdout.write(
+              `${renderTable(
+                ['kind', 'subject', 'node', 'message'],
+                r.findings.map((f) => [f.kind, f.subject, f.node ?? '', f.message]),
+              )}\n`,
+            );
+        }
+        process.exitCode = r.passed ? ExitCode.ok : ExitCode.checkFailed;
+      });
+  }
   check.addHelpText('after', '\nExit codes: 0 consistent, 1 findings, 2 error.');
 }

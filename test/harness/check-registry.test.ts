@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
@@ -50,6 +53,34 @@ describe('check registry', () => {
     unregister();
     unregister = undefined;
     expect(getCheck('fake-test-check')).toBeUndefined();
+  });
+
+  it('a fake check registered in a test runs as `check <name> --param k=v --json` (CheckResult, exit code 1 on findings)', async () => {
+    unregister = registerCheck(fake as unknown as Check<never, never, string>);
+    const dir = mkdtempSync(join(tmpdir(), 'nh-fake-check-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(
+      kubeconfig,
+      'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]\nusers: [{name: u, user: {}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+    );
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => (out.push(String(s)), true));
+    const before = process.exitCode;
+    let code: typeof process.exitCode;
+    try {
+      const program = new Command().exitOverride();
+      registerCheckCommand(program);
+      await program.parseAsync(['node', 'x', 'check', 'fake-test-check', '--kubeconfig', kubeconfig, '--param', 'bad=3', '--json']);
+      code = process.exitCode;
+    } finally {
+      spy.mockRestore();
+      process.exitCode = before;
+    }
+    const r = JSON.parse(out.join('')) as { check: string; passed: boolean; findings: { kind: string }[] };
+    expect(r.check).toBe('fake-test-check');
+    expect(r.passed).toBe(false);
+    expect(r.findings).toHaveLength(3);
+    expect(code).toBe(1);
   });
 
   it('runCheck validates params (usage error names the field) and computes the verdict from findings', async () => {
