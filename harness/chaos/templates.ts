@@ -54,11 +54,9 @@ const k8sName = (what: string) =>
     .min(1, `${what} must not be empty`)
     .max(63, `${what} must be at most 63 characters`)
     .regex(NAME_RE, `${what} must be a lowercase RFC 1123 name (a-z, 0-9, '-', '.')`);
-const goDuration = z
-  .string()
-  .refine((s) => parseGoDuration(s) !== undefined && (parseGoDuration(s) ?? -1) > 0, {
-    message: 'must be a positive Go duration like "30s", "5m" or "1m30s"',
-  });
+const goDuration = z.string().refine((s) => parseGoDuration(s) !== undefined && (parseGoDuration(s) ?? -1) > 0, {
+  message: 'must be a positive Go duration like "30s", "5m" or "1m30s"',
+});
 const signedGoDuration = z
   .string()
   .refine((s) => parseGoDuration(s) !== undefined, { message: 'must be a Go duration like "-10m" or "1h"' });

@@ -22,7 +22,8 @@ export type StatusReason =
   | 'RequestEntityTooLarge'
   | 'InternalError'
   | 'Timeout'
-  | 'Expired';
+  | 'Expired'
+  | 'ServiceUnavailable';
 
 export class ApiStatusError extends Error {
   override name = 'ApiStatusError';
