@@ -12,7 +12,9 @@ export function renderFaultsMarkdown(): string {
   out.push(
     'Generated from `sim/ovnkube/faults.ts` (`npx tsx sim/ovnkube/faults-doc.ts > sim/ovnkube/FAULTS.md`); a test keeps it in sync.',
   );
-  out.push('Research references point at `research/ovnk-egressip.md`.');
+  out.push(
+    'Each fault names the upstream ovn-org/ovn-kubernetes bug class it reproduces (go-controller/pkg/ovn/egressip.go, pkg/clustermanager/egressip_controller.go).',
+  );
   out.push('');
   out.push(`The catalogue is also data: \`sim/ovnkube/faults.json\` and, on a running sim, ConfigMap \`${FAULTS_CATALOGUE_CONFIGMAP}\``);
   out.push(`in namespace \`${FAULTS_NAMESPACE}\` (one key per fault id, JSON), so tools outside sim/ read it through the kubeconfig:`);

@@ -19,7 +19,7 @@ export type FaultKind = 'bug' | 'mode' | 'operational';
 export interface FaultDef {
   id: string;
   kind: FaultKind;
-  /** research reference (row of §3 in research/ovnk-egressip.md, or section) */
+  /** the upstream bug class or code path this fault reproduces (ovn-org/ovn-kubernetes) */
   research: string;
   /** upstream fix / issue */
   upstream: string;

@@ -1,5 +1,5 @@
 /**
- * Data model of the EgressIP rule-consistency check (research/ovnk-egressip.md §1.3, §1.4):
+ * Data model of the EgressIP rule-consistency check (rows as ovn-org/ovn-kubernetes go-controller/pkg/ovn/egressip.go writes them):
  * the API state it reads, the NB rows it reads per node, and the findings it reports.
  */
 import type { Finding } from '../../runner/scenario.ts';
