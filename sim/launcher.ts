@@ -10,6 +10,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InfraError, UsageError } from '../harness/errors.ts';
 import { parseNodeCount } from './topology.ts';
+import { clusterIdFor, OVN_STATE_FILE, runRootFor, type OvnStateFile } from './ovn/cluster.ts';
+import { findPidsByCmdline, isAlive, run, waitDead } from './ovn/proc.ts';
 import type { IpStack, SimNodeSpec } from './types.ts';
 
 export interface SimFlags {
@@ -40,6 +42,8 @@ export interface SimState {
   workdir: string;
   startedAt: string;
   readyMs: number;
+  /** written before the start, so a stop or a status finds a sim that is still starting */
+  starting?: boolean;
 }
 
 export function parseSimFlags(f: SimFlags): SimOptions {
@@ -71,31 +75,78 @@ export function parseSimFlags(f: SimFlags): SimOptions {
 
 const statePath = (workdir: string) => join(workdir, 'state.json');
 
+/** Like Ctrl-C, each of these stops the sim (and only once: a repeat lets the stop finish). */
+const SIM_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 function alive(pid: number): boolean {
+  return isAlive(pid);
+}
+
+/** What state.json says, and whether its process still runs (a killed sim leaves a stale one). */
+export function inspectState(workdir: string): { state?: SimState; stale: boolean } {
+  const p = statePath(workdir);
+  if (!existsSync(p)) return { stale: false };
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    const st = JSON.parse(readFileSync(p, 'utf8')) as SimState;
+    return st.pid && alive(st.pid) ? { state: st, stale: false } : { state: st, stale: true };
+  } catch (_e) {
+    return { stale: true };
   }
 }
 
-/** The running sim of a workdir; stale state (process gone) is removed and reported as none. */
+/** The running sim of a workdir (undefined when none, or when its process is gone). */
 export function readState(workdir: string): SimState | undefined {
-  const p = statePath(workdir);
-  if (!existsSync(p)) return undefined;
-  let st: SimState;
+  const { state, stale } = inspectState(workdir);
+  return stale ? undefined : state;
+}
+
+export interface Leftovers {
+  pids: number[];
+  netns: string[];
+  /** runtime dirs (sockets) */
+  dirs: string[];
+}
+
+/** Processes, netns and runtime dirs (sockets) of a sim of `workdir` whose own process is gone. */
+export async function findLeftovers(workdir: string): Promise<Leftovers> {
+  const wd = resolve(workdir);
+  const cid = clusterIdFor(wd);
+  const runRoot = runRootFor(cid);
+  const markers = [`${runRoot}/`, `${wd}/`];
   try {
-    st = JSON.parse(readFileSync(p, 'utf8')) as SimState;
+    const prev = JSON.parse(readFileSync(join(wd, OVN_STATE_FILE), 'utf8')) as OvnStateFile;
+    if (prev.runRoot && prev.runRoot !== runRoot) markers.push(`${prev.runRoot}/`);
   } catch (_e) {
-    rmSync(p, { force: true });
-    return undefined;
+    // no OVN state: only what the markers find
   }
-  if (!st.pid || !alive(st.pid)) {
-    rmSync(p, { force: true });
-    return undefined;
+  const pids = findPidsByCmdline(markers).filter((p) => p !== process.pid && alive(p));
+  const list = await run(['ip', 'netns', 'list']);
+  const netns = list.stdout
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((n) => n.startsWith(`nh${cid}-`));
+  const dirs = existsSync(runRoot) ? [runRoot] : [];
+  return { pids, netns, dirs };
+}
+
+const leftoverText = (l: Leftovers): string => `${l.pids.length} process(es), ${l.netns.length} netns, ${l.dirs.length} socket dir(s)`;
+
+/** Kill and remove what a dead sim of `workdir` left: its daemons, netns, socket dirs and state files. */
+export async function cleanLeftovers(workdir: string): Promise<Leftovers> {
+  const wd = resolve(workdir);
+  const l = await findLeftovers(wd);
+  for (const pid of l.pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (_e) {
+      // gone
+    }
   }
-  return st;
+  await Promise.all(l.pids.map((p) => waitDead(p, 3000)));
+  await Promise.all(l.netns.map((n) => run(['ip', 'netns', 'del', n])));
+  for (const d of l.dirs) rmSync(d, { recursive: true, force: true });
+  for (const f of [OVN_STATE_FILE, 'state.json']) rmSync(join(wd, f), { force: true });
+  return l;
 }
 
 function ready(server: string, timeoutMs = 1000): Promise<boolean> {
@@ -120,23 +171,42 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
       'stop it with `netharness sim stop` or use another --workdir',
     );
   mkdirSync(o.workdir, { recursive: true });
+  // a sim of this workdir that was killed (kill -9, OOM) left daemons, netns and sockets: clear them first
+  if (inspectState(o.workdir).stale) {
+    const l = await cleanLeftovers(o.workdir);
+    process.stderr.write(`sim: cleaned what a dead sim of ${o.workdir} left: ${leftoverText(l)}\n`);
+  }
   const t0 = performance.now();
   // Signals are caught from the start: Ctrl-C while the parts are still starting must not leave
   // half-started processes behind, so it waits for the start to finish and then stops everything.
+  // Repeats are ignored: the stop always finishes (a half-done stop is what leaks).
   let signalled: NodeJS.Signals | undefined;
   let onSignalled: (() => void) | undefined;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) return;
+    if (signalled) {
+      process.stderr.write(`sim: ${sig} again: still stopping (it finishes, so nothing is left behind)\n`);
+      return;
+    }
     signalled = sig;
     process.stderr.write(`sim: ${sig}, stopping\n`);
     onSignalled?.();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of SIM_SIGNALS) process.on(s, onSignal);
   const detachSignals = () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of SIM_SIGNALS) process.off(s, onSignal);
   };
+  // the pid is on disk before anything starts: `sim stop` and `sim status` find a sim that is still starting
+  const starting: SimState = {
+    pid: process.pid,
+    port: o.port ?? 0,
+    server: '',
+    kubeconfig: join(o.workdir, 'kubeconfig'),
+    workdir: o.workdir,
+    startedAt: new Date().toISOString(),
+    readyMs: 0,
+    starting: true,
+  };
+  writeFileSync(statePath(o.workdir), JSON.stringify(starting, null, 2));
   const { startCluster } = await import('./cluster.ts');
   let cluster;
   try {
@@ -150,6 +220,7 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
     });
   } catch (e) {
     detachSignals();
+    rmSync(statePath(o.workdir), { force: true });
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') throw new UsageError(`--port ${o.port}: address already in use`);
     throw new InfraError(`sim failed to start: ${err.message}`, undefined, { cause: e });
@@ -162,7 +233,7 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
     server: cluster.server,
     kubeconfig: cluster.kubeconfigPath,
     workdir: o.workdir,
-    startedAt: new Date().toISOString(),
+    startedAt: starting.startedAt,
     readyMs,
   };
   if (!signalled) {
@@ -209,42 +280,76 @@ export async function runDetached(
   let exited: number | null = null;
   child.on('exit', (code) => (exited = code ?? 1));
   child.unref();
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited !== null) {
-      const tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-5).join('\n');
-      throw new InfraError(`sim exited during start (code ${exited}); log ${logPath}:\n${tail}`);
+  // Interrupted while the sim starts (the runner aborting, a Ctrl-C): the sim is told to stop (it finishes
+  // its start, then stops all it started) and this waits for it, so nothing is left when this exits.
+  let interrupted: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = sig;
+    process.stderr.write(`sim: ${sig} during the start: stopping the sim (pid ${child.pid})\n`);
+    try {
+      if (child.pid) process.kill(child.pid, 'SIGTERM');
+    } catch (_e) {
+      // gone
     }
-    const st = readState(o.workdir);
-    if (st && st.pid === child.pid && (await ready(st.server))) {
-      process.stderr.write(`sim: running in the background (pid ${st.pid}) at ${st.server}; log ${logPath}\n`);
-      out(`export KUBECONFIG=${st.kubeconfig}\n`);
-      return 0;
+  };
+  for (const s of SIM_SIGNALS) process.on(s, onSignal);
+  try {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline || interrupted) {
+      if (exited !== null) {
+        if (interrupted) {
+          await cleanLeftovers(o.workdir);
+          return 130;
+        }
+        const tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-5).join('\n');
+        throw new InfraError(`sim exited during start (code ${exited}); log ${logPath}:\n${tail}`);
+      }
+      if (interrupted && child.pid && !alive(child.pid)) exited = 130;
+      const st = interrupted ? undefined : readState(o.workdir);
+      if (st && !st.starting && st.pid === child.pid && (await ready(st.server))) {
+        process.stderr.write(`sim: running in the background (pid ${st.pid}) at ${st.server}; log ${logPath}\n`);
+        out(`export KUBECONFIG=${st.kubeconfig}\n`);
+        return 0;
+      }
+      await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    for (const s of SIM_SIGNALS) process.off(s, onSignal);
   }
   try {
-    if (child.pid) process.kill(-child.pid, 'SIGTERM');
+    if (child.pid) process.kill(child.pid, 'SIGTERM');
   } catch (_e) {
     // gone
   }
-  throw new InfraError(`sim did not become ready within ${timeoutMs / 1000}s; log ${logPath}`);
+  throw new InfraError(`sim did not become ready within ${timeoutMs / 1000}s (told it to stop); log ${logPath}`);
 }
 
+/** How long a sim gets to stop (a starting one first finishes its start) before it is killed. */
+const STOP_GRACE_MS = 90_000;
+
+/**
+ * Stop the sim of a workdir and clean what it leaves. A sim that is gone (kill -9) left its OVN/OVS daemons,
+ * netns and sockets: they are found by the workdir's cluster id and removed, as the next start would.
+ */
 export async function stopSim(workdir: string, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
-  const st = readState(resolve(workdir));
-  if (!st) {
-    out(`no sim running in ${resolve(workdir)}\n`);
-    return 0;
+  const wd = resolve(workdir);
+  const { state, stale } = inspectState(wd);
+  if (state && !stale) {
+    process.kill(state.pid, 'SIGTERM');
+    const deadline = Date.now() + STOP_GRACE_MS;
+    while (alive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (alive(state.pid)) {
+      process.kill(state.pid, 'SIGKILL');
+      await waitDead(state.pid, 5000);
+      out(`sim (pid ${state.pid}) did not stop in ${STOP_GRACE_MS / 1000} s: killed\n`);
+    } else out(`sim (pid ${state.pid}) stopped\n`);
   }
-  process.kill(st.pid, 'SIGTERM');
-  const deadline = Date.now() + 15_000;
-  while (alive(st.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  if (alive(st.pid)) {
-    process.kill(st.pid, 'SIGKILL');
-    out(`sim (pid ${st.pid}) did not stop in 15s: killed\n`);
-  } else out(`sim (pid ${st.pid}) stopped\n`);
-  rmSync(statePath(resolve(workdir)), { force: true });
+  const l = await cleanLeftovers(wd);
+  const any = l.pids.length + l.netns.length + l.dirs.length > 0;
+  if (stale && state) out(`sim (pid ${state.pid}) of ${wd} was dead; cleaned what it left: ${leftoverText(l)}\n`);
+  else if (any) out(`cleaned leftovers of a sim of ${wd}: ${leftoverText(l)}\n`);
+  else if (!state) out(`no sim running in ${wd}\n`);
   return 0;
 }
 
@@ -253,16 +358,32 @@ export async function simStatus(
   json: boolean,
   out: (s: string) => void = (s) => process.stdout.write(s),
 ): Promise<number> {
-  const st = readState(resolve(workdir));
-  const isReady = st ? await ready(st.server) : false;
+  const wd = resolve(workdir);
+  const { state: st, stale } = inspectState(wd);
+  if (stale) {
+    // reported first, then cleaned (what `sim stop` would do): nothing of a dead sim stays around
+    const merged = await cleanLeftovers(wd);
+    if (json)
+      out(
+        `${JSON.stringify({ running: false, stale: true, pid: st?.pid ?? null, workdir: wd, cleaned: { processes: merged.pids.length, netns: merged.netns, socketDirs: merged.dirs } })}\n`,
+      );
+    else
+      out(
+        `stale: the sim${st ? ` (pid ${st.pid})` : ''} of ${wd} is dead; it left ${leftoverText(merged)}: cleaned\nno sim running in ${wd}\n`,
+      );
+    return 1;
+  }
+  const isReady = st && !st.starting ? await ready(st.server) : false;
   if (json) {
     out(
-      `${JSON.stringify(st ? { running: true, ready: isReady, pid: st.pid, port: st.port, server: st.server, kubeconfig: st.kubeconfig, workdir: st.workdir, startedAt: st.startedAt, readyMs: st.readyMs } : { running: false, workdir: resolve(workdir) })}\n`,
+      `${JSON.stringify(st ? { running: true, starting: !!st.starting, ready: isReady, pid: st.pid, port: st.port, server: st.server, kubeconfig: st.kubeconfig, workdir: st.workdir, startedAt: st.startedAt, readyMs: st.readyMs } : { running: false, workdir: wd })}\n`,
     );
   } else if (st) {
     out(
-      `sim running: pid ${st.pid}, ${st.server}, ${isReady ? 'ready' : 'not ready'}, since ${st.startedAt}\nexport KUBECONFIG=${st.kubeconfig}\n`,
+      st.starting
+        ? `sim starting: pid ${st.pid}, since ${st.startedAt}\n`
+        : `sim running: pid ${st.pid}, ${st.server}, ${isReady ? 'ready' : 'not ready'}, since ${st.startedAt}\nexport KUBECONFIG=${st.kubeconfig}\n`,
     );
-  } else out(`no sim running in ${resolve(workdir)}\n`);
+  } else out(`no sim running in ${wd}\n`);
   return st ? 0 : 1;
 }
