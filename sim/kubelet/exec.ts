@@ -179,6 +179,14 @@ export interface RunEnv {
   /** Sleeps (already divided by speed by the caller); rejects with Cancelled when the container stops. */
   sleep(ms: number): Promise<void>;
   files: Map<string, string>;
+  /** Binaries a registered container handler adds to the image (sim/kubelet/handlers.ts): pmc, curl, ... */
+  image?: ImageCommands;
+}
+
+/** Commands an image provides beyond the built-in shell, run with the shell's I/O (pipes and redirects work). */
+export interface ImageCommands {
+  has(name: string): boolean;
+  run(argv: string[], io: { stdin?: string | Readable; out: Out; err: Out }): Promise<number>;
 }
 
 export class ExitSignal extends Error {
@@ -326,6 +334,7 @@ export async function runDirect(env: RunEnv, argv: string[], io: CmdIo): Promise
 
 function isKnown(env: RunEnv, name: string): boolean {
   if (GENERIC_BUILTINS.has(name)) return true;
+  if (!env.inHost && env.image?.has(name)) return true;
   if (env.inHost) return HOST_BUILTINS.has(name) || HOST_OVN_BINARIES.has(name);
   return false;
 }
@@ -557,6 +566,7 @@ async function runCommand(env: RunEnv, argv: string[], io: CmdIo, shell: string)
   };
   if (env.inHost && HOST_OVN_BINARIES.has(name)) return viaOvnExec(env, argv, io);
   if (env.inHost && HOST_BUILTINS.has(name)) return hostCommand(env, name, args, io);
+  if (!env.inHost && env.image?.has(name) && !GENERIC_BUILTINS.has(name)) return env.image.run(argv, io);
   if (!GENERIC_BUILTINS.has(name)) return notFound();
   switch (name) {
     case 'sh':

@@ -2,8 +2,9 @@
  * Pod IPs from the node's pod subnet (sim/topology.ts): .3 upward (.1 is the ovn_cluster_router
  * port, .2 the management port), v4, v6 or both with the same host offset, as ovnkube allocates.
  */
-import { hasV4, hasV6, nodeAddressing } from '../topology.ts';
-import type { IpStack, SimNodeSpec } from '../types.ts';
+import { podSpec } from '../controllers/kinds.ts';
+import { hasV4, hasV6, nodeAddressing, stripPrefix } from '../topology.ts';
+import type { IpStack, KubeObject, SimNodeSpec } from '../types.ts';
 
 function v4ToInt(ip: string): number {
   return ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
@@ -71,4 +72,30 @@ export class NodeIpam {
   get inUse(): number {
     return this.used.size;
   }
+}
+
+/**
+ * The IPs of a pod being started: the node IPs for hostNetwork pods; the k8s.ovn.org/pod-networks
+ * annotation's addresses when ovnkube wrote one first (reserved here); else the next free offset.
+ */
+export function podIps(pod: KubeObject, ipam: NodeIpam | undefined, nodeIps: string[]): { ips: string[]; offset?: number } | undefined {
+  if (podSpec(pod).hostNetwork) return { ips: nodeIps };
+  if (!ipam) return undefined;
+  const ann = pod.metadata.annotations?.['k8s.ovn.org/pod-networks'];
+  if (ann) {
+    try {
+      const nets = JSON.parse(ann) as Record<string, { ip_addresses?: string[] }>;
+      const addrs = nets.default?.ip_addresses ?? [];
+      if (addrs.length) {
+        const ips = addrs.map(stripPrefix);
+        let offset: number | undefined;
+        for (const ip of ips) offset ??= ipam.reserve(ip);
+        return { ips, offset };
+      }
+    } catch {
+      // fall through to our own allocation
+    }
+  }
+  const a = ipam.allocate();
+  return { ips: a.ips, offset: a.offset };
 }
