@@ -33,7 +33,7 @@ export default tseslint.config(
   },
   {
     // Only sim/ may import sim/ (one code path to every cluster).
-    files: ['harness/**/*.ts', 'mcp/**/*.ts', 'scenarios/**/*.ts', 'chaos/**/*.ts', 'evals/**/*.ts'],
+    files: ['harness/**/*.ts', 'mcp/**/*.ts', 'scenarios/**/*.ts', 'chaos/**/*.ts', 'evals/**/*.ts', 'faults/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -15,7 +15,14 @@
 import { z } from 'zod';
 import { scenario } from '../harness/runner/scenario.ts';
 import { runNodeAction, type NodeActionResult } from '../harness/chaos/node-actions.ts';
-import { busiestEgressNode, familiesOf, recordRuleCounts, setupEgressIPs, switchFault } from '../harness/scenario-kit/egressip.ts';
+import {
+  busiestEgressNode,
+  familiesOf,
+  recordRuleCounts,
+  setupEgressIPs,
+  switchFault,
+  faultIdParam,
+} from '../harness/scenario-kit/egressip.ts';
 import { egressIPNodes, waitFor, waitForConsistent, waitForDeploymentReady, waitForNodeReady } from '../harness/wait/index.ts';
 import { UsageError } from '../harness/errors.ts';
 
@@ -38,7 +45,7 @@ const params = z.object({
   image: z.string().default('registry.k8s.io/pause:3.10'),
   concurrency: z.number().int().min(1).max(64).default(8),
   /** sim only: switch this fault of the fault library on for the run (e.g. eip-stale-snat-lrp-after-failover) */
-  fault: z.string().default(''),
+  fault: faultIdParam,
   faultValue: z.string().default('on'),
 });
 

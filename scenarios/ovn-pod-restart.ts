@@ -26,6 +26,7 @@ import {
   recordRuleCounts,
   setupEgressIPs,
   switchFault,
+  faultIdParam,
 } from '../harness/scenario-kit/egressip.ts';
 import { OVN_NAMESPACE } from '../harness/checks/egressip/collect.ts';
 import { podReady, waitFor, waitForConsistent, waitForDeploymentReady } from '../harness/wait/index.ts';
@@ -48,7 +49,7 @@ const params = z.object({
   /** Chaos Mesh namespace for the PodChaos objects */
   chaosNamespace: z.string().default('chaos-mesh'),
   /** sim only: switch this fault of the fault library on for the run (e.g. eip-valid-nexthops-removed-at-startup) */
-  fault: z.string().default(''),
+  fault: faultIdParam,
   faultValue: z.string().default('on'),
 });
 

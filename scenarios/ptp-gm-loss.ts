@@ -9,7 +9,7 @@
  *   npm run scenario ptp-gm-loss
  */
 import { LIMITS, ptpFaultScenario } from '../harness/ptp/scenario-kit.ts';
-import { switchFault } from '../harness/scenario-kit/egressip.ts';
+import { switchFault, type FaultId } from '../harness/scenario-kit/egressip.ts';
 import type { TestContext } from '../harness/runner/scenario.ts';
 
 export default ptpFaultScenario({
@@ -21,7 +21,9 @@ export default ptpFaultScenario({
     limitS: LIMITS.faultyS,
   },
   async inject(t, _target, p) {
-    await switchFault(t as TestContext<unknown>, p.gmFault, 'on');
-    return () => switchFault(t as TestContext<unknown>, p.gmFault, 'off');
+    // gmFault stays a free string: on a live cluster it may name a lab switch's id outside the catalogue (faults/)
+    const gm = p.gmFault as FaultId;
+    await switchFault(t as TestContext<unknown>, gm, 'on');
+    return () => switchFault(t as TestContext<unknown>, gm, 'off');
   },
 });

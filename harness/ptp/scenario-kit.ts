@@ -13,7 +13,7 @@ import { describeApiError, execIn } from '../cluster/exec.ts';
 import { InfraError, UsageError } from '../errors.ts';
 import { debugPodManifest } from '../chaos/node-actions.ts';
 import { sleep, waitFor } from '../wait/index.ts';
-import { switchFault } from '../scenario-kit/egressip.ts';
+import { faultIdParam, switchFault } from '../scenario-kit/egressip.ts';
 import {
   DAEMON_CONTAINER,
   PTP_GROUP,
@@ -42,7 +42,7 @@ export const ptpScenarioParams = z.object({
   holdSeconds: z.number().min(0).default(30),
   debugImage: z.string().default('registry.redhat.io/rhel9/support-tools'),
   /** sim only: also switch this fault of the fault library on for the run (the scenario must then fail) */
-  fault: z.string().default(''),
+  fault: faultIdParam,
   faultValue: z.string().default('on'),
   /** ptp-gm-loss: the fault-library id that stops the grandmaster's announces (the embedded cluster's catalogue) */
   gmFault: z.string().default('ptp-grandmaster-loss'),

@@ -15,12 +15,12 @@ import { pickFreeEgressIPs } from '../checks/egressip/free-ips.ts';
 import { listEgressIPs, OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR } from '../checks/egressip/collect.ts';
 import type { EgressIPCheckResult, Family } from '../checks/egressip/index.ts';
 import { egressIPNodes, waitForConsistent, waitForDeploymentReady, waitForEgressIPsAssigned } from '../wait/index.ts';
+import { FAULTS_CONFIGMAP, FAULTS_NAMESPACE, type FaultId } from '../../faults/index.ts';
 
 export const EGRESS_LABEL = 'k8s.ovn.org/egress-assignable';
 export const RUN_LABEL = 'netharness.io/scenario';
 export const EIP_GROUP = { group: 'k8s.ovn.org', version: 'v1', plural: 'egressips' };
-export const FAULTS_NAMESPACE = 'netharness';
-export const FAULTS_CONFIGMAP = 'netharness-faults';
+export { FAULTS_CONFIGMAP, FAULTS_NAMESPACE, faultIdParam, type FaultId } from '../../faults/index.ts';
 
 export async function api<T>(what: string, p: Promise<T>): Promise<T> {
   try {
@@ -292,7 +292,7 @@ export function recordRuleCounts(
  * Switch a fault of the sim's fault library on (ConfigMap netharness/netharness-faults; value 'on' or
  * JSON params) and defer switching it off. On a real cluster the ConfigMap is inert.
  */
-export async function switchFault(t: TestContext<unknown>, id: string, value = 'on'): Promise<void> {
+export async function switchFault(t: TestContext<unknown>, id: FaultId, value = 'on'): Promise<void> {
   const cluster = t.cluster;
   const patchData = async (data: Record<string, string>): Promise<void> => {
     for (let attempt = 0; ; attempt++) {

@@ -1,16 +1,16 @@
 /**
- * Renders sim/ovnkube/FAULTS.md (and, with --json, sim/ovnkube/faults.json) from the fault catalogue (faults.ts).
+ * Renders sim/ovnkube/FAULTS.md (and, with --json, sim/ovnkube/faults.json) from the fault catalogue (faults/).
  *   npx tsx sim/ovnkube/faults-doc.ts > sim/ovnkube/FAULTS.md
  *   npx tsx sim/ovnkube/faults-doc.ts --json > sim/ovnkube/faults.json
  */
-import { FAULTS, FAULTS_CATALOGUE_CONFIGMAP, FAULTS_CONFIGMAP, FAULTS_NAMESPACE } from './faults.ts';
+import { FAULTS, FAULTS_CATALOGUE_CONFIGMAP, FAULTS_CONFIGMAP, FAULTS_NAMESPACE } from '../../faults/index.ts';
 
 export function renderFaultsMarkdown(): string {
   const out: string[] = [];
   out.push('# Fault library of the emulated ovnkube');
   out.push('');
   out.push(
-    'Generated from `sim/ovnkube/faults.ts` (`npx tsx sim/ovnkube/faults-doc.ts > sim/ovnkube/FAULTS.md`); a test keeps it in sync.',
+    'Generated from the catalogue in `faults/` (`npx tsx sim/ovnkube/faults-doc.ts > sim/ovnkube/FAULTS.md`); a test keeps it in sync.',
   );
   out.push(
     'Each fault names the upstream ovn-org/ovn-kubernetes bug class it reproduces (go-controller/pkg/ovn/egressip.go, pkg/clustermanager/egressip_controller.go).',

@@ -1,286 +1,17 @@
 /**
- * Fault library of the emulated ovnkube: the EgressIP bug classes of research §3 plus operational
- * faults. Switched at runtime through the Kubernetes API: ConfigMap `netharness-faults` in namespace
- * `netharness`, one data key per fault id, value "on" (or a JSON object of params, e.g.
- * `{"node":"worker-1"}`); "off", "" or a missing key switch it off. Every fault is reversible: when it
- * is switched off, the next event (or the next ovnkube-controller restart, for sync-time faults)
+ * Fault switches of the emulated ovnkube. The catalogue (ids, docs) is the neutral module faults/ (shared with
+ * harness/ and scenarios/); this is its runtime: switched through the Kubernetes API, ConfigMap
+ * `netharness-faults` in namespace `netharness`, one data key per fault id, value "on" (or a JSON object of
+ * params, e.g. `{"node":"worker-1"}`); "off", "" or a missing key switch it off. Every fault is reversible:
+ * when it is switched off, the next event (or the next ovnkube-controller restart, for sync-time faults)
  * heals the state as the real fix would.
  */
+import { FAULTS, FAULTS_CATALOGUE_CONFIGMAP, FAULTS_CONFIGMAP, FAULTS_NAMESPACE, isFaultId, type FaultId } from '../../faults/index.ts';
 import type { KubeObject, SimContext } from '../types.ts';
 import { GVR } from './k8s.ts';
 
-export const FAULTS_NAMESPACE = 'netharness';
-export const FAULTS_CONFIGMAP = 'netharness-faults';
-/** The catalogue, readable through the API by tools outside sim/ (evals, docs): one key per fault id, JSON FaultDef. */
-export const FAULTS_CATALOGUE_CONFIGMAP = 'netharness-faults-catalogue';
-
-export type FaultKind = 'bug' | 'mode' | 'operational';
-
-export interface FaultDef {
-  id: string;
-  kind: FaultKind;
-  /** the upstream bug class or code path this fault reproduces (ovn-org/ovn-kubernetes) */
-  research: string;
-  /** upstream fix / issue */
-  upstream: string;
-  title: string;
-  description: string;
-  /** how to make the symptom appear once the fault is on */
-  trigger: string;
-  symptom: { nb?: string; sb?: string; logs?: string[]; api?: string };
-  /** what heals it once switched off */
-  heal: string;
-  /** accepted params (JSON value instead of "on") */
-  params?: Record<string, string>;
-}
-
-const NODE_PARAM = { node: 'only on this node (zone); default: every node' };
-
-export const FAULTS: FaultDef[] = [
-  {
-    id: 'eip-stale-snat-lrp-after-failover',
-    kind: 'bug',
-    research: '§3 #1',
-    upstream: 'commit 1667a51d9 "EgressIP: fix failover and restart stale SNAT/LRP; ensure status sync"; PR #5606',
-    title: 'Stale SNAT / LRP nexthop after failover + restart',
-    description:
-      "The zone controller handles the EgressIP status move with a stale status: it never removes the SNATs of an IP that left its node (neither on the status event nor in syncStaleSNATRules at restart), and pod nodes only add nexthops, never remove the old egress node's.",
-    trigger: 'Reboot (or make unreachable) the egress node so cluster-manager moves the EgressIP, then let it come back.',
-    symptom: {
-      nb: "Old egress node: lr-nat-list GR_<old> still holds the EIP SNATs (logical_port k8s-<old>). Pod nodes: priority-100 reroutes keep the old node's transit IP (100.88.0.x) next to the new one.",
-      logs: ['no "syncStaleSNATRules found NAT ... without EIP assigned to a Node" line on the old node after restart'],
-    },
-    heal: 'Switch off, then restart ovnkube-controller on the affected nodes (delete the ovnkube-node pod): syncStaleSNATRules / syncStaleEgressReroutePolicy remove the rows.',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'eip-missing-pod-delete-on-restart',
-    kind: 'bug',
-    research: '§3 #2',
-    upstream: 'commit 8975b00e7 "Handle missing pod delete event in EIP controller"',
-    title: 'Pod deleted while ovnkube-controller was down keeps its LRP',
-    description:
-      'On restart the pod handler is registered after the namespace handler; pods deleted in between are never seen as deleted, so the startup sync keeps their rows.',
-    trigger: 'Stop the ovnkube-node pod of a pod node (or reboot it), delete selected pods, let ovnkube-controller start again.',
-    symptom: { nb: 'Pod node: priority-100 reroute LRP for an IP no pod has; egress node: SNAT for that IP; address set keeps the IP.' },
-    heal: 'Switch off and restart ovnkube-controller: syncStaleEgressReroutePolicy deletes the LRP ("will delete ... due to no nexthop or stale logical ip").',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'eip-pod-delete-ignored-after-cleanup',
-    kind: 'bug',
-    research: '§3 #3',
-    upstream: 'commit 16dedd155 "Fix cleanup of LRP for deleted pods"',
-    title: 'Pod delete ignored after stale-assignment cleanup',
-    description:
-      'After a controller restart the stale-assignment cleanup drops pods from the podAssignment cache; a later delete of such a pod is ignored while the controller still treats it as served, so an EgressIP move rewrites its LRP.',
-    trigger:
-      'Restart ovnkube-controller, then delete a selected pod that existed before the restart; move the EgressIP (reboot the egress node).',
-    symptom: { nb: "Leftover priority-100 LRP (and SNATs) for the deleted pod, following the EgressIP to the new node's transit IP." },
-    heal: 'Switch off: the next event of that EgressIP (or a restart) removes the rows.',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'eip-stale-nexthop-deleted-node',
-    kind: 'bug',
-    research: '§3 #4',
-    upstream: 'PR #4559 / commit 52317f156; PR #2860; Bug 2063321 (openshift/ovn-kubernetes#993)',
-    title: 'LRP nexthop of a deleted egress node stays',
-    description:
-      'When the egress Node object is deleted the controller cannot compute the old nexthop, so it is never removed from the reroute policies.',
-    trigger: 'Delete the Node object of an egress node (kubectl delete node).',
-    symptom: { nb: "Pod nodes: priority-100 LRP nexthops still contain the deleted node's transit IP (ECMP to a black hole)." },
-    heal: 'Switch off, then an EgressIP event or a restart removes the nexthop ("syncStaleEgressReroutePolicy will remove stale nexthops for LRP").',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'eip-valid-nexthops-removed-at-startup',
-    kind: 'bug',
-    research: '§3 #5',
-    upstream: 'commits d2b7cbe7e, a46e0e77b (2025-08)',
-    title: 'Startup sync removes valid remote nexthops',
-    description:
-      'In IC the startup stale-nexthop check skips remote nodes whose transit-switch port it cannot find, and strips their (valid) nexthops; only a later pod/EgressIP event re-adds them.',
-    trigger: 'Restart ovnkube-controller on a pod node whose pods egress through a remote node.',
-    symptom: {
-      nb: "Pod node: priority-100 LRPs lose the remote egress node's transit IP (deleted when it was the only one); pods egress with the node IP.",
-      logs: ['syncStaleEgressReroutePolicy will remove stale nexthops for LRP ...'],
-    },
-    heal: 'Switch off and restart (or touch the EgressIP / pods): the nexthops come back.',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'eip-overzealous-snat-delete',
-    kind: 'bug',
-    research: '§3 #6',
-    upstream: 'PR #4998 / commit f21f8fb5c "Fixes SNAT removal with egress IP"; commit dfa9d8783',
-    title: 'SNAT delete predicate matches the whole EgressIP',
-    description:
-      'When one status item of an EgressIP changes, the egress node deletes SNATs by EgressIP name only, taking the SNATs of status items (or the other IP family) that did not change.',
-    trigger: 'EgressIP with 2 IPs (or dual-stack); change one status item (e.g. reboot one egress node, or edit spec.egressIPs).',
-    symptom: {
-      nb: 'Egress node: lr-nat-list GR_<node> misses the SNATs of an IP still assigned to it; pods egress with the node IP or drop.',
-    },
-    heal: 'Switch off and restart ovnkube-controller on the egress node, or any later event of that EgressIP.',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'eip-duplicate-snat',
-    kind: 'bug',
-    research: '§3 #7',
-    upstream: 'PR #3371 / commit 87fb483e2',
-    title: 'Duplicate SNATs and failing deletes',
-    description: 'Pod add creates the SNAT twice; later deletes find two rows for one predicate and fail, so both stay.',
-    trigger: 'Create selected pods while on, then delete them or move the EgressIP.',
-    symptom: {
-      nb: 'Two identical SNAT rows per pod on GR_<egressNode>; stale SNATs pointing at a node that no longer holds the IP.',
-      logs: ['unexpectedly found multiple results for provided predicate'],
-    },
-    heal: 'Switch off and restart ovnkube-controller: the sync removes duplicates and stale rows.',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'eip-completed-pods-programmed',
-    kind: 'bug',
-    research: '§3 #8',
-    upstream: 'commit 7b88e0acb; OCPBUGS-15388 (openshift/ovn-kubernetes#1723)',
-    title: 'Completed pods still programmed',
-    description: 'Pods in phase Succeeded/Failed keep (or get) their EgressIP rows.',
-    trigger: 'Let a selected pod complete (Job) while on.',
-    symptom: { nb: "priority-100 LRP and SNAT for a Completed pod's IP; duplicates once the IP is reused." },
-    heal: 'Switch off: the next event of the pod or a restart removes them.',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'eip-stale-pod-ip-on-recreate',
-    kind: 'bug',
-    research: '§3 #9',
-    upstream: 'commits 13f3f3f9f (2022), 90e65d62a (2026)',
-    title: 'Pod recreated with the same name keeps the old IP in EgressIP rows',
-    description:
-      'A stale logicalPortCache entry (or status cache) makes the controller program the old pod IP when a pod is recreated with the same name.',
-    trigger: 'Delete a selected pod and recreate it with the same name (StatefulSet, or kubectl replace) while on.',
-    symptom: {
-      nb: 'LRP match ip4.src == <old IP> and SNAT logical_ip <old IP>; the new IP is in no EgressIP row, so the pod egresses with the node IP.',
-    },
-    heal: 'Switch off and restart ovnkube-controller (or delete the pod again).',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'eip-notin-selector-leak',
-    kind: 'bug',
-    research: '§3 #10',
-    upstream: 'commit db4aaf417; OCPBUGS-24055; QE case 70667',
-    title: 'NotIn-only selector: rows leak after EgressIP deletion',
-    description:
-      'The delete handler misidentifies the pods of an EgressIP whose selectors use only NotIn expressions, so deleting the EgressIP leaves its rows.',
-    trigger: 'EgressIP with namespaceSelector/podSelector matchExpressions NotIn only; delete the EgressIP.',
-    symptom: { nb: 'priority-100 LRPs and SNATs with k8s.ovn.org/name <deletedEip>_<ns>/<pod> remain.' },
-    heal: 'Switch off and restart ovnkube-controller: the sync deletes rows of unknown EgressIPs.',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'stale-sb',
-    kind: 'bug',
-    research: '§3 #11',
-    upstream: 'commit 82fc3bf7a (FDP-1537), PR #5292, commit 3b5da01cb (OCPBUGS-42303)',
-    title: 'Stale SB: ovn-controller acts on an old southbound state',
-    description:
-      "Best effort: ovn-northd on the node is paused, so the SB (logical flows, NAT flows) stops following the NB. After an EgressIP moves away the old node's SB still has the SNAT flows (the real bug GARPs the EIP from stale SB after reboot).",
-    trigger: 'Switch on with {"node":"<egress node>"}, then move the EgressIP away from it.',
-    symptom: {
-      nb: 'nothing wrong in NB',
-      sb: 'ovn-sbctl lflow-list GR_<node> still has lr_in_unsnat/lr_out_snat flows for the EIP; ovn-appctl -t ovn-northd is-paused -> true',
-    },
-    heal: 'Switch off: northd resumes and recomputes the SB from NB.',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'eip-duplicate-assignment',
-    kind: 'bug',
-    research: '§3 #13',
-    upstream: 'commit ddb32d433',
-    title: 'Same IP assigned to two EgressIP CRs',
-    description:
-      'cluster-manager restarts with an empty allocator cache and reconciles unassigned EgressIPs without knowing which IPs others hold.',
-    trigger: 'Create two EgressIPs with the same IP while on.',
-    symptom: {
-      api: 'Both EgressIPs show the IP in status.items',
-      nb: 'the egress node holds SNATs with that external_ip for the pods of both EgressIPs',
-    },
-    heal: 'Switch off: cluster-manager re-reconciles and unassigns the younger one ("is already assigned to EgressIP").',
-  },
-  {
-    id: 'eip-stays-unassigned',
-    kind: 'bug',
-    research: '§3 #14',
-    upstream: 'commit 4b75652db',
-    title: 'EgressIP stays unassigned after a node becomes reachable',
-    description:
-      'A competing node update removes the retry entry: a node that becomes Ready/reachable again is not used for EgressIPs that are unassigned.',
-    trigger: 'Make every egress-assignable node unreachable/NotReady (status.items empties), then bring them back while on.',
-    symptom: { api: 'status.items stays empty although an assignable node is Ready', nb: 'no SNATs, no priority-100 LRPs' },
-    heal: 'Switch off: the next cluster-manager retry assigns it.',
-  },
-  {
-    id: 'eip-legacy-nats-not-migrated',
-    kind: 'bug',
-    research: '§3 #16, §1.2 legacy format',
-    upstream: 'commit 7588fd3a6',
-    title: 'Legacy NATs not migrated at startup',
-    description:
-      'The startup external_ids migration (nat_sync.go) skips legacy EgressIP NATs (external_ids name=<eip> only), so they are neither migrated nor cleaned.',
-    trigger:
-      'Run with ovnkube-legacy-external-ids on (an older ovnkube wrote the rows), switch that off and this on, restart ovnkube-controller.',
-    symptom: { nb: 'SNATs/LRPs with only external_ids:name=<eip>; legacy rows of deleted pods stay.' },
-    heal: 'Switch off and restart: rows are migrated to the current external_ids (or deleted as UNKNOWN).',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'ovnkube-legacy-external-ids',
-    kind: 'mode',
-    research: '§1.2 legacy format',
-    upstream: 'before commit 1642012bf (2024-10-26)',
-    title: 'Older ovnkube: legacy external_ids',
-    description:
-      'Not a bug: the zone controllers behave like an ovnkube older than 2024-10, writing EgressIP NATs and LRPs with only external_ids name=<eipName> (what QE case 73694 greps).',
-    trigger: 'Switch on and restart ovnkube-controller (or create EgressIPs).',
-    symptom: { nb: 'find nat external_ids:name=<eip> returns the SNATs; no k8s.ovn.org/id.' },
-    heal: 'Switch off and restart: the startup sync migrates the rows.',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'ovnkube-controller-crashloop',
-    kind: 'operational',
-    research: 'operational',
-    upstream: '-',
-    title: 'ovnkube-controller in CrashLoopBackOff',
-    description:
-      'The zone controller panics at start: nothing is reconciled in that zone while on; the ovnkube-controller container is shown in CrashLoopBackOff with the panic in its log.',
-    trigger: 'Switch on (optionally {"node":"worker-1"}); the next controller (re)start fails.',
-    symptom: {
-      api: 'kubectl get pods -n openshift-ovn-kubernetes: ovnkube-node-* CrashLoopBackOff, restarts growing',
-      logs: ['panic: runtime error: invalid memory address or nil pointer dereference'],
-      nb: "the zone's NB stops following API changes",
-    },
-    heal: 'Switch off: the container starts, the controller syncs the zone.',
-    params: NODE_PARAM,
-  },
-  {
-    id: 'northd-down',
-    kind: 'operational',
-    research: 'operational',
-    upstream: '-',
-    title: 'ovn-northd down on a node',
-    description: 'ovn-northd of the node exits: NB changes no longer reach the SB (no new logical flows).',
-    trigger: 'Switch on with {"node":"<node>"}.',
-    symptom: { sb: 'SB Logical_Flow / Port_Binding stop following NB changes; ovn-appctl -t ovn-northd fails (no socket)' },
-    heal: 'Switch off: northd is started again (ovnkube-node pod processes restart).',
-    params: { node: 'node whose northd stops (required)' },
-  },
-];
-
-export const FAULT_IDS = new Set(FAULTS.map((f) => f.id));
+export { FAULTS, FAULT_IDS, FAULTS_CATALOGUE_CONFIGMAP, FAULTS_CONFIGMAP, FAULTS_NAMESPACE } from '../../faults/index.ts';
+export type { FaultDef, FaultId, FaultKind } from '../../faults/index.ts';
 
 export type FaultParams = Record<string, unknown>;
 
@@ -311,7 +42,7 @@ export function parseFaults(data: Record<string, string> | undefined): Map<strin
 /** Current fault switches; watches the ConfigMap when bound to a context. */
 export class FaultSwitch {
   private active = new Map<string, FaultParams>();
-  private readonly listeners = new Set<(changed: Set<string>) => void>();
+  private readonly listeners = new Set<(changed: ReadonlySet<FaultId>) => void>();
   private unwatch: (() => void) | undefined;
 
   constructor(initial?: Record<string, string>) {
@@ -337,15 +68,16 @@ export class FaultSwitch {
 
   /** Replace all switches (tests). */
   set(next: Map<string, FaultParams>): void {
-    const changed = new Set<string>();
+    // keys outside the catalogue (a typo in the ConfigMap) switch nothing, so they change nothing
+    const changed = new Set<FaultId>();
     for (const k of new Set([...this.active.keys(), ...next.keys()])) {
-      if (JSON.stringify(this.active.get(k)) !== JSON.stringify(next.get(k))) changed.add(k);
+      if (isFaultId(k) && JSON.stringify(this.active.get(k)) !== JSON.stringify(next.get(k))) changed.add(k);
     }
     this.active = next;
     if (changed.size) for (const l of this.listeners) l(changed);
   }
 
-  setOne(id: string, value: string): void {
+  setOne(id: FaultId, value: string): void {
     const next = new Map(this.active);
     const p = parseFaultValue(value);
     if (p) next.set(id, p);
@@ -354,7 +86,7 @@ export class FaultSwitch {
   }
 
   /** Whether a fault is on (for a node, when the fault has a node param). */
-  on(id: string, node?: string): boolean {
+  on(id: FaultId, node?: string): boolean {
     const p = this.active.get(id);
     if (!p) return false;
     if (node !== undefined && typeof p.node === 'string' && p.node !== node) return false;
@@ -362,15 +94,16 @@ export class FaultSwitch {
     return true;
   }
 
-  params(id: string): FaultParams | undefined {
+  params(id: FaultId): FaultParams | undefined {
     return this.active.get(id);
   }
 
-  activeIds(): string[] {
-    return [...this.active.keys()];
+  /** The ids switched on (keys outside the catalogue switch nothing and are left out). */
+  activeIds(): FaultId[] {
+    return [...this.active.keys()].filter(isFaultId);
   }
 
-  onChange(fn: (changed: Set<string>) => void): () => void {
+  onChange(fn: (changed: ReadonlySet<FaultId>) => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }

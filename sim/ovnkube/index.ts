@@ -13,7 +13,7 @@ import { PassThrough } from 'node:stream';
 import type { ContainerRef, KubeObject, SimContext, Stoppable } from '../types.ts';
 import { getOvnNode } from '../ovn/index.ts';
 import { ClusterManager } from './cluster-manager.ts';
-import { FaultSwitch } from './faults.ts';
+import { FaultSwitch, type FaultId } from './faults.ts';
 import { GVR, OVN_NAMESPACE } from './k8s.ts';
 import { fromClient, type NbConn } from './nb-conn.ts';
 import { CrashLoopError, ZoneController } from './zone-controller.ts';
@@ -350,8 +350,8 @@ export class Ovnkube implements Stoppable {
 
   // ---------- process faults ----------
 
-  private onFaults(changed: Set<string>): void {
-    for (const id of ['stale-sb', 'northd-down']) {
+  private onFaults(changed: ReadonlySet<FaultId>): void {
+    for (const id of ['stale-sb', 'northd-down'] as const) {
       if (!changed.has(id)) continue;
       const p = this.faults.params(id);
       const nodes = new Set<string>(
@@ -404,7 +404,7 @@ export class Ovnkube implements Stoppable {
       }
   }
 
-  private async northd(node: string, id: string, on: boolean): Promise<void> {
+  private async northd(node: string, id: 'stale-sb' | 'northd-down', on: boolean): Promise<void> {
     const exec = this.ctx.services.ovnExec;
     if (!exec) return;
     const run = async (argv: string[]): Promise<void> => {

@@ -22,7 +22,7 @@ import {
   type DesiredOptions,
   type ZoneState,
 } from './desired-state.ts';
-import type { FaultSwitch } from './faults.ts';
+import type { FaultId, FaultSwitch } from './faults.ts';
 import { LEGACY_NAME_KEY, NAME_KEY, OWNER_TYPE_KEY, REROUTE_PRIORITY, egressIpServedPodsAS, eipOfRow, podOfRow } from './ids.ts';
 import {
   GVR,
@@ -147,7 +147,7 @@ export class ZoneController {
     this.opts.log(klogMsg(id, args, { pid: this.opts.pid }));
   }
 
-  private faultOn(id: string): boolean {
+  private faultOn(id: FaultId): boolean {
     return this.opts.faults.on(id, this.node);
   }
 
@@ -326,7 +326,7 @@ export class ZoneController {
     this.kick();
   }
 
-  private onFaults(changed: Set<string>): void {
+  private onFaults(changed: ReadonlySet<FaultId>): void {
     if (changed.has('eip-pod-delete-ignored-after-cleanup') && !this.opts.faults.on('eip-pod-delete-ignored-after-cleanup', this.node))
       this.ghosts.clear();
     if (changed.has('eip-stale-pod-ip-on-recreate') && !this.opts.faults.on('eip-stale-pod-ip-on-recreate', this.node))

@@ -240,10 +240,10 @@ describe('fault catalogue', () => {
     expect(parseFaultValue('on')).toEqual({});
     expect(parseFaultValue('off')).toBeUndefined();
     expect(parseFaultValue('{"node":"w1"}')).toEqual({ node: 'w1' });
-    const fs = new FaultSwitch({ a: 'on', b: '{"node":"w1"}', c: 'off' });
-    expect(fs.on('a', 'w2')).toBe(true);
-    expect(fs.on('b', 'w1')).toBe(true);
-    expect(fs.on('b', 'w2')).toBe(false);
-    expect(fs.on('c')).toBe(false);
+    const fs = new FaultSwitch({ 'eip-duplicate-snat': 'on', 'stale-sb': '{"node":"w1"}', 'northd-down': 'off' });
+    expect(fs.on('eip-duplicate-snat', 'w2')).toBe(true);
+    expect(fs.on('stale-sb', 'w1')).toBe(true);
+    expect(fs.on('stale-sb', 'w2')).toBe(false);
+    expect(fs.on('northd-down')).toBe(false);
   });
 });
