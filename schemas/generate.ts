@@ -7,6 +7,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenarioNames, loadScenario } from '../scenarios/index.ts';
 import { paramsJsonSchema, schemaFileName } from '../harness/runner/schema.ts';
+import { EVAL_CASE_SCHEMA_FILE, renderEvalCaseSchema } from './eval-case.ts';
 
 export async function renderScenarioSchemas(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -26,4 +27,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     writeFileSync(join(dir, file), text);
     process.stderr.write(`wrote schemas/scenarios/${file}\n`);
   }
+  writeFileSync(join(here, EVAL_CASE_SCHEMA_FILE), renderEvalCaseSchema());
+  process.stderr.write(`wrote schemas/${EVAL_CASE_SCHEMA_FILE}\n`);
 }

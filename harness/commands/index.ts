@@ -12,6 +12,7 @@ import { registerRuns } from './runs.ts';
 import { registerCheck } from './check.ts';
 import { registerChaos } from '../chaos/command.ts';
 import { registerPtp } from './ptp.ts';
+import { registerEval } from './eval.ts';
 
 export function registerCommands(program: Command): void {
   // Registered by later issues as they land; until then they say so and exit 2.
@@ -22,7 +23,7 @@ export function registerCommands(program: Command): void {
   registerChaos(program);
   registerMcp(program);
   registerBundle(program);
-  registerNotBuilt(program, 'eval', 'score LLM root-cause analyses against known answers', 'a later issue (evals)');
+  registerEval(program);
   registerNotBuilt(program, 'report', 'render HTML / Markdown / JSON / JUnit reports from the database', 'a later issue (reports)');
   registerPtp(program);
   registerBench(program);
