@@ -13,6 +13,8 @@
  */
 import type { Readable, Writable } from 'node:stream';
 import type { ServiceProxyRegistry } from './api/service-proxy.ts';
+import type { ContainerHandlers } from './kubelet/handlers.ts';
+import type { PtpSim } from './ptp/types.ts';
 
 export interface OwnerReference {
   apiVersion: string;
@@ -203,6 +205,10 @@ export interface SimServices {
    * Filled by sim/cluster.ts from the API server.
    */
   serviceProxy?: ServiceProxyRegistry;
+  /** Container handlers: an emulated image's process, exec commands, logs and files. Filled by sim/kubelet. */
+  containerHandlers?: ContainerHandlers;
+  /** The emulated PTP stack's state and fault hooks (sim/ptp/types.ts). Filled by sim/ptp. */
+  ptp?: PtpSim;
 }
 
 /** What the Chaos Mesh controller asks the kubelet to do to containers. */

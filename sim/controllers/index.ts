@@ -39,6 +39,7 @@ export async function startNodes(ctx: SimContext, opts: NodesPartOptions = {}): 
   ctx.services.podRuntime = kubelet;
   ctx.services.appendLog = (ref, line) => kubelet.appendLog(ref, line);
   ctx.services.containerChaos = kubelet;
+  ctx.services.containerHandlers = kubelet.handlers;
   lifecycle.start();
   kubelet.start();
   return {
@@ -51,6 +52,7 @@ export async function startNodes(ctx: SimContext, opts: NodesPartOptions = {}): 
       if (ctx.services.nodeActions === lifecycle.actions) delete ctx.services.nodeActions;
       delete ctx.services.appendLog;
       if (ctx.services.containerChaos === kubelet) delete ctx.services.containerChaos;
+      if (ctx.services.containerHandlers === kubelet.handlers) delete ctx.services.containerHandlers;
     },
   };
 }
