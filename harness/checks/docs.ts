@@ -3,6 +3,7 @@
  * `<!-- checks:begin -->` and `<!-- checks:end -->`; test/harness/check-docs.test.ts fails when they drift.
  */
 import { listChecks } from './registry.ts';
+import { SCENARIO_FINDINGS } from './scenario-findings.ts';
 
 export const CHECKS_BEGIN =
   '<!-- checks:begin (generated from harness/checks/registry.ts; test/harness/check-docs.test.ts keeps it current) -->';
@@ -13,6 +14,9 @@ export function renderChecksMarkdown(): string {
   for (const c of listChecks())
     for (const [kind, meaning] of Object.entries(c.findingKinds as Record<string, string>))
       out.push(`| \`${c.name}\` | \`${kind}\` | ${meaning.replace(/\|/g, '\\|')} |`);
+  // the scenarios' own expectations (t.check in a scenario, not a check unit)
+  for (const [kind, meaning] of Object.entries(SCENARIO_FINDINGS))
+    out.push(`| (scenario) | \`${kind}\` | ${meaning.replace(/\|/g, '\\|')} |`);
   return out.join('\n');
 }
 

@@ -111,4 +111,67 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX ptp_alerts_watch ON ptp_alerts (watch_id, at);
   `,
+  // 3: findings generic across checks (harness/checks/types.ts CheckFinding): check, kind, subject, node, expected,
+  // actual, message, labels (JSON). Before version 3 only the EgressIP check recorded findings (egressip / namespace /
+  // pod were its columns), so every existing row belongs to check 'egressip'; those columns become labels, and the
+  // subject is derived as toCheckFinding (harness/checks/egressip/index.ts) derives it: the pod, else the EgressIP,
+  // else the node. Nothing references findings, so the table is rebuilt (SQLite cannot drop columns with an index).
+  `
+  ALTER TABLE findings RENAME TO findings_v2;
+  CREATE TABLE findings (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    check_id    INTEGER REFERENCES checks(id),
+    "check"     TEXT NOT NULL,              -- the check unit (harness/checks/registry.ts) whose vocabulary kind is from
+    kind        TEXT NOT NULL,
+    subject     TEXT NOT NULL,              -- a node, or an object as kind/ns/name
+    node        TEXT,
+    expected    TEXT,
+    actual      TEXT,
+    message     TEXT,
+    labels      TEXT NOT NULL DEFAULT '{}'  -- JSON object of strings: check-specific dimensions
+  );
+  INSERT INTO findings (id, run_id, check_id, "check", kind, subject, node, expected, actual, message, labels)
+  SELECT
+    id, run_id, check_id, 'egressip', kind,
+    CASE
+      WHEN pod IS NOT NULL THEN 'pod/' || COALESCE(namespace, '') || '/' || pod
+      WHEN egressip IS NOT NULL THEN 'egressip/' || egressip
+      WHEN node IS NOT NULL THEN 'node/' || node
+      ELSE 'cluster'
+    END,
+    node, expected, actual, message,
+    json_remove(
+      json_object('egressip', egressip, 'namespace', namespace, 'pod', pod),
+      CASE WHEN egressip IS NULL THEN '$.egressip' ELSE '$.none' END,
+      CASE WHEN namespace IS NULL THEN '$.namespace' ELSE '$.none' END,
+      CASE WHEN pod IS NULL THEN '$.pod' ELSE '$.none' END
+    )
+  FROM findings_v2;
+  DROP TABLE findings_v2;
+  CREATE INDEX findings_run ON findings (run_id, kind);
+  CREATE INDEX findings_check ON findings ("check", kind);
+  `,
+  // metrics profiles (harness/metrics, harness/store/metrics.ts): the Prometheus series a run collected. One row per
+  // metricName x label set x kind ('range': query_range over the run; 'instant': evaluated at step boundaries),
+  // its samples in metric_points (value NULL for NaN; step = the boundary's name for instant queries).
+  `
+  CREATE TABLE metric_series (
+    id           INTEGER PRIMARY KEY,
+    run_id       TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    metric_name  TEXT NOT NULL,
+    query        TEXT NOT NULL,
+    kind         TEXT NOT NULL CHECK (kind IN ('range','instant')),
+    labels       TEXT NOT NULL DEFAULT '{}',
+    step_seconds REAL
+  );
+  CREATE INDEX metric_series_run ON metric_series (run_id, metric_name);
+  CREATE TABLE metric_points (
+    series_id    INTEGER NOT NULL REFERENCES metric_series(id) ON DELETE CASCADE,
+    at           TEXT NOT NULL,
+    value        REAL,
+    step         TEXT
+  );
+  CREATE INDEX metric_points_series ON metric_points (series_id, at);
+  `,
 ];

@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import { migrations } from './migrations.ts';
 import { scrubSecrets } from './scrub.ts';
 import { InfraError, UsageError } from '../errors.ts';
+import type { FindingKindsByCheck } from '../checks/registry.ts';
 
 export const DEFAULT_DB_PATH = 'results/netharness.db';
 
@@ -77,22 +78,87 @@ export interface CheckRow {
   data: Record<string, unknown>;
 }
 
-/** One inconsistency a check found (the runner's `Finding`). */
-export interface FindingInput {
+/**
+ * One finding as the store records it, generic across checks (harness/checks/types.ts CheckFinding): the check
+ * whose vocabulary `kind` is from, the subject (a node, or an object as kind/ns/name), where it was seen, expected
+ * vs actual, a message, and check-specific labels. The EgressIP check's own findings still carry egressip /
+ * namespace / pod as fields; the store folds them into labels.
+ */
+export interface FindingRecord {
+  /** the check unit (harness/checks/registry.ts); default: the `check` of recordCheck, else the recorded check's name */
+  check?: string;
   kind: string;
+  /** default: derived from the EgressIP fields or the node (`pod/ns/name`, `egressip/name`, `node/name`, `cluster`) */
+  subject?: string;
   node?: string;
-  egressip?: string;
-  namespace?: string;
-  pod?: string;
   expected?: string;
   actual?: string;
   /** free text for humans */
   message?: string;
+  labels?: Readonly<Record<string, string>>;
+  egressip?: string;
+  namespace?: string;
+  pod?: string;
 }
 
-export interface FindingRow extends FindingInput {
+/**
+ * A finding a scenario reports (the runner's `Finding`): its kind must be in the vocabulary of its check, so an
+ * unknown kind, or another check's kind under `check`, is a type error. Checks registered at run time only (test
+ * fakes) record through `FindingRecord`.
+ */
+export type FindingInput = {
+  [C in keyof FindingKindsByCheck]: FindingRecord & { check?: C; kind: FindingKindsByCheck[C] };
+}[keyof FindingKindsByCheck];
+
+/** Labels that were EgressIP columns before schema version 3; rows still expose them as fields for older readers. */
+const LEGACY_LABELS = ['egressip', 'namespace', 'pod'] as const;
+
+export interface FindingRow {
   id: number;
   checkId: number | null;
+  check: string;
+  kind: string;
+  subject: string;
+  node?: string;
+  expected?: string;
+  actual?: string;
+  message?: string;
+  labels: Record<string, string>;
+  /** = labels.egressip / namespace / pod (columns of the EgressIP check before schema version 3) */
+  egressip?: string;
+  namespace?: string;
+  pod?: string;
+}
+
+/** The generic columns of one finding (pure; shared by recordCheck and the migration test). */
+export function findingColumns(
+  f: FindingRecord,
+  defaultCheck: string,
+): {
+  check: string;
+  kind: string;
+  subject: string;
+  node: string | null;
+  expected: string | null;
+  actual: string | null;
+  message: string | null;
+  labels: Record<string, string>;
+} {
+  const labels: Record<string, string> = { ...(f.labels ?? {}) };
+  for (const k of LEGACY_LABELS) if (f[k] !== undefined && labels[k] === undefined) labels[k] = f[k];
+  const subject =
+    f.subject ??
+    (f.pod ? `pod/${f.namespace ?? ''}/${f.pod}` : f.egressip ? `egressip/${f.egressip}` : f.node ? `node/${f.node}` : 'cluster');
+  return {
+    check: f.check ?? defaultCheck,
+    kind: f.kind,
+    subject,
+    node: f.node ?? null,
+    expected: f.expected ?? null,
+    actual: f.actual ?? null,
+    message: f.message ?? null,
+    labels,
+  };
 }
 
 export interface MeasurementInput {
@@ -161,7 +227,9 @@ export interface Store {
       summary?: string;
       data?: Record<string, unknown>;
       at?: string;
-      findings?: FindingInput[];
+      /** the check unit the findings come from (their default `check`; else the check's name) */
+      check?: string;
+      findings?: readonly FindingRecord[];
     },
   ): number;
   recordMeasurement(runId: string, m: MeasurementInput): void;
@@ -288,7 +356,7 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
       'INSERT INTO checks (run_id, step_id, name, status, duration_ms, at, summary, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     insertFinding: db.prepare(
-      'INSERT INTO findings (run_id, check_id, kind, node, egressip, namespace, pod, expected, actual, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO findings (run_id, check_id, "check", kind, subject, node, expected, actual, message, labels) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ),
     insertMeasurement: db.prepare('INSERT INTO measurements (run_id, step_id, name, value, unit, labels, at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
     insertEvent: db.prepare('INSERT INTO events (run_id, kind, target, at, details) VALUES (?, ?, ?, ?, ?)'),
@@ -301,13 +369,22 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
       host: string | null;
     }[];
     const dead = running.filter((r) => r.host === host && (r.pid === null || (r.pid !== process.pid && !pidAlive(r.pid))));
+    // the real end: the last thing the run recorded (a step, an event, a check, a measurement), not "now"
+    const lastActivity = db.prepare(
+      `SELECT MAX(t) AS t FROM (
+         SELECT started_at AS t FROM runs WHERE id = @id
+         UNION ALL SELECT MAX(COALESCE(ended_at, started_at)) FROM steps WHERE run_id = @id
+         UNION ALL SELECT MAX(at) FROM events WHERE run_id = @id
+         UNION ALL SELECT MAX(at) FROM checks WHERE run_id = @id
+         UNION ALL SELECT MAX(at) FROM measurements WHERE run_id = @id)`,
+    );
     const mark = db.prepare("UPDATE runs SET verdict = 'crashed', ended_at = COALESCE(ended_at, ?) WHERE id = ? AND verdict = 'running'");
     const markSteps = db.prepare(
       "UPDATE steps SET status = 'error', error = COALESCE(error, 'process died') WHERE run_id = ? AND status = 'running'",
     );
     db.transaction(() => {
       for (const r of dead) {
-        mark.run(now(), r.id);
+        mark.run((lastActivity.get({ id: r.id }) as { t: string | null }).t ?? now(), r.id);
         markSteps.run(r.id);
       }
     })();
@@ -390,17 +467,18 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
         );
         checkId = Number(res.lastInsertRowid);
         for (const f of c.findings ?? []) {
+          const r = findingColumns(f, c.check ?? c.name);
           stmts.insertFinding.run(
             runId,
             checkId,
-            f.kind,
-            f.node ?? null,
-            f.egressip ?? null,
-            f.namespace ?? null,
-            f.pod ?? null,
-            f.expected ?? null,
-            f.actual ?? null,
-            f.message ?? null,
+            r.check,
+            r.kind,
+            r.subject,
+            r.node,
+            r.expected,
+            r.actual,
+            r.message,
+            JSON.stringify(scrubSecrets(r.labels)),
           );
         }
       })();
@@ -461,10 +539,19 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
       );
       const findings = (db.prepare('SELECT * FROM findings WHERE run_id = ? ORDER BY id').all(id) as Record<string, unknown>[]).map(
         (f): FindingRow => {
-          const row: FindingRow = { id: f.id as number, checkId: (f.check_id as number | null) ?? null, kind: f.kind as string };
-          for (const k of ['node', 'egressip', 'namespace', 'pod', 'expected', 'actual', 'message'] as const) {
+          const labels = parseObj<Record<string, string>>(f.labels as string);
+          const row: FindingRow = {
+            id: f.id as number,
+            checkId: (f.check_id as number | null) ?? null,
+            check: f.check as string,
+            kind: f.kind as string,
+            subject: f.subject as string,
+            labels,
+          };
+          for (const k of ['node', 'expected', 'actual', 'message'] as const) {
             if (f[k] !== null && f[k] !== undefined) row[k] = f[k] as string;
           }
+          for (const k of LEGACY_LABELS) if (labels[k] !== undefined) row[k] = labels[k];
           return row;
         },
       );

@@ -83,7 +83,8 @@ export async function checkEgressIP(cluster: Cluster, opts: EgressIPCheckOptions
   const r = evaluateEgressIP(o.api, o.nb);
   return {
     consistent: r.consistent,
-    findings: r.findings,
+    // name the check, so a scenario that records these findings stores them under 'egressip'
+    findings: r.findings.map((f) => ({ ...f, check: 'egressip' as const })),
     counts: r.counts,
     perNode: r.perNode,
     durationMs: performance.now() - t0,

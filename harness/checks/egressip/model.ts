@@ -2,7 +2,6 @@
  * Data model of the EgressIP rule-consistency check (rows as ovn-org/ovn-kubernetes go-controller/pkg/ovn/egressip.go writes them):
  * the API state it reads, the NB rows it reads per node, and the findings it reports.
  */
-import type { Finding } from '../../runner/scenario.ts';
 import type { LabelSelector } from '../../k8s/label-selector.ts';
 
 export const FINDING_KINDS = [
@@ -27,8 +26,19 @@ export const FINDING_KINDS = [
 
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
-export interface EgressIPFinding extends Finding {
+/** A finding of the EgressIP consistency diff (the store keeps egressip / namespace / pod as labels). */
+export interface EgressIPFinding {
   kind: FindingKind;
+  /** set on findings leaving the check (checkEgressIP), so a scenario's recorded findings name their check */
+  check?: 'egressip';
+  node?: string;
+  egressip?: string;
+  namespace?: string;
+  pod?: string;
+  expected?: string;
+  actual?: string;
+  /** free text for humans */
+  message?: string;
 }
 
 export type Family = 'v4' | 'v6';
