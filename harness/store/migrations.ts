@@ -174,4 +174,70 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX metric_points_series ON metric_points (series_id, at);
   `,
+  // 5: evals (evals/store.ts): each attempt of a trial with its drawn targets, effort, phase times and safety verdict; the
+  // tool calls the recording proxy saw; the answer; scores per scoring version (rescore adds); the agent's transcript
+  `
+  CREATE TABLE eval_trials (
+    id          INTEGER PRIMARY KEY,
+    run_id      TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    case_id     TEXT NOT NULL,
+    repeat      INTEGER NOT NULL,
+    seed        INTEGER NOT NULL,
+    attempt     INTEGER NOT NULL,           -- 1, 2, ...: earlier attempts of (case, repeat) ended in an infra error
+    status      TEXT NOT NULL CHECK (status IN ('running','scored','infra','interrupted')),
+    agent       TEXT NOT NULL,
+    bindings    TEXT,                       -- JSON: the targets drawn for this trial
+    infra_error TEXT,
+    infra_phase TEXT,                       -- setup, draw, inject, gate, snapshot, agent, score, heal
+    effort      TEXT,                       -- JSON: toolCalls, resultBytes, inputTokens, outputTokens, costUsd, steps, seconds
+    phases      TEXT NOT NULL DEFAULT '{}', -- JSON: ms per phase
+    safety      TEXT,                       -- JSON: the safety gate's verdict (snapshots are not stored)
+    started_at  TEXT NOT NULL,
+    ended_at    TEXT
+  );
+  CREATE INDEX eval_trials_run ON eval_trials (run_id, case_id, repeat, attempt);
+  CREATE TABLE eval_tool_calls (
+    id               INTEGER PRIMARY KEY,
+    trial_id         INTEGER NOT NULL REFERENCES eval_trials(id) ON DELETE CASCADE,
+    seq              INTEGER NOT NULL,
+    server           TEXT NOT NULL,         -- mcpServers name, or 'proxy' (submit_rca, unknown tools)
+    tool             TEXT NOT NULL,
+    called_as        TEXT NOT NULL,
+    arguments        TEXT NOT NULL,         -- JSON, secrets scrubbed
+    result           TEXT NOT NULL,         -- text, capped at 256 KiB
+    result_bytes     INTEGER NOT NULL,
+    latency_ms       REAL NOT NULL,
+    is_error         INTEGER NOT NULL,
+    error            TEXT,
+    read_only_hint   INTEGER,
+    destructive_hint INTEGER,
+    at               TEXT NOT NULL
+  );
+  CREATE INDEX eval_tool_calls_trial ON eval_tool_calls (trial_id, seq);
+  CREATE TABLE eval_answers (
+    trial_id    INTEGER PRIMARY KEY REFERENCES eval_trials(id) ON DELETE CASCADE,
+    submitted   TEXT,                       -- JSON RcaAnswer, NULL when the agent never called submit_rca
+    text        TEXT NOT NULL
+  );
+  CREATE TABLE eval_scores (
+    id              INTEGER PRIMARY KEY,
+    trial_id        INTEGER NOT NULL REFERENCES eval_trials(id) ON DELETE CASCADE,
+    scoring_version TEXT NOT NULL,
+    passed          INTEGER NOT NULL,
+    overall         REAL NOT NULL,
+    scores          TEXT NOT NULL,          -- JSON LevelScores
+    score           TEXT NOT NULL,          -- JSON TrialScore (passes, details, safety)
+    scored_at       TEXT NOT NULL,
+    UNIQUE (trial_id, scoring_version)
+  );
+  CREATE TABLE eval_transcripts (
+    id          INTEGER PRIMARY KEY,
+    trial_id    INTEGER NOT NULL REFERENCES eval_trials(id) ON DELETE CASCADE,
+    seq         INTEGER NOT NULL,
+    role        TEXT NOT NULL,
+    content     TEXT NOT NULL,
+    at          TEXT NOT NULL
+  );
+  CREATE INDEX eval_transcripts_trial ON eval_transcripts (trial_id, seq);
+  `,
 ];
