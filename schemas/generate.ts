@@ -7,7 +7,12 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { scenarioNames, loadScenario } from '../scenarios/index.ts';
 import { paramsJsonSchema, schemaFileName } from '../harness/runner/schema.ts';
+import { metricsProfileJsonSchema } from '../harness/metrics/profile.ts';
 import { EVAL_CASE_SCHEMA_FILE, renderEvalCaseSchema } from './eval-case.ts';
+
+/** schemas/metrics-profile.schema.json: metric profiles (metrics/profiles/*.yaml, --metrics-profile). */
+export const METRICS_PROFILE_SCHEMA = 'metrics-profile.schema.json';
+export const renderMetricsProfileSchema = (): string => `${JSON.stringify(metricsProfileJsonSchema(), null, 2)}\n`;
 
 export async function renderScenarioSchemas(): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -27,6 +32,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
     writeFileSync(join(dir, file), text);
     process.stderr.write(`wrote schemas/scenarios/${file}\n`);
   }
+  writeFileSync(join(here, METRICS_PROFILE_SCHEMA), renderMetricsProfileSchema());
+  process.stderr.write(`wrote schemas/${METRICS_PROFILE_SCHEMA}\n`);
   writeFileSync(join(here, EVAL_CASE_SCHEMA_FILE), renderEvalCaseSchema());
   process.stderr.write(`wrote schemas/${EVAL_CASE_SCHEMA_FILE}\n`);
 }

@@ -1,6 +1,7 @@
 /**
  * `netharness scenario <name|file.ts> [--param k=v]... [--params file.yaml] [--quick]
- *    [--target sim | --kubeconfig PATH [--context C]] [--db PATH] [--json]`
+ *    [--target sim | --kubeconfig PATH [--context C]] [--db PATH] [--json]
+ *    [--metrics-profile FILE [--metrics-step 5s] [--prometheus-url URL] [--prometheus-token T]]`
  * `netharness scenario list [--json]`
  */
 import { existsSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { createProgress } from '../runner/progress.ts';
 import { renderSummaryText, runScenario, type TargetOptions } from '../runner/run.ts';
 import { isScenario, type Scenario } from '../runner/scenario.ts';
 import { loadScenario, scenarioNames } from '../../scenarios/index.ts';
+import { loadMetricsProfile, parseStep } from '../metrics/profile.ts';
+import type { RunMetricsOptions } from '../metrics/run.ts';
 
 interface ScenarioCliOptions {
   param: string[];
@@ -29,6 +32,10 @@ interface ScenarioCliOptions {
   json?: boolean;
   quiet?: boolean;
   schema?: boolean;
+  metricsProfile?: string;
+  metricsStep?: string;
+  prometheusUrl?: string;
+  prometheusToken?: string;
 }
 
 async function resolveScenario(nameOrPath: string): Promise<Scenario> {
@@ -43,6 +50,28 @@ async function resolveScenario(nameOrPath: string): Promise<Scenario> {
 }
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+/** --metrics-*: the profile is read and validated before the run starts (a bad profile exits 2, nothing recorded). */
+function metricsOptions(o: ScenarioCliOptions): RunMetricsOptions | undefined {
+  if (!o.metricsProfile) {
+    for (const [flag, v] of [
+      ['--metrics-step', o.metricsStep],
+      ['--prometheus-url', o.prometheusUrl],
+      ['--prometheus-token', o.prometheusToken],
+    ] as const)
+      if (v !== undefined) throw new UsageError(`${flag} needs --metrics-profile`);
+    return undefined;
+  }
+  if (o.prometheusUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(o.prometheusUrl))
+    throw new UsageError(`--prometheus-url: expected an http(s):// URL (got '${o.prometheusUrl}')`);
+  return {
+    profile: loadMetricsProfile(o.metricsProfile),
+    profilePath: o.metricsProfile,
+    stepSeconds: o.metricsStep !== undefined ? parseStep(o.metricsStep) : undefined,
+    url: o.prometheusUrl,
+    token: o.prometheusToken,
+  };
+}
 
 export function registerScenario(program: Command): void {
   const cmd = program
@@ -62,6 +91,16 @@ export function registerScenario(program: Command): void {
     .option('--json', 'print a machine-readable summary on stdout (progress stays on stderr)')
     .option('--quiet', 'no progress output')
     .option('--schema', "print the JSON Schema of the scenario's params (for editors) and exit")
+    .option(
+      '--metrics-profile <file>',
+      'collect this metrics profile (kube-burner format, e.g. metrics/profiles/egressip.yaml) from Prometheus over the run',
+    )
+    .option('--metrics-step <duration>', 'resolution of the range queries (5s, 30s, 1m; default run duration / 200, 2s..30s)')
+    .option('--prometheus-url <url>', 'Prometheus / Thanos base URL (default: thanos-querier route, else the service proxy)')
+    .option(
+      '--prometheus-token <token>',
+      'bearer token for --prometheus-url (or NETHARNESS_PROMETHEUS_TOKEN; default: the kubeconfig user)',
+    )
     .action(async (name: string, o: ScenarioCliOptions) => {
       if (name === 'list') {
         const rows: { name: string; description: string; params: ReturnType<typeof describeParams> }[] = [];
@@ -92,8 +131,16 @@ export function registerScenario(program: Command): void {
         ? { kind: 'kubeconfig', path: o.kubeconfig, context: o.context }
         : { kind: 'sim', workdir: o.workdir, keep: o.keepSim, port: o.port ? Number(o.port) : undefined };
       if (o.kubeconfig && !existsSync(o.kubeconfig)) throw new UsageError(`--kubeconfig: no file at ${o.kubeconfig}`);
+      const metrics = metricsOptions(o);
       const progress = createProgress({ quiet: o.quiet });
-      const res = await runScenario(scn, { params: { file: o.params, pairs: o.param }, quick: o.quick, target, dbPath: o.db, progress });
+      const res = await runScenario(scn, {
+        params: { file: o.params, pairs: o.param },
+        quick: o.quick,
+        target,
+        dbPath: o.db,
+        progress,
+        metrics,
+      });
       if (o.json) process.stdout.write(`${JSON.stringify(res.summary, null, 2)}\n`);
       if (!o.quiet) process.stderr.write(`\n${renderSummaryText(res.summary)}\n`);
       process.exitCode = res.exitCode;
