@@ -15,16 +15,19 @@
  */
 import { z } from 'zod';
 import { ovnkubeFaults } from './ovnkube.ts';
+import { ptpFaults } from './ptp.ts';
 import type { FaultDef, FaultSpec } from './types.ts';
 
 export type { FaultDef, FaultKind, FaultSpec } from './types.ts';
 export { defineFaults } from './types.ts';
 
 /** The registry: one entry per group file. */
-const GROUPS = [ovnkubeFaults] as const;
+const GROUPS = [ovnkubeFaults, ptpFaults] as const;
 
 /** Every fault id of the catalogue (a typo is a type error). */
-export type FaultId = { [I in keyof typeof GROUPS]: keyof (typeof GROUPS)[I] }[number] & string;
+export type FaultId = KeysOf<(typeof GROUPS)[number]>;
+/** keyof distributed over the union of groups (keyof of a union would be the keys they share: none) */
+type KeysOf<G> = G extends unknown ? keyof G & string : never;
 
 /** Where the sim reads the switches: one data key per fault id, value "on", "off" or a JSON object of params. */
 export const FAULTS_NAMESPACE = 'netharness';
