@@ -230,12 +230,12 @@ export function startPtpFaults(ctx: SimContext, proxy?: EventProxyRuntime): Stop
 
 /** The cloud-event-proxy publishers and the PTP faults together (the stale-sidecar fault needs both). */
 export function startPtpEventsAndFaults(ctx: SimContext): Stoppable {
-  let faults: ReturnType<typeof startPtpFaults> | undefined;
-  const proxy = startEventProxy(ctx, { staleOnRestart: (n) => faults?.staleOnRestart(n) ?? false });
-  faults = startPtpFaults(ctx, proxy);
+  // the proxy asks the faults lazily (at a sidecar restart), after both exist
+  const proxy = startEventProxy(ctx, { staleOnRestart: (n) => faults.staleOnRestart(n) });
+  const faults = startPtpFaults(ctx, proxy);
   return {
     stop: async () => {
-      await faults?.stop();
+      await faults.stop();
       await proxy.stop();
     },
   };
