@@ -69,10 +69,14 @@ export function eventsFromCloudEvent(ce: unknown, via: PtpEvent['via'], fallback
   const values = Array.isArray(e.data?.values) ? (e.data.values as Record<string, unknown>[]) : [];
   const t = typeof e.time === 'string' ? Date.parse(e.time) : NaN;
   const out: PtpEvent[] = [];
+  const src = String(e.source ?? '');
   for (const v of values) {
-    const resource = String(v.ResourceAddress ?? v.resource ?? e.source ?? '');
-    const node = nodeOfResource(resource) ?? nodeOfResource(String(e.source ?? '')) ?? fallbackNode;
+    const addr = String(v.ResourceAddress ?? v.resource ?? src);
+    const node = nodeOfResource(addr) ?? nodeOfResource(src) ?? fallbackNode;
     if (!node) continue;
+    // the resource is what the event is about: v2 events name it in `source` (/sync/ptp-status/lock-state) while
+    // the values name the interface (/cluster/node/<node>/ens1fx/master, redhat-cne/cloud-event-proxy v2 events)
+    const resource = src.startsWith('/sync/') ? `/cluster/node/${node}${src}` : /^\/cluster\/node\/[^/]+\/sync\//.test(src) ? src : addr;
     out.push({
       node,
       type: String(e.type ?? ''),

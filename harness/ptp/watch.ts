@@ -78,6 +78,11 @@ export async function runWatch(o: WatchOptions): Promise<WatchSummary> {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        // cloud-event-proxy validates the EndpointUri with an empty POST that must answer 204 (redhat-cne/rest-api v2 createSubscription)
+        if (chunks.length === 0) {
+          res.writeHead(204).end();
+          return;
+        }
         try {
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
           for (const ce of Array.isArray(body) ? body : [body]) for (const e of eventsFromCloudEvent(ce, 'event')) handle(e);
