@@ -186,4 +186,16 @@ export interface PtpSim {
   /** the node's /metrics text as linuxptp-daemon serves it (encoding per the event-publisher flag) */
   metricsText(node: string): string | undefined;
   faults: PtpFaultHooks;
+  /**
+   * A server on the node's host network (the daemon pod is hostNetwork): `curl` in the daemon container
+   * reaches `localhost:<port>` through it (9091 /metrics is built in). For the cloud-event-proxy API (9043).
+   */
+  registerLocalHttp(port: number, handler: LocalHttpHandler): () => void;
 }
+
+export type LocalHttpHandler = (req: {
+  node: string;
+  method: string;
+  path: string;
+  body?: string;
+}) => Promise<{ status: number; body: string; contentType?: string }>;
