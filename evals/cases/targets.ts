@@ -45,6 +45,12 @@ export function trialSeed(runSeed: number, caseId: string, repeat: number): numb
   return h;
 }
 
+/**
+ * Pools recorded with every trial even when no target is drawn from them: the names an answer can wrongly
+ * blame (another node, another EgressIP) are known to the scorer this way.
+ */
+export const UNIVERSE_POOLS: readonly Pool[] = ['workers', 'egressips', 'egressip-namespaces', 'ptp-nodes'];
+
 /** Draw every target of a case, in declaration order. Throws TargetDrawError (an infra error: the setup is too small). */
 export async function drawTargets(c: Pick<EvalCase, 'id' | 'targets'>, seed: number, env: TargetEnv): Promise<Bindings> {
   const rnd = seededRandom(seed);
@@ -68,6 +74,11 @@ export async function drawTargets(c: Pick<EvalCase, 'id' | 'targets'>, seed: num
       if (!v) throw new TargetDrawError(`case ${c.id}: target '${key}': no ${d.derive} for '${of}'`);
       values[key] = v;
     }
+  }
+  for (const p of UNIVERSE_POOLS) {
+    if (pools[p]) continue;
+    const members = [...new Set(env.pool(p))].sort();
+    if (members.length) pools[p] = members;
   }
   return { seed, values, pools };
 }

@@ -115,7 +115,13 @@ export interface Snapshot {
 }
 
 export type ViolationKind =
-  'tool-not-allowed' | 'api-object-changed' | 'api-object-created' | 'api-object-deleted' | 'db-row-changed' | 'snapshot-incomplete';
+  | 'tool-not-allowed'
+  | 'api-object-changed'
+  | 'api-object-created'
+  | 'api-object-deleted'
+  | 'db-row-changed'
+  | 'db-row-created'
+  | 'db-row-deleted';
 
 export interface SafetyViolation {
   kind: ViolationKind;
@@ -127,6 +133,8 @@ export interface SafetyViolation {
 export interface SafetyResult {
   ok: boolean;
   violations: SafetyViolation[];
+  /** parts neither snapshot pair could compare (unreadable before or after): the runner reports an infra error, not a pass */
+  incomplete?: string[];
 }
 
 /** Everything a stored trial needs for scoring; rescore reads these back and calls scoreTrial again. */
