@@ -1,0 +1,32 @@
+/**
+ * The agents `--agent NAME` selects. One line per agent: a factory taking the `--agent-param k=v` pairs
+ * (a model name, a script file, ...). An agent module is one value (evals/agents/types.ts Agent).
+ */
+import { UsageError } from '../../harness/errors.ts';
+import type { Agent } from './types.ts';
+import { scriptedAgent } from './scripted.ts';
+
+export type AgentFactory = (params: Record<string, string>) => Agent;
+
+const agents = new Map<string, { description: string; make: AgentFactory }>([
+  ['scripted', { description: 'plays a fixed script of MCP calls (--agent-param script=FILE; runner tests)', make: scriptedAgent }],
+]);
+
+/** Add an agent (agent modules call this from this file; tests may add fakes). Returns a remover. */
+export function registerAgent(name: string, description: string, make: AgentFactory): () => void {
+  if (agents.has(name)) throw new Error(`agent '${name}' is registered twice`);
+  agents.set(name, { description, make });
+  return () => {
+    agents.delete(name);
+  };
+}
+
+export function agentNames(): { name: string; description: string }[] {
+  return [...agents].map(([name, a]) => ({ name, description: a.description }));
+}
+
+export function makeAgent(name: string, params: Record<string, string> = {}): Agent {
+  const a = agents.get(name);
+  if (!a) throw new UsageError(`--agent: no agent '${name}' (have: ${[...agents.keys()].join(', ')})`);
+  return a.make(params);
+}
