@@ -58,7 +58,7 @@ export const ptpFaults = defineFaults({
       logs: [
         'timed out while polling for tx timestamp',
         'increasing tx_timestamp_timeout or increasing kworker priority may correct this issue, but a driver bug likely causes it',
-        'send delay_req failed',
+        'port 1 (ens1f0): send delay request failed',
         'port 1 (ens1f0): SLAVE to FAULTY on FAULT_DETECTED (FT_UNSPECIFIED)',
         'port 1 (ens1f0): FAULTY to LISTENING on INIT_COMPLETE',
       ],
