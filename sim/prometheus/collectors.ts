@@ -401,8 +401,8 @@ export function kubeStateFamilies(ctx: SimContext): MetricFamily[] {
     {
       // kube-state-metrics has one series per pod (kube_pod_status_phase{namespace,pod,phase}); the sim sums per
       // namespace and phase so 2000 pods cost a few series, not 10000
-      name: 'netharness_sim_pods_by_phase',
-      help: 'Pods in the embedded cluster per namespace and phase (sum of kube_pod_status_phase by namespace, phase).',
+      name: 'kube_pod_status_phase',
+      help: 'The pods current phase (summed per namespace and phase: the sim leaves out the pod label).',
       type: 'gauge',
       samples: phaseSamples,
     },

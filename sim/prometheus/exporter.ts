@@ -7,7 +7,9 @@
  *   /metrics/ovn/<node>                  ovn_controller_*, ovs_vswitchd_*, ovn_northd_*, ovn_db_*  (:9105)
  *   /metrics/cadvisor/<node>             container_cpu_usage_seconds_total, container_memory_working_set_bytes
  *   /metrics/kubelet/<node>              kubelet_running_pods
- *   /metrics/kube-state-metrics          kube_node_status_condition, kube_node_info
+ *   /metrics/kube-state-metrics          kube_node_status_condition, kube_node_info, kube_pod_status_phase
+ *   /metrics/ptp/<node>                  openshift_ptp_* as the node's linuxptp-daemon serves it at
+ *                                        127.0.0.1:9091/metrics (sim/ptp: ctx.services.ptp.metricsText)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,6 +36,12 @@ export interface Exporter {
 }
 
 /** The families for a path, or undefined when the path is not one of ours. */
+/** Exporters that already speak the text format: the path's body, or undefined. */
+export function rawTextFor(ctx: SimContext, path: string): string | undefined {
+  const m = /^\/metrics\/ptp\/([^/]+)$/.exec(path);
+  return m ? ctx.services.ptp?.metricsText(m[1]) : undefined;
+}
+
 export async function familiesFor(ctx: SimContext, obs: OvnkubeObserver, path: string): Promise<MetricFamily[] | undefined> {
   const parts = path.split('/').filter(Boolean);
   if (parts[0] !== 'metrics') return undefined;
@@ -61,6 +69,13 @@ export function startExporter(ctx: SimContext, obs: OvnkubeObserver): Promise<Ex
   const scrapes = new Map<string, number>();
   const server = http.createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const raw = rawTextFor(ctx, path);
+    if (raw !== undefined) {
+      scrapes.set('/metrics/ptp', (scrapes.get('/metrics/ptp') ?? 0) + 1);
+      res.writeHead(200, { 'Content-Type': CONTENT_TYPE, 'Content-Length': Buffer.byteLength(raw) });
+      res.end(raw);
+      return;
+    }
     familiesFor(ctx, obs, path)
       .then((fams) => {
         if (!fams) {

@@ -9,6 +9,7 @@
  *   registers Prometheus as its backend in the API server's service proxy, so clients reach it at
  *   /api/v1/namespaces/openshift-monitoring/services/thanos-querier:web/proxy/api/v1/query with the
  *   kubeconfig's credentials;
+ * - scrapes the linuxptp-daemon pods' openshift_ptp_* while sim/ptp runs (ctx.services.ptp);
  * - stops Prometheus with SIGTERM (it flushes its head block), SIGKILL after 10 s.
  *
  * NETHARNESS_SIM_PROMETHEUS=0 leaves it out. NETHARNESS_SIM_SCRAPE_INTERVAL (s, default 2) and
@@ -30,6 +31,7 @@ import { podRefs, promConfig, splitOvn, targetGroups, type ExtraTarget } from '.
 export const MONITORING_NAMESPACE = 'openshift-monitoring';
 export const THANOS_SERVICE = 'thanos-querier';
 export const PROMETHEUS_SERVICE = 'prometheus-k8s';
+const PTP_NAMESPACE = 'openshift-ptp';
 
 export interface SimPrometheus extends Stoppable {
   /** http://127.0.0.1:<port> */
@@ -121,12 +123,15 @@ export async function startPrometheus(ctx: SimContext): Promise<SimPrometheus> {
   const extra = new Set<ExtraTarget>();
   const writeTargets = (): void => {
     const pods = podRefs(ctx.store.list(GVR.pods, { namespace: OVN_NAMESPACE }));
+    // PTP daemons only while the PTP part serves their metrics (sim/ptp, ctx.services.ptp)
+    const ptpPods = ctx.services.ptp ? podRefs(ctx.store.list(GVR.pods, { namespace: PTP_NAMESPACE })) : [];
     const { ovn, rest } = splitOvn(
       targetGroups(
         address,
         ctx.nodes.map((n) => n.name),
         pods,
         [...extra],
+        ptpPods,
       ),
     );
     writeAtomic(targetsFile, `${JSON.stringify(rest, null, 2)}\n`);
@@ -134,20 +139,18 @@ export async function startPrometheus(ctx: SimContext): Promise<SimPrometheus> {
   };
   writeTargets();
   let pending: NodeJS.Timeout | undefined;
-  const unwatch = ctx.store.watch(
-    GVR.pods,
-    () => {
-      pending ??= setTimeout(() => {
-        pending = undefined;
-        try {
-          writeTargets();
-        } catch (e) {
-          ctx.log(`sim: prometheus targets not written: ${e instanceof Error ? e.message : String(e)}`);
-        }
-      }, 300);
-    },
-    { namespace: OVN_NAMESPACE },
-  );
+  const rewrite = (): void => {
+    pending ??= setTimeout(() => {
+      pending = undefined;
+      try {
+        writeTargets();
+      } catch (e) {
+        ctx.log(`sim: prometheus targets not written: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }, 300);
+  };
+  const unwatchers = [OVN_NAMESPACE, PTP_NAMESPACE].map((namespace) => ctx.store.watch(GVR.pods, rewrite, { namespace }));
+  const unwatch = (): void => unwatchers.forEach((u) => u());
 
   const configFile = path.join(dir, 'prometheus.yml');
   writeAtomic(

@@ -33,7 +33,17 @@ export interface ExtraTarget {
   labels: Record<string, string>;
 }
 
-export function targetGroups(address: string, nodes: string[], pods: PodRef[], extra: ExtraTarget[] = []): TargetGroup[] {
+/**
+ * `pods`: the ovnkube pods (openshift-ovn-kubernetes); `ptpPods`: the linuxptp-daemon pods (openshift-ptp), whose
+ * metrics OpenShift scrapes through Service ptp-monitor-service (kube-rbac-proxy :8443 in front of :9091).
+ */
+export function targetGroups(
+  address: string,
+  nodes: string[],
+  pods: PodRef[],
+  extra: ExtraTarget[] = [],
+  ptpPods: PodRef[] = [],
+): TargetGroup[] {
   const out: TargetGroup[] = [];
   const ns = 'openshift-ovn-kubernetes';
   const cm = pods.find((p) => p.app === 'ovnkube-control-plane');
@@ -100,6 +110,21 @@ export function targetGroups(address: string, nodes: string[], pods: PodRef[], e
       endpoint: 'https-main',
     },
   });
+  for (const p of ptpPods.filter((x) => x.app === 'linuxptp-daemon'))
+    out.push({
+      targets: [address],
+      labels: {
+        __metrics_path__: `/metrics/ptp/${p.node}`,
+        job: 'ptp-monitor-service',
+        instance: `${p.node}:8443`,
+        namespace: 'openshift-ptp',
+        pod: p.name,
+        node: p.node,
+        service: 'ptp-monitor-service',
+        endpoint: 'metrics',
+        container: 'kube-rbac-proxy',
+      },
+    });
   for (const e of extra) out.push({ targets: [e.address], labels: e.labels });
   return out;
 }
