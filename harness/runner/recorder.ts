@@ -19,14 +19,17 @@ export function errMessage(err: unknown): string {
 export interface StepRecorder {
   /** run `fn` as step `name` under `parentPath`; rethrows its error after recording it */
   step(parentPath: readonly string[], parentId: number | undefined, name: string, fn: StepFn): Promise<void>;
-  /** register a cleanup (runs LIFO in `runDefers`, whatever happened) */
-  defer(fn: () => Promise<void> | void, name?: string): void;
+  /** register a cleanup (runs LIFO in `runDefers`, whatever happened); `forcedGraceMs`: how long it may go on
+   * once the run is forced (default 15 s) */
+  defer(fn: () => Promise<void> | void, name?: string, o?: { forcedGraceMs?: number }): void;
   /** run the cleanups, each recorded as step `cleanup: <name>`; returns the first cleanup error */
   runDefers(): Promise<unknown>;
   /** record a check's outcome; throws CheckFailedError when it failed (unless soft) */
   check(stepId: number | undefined, name: string, fn: () => Promise<CheckOutcome> | CheckOutcome, o?: CheckOptions): Promise<CheckOutcome>;
   /** true once any check failed (soft ones included) */
   readonly checkFailed: boolean;
+  /** finish the steps still running (an interrupted run exits without waiting for them): none stays 'running' */
+  abandonOpenSteps(error: string): void;
 }
 
 export interface RecorderOptions {
@@ -37,11 +40,38 @@ export interface RecorderOptions {
   signal: () => AbortSignal;
   /** the context a step function receives */
   context: (path: readonly string[], stepId: number) => StepContext;
+  /** aborted when the run is forced: every cleanup from then on gets its grace period, then is cut short */
+  forced?: AbortSignal;
+}
+
+const DEFAULT_FORCED_GRACE_MS = 15_000;
+
+/** `fn()`, but once `forced` aborts it may only go on for `graceMs` more. */
+async function withForcedGrace<T>(fn: () => Promise<T> | T, forced: AbortSignal | undefined, graceMs: number, name: string): Promise<T> {
+  if (!forced) return fn();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const cut = new Promise<never>((_, rej) => {
+    const start = (): void => {
+      timer = setTimeout(() => rej(new InterruptedError(`${name}: cut short ${graceMs / 1000} s after the forced interrupt`)), graceMs);
+      timer.unref();
+    };
+    if (forced.aborted) start();
+    else forced.addEventListener('abort', (onAbort = start), { once: true });
+  });
+  cut.catch(() => undefined);
+  try {
+    return await Promise.race([Promise.resolve().then(fn), cut]);
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (onAbort) forced.removeEventListener('abort', onAbort);
+  }
 }
 
 export function createStepRecorder(o: RecorderOptions): StepRecorder {
   const { store, runId, progress } = o;
-  const defers: { fn: () => Promise<void> | void; name: string }[] = [];
+  const defers: { fn: () => Promise<void> | void; name: string; graceMs: number }[] = [];
+  const open = new Map<number, number>();
   // an error is printed once, at the innermost step it crossed
   const reported = new WeakSet<object>();
   let checkFailed = false;
@@ -63,12 +93,15 @@ export function createStepRecorder(o: RecorderOptions): StepRecorder {
     const stepId = store.startStep(runId, { path, parentId });
     progress.stepStart(path);
     const t0 = performance.now();
+    open.set(stepId, t0);
     try {
       await run(stepId);
+      if (!open.delete(stepId)) return; // abandoned meanwhile: already recorded
       const ms = performance.now() - t0;
       store.finishStep(stepId, { status: 'passed', durationMs: ms });
       progress.stepEnd(path, 'passed', ms);
     } catch (err) {
+      if (!open.delete(stepId)) throw err;
       const ms = performance.now() - t0;
       const st = status(err);
       const first = printAlways || !(err && typeof err === 'object' && reported.has(err));
@@ -88,8 +121,12 @@ export function createStepRecorder(o: RecorderOptions): StepRecorder {
       const path = [...parentPath, name];
       await timed(path, parentId, (stepId) => fn(o.context(path, stepId)), statusOf);
     },
-    defer(fn, name) {
-      defers.push({ fn, name: name ?? `cleanup ${defers.length + 1}` });
+    defer(fn, name, d = {}) {
+      defers.push({ fn, name: name ?? `cleanup ${defers.length + 1}`, graceMs: d.forcedGraceMs ?? DEFAULT_FORCED_GRACE_MS });
+    },
+    abandonOpenSteps(error) {
+      for (const [stepId, t0] of open) store.finishStep(stepId, { status: 'interrupted', durationMs: performance.now() - t0, error });
+      open.clear();
     },
     async runDefers() {
       let first: unknown;
@@ -101,7 +138,7 @@ export function createStepRecorder(o: RecorderOptions): StepRecorder {
           await timed(
             [`cleanup: ${d.name}`],
             undefined,
-            () => d.fn(),
+            () => withForcedGrace(d.fn, o.forced, d.graceMs, `cleanup: ${d.name}`),
             () => 'error',
             true,
           );

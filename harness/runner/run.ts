@@ -25,7 +25,9 @@ import {
   type Target,
   type TestContext,
 } from './scenario.ts';
-import { startSim, type SimHandle } from './sim-target.ts';
+import { startSim, stopSimInBackground, type SimHandle } from './sim-target.ts';
+import { scrubSecrets } from '../store/scrub.ts';
+import { describeCrashedRuns } from './crash.ts';
 import { installRunSignals } from './signals.ts';
 import { buildSummary, EXIT, writeSummaryFiles, type RunSummary, type RunVerdict } from './summary.ts';
 
@@ -127,27 +129,55 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   const artifactsDir = join(resDir, 'runs', runId);
   mkdirSync(artifactsDir, { recursive: true });
   progress.info(`run ${runId}: scenario ${scn.meta.name}${quick ? ' (quick)' : ''} on ${targetLabel}`);
+  for (const line of describeCrashedRuns(store, store.crashedOnOpen)) progress.info(line);
 
   // 3. signals
   let sim: SimHandle | undefined;
+  // the embedded cluster this run started (or is starting), until it is stopped: a third signal's immediate
+  // exit still has it stopped (in the background, in its own process group)
+  let simToStop: string | undefined;
+  const tables: SummaryTable[] = [];
+  const keepSim = opts.target.kind === 'sim' && !!opts.target.keep;
+  const finalize = (verdict: RunVerdict, errorText: string | undefined): RunSummary => {
+    recorder.abandonOpenSteps('interrupted before it finished');
+    const summary = buildSummary(store, runId, {
+      scenario: scn.meta.name,
+      target: targetLabel,
+      verdict,
+      startedAt,
+      durationMs: Date.now() - started,
+      params,
+      tables,
+      error: errorText,
+      artifactsDir,
+      db: dbPath,
+    });
+    store.finishRun(runId, verdict, summary as unknown as Record<string, unknown>);
+    store.close();
+    // the summary files are scrubbed like the database (a token in a param or an error text never lands on disk)
+    const clean = scrubSecrets(summary);
+    writeSummaryFiles(clean);
+    return clean;
+  };
   const signals = installRunSignals({
     install: opts.handleSignals !== false,
     info: (m) => progress.info(m),
-    onForce: (sig) => {
+    onExit: (sig) => {
       try {
-        store.finishRun(runId, 'interrupted', { forced: true, error: `forced by a second ${sig}` });
-        store.close();
+        finalize('interrupted', `exited at once on a third ${sig}; cleanups still pending were skipped`);
       } catch {
-        /* best effort */
+        /* best effort: the next command marks the run crashed */
       }
-      if (sim && !(opts.target.kind === 'sim' && opts.target.keep)) sim.stopSync();
+      if (simToStop && !keepSim) {
+        stopSimInBackground(simToStop);
+        progress.info(`the embedded cluster is being stopped in the background (netharness sim status --workdir ${simToStop})`);
+      }
       progress.close();
       process.exit(ExitCode.interrupted);
     },
   });
 
   // 4. state shared by every context
-  const tables: SummaryTable[] = [];
   const currentSignal = (): AbortSignal => signals.current();
 
   let cluster: Cluster | undefined = opts.cluster;
@@ -165,7 +195,8 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
       const child = execFile(
         'kubectl',
         [...base, ...args],
-        { timeout: o.timeoutMs ?? 120_000, maxBuffer: 256 * 1024 * 1024, signal: currentSignal() },
+        // cleanups are not aborted by a forced interrupt (a delete must still happen): their deadline bounds them
+        { timeout: o.timeoutMs ?? 120_000, maxBuffer: 256 * 1024 * 1024, signal: signals.phase === 'main' ? signals.main : undefined },
         (err, stdout, stderr) => {
           if (err) rej(new InfraError(`kubectl ${args.join(' ')} failed: ${(stderr || err.message).trim().slice(0, 500)}`));
           else res(stdout);
@@ -198,7 +229,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
     return ctx;
   };
 
-  const recorder = createStepRecorder({ store, runId, progress, signal: currentSignal, context: makeContext });
+  const recorder = createStepRecorder({ store, runId, progress, signal: currentSignal, context: makeContext, forced: signals.cleanup });
   const runStep = recorder.step;
 
   // 5. run
@@ -208,6 +239,8 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
       if (opts.target.kind === 'sim') {
         const simOpts = scn.meta.sim ? scn.meta.sim(params, quick) : {};
         const workdir = opts.target.workdir ?? join(resDir, 'sim', `run-${runId.slice(0, 8)}`);
+        simToStop = workdir;
+        store.recordEvent(runId, { kind: 'sim-start', target: workdir, details: { keep: keepSim } });
         await runStep([], undefined, 'start embedded cluster', async (s) => {
           sim = await startSim({
             ...simOpts,
@@ -220,7 +253,17 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
         if (sim) {
           const handle = sim;
           target = { kind: 'sim', workdir: handle.workdir };
-          if (!(opts.target.kind === 'sim' && opts.target.keep)) recorder.defer(() => handle.stop(), 'stop embedded cluster');
+          if (!keepSim)
+            recorder.defer(
+              async () => {
+                await handle.stop();
+                simToStop = undefined;
+                store.recordEvent(runId, { kind: 'sim-stopped', target: handle.workdir });
+              },
+              'stop embedded cluster',
+              // the stop runs in its own process group and must finish: a half-done stop is what leaks
+              { forcedGraceMs: 120_000 },
+            );
           else
             progress.info(
               `keeping the embedded cluster: KUBECONFIG=${handle.kubeconfig}; stop it with: netharness sim stop --workdir ${handle.workdir}`,
@@ -302,21 +345,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
         ? `cleanup failed: ${errMessage(deferError)}`
         : undefined;
 
-  const summary = buildSummary(store, runId, {
-    scenario: scn.meta.name,
-    target: targetLabel,
-    verdict,
-    startedAt,
-    durationMs: Date.now() - started,
-    params,
-    tables,
-    error: errorText,
-    artifactsDir,
-    db: dbPath,
-  });
-  store.finishRun(runId, verdict, summary as unknown as Record<string, unknown>);
-  store.close();
-  writeSummaryFiles(summary);
+  const summary = finalize(verdict, errorText);
   progress.close();
   return { runId, verdict, exitCode: EXIT[verdict], summary };
 }

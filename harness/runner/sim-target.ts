@@ -2,20 +2,24 @@
  * `--target sim`: start the embedded cluster as a child process through the CLI
  * (`netharness sim --detach --workdir <dir> ...`), read the kubeconfig path it prints, and stop it with
  * `netharness sim stop --workdir <dir>`. Nothing here imports sim/ (one code path to every cluster).
+ *
+ * Both children run in their own process group (detached): a terminal's Ctrl-C, which goes to the
+ * foreground process group, never kills a start or a stop half-way. An abort during the start tells the
+ * starter to stop the sim (it waits for it), and `sim stop` then removes whatever is left.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, isAbsolute, resolve } from 'node:path';
 import { projectRoot } from '../paths.ts';
-import { InfraError } from '../errors.ts';
+import { InfraError, InterruptedError } from '../errors.ts';
 import type { SimOptions } from './scenario.ts';
 
 export interface SimHandle {
   workdir: string;
   kubeconfig: string;
   stop(): Promise<void>;
-  /** Synchronous best-effort stop, for a forced exit. */
-  stopSync(): void;
+  /** Start `sim stop` in its own process group and do not wait: it outlives this process (an immediate exit). */
+  stopInBackground(): void;
 }
 
 export interface StartSimOptions extends SimOptions {
@@ -67,7 +71,9 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: process.env.CI ?? '1' },
+    detached: true,
   });
+  let aborted = false;
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => {
@@ -84,10 +90,14 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
       child.kill('SIGTERM');
       reject(new InfraError(`the embedded cluster did not start within ${timeoutMs / 1000} s`, `see ${workdir} for logs`));
     }, timeoutMs);
+    // the starter stops the sim and waits for it before it exits: the start is never cut half-way
     const onAbort = (): void => {
+      aborted = true;
+      opts.log?.('interrupted during the start: stopping what has started');
       child.kill('SIGTERM');
     };
-    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
     child.on('error', (err) => {
       clearTimeout(timer);
       reject(new InfraError(`cannot start the embedded cluster: ${err.message}`));
@@ -104,14 +114,15 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
     async stop() {
       await stopSim(workdir, opts.log);
     },
-    stopSync() {
-      spawnSync(process.execPath, [...cliArgs(), 'sim', 'stop', '--workdir', workdir], {
-        cwd: projectRoot,
-        stdio: 'ignore',
-        timeout: 30_000,
-      });
+    stopInBackground() {
+      stopSimInBackground(workdir);
     },
   };
+  if (aborted || opts.signal?.aborted) {
+    // whatever the starter managed: stop (and clean) it all before reporting the interrupt
+    await stopSim(workdir, opts.log).catch(() => undefined);
+    throw new InterruptedError('interrupted while the embedded cluster was starting (stopped it)');
+  }
   if (code !== 0) {
     // a half-started cluster may have left processes behind
     await stopSim(workdir).catch(() => undefined);
@@ -127,16 +138,31 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
   return handle;
 }
 
+/** `sim stop` in its own process group: signals to this process's group (a Ctrl-C) do not cut it short. */
 export async function stopSim(workdir: string, log?: (line: string) => void): Promise<void> {
   log?.('stopping the embedded cluster');
   const child = spawn(process.execPath, [...cliArgs(), 'sim', 'stop', '--workdir', workdir], {
     cwd: projectRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   let err = '';
   child.stderr.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  const code = await new Promise<number | null>((r) => child.on('exit', r));
+  const code = await new Promise<number | null>((r) => {
+    child.on('exit', r);
+    child.on('error', () => r(null));
+  });
   if (code !== 0) throw new InfraError(`netharness sim stop --workdir ${workdir} failed (exit ${code}): ${err.trim().slice(-300)}`);
+}
+
+export function stopSimInBackground(workdir: string): void {
+  const child = spawn(process.execPath, [...cliArgs(), 'sim', 'stop', '--workdir', workdir], {
+    cwd: projectRoot,
+    stdio: 'ignore',
+    detached: true,
+  });
+  child.on('error', () => undefined);
+  child.unref();
 }

@@ -2,9 +2,9 @@
  * Runner lifecycle through the real CLI in a child process: exit codes, defers on success / failure /
  * SIGINT / SIGTERM, a second signal forcing exit, params validation, --json on stdout, DB records.
  */
-import { describe, it, expect } from 'vitest';
+import { afterAll, describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
@@ -21,8 +21,23 @@ interface Run {
   marker: string;
 }
 
-function run(args: string[], opts: { signals?: { when: string; sig: NodeJS.Signals }[] } = {}): Promise<Run> {
-  const dir = mkdtempSync(join(tmpdir(), 'nh-runner-'));
+// every temporary directory of this file is removed at its end (nothing left in /tmp)
+const tmpDirs: string[] = [];
+afterAll(() => {
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+});
+const tmp = (prefix: string): string => {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
+};
+
+/** `afterMs`: wait this long after the marker shows (the runner counts signals within 250 ms as one) */
+function run(
+  args: string[],
+  opts: { signals?: { when: string; sig: NodeJS.Signals; afterMs?: number; times?: number; gapMs?: number }[] } = {},
+): Promise<Run> {
+  const dir = tmp('nh-runner-');
   const db = join(dir, 'nh.db');
   const marker = join(dir, 'marker');
   writeFileSync(marker, '');
@@ -52,12 +67,18 @@ function run(args: string[], opts: { signals?: { when: string; sig: NodeJS.Signa
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const pending = [...(opts.signals ?? [])];
+  let busy = false;
   const timer = setInterval(() => {
     const next = pending[0];
-    if (!next) return;
+    if (!next || busy) return;
     if (readFileSync(marker, 'utf8').includes(next.when)) {
-      pending.shift();
-      child.kill(next.sig);
+      busy = true;
+      setTimeout(() => {
+        pending.shift();
+        child.kill(next.sig);
+        for (let i = 1; i < (next.times ?? 1); i++) setTimeout(() => child.kill(next.sig), i * (next.gapMs ?? 0));
+        busy = false;
+      }, next.afterMs ?? 0);
     }
   }, 50);
   return new Promise((res) => {
@@ -151,20 +172,50 @@ describe('runner lifecycle (child process)', { timeout: 240_000 }, () => {
     expect(r.marker).toBe('hanging\ndefer-2\ndefer-1\n');
   });
 
-  it('a second SIGINT forces exit while a cleanup hangs; the run is marked interrupted', async () => {
+  it('a second SIGINT cuts a hanging cleanup short but still runs the other cleanups; the run is marked interrupted', async () => {
     const r = await run(['--param', 'mode=hang-cleanup'], {
       signals: [
         { when: 'hanging', sig: 'SIGINT' },
-        { when: 'defer-hang', sig: 'SIGINT' },
+        { when: 'defer-hang', sig: 'SIGINT', afterMs: 400 },
+      ],
+    });
+    expect(r.code).toBe(130);
+    expect(r.marker).toBe('hanging\ndefer-hang\ndefer-2\ndefer-1\n');
+    expect(r.stderr).toMatch(/skipping waits/);
+    const store = openStore(r.db);
+    const [latest] = store.listRuns({ limit: 1 });
+    const d = store.getRun(latest.id);
+    store.close();
+    expect(latest.verdict).toBe('interrupted');
+    expect(d.steps.filter((s) => s.status === 'running')).toEqual([]);
+    expect(d.steps.find((s) => s.name === 'cleanup: hangs')?.error).toMatch(/cut short/);
+  });
+
+  it('a third SIGINT exits at once; the run is interrupted, its summary files written, no step left running', async () => {
+    const r = await run(['--param', 'mode=hang-cleanup'], {
+      signals: [
+        { when: 'hanging', sig: 'SIGINT' },
+        { when: 'defer-hang', sig: 'SIGINT', afterMs: 400 },
+        { when: 'defer-hang', sig: 'SIGINT', afterMs: 400 },
       ],
     });
     expect(r.code).toBe(130);
     expect(r.marker).toBe('hanging\ndefer-hang\n');
-    expect(r.stderr).toMatch(/forcing exit/);
     const store = openStore(r.db);
     const [latest] = store.listRuns({ limit: 1 });
+    const d = store.getRun(latest.id);
     store.close();
     expect(latest.verdict).toBe('interrupted');
+    expect(d.steps.filter((s) => s.status === 'running')).toEqual([]);
+    const summary = JSON.parse(readFileSync(join(r.db, '..', 'runs', latest.id, 'summary.json'), 'utf8')) as { verdict: string };
+    expect(summary.verdict).toBe('interrupted');
+  });
+
+  it('a SIGINT relayed twice within milliseconds (npm, tsx, a wrapper) is one interrupt: the cleanups all run', async () => {
+    const r = await run(['--param', 'mode=hang'], { signals: [{ when: 'hanging', sig: 'SIGINT', times: 2, gapMs: 20 }] });
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).not.toMatch(/SIGINT again:/);
+    expect(r.marker).toBe('hanging\ndefer-2\ndefer-1\n');
   });
 
   it('usage errors exit 2 before anything runs: bad type, unknown param, bad YAML, unknown scenario', async () => {
@@ -175,7 +226,7 @@ describe('runner lifecycle (child process)', { timeout: 240_000 }, () => {
     const unknown = await run(['--param', 'pods=3']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown param 'pods'/);
-    const dir = mkdtempSync(join(tmpdir(), 'nh-yaml-'));
+    const dir = tmp('nh-yaml-');
     writeFileSync(join(dir, 'p.yaml'), 'mode: [pass\n');
     const yaml = await run(['--params', join(dir, 'p.yaml')]);
     expect(yaml.code).toBe(2);
