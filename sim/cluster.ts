@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { IpStack, SimContext, SimNodeSpec, Stoppable } from './types.ts';
+import type { PtpMode } from './ptp/types.ts';
 import { defaultNodes } from './topology.ts';
 import { simParts } from './parts.ts';
 import { MemoryStore } from './api/store.ts';
@@ -30,6 +31,8 @@ export interface StartOptions {
   /** Watch history size (events); older resourceVersions get 410 Expired. */
   historySize?: number;
   bookmarkIntervalMs?: number;
+  /** PTP topology (sim/ptp): oc (default) | bc | dual-nic | none */
+  ptp?: PtpMode;
 }
 
 export interface RunningCluster {
@@ -50,7 +53,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<RunningClus
   const ipStack = opts.ipStack ?? 'ipv4';
   const store = new MemoryStore(undefined, opts.historySize);
   watchCrds(store);
-  const ctx: SimContext = { store, workdir, nodes, ipStack, speed: opts.speed ?? 1, log, services: {} };
+  const ctx: SimContext = { store, workdir, nodes, ipStack, speed: opts.speed ?? 1, log, services: {}, ptpMode: opts.ptp ?? 'oc' };
   // Graceful pod deletion only when a kubelet is there to finish it.
   store.gracefulPods = () => ctx.services.podRuntime !== undefined;
   bootstrap(store, nodes, ipStack);

@@ -13,6 +13,7 @@ import { parseNodeCount } from './topology.ts';
 import { clusterIdFor, OVN_STATE_FILE, runRootFor, type OvnStateFile } from './ovn/cluster.ts';
 import { findPidsByCmdline, isAlive, run, waitDead } from './ovn/proc.ts';
 import type { IpStack, SimNodeSpec } from './types.ts';
+import { PTP_MODES, type PtpMode } from './ptp/types.ts';
 
 export interface SimFlags {
   workdir?: string;
@@ -23,6 +24,7 @@ export interface SimFlags {
   detach?: boolean;
   json?: boolean;
   apiOnly?: boolean;
+  ptp?: string;
 }
 
 export interface SimOptions {
@@ -32,6 +34,8 @@ export interface SimOptions {
   ipStack: IpStack;
   speed: number;
   apiOnly: boolean;
+  /** --ptp: oc (default) | bc | dual-nic | none */
+  ptp: PtpMode;
 }
 
 export interface SimState {
@@ -70,7 +74,9 @@ export function parseSimFlags(f: SimFlags): SimOptions {
     if (!/^\d+(\.\d+)?$/.test(f.speed) || !(speed > 0) || speed > 1000)
       throw new UsageError(`--speed expects a number > 0 and <= 1000, got '${f.speed}'`);
   }
-  return { workdir, nodes, port, ipStack, speed, apiOnly: !!f.apiOnly };
+  const ptp = (f.ptp ?? 'oc') as PtpMode;
+  if (!PTP_MODES.includes(ptp)) throw new UsageError(`--ptp expects ${PTP_MODES.join(', ')}, got '${f.ptp}'`);
+  return { workdir, nodes, port, ipStack, speed, apiOnly: !!f.apiOnly, ptp };
 }
 
 const statePath = (workdir: string) => join(workdir, 'state.json');
@@ -217,6 +223,7 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
       ipStack: o.ipStack,
       speed: o.speed,
       apiOnly: o.apiOnly,
+      ptp: o.ptp,
     });
   } catch (e) {
     detachSignals();

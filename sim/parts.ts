@@ -8,6 +8,7 @@ import { startChaosMesh } from './chaos/controller.ts';
 import { ovnPart } from './ovn/index.ts';
 import { ovnkubePart } from './ovnkube/index.ts';
 import { startNodes, startWorkloads } from './controllers/index.ts';
+import { ptpPart } from './ptp/index.ts';
 import { prometheusPart } from './prometheus/index.ts';
 
 export type SimPart = { name: string; start: (ctx: SimContext) => Promise<Stoppable> };
@@ -21,6 +22,8 @@ export const simParts: SimPart[] = [
   { name: 'workloads', start: (ctx) => startWorkloads(ctx) },
   // emulated ovnkube (zone controllers + cluster-manager + fault library): after ovn and the controllers/kubelet parts
   ovnkubePart,
+  // PTP operator objects + the emulated linuxptp-daemon (a kubelet container handler): after nodes/workloads
+  ptpPart,
   // a real Prometheus scraping the exporters of ovnkube, OVN/OVS, kubelet/cAdvisor; thanos-querier via the service proxy
   prometheusPart,
   // last: Chaos Mesh acts on what the other parts run

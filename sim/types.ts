@@ -178,6 +178,8 @@ export interface SimContext {
   log: (line: string) => void;
   /** Parts register their pieces here so others can reach them without importing each other's internals. */
   services: SimServices;
+  /** `--ptp` (sim/ptp): the PTP topology the cluster starts with; default oc, none = no PTP. */
+  ptpMode?: import('./ptp/types.ts').PtpMode;
 }
 
 /** Late-bound registry: each part fills its slot during startCluster. */

@@ -23,12 +23,22 @@ export function registerSim(program: Command): void {
     .option('--port <port>', 'API port on 127.0.0.1 (default: a free port)')
     .option('--ip-stack <stack>', 'ipv4 | ipv6 | dual', 'ipv4')
     .option('--speed <n>', 'divide wall-clock waits by this factor', '1')
+    .option('--ptp <mode>', 'PTP topology: oc (a grandmaster feeding ordinary clocks on the workers) | bc | dual-nic | none', 'oc')
     .option('--detach', 'start in the background, return when ready and print export KUBECONFIG=...')
     // Tests and API benchmarks: only the Kubernetes API, none of the sim parts (OVN, kubelet, ...).
     .addOption(new Option('--api-only', 'serve only the Kubernetes API').hideHelp())
     .action(
       async (
-        flags: { workdir: string; nodes?: string; port?: string; ipStack?: string; speed?: string; detach?: boolean; apiOnly?: boolean },
+        flags: {
+          workdir: string;
+          nodes?: string;
+          port?: string;
+          ipStack?: string;
+          speed?: string;
+          detach?: boolean;
+          apiOnly?: boolean;
+          ptp?: string;
+        },
         cmd: Command,
       ) => {
         const l = await launcher();
@@ -40,6 +50,7 @@ export function registerSim(program: Command): void {
           ...(flags.ipStack !== undefined ? ['--ip-stack', flags.ipStack] : []),
           ...(flags.speed !== undefined ? ['--speed', flags.speed] : []),
           ...(flags.apiOnly ? ['--api-only'] : []),
+          ...(flags.ptp !== undefined ? ['--ptp', flags.ptp] : []),
         ];
         process.exitCode = flags.detach ? await l.runDetached(o, argv) : await l.runForeground(o);
       },
