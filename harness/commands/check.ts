@@ -1,20 +1,21 @@
 /**
- * `netharness check egressip [--kubeconfig P] [--context C] [--json] [--concurrency N]`
- * Exit 0 consistent, 1 findings, 2 error.
+ * `netharness check list [--json]`, `netharness check egressip|ptp [...]` and, for every other registered check,
+ * `netharness check <name> [--param k=v]... [--json]`. Every run is recorded in the results database
+ * (runs.kind = 'check'; `--db`, `--no-record`). Exit 0 consistent, 1 findings, 2 error, 130 interrupted.
  */
 import type { Command } from 'commander';
 import { connect } from '../cluster/connect.ts';
 import { ExitCode, UsageError } from '../errors.ts';
-import { checkEgressIP, type EgressIPCheckResult } from '../checks/egressip/index.ts';
+import { checkEgressIP, egressipCheckResult, type EgressIPCheckResult } from '../checks/egressip/index.ts';
 import { renderTable } from '../runner/run.ts';
 import { formatMs } from '../runner/progress.ts';
 import { registerPtpCheck } from '../checks/ptp/cli.ts';
 import { listChecks } from '../checks/registry.ts';
-import { runCheck } from '../checks/run.ts';
+import { parseCheckParams, runCheck } from '../checks/run.ts';
+import { checkTargetOptions, recordOptionsOf, reportRecorded, type CheckTargetOptions } from '../checks/cli-options.ts';
+import { recordCheckRun } from '../checks/record.ts';
 
-interface CheckCliOptions {
-  kubeconfig?: string;
-  context?: string;
+interface CheckCliOptions extends CheckTargetOptions {
   json?: boolean;
   concurrency?: string;
   limit?: string;
@@ -74,13 +75,13 @@ export function registerCheck(program: Command): void {
           )}\n`,
         );
     });
-  check
-    .command('egressip')
-    .description(
-      "EgressIP rule consistency: expected SNATs / reroute LRPs / no-reroute rules / address sets (from the API) vs every node's NB DB",
-    )
-    .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context')
+  checkTargetOptions(
+    check
+      .command('egressip')
+      .description(
+        "EgressIP rule consistency: expected SNATs / reroute LRPs / no-reroute rules / address sets (from the API) vs every node's NB DB",
+      ),
+  )
     .option('--json', 'machine-readable result on stdout')
     .option('--concurrency <n>', 'nodes read in parallel (default 8)')
     .option('--limit <n>', 'findings listed in human output (default 200)')
@@ -91,9 +92,14 @@ export function registerCheck(program: Command): void {
       const limit = o.limit === undefined ? 200 : Number(o.limit);
       if (!Number.isInteger(limit) || limit < 0) throw new UsageError(`--limit: expected a non-negative integer, got '${o.limit}'`);
       const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
-      const r = await checkEgressIP(cluster, { concurrency });
-      if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+      const { value: r, runId } = await recordCheckRun(
+        recordOptionsOf(o, 'egressip', { concurrency }),
+        () => checkEgressIP(cluster, { concurrency }),
+        egressipCheckResult,
+      );
+      if (o.json) process.stdout.write(`${JSON.stringify({ ...r, ...(runId ? { runId } : {}) }, null, 2)}\n`);
       else process.stdout.write(`${renderEgressIPResult(r, limit)}\n`);
+      reportRecorded(runId);
       process.exitCode = r.consistent ? ExitCode.ok : ExitCode.checkFailed;
     });
   registerPtpCheck(check);
@@ -101,14 +107,10 @@ export function registerCheck(program: Command): void {
   const builtIn = new Set(['egressip', 'ptp', 'list']);
   for (const c of listChecks()) {
     if (builtIn.has(c.name)) continue;
-    check
-      .command(c.name)
-      .description(c.description)
-      .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ~/.kube/config)')
-      .option('--context <name>', 'kubeconfig context')
+    checkTargetOptions(check.command(c.name).description(c.description))
       .option('--param <k=v>', 'a check param (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
       .option('--json', 'the CheckResult on stdout')
-      .action(async (o: { kubeconfig?: string; context?: string; param: string[]; json?: boolean }) => {
+      .action(async (o: CheckTargetOptions & { param: string[]; json?: boolean }) => {
         const params: Record<string, unknown> = {};
         for (const kv of o.param) {
           const i = kv.indexOf('=');
@@ -123,8 +125,15 @@ export function registerCheck(program: Command): void {
           }
           params[kv.slice(0, i)] = v;
         }
-        const r = await runCheck(c, connect({ kubeconfig: o.kubeconfig, context: o.context }), params);
-        if (o.json) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+        const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
+        // params are validated before anything is recorded (a usage error leaves no run behind)
+        parseCheckParams(c, params);
+        const { value: r, runId } = await recordCheckRun(
+          recordOptionsOf(o, c.name, params),
+          () => runCheck(c, cluster, params),
+          (x) => x,
+        );
+        if (o.json) process.stdout.write(`${JSON.stringify({ ...r, ...(runId ? { runId } : {}) }, null, 2)}\n`);
         else {
           process.stdout.write(`${r.summary.headline}\n`);
           if (r.findings.length)
@@ -135,8 +144,12 @@ export function registerCheck(program: Command): void {
               )}\n`,
             );
         }
+        reportRecorded(runId);
         process.exitCode = r.passed ? ExitCode.ok : ExitCode.checkFailed;
       });
   }
-  check.addHelpText('after', '\nExit codes: 0 consistent, 1 findings, 2 error.');
+  check.addHelpText(
+    'after',
+    '\nEvery run is recorded in the results database (netharness runs list --kind check).\nExit codes: 0 consistent, 1 findings, 2 error, 130 interrupted.',
+  );
 }

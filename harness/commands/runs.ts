@@ -1,5 +1,6 @@
 /**
- * `netharness runs [--db PATH] [--json] [--limit N]` lists recorded runs;
+ * `netharness runs [list] [--db PATH] [--json] [--limit N] [--kind scenario|eval|check] [--name N]` lists recorded
+ * runs (scenario runs, eval runs and `check <name>` runs alike);
  * `netharness runs show <uuid-or-prefix> [--db PATH] [--json]` shows one with steps, checks, findings, measurements, events.
  */
 import { existsSync } from 'node:fs';
@@ -9,13 +10,17 @@ import { UsageError } from '../errors.ts';
 import { defaultDbPath } from '../paths.ts';
 import { formatMs } from '../runner/progress.ts';
 import { renderTable } from '../runner/run.ts';
-import { openStore, type RunDetail, type RunRow } from '../store/store.ts';
+import { openStore, type RunDetail, type RunKind, type RunRow } from '../store/store.ts';
 
 interface RunsOptions {
   db?: string;
   json?: boolean;
   limit?: string;
+  kind?: string;
+  name?: string;
 }
+
+const RUN_KINDS: readonly RunKind[] = ['scenario', 'eval', 'check'];
 
 function dbPathOf(o: RunsOptions): string {
   const p = resolve(o.db ?? defaultDbPath);
@@ -70,14 +75,17 @@ export function renderRunDetail(d: RunDetail): string {
       '',
       `findings (${d.findings.length}${d.findings.length > shown.length ? `, first ${shown.length}` : ''})`,
       renderTable(
-        ['kind', 'node', 'egressip', 'pod', 'expected', 'actual'],
+        ['check', 'kind', 'subject', 'node', 'expected', 'actual', 'labels'],
         shown.map((f) => [
+          f.check,
           f.kind,
+          f.subject,
           f.node ?? '',
-          f.egressip ?? '',
-          f.namespace && f.pod ? `${f.namespace}/${f.pod}` : (f.pod ?? ''),
           f.expected ?? '',
           f.actual ?? '',
+          Object.entries(f.labels)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
         ]),
       ),
     );
@@ -112,37 +120,47 @@ export function renderRunDetail(d: RunDetail): string {
   return out.join('\n');
 }
 
+function listRuns(o: RunsOptions): void {
+  const limit = o.limit === undefined ? 20 : Number(o.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit: expected a positive integer, got '${o.limit}'`);
+  if (o.kind !== undefined && !(RUN_KINDS as readonly string[]).includes(o.kind))
+    throw new UsageError(`--kind: expected one of ${RUN_KINDS.join(', ')}, got '${o.kind}'`);
+  const store = openStore(dbPathOf(o));
+  try {
+    const rows = store.listRuns({ limit, kind: o.kind as RunKind | undefined, name: o.name });
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+      return;
+    }
+    if (!rows.length) {
+      process.stdout.write('no runs recorded\n');
+      return;
+    }
+    process.stdout.write(
+      `${renderTable(
+        ['run', 'kind', 'name', 'target', 'started', 'duration', 'verdict'],
+        rows.map((r: RunRow) => [r.id, r.kind, r.name, r.target, r.startedAt.replace('T', ' ').slice(0, 19), duration(r), r.verdict]),
+      )}\n`,
+    );
+  } finally {
+    store.close();
+  }
+}
+
 export function registerRuns(program: Command): void {
-  const runs = program
-    .command('runs')
-    .description('list and show recorded runs')
-    .option('--db <path>', 'results database (default results/netharness.db)')
-    .option('--json', 'machine-readable output')
-    .option('--limit <n>', 'how many runs (default 20)')
-    .action((o: RunsOptions) => {
-      const limit = o.limit === undefined ? 20 : Number(o.limit);
-      if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit: expected a positive integer, got '${o.limit}'`);
-      const store = openStore(dbPathOf(o));
-      try {
-        const rows = store.listRuns({ limit });
-        if (o.json) {
-          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-          return;
-        }
-        if (!rows.length) {
-          process.stdout.write('no runs recorded\n');
-          return;
-        }
-        process.stdout.write(
-          `${renderTable(
-            ['run', 'kind', 'name', 'target', 'started', 'duration', 'verdict'],
-            rows.map((r: RunRow) => [r.id, r.kind, r.name, r.target, r.startedAt.replace('T', ' ').slice(0, 19), duration(r), r.verdict]),
-          )}\n`,
-        );
-      } finally {
-        store.close();
-      }
-    });
+  const listOptions = (c: Command): Command =>
+    c
+      .option('--db <path>', 'results database (default results/netharness.db)')
+      .option('--json', 'machine-readable output')
+      .option('--limit <n>', 'how many runs (default 20)')
+      .option('--kind <kind>', `only runs of this kind (${RUN_KINDS.join(', ')})`)
+      .option('--name <name>', 'only runs of this scenario / eval / check');
+  const runs = listOptions(program.command('runs').description('list and show recorded runs (scenarios, evals, checks)')).action(
+    (o: RunsOptions) => listRuns(o),
+  );
+  listOptions(runs.command('list').description('list recorded runs, newest first (the default of `runs`)')).action(
+    (o: RunsOptions, cmd: Command) => listRuns({ ...(cmd.parent?.opts<RunsOptions>() ?? {}), ...o }),
+  );
   runs
     .command('show')
     .description('show one run with its steps, checks, findings, measurements and events')

@@ -9,6 +9,9 @@ import { describeApiError } from '../cluster/exec.ts';
 import { InfraError, InterruptedError } from '../errors.ts';
 import { checkEgressIP, type EgressIPCheckOptions, type EgressIPCheckResult } from '../checks/egressip/index.ts';
 import { listEgressIPs } from '../checks/egressip/collect.ts';
+import { waitUntilPassing } from './check.ts';
+
+export { waitForCheck, waitUntilPassing, type CheckWait } from './check.ts';
 
 export class WaitTimeoutError extends InfraError {
   override name = 'WaitTimeoutError';
@@ -94,29 +97,20 @@ export interface ConsistencyWait {
   result: EgressIPCheckResult;
 }
 
-/** Run the EgressIP check until it reports no findings, or the timeout; returns the last result either way. */
+/**
+ * Run the EgressIP check until it reports no findings, or the timeout; returns the last result either way.
+ * (The EgressIP-shaped result scenarios read; `waitForCheck('egressip')` in ./check.ts is the generic form.)
+ */
 export async function waitForConsistent(
   cluster: Cluster,
   opts: Omit<WaitOptions, 'describe'> & EgressIPCheckOptions & { onAttempt?: (r: EgressIPCheckResult) => void },
 ): Promise<ConsistencyWait> {
-  const start = performance.now();
-  let last: EgressIPCheckResult | undefined;
-  let attempts = 0;
-  try {
-    const w = await waitFor(
-      async () => {
-        attempts++;
-        last = await checkEgressIP(cluster, { concurrency: opts.concurrency, execTimeoutMs: opts.execTimeoutMs });
-        opts.onAttempt?.(last);
-        return last.consistent ? last : undefined;
-      },
-      { ...opts, describe: 'EgressIP rules to be consistent' },
-    );
-    return { consistent: true, ms: w.ms, attempts: w.attempts, result: w.value };
-  } catch (err) {
-    if (err instanceof WaitTimeoutError && last) return { consistent: false, ms: performance.now() - start, attempts, result: last };
-    throw err;
-  }
+  const w = await waitUntilPassing(
+    () => checkEgressIP(cluster, { concurrency: opts.concurrency, execTimeoutMs: opts.execTimeoutMs }),
+    (r) => r.consistent,
+    { ...opts, describe: 'EgressIP rules to be consistent' },
+  );
+  return { consistent: w.passed, ms: w.ms, attempts: w.attempts, result: w.result };
 }
 
 // ---------- EgressIP failover ----------

@@ -10,7 +10,7 @@
 import { z } from 'zod';
 import type { Cluster } from '../../cluster/connect.ts';
 import { InfraError } from '../../errors.ts';
-import type { Check, CheckCollectOptions, CheckFinding } from '../types.ts';
+import type { Check, CheckCollectOptions, CheckFinding, CheckResult } from '../types.ts';
 import { OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR, clusterSource, readNbFrom, type EgressIPSource } from './collect.ts';
 import { computeExpected } from './expected.ts';
 import { diffEgressIP, isEgressIPNat, isReroutePolicy, type DiffCounts } from './diff.ts';
@@ -89,6 +89,31 @@ export async function checkEgressIP(cluster: Cluster, opts: EgressIPCheckOptions
     perNode: r.perNode,
     durationMs: performance.now() - t0,
     timings: { ...o.timings, diffMs: r.diffMs },
+  };
+}
+
+/** The generic CheckResult of a checkEgressIP result (what `check egressip` records in the store). */
+export function egressipCheckResult(r: EgressIPCheckResult): CheckResult<FindingKind> {
+  const c = r.counts;
+  const bad = new Set(r.findings.map((f) => f.node).filter(Boolean));
+  return {
+    check: 'egressip',
+    passed: r.consistent,
+    findings: r.findings.map(toCheckFinding),
+    summary: {
+      headline: `EgressIP consistency: ${r.consistent ? 'CONSISTENT' : `INCONSISTENT (${r.findings.length} findings on ${bad.size} node(s))`} (${c.eips} EgressIPs, ${c.pods} served pods, ${c.nodes} nodes, ${c.snat} SNAT, ${c.lrp} LRP)`,
+      counts: {
+        pods: c.pods,
+        nodes: c.nodes,
+        eips: c.eips,
+        expected_snat: c.expectedSnat,
+        expected_lrp: c.expectedLrp,
+        snat_total: c.snat,
+        lrp_total: c.lrp,
+        findings: r.findings.length,
+      },
+    },
+    durationMs: r.durationMs,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * `netharness check ptp [--kubeconfig P] [--context C] [--json] [--concurrency N] [--node N]... [--clock-class N] [--skip-sidecar]`
- * Exit 0 healthy, 1 findings, 2 error (as `check egressip`). `--json` prints the CheckResult.
+ * `netharness check ptp [--kubeconfig P] [--context C] [--db P | --no-record] [--json] [--concurrency N] [--node N]... [--clock-class N] [--skip-sidecar]`
+ * Exit 0 healthy, 1 findings, 2 error (as `check egressip`). `--json` prints the CheckResult. The run is recorded
+ * in the results database (runs.kind = 'check').
  */
 import type { Command } from 'commander';
 import { connect } from '../../cluster/connect.ts';
@@ -8,6 +9,8 @@ import { ExitCode, UsageError } from '../../errors.ts';
 import { renderTable } from '../../runner/run.ts';
 import { formatMs } from '../../runner/progress.ts';
 import type { CheckResult } from '../types.ts';
+import { checkTargetOptions, recordOptionsOf, reportRecorded, type CheckTargetOptions } from '../cli-options.ts';
+import { recordCheckRun } from '../record.ts';
 import { ptpCheck, type PtpFindingKind } from './index.ts';
 
 export async function runPtpCheck(
@@ -44,26 +47,22 @@ export function renderPtpCheck(r: CheckResult<PtpFindingKind>, limit = 200): str
 }
 
 export function registerPtpCheck(check: Command): void {
-  check
-    .command('ptp')
-    .description(ptpCheck.description)
-    .option('--kubeconfig <path>', 'kubeconfig (default $KUBECONFIG, then ~/.kube/config)')
-    .option('--context <name>', 'kubeconfig context')
+  checkTargetOptions(check.command('ptp').description(ptpCheck.description))
     .option('--json', 'machine-readable result on stdout')
     .option('--concurrency <n>', 'daemon pods read in parallel (default 8)')
     .option('--node <name...>', 'only these nodes')
     .option('--clock-class <n>', 'expected clock class for every profile (default: 255 slave-only, 6 otherwise)')
     .option('--skip-sidecar', "do not compare the cloud-event-proxy's CurrentState")
     .action(
-      async (o: {
-        kubeconfig?: string;
-        context?: string;
-        json?: boolean;
-        concurrency?: string;
-        node?: string[];
-        clockClass?: string;
-        skipSidecar?: boolean;
-      }) => {
+      async (
+        o: CheckTargetOptions & {
+          json?: boolean;
+          concurrency?: string;
+          node?: string[];
+          clockClass?: string;
+          skipSidecar?: boolean;
+        },
+      ) => {
         const concurrency = o.concurrency === undefined ? 8 : Number(o.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
           throw new UsageError(`--concurrency: expected an integer 1..256, got '${o.concurrency}'`);
@@ -75,8 +74,13 @@ export function registerPtpCheck(check: Command): void {
         if (!parsed.success)
           throw new UsageError(`--clock-class / --node: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
         const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
-        const r = await runPtpCheck(cluster, parsed.data, { concurrency });
-        process.stdout.write(o.json ? `${JSON.stringify(r, null, 2)}\n` : `${renderPtpCheck(r)}\n`);
+        const { value: r, runId } = await recordCheckRun(
+          recordOptionsOf(o, 'ptp', { ...parsed.data, concurrency }),
+          () => runPtpCheck(cluster, parsed.data, { concurrency }),
+          (x) => x,
+        );
+        process.stdout.write(o.json ? `${JSON.stringify({ ...r, ...(runId ? { runId } : {}) }, null, 2)}\n` : `${renderPtpCheck(r)}\n`);
+        reportRecorded(runId);
         process.exitCode = r.passed ? ExitCode.ok : ExitCode.checkFailed;
       },
     );
