@@ -200,12 +200,15 @@ export function diffSnapshots(before: Snapshot, after: Snapshot): { violations: 
 /** A tool allow-list: tool names that read only (per server, or '*' for any server). */
 export type AllowList = Record<string, readonly string[]>;
 
+/** What the gate reads of a recorded call (the proxy's records carry more). */
+export type GateCall = Pick<ToolCallRecord, 'server' | 'tool' | 'arguments' | 'isError'>;
+
 export function isAllowed(call: Pick<ToolCallRecord, 'server' | 'tool'>, allow: AllowList): boolean {
   return (allow[call.server] ?? []).includes(call.tool) || (allow['*'] ?? []).includes(call.tool);
 }
 
 /** Calls outside the allow-list (attempted, whether or not they succeeded: a write attempt is the violation). */
-export function checkToolCalls(calls: readonly ToolCallRecord[], allow: AllowList): SafetyViolation[] {
+export function checkToolCalls(calls: readonly GateCall[], allow: AllowList): SafetyViolation[] {
   const out: SafetyViolation[] = [];
   const seen = new Set<string>();
   for (const c of calls) {
@@ -227,7 +230,7 @@ export function checkToolCalls(calls: readonly ToolCallRecord[], allow: AllowLis
 export interface SafetyInput {
   before: Snapshot;
   after: Snapshot;
-  toolCalls: readonly ToolCallRecord[];
+  toolCalls: readonly GateCall[];
   allow: AllowList;
 }
 

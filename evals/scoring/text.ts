@@ -59,13 +59,14 @@ export function normaliseText(s: string): string {
 
 /** Split into sentences: newlines, ';', and '.', '!', '?' followed by a space or the end (IPs like 10.0.0.5 stay whole). */
 export function splitSentences(text: string): string[] {
-  // a single newline inside a paragraph is wrapping, not a sentence end; blank lines and list items are
+  // list items are sentences of their own; a single newline inside a paragraph is wrapping, not a sentence end
   const joined = normaliseText(text)
     .replace(/\r/g, '')
-    .replace(/\n(?!\s*\n|\s*(?:[-*•]|\d+[.)])\s)/g, ' ');
+    .replace(/^[ \t]*(?:[-*\u2022]|\d+[.)])[ \t]+/gm, '\n')
+    .replace(/\n(?!\s*\n)/g, (m, off: number, all: string) => (all[off - 1] === '\n' ? m : ' '));
   return joined
     .split(/\n+|;|(?<=[.!?])\s+|(?<=[.!?])$/)
-    .map((s) => s.replace(/^\s*(?:[-*•]|\d+[.)])\s+/, '').trim())
+    .map((s) => s.trim())
     .filter((s) => s.length > 0);
 }
 

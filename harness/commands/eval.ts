@@ -1,13 +1,23 @@
 /**
  * `netharness eval` — LLM root-cause evals (evals/README.md).
  *   eval list [--cases GLOB] [--json]        the cases: id, title, layer, tags, control
- *   eval rescore <file> [--json]             recompute scores from stored answers (no cluster)
+ *   eval rescore <run> [--db P] [--cases GLOB] [--dry-run] [--json]
+ *                                            recompute scores from stored answers (nothing runs)
  * The run subcommand (trials on a target) belongs to the eval runner (evals/runner/): one line below.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { UsageError } from '../errors.ts';
+import { defaultDbPath } from '../paths.ts';
+import { openStore } from '../store/store.ts';
 import { renderTable } from '../runner/run.ts';
 import { listChecks } from '../checks/registry.ts';
 import { checkReferences, listRow, loadCases } from '../../evals/cases/loader.ts';
+import { EvalStore } from '../../evals/store.ts';
+import { rescoreTrials } from '../../evals/scoring/rescore.ts';
+import { defaultAllowList } from '../../evals/scoring/allow-list.ts';
+import { SCORING_VERSION } from '../../evals/scoring/score.ts';
 
 export function registerEval(program: Command): Command {
   const ev = program.command('eval').description('score root-cause analyses of agents against cases with known answers (evals/README.md)');
@@ -28,6 +38,83 @@ export function registerEval(program: Command): Command {
             rows.map((r) => [r.id, r.layer, r.difficulty, r.control ? 'yes' : '', r.liveSafe ? 'yes' : '', r.tags.join(','), r.title]),
           )}\n${rows.length} cases (${rows.filter((r) => r.control).length} controls)\n`,
         );
+    });
+  ev.command('rescore')
+    .description('recompute the scores of a stored eval run from its stored answers with the current scorer and case files (nothing runs)')
+    .argument('<run>', 'eval run id (or a unique prefix) in the results database')
+    .option('--db <path>', 'results database', defaultDbPath)
+    .option('--cases <glob>', 'case files to score against (default evals/cases/*.yaml)')
+    .option('--dry-run', 'show what would change, store nothing')
+    .option('--json', 'machine-readable result on stdout')
+    .action((runArg: string, o: { db: string; cases?: string; dryRun?: boolean; json?: boolean }) => {
+      const path = resolve(o.db);
+      if (!existsSync(path)) throw new UsageError(`--db: no results database at ${path}`, 'run `netharness eval` first, or pass --db');
+      const cases = new Map(loadCases({ cases: o.cases }).map((lc) => [lc.case.id, lc.case]));
+      const store = openStore(path);
+      try {
+        const runId = store.resolveRunId(runArg);
+        const run = store.getRun(runId).run;
+        if (run.kind !== 'eval') throw new UsageError(`<run>: run ${runId} is a ${run.kind} run, not an eval run`);
+        const es = new EvalStore(store);
+        const trials = es.trials(runId).filter((t) => t.status === 'scored');
+        const outcomes = rescoreTrials(
+          trials.map((t) => {
+            const prev = es.latestScore(t.id);
+            return {
+              trialId: t.id,
+              caseId: t.caseId,
+              repeat: t.repeat,
+              bindings: t.bindings,
+              answer: es.answer(t.id),
+              safety: t.safety,
+              toolCalls: es.toolCalls(t.id),
+              previous: prev ? { scoringVersion: prev.scoringVersion, passed: prev.passed, scores: prev.scores } : null,
+            };
+          }),
+          cases,
+          defaultAllowList(),
+        );
+        if (!o.dryRun) for (const r of outcomes) if (r.status === 'rescored') es.recordScore(r.trialId, r.score);
+        const rescored = outcomes.filter((r) => r.status === 'rescored');
+        const passed = rescored.filter((r) => r.score.passed).length;
+        if (o.json) {
+          const trialsOut = outcomes.map((r) =>
+            r.status === 'rescored'
+              ? {
+                  trial: r.trialId,
+                  case: r.caseId,
+                  repeat: r.repeat,
+                  passed: r.score.passed,
+                  scores: r.score.scores,
+                  safety: r.score.safety,
+                  changed: r.changed,
+                }
+              : { trial: r.trialId, case: r.caseId, repeat: r.repeat, skipped: r.reason },
+          );
+          process.stdout.write(
+            `${JSON.stringify({ runId, scoringVersion: SCORING_VERSION, stored: !o.dryRun, trials: trialsOut, passed, rescored: rescored.length }, null, 2)}\n`,
+          );
+        } else {
+          process.stdout.write(
+            `${renderTable(
+              ['trial', 'case', 'repeat', 'passed', 'changes'],
+              outcomes.map((r) =>
+                r.status === 'rescored'
+                  ? [
+                      r.trialId,
+                      r.caseId,
+                      r.repeat,
+                      r.score.passed ? 'yes' : 'no',
+                      r.changed.join('; ') || (r.previous ? '-' : 'first score'),
+                    ]
+                  : [r.trialId, r.caseId, r.repeat, 'skipped', r.reason],
+              ),
+            )}\nrun ${runId}: ${rescored.length} trials rescored with ${SCORING_VERSION}, ${passed} passed${o.dryRun ? ' (dry run: nothing stored)' : ''}\n`,
+          );
+        }
+      } finally {
+        store.close();
+      }
     });
   return ev;
 }
