@@ -96,16 +96,16 @@ export class PtpEngine implements Stoppable {
         setGrandmasterClockClass: (c) => {
           this.gm.clockClass = c;
         },
-        setTxTimestampTimeouts(node, iface, on) {
-          if (!self.nodeSpecs.has(node)) return false;
-          if (on) self.txTimeouts.add(`${node}/${iface}`);
-          else self.txTimeouts.delete(`${node}/${iface}`);
+        setTxTimestampTimeouts: (node, iface, on) => {
+          if (!this.nodeSpecs.has(node)) return false;
+          if (on) this.txTimeouts.add(`${node}/${iface}`);
+          else this.txTimeouts.delete(`${node}/${iface}`);
           return true;
         },
-        setOffsetJitter(node, process, sigma) {
-          if (!self.nodeSpecs.has(node)) return false;
+        setOffsetJitter: (node, process, sigma) => {
+          if (!this.nodeSpecs.has(node)) return false;
           for (const p of process === 'all' ? ['ptp4l', 'phc2sys', 'ts2phc'] : [process])
-            self.jitter.set(`${node}/${p}`, Math.max(0, sigma));
+            this.jitter.set(`${node}/${p}`, Math.max(0, sigma));
           return true;
         },
         clockJump: (node, ns) => {
