@@ -1,6 +1,6 @@
 /**
  * `netharness chaos ...`:
- *   chaos list                                   templates and their params
+ *   chaos list [--json]                          kinds, templates and their params (from chaos/kinds/)
  *   chaos render <template> [--param k=v]...     rendered YAML on stdout (pipe to `kubectl apply -f -`)
  *            [--schedule '@every 30s' [--history-limit N] [--concurrency-policy Forbid|Allow]]
  *   chaos validate <file>                        check a hand-written manifest as the webhook would
@@ -13,12 +13,24 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
 import { connect } from '../cluster/connect.ts';
 import { parseGoDuration } from '../../chaos/model.ts';
-import { TEMPLATE_IDS, isTemplateId, parseManifest, renderSchedule, renderTemplate, templateParamNames } from './templates.ts';
+import { TEMPLATE_IDS, isTemplateId, parseManifest, renderSchedule, renderTemplate } from './templates.ts';
+import { listKinds, listTemplates, renderChaosList } from './docs.ts';
 import { injectChaos } from './injector.ts';
 import { runNodeAction, type NodeActionKind } from './node-actions.ts';
 
-const LIST_PARAMS = new Set(['nodes', 'externalTargets', 'containerNames', 'clockIds']);
-const INT_PARAMS = new Set(['gracePeriod', 'workers', 'load']);
+/** Param names by how a `--param` value is read, from the templates' zod types (chaos/kinds/). */
+const PARAM_SHAPES = paramShapes();
+
+function paramShapes(): { lists: Set<string>; ints: Set<string> } {
+  const lists = new Set<string>();
+  const ints = new Set<string>();
+  for (const t of listTemplates())
+    for (const p of t.params) {
+      if (p.expected.startsWith('comma-separated list')) lists.add(p.name);
+      else if (p.expected === 'number' || p.expected === 'integer') ints.add(p.name);
+    }
+  return { lists, ints };
+}
 
 /** `k=v` strings to template params: lists split on commas, integers parsed. */
 export function parseParams(pairs: string[]): Record<string, unknown> {
@@ -28,8 +40,8 @@ export function parseParams(pairs: string[]): Record<string, unknown> {
     if (i <= 0) throw new UsageError(`--param ${kv}: expected key=value`);
     const k = kv.slice(0, i);
     const v = kv.slice(i + 1);
-    if (LIST_PARAMS.has(k)) out[k] = v === '' ? [] : v.split(',').map((x) => x.trim());
-    else if (INT_PARAMS.has(k)) {
+    if (PARAM_SHAPES.lists.has(k)) out[k] = v === '' ? [] : v.split(',').map((x) => x.trim());
+    else if (PARAM_SHAPES.ints.has(k)) {
       if (!/^-?\d+$/.test(v)) throw new UsageError(`--param ${k}: expected an integer, got '${v}'`);
       out[k] = Number(v);
     } else out[k] = v;
@@ -58,12 +70,11 @@ export function registerChaos(program: Command): void {
 
   chaos
     .command('list')
-    .description('list the chaos templates and their params')
-    .action(() => {
-      for (const id of TEMPLATE_IDS) process.stdout.write(`${id.padEnd(18)} ${templateParamNames(id).join(', ')}\n`);
-      process.stdout.write(
-        `${'schedule'.padEnd(18)} render <template> --schedule '@every 30s' [--history-limit N] [--concurrency-policy Forbid|Allow]\n`,
-      );
+    .description("list the chaos kinds, their templates and the templates' params (from the kind registry, chaos/kinds/)")
+    .option('--json', 'print { kinds, templates } as JSON (params with expected type, default, required)')
+    .action((o: { json?: boolean }) => {
+      if (o.json) process.stdout.write(`${JSON.stringify({ kinds: listKinds(), templates: listTemplates() }, null, 2)}\n`);
+      else process.stdout.write(renderChaosList());
     });
 
   chaos

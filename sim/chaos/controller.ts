@@ -15,17 +15,14 @@
  * - core/v1 Events with the upstream reasons and messages (FinalizerInited, Started, Applied,
  *   Recovered, TimeUp, Paused, Deleted, Updated, Failed, Spawned, Forbid, Skip).
  *
- * Effects: pod-kill deletes the pod (its controller recreates it); container-kill restarts the
- * container (restartCount + 1); pod-failure makes the containers fail (not ready, restarted on the
- * pause image) until recovery; NetworkChaos partition of a host-network pod cuts its node off via
- * NodeActions.setPartitioned (the API and the EgressIP reachability probe see it unreachable);
- * netem actions, StressChaos and TimeChaos are recorded (status + events) for now.
+ * What differs by kind is declared by the kind: validation, one-shot, record keys and selectors in
+ * chaos/kinds/<kind>.ts, the effect of applying / recovering a record in ./kinds/<kind>.ts (KIND_EFFECTS).
  *
  * Chaos `duration`s are user values and are not divided by ctx.speed. `injectedChaos(store, kind)`
  * lists what is injected now (for the PTP part to act on TimeChaos / StressChaos later).
  */
 import type { GroupVersionResource, KubeObject, SimContext, Stoppable } from '../types.ts';
-import { GVR, Timers, errText, isAlreadyExists, isNotFound, randomSuffix, rfc3339 } from '../controllers/common.ts';
+import { GVR, Timers, errText, isAlreadyExists, randomSuffix, rfc3339 } from '../controllers/common.ts';
 import { EventRecorder } from '../controllers/events.ts';
 import { Informer, WorkQueue } from '../controllers/informer.ts';
 import {
@@ -53,13 +50,11 @@ import {
   type RecordEvent,
 } from '../../chaos/model.ts';
 import { selectPods } from './select.ts';
+import { KIND_EFFECTS, type KindEffect } from './kinds/index.ts';
 
 export const CHAOS_NAMESPACE = 'chaos-mesh';
 export const CONTROLLER_COMPONENT = 'chaos-controller-manager';
 const MAX_EVENTS = 10;
-const PAUSE_IMAGE = 'gcr.io/google-containers/pause:latest';
-const FAILURE_ANNOTATION = 'chaos-mesh.org/pod-failure';
-
 const gvrOf = (kind: ChaosKind): GroupVersionResource => ({
   group: CHAOS_GROUP,
   version: CHAOS_VERSION,
@@ -80,21 +75,18 @@ function experiment(o: KubeObject): ExperimentStatus {
 
 const isPaused = (o: KubeObject) => o.metadata.annotations?.[PAUSE_ANNOTATION] === 'true';
 
-/** What the controller did to a target, to undo it on recover. */
-type Effect = { kind: 'partition'; node: string } | { kind: 'none' };
-
 export class ChaosMeshController implements Stoppable {
   private readonly informers: Informer[] = [];
   private readonly queue: WorkQueue;
   private readonly timers = new Timers();
   private readonly events: EventRecorder;
-  /** uid -> record id -> effect (partition refcounts live in partitions) */
-  private readonly effects = new Map<string, Map<string, Effect>>();
-  private readonly partitions = new Map<string, number>();
+  /** each kind's effect in this cluster (chaos/kinds declares the kind, ./kinds acts on it) */
+  private readonly effects: Record<ChaosKind, KindEffect>;
   private readonly wakeups = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly ctx: SimContext) {
     this.events = new EventRecorder(ctx.store);
+    this.effects = Object.fromEntries(Object.entries(KIND_EFFECTS).map(([k, make]) => [k, make(ctx)])) as Record<ChaosKind, KindEffect>;
     this.queue = new WorkQueue(
       (key) => this.reconcile(key),
       (key, e) => ctx.log(`chaos-mesh: reconcile ${key}: ${errText(e)}`),
@@ -126,8 +118,7 @@ export class ChaosMeshController implements Stoppable {
     for (const t of this.wakeups.values()) clearTimeout(t);
     this.wakeups.clear();
     // leave no node cut off behind
-    for (const node of this.partitions.keys()) this.ctx.services.nodeActions?.setPartitioned(node, false);
-    this.partitions.clear();
+    for (const e of Object.values(this.effects)) e.stop?.();
   }
 
   private wakeAt(key: string, at: number): void {
@@ -276,13 +267,13 @@ export class ChaosMeshController implements Stoppable {
       changed = true;
       try {
         if (op === 'Apply') {
-          this.apply(kind, obj, spec, r);
+          this.effects[kind].apply(obj, spec, r);
           r.phase = 'Injected';
           r.injectedCount++;
           pushEvent(r, { type: 'Succeeded', operation: 'Apply', timestamp: rfc3339() });
           this.event(obj, 'Normal', 'Applied', `Successfully apply chaos for ${r.id}`);
         } else {
-          this.recover(obj, r);
+          this.effects[kind].recover(obj, spec, r);
           r.phase = 'Not Injected';
           r.recoveredCount++;
           pushEvent(r, { type: 'Succeeded', operation: 'Recover', timestamp: rfc3339() });
@@ -304,7 +295,7 @@ export class ChaosMeshController implements Stoppable {
 
     // 4. finalizer removal once recovered
     if (obj.metadata.deletionTimestamp && records.every((r) => r.phase === 'Not Injected')) {
-      this.effects.delete(obj.metadata.uid ?? '');
+      this.effects[kind].forget?.(obj.metadata.uid ?? '');
       this.dropFinalizer(gvr, obj);
     }
   }
@@ -335,166 +326,6 @@ export class ChaosMeshController implements Stoppable {
         const e = { ...((s.experiment ?? {}) as ExperimentStatus) };
         if (records) e.containerRecords = records;
         o.status = { ...s, conditions, experiment: e };
-      },
-      { subresource: 'status' },
-    );
-  }
-
-  private remember(obj: KubeObject, id: string, eff: Effect): void {
-    const uid = obj.metadata.uid ?? '';
-    let m = this.effects.get(uid);
-    if (!m) this.effects.set(uid, (m = new Map()));
-    m.set(id, eff);
-  }
-
-  private apply(kind: ChaosKind, obj: KubeObject, spec: Spec, r: ChaosRecord): void {
-    const [pns, pname, container] = r.id.split('/');
-    const store = this.ctx.store;
-    if (kind === 'PodChaos') {
-      const action = (spec.action as string | undefined) ?? 'pod-kill';
-      if (action === 'pod-kill') {
-        try {
-          store.delete(GVR.pods, pns, pname, { gracePeriodSeconds: (spec.gracePeriod as number | undefined) ?? 0 });
-        } catch (e) {
-          if (!isNotFound(e)) throw e;
-        }
-        return;
-      }
-      const pod = store.get(GVR.pods, pns, pname);
-      if (!pod) throw new Error(`pod ${pns}/${pname} not found`);
-      if (action === 'container-kill') {
-        this.killContainer(pns, pname, container);
-        return;
-      }
-      if (action === 'pod-failure') {
-        this.failPod(pns, pname, true);
-        return;
-      }
-    }
-    if (kind === 'NetworkChaos' && spec.action === 'partition' && r.selectorKey === '.') {
-      const pod = store.get(GVR.pods, pns, pname);
-      if (!pod) throw new Error(`pod ${pns}/${pname} not found`);
-      const ps = (pod.spec ?? {}) as { nodeName?: string; hostNetwork?: boolean };
-      if (ps.hostNetwork && ps.nodeName) {
-        const na = this.ctx.services.nodeActions;
-        if (!na) throw new Error('node actions are not available in this cluster');
-        const n = (this.partitions.get(ps.nodeName) ?? 0) + 1;
-        this.partitions.set(ps.nodeName, n);
-        if (n === 1) na.setPartitioned(ps.nodeName, true);
-        this.ctx.log(`chaos-mesh: ${obj.metadata.namespace}/${obj.metadata.name}: node ${ps.nodeName} partitioned`);
-        this.remember(obj, r.id, { kind: 'partition', node: ps.nodeName });
-        return;
-      }
-    }
-    // netem actions, StressChaos, TimeChaos: recorded (status + events) only
-    this.remember(obj, r.id, { kind: 'none' });
-  }
-
-  private recover(obj: KubeObject, r: ChaosRecord): void {
-    const spec = (obj.spec ?? {}) as Spec;
-    const [pns, pname] = r.id.split('/');
-    if (obj.kind === 'PodChaos' && spec.action === 'pod-failure') {
-      this.failPod(pns, pname, false);
-      return;
-    }
-    let eff = this.effects.get(obj.metadata.uid ?? '')?.get(r.id);
-    if (!eff && obj.kind === 'NetworkChaos' && spec.action === 'partition' && r.selectorKey === '.') {
-      // restarted controller: rebuild from the pod
-      const pod = this.ctx.store.get(GVR.pods, pns, pname);
-      const node = ((pod?.spec ?? {}) as { nodeName?: string }).nodeName;
-      if (node && this.partitions.has(node)) eff = { kind: 'partition', node };
-    }
-    if (eff?.kind === 'partition') {
-      const n = (this.partitions.get(eff.node) ?? 1) - 1;
-      if (n <= 0) {
-        this.partitions.delete(eff.node);
-        this.ctx.services.nodeActions?.setPartitioned(eff.node, false);
-        this.ctx.log(`chaos-mesh: node ${eff.node} partition healed`);
-      } else this.partitions.set(eff.node, n);
-    }
-    this.effects.get(obj.metadata.uid ?? '')?.delete(r.id);
-  }
-
-  /** container-kill: the runtime kills the container; the kubelet restarts it (restartCount + 1). */
-  private killContainer(ns: string, pod: string, container: string): void {
-    const cc = this.ctx.services.containerChaos;
-    if (cc) {
-      if (!cc.killContainer({ namespace: ns, pod, container }))
-        throw new Error(`container ${container} of pod ${ns}/${pod} is not running`);
-      return;
-    }
-    const now = rfc3339();
-    const updated = this.ctx.store.mutate(
-      GVR.pods,
-      ns,
-      pod,
-      (p) => {
-        const st = (p.status ?? {}) as { containerStatuses?: Array<Record<string, unknown>> };
-        const cs = st.containerStatuses?.find((c) => c.name === container);
-        if (!cs) throw new Error(`container ${container} not found in pod ${ns}/${pod}`);
-        const running = (cs.state as { running?: { startedAt?: string } } | undefined)?.running;
-        cs.lastState = {
-          terminated: {
-            exitCode: 137,
-            reason: 'Error',
-            startedAt: running?.startedAt ?? now,
-            finishedAt: now,
-            containerID: cs.containerID,
-          },
-        };
-        cs.restartCount = ((cs.restartCount as number | undefined) ?? 0) + 1;
-        cs.state = { running: { startedAt: now } };
-        cs.containerID = `cri-o://${randomSuffix(16)}${randomSuffix(16)}`;
-      },
-      { subresource: 'status' },
-    );
-    if (!updated) throw new Error(`pod ${ns}/${pod} not found`);
-  }
-
-  /** pod-failure: containers swapped to the pause image: restarted, not ready, until recovery. */
-  private failPod(ns: string, pod: string, fail: boolean): void {
-    const cc = this.ctx.services.containerChaos;
-    if (cc) {
-      if (!cc.setPodFailure(ns, pod, fail) && fail) throw new Error(`pod ${ns}/${pod} not found`);
-      return;
-    }
-    const now = rfc3339();
-    const cur = this.ctx.store.get(GVR.pods, ns, pod);
-    if (!cur) {
-      if (fail) throw new Error(`pod ${ns}/${pod} not found`);
-      return;
-    }
-    this.ctx.store.mutate(GVR.pods, ns, pod, (p) => {
-      const ann = { ...(p.metadata.annotations ?? {}) };
-      if (fail) ann[FAILURE_ANNOTATION] = PAUSE_IMAGE;
-      else delete ann[FAILURE_ANNOTATION];
-      p.metadata.annotations = ann;
-    });
-    this.ctx.store.mutate(
-      GVR.pods,
-      ns,
-      pod,
-      (p) => {
-        const st = (p.status ?? {}) as { containerStatuses?: Array<Record<string, unknown>>; conditions?: Array<Record<string, unknown>> };
-        for (const cs of st.containerStatuses ?? []) {
-          cs.restartCount = ((cs.restartCount as number | undefined) ?? 0) + 1;
-          cs.lastState = { terminated: { exitCode: fail ? 137 : 2, reason: 'Error', finishedAt: now } };
-          cs.state = { running: { startedAt: now } };
-          cs.ready = !fail;
-        }
-        for (const c of st.conditions ?? []) {
-          if (c.type === 'Ready' || c.type === 'ContainersReady') {
-            c.status = fail ? 'False' : 'True';
-            c.lastTransitionTime = now;
-            if (fail) {
-              c.reason = 'ContainersNotReady';
-              c.message = `containers with unready status: [${(st.containerStatuses ?? []).map((x) => x.name).join(' ')}]`;
-            } else {
-              delete c.reason;
-              delete c.message;
-            }
-          }
-        }
       },
       { subresource: 'status' },
     );
