@@ -55,21 +55,28 @@ export interface ChaosKindDef<K extends string = string, T extends Record<string
   templates: T;
 }
 
-/** Declare a chaos kind; the literal kind name and template ids flow into ChaosKind and TemplateId. */
+/**
+ * Declare a chaos kind; the literal kind name and template ids flow into ChaosKind and TemplateId. The
+ * resource and the Schedule key follow Chaos Mesh's naming (PodChaos: podchaos, podChaos) unless given.
+ */
 export function defineChaosKind<const K extends string, T extends Record<string, ChaosTemplateDef>>(
-  def: ChaosKindDef<K, T>,
+  def: Omit<ChaosKindDef<K, T>, 'resource' | 'scheduleKey'> & Partial<Pick<ChaosKindDef<K, T>, 'resource' | 'scheduleKey'>>,
 ): ChaosKindDef<K, T> {
-  return def;
+  return {
+    ...def,
+    resource: def.resource ?? def.kind.toLowerCase(),
+    scheduleKey: def.scheduleKey ?? def.kind[0].toLowerCase() + def.kind.slice(1),
+  };
 }
 
-/** CRD schema bits every kind shares (mode, value, duration, selector), as the hand-written CRDs had them. */
-export const CRD_PROPS = {
+/** CRD schema bits every kind shares: the selected pods (mode, value, selector) and the duration. */
+export const CRD_SELECTED = {
   mode: { type: 'string', enum: ['one', 'all', 'fixed', 'fixed-percent', 'random-max-percent'] },
   value: { type: 'string' },
   duration: { type: 'string', pattern: '^([0-9]+(\\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$' },
   selector: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-  containerNames: { type: 'array', items: { type: 'string' } },
 } as const;
+export const CRD_CONTAINER_NAMES = { type: 'array', items: { type: 'string' } } as const;
 
 export const PRINTER = {
   action: { name: 'action', type: 'string', jsonPath: '.spec.action' },

@@ -45,3 +45,6 @@ export const modeValueParams = {
     .transform((v) => String(v))
     .default('1'),
 };
+
+/** The app's pods, optionally only on some nodes (`nodes: []` = every node). */
+export const onNodesParams = { ...commonParams, ...modeValueParams, nodes: stringList.default([]) };

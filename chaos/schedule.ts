@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { cronError } from './cron.ts';
-import { PRINTER, type PrinterColumn } from './kind.ts';
+import { PRINTER, chaosManifest, type PrinterColumn } from './kind.ts';
 import { k8sName } from './params.ts';
 
 export const scheduleParams = z.object({
@@ -19,20 +19,14 @@ export const scheduleParams = z.object({
 });
 
 /** `{{ specKey }}` is the kind's scheduleKey (podChaos, networkChaos, ...); `{{ spec }}` a rendered spec of any template. */
-export const SCHEDULE_MANIFEST = `apiVersion: chaos-mesh.org/v1alpha1
-kind: Schedule
-metadata:
-  name: {{ name }}
-  namespace: {{ namespace }}
-  labels:
-    app.kubernetes.io/managed-by: netharness
-spec:
-  schedule: {{ schedule }}
-  type: {{ type }}
-  historyLimit: {{ historyLimit }}
-  concurrencyPolicy: {{ concurrencyPolicy }}
-  {{ specKey }}: {{ spec }}
-`;
+export const SCHEDULE_MANIFEST = chaosManifest(
+  'Schedule',
+  'schedule: {{ schedule }}',
+  'type: {{ type }}',
+  'historyLimit: {{ historyLimit }}',
+  'concurrencyPolicy: {{ concurrencyPolicy }}',
+  '{{ specKey }}: {{ spec }}',
+);
 
 /** The Schedule CRD's spec schema and printer columns (sim/api/crds/chaos-mesh.org.yaml). */
 export const SCHEDULE_CRD: { required: string[]; properties: Record<string, unknown>; printerColumns: PrinterColumn[] } = {

@@ -5,19 +5,17 @@
  */
 import { z } from 'zod';
 import { isRecord, isStringList, unsupported, validateDurationField, validateFloatString } from '../fields.ts';
-import { CRD_PROPS, MODE_VALUE, PRINTER, SELECT_ON_NODE, SELECT_ON_NODES, chaosManifest, defineChaosKind } from '../kind.ts';
-import { commonParams, goDuration, k8sName, modeValueParams, numericString, signedGoDuration, stringList } from '../params.ts';
+import { CRD_SELECTED, MODE_VALUE, PRINTER, SELECT_ON_NODE, SELECT_ON_NODES, chaosManifest, defineChaosKind } from '../kind.ts';
+import { commonParams, goDuration, k8sName, numericString, onNodesParams, signedGoDuration, stringList } from '../params.ts';
 import { validateMode, validateSelector, type Mode, type PodSelectorSpec } from '../selector.ts';
 
 export const NET_ACTIONS = ['netem', 'delay', 'loss', 'duplicate', 'corrupt', 'partition', 'bandwidth'] as const;
 const DIRECTIONS = ['to', 'from', 'both'] as const;
 
-const onNodes = { ...commonParams, ...modeValueParams, nodes: stringList.default([]), duration: goDuration.default('60s') };
+const onNodes = { ...onNodesParams, duration: goDuration.default('60s') };
 
 export const networkChaos = defineChaosKind({
   kind: 'NetworkChaos',
-  resource: 'networkchaos',
-  scheduleKey: 'networkChaos',
   description: 'partition, delay or drop the network of the selected pods (host-network pods: their node)',
   source: 'chaos-mesh api/v1alpha1/networkchaos_types.go, networkchaos_webhook.go',
   validate(spec, path, errs) {
@@ -85,10 +83,7 @@ export const networkChaos = defineChaosKind({
       direction: { type: 'string', enum: [...DIRECTIONS] },
       target: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
       externalTargets: { type: 'array', items: { type: 'string' } },
-      mode: CRD_PROPS.mode,
-      value: CRD_PROPS.value,
-      duration: CRD_PROPS.duration,
-      selector: CRD_PROPS.selector,
+      ...CRD_SELECTED,
     },
     printerColumns: [PRINTER.action, PRINTER.duration, PRINTER.age],
   },

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isStringList, unsupported, validateDurationField } from '../fields.ts';
-import { CRD_PROPS, MODE_VALUE, PRINTER, SELECT_ON_NODE, chaosManifest, defineChaosKind } from '../kind.ts';
+import { CRD_CONTAINER_NAMES, CRD_SELECTED, MODE_VALUE, PRINTER, SELECT_ON_NODE, chaosManifest, defineChaosKind } from '../kind.ts';
 import { commonParams, goDuration, k8sName, modeValueParams } from '../params.ts';
 
 export const POD_ACTIONS = ['pod-kill', 'pod-failure', 'container-kill'] as const;
@@ -13,8 +13,6 @@ const nodeParams = { ...commonParams, ...modeValueParams, node: k8sName('node') 
 
 export const podChaos = defineChaosKind({
   kind: 'PodChaos',
-  resource: 'podchaos',
-  scheduleKey: 'podChaos',
   description: 'kill pods or containers, or make pods fail for a duration',
   source: 'chaos-mesh api/v1alpha1/podchaos_types.go, podchaos_webhook.go',
   validate(spec, path, errs) {
@@ -35,11 +33,8 @@ export const podChaos = defineChaosKind({
     properties: {
       action: { type: 'string', enum: [...POD_ACTIONS] },
       gracePeriod: { type: 'integer', minimum: 0 },
-      containerNames: CRD_PROPS.containerNames,
-      mode: CRD_PROPS.mode,
-      value: CRD_PROPS.value,
-      duration: CRD_PROPS.duration,
-      selector: CRD_PROPS.selector,
+      containerNames: CRD_CONTAINER_NAMES,
+      ...CRD_SELECTED,
     },
     printerColumns: [PRINTER.action, PRINTER.duration, PRINTER.age],
   },

@@ -4,13 +4,11 @@
  */
 import { z } from 'zod';
 import { isRecord, validateDurationField } from '../fields.ts';
-import { CRD_PROPS, MODE_VALUE, PRINTER, SELECT_ON_NODES, chaosManifest, defineChaosKind } from '../kind.ts';
-import { commonParams, goDuration, modeValueParams, stringList } from '../params.ts';
+import { CRD_CONTAINER_NAMES, CRD_SELECTED, MODE_VALUE, PRINTER, SELECT_ON_NODES, chaosManifest, defineChaosKind } from '../kind.ts';
+import { goDuration, onNodesParams, stringList } from '../params.ts';
 
 export const stressChaos = defineChaosKind({
   kind: 'StressChaos',
-  resource: 'stresschaos',
-  scheduleKey: 'stressChaos',
   description: 'burn CPU or memory in the selected containers',
   source: 'chaos-mesh api/v1alpha1/stresschaos_types.go, stresschaos_webhook.go',
   validate(spec, path, errs) {
@@ -40,11 +38,8 @@ export const stressChaos = defineChaosKind({
     properties: {
       stressors: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
       stressngStressors: { type: 'string' },
-      containerNames: CRD_PROPS.containerNames,
-      mode: CRD_PROPS.mode,
-      value: CRD_PROPS.value,
-      duration: CRD_PROPS.duration,
-      selector: CRD_PROPS.selector,
+      containerNames: CRD_CONTAINER_NAMES,
+      ...CRD_SELECTED,
     },
     printerColumns: [PRINTER.duration, PRINTER.age],
   },
@@ -54,9 +49,7 @@ export const stressChaos = defineChaosKind({
     'stress-cpu': {
       summary: 'StressChaos cpu',
       params: z.object({
-        ...commonParams,
-        ...modeValueParams,
-        nodes: stringList.default([]),
+        ...onNodesParams,
         containerNames: stringList.default([]),
         duration: goDuration.default('60s'),
         workers: z.number().int().min(1).default(1),

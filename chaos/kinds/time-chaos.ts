@@ -4,13 +4,11 @@
  */
 import { z } from 'zod';
 import { isStringList, parseGoDuration, validateDurationField } from '../fields.ts';
-import { CRD_PROPS, MODE_VALUE, PRINTER, SELECT_ON_NODES, chaosManifest, defineChaosKind } from '../kind.ts';
-import { commonParams, goDuration, modeValueParams, signedGoDuration, stringList } from '../params.ts';
+import { CRD_CONTAINER_NAMES, CRD_SELECTED, MODE_VALUE, PRINTER, SELECT_ON_NODES, chaosManifest, defineChaosKind } from '../kind.ts';
+import { goDuration, onNodesParams, signedGoDuration, stringList } from '../params.ts';
 
 export const timeChaos = defineChaosKind({
   kind: 'TimeChaos',
-  resource: 'timechaos',
-  scheduleKey: 'timeChaos',
   description: 'shift the clock the selected containers see (process clocks; the node clock and PHC stay)',
   source: 'chaos-mesh api/v1alpha1/timechaos_types.go, timechaos_webhook.go',
   validate(spec, path, errs) {
@@ -30,11 +28,8 @@ export const timeChaos = defineChaosKind({
     properties: {
       timeOffset: { type: 'string' },
       clockIds: { type: 'array', items: { type: 'string' } },
-      containerNames: CRD_PROPS.containerNames,
-      mode: CRD_PROPS.mode,
-      value: CRD_PROPS.value,
-      duration: CRD_PROPS.duration,
-      selector: CRD_PROPS.selector,
+      containerNames: CRD_CONTAINER_NAMES,
+      ...CRD_SELECTED,
     },
     printerColumns: [PRINTER.duration, PRINTER.age],
   },
@@ -44,9 +39,7 @@ export const timeChaos = defineChaosKind({
     'time-offset': {
       summary: 'TimeChaos',
       params: z.object({
-        ...commonParams,
-        ...modeValueParams,
-        nodes: stringList.default([]),
+        ...onNodesParams,
         containerNames: stringList.default([]),
         duration: goDuration.default('60s'),
         timeOffset: signedGoDuration.default('-10m'),
