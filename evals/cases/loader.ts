@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { UsageError } from '../../harness/errors.ts';
+import { FAULT_IDS } from '../../faults/index.ts';
 import { EvalCase, isHealthyTruth } from './schema.ts';
 
 export const CASES_DIR = dirname(fileURLToPath(import.meta.url));
@@ -151,8 +152,8 @@ export function loadCases(opts: LoadOptions = {}): LoadedCase[] {
 }
 
 export interface References {
-  /** fault ids of the library (the catalogue) */
-  faultIds?: readonly string[];
+  /** fault ids of the library (default: the catalogue, faults/index.ts; null: any id, for a lab with its own switch) */
+  faultIds?: readonly string[] | null;
   /** registered checks and their finding kinds */
   checks?: readonly { name: string; findingKinds: readonly string[] }[];
 }
@@ -160,9 +161,11 @@ export interface References {
 /** Cross-check a loaded case against the registries (fault library, checks): unknown names are load errors. */
 export function checkReferences(lc: LoadedCase, refs: References): void {
   const c = lc.case;
-  c.fault.forEach((s, i) => {
-    if (s.kind === 'library' && refs.faultIds && !refs.faultIds.includes(s.id))
-      throw new CaseLoadError(lc.file, `fault.${i}.id`, `'${s.id}' is not a fault of the library (have: ${refs.faultIds.join(', ')})`);
+  const faultIds = refs.faultIds === undefined ? FAULT_IDS : refs.faultIds;
+  [...c.fault, ...c.heal].forEach((s, j) => {
+    const field = j < c.fault.length ? `fault.${j}.id` : `heal.${j - c.fault.length}.id`;
+    if (s.kind === 'library' && faultIds && !faultIds.includes(s.id))
+      throw new CaseLoadError(lc.file, field, `'${s.id}' is not a fault of the library (have: ${faultIds.join(', ')})`);
   });
   c.gate.all.forEach((g, i) => {
     if ((g.kind === 'finding' || g.kind === 'check-passes') && refs.checks) {

@@ -139,6 +139,12 @@ describe('eval case format', () => {
     writeFileSync(join(dir, 'x-case.yaml'), stringify(base));
     const lc = loadCaseFile(join(dir, 'x-case.yaml'));
     expect(errorOf(() => checkReferences(lc, { faultIds: ['stale-sb'] })).field).toBe('fault.0.id');
+    checkReferences(lc, {}); // northd-down is in the catalogue (faults/index.ts)
+    checkReferences(lc, { faultIds: null });
+    writeFileSync(join(dir, 'x-case.yaml'), stringify({ ...base, fault: [{ kind: 'library', id: 'no-such-fault' }] }));
+    expect(errorOf(() => checkReferences(loadCaseFile(join(dir, 'x-case.yaml')), {})).message).toMatch(
+      /'no-such-fault' is not a fault of the library/,
+    );
     const withFinding = { ...base, gate: { all: [{ kind: 'finding', check: 'egressip', findingKind: 'no-such-kind' }] } };
     writeFileSync(join(dir, 'x-case.yaml'), stringify(withFinding));
     const lc2 = loadCaseFile(join(dir, 'x-case.yaml'));
