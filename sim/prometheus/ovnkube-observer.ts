@@ -43,6 +43,12 @@ const DEL_RE = /Deleting pod egress IP status: \{(\S+) (\S+)\} for EgressIP: (\S
 const SYNC_RE = /Finished syncEgressIPs for network \S+: took ([\d.]+)s/;
 const UNREACHABLE_RE = /Node: \S+ is detected as unreachable/;
 
+/**
+ * A zone that programs its first pod of an assignment later than this did not take that long to handle the
+ * assignment: the pod came later (a scale-up). Not an assignment latency, so not observed.
+ */
+const MAX_LATENCY_MS = 120_000;
+
 /** Keeps raw observations bounded: a histogram only needs counts, but we keep at most this many raw values. */
 const MAX_OBS = 100_000;
 
@@ -149,6 +155,7 @@ export class OvnkubeObserver {
     const p = pending.get(key);
     if (!p || p.done.has(zone)) return;
     p.done.add(zone);
+    if (t - p.t0 > MAX_LATENCY_MS) return;
     if (into.length < MAX_OBS) into.push(Math.max(0, (t - p.t0) / 1000));
   }
 }
