@@ -25,7 +25,7 @@ import { parseSubmission, SUBMIT_RCA, submitRcaTool } from './submit-rca.ts';
 import { connectUpstream, type Upstream } from './upstream.ts';
 
 /** `server` of the calls the proxy answers itself (submit_rca). */
-export const PROXY_SERVER = 'netharness-eval';
+export const PROXY_SERVER = 'proxy';
 
 export interface ToolCallRecord {
   seq: number;
@@ -35,7 +35,7 @@ export interface ToolCallRecord {
   tool: string;
   /** the name the agent called (differs when names collided) */
   calledAs: string;
-  args: unknown;
+  arguments: unknown;
   /** the result's text (capped at RESULT_CAP bytes; resultBytes is the full size) */
   result: string;
   resultBytes: number;
@@ -179,7 +179,7 @@ export class McpProxy {
         calls.push({
           seq,
           calledAs: name,
-          args: args ?? {},
+          arguments: args ?? {},
           result: text.length > RESULT_CAP ? text.slice(0, RESULT_CAP) : text,
           resultBytes: Buffer.byteLength(text),
           latencyMs: performance.now() - t0,

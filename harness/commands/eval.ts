@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { registerEvalRun } from '../../evals/runner/command.ts';
 import { UsageError } from '../errors.ts';
 import { defaultDbPath } from '../paths.ts';
 import { openStore } from '../store/store.ts';
@@ -116,5 +117,7 @@ export function registerEval(program: Command): Command {
         store.close();
       }
     });
+  // `netharness eval [--suite|--cases ...]`: the runner (evals/runner/command.ts)
+  registerEvalRun(ev);
   return ev;
 }

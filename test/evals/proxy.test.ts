@@ -76,7 +76,7 @@ describe('recording proxy', () => {
     expect(calls[0]).toMatchObject({
       seq: 1,
       calledAs: 'a__echo',
-      args: { msg: 'héllo' },
+      arguments: { msg: 'héllo' },
       result: 'héllo',
       resultBytes: 6,
       isError: false,
