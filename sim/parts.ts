@@ -9,6 +9,7 @@ import { ovnPart } from './ovn/index.ts';
 import { ovnkubePart } from './ovnkube/index.ts';
 import { startNodes, startWorkloads } from './controllers/index.ts';
 import { ptpPart } from './ptp/index.ts';
+import { startPtpEventsAndFaults } from './ptp/faults.ts';
 import { prometheusPart } from './prometheus/index.ts';
 
 export type SimPart = { name: string; start: (ctx: SimContext) => Promise<Stoppable> };
@@ -24,6 +25,8 @@ export const simParts: SimPart[] = [
   ovnkubePart,
   // PTP operator objects + the emulated linuxptp-daemon (a kubelet container handler): after nodes/workloads
   ptpPart,
+  // cloud-event-proxy REST API v2 per PTP node (service proxy) + the PTP faults (fault library, StressChaos/TimeChaos)
+  { name: 'ptp-events', start: async (ctx) => startPtpEventsAndFaults(ctx) },
   // a real Prometheus scraping the exporters of ovnkube, OVN/OVS, kubelet/cAdvisor; thanos-querier via the service proxy
   prometheusPart,
   // last: Chaos Mesh acts on what the other parts run

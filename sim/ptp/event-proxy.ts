@@ -25,7 +25,7 @@
  * What the node's state is comes from the emulated PTP stack through `read()`; this module only publishes it.
  */
 import { randomUUID } from 'node:crypto';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import type { ServiceProxyHandler, ServiceProxyRegistry } from '../api/service-proxy.ts';
 import type { KubeObject, SimContext, Stoppable } from '../types.ts';
 import type { NodePtpView } from './types.ts';
@@ -229,36 +229,46 @@ export class EventPublisher {
     return this.queue;
   }
 
+  /** Through the API server's service proxy. */
   readonly handler: ServiceProxyHandler = (req, res, path) => {
-    void this.route(req, res, path).catch((e: Error) => json(res, 500, { error: e.message }));
+    void (async () => {
+      const body = req.method === 'POST' ? await readBody(req) : undefined;
+      const a = await this.handle(req.method ?? 'GET', path, body);
+      res.writeHead(a.status, { 'Content-Type': a.contentType, 'Content-Length': Buffer.byteLength(a.body) });
+      res.end(a.body);
+    })().catch((e: Error) => {
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ error: e.message }));
+    });
   };
 
-  private async route(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    if (!path.startsWith(API_BASE)) return json(res, 404, { error: `404 page not found: ${path}` });
-    const rest = decodeURIComponent(path.slice(API_BASE.length)) || '/';
-    const m = req.method ?? 'GET';
-    if (rest === '/health' && m === 'GET') return text(res, 200, 'OK');
+  /** One request of the REST API (path from /api/ocloudNotifications/v2 on), as rest-api v2 answers it. */
+  async handle(method: string, path: string, body?: string): Promise<HttpAnswer> {
+    const p = path.split('?')[0];
+    if (!p.startsWith(API_BASE)) return json(404, { error: `404 page not found: ${p}` });
+    const rest = decodeURIComponent(p.slice(API_BASE.length)) || '/';
+    const m = method.toUpperCase();
+    if (rest === '/health' && m === 'GET') return { status: 200, body: 'OK', contentType: 'text/plain; charset=utf-8' };
     if (rest === '/subscriptions' || rest === '/subscriptions/') {
-      if (m === 'GET') return json(res, 200, [...this.subs.values()]);
+      if (m === 'GET') return json(200, [...this.subs.values()]);
       if (m === 'DELETE') {
         this.subs.clear();
-        return json(res, 200, { status: 'deleted all subscriptions' });
+        return json(200, { status: 'deleted all subscriptions' });
       }
-      if (m === 'POST') return this.subscribe(req, res);
+      if (m === 'POST') return this.subscribe(body ?? '');
     }
     const sm = /^\/subscriptions\/([^/]+)$/.exec(rest);
     if (sm) {
       const sub = this.subs.get(sm[1]);
-      if (m === 'GET') return sub ? json(res, 200, sub) : json(res, 400, { error: 'subscription not found' });
+      if (m === 'GET') return sub ? json(200, sub) : json(400, { error: 'subscription not found' });
       if (m === 'DELETE') {
-        if (!sub) return json(res, 400, { error: 'subscription not found' });
+        if (!sub) return json(400, { error: 'subscription not found' });
         this.subs.delete(sm[1]);
-        return json(res, 200, { status: 'OK' });
+        return json(200, { status: 'OK' });
       }
     }
     if ((rest === '/publishers' || rest === '/publishers/') && m === 'GET') {
       return json(
-        res,
         200,
         RESOURCE_KINDS.map((k) => ({
           ResourceAddress: this.resourceAddress(k),
@@ -271,42 +281,42 @@ export class EventPublisher {
     const cs = /^(\/.*)\/CurrentState$/.exec(rest);
     if (cs && m === 'GET') {
       const kind = this.kindOf(cs[1]);
-      if (!kind) return json(res, 400, { error: 'subscription not found' });
-      const s = this.state();
-      if (!s) return json(res, 400, { error: 'event not found' });
-      return json(res, 200, cloudEvent(this.node, kind, s, this.now()));
+      if (!kind) return json(400, { error: 'subscription not found' });
+      const st = this.state();
+      if (!st) return json(400, { error: 'event not found' });
+      return json(200, cloudEvent(this.node, kind, st, this.now()));
     }
-    return json(res, 405, { error: `${m} ${rest} is not a route of ${API_BASE}` });
+    return json(405, { error: `${m} ${rest} is not a route of ${API_BASE}` });
   }
 
   private kindOf(address: string): ResourceKind | undefined {
     return RESOURCE_KINDS.find((k) => this.resourceAddress(k) === address.replace(/\/+$/, ''));
   }
 
-  private async subscribe(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async subscribe(text: string): Promise<HttpAnswer> {
     let body: { ResourceAddress?: unknown; EndpointUri?: unknown };
     try {
-      body = JSON.parse(await readBody(req)) as typeof body;
+      body = JSON.parse(text) as typeof body;
     } catch {
-      return json(res, 400, { error: 'marshalling error' });
+      return json(400, { error: 'marshalling error' });
     }
     const address = typeof body?.ResourceAddress === 'string' ? body.ResourceAddress.replace(/\/+$/, '') : '';
     const endpoint = typeof body?.EndpointUri === 'string' ? body.EndpointUri : '';
     const known =
       RESOURCE_KINDS.some((k) => this.resourceAddress(k).startsWith(address)) && address.startsWith(`/cluster/node/${this.node}/`);
-    if (!address || !known) return json(res, 400, { error: `no publisher found for resource address ${address || '(empty)'}` });
+    if (!address || !known) return json(400, { error: `no publisher found for resource address ${address || '(empty)'}` });
     if (endpoint) {
       let url: URL;
       try {
         url = new URL(endpoint);
         if (url.protocol !== 'http:') throw new Error('not http');
       } catch {
-        return json(res, 400, { error: `invalid EndpointUri ${endpoint}` });
+        return json(400, { error: `invalid EndpointUri ${endpoint}` });
       }
       // rest-api v2 createSubscription: the endpoint must answer an empty POST with 204
       const code = await post(url.toString(), '').catch((e: Error) => e.message);
       if (code !== 204) {
-        return json(res, 400, {
+        return json(400, {
           error:
             typeof code === 'number'
               ? 'return url validation check failed for create subscription.check endpointURI'
@@ -315,8 +325,7 @@ export class EventPublisher {
       }
     }
     for (const s of this.subs.values())
-      if (s.ResourceAddress === address && s.EndpointUri === endpoint)
-        return json(res, 409, { error: 'subscription already exists', ...s });
+      if (s.ResourceAddress === address && s.EndpointUri === endpoint) return json(409, { error: 'subscription already exists', ...s });
     const id = randomUUID();
     const sub: Subscription = {
       ResourceAddress: address,
@@ -326,7 +335,7 @@ export class EventPublisher {
     };
     this.subs.set(id, sub);
     this.o.containerLog?.(`I${klogTime(this.now())} 1 routes.go:88] subscription created successfully.`);
-    return json(res, 201, sub);
+    return json(201, sub);
   }
 }
 
@@ -351,15 +360,14 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
-function json(res: ServerResponse, code: number, body: unknown): void {
-  const s = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(s) });
-  res.end(s);
+export interface HttpAnswer {
+  status: number;
+  body: string;
+  contentType: string;
 }
 
-function text(res: ServerResponse, code: number, body: string): void {
-  res.writeHead(code, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
-  res.end(body);
+function json(status: number, body: unknown): HttpAnswer {
+  return { status, body: JSON.stringify(body), contentType: 'application/json' };
 }
 
 /** POSTs a body (JSON) to a consumer endpoint; resolves the status code. */
@@ -424,9 +432,9 @@ export function publishedStateOf(v: NodePtpView): PublishedState | undefined {
   if (!p4) return undefined;
   const iface = p4.metricIface ?? alias(p4.ports[0]?.iface ?? 'ens1f0');
   const phc = v.processes.find((p) => p.process === 'phc2sys');
-  // an ordinary (slave-only) clock reports the class of the grandmaster it follows (PARENT_DATA_SET), a free-running one 248;
-  // a boundary clock / T-GM its own DEFAULT_DATA_SET class
-  const cls = p4.slaveOnly ? (p4.running && p4.clockState !== 'FREERUN' && p4.parent ? p4.parent.gmClockClass : 248) : p4.clockClass;
+  // the class linuxptp-daemon reads with `pmc GET PARENT_DATA_SET` (gm.ClockClass): the grandmaster's while the clock
+  // follows one, its own (255 slave-only, 248 free-running BC) otherwise
+  const cls = p4.running && p4.parent ? p4.parent.gmClockClass : p4.clockClass;
   return {
     lockState: { iface, state: p4.running ? p4.clockState : 'FREERUN', offsetNs: p4.running ? p4.offsetNs : 0 },
     osClockSyncState: {
@@ -488,6 +496,8 @@ export function startEventProxy(ctx: SimContext, opts: { staleOnRestart?: (node:
     return p;
   };
   for (const v of ptp.nodes()) ensure(v.node);
+  // cloud-event-proxy listens on the node's host network: `curl localhost:9043/...` in the daemon pod reaches it
+  offs.push(ptp.registerLocalHttp(PUBLISHER_PORT, (r) => ensure(r.node).handle(r.method, r.path, r.body)));
   offs.push(
     ptp.onChange((c) => {
       const p = ensure(c.node);

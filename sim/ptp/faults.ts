@@ -8,13 +8,13 @@
  * Symptoms follow the sources named in faults/ptp.ts; the CPU-contention and clock-jump lines are linuxptp's
  * clockcheck.c texts, CPU contention's offset spikes as in nxp-archive/openil issue #88 (stress-ng next to ptp4l).
  */
-import { uptime } from 'node:os';
 import type { FaultId } from '../../faults/index.ts';
 import { FaultSwitch } from '../ovnkube/faults.ts';
 import { injectedChaos } from '../chaos/controller.ts';
 import type { KubeObject, SimContext, Stoppable } from '../types.ts';
 import type { NodePtpView, PtpProcessName, PtpSim } from './types.ts';
 import { startEventProxy, type EventProxyRuntime } from './event-proxy.ts';
+import { processLine, startPtpNodeFaults } from './faults-node.ts';
 
 const PTP_NAMESPACE = 'openshift-ptp';
 
@@ -31,11 +31,6 @@ export function parseGoDuration(s: string): number | undefined {
 /** The interfaces of a node's ptp4l ports that follow a master (where TX timestamps matter for a slave). */
 function slaveIfaces(v: NodePtpView): string[] {
   return v.ptp4l.flatMap((p) => p.ports.filter((x) => !x.masterOnly).map((x) => x.iface));
-}
-
-/** `<prog>[<monotonic>]: [<config>:<level>] <text>`: a line as linuxptp-daemon passes a process's stdout on. */
-export function processLine(prog: string, config: string, level: number, text: string, mono = uptime()): string {
-  return `${prog}[${mono.toFixed(3)}]: [${config}:${level}] ${text}`;
 }
 
 interface ChaosTarget {
@@ -233,8 +228,10 @@ export function startPtpEventsAndFaults(ctx: SimContext): Stoppable {
   // the proxy asks the faults lazily (at a sidecar restart), after both exist
   const proxy = startEventProxy(ctx, { staleOnRestart: (n) => faults.staleOnRestart(n) });
   const faults = startPtpFaults(ctx, proxy);
+  const node = startPtpNodeFaults(ctx);
   return {
     stop: async () => {
+      await node.stop();
       await faults.stop();
       await proxy.stop();
     },
