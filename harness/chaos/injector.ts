@@ -442,25 +442,7 @@ export async function injectChaos(cluster: Cluster, what: Rendered | ChaosObject
     const recs = records(last ?? injected);
     const injectedMs = Date.parse(recoveredAt) - Date.parse(injectedAt);
     log(`${ref.kind} ${ref.name}: recovered after ${(injectedMs / 1000).toFixed(1)} s`);
-    opts.recorder?.({
-      kind: 'chaos-recover',
-      target: targets.join(','),
-      at: recoveredAt,
-      details: {
-        chaosKind: ref.kind,
-        name: ref.name,
-        namespace: ref.namespace,
-        template,
-        targets,
-        injectedAt,
-        recoveredAt,
-        deletedAt,
-        injectedMs,
-        records: recs,
-        events,
-      },
-    });
-    return {
+    const result: ChaosResult = {
       kind: ref.kind,
       name: ref.name,
       namespace: ref.namespace,
@@ -475,6 +457,10 @@ export async function injectChaos(cluster: Cluster, what: Rendered | ChaosObject
       records: recs,
       events,
     };
+    // the recorded event carries the result but for the apply / select times (they are in chaos-inject)
+    const { kind: chaosKind, appliedAt: _applied, selectedAt: _selected, ...rest } = result;
+    opts.recorder?.({ kind: 'chaos-recover', target: targets.join(','), at: recoveredAt, details: { chaosKind, ...rest } });
+    return result;
   } catch (err) {
     if (!deletedAt) await deleteChaos(cluster, ref).catch(() => undefined);
     throw err;
