@@ -336,7 +336,7 @@ export async function injectChaos(cluster: Cluster, what: Rendered | ChaosObject
   const template = isRendered(what) ? what.template : undefined;
   if (obj.kind === 'Schedule')
     throw new UsageError(
-      'injectChaos takes PodChaos / NetworkChaos / StressChaos / TimeChaos; apply a Schedule with applyChaos and remove it with deleteChaos',
+      `injectChaos takes ${Object.keys(CHAOS_KINDS).join(' / ')}; apply a Schedule with applyChaos and remove it with deleteChaos`,
     );
   const ref = refOf(obj);
   const log = opts.log ?? (() => {});

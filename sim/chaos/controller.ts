@@ -1,6 +1,6 @@
 /**
- * The embedded cluster's Chaos Mesh: an emulated chaos-controller-manager for PodChaos,
- * NetworkChaos, StressChaos, TimeChaos and Schedule (chaos-mesh.org/v1alpha1), following the
+ * The embedded cluster's Chaos Mesh: an emulated chaos-controller-manager for every kind of the
+ * registry (chaos/kinds/) and Schedule (chaos-mesh.org/v1alpha1), following the
  * upstream reconcilers (controllers/common/{finalizers,desiredphase,records,condition}):
  *
  * - finalizer `chaos-mesh/records` is added on create and removed once every record is recovered
