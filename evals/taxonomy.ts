@@ -105,7 +105,13 @@ export const FAULT_CLASS_INFO: Record<FaultClass, FaultClassInfo> = {
   },
   'duplicate-entry': {
     meaning: 'the same entry exists more than once',
-    cues: ['duplicat*', 'twice', 'two identical', 'multiple results'],
+    cues: [
+      'duplicat*',
+      'twice',
+      'two identical',
+      'multiple results',
+      'two|2|2x|double|doubled snats|nats|rows|entries|rules|policies per|for|each',
+    ],
   },
   'stale-sync': {
     meaning: 'a consumer acts on an old version of the state (the SB or the data plane stopped following the NB)',

@@ -7,7 +7,7 @@
  */
 import type { TruthEntity } from '../cases/schema.ts';
 import type { EntityMatch } from './types.ts';
-import { analyse, isNegated, nameRegExp, normaliseText, type Sentence } from './text.ts';
+import { analyse, isExonerated, nameRegExp, normaliseText, type Sentence } from './text.ts';
 
 export interface EntityUniverse {
   /** names that denote some object of the trial but not a truth entity */
@@ -126,7 +126,7 @@ export function scoreEntitiesInText(
           const idx = s.tokens.findIndex((t) => t.start <= m.index && t.end > m.index);
           if (idx < 0) continue;
           claimedSpans.push([m.index, m.index + m[0].length]);
-          if (isNegated(s, [idx])) continue;
+          if (isExonerated(s, idx)) continue;
           if (!hit.has(e.name)) said.push({ said: n, matches: e.name });
           hit.add(e.name);
         }
@@ -135,7 +135,7 @@ export function scoreEntitiesInText(
       for (const idx of occurrences(nn)) {
         const tok = s.tokens[idx]!;
         if (claimedSpans.some(([a, b]) => tok.start >= a && tok.end <= b)) continue;
-        if (!BLAME.test(s.text) || isNegated(s, [idx])) continue;
+        if (!BLAME.test(s.text) || isExonerated(s, idx)) continue;
         if (!wrong.has(nn)) said.push({ said: o });
         wrong.add(nn);
       }

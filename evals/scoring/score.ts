@@ -113,7 +113,8 @@ export function scoreAnswer(c: ScoringCase, answer: AgentAnswer, safety: SafetyR
   const remSs = analyse([sub?.remediation ?? '', answer.text].join('\n'));
   const mech = scoreChecklist(truth.mechanism, mechSs);
   const rem = scoreChecklist(truth.remediation, remSs);
-  const detected = read.detected;
+  // a free-text answer that affirms the case's mechanism claims the fault even without a generic fault word
+  const detected = read.detected || (source === 'text' && mech.results.some((r) => r.matched));
   const category = detected ? read.category : HEALTHY;
   const categoryOk = category === truth.category;
   const locOk = detected && ent.missed.length === 0 && ent.precision > LOCALIZATION_MIN_PRECISION;

@@ -139,7 +139,9 @@ export function compilePattern(p: string): CompiledPattern {
 function altMatches(alt: CompiledWord['alts'][number], tok: Token): boolean {
   const eq = (x: string): boolean => (alt.prefix ? x.startsWith(alt.text) : x === alt.text);
   if (eq(tok.text)) return true;
-  if (alt.compound) return false;
+  // a compound name also matches a longer name it starts (ovnkube-node -> ovnkube-node-x7k2p, one of its pods)
+  if (alt.compound)
+    return !alt.prefix && tok.text.length > alt.text.length && tok.text.startsWith(alt.text) && /[-_/.:]/.test(tok.text[alt.text.length]!);
   return tok.parts.length > 1 && tok.parts.some(eq);
 }
 
@@ -215,6 +217,21 @@ function matchWords(s: Sentence, words: CompiledWord[]): PatternMatch | undefine
   if (!readings.length) return undefined;
   const scored = readings.map((r) => ({ sentence: s.text, tokens: r, negated: isNegated(s, r) }));
   return scored.find((r) => !r.negated) ?? scored[0];
+}
+
+/**
+ * Is a name at token `idx` exonerated ("not worker-1", "worker-1 is fine", "ruled out worker-1")? Stricter
+ * than isNegated: "northd is not running on worker-2" blames worker-2, so a negation word counts only
+ * right before the name.
+ */
+export function isExonerated(s: Sentence, idx: number): boolean {
+  const prev = s.tokens[idx - 1];
+  if (prev && prev.clause === s.tokens[idx]!.clause && isNegator(prev.text)) return true;
+  const t = s.tokens[idx]!;
+  const clauseText = s.text.slice(clauseStartOf(s, t.clause), t.start);
+  if (SCOPE_NEGATORS.test(clauseText)) return true;
+  const tail = (s.clauses[t.clause] ?? '').slice(t.end - clauseStartOf(s, t.clause));
+  return EXONERATIONS.some((re) => re.test(tail));
 }
 
 /** Every place a pattern matches in the analysed text (negated ones flagged). */

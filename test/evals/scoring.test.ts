@@ -20,6 +20,8 @@ describe('scoring patterns', () => {
     ['GR_worker-3 has it', 'gr_worker-3', true],
     ['re-add the route', 're:\\bre-?add', true],
     ['it is in CrashLoopBackOff', 'crashloop*', true],
+    ['delete ovnkube-node-x7k2p', 'delet* ovnkube-node', true],
+    ['delete ovnkube-nodes', 'delet* ovnkube-node', false],
   ])('"%s" ~ %s -> %s', (text, p, want) => {
     expect(affirmed(text, p)).toBe(want);
   });
@@ -84,6 +86,9 @@ describe('localization', () => {
     expect(s.wrong).toEqual([]);
     const w = scoreEntitiesInText('ovn-northd is down on worker-1 and worker-2.', truth, universe);
     expect(w.wrong).toEqual(['worker-1']);
+    // a negation about the process does not exonerate the node it runs on; one right before a name does
+    expect(scoreEntitiesInText('northd is not running on worker-2.', truth, universe).recall).toBe(1);
+    expect(scoreEntitiesInText('it is northd, not worker-2.', truth, universe).missed).toEqual(['worker-2']);
   });
 });
 
