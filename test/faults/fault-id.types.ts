@@ -6,6 +6,7 @@
 import { faultDef, faultIdParam, type FaultId } from '../../faults/index.ts';
 import { switchFault } from '../../harness/scenario-kit/egressip.ts';
 import type { TestContext } from '../../harness/runner/scenario.ts';
+import { FaultSwitch } from '../../sim/ovnkube/faults.ts';
 
 export const known: FaultId = 'eip-stale-snat-lrp-after-failover';
 // @ts-expect-error a typo of eip-stale-snat-lrp-after-failover
@@ -23,3 +24,9 @@ export async function scenarioSwitch(t: TestContext<unknown>): Promise<void> {
 export const param: '' | FaultId = faultIdParam.parse('');
 // @ts-expect-error not a string
 export const notString: FaultId = faultIdParam.parse('') as unknown as number;
+
+// the embedded cluster's hooks ask the switch by FaultId too (tests may import sim/)
+const switches = new FaultSwitch();
+export const hookOn: boolean = switches.on('eip-duplicate-snat', 'worker-1');
+// @ts-expect-error a hook on an id the catalogue does not have
+switches.on('eip-duplicate-snats');
