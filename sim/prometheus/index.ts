@@ -195,7 +195,7 @@ export async function startPrometheus(ctx: SimContext): Promise<SimPrometheus> {
   }
   const pid = child.pid;
   try {
-    await waitReady(url, child, logFile, 30_000);
+    await waitReady(url, child, logFile, 60_000);
   } catch (e) {
     await terminate(pid, 2000, child);
     await cleanup();
