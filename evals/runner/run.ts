@@ -279,7 +279,8 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       agentParams: o.agentParams,
       repeat: o.repeat,
       seed: o.seed,
-      budgets: o.budgets,
+      // one string: the store scrubs values under keys that look like secrets ('maxTokens')
+      budgets: `steps ${o.budgets.maxSteps}, tool calls ${o.budgets.maxToolCalls}, tokens ${o.budgets.maxTokens}, seconds ${o.budgets.maxSeconds}`,
       retries: o.retries,
       cases: cases.map((lc) => lc.case.id),
       mcpServers: mcp ? Object.keys(mcp.mcpServers) : ['netharness (default)'],

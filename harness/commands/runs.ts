@@ -10,6 +10,7 @@ import { UsageError } from '../errors.ts';
 import { defaultDbPath } from '../paths.ts';
 import { formatMs } from '../runner/progress.ts';
 import { renderTable } from '../runner/run.ts';
+import { evalRunDetail, renderEvalDetail } from '../../evals/runner/show.ts';
 import { openStore, type RunDetail, type RunKind, type RunRow } from '../store/store.ts';
 
 interface RunsOptions {
@@ -173,7 +174,12 @@ export function registerRuns(program: Command): void {
       const store = openStore(dbPathOf(merged));
       try {
         const d = store.getRun(id);
-        process.stdout.write(merged.json ? `${JSON.stringify(d, null, 2)}\n` : `${renderRunDetail(d)}\n`);
+        const ev = d.run.kind === 'eval' ? evalRunDetail(store, d.run.id) : undefined; // eval trials (evals/runner/show.ts)
+        process.stdout.write(
+          merged.json
+            ? `${JSON.stringify(ev ? { ...d, eval: ev } : d, null, 2)}\n`
+            : `${renderRunDetail(d)}${ev ? renderEvalDetail(ev) : ''}\n`,
+        );
       } finally {
         store.close();
       }
