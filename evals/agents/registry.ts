@@ -5,11 +5,24 @@
 import { UsageError } from '../../harness/errors.ts';
 import type { Agent } from './types.ts';
 import { scriptedAgent } from './scripted.ts';
+import { constantAgentFactory } from './constant.ts';
+import { randomAgentFactory } from './random.ts';
 
 export type AgentFactory = (params: Record<string, string>) => Agent;
 
 const agents = new Map<string, { description: string; make: AgentFactory }>([
   ['scripted', { description: 'plays a fixed script of MCP calls (--agent-param script=FILE; runner tests)', make: scriptedAgent }],
+  [
+    'constant',
+    {
+      description: 'baseline: always the most common category of the suite (--agent-param cases=GLOB or category=C)',
+      make: constantAgentFactory,
+    },
+  ],
+  [
+    'random',
+    { description: 'baseline: a taxonomy category drawn with the trial seed (--agent-param categories=a,b)', make: randomAgentFactory },
+  ],
 ]);
 
 /** Add an agent (agent modules call this from this file; tests may add fakes). Returns a remover. */

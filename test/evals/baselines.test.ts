@@ -8,6 +8,7 @@ import { randomAgent } from '../../evals/agents/random.ts';
 import { runOffline } from '../../evals/scoring/baselines.ts';
 import { BASELINES_BEGIN, BASELINES_END, renderBaselinesMarkdown } from '../../evals/docs.ts';
 import { CATEGORY_IDS, HEALTHY } from '../../evals/taxonomy.ts';
+import { makeAgent } from '../../evals/agents/registry.ts';
 
 const cases = loadCases().map((c) => c.case);
 const catOf = (c: EvalCase): string => (isHealthyTruth(c.truth) ? HEALTHY : c.truth.category);
@@ -19,6 +20,13 @@ describe('baselines', () => {
     expect(mostCommonCategory([mk('ovn/process-down'), mk(null), mk(null)])).toBe(HEALTHY);
     expect(mostCommonCategory([mk('ovn/process-down'), mk('k8s/crash-loop')])).toBe('k8s/crash-loop');
     expect(() => constantAgentFactory({ category: 'nope/x' })).toThrow(/not a taxonomy category/);
+  });
+
+  it('both are registered for --agent', async () => {
+    expect(makeAgent('constant', { category: 'ovn/process-down' }).kind).toBe('baseline');
+    expect(makeAgent('constant').name).toBe('constant');
+    const r = await makeAgent('random', { categories: 'ovn/process-down,healthy' }).run(ctx(1));
+    expect(['ovn/process-down', 'healthy']).toContain(r.answer.submitted!.category);
   });
 
   it('constant scores exactly what its definition implies on the suite', async () => {
