@@ -53,13 +53,25 @@ export class FaultSwitch {
   static bind(ctx: SimContext): FaultSwitch {
     const fs = new FaultSwitch();
     ensureFaultsConfigMap(ctx);
-    const cm = ctx.store.get(GVR.configmaps, FAULTS_NAMESPACE, FAULTS_CONFIGMAP);
-    fs.set(parseFaults(cm?.data as Record<string, string> | undefined));
+    // a key outside the catalogue (a typo in `kubectl patch`) switches nothing: say so once per key
+    const warned = new Set<string>();
+    const follow = (data: Record<string, string> | undefined): void => {
+      const next = parseFaults(data);
+      for (const k of next.keys())
+        if (!isFaultId(k) && !warned.has(k)) {
+          warned.add(k);
+          ctx.log(
+            `sim/ovnkube: ${FAULTS_NAMESPACE}/${FAULTS_CONFIGMAP}: '${k}' is not a fault id and switches nothing (ids: sim/ovnkube/FAULTS.md)`,
+          );
+        }
+      fs.set(next);
+    };
+    follow(ctx.store.get(GVR.configmaps, FAULTS_NAMESPACE, FAULTS_CONFIGMAP)?.data as Record<string, string> | undefined);
     fs.unwatch = ctx.store.watch(
       GVR.configmaps,
       (ev) => {
         if (ev.object.metadata.name !== FAULTS_CONFIGMAP) return;
-        fs.set(ev.type === 'DELETED' ? new Map() : parseFaults(ev.object.data as Record<string, string> | undefined));
+        follow(ev.type === 'DELETED' ? undefined : (ev.object.data as Record<string, string> | undefined));
       },
       { namespace: FAULTS_NAMESPACE },
     );
