@@ -3,7 +3,7 @@ import type { ConsistencyCheck } from './registry.ts';
 import type { Target } from './target.ts';
 import { BundleTarget } from './bundle-target.ts';
 import { LiveTarget } from './live-target.ts';
-import { loadConsistencyCheck } from './consistency.ts';
+import { runCheckOnTarget } from './consistency.ts';
 
 export interface TargetOptions {
   kubeconfig?: string;
@@ -11,7 +11,8 @@ export interface TargetOptions {
   bundle?: string;
 }
 
-export async function openTarget(o: TargetOptions): Promise<{ target: Target; consistencyCheck?: ConsistencyCheck }> {
+/** The target, and the runner of the harness checks (every check tool runs through it). */
+export async function openTarget(o: TargetOptions): Promise<{ target: Target; consistencyCheck: ConsistencyCheck }> {
   const target: Target = o.bundle ? BundleTarget.open(o.bundle) : LiveTarget.connect({ kubeconfig: o.kubeconfig, context: o.context });
-  return { target, consistencyCheck: await loadConsistencyCheck() };
+  return { target, consistencyCheck: runCheckOnTarget };
 }

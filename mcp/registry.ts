@@ -1,25 +1,54 @@
 /**
  * Tool registry: every tool is a name, a toolset, a model-facing description, a zod input shape
- * (strict: unknown keys are rejected) and a run function against a Target. Node-scoped tools also
- * expose `plan`, the pure argv builder, so the adversarial suite can check argv without a cluster.
+ * (strict: unknown keys are rejected), what it reads from the API (`reads`, `exec`: the RBAC in mcp/rbac/
+ * derives from them) and a run function against a Target. Node-scoped tools also expose `plan`, the pure
+ * argv builder, so the adversarial suite can check argv without a cluster.
  */
 import * as z from 'zod';
 import type { NodeCommand, Target, CommandOutput } from './target.ts';
 import { ToolError } from './target.ts';
 import { assertReadOnlyArgv, ArgvRejected } from './argv-guard.ts';
 import { pageText, type OutputControls, type PageOptions } from './output.ts';
+import type { AnyCheck } from '../harness/checks/registry.ts';
+import type { CheckResult } from '../harness/checks/types.ts';
 
 export const TOOLSETS = ['k8s', 'ovn', 'ovs', 'kernel', 'analysis', 'ptp'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
-/** Runs the harness's EgressIP rule-consistency check, when that module is available. */
-export type ConsistencyCheck = (target: Target, opts: { nodes?: string[] }) => Promise<{ text: string; json: unknown }>;
+/**
+ * Runs a registered harness check through the target (mcp/consistency.ts runCheckOnTarget): the server's
+ * capability to run checks. The check tools (mcp/tools/analysis.ts) say "not available" without it. (The name
+ * predates checks as units, when only the EgressIP check ran here.)
+ */
+export type ConsistencyCheck = (check: AnyCheck, target: Target, opts: { nodes?: string[]; timeoutMs?: number }) => Promise<CheckResult>;
 
 export interface ToolContext {
   target: Target;
   budgetBytes: number;
   timeoutMs: number;
+  /** runs harness checks (see ConsistencyCheck); absent: the check tools are not available */
   consistencyCheck?: ConsistencyCheck;
+}
+
+/**
+ * One API read of a tool: get/list/watch on a resource (`pods/log`: get), cluster-wide unless `namespace`.
+ * `group` is the API group ('' for core), `resource` the plural (`egressips`, `network-attachment-definitions`).
+ */
+export interface ApiRead {
+  group: string;
+  resource: string;
+  namespace?: string;
+}
+
+/** Where the node-scoped tools exec (the live target picks the pod by container: mcp/live-target.ts). */
+export const OVNK_EXEC_NAMESPACE = 'openshift-ovn-kubernetes';
+
+/** Finding a node's pod to exec into lists the pods there (and the nodes, for the error message). */
+export function execReads(namespace: string): ApiRead[] {
+  return [
+    { group: '', resource: 'pods', namespace },
+    { group: '', resource: 'nodes' },
+  ];
 }
 
 export interface ToolResult {
@@ -33,6 +62,10 @@ export interface ToolDef<S extends z.ZodRawShape> {
   title: string;
   description: string;
   shape: S;
+  /** API resources the tool reads (besides what `exec` implies). */
+  reads?: readonly ApiRead[];
+  /** namespace of the pods the tool execs allow-listed reads into; node-scoped tools (with plan) default to openshift-ovn-kubernetes */
+  exec?: string;
   /** Pure argv builder for node-scoped tools. */
   plan?: (args: z.output<z.ZodObject<S>>) => NodeCommand;
   run: (ctx: ToolContext, args: z.output<z.ZodObject<S>>) => Promise<ToolResult>;
@@ -47,6 +80,10 @@ export interface AnyTool {
   description: string;
   shape: z.ZodRawShape;
   schema: z.ZodObject<z.ZodRawShape>;
+  /** every API read the tool can make, `exec`'s pod lookup included (mcp/rbac/ derives the ClusterRole from these) */
+  reads: readonly ApiRead[];
+  /** namespace it execs into (pods/exec), if any */
+  exec?: string;
   parse(raw: unknown): ParseResult;
   /** Validated argv for node-scoped tools (throws on invalid input); undefined for API tools. */
   plan?: (raw: unknown) => NodeCommand;
@@ -70,6 +107,7 @@ export function defineTool<S extends z.ZodRawShape>(def: ToolDef<S>): AnyTool {
     const r = schema.safeParse(raw ?? {});
     return r.success ? { ok: true, args: r.data as Record<string, unknown> } : { ok: false, error: formatZodError(r.error) };
   };
+  const exec = def.exec ?? (def.plan ? OVNK_EXEC_NAMESPACE : undefined);
   const tool: AnyTool = {
     name: def.name,
     toolset: def.toolset,
@@ -77,6 +115,8 @@ export function defineTool<S extends z.ZodRawShape>(def: ToolDef<S>): AnyTool {
     description: def.description,
     shape: def.shape,
     schema: schema as unknown as z.ZodObject<z.ZodRawShape>,
+    reads: [...(def.reads ?? []), ...(exec ? execReads(exec) : [])],
+    ...(exec ? { exec } : {}),
     parse,
     async call(ctx, raw) {
       const r = schema.safeParse(raw ?? {});

@@ -1,6 +1,8 @@
 /**
- * Analysis tools: summaries computed by this server from several reads (EgressIP objects,
- * nodes and selected pods) and the harness's EgressIP rule-consistency check.
+ * Analysis tools: summaries computed by this server from several reads (EgressIP objects, nodes and selected
+ * pods), and one tool per registered harness check that can collect through a read-only source
+ * (harness/checks/registry.ts; `egressip_consistency_check` is the EgressIP unit): generated from the registry
+ * when the tool list is built, so a check added there (a test's fake too) is a tool without touching this file.
  */
 import * as z from 'zod';
 import { defineTool, pageOpts, type AnyTool } from '../registry.ts';
@@ -8,6 +10,8 @@ import { pageText } from '../output.ts';
 import { k8sName, outputShape } from '../validate.ts';
 import type { K8sObject } from '../target.ts';
 import { matchLabelSelector, type LabelSelector } from '../../harness/k8s/label-selector.ts';
+import { listChecks, type AnyCheck } from '../../harness/checks/registry.ts';
+import { checkResultJson, checkResultText } from '../consistency.ts';
 
 function podServed(p: K8sObject): boolean {
   const phase = p.status?.phase;
@@ -70,6 +74,12 @@ const egressipStatus = defineTool({
   description:
     'Summary of every EgressIP (or one): its egress IPs, which node each is assigned to (status.items) and whether that node is Ready and labelled k8s.ovn.org/egress-assignable, unassigned IPs, how many pods its selectors pick and on which nodes, and the OVN rows to expect (SNATs on GR_<egress node> in the egress node\'s NB DB; priority-100 reroute policies on ovn_cluster_router in each pod node\'s NB DB). Start here for any EgressIP problem. Example: {} or {name:"egressip-prod"}.',
   shape: { name: k8sName().optional().describe('Only this EgressIP.'), ...outputShape },
+  reads: [
+    { group: 'k8s.ovn.org', resource: 'egressips' },
+    { group: '', resource: 'nodes' },
+    { group: '', resource: 'namespaces' },
+    { group: '', resource: 'pods' },
+  ],
   async run(ctx, a) {
     const t = ctx.target;
     const [eips, nodes, namespaces, pods] = await Promise.all([
@@ -89,24 +99,51 @@ const egressipStatus = defineTool({
   },
 });
 
-const consistency = defineTool({
-  name: 'egressip_consistency_check',
-  toolset: 'analysis',
-  title: 'Check EgressIP OVN rules against the API (harness check)',
-  description:
-    'Runs the harness\'s EgressIP rule-consistency check: computes, from the EgressIP objects, nodes and pods, which SNAT rows and priority-100 reroute policies every node\'s NB DB should hold, reads the real rows from each node and lists the differences (missing SNAT, stale SNAT, wrong nexthop, missing or duplicate reroute policy, ...). Use it to find which node and which rows are wrong, then confirm with ovn_db_list / ovn_lr_policy_list. Example: {} or {nodes:["ovn-worker2"]}.',
-  shape: { nodes: z.array(k8sName('nodes')).max(500).optional().describe("Only read these nodes' DBs (default all)."), ...outputShape },
-  async run(ctx, a) {
-    if (!ctx.consistencyCheck) {
-      return {
-        text: 'egressip_consistency_check is not available in this build: the harness EgressIP consistency check (harness/checks/egressip) is not installed. Use egressip_status plus ovn_db_list (table NAT, conditions ["type=snat"]) and ovn_lr_policy_list on the nodes instead.',
-        isError: true,
-      };
-    }
-    const r = await ctx.consistencyCheck(ctx.target, { nodes: a.nodes });
-    const text = a.format === 'json' ? JSON.stringify(r.json, null, 1) : r.text;
-    return { text: pageText(text, pageOpts(ctx, a)).text };
-  },
-});
+/** The MCP tool name of a check: its `mcp.tool`, else `<name>_check` with '-' as '_' (no double `_check`). */
+export function checkToolName(c: AnyCheck): string {
+  if (c.mcp?.tool) return c.mcp.tool;
+  const base = c.name.replace(/-/g, '_');
+  return base.endsWith('_check') ? base : `${base}_check`;
+}
 
-export const analysisTools: AnyTool[] = [egressipStatus, consistency];
+/** One check as a tool: its collectFrom through the target (argv-guarded), its evaluate and summarise. */
+export function checkTool(c: AnyCheck): AnyTool {
+  const m = c.mcp;
+  if (!c.collectFrom || !m) throw new Error(`check ${c.name} has no collectFrom / mcp: it cannot be an MCP tool`);
+  const kinds = Object.keys(c.findingKinds).join(', ');
+  return defineTool({
+    name: checkToolName(c),
+    toolset: 'analysis',
+    title: m.title ?? `Run the harness check '${c.name}'`,
+    description:
+      m.description ??
+      `Runs the harness check '${c.name}' against the cluster (the verdict \`netharness check ${c.name}\` gives): ${c.description}. Lists each finding with its kind (${kinds}), node, subject, expected and actual. Example: {}.`,
+    shape: {
+      ...(m.nodes ? { nodes: z.array(k8sName('nodes')).max(500).optional().describe("Only read these nodes' state (default all).") } : {}),
+      ...outputShape,
+    },
+    reads: m.reads,
+    exec: m.exec,
+    async run(ctx, a) {
+      const args = a as { nodes?: string[]; format?: 'text' | 'json' };
+      if (!ctx.consistencyCheck)
+        return {
+          text: `${checkToolName(c)} is not available on this server: it was started without the harness check runner. Use the read tools instead (for EgressIP: egressip_status, then ovn_db_list table NAT conditions ["type=snat"] and ovn_lr_policy_list on the nodes).`,
+          isError: true,
+        };
+      const r = await ctx.consistencyCheck(c, ctx.target, { nodes: args.nodes, timeoutMs: ctx.timeoutMs });
+      const text = args.format === 'json' ? JSON.stringify(checkResultJson(r), null, 1) : checkResultText(c, r);
+      return { text: pageText(text, pageOpts(ctx, a)).text };
+    },
+  });
+}
+
+/** The analysis tools: egressip_status, then one tool per registered check with a read-only collect (now). */
+export function analysisTools(): AnyTool[] {
+  return [
+    egressipStatus,
+    ...listChecks()
+      .filter((c) => c.collectFrom && c.mcp)
+      .map(checkTool),
+  ];
+}

@@ -8,7 +8,13 @@ import { analysisTools } from './analysis.ts';
 import { ptpTools } from './ptp.ts';
 import { UsageError } from '../../harness/errors.ts';
 
-export const ALL_TOOLS: AnyTool[] = [...k8sTools, ...ovnTools, ...ovsTools, ...kernelTools, ...analysisTools, ...ptpTools];
+/** Every tool now: the analysis tools include one per registered check (harness/checks/registry.ts). */
+export function allTools(): AnyTool[] {
+  return [...k8sTools, ...ovnTools, ...ovsTools, ...kernelTools, ...analysisTools(), ...ptpTools];
+}
+
+/** The tools with the built-in checks (as loaded). */
+export const ALL_TOOLS: AnyTool[] = allTools();
 
 export interface Selection {
   toolsets?: string[];
@@ -21,8 +27,9 @@ export function selectTools(sel: Selection = {}): AnyTool[] {
     if (!(TOOLSETS as readonly string[]).includes(s))
       throw new UsageError(`--toolsets: unknown toolset '${s}' (have: ${TOOLSETS.join(', ')})`);
   const disabled = new Set(sel.disableTools ?? []);
+  const all = allTools();
   for (const d of disabled)
-    if (!ALL_TOOLS.some((t) => t.name === d))
-      throw new UsageError(`--disable-tools: unknown tool '${d}' (have: ${ALL_TOOLS.map((t) => t.name).join(', ')})`);
-  return ALL_TOOLS.filter((t) => sets.includes(t.toolset as Toolset) && !disabled.has(t.name));
+    if (!all.some((t) => t.name === d))
+      throw new UsageError(`--disable-tools: unknown tool '${d}' (have: ${all.map((t) => t.name).join(', ')})`);
+  return all.filter((t) => sets.includes(t.toolset as Toolset) && !disabled.has(t.name));
 }

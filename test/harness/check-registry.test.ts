@@ -13,6 +13,12 @@ import { InfraError, UsageError } from '../../harness/errors.ts';
 import { registerRuns } from '../../harness/commands/runs.ts';
 import { openStore } from '../../harness/store/store.ts';
 import { waitForCheck } from '../../harness/wait/index.ts';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { createMcpServer } from '../../mcp/server.ts';
+import { selectTools } from '../../mcp/tools/index.ts';
+import { runCheckOnTarget } from '../../mcp/consistency.ts';
+import { FakeTarget, sampleObjects } from '../mcp/fake-target.ts';
 
 const fake: Check<z.ZodObject<{ bad: z.ZodDefault<z.ZodNumber>; boom: z.ZodDefault<z.ZodBoolean> }>, { bad: number }, 'fake-broken'> = {
   name: 'fake-test-check',
@@ -233,5 +239,105 @@ describe('the convergence waits take any registered check', () => {
     await expect(waitForCheck({} as Cluster, 'fake-test-check', { timeoutMs: 1000, params: { bad: 'x' } })).rejects.toThrow(UsageError);
     const w = await waitForCheck({} as Cluster, 'fake-test-check', { timeoutMs: 1000, params: { bad: 0 } });
     expect(w).toMatchObject({ passed: true, attempts: 1 });
+  });
+});
+
+describe('the MCP tool list derives from the registry', () => {
+  /** A fake that collects through the read-only source: every node without the egress-assignable label is "broken". */
+  const mcpFake: Check<z.ZodObject<{ nodes: z.ZodOptional<z.ZodArray<z.ZodString>> }>, { nodes: string[] }, 'fake-broken'> = {
+    name: 'fake-mcp-check',
+    description: 'a check only this test registers, with a read-only collect',
+    findingKinds: { 'fake-broken': 'a node without the egress-assignable label' },
+    params: z.strictObject({ nodes: z.array(z.string()).optional() }),
+    collect: async () => {
+      throw new Error('not used through MCP');
+    },
+    async collectFrom(src, p) {
+      const nodes = await src.list({ apiVersion: 'v1', kind: 'Node' });
+      // one allow-listed read per node, through the server's argv guard
+      for (const n of nodes) await src.nodeExec(n.metadata?.name ?? '', 'nbdb', ['ovn-nbctl', 'show']);
+      return {
+        nodes: nodes
+          .filter((n) => n.metadata?.labels?.['k8s.ovn.org/egress-assignable'] === undefined)
+          .map((n) => n.metadata?.name ?? '')
+          .filter((n) => !p.nodes || p.nodes.includes(n)),
+      };
+    },
+    evaluate: (o) =>
+      o.nodes.map((n) => ({ kind: 'fake-broken' as const, subject: `node/${n}`, node: n, message: `${n} is not egress-assignable` })),
+    summarise: (o, f) => ({ headline: `fake-mcp: ${f.length} broken`, counts: { broken: o.nodes.length } }),
+    mcp: { nodes: true, reads: [{ group: '', resource: 'nodes' }], exec: 'openshift-ovn-kubernetes' },
+  };
+  /** A fake whose collect tries a write: the server's guard refuses it before anything runs. */
+  const writer: typeof mcpFake = {
+    ...mcpFake,
+    name: 'fake-writer',
+    async collectFrom(src) {
+      await src.nodeExec('ovn-worker', 'nbdb', ['ovn-nbctl', 'lr-nat-del', 'GR_ovn-worker']);
+      return { nodes: [] };
+    },
+  };
+  const reg: (() => void)[] = [];
+  afterEach(() => {
+    while (reg.length) reg.pop()!();
+  });
+
+  async function client(target: FakeTarget, withChecks = true) {
+    const server = createMcpServer({ target, tools: selectTools(), ...(withChecks ? { consistencyCheck: runCheckOnTarget } : {}) });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(a);
+    const c = new Client({ name: 'test', version: '0' });
+    await c.connect(b);
+    return c;
+  }
+  const textOf = (r: unknown) => (r as { content: { text: string }[] }).content[0]?.text ?? '';
+
+  it('a fake check registered in a test is an MCP tool (listed read-only, runs its collectFrom through the target) and goes again', async () => {
+    expect(selectTools().map((t) => t.name)).not.toContain('fake_mcp_check');
+    reg.push(registerCheck(mcpFake as unknown as Check<never, never, string>));
+    const tool = selectTools().find((t) => t.name === 'fake_mcp_check');
+    expect(tool).toMatchObject({ toolset: 'analysis', exec: 'openshift-ovn-kubernetes' });
+    expect(tool!.reads).toContainEqual({ group: '', resource: 'nodes' });
+    expect(tool!.description).toContain('fake-broken');
+    const target = new FakeTarget(sampleObjects(), () => ({ stdout: 'switch x\n' }));
+    const c = await client(target);
+    const listed = (await c.listTools()).tools.find((t) => t.name === 'fake_mcp_check');
+    expect(listed?.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
+    const r = await c.callTool({ name: 'fake_mcp_check', arguments: {} });
+    expect(r.isError).toBeFalsy();
+    expect(textOf(r)).toMatch(
+      /^fake-mcp: 1 broken\nfake-broken node=ovn-worker2 subject=node\/ovn-worker2: ovn-worker2 is not egress-assignable$/,
+    );
+    expect(target.calls.filter((x) => x.op === 'nodeExec')).toHaveLength(2);
+    const j = JSON.parse(textOf(await c.callTool({ name: 'fake_mcp_check', arguments: { nodes: ['ovn-worker'], format: 'json' } })));
+    expect(j).toEqual({ check: 'fake-mcp-check', passed: true, counts: { broken: 0 }, findings: [] });
+    const bad = await c.callTool({ name: 'fake_mcp_check', arguments: { nodes: ['--all'] } });
+    expect(bad.isError).toBe(true);
+    await c.close();
+    reg.pop()!();
+    expect(selectTools().map((t) => t.name)).not.toContain('fake_mcp_check');
+  });
+
+  it('without the check runner the tool says it is not available; a collect that tries a write is refused by the argv guard', async () => {
+    reg.push(registerCheck(mcpFake as unknown as Check<never, never, string>));
+    reg.push(registerCheck(writer as unknown as Check<never, never, string>));
+    const off = await client(new FakeTarget(sampleObjects()), false);
+    const na = await off.callTool({ name: 'fake_mcp_check', arguments: {} });
+    expect(na.isError).toBe(true);
+    expect(textOf(na)).toMatch(/not available/);
+    await off.close();
+    const target = new FakeTarget(sampleObjects());
+    const c = await client(target);
+    const w = await c.callTool({ name: 'fake_writer_check', arguments: {} });
+    expect(w.isError).toBe(true);
+    expect(textOf(w)).toMatch(/refused to run/);
+    expect(target.calls.filter((x) => x.op === 'nodeExec')).toEqual([]);
+    await c.close();
+  });
+
+  it('egressip is the built-in MCP check tool (egressip_consistency_check); ptp has no read-only collect, so no tool', () => {
+    const names = selectTools().map((t) => t.name);
+    expect(names).toContain('egressip_consistency_check');
+    expect(names.filter((n) => n.endsWith('_check'))).toEqual(['egressip_consistency_check']);
   });
 });

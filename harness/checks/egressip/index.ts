@@ -13,6 +13,7 @@ import { InfraError } from '../../errors.ts';
 import type { Check, CheckCollectOptions, CheckFinding, CheckResult } from '../types.ts';
 import { OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR, clusterSource, readNbFrom, type EgressIPSource } from './collect.ts';
 import { computeExpected } from './expected.ts';
+import { readOnlyEgressIPSource } from './source.ts';
 import { diffEgressIP, isEgressIPNat, isReroutePolicy, type DiffCounts } from './diff.ts';
 import type { ActualState, ApiState, EgressIPFinding, FindingKind, NodeDump } from './model.ts';
 
@@ -145,6 +146,8 @@ export const EGRESSIP_FINDINGS = {
 export const EgressIPCheckParams = z.strictObject({
   /** nodes whose NB is read in parallel */
   concurrency: z.number().int().min(1).max(256).default(8),
+  /** read only these nodes' NB (default every node of the API) */
+  nodes: z.array(z.string().min(1).max(253)).max(500).optional(),
   /** per-node exec timeout */
   execTimeoutMs: z.number().int().min(1000).max(600_000).optional(),
 });
@@ -258,6 +261,24 @@ export const egressipCheck: Check<typeof EgressIPCheckParams, EgressIPObserved, 
   findingKinds: EGRESSIP_FINDINGS,
   params: EgressIPCheckParams,
   collect: collectEgressIP,
+  collectFrom: (src, params, opts) => collectEgressIPFrom(readOnlyEgressIPSource(src), params, opts),
+  mcp: {
+    tool: 'egressip_consistency_check',
+    title: 'Check EgressIP OVN rules against the API (harness check)',
+    description:
+      'Runs the harness\'s EgressIP rule-consistency check: computes, from the EgressIP objects, nodes and pods, which SNAT rows and priority-100 reroute policies every node\'s NB DB should hold, reads the real rows from each node and lists the differences (missing SNAT, stale SNAT, wrong nexthop, missing or duplicate reroute policy, rows ovnkube does not own, ...). Use it to find which node and which rows are wrong, then confirm with ovn_db_list / ovn_lr_policy_list. Example: {} or {nodes:["ovn-worker2"]}.',
+    nodes: true,
+    details: (s) => [
+      `rows: SNAT ${s.counts.snat_total} (expected ${s.counts.expected_snat}), reroute policies ${s.counts.lrp_total} (expected ${s.counts.expected_lrp})`,
+    ],
+    reads: [
+      { group: 'k8s.ovn.org', resource: 'egressips' },
+      { group: '', resource: 'namespaces' },
+      { group: '', resource: 'pods' },
+      { group: '', resource: 'nodes' },
+    ],
+    exec: OVN_NAMESPACE,
+  },
   evaluate(o) {
     return diffEgressIP(expectedOf(o.api), o.nb).map(toCheckFinding);
   },
