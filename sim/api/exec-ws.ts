@@ -98,9 +98,11 @@ export class ExecServer {
     }
     runtime
       .exec(ref, command, { stdin, stdout, stderr }, { tty: opts.tty })
-      .then((result) => {
+      .then(async (result) => {
         const st = exitStatus(result, command);
-        // Let queued stdout/stderr frames go first: ws sends in order, the status is queued last.
+        // Writes still queued in the Writables (each waits for the previous frame's send callback) go first:
+        // end() calls back once they are all sent; then the status frame is queued last.
+        await Promise.all([stdout, stderr].map((w) => new Promise<void>((r) => w.end(() => r()))));
         finish(st, result.exitCode === 0 ? undefined : String(st.message));
       })
       .catch((err: unknown) => {

@@ -645,7 +645,26 @@ async function runCommand(env: RunEnv, argv: string[], io: CmdIo, shell: string)
         await env.sleep(Infinity);
         return 0;
       }
-      return runCommand(env, ['cat', ...args.filter((a) => !a.startsWith('-') && !/^\d+$/.test(a))], io, shell);
+      {
+        // tail [-n N | -N] [file...]: the last N lines (default 10)
+        let n = 10;
+        const files: string[] = [];
+        for (let i = 0; i < args.length; i++) {
+          const a = args[i];
+          if (a === '-n') n = Number(args[++i] ?? 10);
+          else if (/^-n\d+$/.test(a)) n = Number(a.slice(2));
+          else if (/^-\d+$/.test(a)) n = Number(a.slice(1));
+          else if (!a.startsWith('-')) files.push(a);
+        }
+        let text = '';
+        const sink: Out = { write: (x) => (text += x) };
+        const rc = await runCommand(env, ['cat', ...files], { ...io, out: sink }, shell);
+        const lines = text.split('\n');
+        if (lines[lines.length - 1] === '') lines.pop();
+        const last = Number.isFinite(n) && n >= 0 ? lines.slice(Math.max(0, lines.length - n)) : lines;
+        if (last.length) io.out.write(`${last.join('\n')}\n`);
+        return rc;
+      }
     case 'true':
     case ':':
     case 'set':

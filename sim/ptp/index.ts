@@ -167,7 +167,12 @@ export class PtpEngine implements Stoppable {
           name: 'linuxptp-daemon',
           matches: (pod, c) => pod.metadata.namespace === PTP_NS && c.name === DAEMON_CONTAINER,
           start: (h) => this.daemonStarted(h),
-          commands: { curl: (h, argv, io) => this.curl(h, argv, io), pmc: (h, argv, io) => this.pmc(h, argv, io) },
+          commands: {
+            curl: (h, argv, io) => this.curl(h, argv, io),
+            pmc: (h, argv, io) => this.pmc(h, argv, io),
+            pkill: (h, argv, io) => this.pkill(h, argv, io),
+            ps: (h, _argv, io) => this.ps(h, io),
+          },
         }),
       );
     else this.ctx.log('ptp: no kubelet container handlers (nodes part not started): the daemon containers are not emulated');
@@ -416,6 +421,42 @@ export class PtpEngine implements Stoppable {
     if (!server) return fail(7, `Failed to connect to ${m[1]} port ${port} after 0 ms: Couldn't connect to server`);
     const res = await server({ node: h.node, method, path, body: data });
     io.out.write(res.body);
+    return 0;
+  }
+
+  /**
+   * `pkill [-SIG] <name>` in the daemon container (as the conformance suite kills ts2phc): the process dies and
+   * the daemon recreates it (`Recreating <name>...`); exit 1 when nothing matched, as procps pkill.
+   */
+  private pkill(h: ContainerHandlerContext, argv: string[], io: HandlerIo): number {
+    const names = argv.slice(1).filter((a) => !a.startsWith('-'));
+    if (names.length !== 1) {
+      io.err.write('pkill: only one pattern can be provided\nUsage:\n pkill [options] <pattern>\n');
+      return 2;
+    }
+    const r = this.running.get(h.node);
+    const hits = (['ptp4l', 'phc2sys', 'ts2phc'] as const).filter((p) => new RegExp(names[0]).test(p));
+    let any = false;
+    for (const p of hits) any = (r?.emu.kill(p, undefined, true) ?? false) || any;
+    return any ? 0 : 1;
+  }
+
+  /** `ps`: the daemon and the processes it runs (procps `ps -ef` columns). */
+  private ps(h: ContainerHandlerContext, io: HandlerIo): number {
+    const v = this.running.get(h.node)?.emu.view();
+    const rows = [
+      'UID          PID    PPID  C STIME TTY          TIME CMD',
+      'root           1       0  0 00:00 ?        00:00:03 /usr/local/bin/ptp --alsologtostderr -v 10',
+    ];
+    let pid = 40;
+    for (const p of v?.ptp4l ?? [])
+      if (p.running)
+        rows.push(
+          `root         ${String(pid++).padStart(3)}       1  0 00:00 ?        00:00:01 /usr/sbin/ptp4l -f /var/run/${p.config} -m`,
+        );
+    for (const p of v?.processes ?? [])
+      if (p.running) rows.push(`root         ${String(pid++).padStart(3)}       1  0 00:00 ?        00:00:01 /usr/sbin/${p.process} -m`);
+    io.out.write(`${rows.join('\n')}\n`);
     return 0;
   }
 

@@ -1,0 +1,69 @@
+/**
+ * CPU cost of the embedded cluster's PTP emulation (sim/ptp): one emulated second (a tick) of 100 nodes,
+ * each an OC profile (ptp4l + phc2sys, a master offset and a CLOCK_REALTIME line per second into a log ring),
+ * after they locked; and rendering /metrics of 100 nodes (what `check ptp` scrapes). At `--speed 1` the emulator
+ * ticks once per wall second, so "tick of 100 nodes" in ms / 1000 is the CPU share per 100 nodes; at --speed N
+ * multiply by N.
+ *
+ *   npx tsx bench/ptp-sim.bench.ts
+ */
+import { Bench } from 'tinybench';
+import { renderMetrics } from '../sim/ptp/metrics.ts';
+import { NodePtp, type NodeEnv } from '../sim/ptp/node.ts';
+import { defaultPtpConfigs } from '../sim/ptp/objects.ts';
+import type { PtpProfile } from '../sim/ptp/node.ts';
+import { defaultNodes } from '../sim/topology.ts';
+
+const N = Number(process.env.PTP_SIM_BENCH_NODES ?? 100);
+const nodes = defaultNodes(3, N).filter((n) => n.role === 'worker');
+const cfg = defaultPtpConfigs('oc', nodes)[0];
+const profile = (cfg.spec as { profile: PtpProfile[] }).profile[0];
+const ring: string[] = [];
+const sink = (l: string) => {
+  ring.push(l);
+  if (ring.length > 5000) ring.splice(0, 1000);
+};
+const emus = nodes.map((n) => {
+  const env: NodeEnv = {
+    node: n.name,
+    mac: () => `50:7c:6f:${n.id.toString(16).padStart(2, '0')}:10:6c`,
+    eventPublisher: () => true,
+    jitterFor: () => 0,
+    jitterNs: () => 0,
+    linkUp: () => true,
+    txTimeouts: () => false,
+    upstream: () => ({
+      gmIdentity: '507c6f.fffe.1fb16c',
+      gmClockClass: 6,
+      gmPriority1: 128,
+      parentPortIdentity: '507c6f.fffe.1fb16c-1',
+      stepsRemoved: 1,
+    }),
+  };
+  const e = new NodePtp(env, sink, () => undefined, 'bench', `linuxptp-daemon-${n.id}`);
+  e.apply([profile]);
+  return e;
+});
+for (let i = 0; i < 10; i++) for (const e of emus) e.tick(); // locked
+const linesBefore = ring.length;
+
+const bench = new Bench({ time: 2000 });
+bench.add(`tick (1 emulated s) of ${N} PTP nodes`, () => {
+  for (const e of emus) e.tick();
+});
+bench.add(`render /metrics of ${N} PTP nodes`, () => {
+  for (const e of emus) renderMetrics(e.view(), true, 1);
+});
+const cpu0 = process.cpuUsage();
+await bench.run();
+const cpu = process.cpuUsage(cpu0);
+console.table(bench.table());
+const lat = (i: number): { mean: number; p50: number } => {
+  const r = bench.tasks[i].result as { latency?: { mean: number; p50?: number } } | undefined;
+  return { mean: r?.latency?.mean ?? NaN, p50: r?.latency?.p50 ?? NaN };
+};
+const t = lat(0);
+console.log(
+  `per ${N} nodes: ${t.mean.toFixed(3)} ms (median ${t.p50.toFixed(3)} ms) CPU per emulated second = ${(t.mean / 10).toFixed(2)} % of one core at --speed 1 (x N at --speed N); ` +
+    `${Math.round((ring.length - linesBefore) / 1)} log lines in the ring since lock; /metrics ${(lat(1).mean / N).toFixed(2)} ms per node; bench process CPU ${(cpu.user / 1000).toFixed(0)} ms user`,
+);
