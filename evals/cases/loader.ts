@@ -54,7 +54,12 @@ export function parseCase(text: string, file: string): EvalCase {
     const at = e.linePos?.[0] ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}` : '';
     throw new CaseLoadError(file, at, `invalid YAML: ${e.message.split('\n')[0]}`);
   }
-  const raw: unknown = doc.toJS();
+  let raw: unknown;
+  try {
+    raw = doc.toJS({ maxAliasCount: 1000 });
+  } catch (err) {
+    throw new CaseLoadError(file, '', `invalid YAML: ${(err as Error).message}`);
+  }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw))
     throw new CaseLoadError(file, '', 'expected a mapping (id, title, tags, setup, ...)');
   const r = EvalCase.safeParse(raw);

@@ -49,7 +49,7 @@ export function loadLabelled(dir = LABELLED_DIR): { file: string; data: Labelled
     .filter((f) => f.endsWith('.yaml'))
     .sort()
     .map((f) => {
-      const r = LabelledFile.safeParse(parse(readFileSync(join(dir, f), 'utf8')));
+      const r = LabelledFile.safeParse(parse(readFileSync(join(dir, f), 'utf8'), { maxAliasCount: 1000 }));
       if (!r.success) {
         const i = r.error.issues[0]!;
         throw new UsageError(`evals/labelled/${f}: ${i.path.join('.')}: ${i.message}`);

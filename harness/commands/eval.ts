@@ -75,7 +75,8 @@ export function registerEval(program: Command): Command {
           cases,
           defaultAllowList(),
         );
-        if (!o.dryRun) for (const r of outcomes) if (r.status === 'rescored') es.recordScore(r.trialId, r.score);
+        // one transaction: an interrupted rescore stores all of it or nothing
+        if (!o.dryRun) store.db.transaction(() => outcomes.forEach((r) => r.status === 'rescored' && es.recordScore(r.trialId, r.score)))();
         const rescored = outcomes.filter((r) => r.status === 'rescored');
         const passed = rescored.filter((r) => r.score.passed).length;
         if (o.json) {

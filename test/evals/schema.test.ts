@@ -134,6 +134,20 @@ describe('eval case format', () => {
     expect(errorOf(() => loadCaseFile(join(dir, 'other.yaml'))).field).toBe('id');
   });
 
+  it.each([
+    ['an empty file', ''],
+    ['a list', '- id: a\n'],
+    ['a scalar', 'hello'],
+    [
+      'an alias bomb',
+      `a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n`,
+    ],
+    ['a duplicate key', 'id: a\nid: b\n'],
+    ['a number as the id', stringify({ ...base, id: 7 })],
+  ])('rejects %s with an error naming the file', (_what, text) => {
+    expect(errorOf(() => parseCase(text, 'evil.yaml')).message).toMatch(/^evil\.yaml: /);
+  });
+
   it('duplicate ids across files and unknown references are load errors', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cases-'));
     writeFileSync(join(dir, 'x-case.yaml'), stringify(base));
