@@ -34,7 +34,7 @@ describe('interop: netharness mcp process', () => {
 
   beforeAll(async () => {
     bundle = await makeFixtureBundle();
-    http = spawn(process.execPath, [...CLI, 'mcp', '--bundle', bundle, '--transport', 'http', '--port', '0'], {
+    http = spawn(process.execPath, [...CLI, 'mcp', '--bundle', bundle, '--transport', 'http', '--port', '0', '--no-auth'], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -156,9 +156,10 @@ describe('mcp server (fake target)', () => {
   });
 
   describe('streamable HTTP', () => {
+    const TOKEN = 'test-token-0123456789abcdef';
     let h: HttpServerHandle;
     beforeAll(async () => {
-      h = await serveHttp({ target: new FakeTarget(sampleObjects(), outputs), tools: selectTools(), port: 0 });
+      h = await serveHttp({ target: new FakeTarget(sampleObjects(), outputs), tools: selectTools(), port: 0, authToken: TOKEN });
     });
     afterAll(async () => {
       await h.close();
@@ -166,7 +167,9 @@ describe('mcp server (fake target)', () => {
     it('serves list and call over HTTP sessions on 127.0.0.1', async () => {
       expect(h.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
       const client = new Client({ name: 'http-test', version: '0' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(h.url)));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(h.url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }),
+      );
       expect((await client.listTools()).tools.length).toBe(ALL_TOOLS.length);
       const r = await client.callTool({ name: 'ovn_lr_nat_list', arguments: { node: 'ovn-worker', router: 'GR_ovn-worker' } });
       expect(textOf(r)).toMatch(/ok/);
@@ -175,7 +178,7 @@ describe('mcp server (fake target)', () => {
     it('refuses requests without a session or with a foreign Host header', async () => {
       const r = await fetch(h.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${TOKEN}` },
         body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
       });
       expect(r.status).toBe(400);
