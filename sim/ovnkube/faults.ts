@@ -39,6 +39,9 @@ export function parseFaults(data: Record<string, string> | undefined): Map<strin
   return out;
 }
 
+/** per cluster store: the unknown keys already logged */
+const WARNED = new WeakMap<object, Set<string>>();
+
 /** Current fault switches; watches the ConfigMap when bound to a context. */
 export class FaultSwitch {
   private active = new Map<string, FaultParams>();
@@ -53,8 +56,10 @@ export class FaultSwitch {
   static bind(ctx: SimContext): FaultSwitch {
     const fs = new FaultSwitch();
     ensureFaultsConfigMap(ctx);
-    // a key outside the catalogue (a typo in `kubectl patch`) switches nothing: say so once per key
-    const warned = new Set<string>();
+    // a key outside the catalogue (a typo in `kubectl patch`) switches nothing: say so once per key and cluster
+    // (every part that binds a switch follows the same ConfigMap)
+    const warned = WARNED.get(ctx.store) ?? new Set<string>();
+    WARNED.set(ctx.store, warned);
     const follow = (data: Record<string, string> | undefined): void => {
       const next = parseFaults(data);
       for (const k of next.keys())

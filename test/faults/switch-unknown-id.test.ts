@@ -19,6 +19,7 @@ describe('fault switch: unknown ids', () => {
       services: {},
     } as unknown as SimContext;
     const fs = FaultSwitch.bind(ctx);
+    const other = FaultSwitch.bind(ctx); // a second part (sim/ptp) follows the same ConfigMap
     const changes: string[][] = [];
     fs.onChange((c) => changes.push([...c]));
     const patch = (data: Record<string, string>) =>
@@ -32,5 +33,6 @@ describe('fault switch: unknown ids', () => {
     expect(changes).toEqual([['stale-sb']]);
     expect(logs.filter((l) => l.includes("'eip-duplicate-snatt' is not a fault id"))).toHaveLength(1);
     fs.stop();
+    other.stop();
   });
 });
