@@ -217,6 +217,7 @@ export class McpProxy {
       toolCalls++;
       const up = this.upstreams.get(route.upstream);
       if (!up || up.dead) {
+        await up?.settled();
         infraError ??= up?.dead ?? `MCP server '${route.upstream}' is not connected`;
         return rec({ ...base, error: infraError }, errorResult(`server '${route.upstream}' is unavailable`));
       }
@@ -229,8 +230,9 @@ export class McpProxy {
       } catch (err) {
         const closed = err instanceof McpError && err.code === ErrorCode.ConnectionClosed;
         if (up.dead || closed) {
-          // give the close handler a moment to name the exit (signal / code)
-          await new Promise((r) => setTimeout(r, 50));
+          // let the close handler name the exit (signal / code)
+          await new Promise((r) => setTimeout(r, 20));
+          await up.settled();
           infraError ??= `${up.dead ?? `MCP server '${route.upstream}' closed the connection`} (during ${route.tool.name})`;
           return rec({ ...base, error: infraError }, errorResult(`server '${route.upstream}' is unavailable`));
         }

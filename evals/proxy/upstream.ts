@@ -20,6 +20,8 @@ export interface Upstream {
   pid?: number;
   /** why the server is gone (undefined while it is up) */
   readonly dead: string | undefined;
+  /** resolves once the reason of a death is known (the process's exit status), at most 2 s after it */
+  settled(): Promise<void>;
   /** the last lines the server wrote to stderr (for error messages; never shown to the agent) */
   stderrTail(): string;
   close(): Promise<void>;
@@ -62,17 +64,32 @@ export async function connectUpstream(name: string, cfg: ServerConfig, o: Connec
   } else {
     transport = new StreamableHTTPClientTransport(new URL(cfg.url), { requestInit: { headers: cfg.headers } });
   }
+  // stdout closes before the process's exit is known: say 'closed' at once, then name the exit when it comes
+  let exitKnown: Promise<void> = Promise.resolve();
+  // the transport forgets its process when it closes: keep it from the start
+  let proc: ChildProcess | undefined;
   client.onclose = () => {
     if (closing) return;
-    const proc = (transport as unknown as { _process?: ChildProcess })._process;
-    dead = `MCP server '${name}' is gone: ${describeExit(proc)}`;
-    o.log?.(dead);
+    const p = proc ?? (transport as unknown as { _process?: ChildProcess })._process;
+    dead = `MCP server '${name}' is gone: ${describeExit(p)}`;
+    if (p && p.exitCode === null && p.signalCode === null)
+      exitKnown = new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2000);
+        p.once('exit', () => {
+          clearTimeout(t);
+          dead = `MCP server '${name}' is gone: ${describeExit(p)}`;
+          o.log?.(dead);
+          resolve();
+        });
+      });
+    else o.log?.(dead);
   };
   const where = isStdio(cfg) ? `${cfg.command} ${cfg.args.join(' ')}` : cfg.url;
   let timer: NodeJS.Timeout | undefined;
   try {
     const ready = (async () => {
       await client.connect(transport, { timeout: timeoutMs });
+      proc = (transport as unknown as { _process?: ChildProcess })._process;
       const tools: Tool[] = [];
       let cursor: string | undefined;
       do {
@@ -95,6 +112,7 @@ export async function connectUpstream(name: string, cfg: ServerConfig, o: Connec
       get dead() {
         return dead;
       },
+      settled: () => exitKnown,
       stderrTail: () => tail,
       async close() {
         closing = true;
