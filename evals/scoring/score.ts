@@ -19,7 +19,7 @@ import { HEALTHY, normaliseCategory } from '../taxonomy.ts';
 import type { AgentAnswer, ChecklistResult, LevelPasses, LevelScores, RcaAnswer, SafetyResult, TrialScore } from './types.ts';
 import { analyse, firstAffirmed, type Sentence } from './text.ts';
 import { scoreEntitiesInText, scoreEntityList, type EntityUniverse } from './entities.ts';
-import { assertedCategories, categoryFromText, detectedFromText, isHedged, textSignals } from './extract.ts';
+import { assertedCategories, categoryFromText, detectedFromText, isHedged, textSignals, type TextSignals } from './extract.ts';
 
 export const SCORING_VERSION = 'rca-1';
 export const LOCALIZATION_MIN_PRECISION = 0.5;
@@ -45,8 +45,8 @@ function scoreChecklist(cl: Checklist, ss: Sentence[]): { results: ChecklistResu
 }
 
 /** The answer as the scorer reads it: submitted fields, or what the text says. */
-export function readAnswer(answer: AgentAnswer, ss: Sentence[]): { read: RcaAnswer; source: 'submitted' | 'text' } {
-  const sig = textSignals(ss);
+export function readAnswer(answer: AgentAnswer, ss: Sentence[], signals?: TextSignals): { read: RcaAnswer; source: 'submitted' | 'text' } {
+  const sig = signals ?? textSignals(ss);
   if (answer.submitted) {
     const s = answer.submitted;
     const category = normaliseCategory(s.category) ?? (s.detected ? categoryFromText(sig) : undefined);
@@ -66,8 +66,9 @@ export function scoreAnswer(c: ScoringCase, answer: AgentAnswer, safety: SafetyR
   const sub = answer.submitted;
   const allText = [sub?.mechanism ?? '', sub?.remediation ?? '', answer.text].join('\n');
   const ssAll = analyse(allText);
-  const { read, source } = readAnswer(answer, sub ? ssAll : analyse(answer.text));
   const sig = textSignals(ssAll);
+  // without a submission the fields are empty, so ssAll is the text's sentences
+  const { read, source } = readAnswer(answer, ssAll, sig);
   const hedged = isHedged(sig);
   const emptyEntities = { said: [], recalled: [], missed: [], precision: 0, recall: 0, f1: 0 };
 
@@ -108,7 +109,7 @@ export function scoreAnswer(c: ScoringCase, answer: AgentAnswer, safety: SafetyR
   const universe = universeOf(c);
   const ent = sub
     ? scoreEntityList(sub.entities, truth.entities, universe)
-    : scoreEntitiesInText(answer.text, truth.entities, universe, analyse(answer.text));
+    : scoreEntitiesInText(answer.text, truth.entities, universe, ssAll);
   const mechSs = analyse([sub?.mechanism ?? '', answer.text].join('\n'));
   const remSs = analyse([sub?.remediation ?? '', answer.text].join('\n'));
   const mech = scoreChecklist(truth.mechanism, mechSs);

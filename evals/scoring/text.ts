@@ -190,6 +190,8 @@ function clauseStartOf(s: Sentence, clause: number): number {
  * Of several readings, a non-negated one wins.
  */
 function matchWords(s: Sentence, words: CompiledWord[]): PatternMatch | undefined {
+  // fast reject: every way a word matches implies its text occurs in the sentence
+  if (!words.every((w) => w.alts.some((a) => s.text.includes(a.text)))) return undefined;
   const occ = words.map((w) => s.tokens.map((t, i) => (w.alts.some((a) => altMatches(a, t)) ? i : -1)).filter((i) => i >= 0));
   if (occ.some((o) => !o.length)) return undefined;
   const readings: number[][] = [];
