@@ -63,5 +63,33 @@ export function faultDef(id: FaultId): FaultDef<FaultId> {
   return f;
 }
 
+/** The catalogue id closest to a mistyped one (edit distance at most a third of its length), for error messages. */
+export function closestFaultId(s: string): FaultId | undefined {
+  let best: { id: FaultId; d: number } | undefined;
+  for (const id of FAULT_IDS) {
+    const d = editDistance(s, id);
+    if (!best || d < best.d) best = { id, d };
+  }
+  return best && best.d <= Math.max(2, Math.floor(s.length / 3)) ? best.id : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
 /** A scenario param naming a fault to switch on for the run; '' (the default) switches none. */
-export const faultIdParam = z.enum(['', ...FAULT_IDS] as ['', ...FaultId[]]).default('');
+export const faultIdParam = z
+  .enum(['', ...FAULT_IDS] as ['', ...FaultId[]], {
+    error: (iss) => {
+      const got = typeof iss.input === 'string' ? iss.input : JSON.stringify(iss.input);
+      const near = typeof iss.input === 'string' ? closestFaultId(iss.input) : undefined;
+      return `'${got}' is not a fault id of the catalogue${near ? ` (did you mean '${near}'?)` : ''}; the ids are in sim/ovnkube/FAULTS.md, '' switches none`;
+    },
+  })
+  .default('');

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { FAULTS, FAULT_IDS, faultDef, faultIdParam, isFaultId } from '../../faults/index.ts';
+import { FAULTS, FAULT_IDS, closestFaultId, faultDef, faultIdParam, isFaultId } from '../../faults/index.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 /** the previous program, so the second compile reuses the parsed project files */
@@ -72,6 +72,10 @@ describe('FaultId', () => {
     expect(faultIdParam.parse('stale-sb')).toBe('stale-sb');
     const r = faultIdParam.safeParse('stale-sbb');
     expect(r.success).toBe(false);
-    expect(r.error?.issues[0]?.message).toMatch(/stale-sb/);
+    expect(r.error?.issues[0]?.message).toBe(
+      "'stale-sbb' is not a fault id of the catalogue (did you mean 'stale-sb'?); the ids are in sim/ovnkube/FAULTS.md, '' switches none",
+    );
+    expect(faultIdParam.safeParse('no-such-thing-at-all').error?.issues[0]?.message).not.toMatch(/did you mean/);
+    expect(closestFaultId('eip-stale-snat-lrp-after-failvoer')).toBe('eip-stale-snat-lrp-after-failover');
   });
 });
