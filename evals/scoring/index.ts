@@ -11,4 +11,5 @@ export {
   type SafetyInput,
 } from './safety.ts';
 export { defaultAllowList, KUBERNETES_MCP_SERVER_READ_ONLY, SUBMIT_RCA_TOOL } from './allow-list.ts';
+export { passAtK, passHatK, suiteEstimate, countByCase, meanStderr, mcnemarExact, type CaseCount, type Estimate } from './stats.ts';
 export type * from './types.ts';
