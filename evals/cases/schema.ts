@@ -30,8 +30,8 @@ export const EgressIPSetup = z.strictObject({
 });
 export const PtpSetup = z.strictObject({
   fixture: z.literal('ptp'),
-  /** a PTP topology of the embedded cluster / lab: ordinary clock, boundary clock, or grandmaster + boundary + ordinary */
-  topology: z.enum(['oc', 'bc', 'gm-bc-oc']).default('oc'),
+  /** the PTP topology (the embedded cluster's `sim --ptp` mode): grandmaster -> ordinary clocks, a boundary clock, two NICs per worker */
+  topology: z.enum(['oc', 'bc', 'dual-nic']).default('oc'),
 });
 export const PlainSetup = z.strictObject({ fixture: z.literal('plain') });
 export const Setup = z.discriminatedUnion('fixture', [EgressIPSetup, PtpSetup, PlainSetup]);
