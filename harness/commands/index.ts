@@ -13,6 +13,7 @@ import { registerCheck } from './check.ts';
 import { registerChaos } from '../chaos/command.ts';
 import { registerPtp } from './ptp.ts';
 import { registerEval } from './eval.ts';
+import { registerMetrics } from './metrics.ts';
 
 export function registerCommands(program: Command): void {
   // Registered by later issues as they land; until then they say so and exit 2.
@@ -26,5 +27,6 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerNotBuilt(program, 'report', 'render HTML / Markdown / JSON / JUnit reports from the database', 'a later issue (reports)');
   registerPtp(program);
+  registerMetrics(program);
   registerBench(program);
 }

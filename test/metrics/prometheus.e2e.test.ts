@@ -32,6 +32,7 @@ const PROXY = '/api/v1/namespaces/openshift-monitoring/services/thanos-querier:w
 let workdir: string;
 let kubeconfig: string;
 let proxy: ChildProcess | undefined;
+let profiledRun: { db: string; runId: string } | undefined;
 let promBase: string;
 
 const kubectl = async (...args: string[]): Promise<string> =>
@@ -215,6 +216,7 @@ describe('scenario --metrics-profile', () => {
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout) as { runId: string; verdict: string };
     expect(summary.verdict).toBe('passed');
+    profiledRun = { db, runId: summary.runId };
     expect(r.stderr).toMatch(/warning: metrics: query 'broken' failed \(sum\(rate\(container_cpu_usage_seconds_total\[1m\]\): bad_data/);
     expect(r.stderr).not.toMatch(/query 'egressIPs' failed/);
 
@@ -246,6 +248,25 @@ describe('scenario --metrics-profile', () => {
       store.close();
     }
   }, 180_000);
+
+  it('netharness metrics series lists what the run stored; metrics query reads the cluster through the service proxy', async () => {
+    if (!profiledRun) throw new Error('needs the --metrics-profile run above');
+    const l = await runCli(['metrics', 'series', profiledRun.runId.slice(0, 8), '--db', profiledRun.db, '--json']);
+    expect(l.code, l.stderr).toBe(0);
+    const names = (JSON.parse(l.stdout) as { metrics: { metricName: string; kind: string; series: number }[] }).metrics;
+    expect(names.map((n) => [n.metricName, n.kind, n.series])).toEqual([
+      ['egressIPs', 'range', 1],
+      ['runningPods', 'instant', 3],
+    ]);
+    const q = await runCli(['metrics', 'query', 'sum(ovnkube_clustermanager_num_egress_ips)', '--kubeconfig', kubeconfig, '--json']);
+    expect(q.code, q.stderr).toBe(0);
+    const out = JSON.parse(q.stdout) as { source: string; series: { points: [number, number][] }[] };
+    expect(out.source).toContain('thanos-querier:web via the API server');
+    expect(out.series[0].points[0][1]).toBe(await assignedEgressIPs());
+    const bad = await runCli(['metrics', 'query', 'sum(rate(x[1m]', '--kubeconfig', kubeconfig]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/query 'sum\(rate\(x\[1m\]' failed: bad_data/);
+  }, 90_000);
 
   it('--prometheus-url reads Prometheus directly; the token never reaches the database', async () => {
     const flags = JSON.parse(await kubectl('get', '--raw', `${PROXY}/api/v1/status/flags`)) as { data: Record<string, string> };
