@@ -19,7 +19,7 @@ import {
 
 const POD_CACHE_MS = 30_000;
 const PTP_NAMESPACE = 'openshift-ptp';
-const PTP_CONTAINERS = new Set(['linuxptp-daemon-container', 'cloud-event-proxy']);
+export const PTP_CONTAINERS = new Set(['linuxptp-daemon-container', 'cloud-event-proxy']);
 /** Most a node command may print before the rest is dropped (budgets cut far earlier). */
 const MAX_EXEC_BYTES = 64 * 1024 * 1024;
 

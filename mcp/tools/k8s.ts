@@ -4,44 +4,58 @@
  */
 import * as z from 'zod';
 import YAML from 'yaml';
-import { defineTool, pageOpts, type AnyTool } from '../registry.ts';
+import { defineTool, pageOpts, type AnyTool, type ApiRead } from '../registry.ts';
 import { pageItems, pageText } from '../output.ts';
 import { apiVersion, container, k8sName, kind, namespace, outputShape, selector } from '../validate.ts';
 import { ToolError, type K8sObject, type Target } from '../target.ts';
+import { CHAOS_API_VERSION, CHAOS_KINDS, SCHEDULE_RESOURCE } from '../../chaos/model.ts';
 
 interface KindInfo {
   kind: string;
   apiVersion: string;
+  /** the plural resource (RBAC: mcp/rbac/) */
+  resource: string;
   namespaced: boolean;
 }
 
-const KNOWN: KindInfo[] = [
-  { kind: 'Pod', apiVersion: 'v1', namespaced: true },
-  { kind: 'Node', apiVersion: 'v1', namespaced: false },
-  { kind: 'Namespace', apiVersion: 'v1', namespaced: false },
-  { kind: 'Service', apiVersion: 'v1', namespaced: true },
-  { kind: 'Endpoints', apiVersion: 'v1', namespaced: true },
-  { kind: 'Event', apiVersion: 'v1', namespaced: true },
-  { kind: 'ConfigMap', apiVersion: 'v1', namespaced: true },
-  { kind: 'ServiceAccount', apiVersion: 'v1', namespaced: true },
-  { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', namespaced: true },
-  { kind: 'Deployment', apiVersion: 'apps/v1', namespaced: true },
-  { kind: 'DaemonSet', apiVersion: 'apps/v1', namespaced: true },
-  { kind: 'ReplicaSet', apiVersion: 'apps/v1', namespaced: true },
-  { kind: 'StatefulSet', apiVersion: 'apps/v1', namespaced: true },
-  { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', namespaced: true },
-  { kind: 'EgressIP', apiVersion: 'k8s.ovn.org/v1', namespaced: false },
-  { kind: 'EgressFirewall', apiVersion: 'k8s.ovn.org/v1', namespaced: true },
-  { kind: 'EgressQoS', apiVersion: 'k8s.ovn.org/v1', namespaced: true },
-  { kind: 'EgressService', apiVersion: 'k8s.ovn.org/v1', namespaced: true },
-  { kind: 'UserDefinedNetwork', apiVersion: 'k8s.ovn.org/v1', namespaced: true },
-  { kind: 'ClusterUserDefinedNetwork', apiVersion: 'k8s.ovn.org/v1', namespaced: false },
-  { kind: 'AdminNetworkPolicy', apiVersion: 'policy.networking.k8s.io/v1alpha1', namespaced: false },
-  { kind: 'NetworkAttachmentDefinition', apiVersion: 'k8s.cni.cncf.io/v1', namespaced: true },
-  { kind: 'CustomResourceDefinition', apiVersion: 'apiextensions.k8s.io/v1', namespaced: false },
-  { kind: 'PodChaos', apiVersion: 'chaos-mesh.org/v1alpha1', namespaced: true },
-  { kind: 'NetworkChaos', apiVersion: 'chaos-mesh.org/v1alpha1', namespaced: true },
-  { kind: 'PtpConfig', apiVersion: 'ptp.openshift.io/v1', namespaced: true },
+/** The kinds the k8s tools serve by name (any other kind needs apiVersion, and RBAC for it). */
+export const KNOWN: KindInfo[] = [
+  { kind: 'Pod', apiVersion: 'v1', resource: 'pods', namespaced: true },
+  { kind: 'Node', apiVersion: 'v1', resource: 'nodes', namespaced: false },
+  { kind: 'Namespace', apiVersion: 'v1', resource: 'namespaces', namespaced: false },
+  { kind: 'Service', apiVersion: 'v1', resource: 'services', namespaced: true },
+  { kind: 'Endpoints', apiVersion: 'v1', resource: 'endpoints', namespaced: true },
+  { kind: 'Event', apiVersion: 'v1', resource: 'events', namespaced: true },
+  { kind: 'ConfigMap', apiVersion: 'v1', resource: 'configmaps', namespaced: true },
+  { kind: 'ServiceAccount', apiVersion: 'v1', resource: 'serviceaccounts', namespaced: true },
+  { kind: 'EndpointSlice', apiVersion: 'discovery.k8s.io/v1', resource: 'endpointslices', namespaced: true },
+  { kind: 'Deployment', apiVersion: 'apps/v1', resource: 'deployments', namespaced: true },
+  { kind: 'DaemonSet', apiVersion: 'apps/v1', resource: 'daemonsets', namespaced: true },
+  { kind: 'ReplicaSet', apiVersion: 'apps/v1', resource: 'replicasets', namespaced: true },
+  { kind: 'StatefulSet', apiVersion: 'apps/v1', resource: 'statefulsets', namespaced: true },
+  { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', resource: 'networkpolicies', namespaced: true },
+  { kind: 'EgressIP', apiVersion: 'k8s.ovn.org/v1', resource: 'egressips', namespaced: false },
+  { kind: 'EgressFirewall', apiVersion: 'k8s.ovn.org/v1', resource: 'egressfirewalls', namespaced: true },
+  { kind: 'EgressQoS', apiVersion: 'k8s.ovn.org/v1', resource: 'egressqoses', namespaced: true },
+  { kind: 'EgressService', apiVersion: 'k8s.ovn.org/v1', resource: 'egressservices', namespaced: true },
+  { kind: 'UserDefinedNetwork', apiVersion: 'k8s.ovn.org/v1', resource: 'userdefinednetworks', namespaced: true },
+  { kind: 'ClusterUserDefinedNetwork', apiVersion: 'k8s.ovn.org/v1', resource: 'clusteruserdefinednetworks', namespaced: false },
+  { kind: 'AdminNetworkPolicy', apiVersion: 'policy.networking.k8s.io/v1alpha1', resource: 'adminnetworkpolicies', namespaced: false },
+  { kind: 'NetworkAttachmentDefinition', apiVersion: 'k8s.cni.cncf.io/v1', resource: 'network-attachment-definitions', namespaced: true },
+  { kind: 'CustomResourceDefinition', apiVersion: 'apiextensions.k8s.io/v1', resource: 'customresourcedefinitions', namespaced: false },
+  { kind: 'PtpConfig', apiVersion: 'ptp.openshift.io/v1', resource: 'ptpconfigs', namespaced: true },
+  {
+    kind: 'BaselineAdminNetworkPolicy',
+    apiVersion: 'policy.networking.k8s.io/v1alpha1',
+    resource: 'baselineadminnetworkpolicies',
+    namespaced: false,
+  },
+  { kind: 'AdminPolicyBasedExternalRoute', apiVersion: 'k8s.ovn.org/v1', resource: 'adminpolicybasedexternalroutes', namespaced: false },
+  { kind: 'NodePtpDevice', apiVersion: 'ptp.openshift.io/v1', resource: 'nodeptpdevices', namespaced: true },
+  { kind: 'PtpOperatorConfig', apiVersion: 'ptp.openshift.io/v1', resource: 'ptpoperatorconfigs', namespaced: true },
+  // every Chaos Mesh kind the harness knows (chaos/kinds/), and Schedule
+  ...Object.entries(CHAOS_KINDS).map(([kind, k]) => ({ kind, apiVersion: CHAOS_API_VERSION, resource: k.resource, namespaced: true })),
+  { kind: 'Schedule', apiVersion: CHAOS_API_VERSION, resource: SCHEDULE_RESOURCE, namespaced: true },
 ];
 const ALIASES: Record<string, string> = {
   po: 'Pod',
@@ -81,8 +95,16 @@ export function resolveKind(k: string, av?: string): KindInfo {
     throw new ToolError(
       `unknown kind ${k}: pass apiVersion too (e.g. kind=PtpConfig apiVersion=ptp.openshift.io/v1), or use one of ${KNOWN.map((i) => i.kind).join(', ')}`,
     );
-  return { kind: k, apiVersion: av, namespaced: true };
+  return { kind: k, apiVersion: av, resource: `${k.toLowerCase()}s`, namespaced: true };
 }
+
+/** The API group of an apiVersion ('' for core `v1`). */
+export function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+}
+
+/** What the generic k8s tools can read: every served kind, cluster-wide. */
+const knownReads = (): ApiRead[] => KNOWN.map((k) => ({ group: groupOf(k.apiVersion), resource: k.resource }));
 
 /** Objects without managedFields and last-applied noise. */
 export function clean(o: K8sObject): K8sObject {
@@ -203,6 +225,7 @@ const k8sGet = defineTool({
   description:
     'The full YAML (or JSON) of one Kubernetes object, without managedFields. Use for exact spec/status, e.g. an EgressIP\'s status.items (which node holds which egress IP) or a node\'s annotations (k8s.ovn.org/node-transit-switch-port-ifaddr, k8s.ovn.org/host-cidrs). Example: {kind:"EgressIP", name:"egressip-prod"}; {kind:"Node", name:"ovn-worker", grep:"k8s.ovn.org"}.',
   shape: { kind: kindArg(), name: k8sName(), namespace: nsArg(), apiVersion: avArg(), ...outputShape },
+  reads: knownReads(),
   async run(ctx, a) {
     const info = resolveKind(a.kind, a.apiVersion);
     const o = await getOne(ctx.target, info, a.name, a.namespace);
@@ -230,6 +253,7 @@ const k8sList = defineTool({
       .describe('Print these dot paths per object instead of the summary, e.g. ["spec.nodeName","status.podIP"].'),
     ...outputShape,
   },
+  reads: knownReads(),
   async run(ctx, a) {
     const info = resolveKind(a.kind, a.apiVersion);
     const objs = await ctx.target.list({
@@ -293,6 +317,7 @@ const k8sDescribe = defineTool({
   description:
     'A compact kubectl-describe-like summary: identity, labels, networking annotations (k8s.ovn.org/*), key spec/status fields, conditions, container states, and the object\'s recent events. Cheaper than k8s_get for a first look. Example: {kind:"Pod", namespace:"default", name:"web-1"}; {kind:"Node", name:"ovn-worker"}.',
   shape: { kind: kindArg(), name: k8sName(), namespace: nsArg(), apiVersion: avArg(), ...outputShape },
+  reads: [...knownReads(), { group: '', resource: 'events' }],
   async run(ctx, a) {
     const info = resolveKind(a.kind, a.apiVersion);
     const o = await getOne(ctx.target, info, a.name, a.namespace);
@@ -376,6 +401,7 @@ const podLogs = defineTool({
     previous: z.boolean().optional().describe('Logs of the previous (crashed/restarted) container instance.'),
     ...outputShape,
   },
+  reads: [{ group: '', resource: 'pods/log' }],
   async run(ctx, a) {
     const text = await ctx.target.logs({
       namespace: a.namespace,
@@ -403,6 +429,7 @@ const events = defineTool({
     type: z.enum(['Normal', 'Warning']).optional().describe('Only this event type.'),
     ...outputShape,
   },
+  reads: [{ group: '', resource: 'events' }],
   async run(ctx, a) {
     const fs = [
       a.involved_name ? `involvedObject.name=${a.involved_name}` : '',

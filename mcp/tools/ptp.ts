@@ -78,6 +78,7 @@ const pods = defineTool({
   description:
     'The linuxptp-daemon pods in openshift-ptp (one per PTP node): node, phase, Ready, containers (linuxptp-daemon-container, cloud-event-proxy, kube-rbac-proxy) with readiness and restart counts. Start here to see which nodes run PTP.',
   shape: { ...outputShape },
+  reads: [{ group: '', resource: 'pods', namespace: PTP_NS }],
   async run(ctx, a) {
     const list = await ctx.target.list({ apiVersion: 'v1', kind: 'Pod', namespace: PTP_NS, labelSelector: 'app=linuxptp-daemon' });
     const ps = list.filter((p) => p.metadata?.labels?.app === 'linuxptp-daemon');
@@ -101,6 +102,10 @@ const daemonLogs = defineTool({
   description:
     'The linuxptp-daemon-container log of the node (klog lines and the raw ptp4l/phc2sys/ts2phc lines per config) headed by an analysis: port transitions and counts per state, offsets per process/config (samples, max |offset|, rms), clock-class changes, faults (FAULTY, holdover, tx timestamp timeouts, clock jumps, offsets out of range, process restarts) and a health score HEALTHY/MINOR/MODERATE/CRITICAL. Example: {node:"worker-0", grep:"FAULTY|offset"}.',
   shape: logShape,
+  reads: [
+    { group: '', resource: 'pods', namespace: PTP_NS },
+    { group: '', resource: 'pods/log', namespace: PTP_NS },
+  ],
   async run(ctx, a) {
     const pod = await daemonPod(ctx, a.node);
     const text = await ctx.target.logs({
@@ -124,6 +129,10 @@ const sidecarLogs = defineTool({
   description:
     'The cloud-event-proxy sidecar\'s log in the node\'s linuxptp-daemon pod: published events (sync-state, lock-state, os-clock-sync-state, clock-class), subscriptions, REST API errors. Example: {node:"worker-0", grep:"HOLDOVER|FREERUN|error"}.',
   shape: logShape,
+  reads: [
+    { group: '', resource: 'pods', namespace: PTP_NS },
+    { group: '', resource: 'pods/log', namespace: PTP_NS },
+  ],
   async run(ctx, a) {
     const pod = await daemonPod(ctx, a.node);
     const text = await ctx.target.logs({
@@ -145,6 +154,7 @@ const metrics = defineTool({
   description:
     '`curl -s localhost:9091/metrics` in linuxptp-daemon-container, interpreted: process status and restarts, interface roles (SLAVE/MASTER/FAULTY/LISTENING/PASSIVE), clock states (LOCKED/FREERUN/HOLDOVER; note the daemon encoding writes 0 for HOLDOVER too), offsets (999999 marks a FAULTY slave port), clock class, thresholds. raw:true returns the openshift_ptp_* lines. Example: {node:"worker-0"}.',
   shape: { node: nodeArg(), raw: z.boolean().optional().describe('Return the raw openshift_ptp_* metric lines.'), ...outputShape },
+  exec: PTP_NS,
   plan: (a) => ({ node: a.node, container: PTP_DAEMON_CONTAINER, argv: metricsArgv() }),
   async run(ctx, a) {
     const cmd: NodeCommand = { node: a.node, container: PTP_DAEMON_CONTAINER, argv: metricsArgv() };
@@ -166,6 +176,7 @@ const configs = defineTool({
   description:
     'PtpConfig objects in openshift-ptp: each profile (interface, ptp4lOpts, phc2sysOpts, ts2phcOpts, ptp4lConf, ptpClockThreshold), recommend rules (profile, priority, match nodeLabel/nodeName) and status.matchList (node -> applied profile). A node missing from matchList runs no profile. Example: {grep:"matchList|interface"}.',
   shape: { name: k8sName('name').optional().describe('Only this PtpConfig.'), ...outputShape },
+  reads: [{ group: 'ptp.openshift.io', resource: 'ptpconfigs', namespace: PTP_NS }],
   async run(ctx, a) {
     let list = await ctx.target.list({ apiVersion: PTP_API, kind: 'PtpConfig', namespace: PTP_NS });
     if (a.name) list = list.filter((o) => o.metadata?.name === a.name);
@@ -185,6 +196,7 @@ const devices = defineTool({
   description:
     'NodePtpDevice objects: per node the PTP-capable devices with hardwareInfo (PCI address, vendor/device ID, firmware, driver, link status/speed). Use it to see whether the interface a profile names exists and can timestamp. Example: {node:"worker-0"}.',
   shape: { node: nodeArg().optional(), ...outputShape },
+  reads: [{ group: 'ptp.openshift.io', resource: 'nodeptpdevices', namespace: PTP_NS }],
   async run(ctx, a) {
     let list = await ctx.target.list({ apiVersion: PTP_API, kind: 'NodePtpDevice', namespace: PTP_NS });
     if (a.node) list = list.filter((o) => o.metadata?.name === a.node);
@@ -204,6 +216,7 @@ const configFile = nodeTextTool({
     file: z.enum(PTP_CONFIG_FILES as [string, ...string[]]).describe('ptp4l.N.config, phc2sys.N.config or ts2phc.N.config (N 0-3).'),
     ...outputShape,
   },
+  exec: PTP_NS,
   plan: (a) => ({ node: a.node, container: PTP_DAEMON_CONTAINER, argv: ['cat', `/var/run/${a.file}`] }),
 });
 
@@ -219,6 +232,7 @@ const pmc = nodeTextTool({
     config: z.number().int().min(0).max(3).optional().describe('ptp4l instance N of /var/run/ptp4l.N.config (default 0).'),
     ...outputShape,
   },
+  exec: PTP_NS,
   plan: (a) => ({ node: a.node, container: PTP_DAEMON_CONTAINER, argv: pmcArgv(a.dataset, a.config ?? 0) }),
 });
 
@@ -233,6 +247,7 @@ const currentStateTool = nodeTextTool({
     resource: z.enum(CURRENT_STATE_RESOURCES).describe('sync-state, lock-state, os-clock-sync-state or clock-class.'),
     ...outputShape,
   },
+  exec: PTP_NS,
   plan: (a) => ({ node: a.node, container: PTP_DAEMON_CONTAINER, argv: currentStateArgv(a.node, a.resource) }),
 });
 
@@ -247,6 +262,12 @@ const analyze = defineTool({
     tail_lines: z.number().int().min(1).max(100_000).optional().describe('Log lines analysed (default 5000).'),
     ...outputShape,
   },
+  reads: [
+    { group: 'ptp.openshift.io', resource: 'ptpconfigs', namespace: PTP_NS },
+    { group: '', resource: 'pods', namespace: PTP_NS },
+    { group: '', resource: 'pods/log', namespace: PTP_NS },
+  ],
+  exec: PTP_NS,
   async run(ctx, a) {
     const parts: string[] = [`# PTP analysis of ${a.node}`];
     const pod = await daemonPod(ctx, a.node);
@@ -306,6 +327,8 @@ const status = defineTool({
   description:
     'For every linuxptp-daemon pod: node, pod health and one line of metrics (process status, interface roles, clock states, offsets, clock class) read with `curl -s localhost:9091/metrics` in linuxptp-daemon-container. The whole-cluster view; then use ptp_analyze on a node that looks wrong.',
   shape: { ...outputShape },
+  reads: [{ group: '', resource: 'pods', namespace: PTP_NS }],
+  exec: PTP_NS,
   async run(ctx, a) {
     const list = (await ctx.target.list({ apiVersion: 'v1', kind: 'Pod', namespace: PTP_NS, labelSelector: 'app=linuxptp-daemon' })).filter(
       (p) => p.metadata?.labels?.app === 'linuxptp-daemon' && typeof p.spec?.nodeName === 'string',
@@ -338,6 +361,7 @@ const events = defineTool({
     since_minutes: z.number().int().min(1).max(10_080).optional().describe('Only events from the last N minutes (default 60).'),
     ...outputShape,
   },
+  reads: [{ group: '', resource: 'events', namespace: PTP_NS }],
   async run(ctx, a) {
     const since = Date.now() - (a.since_minutes ?? 60) * 60_000;
     const evs = (await ctx.target.list({ apiVersion: 'v1', kind: 'Event', namespace: PTP_NS })).filter((e) => {
