@@ -36,6 +36,15 @@ export interface Exporter {
 }
 
 /** The families for a path, or undefined when the path is not one of ours. */
+/** One /proc scan serves every node's cAdvisor scrape of a round (they come together every interval). */
+let procCache: { at: number; workdir: string; procs: ReturnType<typeof findSimProcesses> } | undefined;
+function simProcesses(workdir: string): ReturnType<typeof findSimProcesses> {
+  const now = Date.now();
+  if (!procCache || procCache.workdir !== workdir || now - procCache.at > 1000)
+    procCache = { at: now, workdir, procs: findSimProcesses(workdir) };
+  return procCache.procs;
+}
+
 /** Exporters that already speak the text format: the path's body, or undefined. */
 export function rawTextFor(ctx: SimContext, path: string): string | undefined {
   const m = /^\/metrics\/ptp\/([^/]+)$/.exec(path);
@@ -57,7 +66,7 @@ export async function familiesFor(ctx: SimContext, obs: OvnkubeObserver, path: s
     case 'ovn':
       return known(node) ? ovnNodeFamilies(ctx, node) : undefined;
     case 'cadvisor':
-      return known(node) ? containerFamilies(ctx, findSimProcesses(ctx.workdir), node) : undefined;
+      return known(node) ? containerFamilies(ctx, simProcesses(ctx.workdir), node) : undefined;
     case 'kubelet':
       return known(node) ? kubeletFamilies(ctx, node) : undefined;
     default:
