@@ -7,6 +7,17 @@ import type { IpStack, KubeObject, SimNodeSpec } from '../types.ts';
 import { nodeAddressing, nodeLabels, stripPrefix } from '../topology.ts';
 import type { MemoryStore } from './store.ts';
 import { loadCrdManifests } from './crds.ts';
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { readonlyRbacObjects } from './rbac.ts';
+
+/** mcp/rbac/readonly-clusterrole.yaml: what `netharness mcp` asks a real cluster to bind (read as a file). */
+function readonlyManifest(): KubeObject[] {
+  const text = readFileSync(new URL('../../mcp/rbac/readonly-clusterrole.yaml', import.meta.url), 'utf8');
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => !!o && typeof o === 'object');
+}
 
 export const NAMESPACES = [
   'default',
@@ -164,30 +175,8 @@ export function rbacObjects(): { gvr: ReturnType<typeof RBAC>; obj: KubeObject }
         subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' }],
       },
     },
-    {
-      gvr: RBAC('clusterroles'),
-      obj: {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'ClusterRole',
-        metadata: { name: READONLY_ROLE, labels: { 'app.kubernetes.io/part-of': 'netharness' } },
-        rules: [
-          { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] },
-          { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-          { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
-          { nonResourceURLs: ['*'], verbs: ['get'] },
-        ],
-      },
-    },
-    {
-      gvr: RBAC('clusterrolebindings'),
-      obj: {
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'ClusterRoleBinding',
-        metadata: { name: READONLY_ROLE },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: READONLY_ROLE },
-        subjects: [{ kind: 'ServiceAccount', name: READONLY_SA.name, namespace: READONLY_SA.namespace }],
-      },
-    },
+    // the read-only identity: the same roles a real cluster binds for `netharness mcp`
+    ...readonlyRbacObjects(READONLY_SA, readonlyManifest()),
   ];
 }
 

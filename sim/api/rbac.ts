@@ -137,3 +137,100 @@ export function serviceAccountUser(namespace: string, name: string): UserInfo {
     groups: ['system:serviceaccounts', `system:serviceaccounts:${namespace}`, 'system:authenticated'],
   };
 }
+
+/**
+ * The sim's read-only identity gets exactly the role a real cluster would bind for `netharness mcp`:
+ * mcp/rbac/readonly-clusterrole.yaml (its ClusterRoles cluster-wide, its Roles — pods/exec — only in their
+ * namespaces), bound to `sa`. Plus what every authenticated user has on a real cluster: discovery
+ * (system:discovery, kubernetes/kubernetes plugin/pkg/auth/authorizer/rbac/bootstrappolicy/policy.go).
+ */
+export function readonlyRbacObjects(
+  sa: { namespace: string; name: string },
+  manifest: KubeObject[],
+): { gvr: ReturnType<typeof RBAC>; obj: KubeObject }[] {
+  const out: { gvr: ReturnType<typeof RBAC>; obj: KubeObject }[] = [];
+  const subject = { kind: 'ServiceAccount', name: sa.name, namespace: sa.namespace };
+  const roleRefOf = (kind: string, name: string) => ({ apiGroup: 'rbac.authorization.k8s.io', kind, name });
+  for (const o of manifest) {
+    const meta = (o.metadata ?? {}) as { name?: string; namespace?: string; labels?: Record<string, string> };
+    if (!meta.name) continue;
+    if (o.kind === 'ClusterRole') {
+      out.push({
+        gvr: RBAC('clusterroles'),
+        obj: {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: meta.name, labels: meta.labels },
+          rules: o.rules,
+        },
+      });
+      out.push({
+        gvr: RBAC('clusterrolebindings'),
+        obj: {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRoleBinding',
+          metadata: { name: meta.name },
+          roleRef: roleRefOf('ClusterRole', meta.name),
+          subjects: [subject],
+        },
+      });
+    } else if (o.kind === 'Role' && meta.namespace) {
+      out.push({
+        gvr: RBAC('roles'),
+        obj: {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: meta.name, namespace: meta.namespace },
+          rules: o.rules,
+        },
+      });
+      out.push({
+        gvr: RBAC('rolebindings'),
+        obj: {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: meta.name, namespace: meta.namespace },
+          roleRef: roleRefOf('Role', meta.name),
+          subjects: [subject],
+        },
+      });
+    }
+  }
+  out.push({
+    gvr: RBAC('clusterroles'),
+    obj: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'system:discovery' },
+      rules: [
+        {
+          verbs: ['get'],
+          nonResourceURLs: [
+            '/api',
+            '/api/*',
+            '/apis',
+            '/apis/*',
+            '/healthz',
+            '/livez',
+            '/readyz',
+            '/version',
+            '/version/',
+            '/openapi',
+            '/openapi/*',
+          ],
+        },
+      ],
+    },
+  });
+  out.push({
+    gvr: RBAC('clusterrolebindings'),
+    obj: {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'system:discovery' },
+      roleRef: roleRefOf('ClusterRole', 'system:discovery'),
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' }],
+    },
+  });
+  return out;
+}

@@ -376,12 +376,16 @@ describe('kubectl auth can-i', () => {
     }
   });
 
-  it('read-only: get pods yes, delete pods no, create pods/exec yes, and it really is denied', async () => {
+  it('read-only: get pods yes, delete pods no, create pods/exec only in openshift-ovn-kubernetes, and it really is denied', async () => {
     const ro = { context: 'netharness-sim-readonly' };
     expect((await kubectl(tc, ['auth', 'can-i', 'get', 'pods'], ro)).stdout.trim()).toBe('yes');
     // `can-i create pods/exec` would mean a pod *named* exec; subresources go in --subresource.
     expect((await kubectl(tc, ['auth', 'can-i', 'get', 'pods', '--subresource=log'], ro)).stdout.trim()).toBe('yes');
-    expect((await kubectl(tc, ['auth', 'can-i', 'create', 'pods', '--subresource=exec'], ro)).stdout.trim()).toBe('yes');
+    // exec only where the read-only role binds it (mcp/rbac/readonly-clusterrole.yaml)
+    expect(
+      (await kubectl(tc, ['auth', 'can-i', 'create', 'pods', '--subresource=exec', '-n', 'openshift-ovn-kubernetes'], ro)).stdout.trim(),
+    ).toBe('yes');
+    expect((await kubectl(tc, ['auth', 'can-i', 'create', 'pods', '--subresource=exec'], ro)).stdout.trim()).toBe('no');
     expect((await kubectl(tc, ['auth', 'can-i', 'create', 'pods'], ro)).stdout.trim()).toBe('no');
     const del = await kubectl(tc, ['auth', 'can-i', 'delete', 'pods'], ro);
     expect(del.stdout.trim()).toBe('no');

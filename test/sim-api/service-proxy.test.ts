@@ -118,8 +118,10 @@ describe('service proxy', () => {
   it('is authenticated and authorized as services/proxy', async () => {
     const anon = await api(tc, 'GET', '/api/v1/namespaces/default/services/plain/proxy/', { token: null });
     expect(anon.status).toBe(401);
+    // the read-only identity is mcp/rbac/readonly-clusterrole.yaml, which grants no services/proxy (as on a real cluster)
     const ro = await api(tc, 'GET', '/api/v1/namespaces/default/services/plain/proxy/', { token: tc.readonlyToken });
-    expect(ro.status).toBe(200);
+    expect(ro.status).toBe(403);
+    expect(ro.json().message).toContain('cannot get resource "services/proxy"');
     const roPost = await api(tc, 'POST', '/api/v1/namespaces/default/services/plain/proxy/', { token: tc.readonlyToken, body: '' });
     expect(roPost.status).toBe(403);
     expect(roPost.json().message).toContain('cannot create resource "services/proxy"');
