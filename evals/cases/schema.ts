@@ -308,6 +308,15 @@ export const EvalCase = z
           ctx.addIssue({ code: 'custom', path: ['targets', k], message: `refers to '${r}', which is not a target declared before it` });
       seen.push(k);
     }
+    // the question must not hand the answer over: no fault id of its steps, no category or fault class name
+    const q = c.question.toLowerCase();
+    const giveaways = [
+      ...[...c.fault, ...c.heal].flatMap((st) => (st.kind === 'library' ? [st.id] : [])),
+      ...('category' in c.truth && typeof c.truth.category === 'string' ? [c.truth.category, c.truth.category.split('/')[1] ?? ''] : []),
+    ];
+    for (const g of giveaways)
+      if (g && q.includes(g.toLowerCase()))
+        ctx.addIssue({ code: 'custom', path: ['question'], message: `names '${g}': the question must be neutral (symptoms only)` });
     // every placeholder used is a declared target
     for (const field of ['fault', 'gate', 'question', 'truth', 'heal'] as const) {
       walkStrings(c[field], [field], (s, path) => {

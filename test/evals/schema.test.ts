@@ -112,6 +112,8 @@ describe('eval case format', () => {
       'targets.pod',
     ],
     ['an unknown pool', (c: Record<string, unknown>) => (c.targets = { node: { pool: 'masters' } }), 'targets.node'],
+    ['a question naming the fault id', (c: Record<string, unknown>) => (c.question = 'is northd-down on {{node}}?'), 'question'],
+    ['a question naming the fault class', (c: Record<string, unknown>) => (c.question = 'which process-down on {{node}}?'), 'question'],
     ['an empty gate', (c: Record<string, unknown>) => (c.gate = { all: [] }), 'gate.all'],
     [
       'a chaos manifest of another API',
