@@ -1,0 +1,137 @@
+/**
+ * Signal and crash tests: run `bin/netharness.js` (the launcher) in its own process group, as a terminal
+ * runs a foreground job, send signals to that whole group (`kill -INT -- -PGID`) at seeded moments, and list
+ * what a run left on the machine (netns, OVN/OVS processes, socket dirs, the sim process) afterwards.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ROOT } from '../support/cli.ts';
+
+export const LAUNCHER = join(ROOT, 'bin', 'netharness.js');
+
+/** mulberry32: a small seeded generator, so a failing moment can be replayed with the same seed */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface Job {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** resolves with the launcher's exit code (128+n when it was killed by signal n) */
+  exited: Promise<number>;
+  /** resolves when stderr matches (rejects when the job ended first) */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
+  /** signal the whole process group, as a terminal does */
+  signalGroup(sig: NodeJS.Signals): void;
+}
+
+/** `netharness <args>` through the launcher, in its own process group (a foreground job of a terminal). */
+export function startJob(args: string[]): Job {
+  const child = spawn(process.execPath, [LAUNCHER, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, CI: '1' },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number>((res) =>
+    child.on('exit', (code, sig) => res(code ?? (sig === 'SIGKILL' ? 137 : sig === 'SIGINT' ? 130 : 255))),
+  );
+  let done = false;
+  void exited.then(() => (done = true));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    async waitFor(re, timeoutMs = 240_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!re.test(err)) {
+        if (done) throw new Error(`the job ended before ${re}:\n${err.slice(-1500)}`);
+        if (Date.now() > deadline) throw new Error(`no ${re} within ${timeoutMs} ms:\n${err.slice(-1500)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    signalGroup(sig) {
+      if (child.pid) process.kill(-child.pid, sig);
+    },
+  };
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The cluster id the sim derives from its workdir (same hash as sim/ovn): netns nh<id>-N, sockets /tmp/nh-<id>/. */
+export function clusterId(workdir: string): string {
+  return createHash('sha256').update(resolve(workdir)).digest('hex').slice(0, 6);
+}
+
+function cmdlines(): { pid: number; cmd: string }[] {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) === 'Z') continue;
+      if (cmd) out.push({ pid: Number(e), cmd });
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+export interface Left {
+  netns: string[];
+  /** OVN/OVS daemons and anything else running from the workdir or its socket dir */
+  processes: string[];
+  /** the sim process (a node running `sim ... --workdir <workdir>`) */
+  sim: string[];
+  socketDir: boolean;
+  stateFile: boolean;
+}
+
+/** What a sim of `workdir` left behind. */
+export function leftovers(workdir: string): Left {
+  const wd = resolve(workdir);
+  const cid = clusterId(wd);
+  const runRoot = `/tmp/nh-${cid}`;
+  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
+  const procs = cmdlines().filter((p) => p.pid !== process.pid);
+  return {
+    netns: ns
+      .split('\n')
+      .map((l) => l.split(' ')[0])
+      .filter((n) => n.startsWith(`nh${cid}-`)),
+    processes: procs.filter((p) => p.cmd.includes(`${runRoot}/`) || p.cmd.includes(`${wd}/`)).map((p) => `${p.pid} ${p.cmd.slice(0, 120)}`),
+    sim: procs.filter((p) => / sim( |$)/.test(p.cmd) && p.cmd.includes(`--workdir ${wd}`)).map((p) => `${p.pid} ${p.cmd.slice(0, 120)}`),
+    socketDir: existsSync(runRoot),
+    stateFile: existsSync(join(wd, 'state.json')),
+  };
+}
+
+export const NOTHING: Left = { netns: [], processes: [], sim: [], socketDir: false, stateFile: false };
+
+/** Wait (a stop in the background may still be finishing) until nothing is left, or return what is. */
+export async function settledLeftovers(workdir: string, timeoutMs = 30_000): Promise<Left> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const l = leftovers(workdir);
+    const empty = !l.netns.length && !l.processes.length && !l.sim.length && !l.socketDir && !l.stateFile;
+    if (empty || Date.now() > deadline) return l;
+    await sleep(250);
+  }
+}
