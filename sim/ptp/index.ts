@@ -299,7 +299,8 @@ export class PtpEngine implements Stoppable {
   }
 
   private nodeEnv(node: string): NodeEnv {
-    const spec = this.nodeSpecs.get(node)!;
+    // a node the sim did not start with (created through the API) gets a stable id from its name
+    const spec = this.nodeSpecs.get(node) ?? { name: node, role: 'worker' as const, id: 200 + (node.length % 50) };
     return {
       node,
       mac: (iface) => nicMac(spec, iface),

@@ -70,6 +70,8 @@ interface Instance {
   cmd: Record<'ptp4l' | 'phc2sys' | 'ts2phc', string>;
   frac: number;
   stopped: Set<PtpProcessName>;
+  /** a ptp4l (re)created during this tick runs from the next one (its ports start in LISTENING) */
+  fresh?: boolean;
 }
 
 const pad = (n: number, w: number): string => String(n).padStart(w);
@@ -200,6 +202,7 @@ export class NodePtp {
       this.env.node,
     );
     inst.ptp4lRunning = true;
+    inst.fresh = true;
     this.status('ptp4l', cfg, true);
     this.klog('starting ptp4l...', 'daemon.go:1107');
     inst.ptp4l.start();
@@ -323,7 +326,8 @@ export class NodePtp {
         for (const r of due) this.recreate(inst, r.process);
       }
       const p = inst.ptp4l;
-      if (inst.ptp4lRunning && p) {
+      if (inst.fresh) inst.fresh = false;
+      else if (inst.ptp4lRunning && p) {
         p.tick({ ...this.env, jitterNs: () => this.env.jitterFor('ptp4l') }, this.t);
         const cls = p.takeClassChange();
         if (cls !== undefined)

@@ -1,0 +1,134 @@
+/**
+ * `netharness sim --ptp bc`: the first worker is a boundary clock (slave port ens1f0 from the emulated
+ * grandmaster, master port ens1f1) feeding the other workers' ordinary clocks, seen through real kubectl:
+ * matchList per PtpConfig, the BC's roles and clock class 6, stepsRemoved 2 and the BC as parent in the
+ * OCs' pmc datasets, `check ptp` passing; killing the BC's ptp4l makes the OCs lose their master
+ * (SLAVE to LISTENING on ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES) and relock once the daemon recreated it.
+ * Usage errors of `--ptp` exit 2 naming the flag.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CLI, ROOT, runCli, stopSim } from '../support/cli.ts';
+
+const NS = 'openshift-ptp';
+const DAEMON = 'linuxptp-daemon-container';
+
+describe('sim --ptp bc: a boundary clock feeding ordinary clocks', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nh-sim-ptp-bc-'));
+  const workdir = join(dir, 'sim');
+  let kubeconfig = '';
+  const kubectl = (...args: string[]) => {
+    const r = spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const podOn = (node: string): string => {
+    const r = kubectl(
+      'get',
+      'pods',
+      '-n',
+      NS,
+      '-l',
+      'app=linuxptp-daemon',
+      '--field-selector',
+      `spec.nodeName=${node}`,
+      '-o',
+      'jsonpath={.items[0].metadata.name}',
+    );
+    return r.stdout.trim();
+  };
+  const sh = (node: string, ...argv: string[]) => kubectl('exec', '-n', NS, podOn(node), '-c', DAEMON, '--', ...argv);
+  const metrics = (node: string) => sh(node, 'curl', '-s', 'localhost:9091/metrics').stdout;
+  const locked = (node: string) => /openshift_ptp_clock_state\{iface="ens1fx",node="[^"]+",process="ptp4l"\} 1/.test(metrics(node));
+  const until = async (what: string, fn: () => boolean, ms = 60_000) => {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (fn()) return;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  beforeAll(async () => {
+    const r = spawnSync(
+      process.execPath,
+      [...CLI, 'sim', '--detach', '--workdir', workdir, '--speed', '20', '--nodes', '1+3', '--ptp', 'bc'],
+      {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 170_000,
+      },
+    );
+    const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
+    if (r.status !== 0 || !m) throw new Error(`sim did not start (exit ${r.status}): ${r.stderr.slice(-800)}`);
+    kubeconfig = m[1];
+    await until('three daemon pods', () => ['worker-0', 'worker-1', 'worker-2'].every((n) => podOn(n) !== ''));
+    await until('BC and OCs locked', () => ['worker-0', 'worker-1', 'worker-2'].every(locked), 90_000);
+  }, 270_000);
+
+  afterAll(() => stopSim(workdir), 90_000);
+
+  it('--ptp with an unknown mode is a usage error naming the flag', async () => {
+    const r = await runCli(['sim', '--ptp', 'tbc', '--workdir', join(dir, 'nope')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--ptp expects oc, bc, dual-nic, none, got 'tbc'");
+  });
+
+  it('matchList: bc-profile on the first worker, oc-slave on the others', () => {
+    const out = kubectl(
+      'get',
+      'ptpconfigs',
+      '-n',
+      NS,
+      '-o',
+      'jsonpath={range .items[*]}{.metadata.name}={.status.matchList}{"\\n"}{end}',
+    ).stdout;
+    expect(out).toContain('bc=[{"nodeName":"worker-0","profile":"bc-profile"}]');
+    expect(out).toContain('oc-behind-bc=[{"nodeName":"worker-1","profile":"oc-slave"},{"nodeName":"worker-2","profile":"oc-slave"}]');
+  });
+
+  it('the BC: slave ens1f0, master ens1f1, clock class 6, phc2sys summary lines (-u 8)', async () => {
+    const t = metrics('worker-0');
+    expect(t).toContain('openshift_ptp_interface_role{iface="ens1f0",node="worker-0",process="ptp4l"} 1');
+    expect(t).toContain('openshift_ptp_interface_role{iface="ens1f1",node="worker-0",process="ptp4l"} 2');
+    expect(t).toContain('openshift_ptp_clock_class{config="ptp4l.0.config",node="worker-0",process="ptp4l"} 6');
+    expect(sh('worker-0', 'pmc', '-u', '-b', '0', 'GET DEFAULT_DATA_SET').stdout).toMatch(
+      /\t\tslaveOnly +0\n[\s\S]*\t\tnumberPorts +2\n[\s\S]*\t\tclockClass +6\n/,
+    );
+    await until('a phc2sys summary', () =>
+      /^phc2sys\[\d+\.\d{3}\]: \[ptp4l\.0\.config:6\] CLOCK_REALTIME rms +\d+ max +\d+ freq +[+-]\d+ \+\/- +\d+ delay +\d+ \+\/- +\d+$/m.test(
+        kubectl('logs', '-n', NS, podOn('worker-0'), '-c', DAEMON).stdout,
+      ),
+    );
+  });
+
+  it("the OCs follow the BC: stepsRemoved 2, the BC's master port as parent, the GM as grandmaster", () => {
+    const bcId = /\t\tclockIdentity +(\S+)\n/.exec(sh('worker-0', 'pmc', '-u', '-b', '0', 'GET DEFAULT_DATA_SET').stdout)?.[1];
+    expect(bcId).toMatch(/^[0-9a-f]{6}\.fffe\.[0-9a-f]{6}$/);
+    const cds = sh('worker-1', 'pmc', '-u', '-b', '0', 'GET CURRENT_DATA_SET').stdout;
+    expect(cds).toMatch(/\t\tstepsRemoved +2\n/);
+    const pds = sh('worker-1', 'pmc', '-u', '-b', '0', 'GET PARENT_DATA_SET').stdout;
+    expect(pds).toContain(`\t\tparentPortIdentity                    ${bcId}-2\n`);
+    expect(pds).toMatch(/\t\tgrandmasterIdentity +507c6f\.fffe\.1fb16c\n/);
+  });
+
+  it('check ptp --skip-sidecar passes on the BC topology', async () => {
+    const c = await runCli(['check', 'ptp', '--kubeconfig', kubeconfig, '--json', '--no-record', '--skip-sidecar']);
+    const res = JSON.parse(c.stdout) as { passed: boolean; findings: unknown[]; summary: { counts: Record<string, number> } };
+    expect(res.findings).toEqual([]);
+    expect(c.code).toBe(0);
+    expect(res.summary.counts).toMatchObject({ nodes: 3, profiles: 2, locked_nodes: 3 });
+  }, 60_000);
+
+  it("killing the BC's ptp4l: the OCs lose their master and relock after the daemon recreated it", async () => {
+    expect(sh('worker-0', 'pkill', 'ptp4l').code).toBe(0);
+    const ocLog = () => kubectl('logs', '-n', NS, podOn('worker-1'), '-c', DAEMON).stdout;
+    await until('OC announce timeout', () => ocLog().includes('port 1 (ens1f0): SLAVE to LISTENING on ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES'));
+    await until('BC and OCs locked again', () => ['worker-0', 'worker-1', 'worker-2'].every(locked), 60_000);
+    const after = ocLog().slice(ocLog().indexOf('SLAVE to LISTENING on ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES'));
+    expect(after).toMatch(/LISTENING to UNCALIBRATED on RS_SLAVE[\s\S]*UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED/);
+    expect(kubectl('logs', '-n', NS, podOn('worker-0'), '-c', DAEMON).stdout).toContain('Recreating ptp4l...');
+  }, 90_000);
+});
