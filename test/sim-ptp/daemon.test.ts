@@ -187,8 +187,8 @@ describe('sim PTP (oc): kubectl against the emulated linuxptp-daemon', () => {
     expect(kubectl('exec', '-n', NS, p.name, '-c', DAEMON, '--', 'cat', '/var/run/ptp4l.1.config').code).not.toBe(0);
   });
 
-  it('netharness check ptp --skip-sidecar passes; ptp analyze-log on the daemon log says HEALTHY', async () => {
-    const c = await runCli(['check', 'ptp', '--kubeconfig', kubeconfig, '--json', '--no-record', '--skip-sidecar']);
+  it('netharness check ptp passes (metrics and the sidecar CurrentState agree); ptp analyze-log on the daemon log says HEALTHY', async () => {
+    const c = await runCli(['check', 'ptp', '--kubeconfig', kubeconfig, '--json', '--no-record']);
     expect(c.stderr).toBe('');
     const res = JSON.parse(c.stdout) as { passed: boolean; findings: unknown[]; summary: { counts: Record<string, number> } };
     expect(res.findings).toEqual([]);
