@@ -114,7 +114,7 @@ export const ptpFaults = defineFaults({
       ],
       api: 'openshift_ptp_interface_role 3 stays; clock_state HOLDOVER then FREERUN; no SLAVE within the conformance limit',
     },
-    heal: 'Switch off, then link up: the port stays up and re-locks.',
+    heal: 'Switch off (the transceiver replaced): the carrier of the ports it dropped returns and they re-lock.',
     params: NODE_PARAM,
   },
   'ptp-process-no-restart': {

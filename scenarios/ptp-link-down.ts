@@ -10,10 +10,13 @@
  */
 import { LIMITS, ptpFaultScenario, runOnNode } from '../harness/ptp/scenario-kit.ts';
 
+// NetworkManager is told to leave the port alone while it is down (the conformance suite's `nmcli device set <if>
+// managed no`); best effort: a node without nmcli still gets the link change. `env nmcli` keeps the script a list of
+// simple commands (no subshell), which every sh, and the embedded cluster's node shell, runs the same.
 export const linkScript = (iface: string, up: boolean): string =>
   up
-    ? `ip link set ${iface} up; (nmcli device set ${iface} managed yes >/dev/null 2>&1 || true)`
-    : `(nmcli device set ${iface} managed no >/dev/null 2>&1 || true); ip link set ${iface} down`;
+    ? `ip link set ${iface} up; env nmcli device set ${iface} managed yes >/dev/null 2>&1 || true`
+    : `env nmcli device set ${iface} managed no >/dev/null 2>&1 || true; ip link set ${iface} down`;
 
 export default ptpFaultScenario({
   name: 'ptp-link-down',

@@ -56,6 +56,7 @@ export function startPtpFaults(ctx: SimContext, proxy?: EventProxyRuntime): Stop
   // ------------------------------------------------------------------------------------------- fault library
   const applied = new Map<FaultId, Set<string>>();
   const held = new Map<string, { node: string; process: PtpProcessName; config: string }>();
+  const forcedDown = new Map<string, { node: string; iface: string }>();
   const apply = (id: FaultId): void => {
     const want = new Set(nodesFor(id));
     const had = applied.get(id) ?? new Set<string>();
@@ -81,6 +82,14 @@ export function startPtpFaults(ctx: SimContext, proxy?: EventProxyRuntime): Stop
           if (!want.has(x.node)) {
             held.delete(k);
             h.startProcess(x.node, x.process, { config: x.config });
+          }
+        break;
+      case 'ptp-port-stays-faulty':
+        // switched off (the transceiver replaced): the carrier of the ports it dropped comes back
+        for (const [k, x] of [...forcedDown])
+          if (!want.has(x.node)) {
+            forcedDown.delete(k);
+            h.setLink(x.node, x.iface, true);
           }
         break;
       case 'ptp-sidecar-stale-after-restart':
@@ -110,6 +119,7 @@ export function startPtpFaults(ctx: SimContext, proxy?: EventProxyRuntime): Stop
   // a process the daemon recreates while the daemon bug is on dies again and stays down
   const offChange = ptp.onChange((c) => {
     if (c.kind === 'port' && c.from === 'FAULTY' && c.event === 'INIT_COMPLETE' && switches.on('ptp-port-stays-faulty', c.node)) {
+      forcedDown.set(`${c.node}\u0000${c.iface}`, { node: c.node, iface: c.iface });
       queueMicrotask(() => h.setLink(c.node, c.iface, false));
     }
     if (c.kind === 'process') {
