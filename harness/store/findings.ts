@@ -3,6 +3,7 @@
  * the row getRun returns, and the mapping from one to the columns.
  */
 import type { FindingKindsByCheck } from '../checks/registry.ts';
+import { SCENARIO_FINDINGS } from '../checks/scenario-findings.ts';
 
 /**
  * One finding as the store records it, generic across checks (harness/checks/types.ts CheckFinding): the check
@@ -11,7 +12,7 @@ import type { FindingKindsByCheck } from '../checks/registry.ts';
  * namespace / pod as fields; the store folds them into labels.
  */
 export interface FindingRecord {
-  /** the check unit (harness/checks/registry.ts); default: the `check` of recordCheck, else the recorded check's name */
+  /** the check unit (harness/checks/registry.ts); default: 'scenario' for a scenario expectation's kind, else the `check` of recordCheck, else the recorded check's name */
   check?: string;
   kind: string;
   /** default: derived from the EgressIP fields or the node (`pod/ns/name`, `egressip/name`, `node/name`, `cluster`) */
@@ -76,7 +77,8 @@ export function findingColumns(
     f.subject ??
     (f.pod ? `pod/${f.namespace ?? ''}/${f.pod}` : f.egressip ? `egressip/${f.egressip}` : f.node ? `node/${f.node}` : 'cluster');
   return {
-    check: f.check ?? defaultCheck,
+    // a scenario expectation's kind belongs to the pseudo-check 'scenario' (FindingKindsByCheck)
+    check: f.check ?? (Object.hasOwn(SCENARIO_FINDINGS, f.kind) ? 'scenario' : defaultCheck),
     kind: f.kind,
     subject,
     node: f.node ?? null,

@@ -127,4 +127,31 @@ describe('store migration 3: generic findings', () => {
       }
     }
   });
+
+  it("recordCheck: a finding's check wins, a scenario kind is 'scenario', else recordCheck's check, else the check's name; EgressIP fields become labels", () => {
+    const store = openStore(':memory:');
+    try {
+      const run = store.createRun({ kind: 'scenario', name: 'node-reboot', target: 'sim' });
+      store.recordCheck(run, {
+        name: 'egressip consistent after reboot #1',
+        status: 'failed',
+        durationMs: 1,
+        findings: [
+          { check: 'egressip', kind: 'stale-snat', node: 'w1', egressip: 'e1', namespace: 'ns', pod: 'p' },
+          { kind: 'missing-lrp', node: 'w1' },
+          { kind: 'egressip-not-failed-over', egressip: 'e2', node: 'w2' },
+        ],
+      });
+      store.recordCheck(run, { name: 'x', check: 'ptp', status: 'failed', durationMs: 1, findings: [{ kind: 'port-faulty', node: 'w3' }] });
+      const f = store.getRun(run).findings.map((x) => [x.check, x.kind, x.subject, JSON.stringify(x.labels)]);
+      expect(f).toEqual([
+        ['egressip', 'stale-snat', 'pod/ns/p', '{"egressip":"e1","namespace":"ns","pod":"p"}'],
+        ['egressip consistent after reboot #1', 'missing-lrp', 'node/w1', '{}'],
+        ['scenario', 'egressip-not-failed-over', 'egressip/e2', '{"egressip":"e2"}'],
+        ['ptp', 'port-faulty', 'node/w3', '{}'],
+      ]);
+    } finally {
+      store.close();
+    }
+  });
 });
