@@ -1,8 +1,8 @@
 /**
  * Heal after a trial (and after an error or Ctrl-C): undo the fault steps (reverse order), switch off every
  * library fault still on, run the case's heal steps, then verify the cluster is healthy: every node Ready,
- * every OVN-Kubernetes pod Ready, and the checks of the fixture pass (harness/checks/registry.ts). When the
- * checks still fail, restart ovnkube-controller on every node (delete the ovnkube-node pods: the documented
+ * every OVN-Kubernetes pod Ready, the checks of the fixture pass (harness/checks/registry.ts), and the case's
+ * readiness gate no longer holds (the fault is gone, not just switched off). When that does not come, restart ovnkube-controller on every node (delete the ovnkube-node pods: the documented
  * heal of the fault library's startup-sync faults) and verify again.
  */
 import type { Cluster } from '../../harness/cluster/connect.ts';
@@ -12,7 +12,8 @@ import { runCheck } from '../../harness/checks/run.ts';
 import { OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR } from '../../harness/checks/egressip/collect.ts';
 import { api } from '../../harness/scenario-kit/egressip.ts';
 import { nodeReady, podReady, sleep } from '../../harness/wait/index.ts';
-import type { FaultStep } from '../cases/schema.ts';
+import type { FaultStep, GateCondition } from '../cases/schema.ts';
+import { describeCondition, GateChecker } from './gate.ts';
 import { injectStep, libraryFaultsOn, switchLibraryFaultOff, type StepEnv, type Undo } from './inject.ts';
 
 export interface HealResult {
@@ -42,12 +43,29 @@ export async function unhealthy(cluster: Cluster, checks: readonly string[], sig
   return undefined;
 }
 
-async function waitHealthy(env: StepEnv, checks: readonly string[], timeoutMs: number): Promise<string | undefined> {
+/** Still visible: every condition of the case's gate (but check-passes, the controls' gate) holds. */
+async function faultStillVisible(env: StepEnv, gate: readonly GateCondition[]): Promise<string | undefined> {
+  const conds = gate.filter((c) => c.kind !== 'check-passes');
+  if (!conds.length) return undefined;
+  const g = new GateChecker(env);
+  for (const c of conds) {
+    const r = await g.evaluate(c).catch(() => ({ ok: false, seen: '' }));
+    if (!r.ok) return undefined;
+  }
+  return `the fault is still visible (${conds.map(describeCondition).join('; ')})`;
+}
+
+async function waitHealthy(
+  env: StepEnv,
+  checks: readonly string[],
+  gate: readonly GateCondition[],
+  timeoutMs: number,
+): Promise<string | undefined> {
   const t0 = performance.now();
   let last: string | undefined;
   for (;;) {
     try {
-      last = await unhealthy(env.cluster, checks, env.signal);
+      last = (await unhealthy(env.cluster, checks, env.signal)) ?? (await faultStillVisible(env, gate));
     } catch (err) {
       if (env.signal?.aborted) throw err;
       last = (err as Error).message;
@@ -79,6 +97,8 @@ export interface HealOptions {
   undos: Undo[];
   steps: readonly FaultStep[];
   checks: readonly string[];
+  /** the case's rendered gate: healed means it no longer holds */
+  gate: readonly GateCondition[];
   /** how long to wait for health before (and after) restarting ovnkube */
   verifyMs: number;
 }
@@ -107,13 +127,13 @@ export async function heal(env: StepEnv, o: HealOptions): Promise<HealResult> {
       problems.push(`heal step ${s.kind}: ${(err as Error).message}`);
     }
   }
-  let bad = await waitHealthy(env, o.checks, o.verifyMs);
+  let bad = await waitHealthy(env, o.checks, o.gate, o.verifyMs);
   let restartedOvnkube = false;
   if (bad) {
     restartedOvnkube = true;
     env.log(`heal: ${bad}`);
     await restartOvnkubeNodes(env);
-    bad = await waitHealthy(env, o.checks, Math.max(o.verifyMs, 30_000));
+    bad = await waitHealthy(env, o.checks, o.gate, Math.max(o.verifyMs, 30_000));
   }
   if (bad) problems.push(`still unhealthy: ${bad}`);
   return { ok: !bad, restartedOvnkube, problems, ms: performance.now() - t0 };

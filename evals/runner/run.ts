@@ -12,6 +12,7 @@
  * infrastructure error, 130 on Ctrl-C (the trial in flight healed, the run marked interrupted).
  */
 import { spawnSync } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -32,6 +33,7 @@ import { defaultMcpConfig, loadMcpConfig, resolveForTarget, type McpConfig } fro
 import { McpProxy } from '../proxy/proxy.ts';
 import { EvalStore, type Effort } from '../store.ts';
 import { unhealthy } from './heal.ts';
+import { hideFaultLibrary, type Isolation } from './isolation.ts';
 import { libraryFaultsOn, switchLibraryFaultOff } from './inject.ts';
 import { FixtureCache, runAttempt, type AttemptResult, type RunnerContext } from './trial.ts';
 
@@ -292,6 +294,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   log(`run ${runId}: eval ${cases.length} cases x ${o.repeat} with agent ${agent.name} on ${targetLabel}`);
   let sim: SimHandle | undefined;
   let proxy: McpProxy | undefined;
+  let isolation: Isolation | undefined;
   const fixtures = new FixtureCache();
   const exitNow = (): never => {
     evalStore.markUnfinished(runId, 'interrupted', 'forced exit');
@@ -309,6 +312,8 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     onForce: () => undefined,
     onExit: exitNow,
   } as unknown as Parameters<typeof installRunSignals>[0]);
+  // every trial and tool call listens on the run's signals (AbortSignal.any, callTool): no leak, just many
+  setMaxListeners(0, signals.main);
   const trials: TrialJson[] = [];
   const all: AttemptResult[] = [];
   let fatal: unknown;
@@ -329,10 +334,12 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     for (const id of await libraryFaultsOn(cluster)) await switchLibraryFaultOff(cluster, id);
     const bad = await unhealthy(cluster, []);
     if (bad) throw new InfraError(`the target is not healthy before the first trial: ${bad}`);
-    const config = resolveForTarget(
-      mcp ?? defaultMcpConfig({ context: o.target.kind === 'sim' ? SIM_READONLY_CONTEXT : undefined }),
-      kubeconfig,
-    );
+    // the default server reads with the embedded cluster's read-only identity (wherever the kubeconfig has it),
+    // narrowed so it cannot read the fault library; a live cluster's own context otherwise
+    const readonly = !mcp && cluster.kc.getContexts().some((c) => c.name === SIM_READONLY_CONTEXT);
+    if (readonly) isolation = await hideFaultLibrary(cluster, log);
+    const context = readonly ? SIM_READONLY_CONTEXT : o.target.kind === 'kubeconfig' ? o.target.context : undefined;
+    const config = resolveForTarget(mcp ?? defaultMcpConfig({ context }), kubeconfig);
     proxy = await McpProxy.start(config, { log: (l) => log(`  ${l}`) });
     log(`MCP servers: ${Object.keys(config.mcpServers).join(', ')} (${proxy.tools().length} tools incl. submit_rca)`);
     const ctx: RunnerContext = {
@@ -369,6 +376,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     signals.enterCleanup();
     await fixtures.drop(signals.current()).catch((err: unknown) => log(`teardown: ${(err as Error).message}`));
     await proxy?.close().catch(() => undefined);
+    await isolation?.restore().catch((err: unknown) => log(`restoring the read-only role: ${(err as Error).message}`));
     if (sim) await sim.stop().catch((err: unknown) => log(`stopping the embedded cluster: ${(err as Error).message}`));
     signals.dispose();
   }

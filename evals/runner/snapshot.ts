@@ -39,8 +39,8 @@ export interface ListedResource {
   namespaced: boolean;
 }
 
-/** Every listable resource (preferred version of each group). */
-export async function discoverResources(cluster: Cluster): Promise<ListedResource[]> {
+/** Every listable resource (preferred version of each group); without `all`, not the ones snapshots skip. */
+export async function discoverResources(cluster: Cluster, o: { all?: boolean } = {}): Promise<ListedResource[]> {
   const lists: ResourceList[] = [];
   try {
     lists.push(await getJson<ResourceList>(cluster, '/api/v1'));
@@ -57,7 +57,7 @@ export async function discoverResources(cluster: Cluster): Promise<ListedResourc
     const group = l.groupVersion.includes('/') ? l.groupVersion.split('/')[0]! : '';
     for (const r of l.resources) {
       if (r.name.includes('/') || !r.verbs.includes('list')) continue;
-      if (SKIPPED_RESOURCES.has(group ? `${r.name}.${group}` : r.name) || SNAPSHOT_IGNORED_KINDS.includes(r.kind)) continue;
+      if (!o.all && (SKIPPED_RESOURCES.has(group ? `${r.name}.${group}` : r.name) || SNAPSHOT_IGNORED_KINDS.includes(r.kind))) continue;
       out.push({ groupVersion: l.groupVersion, resource: r.name, kind: r.kind, namespaced: r.namespaced });
     }
   }

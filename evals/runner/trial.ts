@@ -106,6 +106,8 @@ export async function runAttempt(
   let bindings: Bindings | undefined;
   let session: TrialSession | undefined;
   let healSteps: LoadedCase['case']['heal'] = [];
+  // only once a fault step ran: before that, a gate that holds is not this trial's doing
+  let healGate: LoadedCase['case']['gate']['all'] = [];
   const result: AttemptResult = { trialId, attempt, status: 'infra', phases };
   try {
     fixture = await timed('setup', async () => {
@@ -127,6 +129,7 @@ export async function runAttempt(
     healSteps = rendered.heal;
     result.bindings = bindings;
     await timed('inject', async () => {
+      healGate = rendered.gate.all;
       try {
         for (const step of rendered.fault) {
           const u = await injectStep(env, step);
@@ -225,7 +228,13 @@ export async function runAttempt(
     const healEnv: StepEnv = { ...env, signal: ctx.cleanupSignal };
     try {
       result.heal = await timed('heal', () =>
-        heal(healEnv, { undos, steps: healSteps, checks: fixture?.healthChecks ?? [], verifyMs: Math.max(5_000, 60_000 / ctx.speed) }),
+        heal(healEnv, {
+          undos,
+          steps: healSteps,
+          gate: healGate,
+          checks: fixture?.healthChecks ?? [],
+          verifyMs: Math.max(5_000, 60_000 / ctx.speed),
+        }),
       );
       if (!result.heal.ok) {
         ctx.log(`  heal: ${result.heal.problems.join('; ')}; the fixture is rebuilt for the next trial`);

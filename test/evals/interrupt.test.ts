@@ -26,7 +26,17 @@ beforeAll(async () => {
   const script = join(dir, 'script.json');
   writeFileSync(
     script,
-    JSON.stringify({ steps: [{ call: 'egressip_status', args: {} }, { log: 'working' }, { sleep: 300_000 }], text: 'never reached' }),
+    JSON.stringify({
+      steps: [
+        { call: 'egressip_status', args: {} },
+        // the fault library is out of the agent's reach (its identity is narrowed for the run)
+        { call: 'k8s_get', args: { kind: 'ConfigMap', namespace: 'netharness', name: 'netharness-faults' } },
+        { call: 'k8s_list', args: { kind: 'ConfigMap', namespace: 'openshift-ovn-kubernetes' } },
+        { log: 'working' },
+        { sleep: 300_000 },
+      ],
+      text: 'never reached',
+    }),
   );
   run = await new Promise((resolve) => {
     const child = spawn(
@@ -84,10 +94,18 @@ describe('Ctrl-C during a trial', () => {
     const out = JSON.parse(run.stdout) as { runId: string };
     const r = await runCli(['runs', 'show', out.runId, '--db', db, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const d = JSON.parse(r.stdout) as { run: { verdict: string }; eval: { trials: { status: string; toolCalls: { tool: string }[] }[] } };
+    const d = JSON.parse(r.stdout) as {
+      run: { verdict: string };
+      eval: { trials: { status: string; toolCalls: { tool: string; isError: boolean; result: string }[] }[] };
+    };
     expect(d.run.verdict).toBe('interrupted');
     expect(d.eval.trials.map((t) => t.status)).toEqual(['interrupted']);
-    expect(d.eval.trials[0].toolCalls.map((c) => c.tool)).toEqual(['egressip_status']);
+    const calls = d.eval.trials[0].toolCalls;
+    expect(calls.map((c) => c.tool)).toEqual(['egressip_status', 'k8s_get', 'k8s_list']);
+    expect(calls[1].isError, calls[1].result).toBe(true);
+    expect(calls[1].result).toMatch(/forbidden|403/i);
+    expect(calls[1].result).not.toMatch(/eip-duplicate-snat/);
+    expect(calls[2].isError, calls[2].result).toBe(false);
   });
 
   it('leaves the cluster healed: fault off, check passing, fixture gone', async () => {
@@ -104,5 +122,19 @@ describe('Ctrl-C during a trial', () => {
     expect(eips.stdout.trim()).toBe('');
     const labelled = kubectl('get', 'nodes', '-l', 'k8s.ovn.org/egress-assignable', '-o', 'name');
     expect(labelled.stdout.trim()).toBe('');
+    // the read-only identity is given back what the run took
+    expect(kubectl('get', 'rolebindings', '-A', '-o', 'name').stdout).not.toMatch(/netharness-eval-configmaps/);
+    const canRead = kubectl(
+      '--context',
+      'netharness-sim-readonly',
+      '-n',
+      'netharness',
+      'get',
+      'configmap',
+      'netharness-faults',
+      '-o',
+      'name',
+    );
+    expect(canRead.status, canRead.stderr).toBe(0);
   });
 });
