@@ -162,8 +162,9 @@ export function decodeObject(body: Buffer, type: string, kindHint: string): unkn
   }
   const text = body.toString('utf8');
   if (!text.trim()) throw new ApiStatusError(400, 'BadRequest', 'the request body is empty');
+  let parsed: unknown;
   try {
-    return type === 'application/yaml' ? YAML.parse(text) : JSON.parse(text);
+    parsed = type === 'application/yaml' ? YAML.parse(text) : JSON.parse(text);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw new ApiStatusError(
@@ -172,15 +173,38 @@ export function decodeObject(body: Buffer, type: string, kindHint: string): unkn
       `the object provided is unrecognized (must be of type ${kindHint}): couldn't get version/kind; ${type === 'application/yaml' ? 'yaml' : 'json'} parse error: ${msg}`,
     );
   }
+  checkDepth(parsed, `the object provided is unrecognized (must be of type ${kindHint})`);
+  return parsed;
+}
+
+/**
+ * Nesting deeper than this is a 400 before any recursive code (validation, merge, copy) sees it: a deep body
+ * must not become a 500 "Maximum call stack size exceeded". kube-apiserver's JSON decoder stops at 10000
+ * (Go encoding/json's maxNestingDepth); the sim stops earlier, well inside its own stack.
+ */
+export const MAX_BODY_DEPTH = 1000;
+
+/** Iterative (no recursion to overflow): throws a 400 when `v` nests deeper than MAX_BODY_DEPTH. */
+export function checkDepth(v: unknown, what: string): void {
+  const stack: [unknown, number][] = [[v, 1]];
+  while (stack.length) {
+    const [cur, d] = stack.pop() as [unknown, number];
+    if (cur === null || typeof cur !== 'object') continue;
+    if (d > MAX_BODY_DEPTH) throw new ApiStatusError(400, 'BadRequest', `${what}: exceeded max depth ${MAX_BODY_DEPTH}`);
+    for (const x of Array.isArray(cur) ? cur : Object.values(cur)) if (x !== null && typeof x === 'object') stack.push([x, d + 1]);
+  }
 }
 
 export function decodePatch(body: Buffer, type: string): unknown {
   const text = body.toString('utf8');
   if (!text.trim()) throw new ApiStatusError(400, 'BadRequest', 'the request body is empty');
+  let parsed: unknown;
   try {
-    return type === 'application/apply-patch+yaml' ? YAML.parse(text) : JSON.parse(text);
+    parsed = type === 'application/apply-patch+yaml' ? YAML.parse(text) : JSON.parse(text);
   } catch (e) {
     const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
     throw new ApiStatusError(400, 'BadRequest', `error decoding patch: ${msg}`);
   }
+  checkDepth(parsed, 'error decoding patch');
+  return parsed;
 }

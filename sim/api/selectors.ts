@@ -155,3 +155,61 @@ export function compileSelectors(labelSelector?: string, fieldSelector?: string)
   if (!l.length && !f.length) return undefined;
   return (o) => matchLabels(l, o.metadata.labels) && matchFields(f, o);
 }
+
+/**
+ * Field labels each kind supports, as kube-apiserver's field label conversions and registry GetAttrs define them
+ * (kubernetes/kubernetes pkg/apis/core/v1/conversion.go, pkg/apis/apps/v1/conversion.go,
+ * pkg/registry/core/{pod,event,node,secret,namespace}/strategy.go). Every kind has metadata.name and
+ * metadata.namespace; anything else is a 400 "field label not supported", as on a real cluster.
+ */
+const FIELD_LABELS: Record<string, string[]> = {
+  '/pods': [
+    'spec.nodeName',
+    'spec.restartPolicy',
+    'spec.schedulerName',
+    'spec.serviceAccountName',
+    'spec.hostNetwork',
+    'status.phase',
+    'status.podIP',
+    'status.podIPs',
+    'status.nominatedNodeName',
+  ],
+  '/events': [
+    'involvedObject.kind',
+    'involvedObject.namespace',
+    'involvedObject.name',
+    'involvedObject.uid',
+    'involvedObject.apiVersion',
+    'involvedObject.resourceVersion',
+    'involvedObject.fieldPath',
+    'reason',
+    'reportingComponent',
+    'source',
+    'type',
+  ],
+  'events.k8s.io/events': [
+    'regarding.kind',
+    'regarding.namespace',
+    'regarding.name',
+    'regarding.uid',
+    'reason',
+    'reportingController',
+    'type',
+  ],
+  '/nodes': ['spec.unschedulable'],
+  '/namespaces': ['status.phase'],
+  '/secrets': ['type'],
+  '/replicationcontrollers': ['status.replicas'],
+  'apps/replicasets': ['status.replicas'],
+  'batch/jobs': ['status.successful'],
+  'certificates.k8s.io/certificatesigningrequests': ['spec.signerName'],
+};
+
+/** 400 naming the field when `fieldSelector` uses a label the kind does not support. */
+export function checkFieldSelector(group: string, resource: string, fieldSelector: string | undefined): void {
+  const allowed = new Set(['metadata.name', 'metadata.namespace', ...(FIELD_LABELS[`${group}/${resource}`] ?? [])]);
+  for (const r of parseFieldSelector(fieldSelector)) {
+    const label = r.path.join('.');
+    if (!allowed.has(label)) throw bad(`field label not supported: ${label}`);
+  }
+}

@@ -12,6 +12,7 @@ import type { KubeObject, PodRuntime } from '../types.ts';
 import { ApiStatusError } from './errors.ts';
 import { badRequest, notFound } from './errors-helpers.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
+import { checkFieldSelector } from './selectors.ts';
 import type { MemoryStore, StoreEvent } from './store.ts';
 import { Discovery, KUBE_VERSION } from './discovery.ts';
 import { OpenApi } from './openapi.ts';
@@ -336,7 +337,7 @@ export class ApiServer {
         const gone = this.store.deleteCollection(t, {
           namespace: rp.namespace,
           labelSelector: q.get('labelSelector') ?? undefined,
-          fieldSelector: q.get('fieldSelector') ?? undefined,
+          fieldSelector: fieldSelectorOf(t, q),
           ...opts,
         });
         return this.respondList(
@@ -390,7 +391,7 @@ export class ApiServer {
     const r = this.store.listEntries(t, {
       namespace: rp.namespace,
       labelSelector: q.get('labelSelector') ?? undefined,
-      fieldSelector: q.get('fieldSelector') ?? undefined,
+      fieldSelector: fieldSelectorOf(t, q),
       limit,
       continue: q.get('continue') ?? undefined,
     });
@@ -483,7 +484,7 @@ export class ApiServer {
       {
         namespace: rp.namespace,
         labelSelector: q.get('labelSelector') ?? undefined,
-        fieldSelector: q.get('fieldSelector') ?? undefined,
+        fieldSelector: fieldSelectorOf(t, q),
         resourceVersion: rv,
       },
       onEvent,
@@ -799,4 +800,11 @@ export class ApiServer {
       reject(e);
     }
   }
+}
+
+/** The request's fieldSelector, refused (400 naming the field) when the kind does not support one of its labels. */
+function fieldSelectorOf(t: ResourceType, q: URLSearchParams): string | undefined {
+  const fs = q.get('fieldSelector') ?? undefined;
+  checkFieldSelector(t.group, t.resource, fs);
+  return fs;
 }

@@ -3,7 +3,7 @@
  * kubectl (v1.32 when the gcloud dispatcher ships it), and a raw HTTPS client with either identity.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -24,6 +24,12 @@ export interface TestCluster {
 export async function startTestCluster(opts: { historySize?: number; bookmarkIntervalMs?: number } = {}): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'nh-simapi-'));
   const cluster = await startCluster({ workdir: dir, apiOnly: true, log: () => {}, ...opts });
+  // stopping the cluster also removes its temporary workdir (nothing left in /tmp by the API suites)
+  const stop = cluster.stop;
+  cluster.stop = async () => {
+    await stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
   const runtime = new FakeRuntime();
   cluster.ctx.services.podRuntime = runtime;
   const kc = YAML.parse(readFileSync(cluster.kubeconfigPath, 'utf8')) as {
