@@ -20,7 +20,7 @@ import { z } from 'zod';
 import { connectPrometheus } from '../harness/metrics/client.ts';
 import { collectProfile } from '../harness/metrics/collect.ts';
 import { loadMetricsProfile } from '../harness/metrics/profile.ts';
-import { projectRoot } from '../harness/paths.ts';
+import { projectRoot } from '../harness/constants.ts';
 import { createProgress } from '../harness/runner/progress.ts';
 import { runScenario } from '../harness/runner/run.ts';
 import { scenario } from '../harness/runner/scenario.ts';

@@ -7,13 +7,14 @@ import { Socket } from 'node:net';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, formatError, UsageError, InfraError, NotBuiltError } from './errors.ts';
 import { registerCommands } from './commands/index.ts';
+import { VERSION } from './constants.ts';
 
 export function buildProgram(): Command {
   const program = new Command('netharness')
     .description(
       'Scale and chaos scenarios, OVN rule-consistency checks, a read-only troubleshooting MCP server and LLM root-cause evals for OpenShift / OVN-Kubernetes networking.',
     )
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCommands(program);

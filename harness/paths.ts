@@ -1,8 +1,2 @@
-/** Where things live, relative to the package root (not the caller's cwd). */
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const projectRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const resultsDir = join(projectRoot, 'results');
-export const defaultDbPath = join(resultsDir, 'netharness.db');
-export const defaultSimWorkdir = join(resultsDir, 'sim');
+/** Default paths: they live in ./constants.ts (the harness side's one constants module); re-exported for importers not yet moved. */
+export { projectRoot, resultsDir, defaultDbPath, defaultSimWorkdir } from './constants.ts';

@@ -12,9 +12,10 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { AnyTool, ConsistencyCheck, ToolContext } from './registry.ts';
 import type { Target } from './target.ts';
 import { DEFAULT_BUDGET_BYTES } from './output.ts';
+import { VERSION } from '../harness/constants.ts';
 
 export const SERVER_NAME = 'netharness-mcp';
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = VERSION;
 
 export const INSTRUCTIONS = `Read-only troubleshooting tools for an OpenShift / OVN-Kubernetes cluster (nothing here can change it).
 Layers: k8s_* (API objects, pod logs, events) -> ovn_* (OVN NB/SB databases, logical flows, ovn-trace) -> ovs_* (Open vSwitch bridges, OpenFlow, datapath, conntrack) -> kernel_* (routes, addresses, nftables, conntrack) -> analysis (egressip_status, egressip_consistency_check).

@@ -9,56 +9,49 @@
  *   npm run scenario corenet-6498 -- --quick
  *   npm run scenario corenet-6498 -- --kubeconfig ~/.kube/config --param iterations=5
  */
-import { z } from 'zod';
-import { scenario, type TestContext } from '../harness/runner/scenario.ts';
-import { InfraError } from '../harness/errors.ts';
-import { rebootNode } from '../harness/chaos/node-actions.ts';
-import { OVN_NAMESPACE } from '../harness/checks/egressip/collect.ts';
 import {
+  z,
+  scenario,
+  type TestContext,
+  InfraError,
+  rebootNode,
+  OVN_NAMESPACE,
   api,
   busiestEgressNode,
+  egressIPLoadParams,
   familiesOf,
   ovnkubePodOn,
   recordRuleCounts,
   scaleClientDeployment,
   setupEgressIPs,
-} from '../harness/scenario-kit/egressip.ts';
-import {
+  switchFault,
   podReady,
-  sleep,
   waitFor,
   waitForConsistent,
   waitForDeploymentReady,
   waitForNodeReady,
-  egressIPNodes,
-} from '../harness/wait/index.ts';
-import { stats } from '../harness/runner/stats.ts';
+  watchEgressIPFailover,
+  stats,
+} from '../harness/index.ts';
 
 export const DISRUPTIONS = ['node-reboot', 'ovn-pod-restart', 'node-reboot-scale', 'ovn-pod-restart-scale'] as const;
 export type Disruption = (typeof DISRUPTIONS)[number];
 
 const params = z.object({
-  eips: z.number().int().min(1).max(200).default(10),
-  podsPerEip: z.number().int().min(1).max(5000).default(200),
+  ...egressIPLoadParams({ eips: 10, podsPerEip: 200 }),
   iterations: z.number().int().min(1).max(1000).default(20),
   scenarios: z
     .array(z.enum(DISRUPTIONS))
     .min(1)
     .default([...DISRUPTIONS]),
-  ipStack: z.enum(['ipv4', 'ipv6', 'dual']).default('ipv4'),
   /** replicas per deployment during the scaling variants (then back to podsPerEip) */
   scaleTo: z.number().int().min(0).default(100),
   /** every wait (node back Ready, pods Ready, EgressIP rules consistent) must finish within this */
   timeoutSeconds: z.number().int().min(1).default(600),
-  /** how many workers get k8s.ovn.org/egress-assignable (0: all workers; at least 2 for failover) */
-  egressNodes: z.number().int().min(0).default(0),
-  image: z.string().default('registry.k8s.io/pause:3.10'),
   namespacePrefix: z
     .string()
     .regex(/^[a-z0-9-]+$/)
     .default('corenet-6498'),
-  /** parallel node reads of the consistency check */
-  concurrency: z.number().int().min(1).max(64).default(8),
 });
 
 type Params = z.output<typeof params>;
@@ -135,6 +128,7 @@ export default scenario(
     // registered first, so it runs last: the summary table reflects every iteration that ran
     t.defer(() => summaryTable(t, p, records), 'summary table');
 
+    if (p.fault) await switchFault(t, p.fault, p.faultValue);
     const { namespaces, eipNames } = await setupEgressIPs(t, {
       scenario: 'corenet-6498',
       namespacePrefix: p.namespacePrefix,
@@ -170,21 +164,12 @@ export default scenario(
           if (d.startsWith('node-reboot')) {
             s.log(`rebooting egress node ${node} (holds ${eips.length} EgressIPs)`);
             // failover: the EgressIPs leave the node while it is down
-            const failoverCtl = new AbortController();
-            const onAbort = (): void => failoverCtl.abort(s.signal.reason);
-            s.signal.addEventListener('abort', onAbort, { once: true });
-            const failover = waitFor(
-              async () => {
-                const m = await egressIPNodes(cluster);
-                return eips.every((e) => !(m.get(e) ?? []).includes(node) && (m.get(e) ?? []).length >= families.length)
-                  ? performance.now()
-                  : undefined;
-              },
-              { timeoutMs, intervalMs: 200, signal: failoverCtl.signal, describe: `EgressIPs to leave ${node}` },
-            ).then(
-              (w) => w.value,
-              () => undefined,
-            );
+            const failover = watchEgressIPFailover(cluster, eips, node, {
+              timeoutMs,
+              minItems: families.length,
+              signal: s.signal,
+              describe: `EgressIPs to leave ${node}`,
+            });
             let r: Awaited<ReturnType<typeof rebootNode>>;
             let movedAt: number | undefined;
             try {
@@ -202,10 +187,9 @@ export default scenario(
               }
               r = await reboot;
               // give the failover watcher a moment after the node is back, then stop it
-              movedAt = await Promise.race([failover, sleep(2000, s.signal).then(() => undefined)]);
+              movedAt = await failover.movedAt(2000);
             } finally {
-              failoverCtl.abort();
-              s.signal.removeEventListener('abort', onAbort);
+              failover.stop();
             }
             if (movedAt !== undefined) {
               rec.failoverS = (movedAt - t0) / 1000;

@@ -2,7 +2,7 @@
  * Registry of scenarios by name. Each entry loads its module lazily (a scenario may pull heavy deps).
  * Add a line per scenario: `'<name>': () => import('./<name>.ts'),` (the module default-exports `scenario(...)`).
  */
-import { isScenario, type Scenario } from '../harness/runner/scenario.ts';
+import { isScenario, type Scenario } from '../harness/index.ts';
 
 type Loader = () => Promise<{ default: unknown }>;
 

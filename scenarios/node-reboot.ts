@@ -12,41 +12,38 @@
  *   npm run scenario node-reboot -- --param fault=eip-stale-snat-lrp-after-failover   # sim: fails
  *   npm run scenario node-reboot -- --kubeconfig ~/.kube/config --param timeoutSeconds=900
  */
-import { z } from 'zod';
-import { scenario } from '../harness/runner/scenario.ts';
-import { runNodeAction, type NodeActionResult } from '../harness/chaos/node-actions.ts';
 import {
+  z,
+  scenario,
+  UsageError,
+  runNodeAction,
+  type NodeActionResult,
   busiestEgressNode,
+  egressIPLoadParams,
   familiesOf,
   recordRuleCounts,
   setupEgressIPs,
   switchFault,
-  faultIdParam,
-} from '../harness/scenario-kit/egressip.ts';
-import { egressIPNodes, waitFor, waitForConsistent, waitForDeploymentReady, waitForNodeReady } from '../harness/wait/index.ts';
-import { UsageError } from '../harness/errors.ts';
+  egressIPNodes,
+  waitForConsistent,
+  waitForDeploymentReady,
+  waitForNodeReady,
+  watchEgressIPFailover,
+} from '../harness/index.ts';
 
 const params = z.object({
-  eips: z.number().int().min(1).max(200).default(2),
-  podsPerEip: z.number().int().min(1).max(5000).default(5),
+  ...egressIPLoadParams({ eips: 2, podsPerEip: 5 }),
   iterations: z.number().int().min(1).max(100).default(1),
-  ipStack: z.enum(['ipv4', 'ipv6', 'dual']).default('ipv4'),
   /** node to reboot; default: the egress node holding the most EgressIPs of this run (each iteration) */
   node: z.string().default(''),
   /** reboot (`systemctl reboot`) or crash (sysrq, krkn's node_crash_scenario) */
   action: z.enum(['reboot', 'crash']).default('reboot'),
-  egressNodes: z.number().int().min(0).default(0),
   /** each wait (failover, NotReady, Ready, pods, consistency) must finish within this */
   timeoutSeconds: z.number().int().min(1).default(300),
   /** NotReady and Ready waits of the reboot (krkn's node-scenario timeout is 120 s; bare metal needs more) */
   rebootTimeoutSeconds: z.number().int().min(1).default(600),
   /** image of the privileged debug pod */
   debugImage: z.string().default('registry.redhat.io/rhel9/support-tools'),
-  image: z.string().default('registry.k8s.io/pause:3.10'),
-  concurrency: z.number().int().min(1).max(64).default(8),
-  /** sim only: switch this fault of the fault library on for the run (e.g. eip-stale-snat-lrp-after-failover) */
-  fault: faultIdParam,
-  faultValue: z.string().default('on'),
 });
 
 export default scenario(
@@ -112,29 +109,12 @@ export default scenario(
         const t0 = performance.now();
 
         // failover watcher: every EgressIP that was on the node leaves it and is assigned elsewhere
-        const ctl = new AbortController();
-        const onAbort = (): void => ctl.abort(s.signal.reason);
-        s.signal.addEventListener('abort', onAbort, { once: true });
-        const failover =
-          eips.length === 0
-            ? Promise.resolve(undefined)
-            : waitFor(
-                async () => {
-                  const m = await egressIPNodes(cluster);
-                  return eips.every((e) => !(m.get(e) ?? []).includes(node) && (m.get(e) ?? []).length >= families.length)
-                    ? performance.now()
-                    : undefined;
-                },
-                {
-                  timeoutMs: timeoutMs + p.rebootTimeoutSeconds * 1000,
-                  intervalMs: 200,
-                  signal: ctl.signal,
-                  describe: `EgressIPs to leave ${node}`,
-                },
-              ).then(
-                (w) => w.value,
-                () => undefined,
-              );
+        const failover = watchEgressIPFailover(cluster, eips, node, {
+          timeoutMs: timeoutMs + p.rebootTimeoutSeconds * 1000,
+          minItems: families.length,
+          signal: s.signal,
+          describe: `EgressIPs to leave ${node}`,
+        });
         let r: NodeActionResult;
         let movedAt: number | undefined;
         try {
@@ -147,13 +127,9 @@ export default scenario(
             log: (l) => s.log(l),
           });
           // failover usually lands while the node is down; give it a little more once the node is back
-          movedAt = await Promise.race([
-            failover,
-            new Promise<undefined>((res) => setTimeout(() => res(undefined), Math.min(5000, timeoutMs))),
-          ]);
+          movedAt = await failover.movedAt(Math.min(5000, timeoutMs));
         } finally {
-          ctl.abort();
-          s.signal.removeEventListener('abort', onAbort);
+          failover.stop();
         }
         if (r.toNotReadyMs !== undefined)
           s.record({ name: 'node_to_notready_seconds', value: r.toNotReadyMs / 1000, unit: 's', labels: { ...labels, node } });

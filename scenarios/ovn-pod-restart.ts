@@ -13,24 +13,29 @@
  *   npm run scenario ovn-pod-restart -- --param method=container-kill
  *   npm run scenario ovn-pod-restart -- --param fault=eip-valid-nexthops-removed-at-startup   # sim: fails
  */
-import { z } from 'zod';
-import type * as k8s from '@kubernetes/client-node';
-import { scenario } from '../harness/runner/scenario.ts';
-import { injectChaos } from '../harness/chaos/injector.ts';
-import { renderTemplate } from '../harness/chaos/templates.ts';
 import {
+  z,
+  type k8s,
+  scenario,
+  InfraError,
+  UsageError,
+  CHAOS_MESH_NAMESPACE,
+  OVN_NAMESPACE,
+  injectChaos,
+  renderTemplate,
   busiestEgressNode,
+  egressIPLoadParams,
   familiesOf,
   ovnkubePodOn,
   podNodes,
   recordRuleCounts,
   setupEgressIPs,
   switchFault,
-  faultIdParam,
-} from '../harness/scenario-kit/egressip.ts';
-import { OVN_NAMESPACE } from '../harness/checks/egressip/collect.ts';
-import { podReady, waitFor, waitForConsistent, waitForDeploymentReady } from '../harness/wait/index.ts';
-import { InfraError, UsageError } from '../harness/errors.ts';
+  podReady,
+  waitFor,
+  waitForConsistent,
+  waitForDeploymentReady,
+} from '../harness/index.ts';
 
 const params = z.object({
   method: z.enum(['pod-kill', 'container-kill']).default('pod-kill'),
@@ -38,19 +43,11 @@ const params = z.object({
   container: z.string().default('ovnkube-controller'),
   /** which node's ovnkube-node: a node with selected pods that is not their egress node, the busiest egress node, or a node name */
   target: z.string().default('pod-node'),
-  eips: z.number().int().min(1).max(200).default(2),
-  podsPerEip: z.number().int().min(1).max(5000).default(5),
+  ...egressIPLoadParams({ eips: 2, podsPerEip: 5 }),
   iterations: z.number().int().min(1).max(100).default(1),
-  ipStack: z.enum(['ipv4', 'ipv6', 'dual']).default('ipv4'),
-  egressNodes: z.number().int().min(0).default(0),
   timeoutSeconds: z.number().int().min(1).default(300),
-  image: z.string().default('registry.k8s.io/pause:3.10'),
-  concurrency: z.number().int().min(1).max(64).default(8),
   /** Chaos Mesh namespace for the PodChaos objects */
-  chaosNamespace: z.string().default('chaos-mesh'),
-  /** sim only: switch this fault of the fault library on for the run (e.g. eip-valid-nexthops-removed-at-startup) */
-  fault: faultIdParam,
-  faultValue: z.string().default('on'),
+  chaosNamespace: z.string().default(CHAOS_MESH_NAMESPACE),
 });
 
 function containerRestarts(p: k8s.V1Pod | undefined, name: string): number {

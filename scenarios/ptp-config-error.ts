@@ -5,9 +5,7 @@
  *
  *   npm run scenario ptp-config-error
  */
-import { LIMITS, ptpFaultScenario } from '../harness/ptp/scenario-kit.ts';
-import { PTP_GROUP, PTP_NAMESPACE, PTP_VERSION } from '../harness/ptp/cluster.ts';
-import { InfraError } from '../harness/errors.ts';
+import { LIMITS, ptpFaultScenario, PTP_GROUP, PTP_NAMESPACE, PTP_VERSION, InfraError } from '../harness/index.ts';
 
 interface PtpConfigObj {
   metadata: { name: string; resourceVersion?: string };

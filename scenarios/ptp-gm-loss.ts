@@ -8,9 +8,7 @@
  *
  *   npm run scenario ptp-gm-loss
  */
-import { LIMITS, ptpFaultScenario } from '../harness/ptp/scenario-kit.ts';
-import { switchFault, type FaultId } from '../harness/scenario-kit/egressip.ts';
-import type { TestContext } from '../harness/runner/scenario.ts';
+import { LIMITS, ptpFaultScenario, switchFault, type FaultId, type TestContext } from '../harness/index.ts';
 
 export default ptpFaultScenario({
   name: 'ptp-gm-loss',

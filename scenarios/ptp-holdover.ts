@@ -6,7 +6,7 @@
  *
  *   npm run scenario ptp-holdover
  */
-import { LIMITS, ptpFaultScenario, runOnNode } from '../harness/ptp/scenario-kit.ts';
+import { LIMITS, ptpFaultScenario, runOnNode } from '../harness/index.ts';
 import { linkScript } from './ptp-link-down.ts';
 
 export default ptpFaultScenario({

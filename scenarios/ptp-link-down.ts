@@ -8,7 +8,7 @@
  *   npm run scenario ptp-link-down -- --param fault=<sim fault that keeps the port down>   # fails, exit 1
  *   npm run scenario ptp-link-down -- --kubeconfig ~/.kube/config --param iface=ens1f0
  */
-import { LIMITS, ptpFaultScenario, runOnNode } from '../harness/ptp/scenario-kit.ts';
+import { LIMITS, ptpFaultScenario, runOnNode } from '../harness/index.ts';
 
 // NetworkManager is told to leave the port alone while it is down (the conformance suite's `nmcli device set <if>
 // managed no`); best effort: a node without nmcli still gets the link change. `env nmcli` keeps the script a list of

@@ -5,7 +5,7 @@
  *
  *   npm run scenario ptp-process-kill
  */
-import { LIMITS, execInDaemon, ptpFaultScenario } from '../harness/ptp/scenario-kit.ts';
+import { LIMITS, execInDaemon, ptpFaultScenario } from '../harness/index.ts';
 
 export default ptpFaultScenario({
   name: 'ptp-process-kill',

@@ -11,7 +11,7 @@ import { CHAOS_KIND_DEFS, CHAOS_TEMPLATES, type ChaosKind, type TemplateId } fro
 import { commonParams } from '../../chaos/params.ts';
 import { renderChaosCrdsYaml } from '../../chaos/crd.ts';
 import { baseDef, describeExpected } from '../runner/params.ts';
-import { projectRoot } from '../paths.ts';
+import { projectRoot } from '../constants.ts';
 
 export interface TemplateParamInfo {
   name: string;

@@ -29,6 +29,8 @@ import {
   type ConditionType,
 } from '../../chaos/model.ts';
 import type { ChaosObject, Rendered } from './templates.ts';
+import { sleep, waitFor, WaitTimeoutError } from '../wait/poll.ts';
+import { CHAOS_MESH_NAMESPACE } from '../constants.ts';
 
 /** Where chaos events go: the run's store (`store.recordEvent(runId, e)`), `t.event`, or a test array. */
 export interface ChaosEventInput {
@@ -92,7 +94,7 @@ export interface ChaosResult {
   events: ChaosK8sEvent[];
 }
 
-export const CHAOS_MESH_NAMESPACE = 'chaos-mesh';
+export { CHAOS_MESH_NAMESPACE };
 
 export const INSTALL_HINT = [
   'install Chaos Mesh (OpenShift, CRI-O):',
@@ -116,22 +118,6 @@ function refOf(obj: ChaosObject): Ref {
 }
 
 const nowIso = () => new Date().toISOString();
-
-/** Sleep that rejects with a plain InterruptedError when `signal` aborts (whatever its reason). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new InterruptedError());
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new InterruptedError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 function apiError(what: string, err: unknown): Error {
   if (err instanceof InfraError || err instanceof UsageError || err instanceof InterruptedError) return err;
@@ -302,23 +288,28 @@ async function pollChaos(
   signal: AbortSignal | undefined,
   pred: (o: ChaosObject | undefined) => boolean,
 ): Promise<ChaosObject | undefined> {
-  const deadline = Date.now() + timeoutMs;
   let last: ChaosObject | undefined;
-  for (;;) {
-    last = await readChaos(cluster, ref);
-    if (pred(last)) return last;
-    if (Date.now() > deadline) {
-      const evs = await chaosEvents(cluster, ref, last?.metadata && (last.metadata as { uid?: string }).uid);
-      const failed = evs.filter((e) => e.type === 'Warning' || e.reason === 'Failed').map((e) => `${e.reason}: ${e.message}`);
-      const conds = ((last?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [])
-        .map((c) => `${c.type}=${c.status}`)
-        .join(' ');
-      throw new InfraError(
-        `${ref.kind} ${ref.namespace}/${ref.name}: timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? ` (conditions: ${conds || 'none'})` : ' (object gone)'}${failed.length ? `; controller said: ${failed.slice(-3).join(' | ')}` : ''}`,
-        `check the controller: kubectl -n ${CHAOS_MESH_NAMESPACE} logs deploy/chaos-controller-manager; and the object: kubectl -n ${ref.namespace} describe ${ref.plural}.${CHAOS_GROUP} ${ref.name}`,
-      );
-    }
-    await sleep(pollMs, signal);
+  try {
+    // a read error is not retried (readChaos already maps 404 to undefined and the rest to InfraError)
+    const w = await waitFor(
+      async () => {
+        last = await readChaos(cluster, ref);
+        return pred(last) && { object: last };
+      },
+      { timeoutMs, intervalMs: pollMs, signal, describe: what, retryable: () => false },
+    );
+    return w.value.object;
+  } catch (err) {
+    if (!(err instanceof WaitTimeoutError)) throw err;
+    const evs = await chaosEvents(cluster, ref, last?.metadata && (last.metadata as { uid?: string }).uid);
+    const failed = evs.filter((e) => e.type === 'Warning' || e.reason === 'Failed').map((e) => `${e.reason}: ${e.message}`);
+    const conds = ((last?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [])
+      .map((c) => `${c.type}=${c.status}`)
+      .join(' ');
+    throw new InfraError(
+      `${ref.kind} ${ref.namespace}/${ref.name}: timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? ` (conditions: ${conds || 'none'})` : ' (object gone)'}${failed.length ? `; controller said: ${failed.slice(-3).join(' | ')}` : ''}`,
+      `check the controller: kubectl -n ${CHAOS_MESH_NAMESPACE} logs deploy/chaos-controller-manager; and the object: kubectl -n ${ref.namespace} describe ${ref.plural}.${CHAOS_GROUP} ${ref.name}`,
+    );
   }
 }
 

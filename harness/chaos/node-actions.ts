@@ -13,7 +13,8 @@ import type { Cluster } from '../cluster/connect.ts';
 import { httpStatusOf } from '../cluster/connect.ts';
 import { describeApiError } from '../cluster/exec.ts';
 import { InfraError, UsageError } from '../errors.ts';
-import { sleep, type ChaosRecorder } from './injector.ts';
+import type { ChaosRecorder } from './injector.ts';
+import { sleep } from '../wait/poll.ts';
 
 export type NodeActionKind = 'reboot' | 'stop-kubelet' | 'start-kubelet' | 'crash';
 

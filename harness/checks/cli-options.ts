@@ -1,7 +1,7 @@
 /** The options every `check <name>` command shares: where the cluster is, and where the run is recorded. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { defaultDbPath } from '../paths.ts';
+import { defaultDbPath } from '../constants.ts';
 import { kubeconfigLabel, type CheckRunRecord } from './record.ts';
 
 export interface CheckTargetOptions {

@@ -6,6 +6,7 @@
 import { InfraError, InterruptedError } from '../errors.ts';
 import { openStore, type Store } from '../store/store.ts';
 import type { CheckResult } from './types.ts';
+import { VERSION } from '../constants.ts';
 
 export interface CheckRunRecord {
   /** results database; false: do not record (`--no-record`) */
@@ -44,7 +45,7 @@ export async function recordCheckRun<R>(
     name: rec.check,
     target: rec.target,
     params: rec.params,
-    versions: { netharness: process.env.npm_package_version ?? '0.1.0', node: process.version },
+    versions: { netharness: VERSION, node: process.version },
   });
   const t0 = performance.now();
   // Ctrl-C: the run ends `interrupted` rather than being found `crashed` on the next open

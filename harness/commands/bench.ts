@@ -7,7 +7,7 @@ import { join, basename } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
-import { projectRoot } from '../paths.ts';
+import { projectRoot } from '../constants.ts';
 
 export function listSuites(dir = join(projectRoot, 'bench')): string[] {
   if (!existsSync(dir)) return [];

@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { registerEvalRun } from '../../evals/runner/command.ts';
 import { UsageError } from '../errors.ts';
-import { defaultDbPath } from '../paths.ts';
+import { defaultDbPath } from '../constants.ts';
 import { openStore } from '../store/store.ts';
 import { renderTable } from '../runner/run.ts';
 import { listChecks } from '../checks/registry.ts';

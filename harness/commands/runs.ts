@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
-import { defaultDbPath } from '../paths.ts';
+import { defaultDbPath } from '../constants.ts';
 import { formatMs } from '../runner/progress.ts';
 import { renderTable } from '../runner/run.ts';
 import { evalRunDetail, renderEvalDetail } from '../../evals/runner/show.ts';

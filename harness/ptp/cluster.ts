@@ -11,8 +11,9 @@ import * as https from 'node:https';
 import type { Cluster } from '../cluster/connect.ts';
 import { describeApiError, execIn } from '../cluster/exec.ts';
 import { InfraError } from '../errors.ts';
+import { PTP_NAMESPACE } from '../constants.ts';
 
-export const PTP_NAMESPACE = 'openshift-ptp';
+export { PTP_NAMESPACE };
 export const DAEMON_SELECTOR = 'app=linuxptp-daemon';
 export const DAEMON_CONTAINER = 'linuxptp-daemon-container';
 export const SIDECAR_CONTAINER = 'cloud-event-proxy';

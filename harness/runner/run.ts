@@ -5,12 +5,12 @@
  * bug), interrupted 130 (SIGINT/SIGTERM; a second signal forces an immediate exit after marking the run).
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { connect, type Cluster } from '../cluster/connect.ts';
-import { ExitCode, InfraError, InterruptedError } from '../errors.ts';
-import { defaultDbPath, projectRoot } from '../paths.ts';
+import { ExitCode, InfraError, InterruptedError, UsageError } from '../errors.ts';
+import { defaultDbPath, projectRoot, VERSION } from '../constants.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { resolveParams } from './params.ts';
 import { createProgress, type Progress } from './progress.ts';
@@ -29,6 +29,7 @@ import { startSim, stopSimInBackground, type SimHandle } from './sim-target.ts';
 import { scrubSecrets } from '../store/scrub.ts';
 import { describeCrashedRuns } from './crash.ts';
 import { installRunSignals } from './signals.ts';
+import { hostShell } from './host.ts';
 import { buildSummary, EXIT, writeSummaryFiles, type RunSummary, type RunVerdict } from './summary.ts';
 
 // the summary module's API stays importable from here (commands and benches import the runner)
@@ -59,6 +60,8 @@ export interface RunResult {
   verdict: RunVerdict;
   exitCode: number;
   summary: RunSummary;
+  /** set when the run never started (a usage or setup error before any record): the command reports it first */
+  earlyError?: unknown;
 }
 
 function gitSha(): string | undefined {
@@ -109,7 +112,27 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
     targetLabel = `sim (nodes ${so.nodes ?? '3+3'}, speed ${speed}${speed > 1 ? `: sim waits are 1/${speed} of real ones` : ''})`;
   }
 
-  // 2. store
+  // 2. the target and the output places, checked before anything is recorded or made: a kubeconfig that
+  // does not load, a --context it lacks, a --port out of range, a results path under a file are usage errors
+  let preconnected: Cluster | undefined;
+  try {
+    if (
+      opts.target.kind === 'sim' &&
+      opts.target.port !== undefined &&
+      !(Number.isInteger(opts.target.port) && opts.target.port >= 1 && opts.target.port <= 65535)
+    )
+      throw new UsageError(`--port: expected a TCP port 1..65535, got '${opts.target.port}'`);
+    if (opts.target.kind === 'kubeconfig' && !opts.cluster)
+      preconnected = connect({ kubeconfig: opts.target.path, context: opts.target.context });
+    checkWritableDir(resDir, opts.resultsDir ? '--results' : '--db');
+    checkWritableDir(dirname(dbPath), '--db');
+    if (opts.target.kind === 'sim' && opts.target.workdir) checkWritableDir(opts.target.workdir, '--workdir');
+  } catch (err) {
+    progress.close();
+    return earlyExit(scn, targetLabel, startedAt, err, resDir, dbPath);
+  }
+
+  // 3. store
   let store: Store;
   try {
     store = openStore(dbPath);
@@ -123,7 +146,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
     target: targetLabel,
     params,
     gitSha: gitSha(),
-    versions: { netharness: process.env.npm_package_version ?? '0.1.0', node: process.version },
+    versions: { netharness: VERSION, node: process.version },
     startedAt,
   });
   const artifactsDir = join(resDir, 'runs', runId);
@@ -225,6 +248,9 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
       event: (e: RunEvent) => store.recordEvent(runId, e),
       check: (name, fn, o) => recorder.check(stepId, name, fn, o),
       kubectl,
+      get $() {
+        return hostShell(currentSignal(), (line) => progress.log(path.length ? path : [scn.meta.name], line));
+      },
     };
     return ctx;
   };
@@ -271,7 +297,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
           cluster = connect({ kubeconfig: handle.kubeconfig });
         }
       } else {
-        cluster = connect({ kubeconfig: opts.target.path, context: opts.target.context });
+        cluster = preconnected ?? connect({ kubeconfig: opts.target.path, context: opts.target.context });
       }
     }
     if (signals.main.aborted) throw signals.main.reason;
@@ -297,6 +323,9 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
       event: root.event,
       check: root.check,
       kubectl: root.kubectl,
+      get $() {
+        return root.$;
+      },
       params,
       target,
       quick,
@@ -350,6 +379,24 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   return { runId, verdict, exitCode: EXIT[verdict], summary };
 }
 
+/** `dir` exists as a directory or can be made: an existing file on the way is a usage error naming the flag. */
+function checkWritableDir(dir: string, flag: string): void {
+  let p = resolve(dir);
+  for (;;) {
+    if (existsSync(p)) {
+      if (!statSync(p).isDirectory())
+        throw new UsageError(
+          `${flag}: ${p} is a file, not a directory`,
+          `pass a path whose directories are directories (the results go to ${resolve(dir)})`,
+        );
+      return;
+    }
+    const up = dirname(p);
+    if (up === p) return;
+    p = up;
+  }
+}
+
 function earlyExit(scn: Scenario, target: string, startedAt: string, err: unknown, resDir: string, db: string): RunResult {
   const summary: RunSummary = {
     runId: '',
@@ -370,5 +417,5 @@ function earlyExit(scn: Scenario, target: string, startedAt: string, err: unknow
     artifactsDir: join(resDir, 'runs'),
     db,
   };
-  return { runId: '', verdict: 'error', exitCode: ExitCode.error, summary };
+  return { runId: '', verdict: 'error', exitCode: ExitCode.error, summary, earlyError: err };
 }

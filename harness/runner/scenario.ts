@@ -33,6 +33,7 @@
 import type { z } from 'zod';
 import type { Cluster } from '../cluster/connect.ts';
 import type { FindingInput } from '../store/store.ts';
+import type { HostShell } from './host.ts';
 
 /** A number the scenario measured (failover time, rule count, ...). */
 export interface Measurement {
@@ -98,6 +99,8 @@ export interface StepContext {
   check(name: string, fn: () => Promise<CheckOutcome> | CheckOutcome, opts?: CheckOptions): Promise<CheckOutcome>;
   /** `kubectl <args>` against the run's cluster (kubeconfig + context); resolves stdout, rejects with InfraError. */
   kubectl(args: string[], opts?: { input?: string; timeoutMs?: number }): Promise<string>;
+  /** zx's `$` for the rare host command: logged with exit status and duration, killed on Ctrl-C (./host.ts). */
+  readonly $: HostShell;
 }
 
 export type Target = { kind: 'sim'; workdir: string } | { kind: 'kubeconfig'; path: string; context?: string };

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, isAbsolute, resolve } from 'node:path';
-import { projectRoot } from '../paths.ts';
+import { projectRoot } from '../constants.ts';
 import { InfraError, InterruptedError } from '../errors.ts';
 import type { SimOptions } from './scenario.ts';
 

@@ -6,6 +6,7 @@
  * `t.defer`. Used by every EgressIP scenario (corenet-6498, node-reboot, ovn-pod-restart) and bench/corenet.
  */
 import type * as k8s from '@kubernetes/client-node';
+import { z } from 'zod';
 import type { Cluster } from '../cluster/connect.ts';
 import { httpStatusOf } from '../cluster/connect.ts';
 import { describeApiError } from '../cluster/exec.ts';
@@ -15,12 +16,12 @@ import { pickFreeEgressIPs } from '../checks/egressip/free-ips.ts';
 import { listEgressIPs, OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR } from '../checks/egressip/collect.ts';
 import type { EgressIPCheckResult, Family } from '../checks/egressip/index.ts';
 import { egressIPNodes, waitForConsistent, waitForDeploymentReady, waitForEgressIPsAssigned } from '../wait/index.ts';
-import { FAULTS_CONFIGMAP, FAULTS_NAMESPACE, type FaultId } from '../../faults/index.ts';
+import { FAULTS_CONFIGMAP, FAULTS_NAMESPACE, faultIdParam, type FaultId } from '../../faults/index.ts';
 
 export const EGRESS_LABEL = 'k8s.ovn.org/egress-assignable';
 export const RUN_LABEL = 'netharness.io/scenario';
 export const EIP_GROUP = { group: 'k8s.ovn.org', version: 'v1', plural: 'egressips' };
-export { FAULTS_CONFIGMAP, FAULTS_NAMESPACE, faultIdParam, type FaultId } from '../../faults/index.ts';
+export { FAULTS_CONFIGMAP, FAULTS_NAMESPACE, faultIdParam, type FaultId };
 
 export async function api<T>(what: string, p: Promise<T>): Promise<T> {
   try {
@@ -96,6 +97,28 @@ function clientDeployment(ns: string, replicas: number, image: string): k8s.V1De
         },
       },
     },
+  };
+}
+
+/**
+ * The EgressIP load every EgressIP scenario takes, declared once: `z.object({ ...egressIPLoadParams({ eips: 2,
+ * podsPerEip: 5 }), <the scenario's own params> })`. Only the sizes' defaults differ between scenarios.
+ */
+export function egressIPLoadParams(defaults: { eips: number; podsPerEip: number }) {
+  return {
+    eips: z.number().int().min(1).max(200).default(defaults.eips),
+    podsPerEip: z.number().int().min(1).max(5000).default(defaults.podsPerEip),
+    ipStack: z.enum(['ipv4', 'ipv6', 'dual']).default('ipv4'),
+    /** how many workers get k8s.ovn.org/egress-assignable (0: all workers; at least 2 for failover) */
+    egressNodes: z.number().int().min(0).default(0),
+    /** image of the client pods the EgressIPs select */
+    image: z.string().default('registry.k8s.io/pause:3.10'),
+    /** parallel node reads of the consistency check */
+    concurrency: z.number().int().min(1).max(64).default(8),
+    /** sim only: switch this fault of the fault library on for the run (ids: sim/ovnkube/FAULTS.md) */
+    fault: faultIdParam,
+    /** the fault's value: 'on' or its JSON params */
+    faultValue: z.string().default('on'),
   };
 }
 

@@ -8,7 +8,7 @@ import { UsageError } from '../errors.ts';
 import { getCheck, listChecks, type AnyCheck } from '../checks/registry.ts';
 import { judge, parseCheckParams } from '../checks/run.ts';
 import type { CheckCollectOptions, CheckResult } from '../checks/types.ts';
-import { waitFor, WaitTimeoutError, type WaitOptions } from './index.ts';
+import { waitFor, WaitTimeoutError, type WaitOptions } from './poll.ts';
 
 export interface CheckWait<R = CheckResult> {
   /** the check passed before the timeout */

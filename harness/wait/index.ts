@@ -1,90 +1,20 @@
 /**
- * Convergence and timing helpers: poll until a condition holds, with timeout, interval and AbortSignal.
+ * Convergence waits on a cluster (EgressIPs, nodes, pods, checks), on the one poll loop of ./poll.ts.
  * Timeouts are InfraError (WaitTimeoutError) except waitForConsistent, which returns the last check result
  * (an inconsistent cluster is a check verdict, not an infra failure).
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Cluster } from '../cluster/connect.ts';
 import { describeApiError } from '../cluster/exec.ts';
-import { InfraError, InterruptedError } from '../errors.ts';
+import { InfraError } from '../errors.ts';
 import { checkEgressIP, type EgressIPCheckOptions, type EgressIPCheckResult } from '../checks/egressip/index.ts';
 import { listEgressIPs } from '../checks/egressip/collect.ts';
 import { waitUntilPassing } from './check.ts';
+import { sleep, waitFor, type WaitOptions, type Waited } from './poll.ts';
 
 export { waitForCheck, waitUntilPassing, type CheckWait } from './check.ts';
 
-export class WaitTimeoutError extends InfraError {
-  override name = 'WaitTimeoutError';
-}
-
-export interface WaitOptions {
-  timeoutMs: number;
-  intervalMs?: number;
-  signal?: AbortSignal;
-  /** what we wait for, for the timeout message: 'node worker-1 Ready' */
-  describe?: string;
-  /** called with each attempt's error (fn may throw transient errors; they are retried until the timeout) */
-  onError?: (err: unknown) => void;
-}
-
-export interface Waited<T> {
-  value: T;
-  ms: number;
-  attempts: number;
-}
-
-/** Sleep that rejects with InterruptedError when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason instanceof Error ? signal.reason : new InterruptedError());
-      return;
-    }
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = (): void => {
-      clearTimeout(t);
-      reject(signal?.reason instanceof Error ? signal.reason : new InterruptedError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/**
- * Poll `fn` until it returns a value other than undefined / false / null. Transient errors thrown by `fn`
- * are retried (the last one is reported on timeout); InterruptedError and UsageError propagate.
- */
-export async function waitFor<T>(
-  fn: () => Promise<T | undefined | false | null> | T | undefined | false | null,
-  opts: WaitOptions,
-): Promise<Waited<T>> {
-  const start = performance.now();
-  const interval = opts.intervalMs ?? 1000;
-  let attempts = 0;
-  let lastErr: unknown;
-  for (;;) {
-    if (opts.signal?.aborted) throw opts.signal.reason instanceof Error ? opts.signal.reason : new InterruptedError();
-    attempts++;
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false && v !== null) return { value: v as T, ms: performance.now() - start, attempts };
-    } catch (err) {
-      if (err instanceof InterruptedError || (err instanceof Error && err.name === 'UsageError')) throw err;
-      lastErr = err;
-      opts.onError?.(err);
-    }
-    const elapsed = performance.now() - start;
-    if (elapsed >= opts.timeoutMs) {
-      const why = lastErr ? `; last error: ${lastErr instanceof Error ? lastErr.message : String(lastErr)}` : '';
-      throw new WaitTimeoutError(
-        `timed out after ${(opts.timeoutMs / 1000).toFixed(0)} s waiting for ${opts.describe ?? 'a condition'} (${attempts} attempts)${why}`,
-      );
-    }
-    await sleep(Math.min(interval, Math.max(0, opts.timeoutMs - elapsed)), opts.signal);
-  }
-}
+export { interruption, sleep, waitFor, WaitTimeoutError, type WaitOptions, type Waited } from './poll.ts';
 
 // ---------- EgressIP consistency ----------
 
@@ -143,6 +73,42 @@ export async function waitForEgressIPFailover(
     },
     { intervalMs: 250, ...opts, describe: opts.describe ?? `EgressIPs ${eipNames.join(',')} to leave ${fromNode}` },
   );
+}
+
+/** A failover watch started right before a disruption (a reboot), read once the node is back. */
+export interface FailoverWatch {
+  /** performance.now() when every EgressIP had left the node; waits at most `graceMs` more, undefined if they did not */
+  movedAt(graceMs: number): Promise<number | undefined>;
+  /** stop polling (always, in a finally) */
+  stop(): void;
+}
+
+/**
+ * Watch `eipNames` leave `fromNode` (waitForEgressIPFailover in the background) while the caller disrupts it.
+ * A timeout or a stop is "did not move" (undefined), not an error: the scenario judges it.
+ */
+export function watchEgressIPFailover(
+  cluster: Cluster,
+  eipNames: string[],
+  fromNode: string,
+  opts: WaitOptions & { minItems?: number },
+): FailoverWatch {
+  if (eipNames.length === 0) return { movedAt: () => Promise.resolve(undefined), stop: () => undefined };
+  const ctl = new AbortController();
+  const onAbort = (): void => ctl.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const start = performance.now();
+  const done = waitForEgressIPFailover(cluster, eipNames, fromNode, { intervalMs: 200, ...opts, signal: ctl.signal }).then(
+    (w) => start + w.ms,
+    () => undefined,
+  );
+  return {
+    movedAt: (graceMs) => Promise.race([done, sleep(graceMs, opts.signal).then(() => undefined)]),
+    stop: () => {
+      ctl.abort();
+      opts.signal?.removeEventListener('abort', onAbort);
+    },
+  };
 }
 
 /** Wait until every one of `eipNames` has at least `minItems` status items. */

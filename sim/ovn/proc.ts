@@ -4,6 +4,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { sleep } from '../../harness/wait/poll.ts';
 
 export interface RunResult {
   code: number;
@@ -88,9 +89,8 @@ export async function waitDead(pid: number, timeoutMs: number): Promise<boolean>
   return true;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+/** The one sleep (harness/wait/poll.ts is pure, so sim/ may use it). */
+export { sleep };
 
 /** SIGTERM, wait up to graceMs, SIGKILL. Resolves when the process is gone. */
 export async function terminate(pid: number, graceMs = 3000, child?: ChildProcess): Promise<void> {

@@ -12,8 +12,9 @@ import { InfraError } from '../../errors.ts';
 import { canonIp, joinIpFromNodeId, stripPrefix } from './net.ts';
 import { OvsdbParseError, parseTableJson, routerRefs, toAddressSetRows, toNatRows, toPolicyRows } from './ovsdb-json.ts';
 import type { ApiState, EgressIPInfo, Family, LabelSelector, NodeDump, NodeInfo, PodInfo } from './model.ts';
+import { OVN_NAMESPACE } from '../../constants.ts';
 
-export const OVN_NAMESPACE = 'openshift-ovn-kubernetes';
+export { OVN_NAMESPACE };
 export const OVNKUBE_NODE_SELECTOR = 'app=ovnkube-node';
 export const NB_CONTAINER = 'nbdb';
 export const DUMP_SEPARATOR = '=====netharness-nb-dump=====';
