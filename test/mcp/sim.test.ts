@@ -49,7 +49,9 @@ function normalizeDump(text: string): Record<string, unknown[]> {
   return out;
 }
 
-const API_KINDS = 'nodes,namespaces,pods,services,configmaps,deployments,daemonsets,replicasets,egressips';
+const API_KINDS =
+  'nodes,namespaces,pods,services,configmaps,deployments,daemonsets,replicasets,egressips,ptpconfigs,ptpoperatorconfigs,nodeptpdevices';
+const PTP_NS = 'openshift-ptp';
 
 describe('mcp against the embedded cluster', () => {
   let workdir: string;
@@ -78,6 +80,20 @@ describe('mcp against the embedded cluster', () => {
         dbs[`${node}/${name}`] = normalizeDump(await kubectl('exec', '-n', NS, pod, '-c', c, '--', 'sh', '-c', script));
       }
     }
+    // PTP: what a write through the ptp tools could change (the config files, the processes and their restarts)
+    const ptp: Record<string, unknown> = {};
+    const daemons = JSON.parse(await kubectl('get', 'pods', '-n', PTP_NS, '-l', 'app=linuxptp-daemon', '-o', 'json')) as {
+      items: { metadata: { name: string }; spec: { nodeName: string } }[];
+    };
+    for (const d of daemons.items.sort((a, b) => a.spec.nodeName.localeCompare(b.spec.nodeName))) {
+      const ex = (...argv: string[]) => kubectl('exec', '-n', PTP_NS, d.metadata.name, '-c', 'linuxptp-daemon-container', '--', ...argv);
+      const metrics = await ex('curl', '-s', 'localhost:9091/metrics');
+      ptp[`${d.spec.nodeName}/processes`] = metrics
+        .split('\n')
+        .filter((l) => /^openshift_ptp_process_(status|restart_count)\{/.test(l))
+        .sort();
+      ptp[`${d.spec.nodeName}/ptp4l.0.config`] = await ex('cat', '/var/run/ptp4l.0.config');
+    }
     const api = JSON.parse(await kubectl('get', API_KINDS, '-A', '-o', 'json')) as {
       items: { kind: string; metadata: Record<string, unknown>; spec?: unknown }[];
     };
@@ -92,7 +108,7 @@ describe('mcp against the embedded cluster', () => {
         spec: o.spec,
       }))
       .sort((a, b) => `${a.kind}/${a.ns}/${a.name}`.localeCompare(`${b.kind}/${b.ns}/${b.name}`));
-    return { dbs, objects };
+    return { dbs, objects, ptp };
   }
 
   async function stableSnapshot(): Promise<Record<string, unknown>> {
@@ -203,6 +219,26 @@ EOF`,
     if (nft.isError) expect(nft.text).toMatch(/nft is not available in container ovnkube-controller on node worker-0/);
   });
 
+  it('ptp tools answer from the embedded PTP stack (daemon pods, metrics, logs, configs, pmc, CurrentState, analysis)', async () => {
+    // the default embedded cluster runs PTP (--ptp oc): ordinary clocks on the workers
+    const pods = await call('ptp_pods', {});
+    expect(pods.text).toMatch(/node=worker-0 phase=Running/);
+    const metrics = await call('ptp_metrics', { node: 'worker-0' });
+    expect(metrics.isError, metrics.text).toBe(false);
+    expect(metrics.text).toMatch(/SLAVE/);
+    expect(metrics.text).toMatch(/LOCKED/);
+    expect((await call('ptp_configs', {})).text).toMatch(/matchList|worker-0/);
+    expect((await call('ptp_node_devices', { node: 'worker-0' })).text).toMatch(/ens1f0/);
+    expect((await call('ptp_config_file', { node: 'worker-0', file: 'ptp4l.0.config' })).text).toMatch(/\[global\]/);
+    expect((await call('ptp_pmc', { node: 'worker-0', dataset: 'PARENT_DATA_SET', config: 0 })).text).toMatch(/gm\.ClockClass\s+6/);
+    expect((await call('ptp_current_state', { node: 'worker-0', resource: 'lock-state' })).text).toMatch(/LOCKED/);
+    const logs = await call('ptp_daemon_logs', { node: 'worker-0', tail_lines: 500 });
+    expect(logs.text).toMatch(/master offset|rms/);
+    const analysis = await call('ptp_analyze', { node: 'worker-0' });
+    expect(analysis.isError, analysis.text).toBe(false);
+    expect(analysis.text).toMatch(/HEALTHY|MINOR/);
+  }, 120_000);
+
   it('≥ 300 attack calls through the real server change nothing (API, NB, SB, OVS DBs identical)', async () => {
     const before = await stableSnapshot();
     const tools = [
@@ -219,6 +255,12 @@ EOF`,
       'k8s_get',
       'k8s_list',
       'k8s_pod_logs',
+      'ptp_daemon_logs',
+      'ptp_metrics',
+      'ptp_config_file',
+      'ptp_pmc',
+      'ptp_current_state',
+      'ptp_configs',
     ];
     const base: Record<string, Record<string, unknown>> = {
       ...VALID_ARGS,
@@ -239,6 +281,12 @@ EOF`,
       k8s_get: { kind: 'EgressIP', name: 'eip-prod' },
       k8s_list: { kind: 'Pod', namespace: 'prod' },
       k8s_pod_logs: { namespace: NS, name: (await ovnkPods())['worker-0'], container: 'ovnkube-controller', tail: 5 },
+      ptp_daemon_logs: { node: 'worker-0', tail_lines: 50 },
+      ptp_metrics: { node: 'worker-0' },
+      ptp_config_file: { node: 'worker-0', file: 'ptp4l.0.config' },
+      ptp_pmc: { node: 'worker-0', dataset: 'PARENT_DATA_SET', config: 0 },
+      ptp_current_state: { node: 'worker-0', resource: 'lock-state' },
+      ptp_configs: {},
     };
     const fieldsOf: Record<string, string[]> = {
       ovn_db_list: ['node', 'table', 'record', 'conditions', 'columns', 'grep'],
@@ -254,6 +302,12 @@ EOF`,
       k8s_get: ['kind', 'name', 'apiVersion'],
       k8s_list: ['label_selector', 'field_selector', 'namespace'],
       k8s_pod_logs: ['container', 'name', 'since_seconds'],
+      ptp_daemon_logs: ['node', 'tail_lines'],
+      ptp_metrics: ['node'],
+      ptp_config_file: ['file'],
+      ptp_pmc: ['dataset', 'config'],
+      ptp_current_state: ['resource'],
+      ptp_configs: ['name'],
     };
     // Every other payload of each category (the pure suite runs all of them against every tool and field).
     const attacks = ATTACKS.filter((a, i) => i % 2 === 0 && !(typeof a.value === 'string' && a.value.length > 20_000));
@@ -272,14 +326,17 @@ EOF`,
     console.log(`sim attacks: ${rejected + harmless} calls, ${rejected} rejected, ${harmless} accepted and harmless`);
     expect(rejected + harmless).toBeGreaterThanOrEqual(300);
     const after = await snapshot();
-    const b = before as { dbs: Record<string, Record<string, unknown[]>>; objects: unknown[] };
+    const b = before as { dbs: Record<string, Record<string, unknown[]>>; objects: unknown[]; ptp: Record<string, unknown> };
     const a = after as typeof b;
     const diffs: string[] = [];
     for (const k of Object.keys(b.dbs))
       for (const t of Object.keys(b.dbs[k])) if (JSON.stringify(b.dbs[k][t]) !== JSON.stringify(a.dbs[k]?.[t])) diffs.push(`${k} ${t}`);
     if (JSON.stringify(b.objects) !== JSON.stringify(a.objects)) diffs.push('API objects');
+    for (const k of Object.keys(b.ptp)) if (JSON.stringify(b.ptp[k]) !== JSON.stringify(a.ptp[k])) diffs.push(`ptp ${k}`);
     expect(diffs).toEqual([]);
     expect(Object.keys(b.dbs)).toHaveLength(9);
+    // two PTP workers, each with its processes and config file
+    expect(Object.keys(b.ptp)).toHaveLength(4);
     // Negative control: the identity check does see a real write (made here by the test, not the server).
     const pod = (await ovnkPods())['worker-0'];
     await kubectl('exec', '-n', NS, pod, '-c', 'nbdb', '--', 'ovn-nbctl', 'lr-add', 'nh-canary');
