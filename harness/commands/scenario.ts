@@ -125,7 +125,10 @@ export function registerScenario(program: Command): void {
       }
       if (o.kubeconfig && o.target === 'sim') throw new UsageError('--target sim and --kubeconfig are exclusive');
       if (o.context && !o.kubeconfig) throw new UsageError('--context needs --kubeconfig');
-      if (o.port !== undefined && !/^\d+$/.test(o.port)) throw new UsageError(`--port: expected a number, got '${o.port}'`);
+      if (o.port !== undefined && (!/^\d+$/.test(o.port) || Number(o.port) < 1 || Number(o.port) > 65535))
+        throw new UsageError(`--port: expected a TCP port 1..65535, got '${o.port}'`);
+      if (o.port !== undefined && o.kubeconfig) throw new UsageError('--port is for the embedded cluster, not with --kubeconfig');
+      if (o.workdir !== undefined && o.kubeconfig) throw new UsageError('--workdir is for the embedded cluster, not with --kubeconfig');
       const scn = await resolveScenario(name);
       const target: TargetOptions = o.kubeconfig
         ? { kind: 'kubeconfig', path: o.kubeconfig, context: o.context }
@@ -141,6 +144,8 @@ export function registerScenario(program: Command): void {
         progress,
         metrics,
       });
+      // nothing ran: the error is the first (and only) thing said, no empty summary (cli.ts adds --json's error object)
+      if (res.earlyError !== undefined) throw res.earlyError;
       if (o.json) process.stdout.write(`${JSON.stringify(res.summary, null, 2)}\n`);
       if (!o.quiet) process.stderr.write(`\n${renderSummaryText(res.summary)}\n`);
       process.exitCode = res.exitCode;

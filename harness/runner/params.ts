@@ -51,6 +51,12 @@ export function baseDef(schema: ZodLike): ZodDefLike {
   return d;
 }
 
+/** z.number().int(): a number with a safeint / int32 format check */
+function isIntegerDef(def: ZodDefLike): boolean {
+  const checks = (def as { checks?: { _zod?: { def?: { check?: string; format?: string } } }[] }).checks ?? [];
+  return checks.some((c) => c._zod?.def?.check === 'number_format' && /int/.test(c._zod.def.format ?? ''));
+}
+
 /** Human description of what a field expects: 'integer', 'one of ipv4|ipv6|dual', 'list of (one of a|b)'. */
 export function describeExpected(def: ZodDefLike): string {
   switch (def.type) {
@@ -78,9 +84,15 @@ function coerceScalar(name: string, raw: string, def: ZodDefLike): unknown {
     case 'number':
     case 'int':
     case 'bigint': {
+      // plain decimal only: Number() would take 0x2, 2e0, 0b1, ' 2 ' and Infinity, which nobody means for a count
       const t = raw.trim();
-      const n = t === '' ? NaN : Number(t);
-      if (!Number.isFinite(n)) throw new UsageError(`--param ${name}=${raw}: expected ${describeExpected(def)}, got '${raw}'`);
+      const integer = def.type !== 'number' || isIntegerDef(def);
+      const ok = integer ? /^[+-]?\d+$/.test(t) : /^[+-]?(\d+(\.\d+)?|\.\d+)$/.test(t);
+      const n = ok ? Number(t) : NaN;
+      if (!Number.isFinite(n))
+        throw new UsageError(
+          `--param ${name}=${raw}: expected ${integer ? 'integer' : describeExpected(def)} (plain decimal), got '${raw}'`,
+        );
       return n;
     }
     case 'boolean': {
