@@ -7,7 +7,10 @@
  * Also: cloud-event-proxy's REST API v2 through the service proxy with a real HTTP client and a subscription
  * that receives the events.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT } from '../support/cli.ts';
 import { PtpSimCluster, sleep, until, type LogLine } from './ptp-sim.ts';
 import type { PtpMetrics } from '../../harness/ptp/metrics.ts';
 
@@ -468,5 +471,52 @@ describe.sequential('PTP faults on the embedded cluster', () => {
     await c.kubectl(['delete', 'timechaos', '-n', 'openshift-ptp', 'ptp-jump']);
     await sleep(500);
     await healthy('after the TimeChaos is deleted');
+  }, 120_000);
+
+  it('ptp watch subscribes through the service proxy, receives the events of a grandmaster loss, alerts, and ends cleanly on Ctrl-C', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        ...CLI,
+        'ptp',
+        'watch',
+        '--kubeconfig',
+        c.kubeconfig,
+        '--json',
+        '--interval',
+        '0.5',
+        '--freerun-minutes',
+        '0',
+        '--db',
+        join(c.workdir, 'watch.db'),
+      ],
+      { cwd: ROOT, env: { ...process.env, CI: '1' } },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      await until(async () => (/1 subscribed/.test(err) ? true : undefined), 30_000, `ptp watch subscribed (stderr: ${err.slice(-500)})`);
+      await c.fault('ptp-grandmaster-loss', 'on');
+      await until(async () => (/"rule":"freerun"/.test(out) ? true : undefined), 30_000, `a FREERUN alert (stdout: ${out.slice(-500)})`);
+      await until(
+        async () => (/"rule":"clock-class"/.test(out) ? true : undefined),
+        30_000,
+        `a clock-class alert (stdout: ${out.slice(-500)})`,
+      );
+      await c.fault('ptp-grandmaster-loss', 'off');
+      await healthy('after the watched grandmaster loss');
+    } finally {
+      child.kill('SIGINT');
+    }
+    // CRITICAL alerts (FREERUN) -> exit 1, after a summary and with its subscriptions deleted
+    expect(await exited).toBe(1);
+    const summary = JSON.parse(out.trim().split('\n').at(-1)!) as { summary: { subscribed: string[]; events: number; alerts: number } };
+    expect(summary.summary.subscribed).toEqual([c.node]);
+    expect(summary.summary.events).toBeGreaterThan(0);
+    const subs = JSON.parse((await c.rest('GET', '/subscriptions')).body) as { EndpointUri: string }[];
+    expect(subs.filter((s) => s.EndpointUri !== c.endpoint)).toEqual([]);
   }, 120_000);
 });
