@@ -6,6 +6,7 @@
  * Sources: chaos-mesh api/v1alpha1 (selector.go, common_types.go, common_webhook.go), pkg/selector.
  */
 import { isRecord, isStringList, isStringMap, type FieldError } from './fields.ts';
+import { matchLabelSelector } from '../harness/k8s/label-selector.ts';
 
 export const MODES = ['one', 'all', 'fixed', 'fixed-percent', 'random-max-percent'] as const;
 export type Mode = (typeof MODES)[number];
@@ -144,29 +145,14 @@ export function selectByMode<T>(candidates: readonly T[], mode: Mode, value: str
   }
 }
 
-// ---------------------------------------------------------------- label / expression matching
+// ---------------------------------------------------------------- label / expression matching (the one selector module)
 
 export function matchLabelMap(want: Record<string, string> | undefined, have: Record<string, string> | undefined): boolean {
-  if (!want) return true;
-  return Object.entries(want).every(([k, v]) => have?.[k] === v);
+  return matchLabelSelector({ matchLabels: want }, have);
 }
 
 export function matchExpressions(exprs: ExpressionSelector[] | undefined, labels: Record<string, string> | undefined): boolean {
-  if (!exprs) return true;
-  return exprs.every((e) => {
-    const has = labels !== undefined && e.key in labels;
-    const v = labels?.[e.key];
-    switch (e.operator) {
-      case 'In':
-        return has && (e.values ?? []).includes(v as string);
-      case 'NotIn':
-        return !has || !(e.values ?? []).includes(v as string);
-      case 'Exists':
-        return has;
-      case 'DoesNotExist':
-        return !has;
-    }
-  });
+  return matchLabelSelector({ matchExpressions: exprs }, labels);
 }
 
 /** One selector of a chaos object: '.' is spec.selector; kinds add more (NetworkChaos '.Target'). */

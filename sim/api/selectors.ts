@@ -1,159 +1,40 @@
 /**
- * Label and field selectors, parsed once per request into predicates.
- * Grammar follows k8s.io/apimachinery/pkg/labels and pkg/fields: label selectors take
- * =, ==, !=, in, notin, exists (key) and !exists (!key); field selectors take =, ==, !=.
- * Parse errors are ApiStatusError 400 so the server answers like the real one.
+ * Label and field selectors of a request, parsed once into predicates by the one selector module
+ * (harness/k8s/label-selector.ts: k8s.io/apimachinery/pkg/labels and pkg/fields grammar). This file adapts
+ * its syntax errors to ApiStatusError 400, so the server answers like the real one, and knows which field
+ * labels each kind supports.
  */
 import { ApiStatusError } from './errors.ts';
 import type { KubeObject } from '../types.ts';
+import * as sel from '../../harness/k8s/label-selector.ts';
 
-export type LabelOp = 'in' | 'notin' | 'exists' | '!exists' | '=' | '!=';
-
-export interface LabelRequirement {
-  key: string;
-  op: LabelOp;
-  values: string[];
-}
-
-const KEY_RE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
-const VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+export type { LabelRequirement, FieldRequirement } from '../../harness/k8s/label-selector.ts';
+export {
+  matchLabelRequirements as matchLabels,
+  matchFieldRequirements as matchFields,
+  fieldValue,
+} from '../../harness/k8s/label-selector.ts';
 
 function bad(msg: string): ApiStatusError {
   return new ApiStatusError(400, 'BadRequest', msg);
 }
 
-/** Splits on commas that are not inside parentheses. */
-function splitTop(s: string): string[] {
-  const out: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of s) {
-    if (ch === '(') depth++;
-    else if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
+/** `fn()`, with a selector syntax error as the apiserver's 400 BadRequest. */
+function as400<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof sel.SelectorSyntaxError) throw bad(err.message);
+    throw err;
   }
-  out.push(cur);
-  return out;
 }
 
-export function parseLabelSelector(sel: string | undefined): LabelRequirement[] {
-  if (!sel || !sel.trim()) return [];
-  const reqs: LabelRequirement[] = [];
-  for (const raw of splitTop(sel)) {
-    const part = raw.trim();
-    if (!part) throw bad(`unable to parse requirement: found '', expected: identifier in label selector "${sel}"`);
-    let m: RegExpExecArray | null;
-    if ((m = /^([^\s!=(),]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(part))) {
-      const values = m[3]
-        .split(',')
-        .map((v) => v.trim())
-        .filter((v) => v !== '');
-      checkKey(m[1], sel);
-      values.forEach((v) => checkValue(v, sel));
-      reqs.push({ key: m[1], op: m[2] as LabelOp, values });
-    } else if ((m = /^!\s*([^\s!=(),]+)$/.exec(part))) {
-      checkKey(m[1], sel);
-      reqs.push({ key: m[1], op: '!exists', values: [] });
-    } else if ((m = /^([^\s!=(),]+)\s*(==|=|!=)\s*([^\s!=(),]*)$/.exec(part))) {
-      checkKey(m[1], sel);
-      checkValue(m[3], sel);
-      reqs.push({ key: m[1], op: m[2] === '!=' ? '!=' : '=', values: [m[3]] });
-    } else if ((m = /^([^\s!=(),]+)$/.exec(part))) {
-      checkKey(m[1], sel);
-      reqs.push({ key: m[1], op: 'exists', values: [] });
-    } else {
-      throw bad(`unable to parse requirement: "${part}" in label selector "${sel}"`);
-    }
-  }
-  return reqs;
-}
-
-function checkKey(k: string, sel: string): void {
-  if (k.length > 317 || !KEY_RE.test(k)) throw bad(`invalid label key "${k}" in label selector "${sel}"`);
-}
-
-function checkValue(v: string, sel: string): void {
-  if (v.length > 63 || !VALUE_RE.test(v))
-    throw bad(
-      `invalid label value: "${v}" in label selector "${sel}": a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'`,
-    );
-}
-
-export function matchLabels(reqs: LabelRequirement[], labels: Record<string, string> | undefined): boolean {
-  for (const r of reqs) {
-    const has = labels !== undefined && Object.prototype.hasOwnProperty.call(labels, r.key);
-    const v = has ? labels[r.key] : undefined;
-    switch (r.op) {
-      case 'exists':
-        if (!has) return false;
-        break;
-      case '!exists':
-        if (has) return false;
-        break;
-      case '=':
-        if (v !== r.values[0]) return false;
-        break;
-      case '!=':
-        if (v === r.values[0]) return false;
-        break;
-      case 'in':
-        if (!has || !r.values.includes(v as string)) return false;
-        break;
-      case 'notin':
-        if (has && r.values.includes(v as string)) return false;
-        break;
-    }
-  }
-  return true;
-}
-
-export interface FieldRequirement {
-  path: string[];
-  op: '=' | '!=';
-  value: string;
-}
-
-export function parseFieldSelector(sel: string | undefined): FieldRequirement[] {
-  if (!sel || !sel.trim()) return [];
-  const out: FieldRequirement[] = [];
-  for (const raw of sel.split(',')) {
-    const part = raw.trim();
-    const m = /^([A-Za-z0-9_.\-/]+)\s*(==|=|!=)\s*(.*)$/.exec(part);
-    if (!m) throw bad(`invalid selector: '${sel}'; can't understand '${part}'`);
-    out.push({ path: m[1].split('.'), op: m[2] === '!=' ? '!=' : '=', value: m[3] });
-  }
-  return out;
-}
-
-/** Field value as the apiserver's field label conversion renders it (missing -> ''). */
-export function fieldValue(obj: KubeObject, path: string[]): string {
-  let cur: unknown = obj;
-  for (const p of path) {
-    if (cur === null || typeof cur !== 'object') return '';
-    cur = (cur as Record<string, unknown>)[p];
-  }
-  if (cur === undefined || cur === null) return '';
-  if (typeof cur === 'object') return JSON.stringify(cur);
-  return String(cur);
-}
-
-export function matchFields(reqs: FieldRequirement[], obj: KubeObject): boolean {
-  for (const r of reqs) {
-    const v = fieldValue(obj, r.path);
-    if (r.op === '=' ? v !== r.value : v === r.value) return false;
-  }
-  return true;
-}
+export const parseLabelSelector = (s: string | undefined): sel.LabelRequirement[] => as400(() => sel.parseLabelSelector(s));
+export const parseFieldSelector = (s: string | undefined): sel.FieldRequirement[] => as400(() => sel.parseFieldSelector(s));
 
 /** One predicate for both selectors; undefined when nothing filters (fast path). */
 export function compileSelectors(labelSelector?: string, fieldSelector?: string): ((o: KubeObject) => boolean) | undefined {
-  const l = parseLabelSelector(labelSelector);
-  const f = parseFieldSelector(fieldSelector);
-  if (!l.length && !f.length) return undefined;
-  return (o) => matchLabels(l, o.metadata.labels) && matchFields(f, o);
+  return as400(() => sel.compileSelectors<KubeObject>(labelSelector, fieldSelector));
 }
 
 /**
@@ -209,7 +90,6 @@ const FIELD_LABELS: Record<string, string[]> = {
 export function checkFieldSelector(group: string, resource: string, fieldSelector: string | undefined): void {
   const allowed = new Set(['metadata.name', 'metadata.namespace', ...(FIELD_LABELS[`${group}/${resource}`] ?? [])]);
   for (const r of parseFieldSelector(fieldSelector)) {
-    const label = r.path.join('.');
-    if (!allowed.has(label)) throw bad(`field label not supported: ${label}`);
+    if (!allowed.has(r.path)) throw bad(`field label not supported: ${r.path}`);
   }
 }

@@ -7,7 +7,7 @@
  */
 import type { KubeObject, ObjectStore } from '../types.ts';
 import { GVR } from '../controllers/common.ts';
-import { fieldValue } from '../controllers/selectors.ts';
+import { fieldValue } from '../../harness/k8s/label-selector.ts';
 import { matchExpressions, matchLabelMap, selectByMode, type Mode, type PodSelectorSpec } from '../../chaos/model.ts';
 
 export interface PodCandidate {

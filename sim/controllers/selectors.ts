@@ -1,136 +1,28 @@
 /**
- * Label selectors (string and object form), field selectors, node selector terms and
- * taint/toleration matching, as k8s.io/apimachinery and k8s.io/component-helpers define them. Pure.
+ * The controllers' selector helpers. Label selectors come from the one selector module
+ * (harness/k8s/label-selector.ts, k8s.io/apimachinery's grammar; a bad string throws SelectorSyntaxError);
+ * node selector terms (with Gt/Lt) and taint/toleration matching are scheduling rules, as
+ * k8s.io/component-helpers defines them. Pure.
  */
 import type { KubeObject } from '../types.ts';
-import { matchLabelSelector as matchLabelSelectorObject } from '../../harness/k8s/label-selector.ts';
+import {
+  matchLabelRequirements,
+  matchLabelSelector as matchLabelSelectorObject,
+  parseLabelSelector,
+  type LabelRequirement,
+} from '../../harness/k8s/label-selector.ts';
 import type { LabelSelector, NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from './kinds.ts';
 
-export interface Requirement {
-  key: string;
-  op: 'in' | 'notin' | 'exists' | '!' | '=' | '!=' | 'gt' | 'lt';
-  values: string[];
-}
-
-/** Parses `app=x,tier in (a,b),!legacy,env!=prod,k` (throws Error on bad syntax). */
-export function parseLabelSelector(sel: string | undefined): Requirement[] {
-  if (!sel || !sel.trim()) return [];
-  const reqs: Requirement[] = [];
-  // split on commas outside parentheses
-  const parts: string[] = [];
-  let depth = 0;
-  let cur = '';
-  for (const ch of sel) {
-    if (ch === '(') depth++;
-    if (ch === ')') depth--;
-    if (ch === ',' && depth === 0) {
-      parts.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  parts.push(cur);
-  for (const raw of parts) {
-    const p = raw.trim();
-    if (!p) throw new Error(`invalid label selector '${sel}'`);
-    let m = /^([^\s!=<>()]+)\s+(in|notin)\s*\(([^)]*)\)$/.exec(p);
-    if (m) {
-      reqs.push({ key: m[1], op: m[2] as 'in' | 'notin', values: m[3].split(',').map((v) => v.trim()) });
-      continue;
-    }
-    m = /^!\s*([^\s!=<>()]+)$/.exec(p);
-    if (m) {
-      reqs.push({ key: m[1], op: '!', values: [] });
-      continue;
-    }
-    m = /^([^\s!=<>()]+)\s*(==|=|!=|>|<)\s*([^\s!=<>(),]*)$/.exec(p);
-    if (m) {
-      const op = m[2] === '==' ? '=' : m[2] === '>' ? 'gt' : m[2] === '<' ? 'lt' : (m[2] as '=' | '!=');
-      reqs.push({ key: m[1], op, values: [m[3]] });
-      continue;
-    }
-    m = /^([^\s!=<>()]+)$/.exec(p);
-    if (m) {
-      reqs.push({ key: m[1], op: 'exists', values: [] });
-      continue;
-    }
-    throw new Error(`invalid label selector '${sel}'`);
-  }
-  return reqs;
-}
-
-export function matchRequirements(labels: Record<string, string> | undefined, reqs: Requirement[]): boolean {
-  const l = labels ?? {};
-  for (const r of reqs) {
-    const has = Object.prototype.hasOwnProperty.call(l, r.key);
-    const v = l[r.key];
-    switch (r.op) {
-      case '=':
-        if (!has || v !== r.values[0]) return false;
-        break;
-      case '!=':
-        if (has && v === r.values[0]) return false;
-        break;
-      case 'in':
-        if (!has || !r.values.includes(v)) return false;
-        break;
-      case 'notin':
-        if (has && r.values.includes(v)) return false;
-        break;
-      case 'exists':
-        if (!has) return false;
-        break;
-      case '!':
-        if (has) return false;
-        break;
-      case 'gt':
-      case 'lt': {
-        if (!has) return false;
-        const a = Number(v);
-        const b = Number(r.values[0]);
-        if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
-        if (r.op === 'gt' ? !(a > b) : !(a < b)) return false;
-        break;
-      }
-    }
-  }
-  return true;
-}
+export type Requirement = LabelRequirement;
+export { parseLabelSelector };
 
 export function matchLabelSelectorString(labels: Record<string, string> | undefined, sel: string | undefined): boolean {
-  return matchRequirements(labels, parseLabelSelector(sel));
+  return matchLabelRequirements(parseLabelSelector(sel), labels);
 }
 
 /** metav1.LabelSelector. An empty selector matches everything; a missing one (undefined) nothing. */
 export function matchLabelSelector(labels: Record<string, string> | undefined, sel: LabelSelector | undefined): boolean {
   return sel !== undefined && matchLabelSelectorObject(sel, labels);
-}
-
-/** `metadata.name=x,spec.nodeName!=y` */
-export function parseFieldSelector(sel: string | undefined): { path: string; op: '=' | '!='; value: string }[] {
-  if (!sel || !sel.trim()) return [];
-  return sel.split(',').map((p) => {
-    const m = /^\s*([^=!\s]+)\s*(==|=|!=)\s*(.*?)\s*$/.exec(p);
-    if (!m) throw new Error(`invalid field selector '${sel}'`);
-    return { path: m[1], op: m[2] === '!=' ? '!=' : '=', value: m[3] };
-  });
-}
-
-export function fieldValue(obj: KubeObject, path: string): string {
-  let cur: unknown = obj;
-  for (const seg of path.split('.')) {
-    if (cur && typeof cur === 'object') cur = (cur as Record<string, unknown>)[seg];
-    else return '';
-  }
-  if (cur === undefined || cur === null) return '';
-  return String(cur);
-}
-
-export function matchFieldSelector(obj: KubeObject, sel: string | undefined): boolean {
-  for (const r of parseFieldSelector(sel)) {
-    const v = fieldValue(obj, r.path);
-    if (r.op === '=' ? v !== r.value : v === r.value) return false;
-  }
-  return true;
 }
 
 function matchNodeRequirement(value: string | undefined, r: NodeSelectorRequirement): boolean {
