@@ -48,9 +48,11 @@ const params = z.object({
   scaleTo: z.number().int().min(0).default(100),
   /** every wait (node back Ready, pods Ready, EgressIP rules consistent) must finish within this */
   timeoutSeconds: z.number().int().min(1).default(600),
+  // namespaces are '<prefix>-<8-char run tag>-<i < 200>', a DNS label of at most 63 characters
   namespacePrefix: z
     .string()
     .regex(/^[a-z0-9-]+$/)
+    .max(50, 'at most 50 characters (namespaces are named <prefix>-<run tag>-<i>, at most 63)')
     .default('corenet-6498'),
 });
 

@@ -112,7 +112,7 @@ export function egressIPLoadParams(defaults: { eips: number; podsPerEip: number 
     /** how many workers get k8s.ovn.org/egress-assignable (0: all workers; at least 2 for failover) */
     egressNodes: z.number().int().min(0).default(0),
     /** image of the client pods the EgressIPs select */
-    image: z.string().default('registry.k8s.io/pause:3.10'),
+    image: z.string().trim().min(1, 'an image reference, not empty').default('registry.k8s.io/pause:3.10'),
     /** parallel node reads of the consistency check */
     concurrency: z.number().int().min(1).max(64).default(8),
     /** sim only: switch this fault of the fault library on for the run (ids: sim/ovnkube/FAULTS.md) */
@@ -165,7 +165,12 @@ export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOp
     setup.workers = workers.map((w) => w.metadata?.name ?? '');
     if (workers.length < 2) throw new InfraError(`need at least 2 worker nodes for EgressIP failover, found ${workers.length}`);
     await listEgressIPs(cluster);
-    const want = o.egressNodes === 0 ? workers.length : Math.min(o.egressNodes, workers.length);
+    if (o.egressNodes > workers.length)
+      throw new UsageError(
+        `param egressNodes: ${o.egressNodes} egress nodes asked for, but the cluster has ${workers.length} workers`,
+        'pass egressNodes=0 (all workers) or at most the number of workers',
+      );
+    const want = o.egressNodes === 0 ? workers.length : o.egressNodes;
     if (want < 2) throw new UsageError('egressNodes must allow at least 2 egress-assignable workers');
     const already = workers.filter((w) => EGRESS_LABEL in (w.metadata?.labels ?? {})).map((w) => w.metadata?.name ?? '');
     setup.egressNodes = setup.workers.slice(0, want);
