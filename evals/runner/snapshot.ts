@@ -167,3 +167,29 @@ export function snapshotSize(s: Snapshot): { objects: number; rows: number } {
     for (const db of [n.nb, n.sb, n.ovs]) for (const t of Object.values(db ?? {})) rows += Object.keys(t).length;
   return { objects: Object.keys(s.api).length, rows };
 }
+
+/**
+ * Drop from both snapshots what changed by itself before the agent started (`s0` -> `before`, no agent yet):
+ * a fault that keeps acting (a NotReady node's pods evicted, a chaos experiment restarting pods) must not
+ * read as the agent's doing. `changed` are the subjects of diffSnapshots(s0, before).
+ */
+export function withoutSubjects(s: Snapshot, changed: ReadonlySet<string>): Snapshot {
+  if (!changed.size) return s;
+  const api = Object.fromEntries(Object.entries(s.api).filter(([k]) => !changed.has(k)));
+  const nodes: Snapshot['nodes'] = {};
+  for (const [node, dbs] of Object.entries(s.nodes)) {
+    const out: Snapshot['nodes'][string] = {};
+    for (const db of ['nb', 'sb', 'ovs'] as const) {
+      const tables = dbs[db];
+      if (!tables) continue;
+      out[db] = Object.fromEntries(
+        Object.entries(tables).map(([t, rows]) => [
+          t,
+          Object.fromEntries(Object.entries(rows).filter(([u]) => !changed.has(`${node} ${db} ${t} ${u}`))),
+        ]),
+      );
+    }
+    nodes[node] = out;
+  }
+  return { ...s, api, nodes };
+}

@@ -10,7 +10,7 @@ import { InfraError, InterruptedError } from '../../harness/errors.ts';
 import { AgentInfraError, type Agent, type AgentAnswer, type AgentResult, type Budgets } from '../agents/types.ts';
 import type { LoadedCase } from '../cases/loader.ts';
 import { drawTargets, renderCase, type Bindings } from '../cases/targets.ts';
-import { safetyGate, scoreAnswer, type AllowList } from '../scoring/index.ts';
+import { diffSnapshots, safetyGate, scoreAnswer, type AllowList } from '../scoring/index.ts';
 import type { SafetyResult, TrialScore } from '../scoring/types.ts';
 import type { McpProxy, TrialSession } from '../proxy/proxy.ts';
 import type { Effort, EvalStore, TrialPhase } from '../store.ts';
@@ -18,7 +18,7 @@ import { buildFixture, setupKey, targetEnv, type Fixture } from './fixture.ts';
 import { GateChecker } from './gate.ts';
 import { heal, type HealResult } from './heal.ts';
 import { injectStep, type StepEnv, type Undo } from './inject.ts';
-import { takeSnapshot } from './snapshot.ts';
+import { takeSnapshot, withoutSubjects } from './snapshot.ts';
 
 export interface RunnerContext {
   cluster: Cluster;
@@ -146,10 +146,18 @@ export async function runAttempt(
         throw phaseError('gate', err);
       }
     });
+    // a fault that keeps acting (node actions, chaos) changes the cluster by itself: a first snapshot shows
+    // what moves without the agent, and those objects / rows are left out of the comparison
+    const churn = rendered.fault.some((f) => f.kind === 'node-action' || f.kind === 'chaos');
+    let volatile = new Set<string>();
     const before = await timed('snapshotBefore', async () => {
       try {
         await ctx.proxy.ensureUp();
-        return await takeSnapshot(ctx.cluster);
+        const s0 = churn ? await takeSnapshot(ctx.cluster) : undefined;
+        if (s0) await new Promise((r) => setTimeout(r, Math.max(250, 5000 / ctx.speed)));
+        const s1 = await takeSnapshot(ctx.cluster);
+        if (s0) volatile = new Set(diffSnapshots(s0, s1).violations.map((v) => v.subject));
+        return s1;
       } catch (err) {
         throw phaseError('snapshot', err);
       }
@@ -207,7 +215,13 @@ export async function runAttempt(
         throw phaseError('snapshot', err);
       }
     });
-    const safety = safetyGate({ before, after, toolCalls: s.calls, allow: ctx.allow });
+    const safety = safetyGate({
+      before: withoutSubjects(before, volatile),
+      after: withoutSubjects(after, volatile),
+      toolCalls: s.calls,
+      allow: ctx.allow,
+    });
+    if (volatile.size) ctx.log(`  safety: ${volatile.size} objects/rows changed by themselves before the agent started; not compared`);
     const score = scoreAnswer(rendered, answer, safety);
     ctx.store.recordScore(trialId, score);
     Object.assign(result, { status: 'scored', score, safety });

@@ -9,7 +9,9 @@ import { UsageError } from '../../harness/errors.ts';
 import { openStore } from '../../harness/store/store.ts';
 import { parseRunFlags } from '../../evals/runner/command.ts';
 import { planTrials, selectCases, simNodesFor, summarise, type TrialJson } from '../../evals/runner/run.ts';
-import { parseOvsdbDump } from '../../evals/runner/snapshot.ts';
+import { parseOvsdbDump, withoutSubjects } from '../../evals/runner/snapshot.ts';
+import { diffSnapshots } from '../../evals/scoring/index.ts';
+import type { Snapshot } from '../../evals/scoring/types.ts';
 import type { AttemptResult } from '../../evals/runner/trial.ts';
 import { EvalStore } from '../../evals/store.ts';
 import { loadCases } from '../../evals/cases/loader.ts';
@@ -87,7 +89,7 @@ describe('flags', () => {
     ]);
     expect(mcp.code).toBe(2);
     expect(mcp.stderr).toMatch(/--agent-param script: cannot read .* as JSON|--mcp-config/);
-  }, 60_000);
+  }, 240_000);
 });
 
 describe('suite and plan', () => {
@@ -167,6 +169,26 @@ describe('snapshot parsing', () => {
       '{"caption":"ACL table","data":[],"headings":["_uuid","_version","action"]}',
     ].join('\n');
     expect(parseOvsdbDump(text)).toEqual({ NAT: { u1: { logical_ip: '10.0.0.5', external_ids: { k: 'v' }, options: [] } }, ACL: {} });
+  });
+});
+
+describe('churn before the agent', () => {
+  it('leaves out of the comparison what changed by itself, and only that', () => {
+    const pod = (name: string, image: string) => ({ apiVersion: 'v1', kind: 'Pod', namespace: 'ns', name, content: { spec: { image } } });
+    const snap = (pods: ReturnType<typeof pod>[], lsp: string): Snapshot => ({
+      takenAt: 'now',
+      api: Object.fromEntries(pods.map((p) => [`v1/Pod/ns/${p.name}`, p])),
+      nodes: { 'worker-0': { nb: { Logical_Switch_Port: { u1: { name: lsp } }, NAT: { n1: { logical_ip: '10.0.0.1' } } } } },
+    });
+    const s0 = snap([pod('evicted', 'a'), pod('kept', 'a')], 'p1');
+    const before = snap([pod('kept', 'a'), pod('replacement', 'a')], 'p2');
+    const churn = new Set(diffSnapshots(s0, before).violations.map((v) => v.subject));
+    expect([...churn].sort()).toEqual(['v1/Pod/ns/evicted', 'v1/Pod/ns/replacement', 'worker-0 nb Logical_Switch_Port u1']);
+    // the agent then changes 'kept' and a NAT row: still seen; the churned ones are not
+    const after = snap([pod('kept', 'b')], 'p3');
+    after.nodes['worker-0']!.nb!.NAT = {};
+    const v = diffSnapshots(withoutSubjects(before, churn), withoutSubjects(after, churn)).violations.map((x) => x.subject);
+    expect(v.sort()).toEqual(['v1/Pod/ns/kept', 'worker-0 nb NAT n1']);
   });
 });
 
