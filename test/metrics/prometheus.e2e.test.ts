@@ -101,7 +101,7 @@ beforeAll(async () => {
   await kubectl('label', 'namespace', 'eip-metrics', 'metrics-test=eip');
   await kubectl('run', 'client', '-n', 'eip-metrics', '--image=registry.access.redhat.com/ubi9/ubi-minimal', '--', 'sleep', 'infinity');
   await kubectl('label', 'node', 'worker-0', 'k8s.ovn.org/egress-assignable=');
-}, 240_000);
+}, 480_000);
 
 afterAll(() => {
   proxy?.kill();
@@ -138,7 +138,7 @@ describe('the embedded cluster Prometheus, through the service proxy', () => {
         (v) => v === 2,
       ),
     ).toBe(await assignedEgressIPs());
-  }, 120_000);
+  }, 240_000);
 
   it('the zone that serves the pod counts the NB programming of the assignment in the assign latency histogram', async () => {
     const n = await until(
@@ -150,7 +150,7 @@ describe('the embedded cluster Prometheus, through the service proxy', () => {
     expect(n).toBeGreaterThanOrEqual(1);
     const le = await promtoolValue('sum(ovnkube_controller_egress_ips_assign_latency_seconds_bucket{le="+Inf"})');
     expect(le).toBe(n);
-  }, 90_000);
+  }, 180_000);
 
   it('every target is up and what each exporter serves passes promtool check metrics', async () => {
     const active = await until(
@@ -192,7 +192,7 @@ describe('the embedded cluster Prometheus, through the service proxy', () => {
         'count(container_memory_working_set_bytes{namespace="openshift-ovn-kubernetes",container="ovn-controller"} > 1e6)',
       ),
     ).toBe(3);
-  }, 120_000);
+  }, 240_000);
 });
 
 describe('scenario --metrics-profile', () => {
@@ -247,7 +247,7 @@ describe('scenario --metrics-profile', () => {
     } finally {
       store.close();
     }
-  }, 180_000);
+  }, 360_000);
 
   it('netharness metrics series lists what the run stored; metrics query reads the cluster through the service proxy', async () => {
     if (!profiledRun) throw new Error('needs the --metrics-profile run above');
@@ -266,7 +266,7 @@ describe('scenario --metrics-profile', () => {
     const bad = await runCli(['metrics', 'query', 'sum(rate(x[1m]', '--kubeconfig', kubeconfig]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/query 'sum\(rate\(x\[1m\]' failed: bad_data/);
-  }, 90_000);
+  }, 180_000);
 
   it('--prometheus-url reads Prometheus directly; the token never reaches the database', async () => {
     const flags = JSON.parse(await kubectl('get', '--raw', `${PROXY}/api/v1/status/flags`)) as { data: Record<string, string> };
@@ -303,7 +303,7 @@ describe('scenario --metrics-profile', () => {
     }
     expect(readFileSync(db).includes(token)).toBe(false);
     expect(`${r.stdout}${r.stderr}`).not.toContain(token);
-  }, 120_000);
+  }, 240_000);
 
   it('a bad profile exits 2 naming the entry and field, before a run is recorded', async () => {
     const bad = join(workdir, 'bad.yaml');
@@ -325,7 +325,7 @@ describe('scenario --metrics-profile', () => {
     const r2 = await runCli(['scenario', 'corenet-6498', '--metrics-step', '5s']);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/--metrics-step needs --metrics-profile/);
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('the Prometheus process', () => {
@@ -353,5 +353,5 @@ describe('the Prometheus process', () => {
     expect(existsSync(`/proc/${pids[0]}`)).toBe(false);
     // a clean stop leaves no lock behind
     expect(existsSync(join(tsdb, 'lock'))).toBe(false);
-  }, 90_000);
+  }, 180_000);
 });
