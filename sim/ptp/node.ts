@@ -334,6 +334,8 @@ export class NodePtp {
           this.klog(`ptp4l[${Math.floor(Date.now() / 1000)}]:[${p.config}] CLOCK_CLASS_CHANGE ${cls}`, 'daemon.go:1011');
       }
       for (const h of inst.helpers) if (h.running) this.tickHelper(inst, h);
+      const ts2phc = inst.helpers.find((h) => h.process === 'ts2phc');
+      if (p) p.timeSourceLocked = ts2phc ? ts2phc.running && ts2phc.clockState === 'LOCKED' : undefined;
     }
   }
 
@@ -341,8 +343,11 @@ export class NodePtp {
     const n = this.noise;
     const p = inst.ptp4l;
     let source: boolean;
+    const opts = inst.profile.phc2sysOpts ?? '';
+    // -a follows ptp4l's slave port over its UDS; -s <dev> (a T-GM's phc2sys) reads that PHC whatever ptp4l does
+    const fixedSource = !/(^|\s)-a(\s|$)/.test(opts) && /(^|\s)-s\s+\S+/.test(opts);
     if (h.process === 'phc2sys')
-      source = !!(inst.ptp4lRunning && p && p.ports.some((x) => x.state === 'SLAVE' || x.state === 'UNCALIBRATED'));
+      source = fixedSource || !!(inst.ptp4lRunning && p && p.ports.some((x) => x.state === 'SLAVE' || x.state === 'UNCALIBRATED'));
     else source = true; // ts2phc: the 1PPS/NMEA source of a T-GM is present
     const prevState = h.clockState;
     if (!source) {
@@ -351,7 +356,7 @@ export class NodePtp {
       h.servo = 0;
       h.clockState = 'FREERUN';
     } else {
-      if (h.steps === 0 && h.process === 'phc2sys') {
+      if (h.steps === 0 && h.process === 'phc2sys' && !fixedSource) {
         const sp = p?.ports.find((x) => x.state === 'SLAVE' || x.state === 'UNCALIBRATED');
         this.raw('phc2sys', h.tag, 6, 'reconfiguring after port state change', h.frac);
         if (sp) this.raw('phc2sys', h.tag, 6, `selecting ${sp.iface} for synchronization`, h.frac);
@@ -483,6 +488,7 @@ export class NodePtp {
             clockState: i.ptp4lRunning ? p.clockState : 'FREERUN',
             metricIface: p.metricIface,
             holdoverSeconds: p.holdoverSeconds(),
+            holdoverPhaseErrorNs: p.clockState === 'HOLDOVER' ? p.holdoverPhaseErrorNs : undefined,
           };
         }),
     };

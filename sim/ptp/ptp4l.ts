@@ -82,6 +82,11 @@ export class Ptp4l {
   };
   private sinceSummary = 0;
   private reportedClass?: number;
+  /** the ts2phc of the same profile is locked (undefined: the profile has none) */
+  timeSourceLocked?: boolean;
+  /** ppb the free-running PHC drifts by in holdover (seeded per instance) */
+  private readonly driftPpb: number;
+  holdoverPhaseErrorNs?: number;
   private t = 0;
 
   constructor(
@@ -109,6 +114,7 @@ export class Ptp4l {
     this.freqPpb = this.baseFreq;
     this.pathDelayNs = this.baseDelay;
     this.clockClass = settings.clockClass;
+    this.driftPpb = noise.range(0.5, 5) * (noise.next() < 0.5 ? -1 : 1);
   }
 
   get slavePort(): PortRt | undefined {
@@ -235,8 +241,12 @@ export class Ptp4l {
     this.updateClock();
   }
 
+  /** the BMCA picked the local clock (printed once per decision, then one line per port taking the role) */
+  private selfGm = false;
+
   private becomeGrandmaster(p: PortRt): void {
-    this.out(6, `selected local clock ${this.clockIdentity} as best master`);
+    if (!this.selfGm) this.out(6, `selected local clock ${this.clockIdentity} as best master`);
+    this.selfGm = true;
     this.out(6, `${this.name(p)}: assuming the grand master role`);
   }
 
@@ -326,6 +336,7 @@ export class Ptp4l {
   private updateParent(): void {
     const sp = this.ports.find((p) => p.state === 'SLAVE' || p.state === 'UNCALIBRATED');
     if (sp?.upstream) {
+      this.selfGm = false;
       const u = sp.upstream;
       this.parent = {
         gmIdentity: u.gmIdentity,
@@ -343,12 +354,17 @@ export class Ptp4l {
     const sp = this.ports.find((p) => p.state === 'SLAVE');
     const inRange = this.offsetNs > th.minOffsetNs && this.offsetNs < th.maxOffsetNs;
     let next: ClockState;
-    if (sp && this.servo >= 2 && inRange) {
+    // a grandmaster (every port masterOnly) is as good as its time source: ts2phc locked to GNSS / 1PPS
+    const gmLocked = this.ports.every((p) => p.masterOnly) && this.timeSourceLocked === true;
+    if ((sp && this.servo >= 2 && inRange) || gmLocked) {
       next = 'LOCKED';
+      this.holdoverPhaseErrorNs = undefined;
       this.holdoverSince = undefined;
     } else if (this.clockState === 'LOCKED' || this.clockState === 'HOLDOVER') {
       this.holdoverSince ??= this.t;
       next = this.t - this.holdoverSince < th.holdOverTimeoutS ? 'HOLDOVER' : 'FREERUN';
+      // phase error = drift x time in holdover (a first-order oscillator model)
+      this.holdoverPhaseErrorNs = Math.round(this.driftPpb * (this.t - this.holdoverSince));
       if (next === 'FREERUN') this.holdoverSince = undefined;
     } else next = 'FREERUN';
     if (next !== this.clockState) {
@@ -365,7 +381,9 @@ export class Ptp4l {
       });
     }
     // T-BC / T-GM classes (ITU-T G.8275.1): 6 locked, 135 holdover in spec, 248 free-run; slave-only 255
-    const cls = this.settings.slaveOnly ? 255 : next === 'LOCKED' ? 6 : next === 'HOLDOVER' ? 135 : 248;
+    // T-GM in holdover announces 7 (in spec), a T-BC 135 (ITU-T G.8275.1 clock classes)
+    const holdoverClass = this.ports.every((p) => p.masterOnly) ? 7 : 135;
+    const cls = this.settings.slaveOnly ? 255 : next === 'LOCKED' ? 6 : next === 'HOLDOVER' ? holdoverClass : 248;
     if (cls !== this.clockClass) {
       const from = this.clockClass;
       this.clockClass = cls;

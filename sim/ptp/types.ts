@@ -96,6 +96,8 @@ export interface Ptp4lView {
   metricIface?: string;
   /** emulated seconds since the slave port was lost (holdover clock), undefined when not in holdover */
   holdoverSeconds?: number;
+  /** estimated phase error accumulated in holdover (ns): the local oscillator's seeded drift x time */
+  holdoverPhaseErrorNs?: number;
 }
 
 export interface ProcessView {
