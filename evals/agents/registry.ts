@@ -7,10 +7,12 @@ import type { Agent } from './types.ts';
 import { scriptedAgent } from './scripted.ts';
 import { constantAgentFactory } from './constant.ts';
 import { randomAgentFactory } from './random.ts';
+import { referenceAgentFactory } from './reference.ts';
 
 export type AgentFactory = (params: Record<string, string>) => Agent;
 
 const agents = new Map<string, { description: string; make: AgentFactory }>([
+  ['reference', { description: 'the default: a deterministic playbook through the MCP tools only', make: referenceAgentFactory }],
   ['scripted', { description: 'plays a fixed script of MCP calls (--agent-param script=FILE; runner tests)', make: scriptedAgent }],
   [
     'constant',
