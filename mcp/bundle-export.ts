@@ -8,6 +8,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../harness/errors.ts';
 import { execIn } from '../harness/cluster/exec.ts';
+import { mapLimit } from '../harness/concurrency.ts';
 import { BUNDLE_VERSION, type BundleNode, type Manifest } from './bundle-format.ts';
 import { LiveTarget } from './live-target.ts';
 import { ALL_TOOLS } from './tools/index.ts';
@@ -93,18 +94,6 @@ export interface ExportOptions {
   signal?: AbortSignal;
 }
 
-async function pool<T>(items: T[], n: number, fn: (t: T) => Promise<void>, signal?: AbortSignal): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (i < items.length) {
-        if (signal?.aborted) return;
-        await fn(items[i++]);
-      }
-    }),
-  );
-}
-
 const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
 
 export function partialDir(out: string): string {
@@ -165,7 +154,7 @@ export async function exportBundle(o: ExportOptions): Promise<Manifest> {
       logJobs.push({ ns, pod: p.metadata?.name ?? '', container: c.name });
   }
   let logsDone = 0;
-  await pool(
+  await mapLimit(
     logJobs,
     o.concurrency ?? 4,
     async (j) => {
@@ -187,7 +176,7 @@ export async function exportBundle(o: ExportOptions): Promise<Manifest> {
   // 3. Per node: NB/SB DB backups and captured command outputs.
   const nodes = await target.nodes();
   let nodesDone = 0;
-  await pool(
+  await mapLimit(
     nodes,
     o.concurrency ?? 4,
     async (node) => {

@@ -31,18 +31,15 @@ import {
 import type { ChaosObject, Rendered } from './templates.ts';
 import { sleep, waitFor, WaitTimeoutError } from '../wait/poll.ts';
 import { CHAOS_MESH_NAMESPACE } from '../constants.ts';
+import type { RunEvent } from '../store/store.ts';
 
+/** The run event (harness/store), under the name the chaos tests know it by. */
+export type ChaosEventInput = RunEvent;
 /** Where chaos events go: the run's store (`store.recordEvent(runId, e)`), `t.event`, or a test array. */
-export interface ChaosEventInput {
-  kind: string;
-  target?: string;
-  at?: string;
-  details?: Record<string, unknown>;
-}
-export type ChaosRecorder = (e: ChaosEventInput) => void;
+export type ChaosRecorder = (e: RunEvent) => void;
 
 /** Adapter for harness/store: `storeRecorder(store, runId)`. */
-export function storeRecorder(store: { recordEvent(runId: string, e: ChaosEventInput): void }, runId: string): ChaosRecorder {
+export function storeRecorder(store: { recordEvent(runId: string, e: RunEvent): void }, runId: string): ChaosRecorder {
   return (e) => store.recordEvent(runId, e);
 }
 

@@ -32,7 +32,7 @@
  */
 import type { z } from 'zod';
 import type { Cluster } from '../cluster/connect.ts';
-import type { FindingInput } from '../store/store.ts';
+import type { FindingInput, RunEvent } from '../store/store.ts';
 import type { HostShell } from './host.ts';
 
 /** A number the scenario measured (failover time, rule count, ...). */
@@ -64,16 +64,7 @@ export interface CheckOptions {
   soft?: boolean;
 }
 
-/** Something that happened to the cluster (chaos actions, scale operations). */
-export interface RunEvent {
-  /** e.g. 'node-reboot', 'pod-delete', 'scale' */
-  kind: string;
-  /** e.g. node name, 'ns/pod' */
-  target?: string;
-  details?: Record<string, unknown>;
-  /** ISO time; default now */
-  at?: string;
-}
+export type { RunEvent } from '../store/store.ts';
 
 export type StepFn = (s: StepContext) => Promise<void>;
 

@@ -99,9 +99,14 @@ export interface MeasurementRow {
   at: string;
 }
 
-export interface EventInput {
+/** The one event type: something that happened to the cluster (chaos actions, node actions, scale operations),
+ * recorded by `t.event`, the chaos injector's recorder and the runner (table events). */
+export interface RunEvent {
+  /** e.g. 'node-reboot', 'pod-delete', 'scale' */
   kind: string;
+  /** e.g. node name, 'ns/pod' */
   target?: string;
+  /** ISO time; default now */
   at?: string;
   details?: Record<string, unknown>;
 }
@@ -152,7 +157,7 @@ export interface Store {
     },
   ): number;
   recordMeasurement(runId: string, m: MeasurementInput): void;
-  recordEvent(runId: string, e: EventInput): void;
+  recordEvent(runId: string, e: RunEvent): void;
   listRuns(opts?: { limit?: number; name?: string; kind?: RunKind }): RunRow[];
   /** By full uuid or a unique prefix (>= 4 chars). Throws UsageError when none or ambiguous. */
   resolveRunId(idOrPrefix: string): string;

@@ -13,6 +13,7 @@ import { canonIp, joinIpFromNodeId, stripPrefix } from './net.ts';
 import { OvsdbParseError, parseTableJson, routerRefs, toAddressSetRows, toNatRows, toPolicyRows } from './ovsdb-json.ts';
 import type { ApiState, EgressIPInfo, Family, LabelSelector, NodeDump, NodeInfo, PodInfo } from './model.ts';
 import { OVN_NAMESPACE } from '../../constants.ts';
+import { mapLimit } from '../../concurrency.ts';
 
 export { OVN_NAMESPACE };
 export const OVNKUBE_NODE_SELECTOR = 'app=ovnkube-node';
@@ -258,19 +259,7 @@ export async function ovnkubeNodePods(cluster: Cluster): Promise<Map<string, str
   return out;
 }
 
-/** Run fn over items with at most `limit` in flight; results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i], i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
+export { mapLimit };
 
 export interface ReadNbOptions {
   concurrency?: number;
