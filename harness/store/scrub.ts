@@ -8,6 +8,13 @@ const JWT = /\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\b/g;
 const BEARER = /\b(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi;
 const SHA256_TOKEN = /\bsha256~[A-Za-z0-9_-]{20,}\b/g; // OpenShift OAuth tokens
 const KUBECONFIG_FIELD = /((?:token|client-key-data|client-certificate-data|password)\s*:\s*)\S+/gi;
+// well-known token shapes, wherever they appear (a bare token passed as a param value, pasted in an error)
+const KNOWN_TOKENS =
+  /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,}|sk-(?:ant-)?[A-Za-z0-9_-]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|glpat-[A-Za-z0-9_-]{20,}|AIza[0-9A-Za-z_-]{35})\b/g;
+// a bare high-entropy token: 32+ base64url characters mixing upper case, lower case and digits (the sim's and
+// most API tokens). Hex digests, uuids, names and paths never mix all three without separators.
+const BARE_TOKEN = /(?<![A-Za-z0-9_\-/.])[A-Za-z0-9_-]{32,}={0,2}(?![A-Za-z0-9_\-/.])/g;
+const mixed = (t: string): boolean => /[A-Z]/.test(t) && /[a-z]/.test(t) && (t.match(/[0-9]/g) ?? []).length >= 2;
 
 export const REDACTED = '<redacted>';
 
@@ -16,7 +23,9 @@ export function scrubString(s: string): string {
     .replace(JWT, REDACTED)
     .replace(BEARER, `$1${REDACTED}`)
     .replace(SHA256_TOKEN, REDACTED)
-    .replace(KUBECONFIG_FIELD, `$1${REDACTED}`);
+    .replace(KUBECONFIG_FIELD, `$1${REDACTED}`)
+    .replace(KNOWN_TOKENS, REDACTED)
+    .replace(BARE_TOKEN, (t) => (mixed(t) ? REDACTED : t));
 }
 
 export function scrubSecrets<T>(value: T, depth = 0): T {
