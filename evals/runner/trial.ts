@@ -82,6 +82,17 @@ function isInterrupt(err: unknown, signal: AbortSignal): boolean {
   return err instanceof InterruptedError || (signal.aborted && (err as Error)?.name !== 'InfraError');
 }
 
+/** How long an agent may take to stop once its signal aborted. */
+export const AGENT_GRACE_MS = 3000;
+
+function abandonAfter(signal: AbortSignal, ms: number): Promise<never> {
+  return new Promise((_, reject) => {
+    const go = () => setTimeout(() => reject(signal.reason ?? new Error('aborted')), ms).unref();
+    if (signal.aborted) go();
+    else signal.addEventListener('abort', go, { once: true });
+  });
+}
+
 export async function runAttempt(
   ctx: RunnerContext,
   lc: LoadedCase,
@@ -172,14 +183,18 @@ export async function runAttempt(
     let overBudget = false;
     await timed('agent', async () => {
       try {
-        ran = await ctx.agent.run({
-          question: rendered.question,
-          connect: () => s.connect(),
-          budgets: ctx.budgets,
-          seed,
-          signal: agentSignal,
-          log: ctx.log,
-        });
+        ran = await Promise.race([
+          ctx.agent.run({
+            question: rendered.question,
+            connect: () => s.connect(),
+            budgets: ctx.budgets,
+            seed,
+            signal: agentSignal,
+            log: ctx.log,
+          }),
+          // an agent that does not stop at its signal is not waited for (Ctrl-C, the time budget)
+          abandonAfter(agentSignal, AGENT_GRACE_MS),
+        ]);
       } catch (err) {
         if (ctx.signal.aborted) throw new InterruptedError();
         if (err instanceof AgentInfraError) throw phaseError('agent', err);

@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadMcpConfig, parseMcpConfig, resolveForTarget, type McpConfig } from '../../evals/proxy/config.ts';
 import { McpProxy, PROXY_SERVER } from '../../evals/proxy/proxy.ts';
 import { UsageError } from '../../harness/errors.ts';
+import { serveHttp } from '../../mcp/server.ts';
+import { selectTools } from '../../mcp/tools/index.ts';
+import { FakeTarget, sampleObjects } from '../mcp/fake-target.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'echo-mcp-server.ts');
 const server = (extra: string[] = []) => ({ command: process.execPath, args: ['--import', 'tsx', FIXTURE, ...extra], env: {} });
@@ -129,6 +132,40 @@ describe('recording proxy', () => {
     expect(s2.infraError).toBeUndefined();
     await s2.end();
   }, 60_000);
+});
+
+describe('a streamable HTTP upstream ({url})', () => {
+  it('is proxied and recorded like a stdio one', async () => {
+    // a bearer token in `headers` reaches the server (servers that check one; netharness mcp does over HTTP)
+    const token = 'eval-proxy-test-token-0123456789';
+    const h = await serveHttp({
+      target: new FakeTarget(sampleObjects()),
+      tools: selectTools({ toolsets: ['k8s'] }),
+      port: 0,
+      authToken: token,
+    } as Parameters<typeof serveHttp>[0]);
+    const proxy = await McpProxy.start(
+      parseMcpConfig({ mcpServers: { remote: { url: h.url, headers: { Authorization: `Bearer ${token}` } } } }),
+    );
+    try {
+      expect(proxy.tools().map((t) => t.name)).toContain('k8s_list');
+      const s = proxy.beginTrial({ maxToolCalls: 5 });
+      const c = await client(s);
+      const r = (await c.callTool({ name: 'k8s_list', arguments: { kind: 'Node' } })) as Text;
+      expect(r.isError).toBeFalsy();
+      expect(s.calls[0]).toMatchObject({ server: 'remote', tool: 'k8s_list', isError: false, readOnlyHint: true });
+      expect(s.calls[0].resultBytes).toBeGreaterThan(0);
+      await s.end();
+    } finally {
+      await proxy.close();
+      await h.close();
+    }
+  });
+  it('an unreachable url is an infra error naming the server', async () => {
+    await expect(
+      McpProxy.start(parseMcpConfig({ mcpServers: { gone: { url: 'http://127.0.0.1:1/mcp' } } }), { connectTimeoutMs: 5000 }),
+    ).rejects.toThrow(/MCP server 'gone' did not start \(http:\/\/127\.0\.0\.1:1\/mcp\)/);
+  });
 });
 
 describe('--mcp-config validation', () => {
