@@ -144,6 +144,8 @@ export interface PublisherOptions {
   log?: (line: string) => void;
   /** lines for the cloud-event-proxy container's log */
   containerLog?: (line: string) => void;
+  /** false while the sidecar does not run (enableEventPublisher off): the Service has no endpoints */
+  enabled?: () => boolean;
 }
 
 /** The state a freshly (re)started cloud-event-proxy reports until it has parsed the daemon's logs again. */
@@ -244,6 +246,19 @@ export class EventPublisher {
 
   /** One request of the REST API (path from /api/ocloudNotifications/v2 on), as rest-api v2 answers it. */
   async handle(method: string, path: string, body?: string): Promise<HttpAnswer> {
+    if (this.o.enabled && !this.o.enabled()) {
+      // no cloud-event-proxy container: kube-apiserver's answer for a Service without endpoints
+      const svc = publisherServiceName(this.node);
+      return json(503, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: `no endpoints available for service "${svc}"`,
+        reason: 'ServiceUnavailable',
+        code: 503,
+      });
+    }
     const p = path.split('?')[0];
     if (!p.startsWith(API_BASE)) return json(404, { error: `404 page not found: ${p}` });
     const rest = decodeURIComponent(p.slice(API_BASE.length)) || '/';
@@ -481,6 +496,7 @@ export function startEventProxy(ctx: SimContext, opts: { staleOnRestart?: (node:
       },
       log: ctx.log,
       containerLog: (line) => sidecarLog(node, line),
+      enabled: () => ptp.eventPublisher(),
     });
     publishers.set(node, p);
     offs.push(registerPublishers(registry, [p]).unregister);

@@ -519,4 +519,35 @@ describe.sequential('PTP faults on the embedded cluster', () => {
     const subs = JSON.parse((await c.rest('GET', '/subscriptions')).body) as { EndpointUri: string }[];
     expect(subs.filter((s) => s.EndpointUri !== c.endpoint)).toEqual([]);
   }, 120_000);
+
+  it('event publisher off (PtpOperatorConfig ptpEventConfig.enableEventPublisher false): the publisher Service has no endpoints (503); back on, it answers', async () => {
+    const patch = (on: boolean) =>
+      c.kubectl([
+        'patch',
+        'ptpoperatorconfig',
+        '-n',
+        'openshift-ptp',
+        'default',
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ spec: { ptpEventConfig: { enableEventPublisher: on } } }),
+      ]);
+    await patch(false);
+    try {
+      const r = await until(
+        async () => {
+          const a = await c.rest('GET', '/health');
+          return a.status === 503 ? a : undefined;
+        },
+        20_000,
+        'HTTP 503 from the service proxy',
+      );
+      expect(JSON.parse(r.body)).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
+    } finally {
+      await patch(true);
+    }
+    await until(async () => ((await c.rest('GET', '/health')).status === 200 ? true : undefined), 20_000, 'health OK again');
+    await healthy('after the event publisher is back');
+  }, 90_000);
 });
