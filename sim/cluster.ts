@@ -18,6 +18,7 @@ import { ApiServer } from './api/server.ts';
 import { serviceAccountUser, TokenAuthenticator } from './api/rbac.ts';
 import { writeKubeconfig } from './api/kubeconfig.ts';
 import { selfSignedCert } from './api/tls.ts';
+import { DEFAULT_WORKDIR } from './constants.ts';
 
 export interface StartOptions {
   workdir?: string;
@@ -46,7 +47,7 @@ export interface RunningCluster {
 }
 
 export async function startCluster(opts: StartOptions = {}): Promise<RunningCluster> {
-  const workdir = resolve(opts.workdir ?? join('results', 'sim'));
+  const workdir = resolve(opts.workdir ?? DEFAULT_WORKDIR);
   mkdirSync(workdir, { recursive: true });
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const nodes = opts.nodes ?? defaultNodes();

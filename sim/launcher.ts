@@ -14,6 +14,7 @@ import { clusterIdFor, OVN_STATE_FILE, runRootFor, type OvnStateFile } from './o
 import { findPidsByCmdline, isAlive, run, waitDead } from './ovn/proc.ts';
 import type { IpStack, SimNodeSpec } from './types.ts';
 import { PTP_MODES, type PtpMode } from './ptp/types.ts';
+import { DEFAULT_WORKDIR } from './constants.ts';
 
 export interface SimFlags {
   workdir?: string;
@@ -51,7 +52,7 @@ export interface SimState {
 }
 
 export function parseSimFlags(f: SimFlags): SimOptions {
-  const workdir = resolve(f.workdir ?? join('results', 'sim'));
+  const workdir = resolve(f.workdir ?? DEFAULT_WORKDIR);
   let nodes: SimNodeSpec[] | undefined;
   if (f.nodes !== undefined) {
     try {

@@ -51,8 +51,9 @@ import {
 } from '../../chaos/model.ts';
 import { selectPods } from './select.ts';
 import { KIND_EFFECTS, type KindEffect } from './kinds/index.ts';
+import { CHAOS_MESH_NAMESPACE } from '../constants.ts';
 
-export const CHAOS_NAMESPACE = 'chaos-mesh';
+export const CHAOS_NAMESPACE = CHAOS_MESH_NAMESPACE;
 export const CONTROLLER_COMPONENT = 'chaos-controller-manager';
 const MAX_EVENTS = 10;
 const gvrOf = (kind: ChaosKind): GroupVersionResource => ({

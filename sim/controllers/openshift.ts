@@ -7,8 +7,9 @@ import { createHash } from 'node:crypto';
 import type { KubeObject, SimContext } from '../types.ts';
 import { GVR, isAlreadyExists } from './common.ts';
 import type { Container } from './kinds.ts';
+import { OVN_NAMESPACE } from '../constants.ts';
 
-export const OVN_NAMESPACE = 'openshift-ovn-kubernetes';
+export { OVN_NAMESPACE };
 
 function digest(name: string): string {
   return createHash('sha256').update(`netharness-sim:${name}`).digest('hex');

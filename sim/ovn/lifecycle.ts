@@ -13,8 +13,9 @@
  */
 import type { KubeObject, OvnLifecycle, SimContext } from '../types.ts';
 import { GVR } from '../gvr.ts';
+import { OVN_NAMESPACE } from '../constants.ts';
 
-export const OVN_NAMESPACE = 'openshift-ovn-kubernetes';
+export { OVN_NAMESPACE };
 export const OVNKUBE_NODE_SELECTOR = 'app=ovnkube-node';
 export const REBOOTING_ANNOTATION = 'sim.netharness.io/rebooting';
 

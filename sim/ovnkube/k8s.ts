@@ -6,7 +6,7 @@ import type { KubeObject } from '../types.ts';
 
 export { GVR } from '../gvr.ts';
 
-export const OVN_NAMESPACE = 'openshift-ovn-kubernetes';
+export { OVN_NAMESPACE };
 export const EGRESS_ASSIGNABLE_LABEL = 'k8s.ovn.org/egress-assignable';
 
 export const ANN = {
@@ -22,6 +22,7 @@ export const ANN = {
 } as const;
 
 import type { LabelSelector as Selector, LabelSelectorOperator } from '../../harness/k8s/label-selector.ts';
+import { OVN_NAMESPACE } from '../constants.ts';
 
 export type LabelSelector = Selector<LabelSelectorOperator>;
 

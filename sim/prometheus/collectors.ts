@@ -17,6 +17,7 @@ import { GVR } from '../gvr.ts';
 import type { KubeObject, SimContext } from '../types.ts';
 import { histogram, type MetricFamily, type Sample } from './exposition.ts';
 import { EIP_LATENCY_BUCKETS, type OvnkubeObserver } from './ovnkube-observer.ts';
+import { OVN_NAMESPACE } from '../constants.ts';
 
 const CLK_TCK = 100;
 
@@ -143,7 +144,7 @@ const CONTAINER: Record<string, string> = {
 
 export function containerFamilies(ctx: SimContext, procs: SimProcess[], node: string): MetricFamily[] {
   const podOf = new Map<string, string>();
-  for (const p of ctx.store.list(GVR.pods, { namespace: 'openshift-ovn-kubernetes' }) as KubeObject[]) {
+  for (const p of ctx.store.list(GVR.pods, { namespace: OVN_NAMESPACE }) as KubeObject[]) {
     const node = (p.spec as { nodeName?: string } | undefined)?.nodeName;
     if (node && p.metadata.name.startsWith('ovnkube-node-')) podOf.set(node, p.metadata.name);
   }
@@ -165,7 +166,7 @@ export function containerFamilies(ctx: SimContext, procs: SimProcess[], node: st
     const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
     const container = CONTAINER[pr.proc];
     const labels: Record<string, string> = container
-      ? { namespace: 'openshift-ovn-kubernetes', pod: podOf.get(pr.node) ?? '', container, id: `/kubepods.slice/${pr.proc}` }
+      ? { namespace: OVN_NAMESPACE, pod: podOf.get(pr.node) ?? '', container, id: `/kubepods.slice/${pr.proc}` }
       : {
           namespace: '',
           pod: '',

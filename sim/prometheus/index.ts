@@ -27,11 +27,11 @@ import { startExporter } from './exporter.ts';
 import { OVN_NAMESPACE, OvnkubeObserver } from './ovnkube-observer.ts';
 import { ensurePrometheus } from './packages.ts';
 import { podRefs, promConfig, splitOvn, targetGroups, type ExtraTarget } from './targets.ts';
+import { PTP_NAMESPACE } from '../constants.ts';
 
 export const MONITORING_NAMESPACE = 'openshift-monitoring';
 export const THANOS_SERVICE = 'thanos-querier';
 export const PROMETHEUS_SERVICE = 'prometheus-k8s';
-const PTP_NAMESPACE = 'openshift-ptp';
 
 export interface SimPrometheus extends Stoppable {
   /** http://127.0.0.1:<port> */

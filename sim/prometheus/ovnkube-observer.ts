@@ -16,8 +16,9 @@
  */
 import { GVR } from '../gvr.ts';
 import type { KubeObject, LogEntry, SimContext } from '../types.ts';
+import { OVN_NAMESPACE } from '../constants.ts';
 
-export const OVN_NAMESPACE = 'openshift-ovn-kubernetes';
+export { OVN_NAMESPACE };
 const ZONE_CONTAINER = 'ovnkube-controller';
 const CM_CONTAINER = 'ovnkube-cluster-manager';
 

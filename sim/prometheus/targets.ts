@@ -5,6 +5,7 @@
  * cluster select the same series here. `__metrics_path__` points each target at its exporter path.
  */
 import type { KubeObject } from '../types.ts';
+import { OVN_NAMESPACE, PTP_NAMESPACE } from '../constants.ts';
 
 export interface TargetGroup {
   targets: string[];
@@ -45,7 +46,7 @@ export function targetGroups(
   ptpPods: PodRef[] = [],
 ): TargetGroup[] {
   const out: TargetGroup[] = [];
-  const ns = 'openshift-ovn-kubernetes';
+  const ns = OVN_NAMESPACE;
   const cm = pods.find((p) => p.app === 'ovnkube-control-plane');
   out.push({
     targets: [address],
@@ -117,7 +118,7 @@ export function targetGroups(
         __metrics_path__: `/metrics/ptp/${p.node}`,
         job: 'ptp-monitor-service',
         instance: `${p.node}:8443`,
-        namespace: 'openshift-ptp',
+        namespace: PTP_NAMESPACE,
         pod: p.name,
         node: p.node,
         service: 'ptp-monitor-service',
