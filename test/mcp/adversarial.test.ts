@@ -107,7 +107,23 @@ describe('adversarial inputs (pure, tools x fields x payloads)', () => {
   }, 300_000);
 
   it('rejects the dangerous payloads outright in every name-like field', () => {
-    const nameFields = ['node', 'table', 'record', 'router', 'switch', 'datapath', 'bridge', 'name', 'namespace', 'container', 'kind'];
+    // ptp: the config file, pmc dataset and CurrentState resource are allow-listed names too
+    const nameFields = [
+      'node',
+      'table',
+      'record',
+      'router',
+      'switch',
+      'datapath',
+      'bridge',
+      'name',
+      'namespace',
+      'container',
+      'kind',
+      'file',
+      'dataset',
+      'resource',
+    ];
     const mustReject = ATTACKS.filter((a) =>
       ['flag-smuggling', 'write-verb', 'unicode', 'path-traversal', 'injection'].includes(a.category),
     );
