@@ -256,6 +256,16 @@ async function nodeLevel(t: Tools, node: string): Promise<Diagnosis | undefined>
       remediation: `Bring the link up again on ${node}: ip link set br-ex up, and restore the default route through br-ex if it did not come back.`,
       evidence: 'br-ex down',
     };
+  const hole = /^(blackhole|unreachable|prohibit)\s+(\S+)/m.exec(route.text);
+  if (!route.isError && hole)
+    return {
+      detected: true,
+      category: 'kernel/wrong-entry',
+      entities: [node, hole[2]!],
+      mechanism: `The routing table of node ${node} has a ${hole[1]} route for ${hole[2]}: the kernel drops (discards) traffic to that network instead of forwarding it through the default route, unlike the other nodes.`,
+      remediation: `Delete the ${hole[1]} route on ${node}: ip route del ${hole[1]} ${hole[2]} (and remove whatever configuration added it).`,
+      evidence: `${hole[1]} route ${hole[2]}`,
+    };
   if (!route.isError && !/^default via/m.test(route.text))
     return {
       detected: true,
