@@ -66,7 +66,8 @@ export function startPtpNodeFaults(ctx: SimContext): Stoppable {
       await exec(node, ['ip', 'link', 'set', nic, 'up'], quietStreams()).catch(() => undefined);
     }
   };
-  void Promise.all(ctx.nodes.map((n) => ensureNics(n.name)));
+  // on the nodes that run PTP (now, and whenever their ptp4l starts: a rebooted node has a new, empty netns)
+  void Promise.all(ptp.nodes().map((v) => ensureNics(v.node)));
 
   // every `ip link set` that runs on a node reaches the emulator when it names a PTP NIC
   const wrapped: typeof exec = async (node, argv, streams) => {
@@ -98,7 +99,7 @@ export function startPtpNodeFaults(ctx: SimContext): Stoppable {
     }
   };
   const off = ptp.onChange((c) => {
-    if (c.kind === 'process' && c.process === 'ptp4l' && c.up && !failing.size) void ensureNics(c.node);
+    if (c.kind === 'process' && c.process === 'ptp4l' && c.up && !failing.has(`${c.node}\u0000${c.config}`)) void ensureNics(c.node);
     if (c.kind === 'profiles' || (c.kind === 'process' && c.process === 'ptp4l' && c.up)) queueMicrotask(() => check(c.node));
   });
   for (const v of ptp.nodes()) check(v.node);
