@@ -2,7 +2,7 @@
  * EgressIP check on the embedded cluster at CORENET-6498 scale (10 EgressIPs x 200 pods = 2000 pods):
  *   A. our check (API + ONE NB dump exec per node, parallel 8, pure diff)
  *   B. the bare per-node dumps alone (the same execs, no API, no parse, no diff)
- *   C. the per-pod QE method (research §4.2): one exec per pod into the egress node's ovnkube-node pod running
+ *   C. the per-pod QE method (OpenShift QE cases 55030 / 47021, as in weinliu/verification-tests test/extended/networking/cloud_egressip_ovn.go): one exec per pod into the egress node's ovnkube-node pod running
  *      `ovn-nbctl --format=csv --no-heading find nat logical_ip=<pod IP>` and counting the EgressIP's rows, with
  *      the same parallelism (8), plus a sequential sample (as a Ginkgo loop runs it) extrapolated to all pods;
  *   C2. the same per-pod query as QE really runs it: one `oc exec` process per pod (kubectl exec here), sequential

@@ -12,7 +12,7 @@ const NODE_PARAM = { node: 'only on this node (zone); default: every node' };
 export const ovnkubeFaults = defineFaults({
   'eip-stale-snat-lrp-after-failover': {
     kind: 'bug',
-    research: '§3 #1',
+    failureClass: 'stale rows after failover and restart',
     upstream: 'commit 1667a51d9 "EgressIP: fix failover and restart stale SNAT/LRP; ensure status sync"; PR #5606',
     title: 'Stale SNAT / LRP nexthop after failover + restart',
     description:
@@ -27,7 +27,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-missing-pod-delete-on-restart': {
     kind: 'bug',
-    research: '§3 #2',
+    failureClass: 'pod delete missed while down',
     upstream: 'commit 8975b00e7 "Handle missing pod delete event in EIP controller"',
     title: 'Pod deleted while ovnkube-controller was down keeps its LRP',
     description:
@@ -39,7 +39,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-pod-delete-ignored-after-cleanup': {
     kind: 'bug',
-    research: '§3 #3',
+    failureClass: 'pod delete dropped after cleanup',
     upstream: 'commit 16dedd155 "Fix cleanup of LRP for deleted pods"',
     title: 'Pod delete ignored after stale-assignment cleanup',
     description:
@@ -52,7 +52,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-stale-nexthop-deleted-node': {
     kind: 'bug',
-    research: '§3 #4',
+    failureClass: 'stale nexthop of a deleted node',
     upstream: 'PR #4559 / commit 52317f156; PR #2860; Bug 2063321 (openshift/ovn-kubernetes#993)',
     title: 'LRP nexthop of a deleted egress node stays',
     description:
@@ -64,7 +64,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-valid-nexthops-removed-at-startup': {
     kind: 'bug',
-    research: '§3 #5',
+    failureClass: 'startup sync removes valid rows',
     upstream: 'commits d2b7cbe7e, a46e0e77b (2025-08)',
     title: 'Startup sync removes valid remote nexthops',
     description:
@@ -79,7 +79,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-overzealous-snat-delete': {
     kind: 'bug',
-    research: '§3 #6',
+    failureClass: 'over-broad SNAT delete',
     upstream: 'PR #4998 / commit f21f8fb5c "Fixes SNAT removal with egress IP"; commit dfa9d8783',
     title: 'SNAT delete predicate matches the whole EgressIP',
     description:
@@ -93,7 +93,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-duplicate-snat': {
     kind: 'bug',
-    research: '§3 #7',
+    failureClass: 'duplicate SNATs',
     upstream: 'PR #3371 / commit 87fb483e2',
     title: 'Duplicate SNATs and failing deletes',
     description: 'Pod add creates the SNAT twice; later deletes find two rows for one predicate and fail, so both stay.',
@@ -107,7 +107,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-completed-pods-programmed': {
     kind: 'bug',
-    research: '§3 #8',
+    failureClass: 'completed pods programmed',
     upstream: 'commit 7b88e0acb; OCPBUGS-15388 (openshift/ovn-kubernetes#1723)',
     title: 'Completed pods still programmed',
     description: 'Pods in phase Succeeded/Failed keep (or get) their EgressIP rows.',
@@ -118,7 +118,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-stale-pod-ip-on-recreate': {
     kind: 'bug',
-    research: '§3 #9',
+    failureClass: 'stale pod IP on recreate',
     upstream: 'commits 13f3f3f9f (2022), 90e65d62a (2026)',
     title: 'Pod recreated with the same name keeps the old IP in EgressIP rows',
     description:
@@ -132,7 +132,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-notin-selector-leak': {
     kind: 'bug',
-    research: '§3 #10',
+    failureClass: 'rows leak after EgressIP delete',
     upstream: 'commit db4aaf417; OCPBUGS-24055; QE case 70667',
     title: 'NotIn-only selector: rows leak after EgressIP deletion',
     description:
@@ -144,7 +144,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'stale-sb': {
     kind: 'bug',
-    research: '§3 #11',
+    failureClass: 'stale southbound state',
     upstream: 'commit 82fc3bf7a (FDP-1537), PR #5292, commit 3b5da01cb (OCPBUGS-42303)',
     title: 'Stale SB: ovn-controller acts on an old southbound state',
     description:
@@ -159,7 +159,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-duplicate-assignment': {
     kind: 'bug',
-    research: '§3 #13',
+    failureClass: 'duplicate IP assignment',
     upstream: 'commit ddb32d433',
     title: 'Same IP assigned to two EgressIP CRs',
     description:
@@ -173,7 +173,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-stays-unassigned': {
     kind: 'bug',
-    research: '§3 #14',
+    failureClass: 'assignment not retried',
     upstream: 'commit 4b75652db',
     title: 'EgressIP stays unassigned after a node becomes reachable',
     description:
@@ -184,7 +184,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'eip-legacy-nats-not-migrated': {
     kind: 'bug',
-    research: '§3 #16, §1.2 legacy format',
+    failureClass: 'legacy rows not migrated',
     upstream: 'commit 7588fd3a6',
     title: 'Legacy NATs not migrated at startup',
     description:
@@ -197,7 +197,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'ovnkube-legacy-external-ids': {
     kind: 'mode',
-    research: '§1.2 legacy format',
+    failureClass: 'legacy external_ids format',
     upstream: 'before commit 1642012bf (2024-10-26)',
     title: 'Older ovnkube: legacy external_ids',
     description:
@@ -209,7 +209,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'ovnkube-controller-crashloop': {
     kind: 'operational',
-    research: 'operational',
+    failureClass: 'operational',
     upstream: '-',
     title: 'ovnkube-controller in CrashLoopBackOff',
     description:
@@ -225,7 +225,7 @@ export const ovnkubeFaults = defineFaults({
   },
   'northd-down': {
     kind: 'operational',
-    research: 'operational',
+    failureClass: 'operational',
     upstream: '-',
     title: 'ovn-northd down on a node',
     description: 'ovn-northd of the node exits: NB changes no longer reach the SB (no new logical flows).',

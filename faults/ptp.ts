@@ -15,7 +15,7 @@ const NODE_PARAM = { node: 'only on this node; default: every PTP node' };
 export const ptpFaults = defineFaults({
   'ptp-grandmaster-loss': {
     kind: 'operational',
-    research: 'grandmaster loss / announce timeout',
+    failureClass: 'grandmaster loss / announce timeout',
     upstream: 'openshift/ptp-operator test/conformance/serial/ptp.go "Remove Grandmaster"; linuxptp fsm.c ptp_slave_fsm()',
     title: 'The grandmaster stops announcing',
     description:
@@ -32,7 +32,7 @@ export const ptpFaults = defineFaults({
   },
   'ptp-gm-clock-class-degraded': {
     kind: 'operational',
-    research: 'clock class degradation',
+    failureClass: 'clock class degradation',
     upstream: 'ITU-T G.8275.1 clockClass values; linuxptp-daemon OCPBUGS-43510 / PR #371; cloud-event-proxy ptp-clock-class-change',
     title: 'The grandmaster announces a degraded clock class',
     description:
@@ -47,7 +47,7 @@ export const ptpFaults = defineFaults({
   },
   'ptp-tx-timestamp-timeout': {
     kind: 'bug',
-    research: 'tx timestamp timeouts',
+    failureClass: 'tx timestamp timeouts',
     upstream:
       'linuxptp sk.c sk_receive() "timed out while polling for tx timestamp"; openshift-docs PRs #48000 / #46129 (tx_timestamp_timeout 50 for E810); BZ 2095782',
     title: 'NIC driver misses TX timestamps',
@@ -69,7 +69,7 @@ export const ptpFaults = defineFaults({
   },
   'ptp-chronyd-running': {
     kind: 'operational',
-    research: 'chronyd fighting phc2sys',
+    failureClass: 'chronyd fighting phc2sys',
     upstream:
       'openshift-kni/cnf-features-deploy #522; openshift/linuxptp-daemon PR #37; openshift-docs PR #36867 (disable chronyd via MachineConfig)',
     title: 'chronyd runs next to phc2sys',
@@ -88,7 +88,7 @@ export const ptpFaults = defineFaults({
   },
   'ptp-sidecar-stale-after-restart': {
     kind: 'bug',
-    research: 'stale sidecar state after cloud-event-proxy restart',
+    failureClass: 'stale sidecar state after cloud-event-proxy restart',
     upstream: 'OCP 4.22.2 release note (openshift-docs PR #114031); OCPBUGS-77871 / linuxptp-daemon PR #570; linuxptp-daemon issue #369',
     title: 'cloud-event-proxy keeps a stale state after it restarts',
     description:
@@ -102,7 +102,7 @@ export const ptpFaults = defineFaults({
   },
   'ptp-port-stays-faulty': {
     kind: 'operational',
-    research: 'slave link down / NIC port fault',
+    failureClass: 'slave link down / NIC port fault',
     upstream: 'openshift/ptp-operator test/conformance/serial/ptp.go (SLAVE within 5 min of link up); OCPBUGS-29024 / 29102',
     title: 'NIC port does not come back after link up',
     description:
@@ -119,7 +119,7 @@ export const ptpFaults = defineFaults({
   },
   'ptp-process-no-restart': {
     kind: 'bug',
-    research: 'process crash/termination',
+    failureClass: 'process crash/termination',
     upstream: 'OCPBUGS-35587 / linuxptp-daemon PR #336 (ts2phc kill caused FREERUN without recovery)',
     title: 'linuxptp-daemon does not restart a killed process',
     description:

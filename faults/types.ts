@@ -9,8 +9,8 @@ export type FaultKind = 'bug' | 'mode' | 'operational';
 /** One fault, without its id (the id is its key in the group). */
 export interface FaultSpec {
   kind: FaultKind;
-  /** the upstream bug class or code path this fault reproduces, as a short reference */
-  research: string;
+  /** the class of failure this fault reproduces, in a few words ('duplicate SNATs', 'operational'); its source is `upstream` */
+  failureClass: string;
   /** upstream fix / issue (repository commit, PR or bug id) */
   upstream: string;
   title: string;

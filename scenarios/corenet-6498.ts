@@ -1,5 +1,6 @@
 /**
- * CORENET-6498: EgressIP at scale under disruption (research §4.1). `eips` EgressIP objects, each selecting
+ * CORENET-6498: EgressIP at scale under disruption (the OpenShift QE job: 10 EgressIPs x 200 pods, 20 iterations of 4 disruptions; its public trace is
+ * SachinNinganure/ocp-performance-analyzer-mcp tools/egressip/egressip_cornet_6498_runner.py). `eips` EgressIP objects, each selecting
  * `podsPerEip` pods of its own namespace; every scenario (node-reboot, ovn-pod-restart and their "-scale"
  * variants that scale the deployments to `scaleTo` and back during the disruption) runs `iterations` times.
  * Each iteration disrupts the busiest egress node, waits for recovery and for the EgressIP rules to be

@@ -6,7 +6,7 @@
  * GR_<node> with rtoj-/rtoe- ports + default route + cluster-subnet SNAT, ext_<node>,
  * transit_switch with local tstor-<node> and remote tstor-<remote> ports.
  *
- * EgressIP rows per research §1.3 / §1.4: priority-102 no-reroute policies, QoS mark rule (103),
+ * EgressIP rows as ovn-org/ovn-kubernetes go-controller/pkg/ovn/egressip.go writes them: priority-102 no-reroute policies, QoS mark rule (103),
  * address sets, priority-100 reroute LRPs on the pod node only, SNATs on GR_<egressNode> in the
  * egress node's DB only.
  */
@@ -67,7 +67,7 @@ export const podPortName = (ns: string, pod: string): string => `${ns}_${pod}`;
 export const CLUSTER_ROUTER_JOIN_IP = { v4: '100.64.0.1/16', v6: 'fd98::1/64' };
 
 export interface DesiredOptions {
-  /** Older ovnkube: EIP NATs/LRPs carry only external_ids name=<eipName> (research §1.2 legacy). */
+  /** Older ovnkube: EIP NATs/LRPs carry only external_ids name=<eipName> (before upstream commit 1642012bf; migrated by go-controller/pkg/ovn/external_ids_syncer). */
   legacyExternalIds?: boolean;
   /** Fault #8: Succeeded/Failed pods stay programmed. */
   programCompletedPods?: boolean;
@@ -456,7 +456,7 @@ function stripNet(cidr: string | undefined): string {
   return cidr ? cidr.split('/')[1] : '';
 }
 
-/** Rows every zone creates at init (research §1.3), plus the per-pod rows of §1.4 for this zone. */
+/** Rows every zone creates at init (InitClusterEgressPolicies), plus the per-pod rows for this zone (addPodEgressIPAssignment). */
 export function egressIpRows(s: ZoneState): NbRow[] {
   const fams = families(s.ipStack);
   const local = s.nodes.find((n) => n.name === s.zone);

@@ -53,14 +53,14 @@ export function renderFaultsMarkdown(): string {
   out.push('');
   out.push('## Catalogue');
   out.push('');
-  out.push('| id | kind | research | title |');
+  out.push('| id | kind | class | title |');
   out.push('|---|---|---|---|');
-  for (const f of FAULTS) out.push(`| \`${f.id}\` | ${f.kind} | ${f.research} | ${f.title} |`);
+  for (const f of FAULTS) out.push(`| \`${f.id}\` | ${f.kind} | ${f.failureClass} | ${f.title} |`);
   out.push('');
   for (const f of FAULTS) {
     out.push(`### \`${f.id}\``);
     out.push('');
-    out.push(`**${f.title}** (${f.kind}; research ${f.research}; upstream: ${f.upstream})`);
+    out.push(`**${f.title}** (${f.kind}; ${f.failureClass}; upstream: ${f.upstream})`);
     out.push('');
     out.push(f.description);
     out.push('');

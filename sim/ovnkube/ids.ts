@@ -1,5 +1,6 @@
 /**
- * external_ids and object names as ovn-kubernetes forms them (research §1.2, §1.3):
+ * external_ids and object names as ovn-kubernetes forms them (ovn-org/ovn-kubernetes go-controller/pkg/libovsdb/ops/db_object_types.go and
+ * db_object_ids.go; address set names from pkg/ovn/address_set/address_set.go):
  * go-controller/pkg/libovsdb/ops/db_object_ids.go + db_object_types.go, util.HashForOVN.
  */
 import type { StrMap } from './nb-model.ts';

@@ -1,5 +1,5 @@
 /**
- * klog line formatting and the message strings of ovn-kubernetes (research §3), so that logs
+ * klog line formatting and the message strings of ovn-kubernetes (quoted from ovn-org/ovn-kubernetes go-controller/pkg/ovn/egressip.go and pkg/clustermanager/egressip_controller.go), so that logs
  * of the emulated ovnkube look like the real ones: `I1121 14:55:02.123456    1234 egressip.go:1234] msg`.
  */
 

@@ -1,21 +1,20 @@
 /**
  * "Fails when it should": corenet-6498 (quick, node-reboot only) against the embedded cluster, started as
  * a separate process through the CLI (never imported). With the faults off it passes (exit 0); with the
- * stale-SNAT bug of research §3 #1 switched on through ConfigMap netharness/netharness-faults it fails
+ * stale-SNAT bug (eip-stale-snat-lrp-after-failover; upstream ovn-org/ovn-kubernetes PR #5606) switched on through ConfigMap netharness/netharness-faults it fails
  * (exit 1) and the findings are in the results DB.
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
 import { runCli, startDetachedSim, stopSim } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const FAULT = 'eip-stale-snat-lrp-after-failover';
 
 describe('corenet-6498 on the embedded cluster: fails when it should', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nh-corenet-'));
+  const dir = tempDir('nh-corenet-');
   const workdir = join(dir, 'sim');
   const db = join(dir, 'nh.db');
   let kubeconfig = '';

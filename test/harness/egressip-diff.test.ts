@@ -45,7 +45,7 @@ describe('ovn-nbctl --format=json parsing', () => {
     expect(decodeCell('snat')).toBe('snat');
   });
 
-  it('parses the research example NAT row (all columns, alphabetical headings)', () => {
+  it('parses an example NAT row (all columns, alphabetical headings)', () => {
     const text = JSON.stringify({
       data: [
         [
@@ -109,7 +109,7 @@ describe('ovn-nbctl --format=json parsing', () => {
 describe('diffEgressIP: consistent clusters', () => {
   for (const stack of ['ipv4', 'ipv6', 'dual'] as const) {
     for (const legacy of [false, true]) {
-      it(`${stack}${legacy ? ' legacy external_ids' : ''}: no findings, counts follow the §1.4 rules`, () => {
+      it(`${stack}${legacy ? ' legacy external_ids' : ''}: no findings, counts follow the per-pod rules`, () => {
         const c = synthCluster({ nodes: 5, eips: 3, podsPerEip: 7, ipsPerEip: 2, stack, legacy });
         const r = evaluateEgressIP(c.api, actualOf(c));
         expect(r.findings).toEqual([]);

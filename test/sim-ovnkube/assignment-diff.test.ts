@@ -208,7 +208,7 @@ describe('klog', () => {
     const l = klogLine('I', 'egressip.go', 1234, 'hello', { now: new Date('2026-11-21T14:55:02.123Z'), pid: 1234 });
     expect(l).toBe('I1121 14:55:02.123000    1234 egressip.go:1234] hello');
   });
-  it('formats the research §3 strings', () => {
+  it('formats the upstream log strings', () => {
     expect(klogMsg('unreachable', ['worker-1'])).toMatch(
       /^I\d{4} [\d:.]+ +\d+ egressip_controller\.go:\d+\] Node: worker-1 is detected as unreachable, deleting it from egress assignment$/,
     );
@@ -222,11 +222,11 @@ describe('klog', () => {
 });
 
 describe('fault catalogue', () => {
-  it('has at least 12 research bug classes, each documented', () => {
+  it('has at least 12 upstream bug classes, each documented', () => {
     const bugs = FAULTS.filter((f) => f.kind === 'bug');
     expect(bugs.length).toBeGreaterThanOrEqual(12);
     for (const f of FAULTS) {
-      expect(f.research).toBeTruthy();
+      expect(f.failureClass).toBeTruthy();
       expect(f.description.length).toBeGreaterThan(20);
       expect(Object.values(f.symptom).some(Boolean)).toBe(true);
     }

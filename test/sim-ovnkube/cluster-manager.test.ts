@@ -64,7 +64,7 @@ describe('cluster-manager', () => {
     expect(ann['k8s.ovn.org/node-chassis-id']).toBe('w2');
   });
 
-  it('assigns, writes status.items, fails over on unreachable and NotReady with the research log lines', async () => {
+  it('assigns, writes status.items, fails over on unreachable and NotReady with the upstream log lines', async () => {
     const t = setup();
     await t.cm.start();
     t.store.create(GVR.egressips, eipObj('e1', ['192.168.126.100'], 'prod'));

@@ -13,7 +13,7 @@ const pods5 = [0, 1, 2, 3, 4].map((i) => pod('prod', `web-${i}`, 'w1', 1, i));
 const E = eip('eip-a', ['192.168.126.100'], [{ node: 'w2', egressIP: '192.168.126.100' }]);
 const base = { ipStack: 'ipv4' as const, nodes, pods: pods5, namespaces: [ns('prod')], eips: [E] };
 
-describe('ids: FNV-1a-64 address set names (research §1.3 fixtures)', () => {
+describe('ids: FNV-1a-64 address set names (upstream fixtures)', () => {
   it('matches the egressip_test.go hashes', () => {
     expect(egressIpServedPodsAS('v4').name).toBe('a8519615025667110816');
     expect(egressSvcServedPodsAS('v4').name).toBe('a13607449821398607916');
@@ -84,7 +84,7 @@ describe('desired state: topology', () => {
   });
 });
 
-describe('desired state: EgressIP rows (research §1.3 / §1.4)', () => {
+describe('desired state: EgressIP rows (init and per-pod rows)', () => {
   it('priority-102 no-reroute policies and the QoS mark rule exist in every zone', () => {
     const rows = egressIpRows(zone('w3', { ...base, eips: [] }));
     const p = lrps(rows, 102);

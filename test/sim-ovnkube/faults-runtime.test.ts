@@ -267,7 +267,7 @@ describe('fault switch through the Kubernetes API', () => {
     const fs = FaultSwitch.bind(ctx);
     expect(store.get(GVR.configmaps, FAULTS_NAMESPACE, FAULTS_CONFIGMAP)).toBeDefined();
     const cat = store.get(GVR.configmaps, FAULTS_NAMESPACE, 'netharness-faults-catalogue')?.data as Record<string, string>;
-    expect(JSON.parse(cat['eip-duplicate-snat'])).toMatchObject({ id: 'eip-duplicate-snat', research: '§3 #7' });
+    expect(JSON.parse(cat['eip-duplicate-snat'])).toMatchObject({ id: 'eip-duplicate-snat', failureClass: 'duplicate SNATs' });
     const seen: string[][] = [];
     fs.onChange((c) => seen.push([...c]));
     store.mutate(GVR.configmaps, FAULTS_NAMESPACE, FAULTS_CONFIGMAP, (cm) => {

@@ -38,7 +38,7 @@ describe('zone controllers against real ovsdb-server NB', () => {
     expect(all).toContain('pkt_mark=1008');
   });
 
-  it('find NAT --format=json carries the research §1.4 external_ids', () => {
+  it('find NAT --format=json carries the upstream external_ids', () => {
     const out = JSON.parse(env.servers.get('w2')!.nbctl('--format=json', 'find', 'NAT', 'type=snat', `external_ip="${EIP}"`)) as {
       headings: string[];
       data: unknown[][];
@@ -113,7 +113,7 @@ describe('zone controllers against real ovsdb-server NB', () => {
     expect(eipSnats(env.servers.get('w3')!, 'GR_w3', EIP)).toHaveLength(5);
   });
 
-  it('restart sync deletes stale rows with the research log strings', async () => {
+  it('restart sync deletes stale rows with the upstream log strings', async () => {
     await env.stopZone('w3');
     setEipStatus(env.store, 'eip-a', [{ node: 'w2', egressIP: EIP }]);
     await env.idle();

@@ -20,7 +20,7 @@ export const OVNKUBE_NODE_SELECTOR = 'app=ovnkube-node';
 export const NB_CONTAINER = 'nbdb';
 export const DUMP_SEPARATOR = '=====netharness-nb-dump=====';
 
-/** The one shell command run per node (research §6 JSON format; columns trimmed to what the check reads). */
+/** The one shell command run per node (`--format=json`, openvswitch/ovs lib/table.c; columns trimmed to what the check reads). */
 export const NB_DUMP_SCRIPT = [
   'ovn-nbctl --format=json --columns=_uuid,type,external_ip,logical_ip,logical_port,external_ids list NAT',
   `echo ${DUMP_SEPARATOR}`,

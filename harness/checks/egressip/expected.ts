@@ -1,5 +1,6 @@
 /**
- * Expected NB rows per node, derived from the API (pure). Rules (research §1.4):
+ * Expected NB rows per node, derived from the API (pure). Rules (ovn-org/ovn-kubernetes go-controller/pkg/ovn/egressip.go: addPodEgressIPAssignment,
+ * createReroutePolicyOps, createNATRuleOps, getNextHop):
  * - SNAT on GR_<egressNode> in the egress node's DB for every selected Running non-hostNetwork pod,
  *   logical_port k8s-<egressNode>, external_ip = the EgressIP assigned to that node (same family as the pod IP);
  * - reroute LRP (priority 100, `ip4.src == <podIp>`) on ovn_cluster_router in the pod node's DB, nexthops =

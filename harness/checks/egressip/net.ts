@@ -80,7 +80,7 @@ export function* hostsOf(cidr: string, limit = 4096): Generator<string> {
   }
 }
 
-/** Address_Set.name of egressip-served-pods for a family (current ids; research §1.3). */
+/** Address_Set.name of egressip-served-pods for a family (current ids: ovn-org/ovn-kubernetes go-controller/pkg/libovsdb/ops/db_object_types.go AddressSetEgressIP, pkg/ovn/address_set/address_set.go). */
 export function servedPodsAddressSetName(f: Family, network = 'default'): string {
   return hashForOVN(`default-network-controller:EgressIP:egressip-served-pods:${f}:${network}`);
 }

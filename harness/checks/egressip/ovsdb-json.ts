@@ -1,5 +1,5 @@
 /**
- * Parse `ovn-nbctl --format=json list <Table>` output (research §6): `{"data":[[cell,...],...],"headings":[...]}`
+ * Parse `ovn-nbctl --format=json list <Table>` output (the JSON table format of openvswitch/ovs lib/table.c, used by ovn-org/ovn utilities/ovn-nbctl.c): `{"data":[[cell,...],...],"headings":[...]}`
  * with cells `["uuid","..."]`, `["set",[...]]`, `["map",[[k,v],...]]` or bare scalars (a 1-element set is bare).
  */
 import type { AddressSetRow, NatRow, PolicyRow } from './model.ts';

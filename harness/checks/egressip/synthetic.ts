@@ -1,6 +1,7 @@
 /**
  * Synthetic clusters for tests and benchmarks: an ApiState and, per node, the NB rows ovnkube would write
- * (research §1.3/§1.4), rendered exactly as `ovn-nbctl --format=json list <Table>` prints them (§6).
+ * (ovn-org/ovn-kubernetes go-controller/pkg/ovn/egressip.go: InitClusterEgressPolicies, addPodEgressIPAssignment), rendered exactly as `ovn-nbctl --format=json list <Table>`
+ * prints them (openvswitch/ovs lib/table.c).
  * Built independently of expected.ts so the two can check each other.
  */
 import { randomUUID } from 'node:crypto';
@@ -301,7 +302,7 @@ function uuidCell(u: string): JsonCell {
   return ['uuid', u];
 }
 
-/** A set column: 1 element bare, otherwise ["set",[...]] (research §6). */
+/** A set column: 1 element bare, otherwise ["set",[...]] (openvswitch/ovs lib/table.c, the OVSDB JSON encoding of RFC 7047). */
 function setCell(v: JsonCell[]): JsonCell {
   return v.length === 1 ? v[0] : ['set', v];
 }
