@@ -2,7 +2,6 @@
  * Every subcommand, in help order. Each module owns one command and registers it here.
  */
 import type { Command } from 'commander';
-import { registerNotBuilt } from './not-built.ts';
 import { registerMcp } from './mcp.ts';
 import { registerBundle } from './bundle.ts';
 import { registerSim } from './sim.ts';
@@ -14,6 +13,8 @@ import { registerChaos } from '../chaos/command.ts';
 import { registerPtp } from './ptp.ts';
 import { registerEval } from './eval.ts';
 import { registerMetrics } from './metrics.ts';
+import { registerReport } from './report.ts';
+import { registerCompare } from './compare.ts';
 
 export function registerCommands(program: Command): void {
   // Registered by later issues as they land; until then they say so and exit 2.
@@ -25,7 +26,8 @@ export function registerCommands(program: Command): void {
   registerMcp(program);
   registerBundle(program);
   registerEval(program);
-  registerNotBuilt(program, 'report', 'render HTML / Markdown / JSON / JUnit reports from the database', 'a later issue (reports)');
+  registerReport(program);
+  registerCompare(program);
   registerPtp(program);
   registerMetrics(program);
   registerBench(program);

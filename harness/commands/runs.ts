@@ -12,6 +12,7 @@ import { formatMs } from '../runner/progress.ts';
 import { renderTable } from '../runner/run.ts';
 import { evalRunDetail, renderEvalDetail } from '../../evals/runner/show.ts';
 import { openStore, type RunDetail, type RunKind, type RunRow } from '../store/store.ts';
+import { registerRunsTrend } from './runs-trend.ts';
 
 interface RunsOptions {
   db?: string;
@@ -184,4 +185,5 @@ export function registerRuns(program: Command): void {
         store.close();
       }
     });
+  registerRunsTrend(runs);
 }

@@ -138,6 +138,7 @@ export function renderSummaryText(s: RunSummary): string {
     );
   }
   out.push('', `results: ${s.artifactsDir}  db: ${s.db}`);
+  out.push(`report: netharness report ${s.runId} --db ${s.db}  (HTML in results/reports/${s.runId}/)`);
   return out.join('\n');
 }
 
@@ -158,6 +159,7 @@ export function renderSummaryMarkdown(s: RunSummary): string {
     `- started: ${s.startedAt}`,
     `- duration: ${formatMs(s.durationMs)}`,
     `- exit code: ${s.exitCode}`,
+    `- report: \`netharness report ${s.runId} --db ${s.db}\` (results/reports/${s.runId}/report.html)`,
   );
   out.push(`- steps: ${s.steps.passed}/${s.steps.total} passed`, `- checks: ${s.checks.passed}/${s.checks.total} passed`);
   if (s.error) out.push(`- error: ${s.error}`);
