@@ -6,12 +6,12 @@
  * Names are neutral (`tenant-a`, `client`, `egress-tenant-a`): nothing an agent can list hints at a fault.
  */
 import type * as k8s from '@kubernetes/client-node';
-import type { Cluster } from '../../harness/cluster/connect.ts';
+import { httpStatusOf, type Cluster } from '../../harness/cluster/connect.ts';
 import { InfraError } from '../../harness/errors.ts';
 import { pickFreeEgressIPs, stripPrefix } from '../../harness/checks/egressip/free-ips.ts';
 import { listEgressIPs, OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR } from '../../harness/checks/egressip/collect.ts';
 import { api, EGRESS_LABEL, EIP_GROUP, ignoreNotFound, setNodeLabel, workersOf } from '../../harness/scenario-kit/egressip.ts';
-import { waitForConsistent, waitForDeploymentReady, waitForEgressIPsAssigned } from '../../harness/wait/index.ts';
+import { waitFor, waitForConsistent, waitForDeploymentReady, waitForEgressIPsAssigned } from '../../harness/wait/index.ts';
 import { DAEMON_SELECTOR, PTP_NAMESPACE } from '../../harness/ptp/cluster.ts';
 import type { Setup, Pool, Derivation } from '../cases/schema.ts';
 import type { TargetEnv } from '../cases/targets.ts';
@@ -76,6 +76,30 @@ function webDeployment(ns: string, replicas: number, image: string): k8s.V1Deplo
   };
 }
 
+/** Wait until none of these namespaces exists (a terminating one from an earlier run included). */
+export async function waitNamespacesGone(
+  cluster: Cluster,
+  names: readonly string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  if (!names.length) return;
+  await waitFor(
+    async () => {
+      for (const name of names) {
+        try {
+          await cluster.core.readNamespace({ name });
+          return undefined;
+        } catch (err) {
+          if (httpStatusOf(err) !== 404) throw err;
+        }
+      }
+      return true;
+    },
+    { timeoutMs, intervalMs: 200, signal, describe: `namespaces ${names.join(', ')} to be gone` },
+  );
+}
+
 export async function listWorkers(cluster: Cluster): Promise<k8s.V1Node[]> {
   return workersOf((await api('list nodes', cluster.core.listNode())).items);
 }
@@ -111,11 +135,14 @@ export async function buildFixture(cluster: Cluster, setup: Setup, o: FixtureOpt
   const families = setup.ipStack === 'ipv4' ? (['v4'] as const) : setup.ipStack === 'ipv6' ? (['v6'] as const) : (['v4', 'v6'] as const);
   fx.namespaces = Array.from({ length: setup.namespaces }, (_, i) => `tenant-${letters(i)}`);
   fx.egressIPs = fx.namespaces.map((ns) => `egress-${ns}`);
-  fx.teardown = async () => {
+  fx.teardown = async (signal?: AbortSignal) => {
     for (const name of fx.egressIPs) await ignoreNotFound(cluster.custom.deleteClusterCustomObject({ ...EIP_GROUP, name }));
     for (const ns of fx.namespaces) await ignoreNotFound(cluster.core.deleteNamespace({ name: ns }));
     for (const n of fx.labelled) await setNodeLabel(cluster, n, EGRESS_LABEL, null).catch(() => undefined);
+    // gone, not just terminating: the next fixture (or run) creates the same names
+    await waitNamespacesGone(cluster, fx.namespaces, o.timeoutMs, signal);
   };
+  await waitNamespacesGone(cluster, fx.namespaces, o.timeoutMs, o.signal);
   try {
     const nodes = (await api('list nodes', cluster.core.listNode())).items;
     const workers = workersOf(nodes);

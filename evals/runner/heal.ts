@@ -26,7 +26,20 @@ export interface HealResult {
 }
 
 /** One look at the cluster: undefined when healthy, else what is wrong. */
-export async function unhealthy(cluster: Cluster, checks: readonly string[], signal?: AbortSignal): Promise<string | undefined> {
+export async function unhealthy(
+  cluster: Cluster,
+  checks: readonly string[],
+  signal?: AbortSignal,
+  namespaces: readonly string[] = [],
+): Promise<string | undefined> {
+  for (const ns of namespaces) {
+    const ds = (await api(`list deployments in ${ns}`, cluster.apps.listNamespacedDeployment({ namespace: ns }))).items;
+    const notReady = ds.filter((d) => {
+      const want = d.spec?.replicas ?? 1;
+      return (d.status?.readyReplicas ?? 0) !== want || (d.status?.updatedReplicas ?? 0) !== want || (d.status?.replicas ?? 0) !== want;
+    });
+    if (notReady.length) return `deployments not rolled out: ${notReady.map((d) => `${ns}/${d.metadata?.name}`).join(', ')}`;
+  }
   const nodes = (await api('list nodes', cluster.core.listNode())).items;
   const down = nodes.filter((n) => !nodeReady(n)).map((n) => n.metadata?.name);
   if (down.length) return `nodes not Ready: ${down.join(', ')}`;
@@ -60,12 +73,13 @@ async function waitHealthy(
   checks: readonly string[],
   gate: readonly GateCondition[],
   timeoutMs: number,
+  namespaces: readonly string[] = [],
 ): Promise<string | undefined> {
   const t0 = performance.now();
   let last: string | undefined;
   for (;;) {
     try {
-      last = (await unhealthy(env.cluster, checks, env.signal)) ?? (await faultStillVisible(env, gate));
+      last = (await unhealthy(env.cluster, checks, env.signal, namespaces)) ?? (await faultStillVisible(env, gate));
     } catch (err) {
       if (env.signal?.aborted) throw err;
       last = (err as Error).message;
@@ -97,6 +111,8 @@ export interface HealOptions {
   undos: Undo[];
   steps: readonly FaultStep[];
   checks: readonly string[];
+  /** the fixture's namespaces: their Deployments must be rolled out again */
+  namespaces?: readonly string[];
   /** the case's rendered gate: healed means it no longer holds */
   gate: readonly GateCondition[];
   /** how long to wait for health before (and after) restarting ovnkube */
@@ -127,13 +143,13 @@ export async function heal(env: StepEnv, o: HealOptions): Promise<HealResult> {
       problems.push(`heal step ${s.kind}: ${(err as Error).message}`);
     }
   }
-  let bad = await waitHealthy(env, o.checks, o.gate, o.verifyMs);
+  let bad = await waitHealthy(env, o.checks, o.gate, o.verifyMs, o.namespaces);
   let restartedOvnkube = false;
   if (bad) {
     restartedOvnkube = true;
     env.log(`heal: ${bad}`);
     await restartOvnkubeNodes(env);
-    bad = await waitHealthy(env, o.checks, o.gate, Math.max(o.verifyMs, 30_000));
+    bad = await waitHealthy(env, o.checks, o.gate, Math.max(o.verifyMs, 30_000), o.namespaces);
   }
   if (bad) problems.push(`still unhealthy: ${bad}`);
   return { ok: !bad, restartedOvnkube, problems, ms: performance.now() - t0 };

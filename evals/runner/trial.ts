@@ -261,6 +261,7 @@ export async function runAttempt(
           undos,
           steps: healSteps,
           gate: healGate,
+          namespaces: fixture?.namespaces ?? [],
           checks: fixture?.healthChecks ?? [],
           verifyMs: Math.max(5_000, 60_000 / ctx.speed),
         }),
