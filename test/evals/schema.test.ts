@@ -18,6 +18,7 @@ import { CATEGORY_IDS, CATEGORIES, HEALTHY, normaliseCategory } from '../../eval
 import { EVAL_CASE_SCHEMA_FILE, renderEvalCaseSchema } from '../../schemas/eval-case.ts';
 import { renderTaxonomyMarkdown, TAXONOMY_BEGIN, TAXONOMY_END } from '../../evals/docs.ts';
 import { runCli } from '../support/cli.ts';
+import { listChecks } from '../../harness/checks/registry.ts';
 
 const base: EvalCaseInput = {
   id: 'x-case',
@@ -65,10 +66,7 @@ describe('eval case format', () => {
     expect(cases.some((c) => !isHealthyTruth(c.case.truth))).toBe(true);
     for (const lc of cases)
       checkReferences(lc, {
-        checks: [
-          { name: 'egressip', findingKinds: ['duplicate-snat', 'stale-snat'] },
-          { name: 'ptp', findingKinds: [] },
-        ],
+        checks: listChecks().map((c) => ({ name: c.name, findingKinds: Object.keys(c.findingKinds) })),
       });
   });
 
