@@ -150,12 +150,22 @@ export class LiveTarget implements Target {
   async nodeExec(cmd: NodeCommand, opts: { timeoutMs?: number } = {}): Promise<CommandOutput> {
     // PTP tools run in the linuxptp-daemon pod (openshift-ptp); everything else in ovnkube-node
     const ptp = PTP_CONTAINERS.has(cmd.container);
-    const pod = ptp ? await this.ptpPodFor(cmd.node) : await this.podFor(cmd.node);
-    const out = await execIn(this.cluster, { namespace: ptp ? PTP_NAMESPACE : OVNK_NAMESPACE, pod, container: cmd.container }, cmd.argv, {
-      timeoutMs: opts.timeoutMs,
-      maxBytes: MAX_EXEC_BYTES,
-    });
-    return { ...out, where: `${pod}/${cmd.container}` };
+    const run = async (): Promise<CommandOutput> => {
+      const pod = ptp ? await this.ptpPodFor(cmd.node) : await this.podFor(cmd.node);
+      const out = await execIn(this.cluster, { namespace: ptp ? PTP_NAMESPACE : OVNK_NAMESPACE, pod, container: cmd.container }, cmd.argv, {
+        timeoutMs: opts.timeoutMs,
+        maxBytes: MAX_EXEC_BYTES,
+      });
+      return { ...out, where: `${pod}/${cmd.container}` };
+    };
+    try {
+      return await run();
+    } catch (err) {
+      // the cached pod was replaced (an ovnkube-node / daemon pod restart): look it up again, once
+      if (!/could not start|404|not found/i.test((err as Error).message)) throw err;
+      this.podCache.delete(ptp ? `ptp\u0000${cmd.node}` : cmd.node);
+      return run();
+    }
   }
 
   async close(): Promise<void> {}
