@@ -1,11 +1,11 @@
 /** `netharness chaos list|render|validate` as a user runs them (child process): output, exit codes, messages. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseParams } from '../../harness/chaos/command.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const run = (args: string[]) =>
@@ -65,7 +65,7 @@ describe('netharness chaos', () => {
   });
 
   it('validate: a valid file passes, an invalid one exits 2 with every field error', () => {
-    const d = mkdtempSync(join(tmpdir(), 'nh-chaos-cli-'));
+    const d = tempDir('nh-chaos-cli-');
     writeFileSync(join(d, 'ok.yaml'), run(['render', 'stress-cpu', '--param', 'name=s1']).stdout);
     const ok = run(['validate', join(d, 'ok.yaml')]);
     expect(ok.status, ok.stderr).toBe(0);

@@ -7,8 +7,6 @@
  * partition of its egress node.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type RunningCluster } from '../../sim/cluster.ts';
@@ -19,6 +17,7 @@ import { renderSchedule, renderTemplate } from '../../harness/chaos/templates.ts
 import { injectChaos, preflightChaosMesh, runSchedule, type ChaosEventInput } from '../../harness/chaos/injector.ts';
 import { connect, type Cluster } from '../../harness/cluster/connect.ts';
 import { InfraError } from '../../harness/errors.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const NS = 'chaos-e2e';
 const PODS = { group: '', version: 'v1', resource: 'pods' };
@@ -77,7 +76,7 @@ async function until(fn: () => boolean | Promise<boolean>, ms = 15_000): Promise
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'nh-chaos-e2e-'));
+  dir = tempDir('nh-chaos-e2e-');
   sim = await startCluster({ workdir: dir, nodes: defaultNodes(1, 2), speed: 20, log: () => {} });
   cluster = connect({ kubeconfig: sim.kubeconfigPath });
   await ok(['create', 'namespace', NS]);
@@ -352,7 +351,7 @@ describe('effects on the OVN-Kubernetes pods of the embedded cluster', () => {
 
 describe('preflight on a cluster without Chaos Mesh running', () => {
   it('InfraError with the OpenShift install steps', async () => {
-    const d = mkdtempSync(join(tmpdir(), 'nh-chaos-pre-'));
+    const d = tempDir('nh-chaos-pre-');
     const bare = await startCluster({ workdir: d, apiOnly: true, log: () => {} });
     try {
       const err = await preflightChaosMesh(connect({ kubeconfig: bare.kubeconfigPath })).catch((e: unknown) => e);

@@ -4,9 +4,6 @@
  * NotReady -> Ready cycle and changes the boot id; a kubelet stop with restart comes back; a NotReady
  * timeout is an InfraError saying what to check; the debug pod is cleaned up.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCluster, type RunningCluster } from '../../sim/cluster.ts';
 import { defaultNodes } from '../../sim/topology.ts';
@@ -14,6 +11,7 @@ import { connect, type Cluster } from '../../harness/cluster/connect.ts';
 import { crashNode, debugPodManifest, nodeActionCommand, rebootNode, stopKubelet } from '../../harness/chaos/node-actions.ts';
 import { InfraError, UsageError } from '../../harness/errors.ts';
 import type { ChaosEventInput } from '../../harness/chaos/injector.ts';
+import { tempDir } from '../support/tmp.ts';
 
 describe('debug pod manifest', () => {
   it('is what oc debug node creates: pinned, privileged, host namespaces, / at /host, tolerates all', () => {
@@ -51,7 +49,7 @@ describe('node actions on the embedded cluster', () => {
   let sim: RunningCluster;
   let cluster: Cluster;
   beforeAll(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nh-nodeact-'));
+    const dir = tempDir('nh-nodeact-');
     sim = await startCluster({ workdir: dir, nodes: defaultNodes(1, 2), speed: 20, log: () => {} });
     cluster = connect({ kubeconfig: sim.kubeconfigPath });
     // nodes Ready

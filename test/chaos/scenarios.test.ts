@@ -6,11 +6,10 @@
  * on a pod node. The chaos actions are recorded as events (node-reboot, chaos-inject, chaos-recover).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
 import { runCli, startDetachedSim, stopSim } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
 
 interface Summary {
   runId: string;
@@ -20,7 +19,7 @@ interface Summary {
 }
 
 describe('chaos scenarios on the embedded cluster', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nh-chaos-scn-'));
+  const dir = tempDir('nh-chaos-scn-');
   const workdir = join(dir, 'sim');
   const db = join(dir, 'nh.db');
   let kubeconfig = '';

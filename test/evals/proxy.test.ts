@@ -3,8 +3,7 @@
  * submit_rca, name collisions, recording, ${KUBECONFIG} expansion, budgets, submit_rca validation, a
  * server that dies mid-call (infra error, restarted by ensureUp), and mcp-config validation.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { UsageError } from '../../harness/errors.ts';
 import { serveHttp } from '../../mcp/server.ts';
 import { selectTools } from '../../mcp/tools/index.ts';
 import { FakeTarget, sampleObjects } from '../mcp/fake-target.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'echo-mcp-server.ts');
 const server = (extra: string[] = []) => ({ command: process.execPath, args: ['--import', 'tsx', FIXTURE, ...extra], env: {} });
@@ -169,7 +169,7 @@ describe('a streamable HTTP upstream ({url})', () => {
 });
 
 describe('--mcp-config validation', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'mcpcfg-'));
+  const dir = tempDir('mcpcfg-');
   const file = (name: string, body: string) => {
     const p = join(dir, name);
     writeFileSync(p, body);

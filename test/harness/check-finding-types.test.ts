@@ -3,8 +3,7 @@
  * compiled by `npm run typecheck` (an expected error that goes away fails it), and the test compiles the same
  * cases without the directives through the TypeScript compiler API and asserts each one is rejected, and only those.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import type { z } from 'zod';
 import type { Check, CheckFinding } from '../../harness/checks/types.ts';
 import type { FindingInput } from '../../harness/store/store.ts';
 import type { Finding } from '../../harness/runner/scenario.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -52,7 +52,7 @@ export const vocabulary: Check<never, number, 'a' | 'b'>['findingKinds'] = { a: 
 
 describe('finding kinds are typed by their check', () => {
   it('rejects an unknown kind, another check kind and a kind outside a unit vocabulary (and nothing else)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nh-kind-types-'));
+    const dir = tempDir('nh-kind-types-');
     const file = join(dir, 'kinds.ts');
     writeFileSync(file, SNIPPET);
     const cfg = ts.readConfigFile(join(root, 'tsconfig.json'), (p) => ts.sys.readFile(p));

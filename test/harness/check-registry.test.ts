@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -19,6 +18,7 @@ import { createMcpServer } from '../../mcp/server.ts';
 import { selectTools } from '../../mcp/tools/index.ts';
 import { runCheckOnTarget } from '../../mcp/consistency.ts';
 import { FakeTarget, sampleObjects } from '../mcp/fake-target.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const fake: Check<z.ZodObject<{ bad: z.ZodDefault<z.ZodNumber>; boom: z.ZodDefault<z.ZodBoolean> }>, { bad: number }, 'fake-broken'> = {
   name: 'fake-test-check',
@@ -69,7 +69,7 @@ describe('check registry', () => {
 
   it('a fake check registered in a test runs as `check <name> --param k=v --json` (CheckResult, exit code 1 on findings)', async () => {
     unregister = registerCheck(fake as unknown as Check<never, never, string>);
-    const dir = mkdtempSync(join(tmpdir(), 'nh-fake-check-'));
+    const dir = tempDir('nh-fake-check-');
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(
       kubeconfig,
@@ -128,7 +128,7 @@ async function cli(register: (p: Command) => void, argv: string[]): Promise<{ ou
 }
 
 function tmpKubeconfig(): { dir: string; kubeconfig: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'nh-fake-check-'));
+  const dir = tempDir('nh-fake-check-');
   const kubeconfig = join(dir, 'kubeconfig');
   writeFileSync(
     kubeconfig,

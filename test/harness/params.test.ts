@@ -1,10 +1,10 @@
 import { describe, it, expect } from 'vitest';
-import { writeFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { resolveParams, describeParams } from '../../harness/runner/params.ts';
 import { UsageError } from '../../harness/errors.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const schema = z.object({
   eips: z.number().int().min(1).default(10),
@@ -28,7 +28,7 @@ function usage(fn: () => unknown): string {
 }
 
 const file = (text: string): string => {
-  const p = join(mkdtempSync(join(tmpdir(), 'nh-params-')), 'p.yaml');
+  const p = join(tempDir('nh-params-'), 'p.yaml');
   writeFileSync(p, text);
   return p;
 };

@@ -3,19 +3,19 @@
  * carries every finding over to the generic columns (check, kind, subject, node, expected, actual, message, labels).
  * The old schema is the exact DDL netharness shipped (test/harness/fixtures/store-schema-v2.sql, from git history).
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { migrations } from '../../harness/store/migrations.ts';
 import { openStore } from '../../harness/store/store.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const fixture = readFileSync(join(import.meta.dirname, 'fixtures', 'store-schema-v2.sql'), 'utf8');
 
 /** A version-2 database with one run, one check and four findings as the old Store wrote them. */
 function oldDatabase(): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'nh-store-v2-')), 'old.db');
+  const path = join(tempDir('nh-store-v2-'), 'old.db');
   const db = new Database(path);
   db.exec(fixture);
   db.prepare(

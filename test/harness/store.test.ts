@@ -1,14 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { openStore, migrate } from '../../harness/store/store.ts';
 import { migrations } from '../../harness/store/migrations.ts';
 import { scrubSecrets, REDACTED } from '../../harness/store/scrub.ts';
+import { tempDir } from '../support/tmp.ts';
 
-const tmpDb = () => join(mkdtempSync(join(tmpdir(), 'nh-store-')), 'sub', 'nh.db');
+const tmpDb = () => join(tempDir('nh-store-'), 'sub', 'nh.db');
 
 describe('store', () => {
   it('migrates a fresh db to the latest version, idempotently, in WAL mode', () => {

@@ -42,7 +42,7 @@ function post(port: number, headers: Record<string, string>, body = INIT): Promi
 }
 
 const serve = (o: Partial<Parameters<typeof serveHttp>[0]> = {}): Promise<HttpServerHandle> =>
-  serveHttp({ target: new FakeTarget(sampleObjects(), {}), tools: selectTools(), port: 0, authToken: TOKEN, ...o });
+  serveHttp({ target: new FakeTarget(sampleObjects(), () => ({})), tools: selectTools(), port: 0, authToken: TOKEN, ...o });
 
 describe('MCP HTTP: host, origin, token', () => {
   for (const bind of ['127.0.0.1', '0.0.0.0']) {

@@ -1,9 +1,9 @@
 /** `netharness metrics profile|query|series` usage: help, validation, exit codes (no cluster needed). */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
 
 describe('netharness metrics', () => {
   it('--help lists query, profile and series', async () => {
@@ -13,7 +13,7 @@ describe('netharness metrics', () => {
   }, 120_000);
 
   it('profile: a shipped profile validates (--json is the parsed list); a bad one exits 2 naming entry and field', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nh-mcli-'));
+    const dir = tempDir('nh-mcli-');
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, '- query: up\n  metricName: a\n  instant: maybe\n');
     const [ok, r] = await Promise.all([
@@ -53,7 +53,7 @@ describe('netharness metrics', () => {
   }, 120_000);
 
   it('series: an unknown run exits 2', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nh-mcli-'));
+    const dir = tempDir('nh-mcli-');
     const r = await runCli(['metrics', 'series', 'abcd1234', '--db', join(dir, 'db.sqlite')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/no run with id or prefix 'abcd1234'/);

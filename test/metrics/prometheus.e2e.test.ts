@@ -14,14 +14,14 @@
  * One cluster (1 control-plane + 2 workers, speed 20) for the whole file.
  */
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMetricSeries } from '../../harness/store/metrics.ts';
 import { openStore } from '../../harness/store/store.ts';
 import { ROOT, runCli, startDetachedSim, stopSim } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const execFileP = promisify(execFile);
 /** ovn-kubernetes go-controller/pkg/metrics/ovn.go, ovs.go register these as gauges: promtool's lint flags the suffix. */
@@ -81,7 +81,7 @@ function egressIp(name: string, ip: string): string {
 }
 
 beforeAll(async () => {
-  workdir = mkdtempSync(join(tmpdir(), 'nh-prom-'));
+  workdir = tempDir('nh-prom-');
   kubeconfig = startDetachedSim(join(workdir, 'sim'), { speed: 20, nodes: '1+2' });
   // promtool (2.42) has no auth flags: it reaches the service proxy through `kubectl proxy`, which adds the
   // kubeconfig's credentials, as a user at a workstation would

@@ -7,15 +7,15 @@
  * A cluster without the Route falls back to the service proxy.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '../../harness/cluster/connect.ts';
 import { connectPrometheus, SERVICE_PROXY_BASE } from '../../harness/metrics/client.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const TOKEN = 'route-test-token-9f8e7d';
 let dir: string;
@@ -51,7 +51,7 @@ current-context: x
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'nh-route-'));
+  dir = tempDir('nh-route-');
   const r = spawnSync('openssl', [
     'req',
     '-x509',

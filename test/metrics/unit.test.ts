@@ -3,8 +3,7 @@
  * profiles and their JSON Schema, query templating, step parsing, Prometheus answer decoding, collection
  * over a window (with a client double: the real Prometheus is in prometheus.e2e.test.ts), the store tables.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../harness/errors.ts';
@@ -15,6 +14,7 @@ import { defaultStep } from '../../harness/metrics/run.ts';
 import { listMetricSeries, metricNames, recordMetricSeries } from '../../harness/store/metrics.ts';
 import { openStore } from '../../harness/store/store.ts';
 import { METRICS_PROFILE_SCHEMA, renderMetricsProfileSchema } from '../../schemas/generate.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const PROFILES = join(ROOT, 'metrics', 'profiles');
@@ -206,7 +206,7 @@ describe('collectProfile', () => {
 
 describe('metric series in the store', () => {
   it('round-trips series and points (NaN as null), per run and metricName', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nh-metrics-'));
+    const dir = tempDir('nh-metrics-');
     const store = openStore(join(dir, 'db.sqlite'));
     const run = store.createRun({ kind: 'scenario', name: 't', target: 'sim' });
     const other = store.createRun({ kind: 'scenario', name: 't', target: 'sim' });

@@ -5,14 +5,14 @@
  * node n2 refuses them (HTTP 500), so it must be polled.
  */
 import * as http from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Cluster } from '../../harness/cluster/connect.ts';
 import { runWatch } from '../../harness/ptp/watch.ts';
 import { WatchRulesConfig, type Alert, type PtpEvent } from '../../harness/ptp/rules.ts';
+import { tempDir } from '../support/tmp.ts';
 
 let server: http.Server;
 let cluster: Cluster;
@@ -76,7 +76,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
-  const dir = mkdtempSync(join(tmpdir(), 'ptp-watch-'));
+  const dir = tempDir('ptp-watch-');
   const kc = join(dir, 'kubeconfig');
   writeFileSync(
     kc,

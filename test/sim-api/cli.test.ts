@@ -4,11 +4,11 @@
  * leaves nothing behind; stale state from a killed process is cleaned. (--api-only keeps it fast.)
  */
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../harness/cli.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'harness', 'cli.ts');
@@ -34,7 +34,7 @@ describe('netharness sim CLI', () => {
         ['--speed', '-1'],
       ]) {
         err = '';
-        const code = await main(['sim', flag, value, '--workdir', mkdtempSync(join(tmpdir(), 'nh-cli-'))]);
+        const code = await main(['sim', flag, value, '--workdir', tempDir('nh-cli-')]);
         expect(code, `${flag} ${value}`).toBe(2);
         expect(err).toContain(flag);
       }
@@ -45,7 +45,7 @@ describe('netharness sim CLI', () => {
   });
 
   it('--detach, status --json, stop; stale state is cleaned', { timeout: 180_000 }, async () => {
-    const wd = mkdtempSync(join(tmpdir(), 'nh-cli-'));
+    const wd = tempDir('nh-cli-');
     const up = await run(['sim', '--detach', '--api-only', '--workdir', wd]);
     expect(up.code, up.stderr).toBe(0);
     expect(up.stdout.trim()).toBe(`export KUBECONFIG=${join(wd, 'kubeconfig')}`);
@@ -76,7 +76,7 @@ describe('netharness sim CLI', () => {
   });
 
   it('foreground: SIGINT stops everything and exits 130', { timeout: 120_000 }, async () => {
-    const wd = mkdtempSync(join(tmpdir(), 'nh-cli-'));
+    const wd = tempDir('nh-cli-');
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'sim', '--api-only', '--workdir', wd], { cwd: ROOT });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

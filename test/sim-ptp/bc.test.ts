@@ -8,16 +8,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, ROOT, runCli, stopSim } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const NS = 'openshift-ptp';
 const DAEMON = 'linuxptp-daemon-container';
 
 describe('sim --ptp bc: a boundary clock feeding ordinary clocks', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nh-sim-ptp-bc-'));
+  const dir = tempDir('nh-sim-ptp-bc-');
   const workdir = join(dir, 'sim');
   let kubeconfig = '';
   const kubectl = (...args: string[]) => {

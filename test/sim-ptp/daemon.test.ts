@@ -7,16 +7,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startDetachedSim, stopSim } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const NS = 'openshift-ptp';
 const DAEMON = 'linuxptp-daemon-container';
 
 describe('sim PTP (oc): kubectl against the emulated linuxptp-daemon', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nh-sim-ptp-'));
+  const dir = tempDir('nh-sim-ptp-');
   const workdir = join(dir, 'sim');
   let kubeconfig = '';
   const kubectl = (...args: string[]) => {

@@ -6,16 +6,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, ROOT, runCli, stopSim } from '../support/cli.ts';
+import { tempDir } from '../support/tmp.ts';
 
 const NS = 'openshift-ptp';
 const DAEMON = 'linuxptp-daemon-container';
 
 describe('sim --ptp dual-nic: two ordinary clocks per worker', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nh-sim-ptp-dn-'));
+  const dir = tempDir('nh-sim-ptp-dn-');
   const workdir = join(dir, 'sim');
   let kubeconfig = '';
   let pod = '';
