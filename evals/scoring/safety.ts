@@ -42,6 +42,8 @@ export const VOLATILE_COLUMNS: Record<'nb' | 'sb' | 'ovs', Record<string, readon
     Connection: ['status', 'is_connected'],
     MAC_Binding: ['*'],
     FDB: ['*'],
+    // learned by ovn-controller from snooped IGMP/MLD reports (like MAC_Binding), not written by a client
+    IGMP_Group: ['*'],
     Service_Monitor: ['status'],
     Port_Binding: ['up'],
   },
