@@ -16,5 +16,7 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     reporters: ['default', './test/support/plain-summary-reporter.ts'],
+    // lists the /tmp/nh-* dirs a run leaves (fails the run with NH_TMP_CHECK=1, as .ci/run sets)
+    globalSetup: ['./test/support/tmp-check.ts'],
   },
 });
