@@ -6,7 +6,7 @@
  *  - a container handler for linuxptp-daemon-container: while the container runs, the node's emulated
  *    ptp4l / phc2sys / ts2phc (node.ts, ptp4l.ts) write the container log, `curl -s localhost:9091/metrics`
  *    serves the metrics (metrics.ts), `pmc` answers (pmc.ts), `cat /var/run/ptp4l.N.config` shows the config;
- *  - the emulated upstream grandmaster (GM_IDENTITY, class 6) on ens1f0 / ens2f0 of every node, and in bc
+ *  - the emulated upstream grandmaster (GM_IDENTITY, class 6) on ens1f0 / ens1f1 / ens2f0 of every node, and in bc
  *    mode the boundary clock's master port ens1f1 feeding the other workers' ens1f0;
  *  - ctx.services.ptp: the state API and fault hooks (types.ts).
  * One timer ticks every node once per emulated second (1000 / ctx.speed ms).
@@ -348,7 +348,8 @@ export class PtpEngine implements Stoppable {
       if (node !== bc && iface === 'ens1f0' && bc) return { node: bc, iface: 'ens1f1' };
       if (node === bc && iface === 'ens1f1') return undefined;
     }
-    return iface === 'ens1f0' || iface === 'ens2f0' ? 'gm' : undefined;
+    // the grandmaster's fabric reaches ens1f0, ens1f1 (a dual-port follower's backup port) and ens2f0
+    return iface === 'ens1f0' || iface === 'ens1f1' || iface === 'ens2f0' ? 'gm' : undefined;
   }
 
   private tick(): void {

@@ -201,6 +201,9 @@ export class Ptp4l {
             this.go(p, 'UNCALIBRATED', 'RS_SLAVE');
             this.uncal = 0;
             this.servo = 0;
+          } else if (u && p.heard >= 3 && !p.masterOnly) {
+            // the same master on a second port: the BMCA keeps it as a backup (dual-port follower)
+            this.go(p, 'PASSIVE', 'RS_PASSIVE');
           } else if (p.masterOnly && hasParentPort()) {
             this.go(p, 'PRE_MASTER', 'RS_MASTER');
             p.pre = 0;
@@ -208,6 +211,14 @@ export class Ptp4l {
             this.go(p, 'MASTER', 'ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES');
             if (!hasParentPort()) this.becomeGrandmaster(p);
           }
+          break;
+        case 'PASSIVE':
+          if (u && !hasParentPort()) {
+            // the slave port is gone: the backup port takes over
+            this.go(p, 'UNCALIBRATED', 'RS_SLAVE');
+            this.uncal = 0;
+            this.servo = 0;
+          } else if (!u && p.silent >= this.announceTimeoutS()) this.go(p, 'LISTENING', 'ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES');
           break;
         case 'PRE_MASTER':
           if ((p.pre = (p.pre ?? 0) + 1) >= 1) this.go(p, 'MASTER', 'QUALIFICATION_TIMEOUT_EXPIRES');
