@@ -350,7 +350,7 @@ async function ptpLevel(t: Tools): Promise<Diagnosis | undefined> {
     return {
       detected: true,
       category: 'ptp/clock-loss',
-      entities: ['grandmaster', ...blocks.map((b) => b.node)],
+      entities: ['grandmaster'],
       mechanism: `Every PTP node lost the grandmaster: the slave ports went from SLAVE to LISTENING on ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES (no more Announce messages) and the clocks are in holdover / FREERUN, so the grandmaster stopped announcing.`,
       remediation: 'Restore the grandmaster (its power, GNSS, PTP service or the network path to it); the ports then re-lock to it.',
       evidence: 'all ports LISTENING',
@@ -372,15 +372,7 @@ async function ptpLevel(t: Tools): Promise<Diagnosis | undefined> {
   }
   for (const b of blocks) {
     const logs = await t.call('ptp_daemon_logs', { node: b.node, tail_lines: 400, grep: 'clockcheck' });
-    if (/phc2sys[^\n]*clock frequency changed unexpectedly/.test(logs.text))
-      return {
-        detected: true,
-        category: 'ptp/misconfiguration',
-        entities: [b.node, 'chronyd', 'phc2sys'],
-        mechanism: `On node ${b.node} a second writer steers CLOCK_REALTIME next to phc2sys: phc2sys logs "clockcheck: clock frequency changed unexpectedly" and offset bursts; chronyd is running and fights phc2sys because it was not disabled.`,
-        remediation: `Disable chronyd on ${b.node} (a MachineConfig that stops and disables chronyd on PTP nodes), so only phc2sys sets the system clock.`,
-        evidence: `phc2sys clockcheck on ${b.node}`,
-      };
+    // ptp4l's own clockcheck: the daemon is starved (it disturbs ptp4l and phc2sys); phc2sys alone: a second CLOCK_REALTIME writer
     if (/ptp4l[^\n]*clock jumped backward or running slower/.test(logs.text))
       return {
         detected: true,
@@ -389,6 +381,15 @@ async function ptpLevel(t: Tools): Promise<Diagnosis | undefined> {
         mechanism: `ptp4l on node ${b.node} reports clock offsets out of range and "clockcheck: clock jumped backward or running slower than expected": the daemon is starved of CPU (CPU contention / stress on the node), so servo updates are late and the offset jitters beyond the threshold.`,
         remediation: `Remove the CPU contention on ${b.node} (stop the load, give linuxptp-daemon reserved / isolated CPUs and real-time priority); the offset settles.`,
         evidence: `ptp4l clockcheck on ${b.node}`,
+      };
+    if (/phc2sys[^\n]*clock frequency changed unexpectedly/.test(logs.text))
+      return {
+        detected: true,
+        category: 'ptp/misconfiguration',
+        entities: [b.node, 'chronyd'],
+        mechanism: `On node ${b.node} a second writer steers CLOCK_REALTIME next to phc2sys: phc2sys logs "clockcheck: clock frequency changed unexpectedly" and offset bursts; chronyd is running and fights phc2sys because it was not disabled.`,
+        remediation: `Disable chronyd on ${b.node} (a MachineConfig that stops and disables chronyd on PTP nodes), so only phc2sys sets the system clock.`,
+        evidence: `phc2sys clockcheck on ${b.node}`,
       };
   }
   return healthy(
