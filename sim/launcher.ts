@@ -170,14 +170,19 @@ function ready(server: string, timeoutMs = 1000): Promise<boolean> {
   });
 }
 
-export async function runForeground(o: SimOptions, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
-  const existing = readState(o.workdir);
+/** A workdir may host one sim: UsageError naming the running one, else the directory is created. */
+function claimWorkdir(workdir: string): void {
+  const existing = readState(workdir);
   if (existing)
     throw new UsageError(
-      `a sim is already running in ${o.workdir} (pid ${existing.pid}, ${existing.server})`,
+      `a sim is already running in ${workdir} (pid ${existing.pid}, ${existing.server})`,
       'stop it with `netharness sim stop` or use another --workdir',
     );
-  mkdirSync(o.workdir, { recursive: true });
+  mkdirSync(workdir, { recursive: true });
+}
+
+export async function runForeground(o: SimOptions, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
+  claimWorkdir(o.workdir);
   // a sim of this workdir that was killed (kill -9, OOM) left daemons, netns and sockets: clear them first
   if (inspectState(o.workdir).stale) {
     const l = await cleanLeftovers(o.workdir);
@@ -268,13 +273,7 @@ export async function runDetached(
   out: (s: string) => void = (s) => process.stdout.write(s),
   timeoutMs = 60_000,
 ): Promise<number> {
-  const existing = readState(o.workdir);
-  if (existing)
-    throw new UsageError(
-      `a sim is already running in ${o.workdir} (pid ${existing.pid}, ${existing.server})`,
-      'stop it with `netharness sim stop` or use another --workdir',
-    );
-  mkdirSync(o.workdir, { recursive: true });
+  claimWorkdir(o.workdir);
   const logPath = join(o.workdir, 'sim.log');
   const fd = openSync(logPath, 'w');
   const cli = fileURLToPath(new URL('../harness/cli.ts', import.meta.url));
