@@ -15,6 +15,7 @@ import { registerEval } from './eval.ts';
 import { registerMetrics } from './metrics.ts';
 import { registerReport } from './report.ts';
 import { registerCompare } from './compare.ts';
+import { registerMonitor } from './monitor.ts';
 
 export function registerCommands(program: Command): void {
   // Registered by later issues as they land; until then they say so and exit 2.
@@ -28,6 +29,7 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerReport(program);
   registerCompare(program);
+  registerMonitor(program);
   registerPtp(program);
   registerMetrics(program);
   registerBench(program);
