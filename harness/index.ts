@@ -58,6 +58,8 @@ export {
   recordRuleCounts,
   scaleClientDeployment,
   setupEgressIPs,
+  setupEgressIPLoad,
+  type EgressIPLoad,
   switchFault,
   faultIdParam,
   type FaultId,

@@ -24,8 +24,7 @@ import {
   ovnkubePodOn,
   recordRuleCounts,
   scaleClientDeployment,
-  setupEgressIPs,
-  switchFault,
+  setupEgressIPLoad,
   podReady,
   waitFor,
   waitForConsistent,
@@ -131,17 +130,9 @@ export default scenario(
     // registered first, so it runs last: the summary table reflects every iteration that ran
     t.defer(() => summaryTable(t, p, records), 'summary table');
 
-    if (p.fault) await switchFault(t, p.fault, p.faultValue);
-    const { namespaces, eipNames } = await setupEgressIPs(t, {
-      scenario: 'corenet-6498',
-      namespacePrefix: p.namespacePrefix,
-      eips: p.eips,
-      podsPerEip: p.podsPerEip,
-      families,
-      egressNodes: p.egressNodes,
-      image: p.image,
+    const { namespaces, eipNames } = await setupEgressIPLoad(t, 'corenet-6498', p, {
       timeoutMs,
-      concurrency: p.concurrency,
+      namespacePrefix: p.namespacePrefix,
       intervalMs: 1000,
     });
 

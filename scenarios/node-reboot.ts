@@ -22,8 +22,7 @@ import {
   egressIPLoadParams,
   familiesOf,
   recordRuleCounts,
-  setupEgressIPs,
-  switchFault,
+  setupEgressIPLoad,
   egressIPNodes,
   waitForConsistent,
   waitForDeploymentReady,
@@ -63,17 +62,7 @@ export default scenario(
       const names = (await cluster.core.listNode()).items.map((n) => n.metadata?.name ?? '');
       if (!names.includes(p.node)) throw new UsageError(`--param node=${p.node}: no such node (nodes: ${names.join(', ')})`);
     }
-    if (p.fault) await switchFault(t, p.fault, p.faultValue);
-    const setup = await setupEgressIPs(t, {
-      scenario: 'node-reboot',
-      eips: p.eips,
-      podsPerEip: p.podsPerEip,
-      families,
-      egressNodes: p.egressNodes,
-      image: p.image,
-      timeoutMs,
-      concurrency: p.concurrency,
-    });
+    const setup = await setupEgressIPLoad(t, 'node-reboot', p, { timeoutMs });
     if (p.node && !setup.workers.includes(p.node))
       throw new UsageError(`--param node=${p.node}: not a worker node (workers: ${setup.workers.join(', ')})`);
     const rows: (string | number | null)[][] = [];

@@ -25,12 +25,10 @@ import {
   renderTemplate,
   busiestEgressNode,
   egressIPLoadParams,
-  familiesOf,
   ovnkubePodOn,
   podNodes,
   recordRuleCounts,
-  setupEgressIPs,
-  switchFault,
+  setupEgressIPLoad,
   podReady,
   waitFor,
   waitForConsistent,
@@ -67,18 +65,7 @@ export default scenario(
   async (t, p) => {
     const cluster = t.cluster;
     const timeoutMs = p.timeoutSeconds * 1000;
-    const families = familiesOf(p.ipStack);
-    if (p.fault) await switchFault(t, p.fault, p.faultValue);
-    const setup = await setupEgressIPs(t, {
-      scenario: 'ovn-pod-restart',
-      eips: p.eips,
-      podsPerEip: p.podsPerEip,
-      families,
-      egressNodes: p.egressNodes,
-      image: p.image,
-      timeoutMs,
-      concurrency: p.concurrency,
-    });
+    const setup = await setupEgressIPLoad(t, 'ovn-pod-restart', p, { timeoutMs });
     if (!['pod-node', 'egress-node'].includes(p.target) && !setup.workers.includes(p.target))
       throw new UsageError(`--param target=${p.target}: expected pod-node, egress-node or a worker name (${setup.workers.join(', ')})`);
     const rows: (string | number | null)[][] = [];

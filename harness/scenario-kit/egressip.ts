@@ -122,6 +122,32 @@ export function egressIPLoadParams(defaults: { eips: number; podsPerEip: number 
   };
 }
 
+/** The parsed EgressIP load params of a scenario (egressIPLoadParams). */
+export type EgressIPLoad = z.output<z.ZodObject<ReturnType<typeof egressIPLoadParams>>>;
+
+/**
+ * A scenario's EgressIP load from its params: the fault switched on (if any, switched off by a defer), then
+ * setupEgressIPs with eips, podsPerEip, ipStack, egressNodes, image and concurrency.
+ */
+export async function setupEgressIPLoad(
+  t: TestContext<unknown>,
+  scenario: string,
+  p: EgressIPLoad,
+  o: Pick<EgressIPSetupOptions, 'timeoutMs' | 'namespacePrefix' | 'intervalMs'>,
+): Promise<EgressIPSetup> {
+  if (p.fault) await switchFault(t, p.fault, p.faultValue);
+  return setupEgressIPs(t, {
+    scenario,
+    eips: p.eips,
+    podsPerEip: p.podsPerEip,
+    families: familiesOf(p.ipStack),
+    egressNodes: p.egressNodes,
+    image: p.image,
+    concurrency: p.concurrency,
+    ...o,
+  });
+}
+
 export interface EgressIPSetupOptions {
   /** scenario name, for labels (and namespace names unless namespacePrefix is given) */
   scenario: string;
