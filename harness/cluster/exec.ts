@@ -108,9 +108,40 @@ export async function execIn(cluster: Cluster, target: ExecTarget, command: stri
   });
 }
 
+/** The `message` of a Status body (JSON, or a JSON fragment in a longer text). */
+function statusMessage(text: string | undefined): string | undefined {
+  if (!text) return undefined;
+  try {
+    const j = JSON.parse(text) as { message?: unknown };
+    if (typeof j.message === 'string') return j.message;
+  } catch {
+    /* not only JSON */
+  }
+  const m = /"message":"((?:[^"\\]|\\.)*)"/.exec(text);
+  if (!m) return undefined;
+  try {
+    return JSON.parse(`"${m[1]}"`) as string;
+  } catch {
+    return m[1];
+  }
+}
+
+/** What a 401 means to the user. */
+export const UNAUTHORIZED = "unauthorized: the kubeconfig's credentials were refused";
+
+/**
+ * One line from a client-node error: the API's Status message with its code, the cause of 401/403 in words,
+ * never the client's raw dump ("HTTP-Code: 401 Message: ... Body: ... Headers: {...}").
+ */
 export function describeApiError(err: unknown): string {
   if (err && typeof err === 'object') {
     const e = err as { body?: unknown; message?: string; code?: number };
+    const code = typeof e.code === 'number' ? e.code : Number(/HTTP-Code: (\d{3})/.exec(e.message ?? '')?.[1] ?? NaN);
+    if (code === 401) return `${UNAUTHORIZED} (HTTP 401): the token or certificate is wrong, expired or for another cluster`;
+    if (code === 403) {
+      const msg = statusMessage(typeof e.body === 'string' ? e.body : /Body: ([\s\S]*?)(?:\s+Headers: |$)/.exec(e.message ?? '')?.[1]);
+      return `forbidden (HTTP 403): ${msg ?? "the kubeconfig's identity may not do this"}`;
+    }
     if (typeof e.body === 'string') {
       try {
         const s = JSON.parse(e.body) as { message?: string; code?: number };
@@ -119,7 +150,15 @@ export function describeApiError(err: unknown): string {
         /* not JSON */
       }
     }
-    if (e.message) return e.message;
+    if (e.message) {
+      // client-node's ApiException text: keep the code and the Status message, drop body and headers
+      const m = /^HTTP-Code: (\d+)\s+Message: ([^\n]*?)(?:\s+Body: ([\s\S]*?))?(?:\s+Headers: [\s\S]*)?$/.exec(e.message);
+      if (m) {
+        const status = statusMessage(m[3]);
+        return `${m[1]} ${status ?? m[2]}`.trim();
+      }
+      return e.message.split('\n')[0];
+    }
   }
   return String(err);
 }

@@ -8,7 +8,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { connect, type Cluster } from '../cluster/connect.ts';
+import { connect, httpStatusOf, type Cluster } from '../cluster/connect.ts';
+import { UNAUTHORIZED } from '../cluster/exec.ts';
 import { ExitCode, InfraError, InterruptedError, UsageError } from '../errors.ts';
 import { defaultDbPath, projectRoot, VERSION } from '../constants.ts';
 import { openStore, type Store } from '../store/store.ts';
@@ -301,6 +302,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
       }
     }
     if (signals.main.aborted) throw signals.main.reason;
+    if (cluster) await checkCredentials(cluster, signals.main);
     const cv = cluster ? await clusterVersion(cluster) : undefined;
     if (cv) store.setRunVersion(runId, 'cluster', cv);
     const root = makeContext([], undefined);
@@ -377,6 +379,34 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   const summary = finalize(verdict, errorText);
   progress.close();
   return { runId, verdict, exitCode: EXIT[verdict], summary };
+}
+
+/**
+ * One cheap authenticated read before the scenario: refused credentials are said as such here, not later as a
+ * confusing step failure ("node is not Ready"). A 403 is fine (RBAC may deny this read).
+ */
+async function checkCredentials(cluster: Cluster, signal: AbortSignal): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    // settles on the first of: the answer, 20 s (then: no verdict on the credentials), the interrupt
+    await Promise.race([
+      cluster.core.listNamespace({ limit: 1 }),
+      new Promise<void>((res) => (timer = setTimeout(res, 20_000))),
+      new Promise<void>((_, rej) => {
+        onAbort = () => rej(signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+      }),
+    ]);
+  } catch (err) {
+    if (err instanceof InterruptedError) throw err;
+    if (httpStatusOf(err) === 401)
+      throw new InfraError(`${UNAUTHORIZED} by ${cluster.server}`, 'log in again (the token may have expired) or pick another --context');
+    // unreachable: the scenario's first step says so with its own context (a test double may need no cluster)
+  } finally {
+    if (timer) clearTimeout(timer);
+    if (onAbort) signal.removeEventListener('abort', onAbort);
+  }
 }
 
 /** `dir` exists as a directory or can be made: an existing file on the way is a usage error naming the flag. */
