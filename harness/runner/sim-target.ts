@@ -126,7 +126,10 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
   if (code !== 0) {
     // a half-started cluster may have left processes behind
     await stopSim(workdir).catch(() => undefined);
-    const tail = (stderr || stdout).trim().split('\n').slice(-5).join('\n  ');
+    // the cause first (the error line, not a stack's last frames), then the tail for context
+    const lines = (stderr || stdout).trim().split('\n');
+    const cause = lines.find((l) => /\b(error|Error|ERR_)\b/.test(l) && !/^\s+at /.test(l));
+    const tail = [...(cause ? [cause.trim()] : []), ...lines.filter((l) => !/^\s+at /.test(l)).slice(-4)].join('\n  ');
     throw new InfraError(`the embedded cluster failed to start (exit ${code}):\n  ${tail}`, `see ${workdir} for logs`);
   }
   const kubeconfig = parseKubeconfigPath(stdout, workdir);
