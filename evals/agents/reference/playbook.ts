@@ -183,12 +183,14 @@ async function egressLevel(t: Tools, s: Scope): Promise<Diagnosis | undefined> {
           ? `the priority-100 reroute policy (logical router policy) of a served pod is missing from ovn_cluster_router in node ${node}'s NB`
           : `the priority-102 no-reroute policies are missing from ovn_cluster_router in node ${node}'s NB`;
     const pod = podOf(missing);
+    const rowKind =
+      missing.kind === 'missing-snat' ? 'SNAT row' : missing.kind === 'missing-lrp' ? 'reroute policy' : 'no-reroute policies';
     return {
       detected: true,
       category: byController ? 'ovnkube/missing-entry' : 'ovn/missing-entry',
       entities: [node, ...pod],
       mechanism: `The row is missing: ${what}${pod.length ? ` (for pod ${pod.join(', ')})` : ''}. ovnkube-controller ${byController ? 'removed it' : 'logged no removal and still expects it: it was deleted by hand (out of band, e.g. with ovn-nbctl)'}, and nothing recreates it until an event or a restart.`,
-      remediation: `Restart ovnkube-controller on ${node} (delete its ovnkube-node pod) so its startup sync recreates the missing row (or re-add it with ovn-nbctl exactly as ovnkube writes it).`,
+      remediation: `Restart ovnkube-controller on ${node} (delete its ovnkube-node pod) so its startup sync recreates the missing ${rowKind} (or re-add the ${rowKind} with ovn-nbctl exactly as ovnkube writes it).`,
       evidence: `${missing.kind} on ${node}`,
     };
   }
