@@ -43,7 +43,8 @@ export class ChurnTracker {
     const changes: RuleChange[] = [];
     const churn: ChurnFlag[] = [];
     for (const node of [...nodes].sort()) {
-      const h = this.history.get(node) ?? [];
+      // a node first seen now had no rules at the earlier ticks (inside the window)
+      const h = this.history.get(node) ?? Array.from({ length: Math.min(this.window - 1, this.ticks - 1) }, () => ({ snat: 0, lrp: 0 }));
       const cur = perNode[node] ?? { snat: 0, lrp: 0 };
       const prev = h.at(-1);
       h.push(cur);

@@ -5,7 +5,7 @@
  * the statistics against their textbook values.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,8 @@ import { compareSamples } from '../../harness/compare/index.ts';
 import { parseThresholds, ruleFor } from '../../harness/compare/thresholds.ts';
 import { recordMetricSeries } from '../../harness/store/metrics.ts';
 import { openStore, type MeasurementRow } from '../../harness/store/store.ts';
+import { EvalStore } from '../../evals/store.ts';
+import type { TrialScore } from '../../evals/scoring/types.ts';
 import { ROOT, runCli } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nh-compare-'));
@@ -90,7 +92,38 @@ function seedRun(name: string, startedAt: string, slow: number, opts: { failChec
   }
 }
 
+/** An eval run: scored trials with `overall` each (1 pass, 0 fail) and one infra attempt. */
+function seedEval(startedAt: string, overall: number[]): string {
+  const store = openStore(db);
+  try {
+    const id = store.createRun({ kind: 'eval', name: 'suite-a', target: 'sim', startedAt });
+    const es = new EvalStore(store);
+    overall.forEach((o, i) => {
+      const t = es.startTrial(id, { caseId: `case-${i}`, repeat: 1, seed: i, attempt: 1, agent: 'reference' });
+      es.finishTrial(t, { status: 'scored' });
+      const score = {
+        scoringVersion: 'test',
+        passed: o === 1,
+        scores: { detection: 1, localization: o, category: null, mechanism: null, remediation: null, overall: o },
+        passes: {},
+        requires: [],
+        details: {},
+        safety: { ok: true, violations: [] },
+      };
+      es.recordScore(t, score as unknown as TrialScore);
+    });
+    const infra = es.startTrial(id, { caseId: 'case-infra', repeat: 1, seed: 9, attempt: 1, agent: 'reference' });
+    es.finishTrial(infra, { status: 'infra', infraError: 'server died', infraPhase: 'agent' });
+    store.finishRun(id, 'passed', {});
+    return id;
+  } finally {
+    store.close();
+  }
+}
+
 beforeAll(() => {
+  ids.evalGood = seedEval('2026-11-30T10:00:00.000Z', [1, 1, 1, 1]);
+  ids.evalBad = seedEval('2026-11-30T11:00:00.000Z', [0, 0, 1, 0]);
   ids.healthy = seedRun('healthy', '2026-12-01T10:00:00.000Z', 1);
   ids.healthy2 = seedRun('healthy2', '2026-12-01T11:00:00.000Z', 1.02);
   ids.slow = seedRun('slow', '2026-12-01T12:00:00.000Z', 2.5, { failCheck: true });
@@ -191,6 +224,28 @@ describe('report of a failed run', () => {
     expect(text.match(/<failure /g)?.length).toBe(3); // the run, the iteration, the check
     expect(text).toContain('missing-snat pod/ns/client-1 on worker-1: no SNAT for &lt;pod&gt; &amp; &quot;quotes&quot;');
     expect(text).toMatch(/testsuites [^>]*tests="13" failures="3" errors="0"/); // 1 run + 6 iterations + 6 checks
+  }, 60_000);
+});
+
+describe('eval runs', () => {
+  it('report: a JUnit testcase per trial (failed, infra error) that validates, HTML trials; compare names score:overall', async () => {
+    const out = join(dir, 'eval');
+    const r = await runCli(['report', ids.evalBad, '--db', db, '--out', out, '--format', 'junit,html']);
+    expect(r.code, r.stderr).toBe(0);
+    const xml = join(out, 'junit.xml');
+    const v = spawnSync('xmllint', ['--noout', '--schema', join(ROOT, 'test/report/junit-10.xsd'), xml], { encoding: 'utf8' });
+    expect(v.status, v.stderr).toBe(0);
+    const text = readFileSync(xml, 'utf8');
+    expect(text).toMatch(/<testsuite name="netharness.eval.suite-a.trials" tests="5" failures="3" errors="1"/);
+    expect(text).toContain('<testcase name="case-infra repeat 1 attempt 1" classname="netharness.eval.suite-a.case-infra"');
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain('<h2>Trials</h2>');
+    expect(html).toContain('data-chart="trials"');
+    const c = await runCli(['compare', ids.evalGood, ids.evalBad, '--db', db, '--json']);
+    expect(c.code).toBe(1);
+    expect((JSON.parse(c.stdout) as { regressions: string[] }).regressions).toEqual(
+      expect.arrayContaining(['score:overall', 'score:pass_rate']),
+    );
   }, 60_000);
 });
 
