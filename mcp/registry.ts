@@ -12,7 +12,7 @@ import { pageText, type OutputControls, type PageOptions } from './output.ts';
 import type { AnyCheck } from '../harness/checks/registry.ts';
 import type { CheckResult } from '../harness/checks/types.ts';
 
-export const TOOLSETS = ['k8s', 'ovn', 'ovs', 'kernel', 'analysis', 'ptp'] as const;
+export const TOOLSETS = ['k8s', 'ovn', 'ovs', 'kernel', 'analysis', 'ptp', 'harness'] as const;
 export type Toolset = (typeof TOOLSETS)[number];
 
 /**

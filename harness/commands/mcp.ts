@@ -7,6 +7,8 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
 import * as k8s from '@kubernetes/client-node';
 import { InfraError, UsageError } from '../errors.ts';
+import { resolve } from 'node:path';
+import { defaultDbPath } from '../constants.ts';
 import { selectTools } from '../../mcp/tools/index.ts';
 import { isLoopbackHost, serveHttp, serveStdio } from '../../mcp/server.ts';
 import { openTarget } from '../../mcp/open-target.ts';
@@ -20,6 +22,8 @@ interface McpOpts {
   host: string;
   port?: string;
   toolsets?: string;
+  db?: string;
+  allowRuns?: boolean;
   disableTools?: string;
   budgetBytes: string;
   timeoutSeconds: string;
@@ -124,8 +128,10 @@ export function registerMcp(program: Command): void {
     .option('--transport <t>', 'stdio or http', 'stdio')
     .option('--host <host>', 'HTTP bind address', '127.0.0.1')
     .option('--port <n>', 'HTTP port (default 8080; 0 picks a free port)')
-    .option('--toolsets <list>', 'comma-separated toolsets: k8s,ovn,ovs,kernel,analysis (default all)')
+    .option('--toolsets <list>', 'comma-separated toolsets: k8s,ovn,ovs,kernel,analysis,ptp,harness (default all but the opt-in harness)')
     .option('--disable-tools <list>', 'comma-separated tool names to hide')
+    .option('--db <path>', 'the harness toolset: results database (default results/netharness.db)')
+    .option('--allow-runs', 'the harness toolset: also the tools that start scenario runs on the embedded cluster and poll them')
     .option('--budget-bytes <n>', 'output budget per tool result', String(DEFAULT_BUDGET_BYTES))
     .option('--timeout-seconds <n>', 'per-command timeout', '60')
     .option('--list-tools', 'print the selected tools and exit')
@@ -141,7 +147,11 @@ export function registerMcp(program: Command): void {
     .option('--max-sessions <n>', 'HTTP: sessions at once', '32')
     .option('--session-idle-seconds <n>', 'HTTP: close a session unused this long', '900')
     .action(async (o: McpOpts) => {
-      const tools = selectTools({ toolsets: csv(o.toolsets), disableTools: csv(o.disableTools) });
+      const toolsets = csv(o.toolsets);
+      if ((o.allowRuns || o.db) && !toolsets?.includes('harness'))
+        throw new UsageError(`${o.allowRuns ? '--allow-runs' : '--db'} needs --toolsets harness`);
+      const harness = { dbPath: resolve(o.db ?? defaultDbPath), allowRuns: Boolean(o.allowRuns) };
+      const tools = selectTools({ toolsets, disableTools: csv(o.disableTools), harness });
       if (o.listTools) {
         process.stdout.write(`${tools.map((t) => `${t.name.padEnd(28)} [${t.toolset}] ${t.title}`).join('\n')}\n`);
         return;
