@@ -26,30 +26,23 @@ export interface LabelSelector<Op extends string = string> {
  */
 export function matchLabelSelector(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
   if (!sel) return true;
-  const l = labels ?? {};
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
+  const reqs: LabelRequirement[] = [];
+  for (const [key, v] of Object.entries(sel.matchLabels ?? {})) reqs.push({ key, op: '=', values: [v] });
   for (const e of sel.matchExpressions ?? []) {
-    const has = Object.prototype.hasOwnProperty.call(l, e.key);
-    const vals = e.values ?? [];
-    switch (e.operator) {
-      case 'In':
-        if (!has || !vals.includes(l[e.key])) return false;
-        break;
-      case 'NotIn':
-        if (has && vals.includes(l[e.key])) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-      default:
-        return false;
-    }
+    const op = Object.hasOwn(OBJECT_OPERATORS, e.operator) ? OBJECT_OPERATORS[e.operator] : undefined;
+    if (!op) return false;
+    reqs.push({ key: e.key, op, values: e.values ?? [] });
   }
-  return true;
+  return matchLabelRequirements(reqs, labels);
 }
+
+/** metav1.LabelSelectorOperator -> the string form's operator (one matcher for both forms). */
+const OBJECT_OPERATORS: Record<string, LabelRequirement['op'] | undefined> = {
+  In: 'in',
+  NotIn: 'notin',
+  Exists: 'exists',
+  DoesNotExist: '!',
+};
 
 /** True when the selector has neither matchLabels nor matchExpressions (it selects everything). */
 export function labelSelectorIsEmpty(sel: LabelSelector | undefined): boolean {
