@@ -122,8 +122,9 @@ function seedEval(startedAt: string, overall: number[]): string {
 }
 
 beforeAll(() => {
-  ids.evalGood = seedEval('2026-11-30T10:00:00.000Z', [1, 1, 1, 1]);
-  ids.evalBad = seedEval('2026-11-30T11:00:00.000Z', [0, 0, 1, 0]);
+  ids.evalGood = seedEval('2026-11-30T10:00:00.000Z', [1, 1, 1, 1, 1, 1]);
+  // 6 vs 6 trials: with 4 vs 4 (3 of 4 failing) Mann-Whitney's p is 0.06, too few trials to call it
+  ids.evalBad = seedEval('2026-11-30T11:00:00.000Z', [0, 0, 0, 0, 1, 0]);
   ids.healthy = seedRun('healthy', '2026-12-01T10:00:00.000Z', 1);
   ids.healthy2 = seedRun('healthy2', '2026-12-01T11:00:00.000Z', 1.02);
   ids.slow = seedRun('slow', '2026-12-01T12:00:00.000Z', 2.5, { failCheck: true });
@@ -236,7 +237,7 @@ describe('eval runs', () => {
     const v = spawnSync('xmllint', ['--noout', '--schema', join(ROOT, 'test/report/junit-10.xsd'), xml], { encoding: 'utf8' });
     expect(v.status, v.stderr).toBe(0);
     const text = readFileSync(xml, 'utf8');
-    expect(text).toMatch(/<testsuite name="netharness.eval.suite-a.trials" tests="5" failures="3" errors="1"/);
+    expect(text).toMatch(/<testsuite name="netharness.eval.suite-a.trials" tests="7" failures="5" errors="1"/);
     expect(text).toContain('<testcase name="case-infra repeat 1 attempt 1" classname="netharness.eval.suite-a.case-infra"');
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html).toContain('<h2>Trials</h2>');

@@ -39,7 +39,7 @@ describe('netharness monitor egressip', () => {
   it('records rule counts per tick, their changes and churn while a scenario comes and goes; Ctrl-C exits 130', async () => {
     const child = spawn(
       process.execPath,
-      [...CLI, 'monitor', 'egressip', '--interval', '2s', '--window', '50', '--kubeconfig', kubeconfig, '--db', db, '--json'],
+      [...CLI, 'monitor', 'egressip', '--interval', '1s', '--window', '50', '--kubeconfig', kubeconfig, '--db', db, '--json'],
       {
         cwd: ROOT,
         env: { ...process.env, CI: '1' },
@@ -72,6 +72,8 @@ describe('netharness monitor egressip', () => {
         join(dir, 'scenario.db'),
         '--param',
         'scenarios=node-reboot',
+        '--param',
+        'iterations=3', // the EgressIPs live through 3 reboots: several ticks see them
         '--param',
         'timeoutSeconds=60',
       ]);
