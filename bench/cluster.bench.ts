@@ -31,6 +31,7 @@ import { startCluster, type RunningCluster } from '../sim/cluster.ts';
 import { parseNodeCount } from '../sim/topology.ts';
 import { getOvnCluster, getOvnNode, fromOvsStringMap, NB_DB } from '../sim/ovn/index.ts';
 import type { GroupVersionResource, KubeObject, SimNodeSpec } from '../sim/types.ts';
+import { sleep } from '../harness/wait/poll.ts';
 
 const env = (k: string, d: string): string => process.env[k] ?? d;
 const num = (k: string, d: number): number => {
@@ -59,7 +60,6 @@ type Row = Record<string, string | number>;
 const rows: Row[] = [];
 const s = (ms: number | undefined): string => (ms === undefined ? 'n/a' : (ms / 1000).toFixed(2));
 const mb = (bytes: number): string => (bytes / 1048576).toFixed(0);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -25,6 +25,7 @@ import { createProgress } from '../harness/runner/progress.ts';
 import { runScenario } from '../harness/runner/run.ts';
 import { scenario } from '../harness/runner/scenario.ts';
 import { setupEgressIPs } from '../harness/scenario-kit/egressip.ts';
+import { sleep } from '../harness/wait/poll.ts';
 
 const EIPS = Number(process.env.METRICS_BENCH_EIPS ?? 10);
 const PER = Number(process.env.METRICS_BENCH_PODS_PER_EIP ?? 200);
@@ -50,8 +51,6 @@ function pidsWhere(pred: (cmdline: string) => boolean): number[] {
   }
   return out;
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const bench = scenario(
   {

@@ -2,6 +2,8 @@
  * What the tools run against: a live cluster (kubeconfig) or an offline bundle. Tools only see
  * this interface, so every tool works the same on both.
  */
+import { OVN_NAMESPACE } from '../harness/constants.ts';
+
 export interface K8sMetadata {
   name?: string;
   namespace?: string;
@@ -71,7 +73,8 @@ export interface Target {
 }
 
 /** Where the ovnkube-node pods live. */
-export const OVNK_NAMESPACE = 'openshift-ovn-kubernetes';
+/** ovnkube-node's namespace (harness/constants.ts OVN_NAMESPACE) */
+export const OVNK_NAMESPACE = OVN_NAMESPACE;
 export const OVNK_NODE_SELECTOR = 'app=ovnkube-node';
 
 /** A tool-level failure the model should see as a clear message (isError result), not a crash. */
