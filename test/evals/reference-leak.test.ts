@@ -6,11 +6,11 @@
  * id or title; a scripted agent that asks the eval's MCP server for the fault library ConfigMap (and for the
  * OVN-Kubernetes and PTP daemon logs) gets nothing that names a fault.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAULTS, FAULTS_CATALOGUE_CONFIGMAP, FAULTS_CONFIGMAP } from '../../faults/index.ts';
 import { loadCases } from '../../evals/cases/loader.ts';
 import { ROOT, runCli, type CliResult } from '../support/cli.ts';
@@ -55,6 +55,8 @@ beforeAll(async () => {
   run = await runCli(['eval', '--db', db, '--json']);
   out = JSON.parse(run.stdout || '{}') as RunOut;
 }, 900_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the reference agent (default) on the whole suite', () => {
   it('runs every case to a score (exit 0, no infra error)', () => {
