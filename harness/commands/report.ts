@@ -12,7 +12,7 @@ import { REPORT_FORMATS, writeReport, type ReportFormat, type WrittenReport } fr
 import { openStore } from '../store/store.ts';
 
 interface ReportOptions {
-  format: string[];
+  format?: string[];
   out?: string;
   db?: string;
   json?: boolean;
@@ -39,14 +39,13 @@ export function registerReport(program: Command): void {
     .option(
       '--format <fmt>',
       `${REPORT_FORMATS.join(' | ')} (repeat or comma-separate for several; default html)`,
-      (v: string, prev: string[]) => [...prev, v],
-      [] as string[],
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
     .option('--out <dir>', 'directory for the report files (default results/reports/<run-id>)')
     .option('--db <path>', 'results database (default results/netharness.db)')
     .option('--json', 'print what was written as JSON')
     .action((ref: string, o: ReportOptions) => {
-      const formats = parseFormats(o.format);
+      const formats = parseFormats(o.format ?? []);
       const db = resolve(o.db ?? defaultDbPath);
       if (!existsSync(db)) throw new UsageError(`--db: no results database at ${db}`, 'run a scenario first, or pass --db');
       const store = openStore(db, { markCrashed: false });
