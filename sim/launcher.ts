@@ -85,6 +85,15 @@ const statePath = (workdir: string) => join(workdir, 'state.json');
 /** Like Ctrl-C, each of these stops the sim (and only once: a repeat lets the stop finish). */
 const SIM_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
+function signalable(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (_e) {
+    return false;
+  }
+}
+
 function alive(pid: number): boolean {
   return isAlive(pid);
 }
@@ -351,6 +360,8 @@ export async function stopSim(workdir: string, out: (s: string) => void = (s) =>
       await waitDead(state.pid, 5000);
       out(`sim (pid ${state.pid}) did not stop in ${STOP_GRACE_MS / 1000} s: killed\n`);
     } else out(`sim (pid ${state.pid}) stopped\n`);
+    // dead may still mean a zombie when we are its parent (an in-process start): let the event loop reap it
+    for (let i = 0; i < 40 && signalable(state.pid); i++) await new Promise((r) => setTimeout(r, 50));
   }
   const l = await cleanLeftovers(wd);
   const any = l.pids.length + l.netns.length + l.dirs.length > 0;
