@@ -219,7 +219,7 @@ describe('report of a failed run', () => {
     const r = await runCli(['report', ids.slow, '--db', db, '--out', out, '--format', 'junit,html']);
     expect(r.code, r.stderr).toBe(0);
     const xml = join(out, 'junit.xml');
-    const v = spawnSync('xmllint', ['--noout', '--schema', join(ROOT, 'test/report/junit-10.xsd'), xml], { encoding: 'utf8' });
+    const v = spawnSync('xmllint', ['--noout', '--schema', join(ROOT, 'test/report/junit.xsd'), xml], { encoding: 'utf8' });
     expect(v.status, v.stderr).toBe(0);
     const text = spawnSync('cat', [xml], { encoding: 'utf8' }).stdout;
     expect(text.match(/<failure /g)?.length).toBe(3); // the run, the iteration, the check
@@ -234,7 +234,7 @@ describe('eval runs', () => {
     const r = await runCli(['report', ids.evalBad, '--db', db, '--out', out, '--format', 'junit,html']);
     expect(r.code, r.stderr).toBe(0);
     const xml = join(out, 'junit.xml');
-    const v = spawnSync('xmllint', ['--noout', '--schema', join(ROOT, 'test/report/junit-10.xsd'), xml], { encoding: 'utf8' });
+    const v = spawnSync('xmllint', ['--noout', '--schema', join(ROOT, 'test/report/junit.xsd'), xml], { encoding: 'utf8' });
     expect(v.status, v.stderr).toBe(0);
     const text = readFileSync(xml, 'utf8');
     expect(text).toMatch(/<testsuite name="netharness.eval.suite-a.trials" tests="7" failures="5" errors="1"/);
