@@ -35,7 +35,10 @@ export function scrubSecrets<T>(value: T, depth = 0): T {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out[k] = SECRET_KEY.test(k) && v !== null && v !== undefined && v !== '' ? REDACTED : scrubSecrets(v, depth + 1);
+      // A number or boolean under a secret-looking key is a count or a flag (inputTokens, maxTokens, tokenRequired),
+      // never a credential: only strings and structures under such keys are redacted.
+      const secretShaped = v !== null && v !== undefined && v !== '' && typeof v !== 'number' && typeof v !== 'boolean';
+      out[k] = SECRET_KEY.test(k) && secretShaped ? REDACTED : scrubSecrets(v, depth + 1);
     }
     return out as T;
   }

@@ -27,6 +27,19 @@ describe('scrub', () => {
       expect(scrubString(keep)).toBe(keep);
   });
 
+  it('a count or flag under a secret-looking key stays; a string or object under it goes', () => {
+    const out = scrubSecrets({
+      effort: { inputTokens: 1200, outputTokens: 340, maxTokens: 4096 },
+      tokenRequired: true,
+      token: 'abc',
+      apiKey: { value: 'x' },
+    });
+    expect(out.effort).toEqual({ inputTokens: 1200, outputTokens: 340, maxTokens: 4096 });
+    expect(out.tokenRequired).toBe(true);
+    expect(out.token).toBe(REDACTED);
+    expect(out.apiKey).toBe(REDACTED);
+  });
+
   it('summary.json and summary.md written from a scrubbed summary hold no token', () => {
     const dir = mkdtempSync(join(tmpdir(), 'nh-scrub-'));
     try {

@@ -5,7 +5,7 @@
  * ticks once per wall second, so "tick of 100 nodes" in ms / 1000 is the CPU share per 100 nodes; at --speed N
  * multiply by N.
  *
- *   npx tsx bench/ptp-sim.bench.ts
+ *   npx tsx bench/ptp.bench.ts
  */
 import { Bench } from 'tinybench';
 import { renderMetrics } from '../sim/ptp/metrics.ts';
