@@ -89,9 +89,11 @@ export function debugPodManifest(
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      generateName: `netharness-${action}-${short}-`,
+      // Named like `oc debug node/<node>` names its pods: what the action is stays out of the name and labels, so
+      // an agent troubleshooting the node (evals) sees a debug pod, not the fault.
+      generateName: `${short}-debug-`,
       namespace: opts.namespace ?? 'default',
-      labels: { 'app.kubernetes.io/managed-by': 'netharness', 'netharness.io/node-action': action, 'netharness.io/node': short },
+      labels: { 'app.kubernetes.io/managed-by': 'netharness', 'netharness.io/node-action': 'debug', 'netharness.io/node': short },
       annotations: { 'debug.openshift.io/source-resource': `/v1, Resource=nodes/${node}` },
     },
     spec: {
