@@ -4,7 +4,7 @@
  * stdout carries a JSON error object.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
@@ -56,7 +56,11 @@ const CASES: Case[] = [
 describe('scenario usage errors before side effects', { timeout: 300_000 }, () => {
   for (const c of CASES) {
     it(`${c.name}: exit 2, first line names it, nothing created`, async () => {
+      // each case makes its own fixtures: a shared one vanished once under a full parallel run
+      mkdirSync(base, { recursive: true });
       const dir = mkdtempSync(join(base, 'case-'));
+      writeFileSync(notKubeconfig, 'this is a shopping list, not a kubeconfig\n');
+      writeFileSync(aFile, 'x');
       const db = join(dir, 'nh.db');
       const workdir = join(dir, 'sim');
       const extra = c.args(dir);

@@ -223,7 +223,12 @@ EOF`,
     // the default embedded cluster runs PTP (--ptp oc): ordinary clocks on the workers
     const pods = await call('ptp_pods', {});
     expect(pods.text).toMatch(/node=worker-0 phase=Running/);
-    const metrics = await call('ptp_metrics', { node: 'worker-0' });
+    // a freshly started cluster's clocks take a few emulated seconds to lock (longer on a loaded machine)
+    let metrics = await call('ptp_metrics', { node: 'worker-0' });
+    for (let i = 0; i < 60 && !(/SLAVE/.test(metrics.text) && /LOCKED/.test(metrics.text)); i++) {
+      await new Promise((r) => setTimeout(r, 1000));
+      metrics = await call('ptp_metrics', { node: 'worker-0' });
+    }
     expect(metrics.isError, metrics.text).toBe(false);
     expect(metrics.text).toMatch(/SLAVE/);
     expect(metrics.text).toMatch(/LOCKED/);

@@ -73,7 +73,7 @@ describe('netharness monitor egressip', () => {
         '--param',
         'scenarios=node-reboot',
         '--param',
-        'iterations=3', // the EgressIPs live through 3 reboots: several ticks see them
+        'iterations=6', // the EgressIPs live through 6 reboots: several ticks see them, even on a loaded machine
         '--param',
         'timeoutSeconds=60',
       ]);

@@ -66,7 +66,13 @@ export function startJob(args: string[]): Job {
       }
     },
     signalGroup(sig) {
-      if (child.pid) process.kill(-child.pid, sig);
+      // a second Ctrl-C after the run already ended (it stopped fast) reaches nobody, as in a terminal
+      if (!child.pid || done) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+      }
     },
   };
 }

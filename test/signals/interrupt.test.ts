@@ -78,7 +78,8 @@ describe('Ctrl-C on the embedded cluster (--target sim)', { timeout: 30 * 60_000
           job.signalGroup('SIGINT');
         }
         const code = await job.exited;
-        const left = await settledLeftovers(workdir, 3000);
+        // a sim that has cleaned up may take a few seconds to exit on a loaded machine; one still there after 10 s is a leak
+        const left = await settledLeftovers(workdir, 10_000);
         const rec = runRecord(db);
         measured.push(
           `${m.phase} +${delay} ms${times === 2 ? ` and +${gap} ms` : ''}: exit ${code}, verdict ${rec.verdict}, left ${JSON.stringify(left)}`,
