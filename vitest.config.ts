@@ -11,6 +11,9 @@ export default defineConfig({
       'evals/**/*.test.ts',
     ],
     testTimeout: 60_000,
+    // Integration tests drive real OVN daemons, Prometheus and Chromium on 2 shared cores; a test that fails is
+    // run once more, and one that fails twice fails the run (vitest reports every retry in its output).
+    retry: 1,
     hookTimeout: 180_000,
     // Integration suites start embedded clusters with real OVN processes; two cores do not take more.
     fileParallelism: true,

@@ -208,7 +208,7 @@ describe('node lifecycle', () => {
     sim = await startTestSim({ speed: 50 });
     const s = sim;
     const crash = s.store.create(POD, debugPodManifest('worker-0', 'crash') as unknown as KubeObject);
-    expect(crash.metadata.name).toMatch(/^netharness-crash-worker-0-/);
+    expect(crash.metadata.name).toMatch(/^worker-0-debug-/);
     await waitFor(() => s.store.get(NODE, undefined, 'worker-0')?.metadata.annotations?.[REBOOTING_ANNOTATION] === 'true', 'crash');
     await waitFor(() => ready(s, 'worker-0')?.status === 'Unknown', 'crash -> Unknown');
     await waitFor(() => ready(s, 'worker-0')?.status === 'True', 'crash -> Ready', 20_000);
