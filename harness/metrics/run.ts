@@ -7,7 +7,8 @@
 import type { Cluster } from '../cluster/connect.ts';
 import type { Store } from '../store/store.ts';
 import { recordMetricSeries } from '../store/metrics.ts';
-import { connectPrometheus, type ClientOptions } from './client.ts';
+import { connectPrometheus, type ClientOptions, type PromClient } from './client.ts';
+import { sleep } from '../wait/poll.ts';
 import { collectProfile, type Boundary } from './collect.ts';
 import type { MetricsProfile } from './profile.ts';
 
@@ -57,9 +58,6 @@ async function collect(c: RunMetricsContext): Promise<void> {
     c.info(`warning: metrics: ${message}`);
     store.recordEvent(runId, { kind: 'metrics-warning', target: metrics.profilePath, details: { message, ...details } });
   };
-  const end = new Date();
-  const start = new Date(c.from);
-  const stepSeconds = metrics.stepSeconds ?? defaultStep((end.getTime() - start.getTime()) / 1000);
   let client;
   try {
     client = await connectPrometheus(c.cluster, metrics);
@@ -68,6 +66,12 @@ async function collect(c: RunMetricsContext): Promise<void> {
     warn(`no series collected: ${e instanceof Error ? e.message : String(e)}`, {});
     return;
   }
+  // A Prometheus that started with the cluster may not have scraped yet when a short run ends (seen on a
+  // loaded machine): wait, bounded, for its first scrape so the range below holds samples.
+  if (!(await scrapedOnce(client, c.signal))) warn('Prometheus has not scraped any target yet (waited 30 s)', {});
+  const end = new Date();
+  const start = new Date(c.from);
+  const stepSeconds = metrics.stepSeconds ?? defaultStep((end.getTime() - start.getTime()) / 1000);
   const res = await collectProfile(
     client,
     metrics.profile,
@@ -95,4 +99,17 @@ async function collect(c: RunMetricsContext): Promise<void> {
   c.info(
     `metrics: ${res.series.length} series of ${names}/${metrics.profile.length} metrics (${points} points) from ${client.describe} in ${(res.durationMs / 1000).toFixed(1)} s${res.warnings.length ? `, ${res.warnings.length} warning(s)` : ''}`,
   );
+}
+
+async function scrapedOnce(client: PromClient, signal?: AbortSignal, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if ((await client.query('up == 1', undefined, signal)).length > 0) return true;
+    } catch (_e) {
+      // not answering yet: same as no sample
+    }
+    if (Date.now() > deadline || signal?.aborted) return false;
+    await sleep(1000);
+  }
 }
