@@ -39,6 +39,14 @@ export function effectiveStep(start: Date, end: Date, stepSeconds: number): numb
   return Math.max(stepSeconds, Math.ceil(span / 11_000));
 }
 
+/** Prometheus evaluates a range at start, start+step, ... up to end: start moves back so the last point is `end`
+ * itself, or a short run's newest samples (its first scrapes) would fall after the last point. */
+export function alignedStart(start: Date, end: Date, stepSeconds: number): Date {
+  const stepMs = stepSeconds * 1000;
+  const steps = Math.max(0, Math.ceil((end.getTime() - start.getTime()) / stepMs));
+  return new Date(end.getTime() - steps * stepMs);
+}
+
 const iso = (unixSeconds: number): string => new Date(Math.round(unixSeconds * 1000)).toISOString();
 
 function labelKey(l: Record<string, string>): string {
@@ -68,7 +76,7 @@ export async function collectProfile(
       queries++;
       let res: PromSeries[];
       try {
-        res = await client.queryRange(query, w.start, w.end, step, signal);
+        res = await client.queryRange(query, alignedStart(w.start, w.end, step), w.end, step, signal);
       } catch (e) {
         fail(m.metricName, query, e);
         continue;

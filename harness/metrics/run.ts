@@ -66,9 +66,10 @@ async function collect(c: RunMetricsContext): Promise<void> {
     warn(`no series collected: ${e instanceof Error ? e.message : String(e)}`, {});
     return;
   }
-  // A Prometheus that started with the cluster may not have scraped yet when a short run ends (seen on a
-  // loaded machine): wait, bounded, for its first scrape so the range below holds samples.
-  if (!(await scrapedOnce(client, c.signal))) warn('Prometheus has not scraped any target yet (waited 30 s)', {});
+  // A Prometheus that started with the cluster may not have scraped twice yet when a short run ends (seen on a
+  // loaded machine and on quick runs): wait, bounded, for two scrapes of a target, so the range below holds
+  // samples and rate()/increase() have the two points they need.
+  if (!(await scrapedTwice(client, c.signal))) warn('Prometheus has not scraped any target twice yet (waited 30 s)', {});
   const end = new Date();
   const start = new Date(c.from);
   const stepSeconds = metrics.stepSeconds ?? defaultStep((end.getTime() - start.getTime()) / 1000);
@@ -101,11 +102,11 @@ async function collect(c: RunMetricsContext): Promise<void> {
   );
 }
 
-async function scrapedOnce(client: PromClient, signal?: AbortSignal, timeoutMs = 30_000): Promise<boolean> {
+async function scrapedTwice(client: PromClient, signal?: AbortSignal, timeoutMs = 30_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      if ((await client.query('up == 1', undefined, signal)).length > 0) return true;
+      if ((await client.query('count_over_time(up[10m]) >= 2', undefined, signal)).length > 0) return true;
     } catch (_e) {
       // not answering yet: same as no sample
     }

@@ -15,6 +15,7 @@ const kubeconfig = join(root, 'test', 'harness', 'fixtures', 'kubeconfig.yaml');
 
 interface Run {
   code: number | null;
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   db: string;
@@ -82,9 +83,9 @@ function run(
     }
   }, 50);
   return new Promise((res) => {
-    child.on('exit', (code) => {
+    child.on('exit', (code, signal) => {
       clearInterval(timer);
-      res({ code, stdout, stderr, db, marker: readFileSync(marker, 'utf8') });
+      res({ code, signal, stdout, stderr, db, marker: readFileSync(marker, 'utf8') });
     });
   });
 }
@@ -213,7 +214,10 @@ describe('runner lifecycle (child process)', { timeout: 240_000 }, () => {
 
   it('a SIGINT relayed twice within milliseconds (npm, tsx, a wrapper) is one interrupt: the cleanups all run', async () => {
     const r = await run(['--param', 'mode=hang'], { signals: [{ when: 'hanging', sig: 'SIGINT', times: 2, gapMs: 20 }] });
-    expect(r.code, r.stderr).toBe(130);
+    // A relayed copy that lands while Node tears the process down (its signal watchers already closed, nothing in
+    // JS can run) takes the default action: the process ends by SIGINT instead of exit(130). Shells and
+    // bin/netharness.js report both as 130, and the run was already recorded, so both are the right outcome.
+    expect(r.code ?? (r.signal === 'SIGINT' ? 130 : r.signal), r.stderr).toBe(130);
     expect(r.stderr).not.toMatch(/SIGINT again:/);
     expect(r.marker).toBe('hanging\ndefer-2\ndefer-1\n');
   });

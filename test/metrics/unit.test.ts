@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../harness/errors.ts';
 import { toSeries, PromQueryError, type PromClient } from '../../harness/metrics/client.ts';
-import { collectProfile, effectiveStep } from '../../harness/metrics/collect.ts';
+import { alignedStart, collectProfile, effectiveStep } from '../../harness/metrics/collect.ts';
 import { loadMetricsProfile, parseMetricsProfile, parseStep, renderQuery } from '../../harness/metrics/profile.ts';
 import { defaultStep } from '../../harness/metrics/run.ts';
 import { listMetricSeries, metricNames, recordMetricSeries } from '../../harness/store/metrics.ts';
@@ -139,6 +139,13 @@ describe('Prometheus answers', () => {
     const s = new Date(0);
     expect(effectiveStep(s, new Date(60_000), 5)).toBe(5);
     expect(effectiveStep(s, new Date(86_400_000), 1)).toBe(8);
+  });
+
+  it('a range ends on its end: the start moves back to a whole number of steps before it (so a quick run keeps its first scrapes, its newest samples)', () => {
+    const end = new Date('2026-01-01T00:00:09.800Z');
+    expect(alignedStart(new Date('2026-01-01T00:00:00Z'), end, 2).toISOString()).toBe('2025-12-31T23:59:59.800Z');
+    expect(alignedStart(new Date('2026-01-01T00:00:01.800Z'), end, 2).toISOString()).toBe('2026-01-01T00:00:01.800Z');
+    expect(alignedStart(end, end, 2)).toEqual(end);
   });
 });
 
