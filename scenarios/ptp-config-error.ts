@@ -1,7 +1,8 @@
 /**
  * ptp-config-error: edit the node's PtpConfig profile to point ptp4l at an interface that does not exist
- * (a wrong-interface misconfiguration, research failure mode "wrong/unsupported interface or config": ptp4l
- * fails, the port never reaches SLAVE); then restore the original profile and assert the node re-locks.
+ * (a wrong or unsupported interface in the profile: ptp4l cannot open the port, see ptp4l(8) in
+ * https://github.com/richardcochran/linuxptp, so the port never reaches SLAVE); then restore the original
+ * profile and assert the node re-locks.
  *
  *   npm run scenario ptp-config-error
  */
