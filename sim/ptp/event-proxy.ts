@@ -449,7 +449,7 @@ export function publishedStateOf(v: NodePtpView): PublishedState | undefined {
   const phc = v.processes.find((p) => p.process === 'phc2sys');
   // the class linuxptp-daemon reads with `pmc GET PARENT_DATA_SET` (gm.ClockClass): the grandmaster's while the clock
   // follows one, its own (255 slave-only, 248 free-running BC) otherwise
-  const cls = p4.running && p4.parent ? p4.parent.gmClockClass : p4.clockClass;
+  const cls = p4.reportedClockClass;
   return {
     lockState: { iface, state: p4.running ? p4.clockState : 'FREERUN', offsetNs: p4.running ? p4.offsetNs : 0 },
     osClockSyncState: {

@@ -71,7 +71,8 @@ export function renderMetrics(v: NodePtpView, eventPublisher: boolean, cpuSecond
     f.add(`${P}process_restart_count`, H.restart, 'counter', cfgL, p.restarts);
     for (const port of p.ports)
       f.add(`${P}interface_role`, H.role, 'gauge', { iface: port.iface, node, process: 'ptp4l' }, ROLE[port.state] ?? 4);
-    f.add(`${P}clock_class`, H.cls, 'gauge', eventPublisher ? cfgL : { node, process: 'ptp4l' }, p.clockClass);
+    // PARENT_DATA_SET gm.ClockClass, as the daemon reads it with pmc (openshift/linuxptp-daemon pkg/daemon/daemon.go updateClockClass)
+    f.add(`${P}clock_class`, H.cls, 'gauge', eventPublisher ? cfgL : { node, process: 'ptp4l' }, p.reportedClockClass);
     const slaveIdx = p.ports.findIndex((x) => !x.masterOnly);
     if (slaveIdx < 0 || !p.metricIface) continue;
     const faulty = p.ports[slaveIdx].state === 'FAULTY' || !p.running;

@@ -469,6 +469,7 @@ export class NodePtp {
             profile: p.profile,
             clockIdentity: p.clockIdentity,
             clockClass: p.clockClass,
+            reportedClockClass: p.reportedClockClass,
             slaveOnly: p.settings.slaveOnly,
             running: i.ptp4lRunning,
             restarts: i.ptp4lRestarts,

@@ -402,12 +402,22 @@ export class Ptp4l {
     }
   }
 
+  /**
+   * The class linuxptp-daemon reports for this ptp4l (metric openshift_ptp_clock_class, CLOCK_CLASS_CHANGE): `gm.ClockClass`
+   * of `pmc GET PARENT_DATA_SET` (openshift/linuxptp-daemon pkg/daemon/daemon.go updateClockClass): the grandmaster's
+   * class while the clock follows one, its own DEFAULT_DATA_SET.clockClass when it is its own grandmaster.
+   */
+  get reportedClockClass(): number {
+    return this.parent ? this.parent.gmClockClass : this.clockClass;
+  }
+
   /** the class the daemon last logged (CLOCK_CLASS_CHANGE); the caller logs and sets it */
   takeClassChange(): number | undefined {
-    if (this.reportedClass === this.clockClass) return undefined;
+    const cls = this.reportedClockClass;
+    if (this.reportedClass === cls) return undefined;
     if (this.settings.slaveOnly || this.clockState !== 'FREERUN' || this.reportedClass !== undefined) {
-      this.reportedClass = this.clockClass;
-      return this.clockClass;
+      this.reportedClass = cls;
+      return cls;
     }
     return undefined;
   }

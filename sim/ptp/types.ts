@@ -79,6 +79,11 @@ export interface Ptp4lView {
   clockIdentity: string;
   /** DEFAULT_DATA_SET.clockClass this clock announces: 255 slave-only, 6 locked BC/GM, 135/165 holdover, 248 free-run */
   clockClass: number;
+  /**
+   * the class linuxptp-daemon reports (openshift_ptp_clock_class, CLOCK_CLASS_CHANGE, the sidecar's clock-class): PARENT_DATA_SET
+   * gm.ClockClass, i.e. the grandmaster's while the clock follows one (6 for an OC locked to a class-6 GM), else its own
+   */
+  reportedClockClass: number;
   slaveOnly: boolean;
   running: boolean;
   restarts: number;

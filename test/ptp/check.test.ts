@@ -86,7 +86,7 @@ describe('check ptp evaluate', () => {
       expect(PTP_FINDINGS[x.kind]).toBeTruthy();
     }
     expect(f.find((x) => x.kind === 'offset-out-of-range')?.message).toMatch(/FAULTY marker/);
-    expect(f.find((x) => x.kind === 'clock-class-unexpected')).toMatchObject({ expected: '255', actual: '248' });
+    expect(f.find((x) => x.kind === 'clock-class-unexpected')).toMatchObject({ expected: '6', actual: '248' });
   });
 
   it('processes down / missing', () => {
@@ -159,5 +159,103 @@ describe('check ptp evaluate', () => {
     expect(ptpCheck.params.safeParse({ nodes: ['a'] }).success).toBe(true);
     expect(ptpCheck.params.safeParse({ node: 'a' }).success).toBe(false);
     expect(Object.keys(ptpCheck.findingKinds).length).toBeGreaterThanOrEqual(14);
+  });
+});
+
+describe('check ptp evaluate: backup ports and grandmasters are healthy states', () => {
+  const dualPort = profileFromSpec({
+    name: 'dual-port',
+    ptp4lOpts: '-2 -s',
+    phc2sysOpts: '',
+    ptp4lConf: '[global]\nslaveOnly 1\n[ens1f0]\nmasterOnly 0\n[ens1f1]\nmasterOnly 0\n',
+  });
+  const bcTwoUp = profileFromSpec({
+    name: 'bc-two-up',
+    ptp4lOpts: '-2',
+    phc2sysOpts: '',
+    ptp4lConf: '[ens2f0]\nmasterOnly 0\n[ens2f1]\nmasterOnly 0\n[ens2f2]\nmasterOnly 1\n',
+  });
+  const tgm = profileFromSpec({
+    name: 'tgm',
+    ptp4lOpts: '-2',
+    phc2sysOpts: '-r -u 0 -m -N 8 -R 16 -s ens2f0 -n 24',
+    ts2phcOpts: '-s nmea',
+    ptp4lConf: '[ens2f0]\nmasterOnly 1\n[ens2f1]\nmasterOnly 1\n[global]\nclockClass 6\n',
+  });
+  const ocAlone = { ...oc, phc2sysOpts: '' };
+  const obs = (profile: typeof oc, node: string, lines: string[]): PtpObserved => ({
+    profiles: [profile],
+    eventPublisher: false,
+    unprofiledDaemonNodes: [],
+    nodes: [{ node, pod: pod(node), profileNames: [profile.name], metrics: interpretPtpMetrics(lines.join('\n')) }],
+  });
+  const role = (node: string, iface: string, v: number) =>
+    `openshift_ptp_interface_role{iface="${iface}",node="${node}",process="ptp4l"} ${v}`;
+  const common = (node: string, alias: string) => [
+    `openshift_ptp_clock_state{iface="${alias}",node="${node}",process="ptp4l"} 1`,
+    `openshift_ptp_offset_ns{from="master",iface="${alias}",node="${node}",process="ptp4l"} 3`,
+    `openshift_ptp_process_status{config="ptp4l.0.config",node="${node}",process="ptp4l"} 1`,
+    `openshift_ptp_clock_class{node="${node}",process="ptp4l"} 6`,
+  ];
+
+  it('a PASSIVE backup port next to a SLAVE port passes', () => {
+    expect(evaluatePtp(obs(dualPort, 'w-0', [role('w-0', 'ens1f0', 1), role('w-0', 'ens1f1', 0), ...common('w-0', 'ens1fx')]))).toEqual([]);
+  });
+
+  it('PASSIVE without any SLAVE port is a role-mismatch', () => {
+    const f = evaluatePtp(obs(dualPort, 'w-0', [role('w-0', 'ens1f0', 0), role('w-0', 'ens1f1', 5), ...common('w-0', 'ens1fx')]));
+    expect(f.filter((x) => x.kind === 'role-mismatch').map((x) => [x.labels?.iface, x.actual])).toEqual([
+      ['ens1f0', 'PASSIVE'],
+      ['ens1f1', 'LISTENING'],
+    ]);
+  });
+
+  it('a BC: a second upstream port MASTER (not slave-only) while one is SLAVE passes; on a slave-only clock it does not', () => {
+    const lines = [role('bc', 'ens2f0', 1), role('bc', 'ens2f1', 2), role('bc', 'ens2f2', 2), ...common('bc', 'ens2fx')];
+    expect(evaluatePtp(obs(bcTwoUp, 'bc', lines))).toEqual([]);
+    const f = evaluatePtp(obs(dualPort, 'w-0', [role('w-0', 'ens1f0', 1), role('w-0', 'ens1f1', 2), ...common('w-0', 'ens1fx')]));
+    expect(f.map((x) => [x.kind, x.labels?.iface, x.actual])).toEqual([['role-mismatch', 'ens1f1', 'MASTER']]);
+  });
+
+  it('a masterOnly port that is PASSIVE is still a role-mismatch', () => {
+    const lines = [role('bc', 'ens2f0', 1), role('bc', 'ens2f1', 0), role('bc', 'ens2f2', 0), ...common('bc', 'ens2fx')];
+    expect(evaluatePtp(obs(bcTwoUp, 'bc', lines)).map((x) => [x.kind, x.labels?.iface])).toEqual([['role-mismatch', 'ens2f2']]);
+  });
+
+  it('a T-GM (every port masterOnly, ts2phc locked) has no SLAVE port and no ptp4l clock_state, and passes', () => {
+    const lines = [
+      role('gm', 'ens2f0', 2),
+      role('gm', 'ens2f1', 2),
+      'openshift_ptp_clock_state{iface="ens2fx",node="gm",process="ts2phc"} 1',
+      'openshift_ptp_clock_state{iface="CLOCK_REALTIME",node="gm",process="phc2sys"} 1',
+      'openshift_ptp_offset_ns{from="master",iface="ens2fx",node="gm",process="ts2phc"} 0',
+      'openshift_ptp_process_status{config="ptp4l.0.config",node="gm",process="ptp4l"} 1',
+      'openshift_ptp_process_status{config="ptp4l.0.config",node="gm",process="phc2sys"} 1',
+      'openshift_ptp_process_status{config="ts2phc.0.config",node="gm",process="ts2phc"} 1',
+      'openshift_ptp_clock_class{node="gm",process="ptp4l"} 6',
+    ];
+    expect(evaluatePtp(obs(tgm, 'gm', lines))).toEqual([]);
+    // its lock is ts2phc's: none reported is clock-state-missing, FREERUN is clock-not-locked
+    const noTs = lines.filter((l) => !l.startsWith('openshift_ptp_clock_state{iface="ens2fx"'));
+    expect(evaluatePtp(obs(tgm, 'gm', noTs)).map((x) => [x.kind, x.message])).toEqual([
+      ['clock-state-missing', 'no clock_state for ts2phc (T-GM) on gm'],
+    ]);
+    const free = lines.map((l) => (l.includes('process="ts2phc"} 1') && l.includes('clock_state') ? l.replace(/ 1$/, ' 0') : l));
+    expect(evaluatePtp(obs(tgm, 'gm', free)).map((x) => x.kind)).toEqual(['clock-not-locked']);
+  });
+
+  it('the clock class is the grandmaster PARENT_DATA_SET reports (6), for an OC as for a BC', () => {
+    const f = evaluatePtp(
+      obs(ocAlone, 'w-0', [
+        role('w-0', 'ens1f0', 1),
+        ...common('w-0', 'ens1fx').map((l) =>
+          l.replace('clock_class{node="w-0",process="ptp4l"} 6', 'clock_class{node="w-0",process="ptp4l"} 255'),
+        ),
+      ]),
+    );
+    expect(f.map((x) => [x.kind, x.expected, x.actual])).toEqual([['clock-class-unexpected', '6', '255']]);
+    expect(evaluatePtp(obs(ocAlone, 'w-0', [role('w-0', 'ens1f0', 1), ...common('w-0', 'ens1fx')]), { clockClass: 7 })).toMatchObject([
+      { kind: 'clock-class-unexpected', expected: '7', actual: '6' },
+    ]);
   });
 });

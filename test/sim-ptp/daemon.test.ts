@@ -116,7 +116,8 @@ describe('sim PTP (oc): kubectl against the emulated linuxptp-daemon', () => {
     expect(t).toContain(`openshift_ptp_interface_role{iface="ens1f0",node="${node}",process="ptp4l"} 1`);
     expect(t).toContain(`openshift_ptp_process_status{config="ptp4l.0.config",node="${node}",process="ptp4l"} 1`);
     expect(t).toContain(`openshift_ptp_process_status{config="ptp4l.0.config",node="${node}",process="phc2sys"} 1`);
-    expect(t).toContain(`openshift_ptp_clock_class{config="ptp4l.0.config",node="${node}",process="ptp4l"} 255`);
+    // the daemon reports PARENT_DATA_SET gm.ClockClass: the class-6 grandmaster's while the OC follows it (linuxptp-daemon updateClockClass)
+    expect(t).toContain(`openshift_ptp_clock_class{config="ptp4l.0.config",node="${node}",process="ptp4l"} 6`);
     expect(t).toContain(`openshift_ptp_threshold{node="${node}",profile="oc-slave",threshold="MaxOffsetThreshold"} 100`);
     expect(t).toMatch(/^# TYPE openshift_ptp_offset_ns gauge$/m);
     const off = /openshift_ptp_offset_ns\{from="master",iface="ens1fx",node="[^"]+",process="ptp4l"\} (-?\d+)/.exec(t);
@@ -279,7 +280,7 @@ describe('sim PTP (oc): kubectl against the emulated linuxptp-daemon', () => {
     expect(patch.code).toBe(0);
     const p = pods()[0];
     await until('daemon encoding', () => !metrics(p.name).stdout.includes('openshift_ptp_threshold'), 20_000);
-    expect(metrics(p.name).stdout).toMatch(new RegExp(`openshift_ptp_clock_class\\{node="${p.node}",process="ptp4l"\\} 255`));
+    expect(metrics(p.name).stdout).toMatch(new RegExp(`openshift_ptp_clock_class\\{node="${p.node}",process="ptp4l"\\} 6`));
     const c = await runCli(['check', 'ptp', '--kubeconfig', kubeconfig, '--json', '--no-record']);
     const res = JSON.parse(c.stdout) as { passed: boolean; findings: unknown[]; summary: { headline: string } };
     expect(res.findings).toEqual([]);

@@ -51,7 +51,10 @@ export function registerPtpCheck(check: Command): void {
     .option('--json', 'machine-readable result on stdout')
     .option('--concurrency <n>', 'daemon pods read in parallel (default 8)')
     .option('--node <name...>', 'only these nodes')
-    .option('--clock-class <n>', 'expected clock class for every profile (default: 255 slave-only, 6 otherwise)')
+    .option(
+      '--clock-class <n>',
+      "expected clock class for every profile (default 6: the grandmaster's class, PARENT_DATA_SET gm.ClockClass)",
+    )
     .option('--skip-sidecar', "do not compare the cloud-event-proxy's CurrentState")
     .action(
       async (

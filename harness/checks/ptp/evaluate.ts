@@ -4,11 +4,19 @@
  */
 import type { CheckFinding } from '../types.ts';
 import { FAULTY_OFFSET, type ClockState } from '../../ptp/metrics.ts';
-import { expectedClockClass, expectedRole, ifaceAlias, type ProfileSpec, type PtpFindingKind, type PtpObserved } from './model.ts';
+import {
+  expectedClockClass,
+  expectedRole,
+  ifaceAlias,
+  isGrandmaster,
+  type ProfileSpec,
+  type PtpFindingKind,
+  type PtpObserved,
+} from './model.ts';
 
 export interface PtpCheckParams {
   nodes?: string[];
-  /** expected clock class for every profile (default: 255 slave-only, 6 otherwise) */
+  /** expected clock class for every profile (default 6: the grandmaster's, PARENT_DATA_SET gm.ClockClass) */
   clockClass?: number;
   /** ignore the sidecar's CurrentState */
   skipSidecar?: boolean;
@@ -68,10 +76,15 @@ export function evaluatePtp(o: PtpObserved, params: PtpCheckParams = {}): F[] {
               { ...labels, process: proc, config: s.config },
             );
       }
-      // roles
+      // roles: a slave port SLAVE, a masterOnly port MASTER. A second port that can follow a master may be the
+      // BMCA's backup while another port of the profile is SLAVE: PASSIVE (linuxptp fsm.c RS_PASSIVE), or MASTER on
+      // a clock that is not slave-only (it serves that segment); neither is a fault then.
+      const roleOf = (iface: string) => m.roles.find((x) => x.process === 'ptp4l' && x.iface === iface);
+      const hasSlave = p.interfaces.some((i) => !p.masterPorts.includes(i) && roleOf(i)?.role === 'SLAVE');
       for (const iface of p.interfaces) {
         const want = expectedRole(p, iface);
-        const r = m.roles.find((x) => x.process === 'ptp4l' && x.iface === iface);
+        const r = roleOf(iface);
+        const backupOk = want === 'SLAVE' && hasSlave && r !== undefined && (r.role === 'PASSIVE' || (r.role === 'MASTER' && !p.slaveOnly));
         if (!r)
           add('role-missing', `no interface_role for ${iface} (profile ${p.name}) on ${node}`, { expected: want }, { ...labels, iface });
         else if (r.role === 'FAULTY')
@@ -81,7 +94,7 @@ export function evaluatePtp(o: PtpObserved, params: PtpCheckParams = {}): F[] {
             { expected: want, actual: 'FAULTY' },
             { ...labels, iface },
           );
-        else if (r.role !== want)
+        else if (r.role !== want && !backupOk)
           add(
             'role-mismatch',
             `${iface} is ${r.role} on ${node}, profile ${p.name} configures ${want}`,
@@ -116,8 +129,17 @@ export function evaluatePtp(o: PtpObserved, params: PtpCheckParams = {}): F[] {
     }
     if (profiles.length) {
       const ptp4lStates = m.clockStates.filter((c) => c.process === 'ptp4l');
-      if (!ptp4lStates.length)
-        add('clock-state-missing', `no clock_state for ptp4l on ${node}`, { expected: 'LOCKED' }, { profile: profiles[0].name });
+      // a T-GM has no slave port: ptp4l reports no clock_state, its lock is ts2phc's (GNSS / 1PPS)
+      const gmOnly = profiles.every(isGrandmaster);
+      const leadStates = gmOnly ? m.clockStates.filter((c) => c.process === 'ts2phc') : ptp4lStates;
+      const needsState = !gmOnly || profiles.some((p) => p.ts2phcOpts.trim());
+      if (!leadStates.length && needsState)
+        add(
+          'clock-state-missing',
+          `no clock_state for ${gmOnly ? 'ts2phc (T-GM)' : 'ptp4l'} on ${node}`,
+          { expected: 'LOCKED' },
+          { profile: profiles[0].name },
+        );
       for (const c of m.clockStates)
         if (c.state !== 'LOCKED')
           add(
@@ -131,7 +153,7 @@ export function evaluatePtp(o: PtpObserved, params: PtpCheckParams = {}): F[] {
         const s = n.sidecar;
         if (s.error) add('sidecar-unavailable', `cloud-event-proxy CurrentState of ${node}: ${s.error}`, {}, { profile: profiles[0].name });
         else {
-          const metricLock = worst(ptp4lStates.map((c) => c.state));
+          const metricLock = worst(leadStates.map((c) => c.state));
           if (
             s.lockState &&
             metricLock &&
@@ -140,7 +162,7 @@ export function evaluatePtp(o: PtpObserved, params: PtpCheckParams = {}): F[] {
           )
             add(
               'sidecar-state-mismatch',
-              `sidecar lock-state ${s.lockState} but ptp4l clock_state ${metricLock} on ${node}`,
+              `sidecar lock-state ${s.lockState} but ${gmOnly ? 'ts2phc' : 'ptp4l'} clock_state ${metricLock} on ${node}`,
               { expected: metricLock, actual: s.lockState },
               { profile: profiles[0].name, resource: 'lock-state' },
             );

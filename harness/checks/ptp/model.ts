@@ -14,12 +14,14 @@ export const PTP_FINDINGS = {
     'a process the profile needs (ptp4l; phc2sys when phc2sysOpts is set; ts2phc when ts2phcOpts is set) has no process_status',
   'process-down': 'openshift_ptp_process_status is 0 (DOWN) for a process the profile needs',
   'role-missing': 'no openshift_ptp_interface_role for an interface of the profile',
-  'role-mismatch': 'an interface role differs from the configured one (SLAVE for slave ports, MASTER for masterOnly ports)',
+  'role-mismatch':
+    'an interface role differs from the configured one (SLAVE for a slave port, MASTER for a masterOnly port; PASSIVE, or MASTER on a clock that is not slave-only, is healthy for a second port while another port of the profile is SLAVE)',
   'port-faulty': 'an interface of the profile is FAULTY (role 3)',
-  'clock-state-missing': 'no openshift_ptp_clock_state for ptp4l',
+  'clock-state-missing': 'no openshift_ptp_clock_state for ptp4l (for a T-GM, whose ports are all masterOnly: for ts2phc)',
   'clock-not-locked': 'openshift_ptp_clock_state is not LOCKED (FREERUN or HOLDOVER)',
   'offset-out-of-range': "an offset outside the profile's [minOffsetThreshold, maxOffsetThreshold) (999999 marks a FAULTY port)",
-  'clock-class-unexpected': 'openshift_ptp_clock_class differs from the expected class (255 slave-only, 6 locked BC/GM)',
+  'clock-class-unexpected':
+    "openshift_ptp_clock_class differs from the expected class (default 6: the daemon reports PARENT_DATA_SET gm.ClockClass, the grandmaster's class while the clock follows one, its own when it leads)",
   'sidecar-unavailable':
     'the cloud-event-proxy REST API v2 CurrentState of the node could not be read although the event publisher is enabled',
   'sidecar-state-mismatch': "the sidecar's CurrentState (lock-state, os-clock-sync-state) disagrees with the daemon's metrics",
@@ -69,9 +71,20 @@ export function expectedRole(p: ProfileSpec, iface: string): Role {
   return p.masterPorts.includes(iface) ? 'MASTER' : 'SLAVE';
 }
 
-/** The clock class a locked node of this profile announces: 255 slave-only OC, 6 for a locked BC / T-GM. */
-export function expectedClockClass(p: ProfileSpec): number {
-  return p.slaveOnly || p.masterPorts.length === 0 ? 255 : 6;
+/**
+ * The clock class a healthy node of this profile reports: 6. linuxptp-daemon's metric and CLOCK_CLASS_CHANGE line
+ * carry `gm.ClockClass` of `pmc GET PARENT_DATA_SET` (openshift/linuxptp-daemon pkg/daemon/daemon.go
+ * updateClockClass -> pmc.RunPMCExpGetParentDS -> UpdateClockClassMetrics), so an OC or BC locked to a class-6
+ * grandmaster reports 6, a locked T-GM its own 6; a slave-only clock that lost its master reports its own 255, a
+ * free-running BC 248, a grandmaster in holdover 7. Pass --clock-class for a network whose grandmaster announces another class.
+ */
+export function expectedClockClass(_p: ProfileSpec): number {
+  return 6;
+}
+
+/** A profile whose every port is masterOnly has no port to follow a master with: a T-GM (its time source is ts2phc). */
+export function isGrandmaster(p: ProfileSpec): boolean {
+  return p.interfaces.length > 0 && p.interfaces.every((i) => p.masterPorts.includes(i));
 }
 
 const SKIP_SECTIONS = new Set(['global', 'unicast_master_table', 'nmea', 'ptp4l']);
