@@ -30,7 +30,8 @@ export interface Manifest {
   createdAt: string;
   source: string;
   kinds: { kind: string; apiVersion: string; file: string; count: number }[];
-  logs: { namespace: string; pod: string; container: string; file: string; bytes: number }[];
+  /** previous: the log of the container's previous instance (`kubectl logs --previous`) */
+  logs: { namespace: string; pod: string; container: string; file: string; bytes: number; previous?: boolean }[];
   nodes: Record<string, BundleNode>;
   /** Things that could not be collected, with the reason. */
   errors: string[];

@@ -104,8 +104,9 @@ export class BundleTarget implements Target {
   }
 
   async logs(q: LogQuery): Promise<string> {
-    if (q.previous) throw new ToolError('previous-container logs are not captured in bundles');
-    const entries = this.manifest.logs.filter((l) => l.namespace === q.namespace && l.pod === q.pod);
+    const all = this.manifest.logs.filter((l) => l.namespace === q.namespace && l.pod === q.pod);
+    const entries = all.filter((l) => Boolean(l.previous) === Boolean(q.previous));
+    if (q.previous && !entries.length) throw new ToolError(`previous-container logs of ${q.namespace}/${q.pod} are not in this bundle`);
     if (!entries.length)
       throw new ToolError(
         `no logs for pod ${q.namespace}/${q.pod} in this bundle (bundles hold the logs of ${[...new Set(this.manifest.logs.map((l) => l.namespace))].join(', ') || 'no'} namespace pods)`,

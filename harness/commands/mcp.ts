@@ -12,6 +12,7 @@ import { defaultDbPath } from '../constants.ts';
 import { selectTools } from '../../mcp/tools/index.ts';
 import { isLoopbackHost, serveHttp, serveStdio } from '../../mcp/server.ts';
 import { openTarget } from '../../mcp/open-target.ts';
+import { noClusterTarget } from '../../mcp/tools/harness.ts';
 import { DEFAULT_BUDGET_BYTES } from '../../mcp/output.ts';
 
 interface McpOpts {
@@ -124,7 +125,10 @@ export function registerMcp(program: Command): void {
     .description('serve the read-only troubleshooting MCP server (stdio or streamable HTTP) against a kubeconfig or an offline bundle')
     .option('--kubeconfig <path>', 'kubeconfig of the cluster (default $KUBECONFIG, then ~/.kube/config)')
     .option('--context <name>', 'kubeconfig context')
-    .option('--bundle <dir>', 'serve an offline bundle (from `netharness bundle`) instead of a cluster')
+    .option(
+      '--bundle <dir>',
+      'serve an offline bundle (from `netharness bundle`) or an OpenShift must-gather directory instead of a cluster',
+    )
     .option('--transport <t>', 'stdio or http', 'stdio')
     .option('--host <host>', 'HTTP bind address', '127.0.0.1')
     .option('--port <n>', 'HTTP port (default 8080; 0 picks a free port)')
@@ -177,7 +181,9 @@ export function registerMcp(program: Command): void {
         if (!/^https?:\/\/[^/\s]+$/i.test(origin)) throw new UsageError(`--allow-origin: expected scheme://host[:port], got '${origin}'`);
       // a kubeconfig with a read-only context (the sim's has one): use it unless --context says otherwise
       let context = o.context;
-      const kc = o.bundle ? undefined : loadKubeconfig(o.kubeconfig);
+      // only the harness toolset and no cluster named: its tools need the results database, not a cluster
+      const harnessOnly = tools.every((t) => t.toolset === 'harness') && !o.bundle && !o.kubeconfig && !o.context;
+      const kc = o.bundle || harnessOnly ? undefined : loadKubeconfig(o.kubeconfig);
       if (kc && !context) {
         const ro = readonlyContextOf(kc);
         if (ro && ro !== kc.getCurrentContext()) {
@@ -185,7 +191,9 @@ export function registerMcp(program: Command): void {
           log(`using the kubeconfig's read-only context '${ro}' (pass --context to choose another)`);
         }
       }
-      const { target, consistencyCheck } = await openTarget({ kubeconfig: o.kubeconfig, context, bundle: o.bundle });
+      const { target, consistencyCheck } = harnessOnly
+        ? { target: noClusterTarget(), consistencyCheck: undefined }
+        : await openTarget({ kubeconfig: o.kubeconfig, context, bundle: o.bundle });
       if (kc) {
         if (context && kc.getContexts().some((c) => c.name === context)) kc.setCurrentContext(context);
         try {
