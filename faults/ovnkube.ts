@@ -223,6 +223,21 @@ export const ovnkubeFaults = defineFaults({
     heal: 'Switch off: the container starts, the controller syncs the zone.',
     params: NODE_PARAM,
   },
+  'ovnkube-slow-nb-sync': {
+    kind: 'operational',
+    failureClass: 'slow NB programming',
+    upstream: '-',
+    title: 'ovnkube-controller programs the NB slowly',
+    description:
+      'Every reconcile of the zone controller waits before it reads the cluster state and writes its NB transaction, as a controller starved of CPU or an overloaded NB ovsdb-server would: EgressIP rows follow every change late (the rows of a failover, the startup sync after a reboot or an ovnkube-node restart). Nothing is wrong once it has caught up, so consistency checks pass; only convergence is slow.',
+    trigger: 'Switch on (optionally {"seconds":N,"node":"<node>"}), then reboot an egress node or restart an ovnkube-node pod.',
+    symptom: {
+      nb: 'rows are right but late: after a disruption the EgressIP SNATs / priority-100 reroutes reach their final state `seconds` (or a multiple) after the API change',
+      logs: ['the "Finished syncing EgressIP" / sync-done lines of ovnkube-controller come `seconds` after the event'],
+    },
+    heal: 'Switch off: the next reconcile runs at once.',
+    params: { ...NODE_PARAM, seconds: 'delay before each reconcile, in cluster seconds (divided by the sim speed); default 60' },
+  },
   'northd-down': {
     kind: 'operational',
     failureClass: 'operational',

@@ -16,6 +16,9 @@ export function renderMarkdown(m: ReportModel): string {
   const out: string[] = [`# ${icon} ${r.kind} \`${r.name}\`: ${r.verdict}`, ''];
   out.push(`- run: \`${r.id}\``, `- target: ${r.target}`, `- started: ${r.startedAt}`);
   if (r.endedAt) out.push(`- duration: ${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)} s`);
+  const params = Object.entries(r.params ?? {}).filter(([, v]) => v !== '' && v !== undefined && v !== null);
+  if (params.length)
+    out.push(`- params: ${params.map(([k, v]) => `\`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}\``).join(', ')}`);
   const err = (r.summary as { error?: unknown }).error;
   if (err) out.push(`- error: ${String(err)}`);
   const tables = (r.summary as { tables?: { title: string; columns: string[]; rows: unknown[][] }[] }).tables ?? [];

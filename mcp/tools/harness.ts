@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
 import { defineTool, type AnyTool, type ToolResult } from '../registry.ts';
+import { ToolError, type Target } from '../target.ts';
 import { compareRuns } from '../../harness/compare/index.ts';
 import { trend } from '../../harness/analysis/trend.ts';
 import { buildReportModel, resolveRunRef } from '../../harness/report/model.ts';
@@ -33,6 +34,26 @@ function withStore<T>(dbPath: string, fn: (s: Store) => T): T {
   } finally {
     s.close();
   }
+}
+
+/**
+ * The target of a server that serves only the harness toolset: its tools read the results database and start
+ * runs on their own embedded cluster, so `mcp --toolsets harness` needs no kubeconfig. Any cluster read is an error.
+ */
+export function noClusterTarget(): Target {
+  const fail = (): never => {
+    throw new ToolError('no cluster: this server serves only the harness toolset (start it with --kubeconfig or --bundle for the others)');
+  };
+  return {
+    description: 'no cluster (harness toolset only)',
+    mode: 'live',
+    list: async () => fail(),
+    get: async () => fail(),
+    logs: async () => fail(),
+    nodeExec: async () => fail(),
+    nodes: async () => [],
+    close: async () => undefined,
+  };
 }
 
 const runArg = () => z.string().min(1).max(64).describe("Run id, a unique prefix (>= 4 hex chars), or 'latest'.");

@@ -399,9 +399,21 @@ export class ZoneController {
     };
   }
 
+  /** Fault ovnkube-slow-nb-sync: the wait before a reconcile (`seconds` of cluster time); stop() cuts it short. */
+  private async slowSyncDelay(): Promise<void> {
+    const s = Number(this.opts.faults.params('ovnkube-slow-nb-sync')?.seconds ?? 60);
+    const ms = ((Number.isFinite(s) && s > 0 ? s : 60) * 1000) / (this.opts.ctx.speed || 1);
+    const until = performance.now() + ms;
+    while (!this.stopped && performance.now() < until) await new Promise((r) => setTimeout(r, Math.min(50, until - performance.now())));
+  }
+
   private async reconcile(batch: Pending): Promise<void> {
     const nb = this.nb;
     if (!nb) return;
+    if (this.faultOn('ovnkube-slow-nb-sync')) {
+      await this.slowSyncDelay();
+      if (this.stopped) return;
+    }
     const t0 = performance.now();
     const zs = this.zoneState();
     let desired = desiredState(zs);
