@@ -46,16 +46,19 @@ export interface DaemonPod {
   containers: { name: string; ready: boolean; restarts: number }[];
 }
 
-export async function listDaemonPods(cluster: Cluster): Promise<DaemonPod[]> {
-  let items;
-  try {
-    items = (await cluster.core.listNamespacedPod({ namespace: PTP_NAMESPACE, labelSelector: DAEMON_SELECTOR })).items;
-  } catch (err) {
-    throw new InfraError(
-      `list linuxptp-daemon pods (ns ${PTP_NAMESPACE}, ${DAEMON_SELECTOR}): ${describeApiError(err)}`,
-      'is the PTP operator installed? (oc get pods -n openshift-ptp)',
-    );
-  }
+/** A pod as the API returns it (client-node's V1Pod, or a read-only source's object), the fields a DaemonPod needs. */
+export interface PodLike {
+  metadata?: { name?: string; deletionTimestamp?: unknown; labels?: Record<string, string> };
+  spec?: { nodeName?: string };
+  status?: {
+    phase?: string;
+    conditions?: { type?: string; status?: string }[];
+    containerStatuses?: { name: string; ready?: boolean; restartCount?: number }[];
+  };
+}
+
+/** The linuxptp-daemon pods among `items` (scheduled, not terminating), sorted by node. */
+export function daemonPodsOf(items: readonly PodLike[]): DaemonPod[] {
   return items
     .filter((p) => p.spec?.nodeName && p.metadata?.name && !p.metadata.deletionTimestamp)
     .map((p) => {
@@ -71,6 +74,30 @@ export async function listDaemonPods(cluster: Cluster): Promise<DaemonPod[]> {
     })
     .sort((a, b) => a.node.localeCompare(b.node));
 }
+
+export async function listDaemonPods(cluster: Cluster): Promise<DaemonPod[]> {
+  let items;
+  try {
+    items = (await cluster.core.listNamespacedPod({ namespace: PTP_NAMESPACE, labelSelector: DAEMON_SELECTOR })).items;
+  } catch (err) {
+    throw new InfraError(
+      `list linuxptp-daemon pods (ns ${PTP_NAMESPACE}, ${DAEMON_SELECTOR}): ${describeApiError(err)}`,
+      'is the PTP operator installed? (oc get pods -n openshift-ptp)',
+    );
+  }
+  return daemonPodsOf(items as PodLike[]);
+}
+
+/**
+ * `curl -s localhost:9043/api/ocloudNotifications/v2/<resource>/CurrentState` from inside the daemon pod (hostNetwork:
+ * the sidecar listens on the node), for a reader that can exec but not reach the service proxy (the MCP server's
+ * read-only source; its argv guard allows exactly this URL shape).
+ */
+export const currentStateInPodArgv = (node: string, r: ResourceName): string[] => [
+  'curl',
+  '-s',
+  `localhost:${PUBLISHER_PORT}${REST_BASE}${resourceAddress(node, r)}/CurrentState`,
+];
 
 /** `curl -s localhost:9091/metrics` in the daemon container. Rejects with InfraError when the exec fails. */
 export async function readMetricsText(cluster: Cluster, pod: string, timeoutMs = 15_000): Promise<string> {

@@ -335,9 +335,9 @@ describe('the MCP tool list derives from the registry', () => {
     await c.close();
   });
 
-  it('egressip is the built-in MCP check tool (egressip_consistency_check); ptp has no read-only collect, so no tool', () => {
+  it('egressip and ptp are the built-in MCP check tools (egressip_consistency_check, ptp_check), both with a read-only collect', () => {
     const names = selectTools().map((t) => t.name);
     expect(names).toContain('egressip_consistency_check');
-    expect(names.filter((n) => n.endsWith('_check'))).toEqual(['egressip_consistency_check']);
+    expect(names.filter((n) => n.endsWith('_check')).sort()).toEqual(['egressip_consistency_check', 'ptp_check']);
   });
 });

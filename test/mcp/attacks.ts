@@ -184,6 +184,7 @@ export const VALID_ARGS: Record<string, Record<string, unknown>> = {
   kernel_conntrack: { node: 'ovn-worker', family: 'ipv4' },
   egressip_status: { name: 'eip-prod' },
   egressip_consistency_check: { nodes: ['ovn-worker'] },
+  ptp_check: { nodes: ['ovn-worker'] },
   ptp_pods: {},
   ptp_status: {},
   ptp_events: { since_minutes: 30 },

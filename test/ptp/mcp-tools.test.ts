@@ -6,6 +6,10 @@ import { readOnlyArgvProblem } from '../../mcp/argv-guard.ts';
 import type { ToolContext } from '../../mcp/registry.ts';
 import type { K8sObject, NodeCommand } from '../../mcp/target.ts';
 import { FakeTarget } from '../mcp/fake-target.ts';
+import { checkTool } from '../../mcp/tools/analysis.ts';
+import { runCheckOnTarget } from '../../mcp/consistency.ts';
+import { ptpCheck } from '../../harness/checks/ptp/index.ts';
+import type { AnyCheck } from '../../harness/checks/registry.ts';
 
 const fx = (f: string) => readFileSync(join(import.meta.dirname, 'fixtures', f), 'utf8');
 
@@ -141,5 +145,80 @@ describe('MCP ptp toolset', () => {
       ['cat', '/var/run/ts2phc.1.config'],
     ])
       expect(readOnlyArgvProblem(ok), ok.join(' ')).toBeUndefined();
+  });
+});
+
+describe('MCP ptp_check (the check ptp unit through the read-only source)', () => {
+  const withPublisher: K8sObject[] = [
+    ...objects,
+    {
+      apiVersion: 'ptp.openshift.io/v1',
+      kind: 'PtpOperatorConfig',
+      metadata: { name: 'default', namespace: 'openshift-ptp' },
+      spec: { ptpEventConfig: { enableEventPublisher: true, apiVersion: '2.0' } },
+    },
+  ];
+  const run = async (out: typeof outputs, args: Record<string, unknown> = {}) => {
+    const target = new FakeTarget(withPublisher, out, '');
+    const r = await checkTool(ptpCheck as unknown as AnyCheck).call(
+      { target, budgetBytes: 16384, timeoutMs: 1000, consistencyCheck: runCheckOnTarget },
+      args,
+    );
+    return { r, target };
+  };
+
+  it('is generated from the check registry as ptp_check (analysis toolset) with its reads and exec namespace', () => {
+    const t = selectTools({ toolsets: ['analysis'] }).find((x) => x.name === 'ptp_check');
+    expect(t).toBeDefined();
+    expect(ALL_TOOLS.filter((x) => x.name === 'ptp_check')).toHaveLength(1);
+  });
+
+  it('names node, profile and kind for a FAULTY node; reads metrics and CurrentState by allow-listed curl in the daemon container', async () => {
+    const { r, target } = await run(outputs, { format: 'json' });
+    const j = JSON.parse(r.text) as { passed: boolean; findings: { kind: string; node: string; labels?: { profile?: string } }[] };
+    expect(j.passed).toBe(false);
+    expect([...new Set(j.findings.map((f) => f.kind))].sort()).toEqual([
+      'clock-class-unexpected',
+      'clock-not-locked',
+      'offset-out-of-range',
+      'port-faulty',
+      'sidecar-state-mismatch',
+    ]);
+    for (const f of j.findings) expect([f.node, f.labels?.profile]).toEqual(['worker-0', 'oc-slave']);
+    const execs = target.calls.filter((c) => c.op === 'nodeExec').map((c) => (c.args as NodeCommand).argv.join(' '));
+    expect(execs.sort()).toEqual([
+      'curl -s localhost:9043/api/ocloudNotifications/v2/cluster/node/worker-0/sync/ptp-status/lock-state/CurrentState',
+      'curl -s localhost:9043/api/ocloudNotifications/v2/cluster/node/worker-0/sync/sync-status/os-clock-sync-state/CurrentState',
+      'curl -s localhost:9091/metrics',
+    ]);
+    for (const c of target.calls.filter((x) => x.op === 'nodeExec'))
+      expect((c.args as NodeCommand).container).toBe('linuxptp-daemon-container');
+  });
+
+  it('a healthy node passes (text form: the headline and the counts line)', async () => {
+    const healthy = (cmd: NodeCommand) =>
+      cmd.argv[2].endsWith('/metrics')
+        ? {
+            stdout: fx('metrics-daemon.txt')
+              .replaceAll('worker-1', 'worker-0')
+              .replace(/.*phc2sys.*\n?/g, ''),
+          }
+        : { stdout: '{"id":"x","data":{"values":[{"data_type":"notification","value":"LOCKED"}]}}' };
+    const { r } = await run(healthy);
+    expect(r.isError).toBeFalsy();
+    expect(r.text).toMatch(/^PTP: HEALTHY \(1 PTP nodes, 1 profiles, 1 locked, event publisher on\)/);
+    expect(r.text).toMatch(/nodes 1, profiles 1, locked 1, with findings 0/);
+  });
+
+  it('a sidecar that answers no JSON is sidecar-unavailable, not a crash; without the check runner the tool says so', async () => {
+    const broken = (cmd: NodeCommand) =>
+      cmd.argv[2].endsWith('/metrics') ? { stdout: fx('metrics-cep.txt') } : { stdout: '404 page not found' };
+    const { r } = await run(broken, { format: 'json' });
+    expect((JSON.parse(r.text) as { findings: { kind: string; message: string }[] }).findings).toContainEqual(
+      expect.objectContaining({ kind: 'sidecar-unavailable', message: expect.stringMatching(/not JSON: 404 page not found/) }),
+    );
+    const bare = await checkTool(ptpCheck as unknown as AnyCheck).call(ctx(), {});
+    expect(bare).toMatchObject({ isError: true });
+    expect(bare.text).toMatch(/ptp_check is not available on this server/);
   });
 });

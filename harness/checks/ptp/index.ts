@@ -4,22 +4,30 @@
  * CurrentState agreeing with the metrics. Reads (I/O) the PtpConfigs (spec.profile, status.matchList),
  * PtpOperatorConfig `default`, the linuxptp-daemon pods, per pod one exec of `curl -s localhost:9091/metrics`
  * (as the ptp-operator conformance suite does) and, with the event publisher on, the sidecar's CurrentState
- * through the service proxy; nodes read in parallel.
+ * through the service proxy; nodes read in parallel. Through the MCP server (collectFrom: a read-only source, live or
+ * an offline bundle) the same reads, the CurrentState by a curl of localhost:9043 in the daemon container.
  */
 import { z } from 'zod';
-import type { Check, CheckCollectOptions } from '../types.ts';
+import type { Check, CheckCollectOptions, ReadOnlySource } from '../types.ts';
 import type { Cluster } from '../../cluster/connect.ts';
 import { describeApiError } from '../../cluster/exec.ts';
 import { InfraError } from '../../errors.ts';
 import {
+  DAEMON_CONTAINER,
+  DAEMON_SELECTOR,
+  METRICS_ARGV,
   PTP_GROUP,
   PTP_NAMESPACE,
   PTP_VERSION,
   currentState,
+  currentStateInPodArgv,
+  daemonPodsOf,
   eventPublisherEnabled,
   listDaemonPods,
   readMetricsText,
   stateOf,
+  type DaemonPod,
+  type PodLike,
 } from '../../ptp/cluster.ts';
 import { interpretPtpMetrics } from '../../ptp/metrics.ts';
 import {
@@ -62,26 +70,17 @@ async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>, signa
   return out;
 }
 
-export async function collectPtp(
-  cluster: Cluster,
-  params: z.infer<typeof PtpCheckParams>,
-  opts: CheckCollectOptions = {},
-): Promise<PtpObserved> {
-  let configs: PtpConfigObject[];
-  try {
-    const res = (await cluster.custom.listNamespacedCustomObject({
-      group: PTP_GROUP,
-      version: PTP_VERSION,
-      namespace: PTP_NAMESPACE,
-      plural: 'ptpconfigs',
-    })) as { items?: PtpConfigObject[] };
-    configs = res.items ?? [];
-  } catch (err) {
-    throw new InfraError(
-      `list PtpConfigs in ${PTP_NAMESPACE}: ${describeApiError(err)}`,
-      'is the PTP operator installed (ptpconfigs.ptp.openshift.io)?',
-    );
-  }
+/** What the check reads, from a Cluster (the CLI) or a read-only source (the MCP server). */
+interface PtpReads {
+  configs(): Promise<PtpConfigObject[]>;
+  pods(): Promise<DaemonPod[]>;
+  eventPublisher(): Promise<boolean>;
+  metricsText(pod: DaemonPod, timeoutMs: number): Promise<string>;
+  currentState(node: string, r: 'lockState' | 'osClockSyncState', timeoutMs: number): Promise<unknown>;
+}
+
+async function collectWith(r: PtpReads, params: z.infer<typeof PtpCheckParams>, opts: CheckCollectOptions): Promise<PtpObserved> {
+  const configs = await r.configs();
   const profiles: ProfileSpec[] = configs.flatMap((c) => (c.spec?.profile ?? []).map(profileFromSpec));
   const byNode = new Map<string, Set<string>>();
   for (const c of configs)
@@ -90,7 +89,7 @@ export async function collectPtp(
         if (!byNode.has(m.nodeName)) byNode.set(m.nodeName, new Set());
         byNode.get(m.nodeName)!.add(m.profile);
       }
-  const [pods, eventPublisher] = await Promise.all([listDaemonPods(cluster), eventPublisherEnabled(cluster)]);
+  const [pods, eventPublisher] = await Promise.all([r.pods(), r.eventPublisher()]);
   const podOf = new Map(pods.map((p) => [p.node, p]));
   let nodes = [...byNode.keys()].sort();
   if (params.nodes?.length) nodes = nodes.filter((n) => params.nodes!.includes(n));
@@ -103,15 +102,15 @@ export async function collectPtp(
       const o: PtpNodeObservation = { node, pod, profileNames: [...byNode.get(node)!].sort() };
       if (!pod) return o;
       try {
-        o.metrics = interpretPtpMetrics(await readMetricsText(cluster, pod.pod, timeoutMs));
+        o.metrics = interpretPtpMetrics(await r.metricsText(pod, timeoutMs));
       } catch (err) {
         o.metricsError = (err as Error).message;
       }
       if (eventPublisher && !params.skipSidecar) {
         try {
           const [lock, os] = await Promise.all([
-            currentState(cluster, node, 'lockState', timeoutMs),
-            currentState(cluster, node, 'osClockSyncState', timeoutMs),
+            r.currentState(node, 'lockState', timeoutMs),
+            r.currentState(node, 'osClockSyncState', timeoutMs),
           ]);
           o.sidecar = { lockState: stateOf(lock).value, osClockSyncState: stateOf(os).value };
         } catch (err) {
@@ -125,6 +124,94 @@ export async function collectPtp(
   return { profiles, nodes: observed, eventPublisher, unprofiledDaemonNodes: pods.filter((p) => !byNode.has(p.node)).map((p) => p.node) };
 }
 
+/** The CLI's collect: API reads, one metrics exec per daemon pod, the sidecar through the service proxy. */
+export async function collectPtp(
+  cluster: Cluster,
+  params: z.infer<typeof PtpCheckParams>,
+  opts: CheckCollectOptions = {},
+): Promise<PtpObserved> {
+  return collectWith(
+    {
+      async configs() {
+        try {
+          const res = (await cluster.custom.listNamespacedCustomObject({
+            group: PTP_GROUP,
+            version: PTP_VERSION,
+            namespace: PTP_NAMESPACE,
+            plural: 'ptpconfigs',
+          })) as { items?: PtpConfigObject[] };
+          return res.items ?? [];
+        } catch (err) {
+          throw new InfraError(
+            `list PtpConfigs in ${PTP_NAMESPACE}: ${describeApiError(err)}`,
+            'is the PTP operator installed (ptpconfigs.ptp.openshift.io)?',
+          );
+        }
+      },
+      pods: () => listDaemonPods(cluster),
+      eventPublisher: () => eventPublisherEnabled(cluster),
+      metricsText: (pod, timeoutMs) => readMetricsText(cluster, pod.pod, timeoutMs),
+      currentState: (node, res, timeoutMs) => currentState(cluster, node, res, timeoutMs),
+    },
+    params,
+    opts,
+  );
+}
+
+const API = `${PTP_GROUP}/${PTP_VERSION}`;
+
+/**
+ * The MCP server's collect, through its read-only source (live or an offline bundle): the same reads, the metrics
+ * and the sidecar's CurrentState by exec in linuxptp-daemon-container (curl of localhost:9091 / :9043; the server's
+ * argv guard allows exactly these), so `ptp_check` gives the verdict `netharness check ptp` gives.
+ */
+export async function collectPtpFrom(
+  src: ReadOnlySource,
+  params: z.infer<typeof PtpCheckParams>,
+  opts: CheckCollectOptions = {},
+): Promise<PtpObserved> {
+  const list = async (kind: string, apiVersion = API, labelSelector?: string) => {
+    try {
+      return await src.list({ apiVersion, kind, namespace: PTP_NAMESPACE, ...(labelSelector ? { labelSelector } : {}) });
+    } catch (err) {
+      throw new InfraError(`list ${kind} in ${PTP_NAMESPACE} (${src.where}): ${(err as Error).message}`, 'is the PTP operator installed?');
+    }
+  };
+  const inPod = async (node: string, argv: string[], timeoutMs: number) => {
+    try {
+      return await src.nodeExec(node, DAEMON_CONTAINER, argv, { timeoutMs });
+    } catch (err) {
+      throw new InfraError(`${argv.join(' ')} in ${DAEMON_CONTAINER} on ${node}: ${(err as Error).message}`);
+    }
+  };
+  return collectWith(
+    {
+      configs: async () => (await list('PtpConfig')) as PtpConfigObject[],
+      pods: async () =>
+        daemonPodsOf(
+          ((await list('Pod', 'v1', DAEMON_SELECTOR)) as PodLike[]).filter((p) => p.metadata?.labels?.app === 'linuxptp-daemon'),
+        ),
+      eventPublisher: async () => {
+        const cfg = (await list('PtpOperatorConfig').catch(() => [])).find((o) => o.metadata?.name === 'default');
+        return (
+          (cfg?.spec as { ptpEventConfig?: { enableEventPublisher?: boolean } } | undefined)?.ptpEventConfig?.enableEventPublisher === true
+        );
+      },
+      metricsText: (pod, timeoutMs) => inPod(pod.node, METRICS_ARGV, timeoutMs),
+      currentState: async (node, res, timeoutMs) => {
+        const body = await inPod(node, currentStateInPodArgv(node, res), timeoutMs);
+        try {
+          return JSON.parse(body) as unknown;
+        } catch {
+          throw new InfraError(`CurrentState of ${node} ${res}: not JSON: ${body.slice(0, 200)}`);
+        }
+      },
+    },
+    params,
+    opts,
+  );
+}
+
 export const ptpCheck: Check<typeof PtpCheckParams, PtpObserved, PtpFindingKind> = {
   name: 'ptp',
   description:
@@ -132,6 +219,23 @@ export const ptpCheck: Check<typeof PtpCheckParams, PtpObserved, PtpFindingKind>
   findingKinds: PTP_FINDINGS,
   params: PtpCheckParams,
   collect: collectPtp,
+  collectFrom: (src, params, opts) => collectPtpFrom(src, params, opts),
+  mcp: {
+    tool: 'ptp_check',
+    title: 'Check PTP clock state per node and profile (harness check)',
+    description:
+      "Runs the harness's PTP check (the verdict `netharness check ptp` gives): for every node the PtpConfig matchList selects, reads the linuxptp-daemon metrics (curl localhost:9091/metrics in linuxptp-daemon-container) and, with the event publisher on, the cloud-event-proxy's lock-state / os-clock-sync-state CurrentState, and lists what is wrong per node and profile: processes down or missing, interface roles other than configured (a PASSIVE backup port next to a SLAVE port is fine), FAULTY ports, clock_state not LOCKED, offsets outside the profile's thresholds, an unexpected clock class (default 6), the sidecar disagreeing with the metrics. Use it first for any PTP question, then ptp_analyze / ptp_daemon_logs / ptp_pmc on the nodes it names. Example: {} or {nodes:[\"worker-0\"]}.",
+    nodes: true,
+    details: (s) => [
+      `nodes ${s.counts.nodes}, profiles ${s.counts.profiles}, locked ${s.counts.locked_nodes}, with findings ${s.counts.nodes_with_findings}`,
+    ],
+    reads: [
+      { group: PTP_GROUP, resource: 'ptpconfigs', namespace: PTP_NAMESPACE },
+      { group: PTP_GROUP, resource: 'ptpoperatorconfigs', namespace: PTP_NAMESPACE },
+      { group: '', resource: 'pods', namespace: PTP_NAMESPACE },
+    ],
+    exec: PTP_NAMESPACE,
+  },
   evaluate: (o, p) => evaluatePtp(o, p),
   summarise(o, findings) {
     const bad = new Set(findings.map((f) => f.node).filter(Boolean));
