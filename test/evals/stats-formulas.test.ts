@@ -156,8 +156,14 @@ describe('paired comparison', () => {
       for (let c = 0; b + c <= 12; c++) {
         const a: TrialOutcome[] = [];
         const z: TrialOutcome[] = [];
-        for (let i = 0; i < b; i++) (a.push(outcome(`b${i}`, 1, true)), z.push(outcome(`b${i}`, 1, false)));
-        for (let i = 0; i < c; i++) (a.push(outcome(`c${i}`, 1, false)), z.push(outcome(`c${i}`, 1, true)));
+        for (let i = 0; i < b; i++) {
+          a.push(outcome(`b${i}`, 1, true));
+          z.push(outcome(`b${i}`, 1, false));
+        }
+        for (let i = 0; i < c; i++) {
+          a.push(outcome(`c${i}`, 1, false));
+          z.push(outcome(`c${i}`, 1, true));
+        }
         a.push(outcome('same', 1, true));
         z.push(outcome('same', 1, true));
         const r = pairedComparison(a, z, { resamples: 10 });
