@@ -8,6 +8,7 @@ import { scriptedAgent } from './scripted.ts';
 import { constantAgentFactory } from './constant.ts';
 import { randomAgentFactory } from './random.ts';
 import { referenceAgentFactory } from './reference.ts';
+import { modelAgents } from './model/index.ts';
 
 export type AgentFactory = (params: Record<string, string>) => Agent;
 
@@ -25,6 +26,8 @@ const agents = new Map<string, { description: string; make: AgentFactory }>([
     'random',
     { description: 'baseline: a taxonomy category drawn with the trial seed (--agent-param categories=a,b)', make: randomAgentFactory },
   ],
+  // openai, anthropic, no-tools (evals/agents/model/)
+  ...modelAgents,
 ]);
 
 /** Add an agent (agent modules call this from this file; tests may add fakes). Returns a remover. */

@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { registerEvalRun } from '../../evals/runner/command.ts';
+import { addModelFlags } from '../../evals/agents/model/flags.ts';
 import { UsageError } from '../errors.ts';
 import { defaultDbPath } from '../constants.ts';
 import { openStore } from '../store/store.ts';
@@ -120,5 +121,7 @@ export function registerEval(program: Command): Command {
     });
   // `netharness eval [--suite|--cases ...]`: the runner (evals/runner/command.ts)
   registerEvalRun(ev);
+  // --model, --base-url, ... of the model agents (evals/agents/model/flags.ts)
+  addModelFlags(ev);
   return ev;
 }
