@@ -19,7 +19,6 @@ import { GateChecker } from './gate.ts';
 import { heal, type HealResult } from './heal.ts';
 import { injectStep, type StepEnv, type Undo } from './inject.ts';
 import { takeSnapshot, withoutSubjects } from './snapshot.ts';
-import { BudgetMeter, type BudgetOutcome } from './budget.ts';
 
 export interface RunnerContext {
   cluster: Cluster;
@@ -180,10 +179,9 @@ export async function runAttempt(
     ctx.log(`  agent ${ctx.agent.name} working (budget ${ctx.budgets.maxToolCalls} calls, ${ctx.budgets.maxSeconds} s)`);
     const agentT0 = performance.now();
     const budget = AbortSignal.timeout(ctx.budgets.maxSeconds * 1000);
-    const meter = new BudgetMeter(ctx.budgets);
-    const agentSignal = AbortSignal.any([ctx.signal, budget, meter.signal]);
+    const agentSignal = AbortSignal.any([ctx.signal, budget]);
     let ran: AgentResult | undefined;
-    let overBudget: BudgetOutcome | undefined;
+    let overBudget = false;
     await timed('agent', async () => {
       try {
         ran = await Promise.race([
@@ -194,7 +192,6 @@ export async function runAttempt(
             seed,
             signal: agentSignal,
             log: ctx.log,
-            spend: (u) => meter.spend(u),
           }),
           // an agent that does not stop at its signal is not waited for (Ctrl-C, the time budget)
           abandonAfter(agentSignal, AGENT_GRACE_MS),
@@ -205,34 +202,29 @@ export async function runAttempt(
         // a setting the provider refused (a key, a model name): the run stops with exit 2, after the heal
         if (err instanceof UsageError) throw phaseError('agent', err);
         if (s.infraError) throw phaseError('agent', new InfraError(s.infraError));
-        if (meter.outcome) overBudget = meter.outcome;
-        else if (budget.aborted) overBudget = meter.timedOut((performance.now() - agentT0) / 1000);
+        if (budget.aborted) overBudget = true;
         else throw phaseError('agent', new InfraError(`agent ${ctx.agent.name} failed: ${(err as Error).message}`));
       } finally {
         await s.end();
       }
     });
     const seconds = (performance.now() - agentT0) / 1000;
-    // an agent that returned (did not stop at its signal, or never reported its spending) is judged on its totals
-    overBudget ??= meter.settle(ran) ?? (budget.aborted ? meter.timedOut(seconds) : undefined);
-    if (overBudget) ctx.log(`  ${overBudget.message}`);
     ctx.store.recordToolCalls(trialId, s.calls);
     if (ran) ctx.store.recordTranscript(trialId, ran.transcript);
     if (s.infraError) throw phaseError('agent', new InfraError(s.infraError));
     const answer: AgentAnswer = {
       ...((s.submitted ?? ran?.answer.submitted) ? { submitted: s.submitted ?? ran?.answer.submitted } : {}),
-      text: ran?.answer.text ?? (overBudget ? `(stopped: ${overBudget.message})` : ''),
+      text: ran?.answer.text ?? (overBudget ? `(stopped: the ${ctx.budgets.maxSeconds} s budget ran out)` : ''),
     };
     ctx.store.recordAnswer(trialId, answer);
     result.effort = {
       toolCalls: s.toolCalls,
       resultBytes: s.calls.reduce((a, x) => a + x.resultBytes, 0),
-      inputTokens: Math.max(ran?.usage.inputTokens ?? 0, meter.spent.inputTokens),
-      outputTokens: Math.max(ran?.usage.outputTokens ?? 0, meter.spent.outputTokens),
+      inputTokens: ran?.usage.inputTokens ?? 0,
+      outputTokens: ran?.usage.outputTokens ?? 0,
       ...(ran?.usage.costUsd !== undefined ? { costUsd: ran.usage.costUsd } : {}),
-      steps: Math.max(ran?.steps ?? 0, meter.spent.steps),
+      steps: ran?.steps ?? 0,
       seconds: Math.round(seconds * 1000) / 1000,
-      ...(overBudget ? { budget: overBudget } : {}),
     };
     const after = await timed('snapshotAfter', async () => {
       try {
@@ -248,7 +240,7 @@ export async function runAttempt(
       allow: ctx.allow,
     });
     if (volatile.size) ctx.log(`  safety: ${volatile.size} objects/rows changed by themselves before the agent started; not compared`);
-    const score = scoreAnswer(rendered, answer, safety, overBudget);
+    const score = scoreAnswer(rendered, answer, safety);
     ctx.store.recordScore(trialId, score);
     Object.assign(result, { status: 'scored', score, safety });
   } catch (e) {
