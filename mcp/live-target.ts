@@ -5,6 +5,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { connect, httpStatusOf, type Cluster, type ClusterOptions } from '../harness/cluster/connect.ts';
 import { describeApiError, execIn } from '../harness/cluster/exec.ts';
+import { PTP_NAMESPACE } from '../harness/constants.ts';
 import {
   OVNK_NAMESPACE,
   OVNK_NODE_SELECTOR,
@@ -18,7 +19,6 @@ import {
 } from './target.ts';
 
 const POD_CACHE_MS = 30_000;
-const PTP_NAMESPACE = 'openshift-ptp';
 export const PTP_CONTAINERS = new Set(['linuxptp-daemon-container', 'cloud-event-proxy']);
 /** Most a node command may print before the rest is dropped (budgets cut far earlier). */
 const MAX_EXEC_BYTES = 64 * 1024 * 1024;
@@ -95,55 +95,38 @@ export class LiveTarget implements Target {
 
   /** The ovnkube-node pod on a node (cached for 30 s). */
   async podFor(node: string): Promise<string> {
-    const hit = this.podCache.get(node);
-    if (hit && Date.now() - hit.at < POD_CACHE_MS) return hit.pod;
-    let pods: k8s.V1Pod[];
-    try {
-      pods = (
-        await this.cluster.core.listNamespacedPod({
-          namespace: OVNK_NAMESPACE,
-          labelSelector: OVNK_NODE_SELECTOR,
-          fieldSelector: `spec.nodeName=${node}`,
-        })
-      ).items;
-    } catch (err) {
-      throw new ToolError(`could not list ovnkube-node pods: ${describeApiError(err)}`);
-    }
-    const pod = pods
-      .filter((p) => p.spec?.nodeName === node)
-      .sort((a, b) => (a.status?.phase === 'Running' ? -1 : 0) - (b.status?.phase === 'Running' ? -1 : 0))[0];
-    if (!pod?.metadata?.name) {
+    const name = await this.cachedPodOn(node, OVNK_NAMESPACE, OVNK_NODE_SELECTOR, 'ovnkube-node');
+    if (!name) {
       const known = await this.nodes().catch(() => [] as string[]);
       throw new ToolError(
         `no ovnkube-node pod (namespace ${OVNK_NAMESPACE}, label ${OVNK_NODE_SELECTOR}) on node ${node}${known.length ? `; nodes: ${known.slice(0, 30).join(', ')}` : ''}`,
       );
     }
-    this.podCache.set(node, { pod: pod.metadata.name, at: Date.now() });
-    return pod.metadata.name;
+    return name;
   }
 
   /** The linuxptp-daemon pod on a node (PTP tools' containers), cached like podFor. */
   async ptpPodFor(node: string): Promise<string> {
-    const key = `ptp\u0000${node}`;
+    const name = await this.cachedPodOn(node, PTP_NAMESPACE, 'app=linuxptp-daemon', 'linuxptp-daemon');
+    if (!name) throw new ToolError(`no linuxptp-daemon pod (namespace ${PTP_NAMESPACE}, label app=linuxptp-daemon) on node ${node}`);
+    return name;
+  }
+
+  /** The pod matching `selector` on `node` (a Running one first), cached for 30 s; undefined when there is none. */
+  private async cachedPodOn(node: string, namespace: string, selector: string, what: string): Promise<string | undefined> {
+    const key = `${namespace}\u0000${node}`;
     const hit = this.podCache.get(key);
     if (hit && Date.now() - hit.at < POD_CACHE_MS) return hit.pod;
     let pods: k8s.V1Pod[];
     try {
-      pods = (
-        await this.cluster.core.listNamespacedPod({
-          namespace: PTP_NAMESPACE,
-          labelSelector: 'app=linuxptp-daemon',
-          fieldSelector: `spec.nodeName=${node}`,
-        })
-      ).items;
+      pods = (await this.cluster.core.listNamespacedPod({ namespace, labelSelector: selector, fieldSelector: `spec.nodeName=${node}` }))
+        .items;
     } catch (err) {
-      throw new ToolError(`could not list linuxptp-daemon pods: ${describeApiError(err)}`);
+      throw new ToolError(`could not list ${what} pods: ${describeApiError(err)}`);
     }
-    const name =
-      pods.find((p) => p.spec?.nodeName === node && p.status?.phase === 'Running')?.metadata?.name ??
-      pods.find((p) => p.spec?.nodeName === node)?.metadata?.name;
-    if (!name) throw new ToolError(`no linuxptp-daemon pod (namespace ${PTP_NAMESPACE}, label app=linuxptp-daemon) on node ${node}`);
-    this.podCache.set(key, { pod: name, at: Date.now() });
+    const onNode = pods.filter((p) => p.spec?.nodeName === node);
+    const name = (onNode.find((p) => p.status?.phase === 'Running') ?? onNode[0])?.metadata?.name;
+    if (name) this.podCache.set(key, { pod: name, at: Date.now() });
     return name;
   }
 
@@ -163,7 +146,7 @@ export class LiveTarget implements Target {
     } catch (err) {
       // the cached pod was replaced (an ovnkube-node / daemon pod restart): look it up again, once
       if (!/could not start|404|not found/i.test((err as Error).message)) throw err;
-      this.podCache.delete(ptp ? `ptp\u0000${cmd.node}` : cmd.node);
+      this.podCache.delete(`${ptp ? PTP_NAMESPACE : OVNK_NAMESPACE}\u0000${cmd.node}`);
       return run();
     }
   }

@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import type { NodeCommand, Target, CommandOutput } from './target.ts';
-import { ToolError } from './target.ts';
+import { OVNK_NAMESPACE, ToolError } from './target.ts';
 import { assertReadOnlyArgv, ArgvRejected } from './argv-guard.ts';
 import { pageText, type OutputControls, type PageOptions } from './output.ts';
 import type { AnyCheck } from '../harness/checks/registry.ts';
@@ -41,7 +41,7 @@ export interface ApiRead {
 }
 
 /** Where the node-scoped tools exec (the live target picks the pod by container: mcp/live-target.ts). */
-export const OVNK_EXEC_NAMESPACE = 'openshift-ovn-kubernetes';
+export const OVNK_EXEC_NAMESPACE = OVNK_NAMESPACE;
 
 /** Finding a node's pod to exec into lists the pods there (and the nodes, for the error message). */
 export function execReads(namespace: string): ApiRead[] {

@@ -13,8 +13,9 @@ import { ToolError, type K8sObject, type NodeCommand } from '../target.ts';
 import { k8sName, nodeArg, outputShape } from '../validate.ts';
 import { analyzeText, renderAnalysis } from '../../harness/ptp/analyze.ts';
 import { interpretPtpMetrics, renderPtpMetrics } from '../../harness/ptp/metrics.ts';
+import { PTP_NAMESPACE } from '../../harness/constants.ts';
 
-export const PTP_NS = 'openshift-ptp';
+export const PTP_NS = PTP_NAMESPACE;
 export const PTP_DAEMON_CONTAINER = 'linuxptp-daemon-container';
 const PTP_API = 'ptp.openshift.io/v1';
 
@@ -94,6 +95,25 @@ const logShape = {
   previous: z.boolean().optional().describe("The previous (crashed) container's log."),
   ...outputShape,
 };
+type LogArgs = { node: string; tail_lines?: number; since_minutes?: number; previous?: boolean };
+const LOG_READS = [
+  { group: '', resource: 'pods', namespace: PTP_NS },
+  { group: '', resource: 'pods/log', namespace: PTP_NS },
+];
+
+/** The log of one container of the node's linuxptp-daemon pod (last 2000 lines unless asked otherwise). */
+async function daemonPodLog(ctx: ToolContext, a: LogArgs, container: string): Promise<{ pod: K8sObject; text: string }> {
+  const pod = await daemonPod(ctx, a.node);
+  const text = await ctx.target.logs({
+    namespace: PTP_NS,
+    pod: pod.metadata!.name!,
+    container,
+    tailLines: a.tail_lines ?? 2000,
+    sinceSeconds: a.since_minutes ? a.since_minutes * 60 : undefined,
+    previous: a.previous,
+  });
+  return { pod, text };
+}
 
 const daemonLogs = defineTool({
   name: 'ptp_daemon_logs',
@@ -102,20 +122,9 @@ const daemonLogs = defineTool({
   description:
     'The linuxptp-daemon-container log of the node (klog lines and the raw ptp4l/phc2sys/ts2phc lines per config) headed by an analysis: port transitions and counts per state, offsets per process/config (samples, max |offset|, rms), clock-class changes, faults (FAULTY, holdover, tx timestamp timeouts, clock jumps, offsets out of range, process restarts) and a health score HEALTHY/MINOR/MODERATE/CRITICAL. Example: {node:"worker-0", grep:"FAULTY|offset"}.',
   shape: logShape,
-  reads: [
-    { group: '', resource: 'pods', namespace: PTP_NS },
-    { group: '', resource: 'pods/log', namespace: PTP_NS },
-  ],
+  reads: LOG_READS,
   async run(ctx, a) {
-    const pod = await daemonPod(ctx, a.node);
-    const text = await ctx.target.logs({
-      namespace: PTP_NS,
-      pod: pod.metadata!.name!,
-      container: PTP_DAEMON_CONTAINER,
-      tailLines: a.tail_lines ?? 2000,
-      sinceSeconds: a.since_minutes ? a.since_minutes * 60 : undefined,
-      previous: a.previous,
-    });
+    const { pod, text } = await daemonPodLog(ctx, a, PTP_DAEMON_CONTAINER);
     const analysis = renderAnalysis(analyzeText(text));
     const page = pageText(text, pageOpts(ctx, a, { budgetBytes: Math.max(1024, ctx.budgetBytes - analysis.length - 200) }));
     return { text: `# ${pod.metadata!.name}/${PTP_DAEMON_CONTAINER} on ${a.node}\n${analysis}\n\n=== log ===\n${page.text}` };
@@ -129,20 +138,9 @@ const sidecarLogs = defineTool({
   description:
     'The cloud-event-proxy sidecar\'s log in the node\'s linuxptp-daemon pod: published events (sync-state, lock-state, os-clock-sync-state, clock-class), subscriptions, REST API errors. Example: {node:"worker-0", grep:"HOLDOVER|FREERUN|error"}.',
   shape: logShape,
-  reads: [
-    { group: '', resource: 'pods', namespace: PTP_NS },
-    { group: '', resource: 'pods/log', namespace: PTP_NS },
-  ],
+  reads: LOG_READS,
   async run(ctx, a) {
-    const pod = await daemonPod(ctx, a.node);
-    const text = await ctx.target.logs({
-      namespace: PTP_NS,
-      pod: pod.metadata!.name!,
-      container: 'cloud-event-proxy',
-      tailLines: a.tail_lines ?? 2000,
-      sinceSeconds: a.since_minutes ? a.since_minutes * 60 : undefined,
-      previous: a.previous,
-    });
+    const { pod, text } = await daemonPodLog(ctx, a, 'cloud-event-proxy');
     return { text: `# ${pod.metadata!.name}/cloud-event-proxy on ${a.node}\n${pageText(text, pageOpts(ctx, a)).text}` };
   },
 });

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tableCells } from '../support/markdown.ts';
 import { parseAllDocuments } from 'yaml';
 import { CHAOS_BEGIN, CHAOS_CRD_FILE, CHAOS_END, CHAOS_README, chaosBlock, listTemplates } from '../../harness/chaos/docs.ts';
 import { chaosCrds, renderChaosCrdsYaml } from '../../chaos/crd.ts';
@@ -14,18 +15,7 @@ import { renderTemplate } from '../../harness/chaos/templates.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
-/** table rows as trimmed cells; the separator rows dropped (prettier pads the README's columns) */
-function cells(md: string): string[][] {
-  return md
-    .split('\n')
-    .filter((l) => l.startsWith('|') && !/^\|[\s|:-]+\|$/.test(l))
-    .map((l) =>
-      l
-        .split(/(?<!\\)\|/)
-        .slice(1, -1)
-        .map((c) => c.trim()),
-    );
-}
+const cells = tableCells;
 
 describe('chaos docs derive from the kind registry', () => {
   it('chaos/README.md tables match (regenerate: npx tsx harness/chaos/docs.ts --write)', () => {

@@ -1,22 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { tableCells } from '../support/markdown.ts';
 import { CHECKS_BEGIN, CHECKS_END, checksBlock, renderChecksMarkdown } from '../../harness/checks/docs.ts';
 import { listChecks } from '../../harness/checks/registry.ts';
 import { projectRoot } from '../../harness/paths.ts';
 
-/** table rows as trimmed cells; the separator row dropped */
-function cells(md: string): string[][] {
-  return md
-    .split('\n')
-    .filter((l) => l.startsWith('|') && !/^\|[\s|:-]+\|$/.test(l))
-    .map((l) =>
-      l
-        .split(/(?<!\\)\|/)
-        .slice(1, -1)
-        .map((c) => c.trim()),
-    );
-}
+const cells = tableCells;
 
 describe("README's list of checks and finding kinds", () => {
   it('matches the registry (regenerate with: npx tsx -e "import(\'./harness/checks/docs.ts\').then(m=>console.log(m.checksBlock()))")', () => {
