@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { UsageError } from '../../harness/errors.ts';
 import { renderTable } from '../../harness/runner/run.ts';
 import { DEFAULT_BUDGETS, runEval, SIM_SPEED, type EvalOptions, type EvalResult } from './run.ts';
+import { parseShard } from '../merge-shard.ts';
+import { runReplay } from '../replay/run.ts';
 
 interface RunFlags {
   suite?: string;
@@ -26,6 +28,8 @@ interface RunFlags {
   speed: string;
   json?: boolean;
   db?: string;
+  shard?: string;
+  capture?: string;
 }
 
 function int(name: string, v: string, min: number, max: number): number {
@@ -37,7 +41,11 @@ function int(name: string, v: string, min: number, max: number): number {
 
 export function parseRunFlags(f: RunFlags): EvalOptions {
   if (f.suite && f.cases) throw new UsageError('--suite and --cases: give one of them');
-  if (f.target !== 'sim' && f.target !== 'kubeconfig') throw new UsageError(`--target: sim or kubeconfig, got '${f.target}'`);
+  if (f.target !== 'sim' && f.target !== 'kubeconfig' && !f.target.startsWith('bundles:'))
+    throw new UsageError(`--target: sim, kubeconfig or bundles:DIR, got '${f.target}'`);
+  if (f.target === 'bundles:') throw new UsageError('--target bundles:DIR needs the directory (bundles:results/bundles)');
+  if (f.target.startsWith('bundles:') && (f.kubeconfig || f.capture))
+    throw new UsageError(`--target bundles: replays offline: ${f.kubeconfig ? '--kubeconfig' : '--capture'} does not apply`);
   if (f.target === 'kubeconfig' && !f.kubeconfig) throw new UsageError('--target kubeconfig needs --kubeconfig PATH');
   if (f.context && !f.kubeconfig) throw new UsageError('--context needs --kubeconfig');
   const agentParams: Record<string, string> = {};
@@ -65,6 +73,8 @@ export function parseRunFlags(f: RunFlags): EvalOptions {
     },
     retries: int('--retries', f.retries, 0, 10),
     dbPath: f.db,
+    ...(f.shard ? { shard: parseShard(f.shard) } : {}),
+    ...(f.capture ? { capture: f.capture } : {}),
   };
 }
 
@@ -108,7 +118,11 @@ export function registerEvalRun(ev: Command): void {
     .option('--agent-param <k=v>', 'a parameter for the agent (repeatable)', collect, [])
     .option('--repeat <n>', 'trials per case', '1')
     .option('--seed <s>', 'run seed: each trial draws its targets from (seed, case, repeat)', '1')
-    .option('--target <t>', 'sim (an embedded cluster sized for the suite) or kubeconfig', 'sim')
+    .option(
+      '--target <t>',
+      'sim (an embedded cluster sized for the suite), kubeconfig, or bundles:DIR (replay captured bundles / must-gathers offline)',
+      'sim',
+    )
     .option('--kubeconfig <path>', 'a live cluster (only liveSafe cases run)')
     .option('--context <name>', 'kubeconfig context')
     .option(
@@ -123,9 +137,12 @@ export function registerEvalRun(ev: Command): void {
     .option('--speed <n>', 'sim speed factor (waits are divided by it)', String(SIM_SPEED))
     .option('--json', 'print {runId, trials, summary} on stdout')
     .option('--db <path>', 'results database (default results/netharness.db)')
+    .option('--shard <i/n>', 'run part i of n of the selected cases (a deterministic split; join the DBs with `netharness merge`)')
+    .option('--capture <dir>', 'write an offline bundle per trial after its gate into DIR (replay with --target bundles:DIR)')
     .action(async (f: RunFlags) => {
       const opts = parseRunFlags(f);
-      const r = await runEval(opts);
+      const bundles = f.target.startsWith('bundles:') ? f.target.slice('bundles:'.length) : undefined;
+      const r = bundles ? await runReplay({ ...opts, bundles }) : await runEval(opts);
       if (f.json)
         process.stdout.write(
           `${JSON.stringify({ runId: r.runId ?? null, trials: r.trials, summary: r.summary ?? null, ...(r.error ? { error: r.error } : {}) }, null, 2)}\n`,

@@ -36,6 +36,7 @@ import { unhealthy } from './heal.ts';
 import { hideFaultLibrary, type Isolation } from './isolation.ts';
 import { libraryFaultsOn, switchLibraryFaultOff } from './inject.ts';
 import { FixtureCache, runAttempt, type AttemptResult, type RunnerContext } from './trial.ts';
+import { shardItems, type Shard } from '../merge-shard.ts';
 
 export const DEFAULT_BUDGETS: Budgets = { maxSteps: 50, maxToolCalls: 100, maxTokens: 1_000_000, maxSeconds: 600 };
 export const SIM_SPEED = 20;
@@ -55,6 +56,10 @@ export interface EvalOptions {
   /** extra attempts after an infrastructure error */
   retries: number;
   dbPath?: string;
+  /** run only shard i/n of the selected cases (evals/merge-shard.ts) */
+  shard?: Shard;
+  /** write an offline bundle per trial after its gate into this directory (evals/replay/capture.ts) */
+  capture?: string;
   /** install SIGINT/SIGTERM handlers (the CLI does; tests calling runEval in-process may not) */
   signals?: boolean;
   log?: (line: string) => void;
@@ -250,7 +255,8 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   let agent: Agent;
   let mcp: McpConfig | undefined;
   try {
-    cases = selectCases(o);
+    cases = shardItems(selectCases(o), o.shard, (lc) => lc.case.id);
+    if (!cases.length) throw new UsageError(`--shard ${o.shard?.index}/${o.shard?.count}: no case falls in this shard`);
     agent = makeAgent(o.agent, o.agentParams);
     if (o.mcpConfig) mcp = loadMcpConfig(o.mcpConfig);
     if (o.target.kind === 'kubeconfig') connect({ kubeconfig: o.target.path, context: o.target.context });
@@ -287,6 +293,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       cases: cases.map((lc) => lc.case.id),
       mcpServers: mcp ? Object.keys(mcp.mcpServers) : ['netharness (default)'],
       scoringVersion: SCORING_VERSION,
+      ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
     },
     gitSha: gitSha(),
     versions: { netharness: process.env.npm_package_version ?? '0.1.0', node: process.version, scoring: SCORING_VERSION },

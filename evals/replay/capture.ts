@@ -1,0 +1,119 @@
+/**
+ * `netharness eval --capture DIR`: after a trial's gate holds, export the target as an offline bundle
+ * (mcp/bundle-export.ts: objects, logs, every node's NB/SB DB, the node read-tools' outputs) with the identity
+ * the agent's server uses (the embedded cluster's read-only context, narrowed so it cannot read the fault
+ * library), add the previous logs of restarted containers (`kubectl logs --previous`, what an agent reads
+ * on a crash loop), and write replay.json (case, repeat, seed, drawn targets). One directory per trial:
+ * DIR/<case>--r<repeat>. A bundle that names the fault library's namespace is refused, never written.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { FAULTS_NAMESPACE } from '../../harness/scenario-kit/egressip.ts';
+import { InfraError } from '../../harness/errors.ts';
+import { exportBundle } from '../../mcp/bundle-export.ts';
+import type { Manifest } from '../../mcp/bundle-format.ts';
+import { LiveTarget } from '../../mcp/live-target.ts';
+import { OVNK_NAMESPACE, type K8sObject } from '../../mcp/target.ts';
+import type { Bindings } from '../cases/targets.ts';
+import { REPLAY_FILE, REPLAY_VERSION, type ReplayMeta } from './format.ts';
+
+export interface CaptureTarget {
+  kubeconfig: string;
+  context?: string;
+}
+
+export interface CaptureRequest {
+  caseId: string;
+  repeat: number;
+  seed: number;
+  bindings: Bindings;
+  signal?: AbortSignal;
+  log?: (l: string) => void;
+}
+
+export const captureDirName = (caseId: string, repeat: number): string => `${caseId}--r${repeat}`;
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
+const LOG_NAMESPACES = [OVNK_NAMESPACE, 'openshift-ptp'];
+
+/** Previous-instance logs of every restarted container in the log namespaces, added to the bundle's manifest. */
+async function addPreviousLogs(dir: string, t: CaptureTarget, manifest: Manifest): Promise<number> {
+  const target = LiveTarget.connect({ kubeconfig: t.kubeconfig, context: t.context });
+  let n = 0;
+  try {
+    const podsFile = manifest.kinds.find((k) => k.kind === 'Pod')?.file;
+    const pods = podsFile ? (JSON.parse(readFileSync(join(dir, podsFile), 'utf8')) as K8sObject[]) : [];
+    for (const p of pods) {
+      const ns = p.metadata?.namespace ?? '';
+      if (!LOG_NAMESPACES.includes(ns)) continue;
+      const statuses = (
+        (p.status as { containerStatuses?: { name: string; restartCount?: number }[] } | undefined)?.containerStatuses ?? []
+      ).filter((s) => (s.restartCount ?? 0) > 0);
+      for (const s of statuses) {
+        const pod = p.metadata?.name ?? '';
+        try {
+          const text = await target.logs({ namespace: ns, pod, container: s.name, previous: true, tailLines: 20000 });
+          const file = `logs/${safe(ns)}/${safe(pod)}/${safe(s.name)}.previous.log`;
+          mkdirSync(dirname(join(dir, file)), { recursive: true });
+          writeFileSync(join(dir, file), text);
+          manifest.logs.push({ namespace: ns, pod, container: s.name, file, bytes: Buffer.byteLength(text), previous: true });
+          n++;
+        } catch (err) {
+          manifest.errors.push(`previous logs ${ns}/${pod}/${s.name}: ${(err as Error).message.split('\n')[0]}`);
+        }
+      }
+    }
+  } finally {
+    await target.close();
+  }
+  return n;
+}
+
+/** Nothing of the fault library may be in a bundle an agent reads (the identity cannot read it; proven here). */
+function assertNoFaultLibrary(dir: string, manifest: Manifest): void {
+  for (const k of manifest.kinds) {
+    const objs = JSON.parse(readFileSync(join(dir, k.file), 'utf8')) as K8sObject[];
+    const hit = objs.find((o) => o.metadata?.namespace === FAULTS_NAMESPACE && k.kind !== 'Namespace');
+    if (hit) throw new InfraError(`capture: the bundle would hold ${k.kind} ${FAULTS_NAMESPACE}/${hit.metadata?.name} (the fault library)`);
+  }
+}
+
+/** Export the bundle of one trial into DIR/<case>--r<repeat> (replaced if an earlier attempt wrote one). */
+export async function captureTrial(root: string, t: CaptureTarget, r: CaptureRequest): Promise<string> {
+  const out = join(resolve(root), captureDirName(r.caseId, r.repeat));
+  const staging = `${out}.capturing`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(dirname(out), { recursive: true });
+  try {
+    const manifest = await exportBundle({
+      kubeconfig: t.kubeconfig,
+      context: t.context,
+      out: staging,
+      signal: r.signal,
+      concurrency: 4,
+    });
+    const previous = await addPreviousLogs(staging, t, manifest);
+    assertNoFaultLibrary(staging, manifest);
+    writeFileSync(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 1));
+    const meta: ReplayMeta = {
+      version: REPLAY_VERSION,
+      kind: 'netharness-replay',
+      caseId: r.caseId,
+      repeat: r.repeat,
+      seed: r.seed,
+      bindings: r.bindings,
+      capturedAt: new Date().toISOString(),
+      source: manifest.source,
+    };
+    writeFileSync(join(staging, REPLAY_FILE), `${JSON.stringify(meta, null, 2)}\n`);
+    if (existsSync(out)) rmSync(out, { recursive: true, force: true });
+    renameSync(staging, out);
+    r.log?.(
+      `  captured ${out} (${manifest.kinds.reduce((a, k) => a + k.count, 0)} objects, ${manifest.logs.length} logs incl. ${previous} previous, ${Object.keys(manifest.nodes).length} nodes)`,
+    );
+    return out;
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    throw err instanceof InfraError ? err : new InfraError(`capture of ${r.caseId} #${r.repeat}: ${(err as Error).message}`);
+  }
+}

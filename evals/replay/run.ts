@@ -1,0 +1,360 @@
+/**
+ * `netharness eval --target bundles:DIR`: replay trials from offline bundles, no cluster. For each replay
+ * entry (evals/replay/format.ts) the agent gets the same question it got live (the case rendered with the
+ * captured targets) or the incident's hand-written one, and reaches the bundle only through the recording
+ * proxy in front of `netharness mcp --bundle <entry>` (or the servers of `--mcp-config`, with `${BUNDLE}`
+ * expanded). Nothing can change in a bundle, so the safety gate judges the calls against the read-only
+ * allow-list alone. Scored with the scorer and stored like a live run (kind eval, target bundles:DIR).
+ * `--repeat N` replays each entry N times (an agent may differ between runs; the bundle does not).
+ */
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { ExitCode, InfraError, formatError } from '../../harness/errors.ts';
+import { defaultDbPath, projectRoot } from '../../harness/paths.ts';
+import { openStore, type Store } from '../../harness/store/store.ts';
+import type { Agent, AgentAnswer, AgentResult } from '../agents/types.ts';
+import { makeAgent } from '../agents/registry.ts';
+import type { LoadedCase } from '../cases/loader.ts';
+import type { EvalCase } from '../cases/schema.ts';
+import { renderCase, type Bindings, type RenderedCase } from '../cases/targets.ts';
+import { defaultAllowList, safetyGate, scoreAnswer, SCORING_VERSION } from '../scoring/index.ts';
+import type { Snapshot } from '../scoring/types.ts';
+import { isStdio, loadMcpConfig, type McpConfig } from '../proxy/config.ts';
+import { McpProxy } from '../proxy/proxy.ts';
+import { EvalStore } from '../store.ts';
+import { selectCases, summarise, type EvalOptions, type EvalResult, type TrialJson } from '../runner/run.ts';
+import { AGENT_GRACE_MS, type AttemptResult } from '../runner/trial.ts';
+import { shardItems, type Shard } from '../merge-shard.ts';
+import { bindingsOf, listReplays, type Incident, type ReplayEntry } from './format.ts';
+
+export interface ReplayOptions extends Omit<EvalOptions, 'target'> {
+  /** the directory of replay entries */
+  bundles: string;
+  shard?: Shard;
+}
+
+/** `${BUNDLE}` in a server's command, args, env and url: the entry's directory. */
+export function resolveForBundle(cfg: McpConfig, bundle: string): McpConfig {
+  const x = (s: string) => s.replaceAll('${BUNDLE}', bundle);
+  const out: McpConfig = { mcpServers: {} };
+  for (const [name, s] of Object.entries(cfg.mcpServers))
+    out.mcpServers[name] = isStdio(s)
+      ? {
+          command: x(s.command),
+          args: s.args.map(x),
+          env: Object.fromEntries(Object.entries(s.env).map(([k, v]) => [k, x(v)])),
+          ...(s.cwd ? { cwd: x(s.cwd) } : {}),
+        }
+      : { url: x(s.url), headers: Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, x(v)])) };
+  return out;
+}
+
+/** netharness's own read-only server on the bundle (what the live run's default server is on the cluster). */
+export function bundleMcpConfig(): McpConfig {
+  return {
+    mcpServers: {
+      netharness: {
+        command: process.execPath,
+        args: ['--import', 'tsx', join(projectRoot, 'harness', 'cli.ts'), 'mcp', '--bundle', '${BUNDLE}'],
+        env: {},
+        cwd: projectRoot,
+      },
+    },
+  };
+}
+
+const EMPTY: Snapshot = { takenAt: '', api: {}, nodes: {} };
+
+interface Planned {
+  entry: ReplayEntry;
+  caseId: string;
+  repeat: number;
+  seed: number;
+  rendered: RenderedCase;
+}
+
+/** The case an incident stands for: its question and truth, no setup or fault (nothing is injected). */
+function incidentCase(e: Extract<ReplayEntry, { kind: 'incident' }>): RenderedCase {
+  const i = e.incident;
+  const c = {
+    id: i.id,
+    title: i.title,
+    tags: i.tags ?? { layer: 'k8s', difficulty: 'medium', extra: [] },
+    liveSafe: false,
+    cluster: { workers: 1 },
+    setup: { fixture: 'plain' },
+    targets: {},
+    fault: [],
+    gate: { all: [], timeoutS: 1 },
+    question: i.question,
+    truth: i.truth,
+    heal: [],
+  } as unknown as EvalCase;
+  return renderCase(c, { seed: 0, values: {}, pools: {} });
+}
+
+/** Entries to run: captured ones whose case is selected (suite / cases glob), incidents unless --cases narrows. */
+export function planReplays(entries: ReplayEntry[], cases: LoadedCase[] | undefined, repeat: number): Planned[] {
+  const byId = new Map((cases ?? []).map((lc) => [lc.case.id, lc]));
+  const out: Planned[] = [];
+  for (const entry of entries) {
+    let rendered: RenderedCase;
+    let caseId: string;
+    let seed: number;
+    if (entry.kind === 'captured') {
+      const lc = byId.get(entry.meta.caseId);
+      if (!lc) continue;
+      const b: Bindings = bindingsOf(entry.meta);
+      rendered = renderCase(lc.case, b);
+      caseId = entry.meta.caseId;
+      seed = entry.meta.seed;
+    } else {
+      rendered = incidentCase(entry);
+      caseId = entry.incident.id;
+      seed = 0;
+    }
+    for (let r = 1; r <= repeat; r++)
+      out.push({ entry, caseId, repeat: entry.kind === 'captured' ? entry.meta.repeat + r - 1 : r, seed, rendered });
+  }
+  return out;
+}
+
+function gitSha(): string | undefined {
+  const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: projectRoot, encoding: 'utf8', timeout: 5000 });
+  return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+async function replayOne(
+  p: Planned,
+  o: {
+    agent: Agent;
+    store: EvalStore;
+    runId: string;
+    mcp?: McpConfig;
+    budgets: EvalOptions['budgets'];
+    signal: AbortSignal;
+    log: (l: string) => void;
+  },
+): Promise<AttemptResult> {
+  const trialId = o.store.startTrial(o.runId, { caseId: p.caseId, repeat: p.repeat, seed: p.seed, attempt: 1, agent: o.agent.name });
+  const phases: Record<string, number> = {};
+  const result: AttemptResult = { trialId, attempt: 1, status: 'infra', phases, bindings: p.rendered.bindings };
+  o.store.setBindings(trialId, p.rendered.bindings);
+  let proxy: McpProxy | undefined;
+  const t0 = performance.now();
+  try {
+    try {
+      proxy = await McpProxy.start(resolveForBundle(o.mcp ?? bundleMcpConfig(), p.entry.dir), { log: (l) => o.log(`  ${l}`) });
+    } catch (err) {
+      throw Object.assign(new InfraError(`MCP server on ${p.entry.dir}: ${(err as Error).message}`), { phase: 'setup' });
+    }
+    phases.setup = Math.round(performance.now() - t0);
+    const s = proxy.beginTrial({ maxToolCalls: o.budgets.maxToolCalls, signal: o.signal });
+    const budget = AbortSignal.timeout(o.budgets.maxSeconds * 1000);
+    const agentSignal = AbortSignal.any([o.signal, budget]);
+    const a0 = performance.now();
+    let ran: AgentResult | undefined;
+    let overBudget = false;
+    try {
+      ran = await Promise.race([
+        o.agent.run({
+          question: p.rendered.question,
+          connect: () => s.connect(),
+          budgets: o.budgets,
+          seed: p.seed,
+          signal: agentSignal,
+          log: o.log,
+        }),
+        new Promise<never>((_, reject) =>
+          agentSignal.addEventListener('abort', () => setTimeout(() => reject(new Error('aborted')), AGENT_GRACE_MS).unref(), {
+            once: true,
+          }),
+        ),
+      ]);
+    } catch (err) {
+      if (o.signal.aborted) throw Object.assign(new Error('interrupted'), { interrupted: true });
+      if (budget.aborted) overBudget = true;
+      else throw Object.assign(new InfraError(`agent ${o.agent.name} failed: ${(err as Error).message}`), { phase: 'agent' });
+    } finally {
+      await s.end();
+    }
+    phases.agent = Math.round(performance.now() - a0);
+    o.store.recordToolCalls(trialId, s.calls);
+    if (ran) o.store.recordTranscript(trialId, ran.transcript);
+    if (s.infraError) throw Object.assign(new InfraError(s.infraError), { phase: 'agent' });
+    const answer: AgentAnswer = {
+      ...((s.submitted ?? ran?.answer.submitted) ? { submitted: s.submitted ?? ran?.answer.submitted } : {}),
+      text: ran?.answer.text ?? (overBudget ? `(stopped: the ${o.budgets.maxSeconds} s budget ran out)` : ''),
+    };
+    o.store.recordAnswer(trialId, answer);
+    result.effort = {
+      toolCalls: s.toolCalls,
+      resultBytes: s.calls.reduce((a, x) => a + x.resultBytes, 0),
+      inputTokens: ran?.usage.inputTokens ?? 0,
+      outputTokens: ran?.usage.outputTokens ?? 0,
+      ...(ran?.usage.costUsd !== undefined ? { costUsd: ran.usage.costUsd } : {}),
+      steps: ran?.steps ?? 0,
+      seconds: phases.agent / 1000,
+    };
+    const safety = safetyGate({ before: EMPTY, after: EMPTY, toolCalls: s.calls, allow: defaultAllowList() });
+    const score = scoreAnswer(p.rendered, answer, safety);
+    o.store.recordScore(trialId, score);
+    Object.assign(result, { status: 'scored', score, safety });
+  } catch (err) {
+    if ((err as { interrupted?: boolean }).interrupted || o.signal.aborted) result.status = 'interrupted';
+    else {
+      result.status = 'infra';
+      result.infraPhase = (err as { phase?: AttemptResult['infraPhase'] }).phase ?? 'agent';
+      result.infraError = (err as Error).message;
+    }
+  } finally {
+    await proxy?.close().catch(() => undefined);
+    o.store.finishTrial(trialId, {
+      status: result.status,
+      bindings: result.bindings,
+      infraError: result.infraError,
+      infraPhase: result.infraPhase,
+      effort: result.effort,
+      phases,
+      safety: result.safety,
+    });
+  }
+  return result;
+}
+
+function toJson(p: Planned, attempts: AttemptResult[]): TrialJson {
+  const last = attempts.at(-1)!;
+  const s = last.score;
+  const j = {
+    case: p.caseId,
+    repeat: p.repeat,
+    seed: p.seed,
+    passed: s ? s.passed : null,
+    scores: s ? s.scores : null,
+    safety: last.safety ? { ok: last.safety.ok, violations: last.safety.violations } : null,
+    effort: last.effort ?? { toolCalls: 0, inputTokens: 0, outputTokens: 0, seconds: 0 },
+    infraError: last.status === 'infra' ? (last.infraError ?? 'infrastructure error') : null,
+    status: last.status,
+    attempts: attempts.length,
+    infraErrors: attempts
+      .filter((a) => a.status === 'infra')
+      .map((a) => ({ attempt: a.attempt, phase: a.infraPhase ?? '?', error: a.infraError ?? '' })),
+    bindings: p.rendered.bindings.values,
+    phasesMs: last.phases,
+  };
+  // the budget the agent exceeded, where the scorer reports one (as the live runner's --json does)
+  return Object.assign(j, {
+    budget: last.status === 'scored' ? ((s as { budget?: unknown } | undefined)?.budget ?? null) : null,
+  }) as TrialJson;
+}
+
+/** Replay the entries of `o.bundles`. Never throws: the outcome is an exit code (and the run id). */
+export async function runReplay(o: ReplayOptions): Promise<EvalResult> {
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const wall0 = performance.now();
+  let plan: Planned[];
+  let agent: Agent;
+  let mcp: McpConfig | undefined;
+  let store: Store;
+  try {
+    const entries = listReplays(o.bundles);
+    const cases = entries.some((e) => e.kind === 'captured') ? selectCases({ ...o, target: { kind: 'sim' } }) : undefined;
+    // incidents have no case file: --cases leaves them out, --suite matches their layer and tags
+    const wanted = (i: Incident) =>
+      !o.cases && (!o.suite || o.suite === 'all' || i.tags?.layer === o.suite || (i.tags?.extra ?? []).includes(o.suite));
+    const selected = entries.filter((e) => e.kind === 'captured' || wanted(e.incident));
+    plan = planReplays(
+      shardItems(selected, o.shard, (e) => e.name),
+      cases,
+      o.repeat,
+    );
+    if (!plan.length) throw new InfraError(`--target bundles:${o.bundles}: none of its entries is a selected case`);
+    agent = makeAgent(o.agent, o.agentParams);
+    if (o.mcpConfig) mcp = loadMcpConfig(o.mcpConfig);
+    store = openStore(resolve(o.dbPath ?? defaultDbPath));
+  } catch (err) {
+    log(formatError(err));
+    return { exitCode: ExitCode.error, trials: [], error: (err as Error).message };
+  }
+  const es = new EvalStore(store);
+  const caseIds = [...new Set(plan.map((p) => p.caseId))];
+  const runId = store.createRun({
+    kind: 'eval',
+    name: o.suite ?? (o.cases ? `cases:${o.cases}` : 'all'),
+    target: `bundles:${resolve(o.bundles)}`,
+    params: {
+      agent: o.agent,
+      agentParams: o.agentParams,
+      repeat: o.repeat,
+      seed: o.seed,
+      budgets: `steps ${o.budgets.maxSteps}, tool calls ${o.budgets.maxToolCalls}, tokens ${o.budgets.maxTokens}, seconds ${o.budgets.maxSeconds}`,
+      retries: o.retries,
+      cases: caseIds,
+      mcpServers: mcp ? Object.keys(mcp.mcpServers) : ['netharness (default)'],
+      scoringVersion: SCORING_VERSION,
+      ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
+    },
+    gitSha: gitSha(),
+    versions: { netharness: process.env.npm_package_version ?? '0.1.0', node: process.version, scoring: SCORING_VERSION },
+  });
+  log(`run ${runId}: replay ${plan.length} trials (${caseIds.length} cases) from ${o.bundles} with agent ${agent.name}`);
+  const ac = new AbortController();
+  const onSig = () => {
+    if (ac.signal.aborted) {
+      es.markUnfinished(runId, 'interrupted', 'forced exit');
+      store.finishRun(runId, 'interrupted', { error: 'forced exit' });
+      process.exit(ExitCode.interrupted);
+    }
+    log('interrupted: finishing the trial in flight (Ctrl-C again to exit now)');
+    ac.abort();
+  };
+  if (o.signals ?? true) {
+    process.on('SIGINT', onSig);
+    process.on('SIGTERM', onSig);
+  }
+  const trials: TrialJson[] = [];
+  const all: AttemptResult[] = [];
+  try {
+    for (const [i, p] of plan.entries()) {
+      if (ac.signal.aborted) break;
+      const attempts: AttemptResult[] = [];
+      for (let attempt = 1; attempt <= 1 + o.retries; attempt++) {
+        log(`[${i + 1}/${plan.length}] ${p.caseId} #${p.repeat} from ${p.entry.name}${attempt > 1 ? `, attempt ${attempt}` : ''}`);
+        const a = await replayOne(p, { agent, store: es, runId, mcp, budgets: o.budgets, signal: ac.signal, log });
+        a.attempt = attempt;
+        attempts.push(a);
+        all.push(a);
+        log(
+          a.status === 'scored'
+            ? `  ${a.score!.passed ? 'passed' : 'failed'} overall ${a.score!.scores.overall} (detection ${a.score!.scores.detection}, localization ${a.score!.scores.localization ?? '-'}, category ${a.score!.scores.category ?? '-'}, mechanism ${a.score!.scores.mechanism ?? '-'}) ${a.effort?.toolCalls ?? 0} calls`
+            : `  ${a.status}${a.infraError ? `: ${a.infraError}` : ''}`,
+        );
+        if (a.status !== 'infra' || ac.signal.aborted) break;
+      }
+      trials.push(toJson(p, attempts));
+    }
+  } finally {
+    process.off('SIGINT', onSig);
+    process.off('SIGTERM', onSig);
+  }
+  const summary = summarise(agent.name, caseIds.length, trials, all, (performance.now() - wall0) / 1000);
+  const interrupted = ac.signal.aborted;
+  es.markUnfinished(runId, interrupted ? 'interrupted' : 'infra', interrupted ? 'interrupted' : 'run ended');
+  let exitCode: number = ExitCode.ok;
+  let verdict: 'passed' | 'failed' | 'error' | 'interrupted' = summary.scored === summary.passed ? 'passed' : 'failed';
+  let error: string | undefined;
+  if (interrupted) {
+    exitCode = ExitCode.interrupted;
+    verdict = 'interrupted';
+  } else if (summary.infra > 0) {
+    exitCode = ExitCode.error;
+    verdict = 'error';
+    error = `${summary.infra} trial(s) ended in an infrastructure error after ${o.retries} retries`;
+  }
+  store.finishRun(runId, verdict, { ...summary, ...(error ? { error } : {}) });
+  store.close();
+  log(
+    `run ${runId}: ${summary.scored}/${summary.trials} trials scored, ${summary.passed} passed${summary.infra ? `, ${summary.infra} infra` : ''}; ${summary.wallSeconds} s`,
+  );
+  return { runId, exitCode, trials, summary, ...(error ? { error } : {}) };
+}
