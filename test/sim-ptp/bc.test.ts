@@ -7,9 +7,8 @@
  * Usage errors of `--ptp` exit 2 naming the flag.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CLI, ROOT, runCli, stopSim } from '../support/cli.ts';
+import { kubectlFor, runCli, startDetachedSim, stopSim, until } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const NS = 'openshift-ptp';
@@ -19,10 +18,7 @@ describe('sim --ptp bc: a boundary clock feeding ordinary clocks', () => {
   const dir = tempDir('nh-sim-ptp-bc-');
   const workdir = join(dir, 'sim');
   let kubeconfig = '';
-  const kubectl = (...args: string[]) => {
-    const r = spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const kubectl = kubectlFor(() => kubeconfig);
   const podOn = (node: string): string => {
     const r = kubectl(
       'get',
@@ -41,28 +37,9 @@ describe('sim --ptp bc: a boundary clock feeding ordinary clocks', () => {
   const sh = (node: string, ...argv: string[]) => kubectl('exec', '-n', NS, podOn(node), '-c', DAEMON, '--', ...argv);
   const metrics = (node: string) => sh(node, 'curl', '-s', 'localhost:9091/metrics').stdout;
   const locked = (node: string) => /openshift_ptp_clock_state\{iface="ens1fx",node="[^"]+",process="ptp4l"\} 1/.test(metrics(node));
-  const until = async (what: string, fn: () => boolean, ms = 60_000) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (fn()) return;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
 
   beforeAll(async () => {
-    const r = spawnSync(
-      process.execPath,
-      [...CLI, 'sim', '--detach', '--workdir', workdir, '--speed', '20', '--nodes', '1+3', '--ptp', 'bc'],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 170_000,
-      },
-    );
-    const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
-    if (r.status !== 0 || !m) throw new Error(`sim did not start (exit ${r.status}): ${r.stderr.slice(-800)}`);
-    kubeconfig = m[1];
+    kubeconfig = startDetachedSim(workdir, { speed: 20, nodes: '1+3', args: ['--ptp', 'bc'] });
     await until('three daemon pods', () => ['worker-0', 'worker-1', 'worker-2'].every((n) => podOn(n) !== ''));
     await until('BC and OCs locked', () => ['worker-0', 'worker-1', 'worker-2'].every(locked), 90_000);
   }, 270_000);

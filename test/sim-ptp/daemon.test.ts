@@ -6,10 +6,9 @@
  * metrics encoding. One cluster (1 control-plane + 2 workers, speed 20) for the whole file.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli, startDetachedSim, stopSim } from '../support/cli.ts';
+import { kubectlFor, runCli, startDetachedSim, stopSim, until } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const NS = 'openshift-ptp';
@@ -19,24 +18,13 @@ describe('sim PTP (oc): kubectl against the emulated linuxptp-daemon', () => {
   const dir = tempDir('nh-sim-ptp-');
   const workdir = join(dir, 'sim');
   let kubeconfig = '';
-  const kubectl = (...args: string[]) => {
-    const r = spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const kubectl = kubectlFor(() => kubeconfig);
   const pods = (): { name: string; node: string }[] => {
     const r = kubectl('get', 'pods', '-n', NS, '-l', 'app=linuxptp-daemon', '-o', 'json');
     const items = (JSON.parse(r.stdout) as { items: { metadata: { name: string }; spec: { nodeName: string } }[] }).items;
     return items.map((p) => ({ name: p.metadata.name, node: p.spec.nodeName })).sort((a, b) => a.node.localeCompare(b.node));
   };
   const metrics = (pod: string) => kubectl('exec', '-n', NS, pod, '-c', DAEMON, '--', 'curl', '-s', 'localhost:9091/metrics');
-  const until = async (what: string, fn: () => boolean, ms = 60_000) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (fn()) return;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
 
   beforeAll(async () => {
     kubeconfig = startDetachedSim(workdir, { speed: 20, nodes: '1+2' });

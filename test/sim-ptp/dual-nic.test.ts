@@ -5,9 +5,8 @@
  * instance (-f /var/run/ptp4l.N.config), per-config metrics, `check ptp` passing. 1 control-plane + 1 worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CLI, ROOT, runCli, stopSim } from '../support/cli.ts';
+import { kubectlFor, runCli, startDetachedSim, stopSim, until } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const NS = 'openshift-ptp';
@@ -18,33 +17,11 @@ describe('sim --ptp dual-nic: two ordinary clocks per worker', () => {
   const workdir = join(dir, 'sim');
   let kubeconfig = '';
   let pod = '';
-  const kubectl = (...args: string[]) => {
-    const r = spawnSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8', timeout: 60_000 });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const kubectl = kubectlFor(() => kubeconfig);
   const sh = (...argv: string[]) => kubectl('exec', '-n', NS, pod, '-c', DAEMON, '--', ...argv);
-  const until = async (what: string, fn: () => boolean, ms = 60_000) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) {
-      if (fn()) return;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
 
   beforeAll(async () => {
-    const r = spawnSync(
-      process.execPath,
-      [...CLI, 'sim', '--detach', '--workdir', workdir, '--speed', '20', '--nodes', '1+1', '--ptp', 'dual-nic'],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-        timeout: 170_000,
-      },
-    );
-    const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
-    if (r.status !== 0 || !m) throw new Error(`sim did not start (exit ${r.status}): ${r.stderr.slice(-800)}`);
-    kubeconfig = m[1];
+    kubeconfig = startDetachedSim(workdir, { speed: 20, nodes: '1+1', args: ['--ptp', 'dual-nic'] });
     await until(
       'the daemon pod',
       () => (pod = kubectl('get', 'pods', '-n', NS, '-o', 'jsonpath={.items[0].metadata.name}').stdout.trim()) !== '',

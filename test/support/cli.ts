@@ -28,10 +28,10 @@ export function runCli(args: string[]): Promise<CliResult> {
 }
 
 /** `netharness sim --detach` in `workdir`; returns the kubeconfig path it prints (throws if it did not start). */
-export function startDetachedSim(workdir: string, opts: { speed: number; nodes: string; timeoutMs?: number }): string {
+export function startDetachedSim(workdir: string, opts: { speed: number; nodes: string; timeoutMs?: number; args?: string[] }): string {
   const r = spawnSync(
     process.execPath,
-    [...CLI, 'sim', '--detach', '--workdir', workdir, '--speed', String(opts.speed), '--nodes', opts.nodes],
+    [...CLI, 'sim', '--detach', '--workdir', workdir, '--speed', String(opts.speed), '--nodes', opts.nodes, ...(opts.args ?? [])],
     { cwd: ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 170_000 },
   );
   const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
@@ -42,4 +42,22 @@ export function startDetachedSim(workdir: string, opts: { speed: number; nodes: 
 /** `netharness sim stop` for `workdir`. */
 export function stopSim(workdir: string, timeoutMs = 60_000): void {
   spawnSync(process.execPath, [...CLI, 'sim', 'stop', '--workdir', workdir], { cwd: ROOT, timeout: timeoutMs });
+}
+
+/** Real kubectl against the kubeconfig `kubeconfig()` returns when called (it is known after the sim started). */
+export function kubectlFor(kubeconfig: () => string, timeoutMs = 60_000): (...args: string[]) => CliResult {
+  return (...args) => {
+    const r = spawnSync('kubectl', ['--kubeconfig', kubeconfig(), ...args], { encoding: 'utf8', timeout: timeoutMs });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+}
+
+/** Poll `fn` every 500 ms until it holds; throws naming `what` after `ms`. */
+export async function until(what: string, fn: () => boolean, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (fn()) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
