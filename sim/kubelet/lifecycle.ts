@@ -93,6 +93,11 @@ export class PodLifecycle {
     const pod = this.pods.get(key);
     let rec = this.recs.get(key);
     if (!pod) {
+      // A stopped kubelet does not see the deletion (a force delete removes only the API object): the containers
+      // keep running until the kubelet starts again and cleans them up (resync), as on a real node. A debug pod
+      // running `systemctl stop kubelet; sleep N; systemctl start kubelet` thus brings the kubelet back even when
+      // its pod object was deleted meanwhile.
+      if (rec && !this.view.kubeletActive(rec.node) && rec.stage !== 'frozen') return;
       if (rec) this.forget(rec);
       return;
     }
@@ -524,6 +529,8 @@ export class PodLifecycle {
 
   private resync(node: string): void {
     for (const p of this.pods.byIndex('node', node)) this.d.enqueue(keyOf(p));
+    // containers of pods deleted while the kubelet was stopped: reconcile finds no pod and stops them
+    for (const r of this.recsOn(node)) if (!this.pods.get(r.key)) this.d.enqueue(r.key);
     this.apiReconnected(node);
   }
 }
