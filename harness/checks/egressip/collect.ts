@@ -10,7 +10,7 @@ import { isConnectionError, type Cluster } from '../../cluster/connect.ts';
 import { execIn, describeApiError } from '../../cluster/exec.ts';
 import { InfraError } from '../../errors.ts';
 import { canonIp, joinIpFromNodeId, stripPrefix } from './net.ts';
-import { OvsdbParseError, parseTableJson, routerRefs, toAddressSetRows, toNatRows, toPolicyRows } from './ovsdb-json.ts';
+import { NB_READ_ARGV, parseNodeDump, type EgressIPSource } from './nb-reader.ts';
 import type { ApiState, EgressIPInfo, Family, LabelSelector, NodeDump, NodeInfo, PodInfo } from './model.ts';
 import { OVN_NAMESPACE } from '../../constants.ts';
 import { mapLimit } from '../../concurrency.ts';
@@ -18,70 +18,15 @@ import { mapLimit } from '../../concurrency.ts';
 export { OVN_NAMESPACE };
 export const OVNKUBE_NODE_SELECTOR = 'app=ovnkube-node';
 export const NB_CONTAINER = 'nbdb';
-export const DUMP_SEPARATOR = '=====netharness-nb-dump=====';
-
-/** The one shell command run per node (`--format=json`, openvswitch/ovs lib/table.c; columns trimmed to what the check reads). */
-export const NB_DUMP_SCRIPT = [
-  'ovn-nbctl --format=json --columns=_uuid,type,external_ip,logical_ip,logical_port,external_ids list NAT',
-  `echo ${DUMP_SEPARATOR}`,
-  'ovn-nbctl --format=json --columns=_uuid,priority,match,action,nexthops,external_ids,options list Logical_Router_Policy',
-  `echo ${DUMP_SEPARATOR}`,
-  'ovn-nbctl --format=json --columns=_uuid,name,addresses,external_ids list Address_Set',
-  `echo ${DUMP_SEPARATOR}`,
-  'ovn-nbctl --format=json --columns=_uuid,name,nat,policies list Logical_Router',
-].join('; ');
-
-/** The old shell form (kept for bundles and benches that compare; the check itself runs NB_READ_ARGV). */
-export function nbDumpCommand(): string[] {
-  return ['sh', '-c', `set -e; ${NB_DUMP_SCRIPT}`];
-}
-
-/**
- * The one exec per node, no shell: four `list` commands chained with `--` in ONE ovn-nbctl transaction
- * (ovn-nbctl(8), "Command syntax"; per-command `--columns`), so the MCP argv guard allows it and the four
- * tables are one consistent snapshot. ovn-nbctl prints each table's JSON on its own line.
- */
-export const NB_READ_ARGV: readonly string[] = [
-  'ovn-nbctl',
-  '--format=json',
-  '--',
-  '--columns=_uuid,type,external_ip,logical_ip,logical_port,external_ids',
-  'list',
-  'NAT',
-  '--',
-  '--columns=_uuid,priority,match,action,nexthops,external_ids,options',
-  'list',
-  'Logical_Router_Policy',
-  '--',
-  '--columns=_uuid,name,addresses,external_ids',
-  'list',
-  'Address_Set',
-  '--',
-  '--columns=_uuid,name,nat,policies',
-  'list',
-  'Logical_Router',
-];
-
-/** The four table texts of a dump: NB_READ_ARGV output (one JSON document per line) or the old separated shell output. */
-function dumpParts(stdout: string): string[] {
-  if (stdout.includes(DUMP_SEPARATOR)) return stdout.split(DUMP_SEPARATOR).map((s) => s.trim());
-  // JSON strings escape newlines, so a raw newline only ends a document
-  return stdout.split('\n').filter((l) => l.trim() !== '');
-}
-
-/** Parse the output of NB_READ_ARGV (or nbDumpCommand()) into typed rows. */
-export function parseNodeDump(node: string, stdout: string): NodeDump {
-  const parts = dumpParts(stdout);
-  if (parts.length !== 4) throw new OvsdbParseError(`node ${node}: expected 4 tables in the NB dump, got ${parts.length}`);
-  const [natT, lrpT, asT, lrT] = parts;
-  const refs = routerRefs(parseTableJson(lrT, 'Logical_Router'));
-  return {
-    node,
-    nat: toNatRows(parseTableJson(natT, 'NAT'), refs),
-    policies: toPolicyRows(parseTableJson(lrpT, 'Logical_Router_Policy'), refs),
-    addressSets: toAddressSetRows(parseTableJson(asT, 'Address_Set')),
-  };
-}
+export {
+  DUMP_SEPARATOR,
+  NB_DUMP_SCRIPT,
+  NB_READ_ARGV,
+  nbDumpCommand,
+  parseNodeDump,
+  readNbFrom,
+  type EgressIPSource,
+} from './nb-reader.ts';
 
 // ---------- API ----------
 
@@ -226,9 +171,9 @@ export async function readApiState(cluster: Cluster): Promise<ApiState> {
   };
   const [eips, nsList, podList, nodeList] = await Promise.all([
     listEgressIPs(cluster),
-    wrap('namespaces', cluster.core.listNamespace()),
+    wrap('namespaces', getJson<k8s.V1NamespaceList>(cluster, '/api/v1/namespaces')),
     wrap('pods', getJson<k8s.V1PodList>(cluster, '/api/v1/pods')),
-    wrap('nodes', cluster.core.listNode()),
+    wrap('nodes', getJson<k8s.V1NodeList>(cluster, '/api/v1/nodes')),
   ]);
   return {
     eips,
@@ -301,19 +246,6 @@ export async function readNbState(
   return new Map(dumps.map((d) => [d.node, d]));
 }
 
-// ---------- the source abstraction: the same collect from a Cluster or from the MCP server's target ----------
-
-/** Where the check reads from: the API state, which nodes have an NB, and one NB exec per node. */
-export interface EgressIPSource {
-  /** a short name for errors (`cluster https://...`, `bundle /path`) */
-  where: string;
-  readApi(): Promise<ApiState>;
-  /** the nodes whose NB can be read (a node of the API missing here is an infra error) */
-  nbNodes(): Promise<string[]>;
-  /** run NB_READ_ARGV (or any read-only argv) in that node's nbdb container; stdout on exit 0, else throws */
-  execNb(node: string, argv: readonly string[], timeoutMs: number): Promise<string>;
-}
-
 /** A Cluster (kubeconfig) as a source: the API through client-node, execs into ovnkube-node's nbdb. */
 export function clusterSource(cluster: Cluster): EgressIPSource {
   let pods: Promise<Map<string, string>> | undefined;
@@ -331,21 +263,4 @@ export function clusterSource(cluster: Cluster): EgressIPSource {
       return res.stdout;
     },
   };
-}
-
-/** NB rows of `nodes` from any source, one exec each, parsed as each dump arrives (overlapping the other execs). */
-export async function readNbFrom(
-  src: EgressIPSource,
-  nodes: readonly string[],
-  opts: { concurrency?: number; timeoutMs?: number } = {},
-): Promise<Map<string, NodeDump>> {
-  const dumps = await mapLimit(nodes, opts.concurrency ?? 8, async (node) => {
-    const text = await src.execNb(node, NB_READ_ARGV, opts.timeoutMs ?? 60_000);
-    try {
-      return parseNodeDump(node, text);
-    } catch (err) {
-      throw new InfraError(`cannot parse the NB dump of node ${node} (${src.where}): ${(err as Error).message}`);
-    }
-  });
-  return new Map(dumps.map((d) => [d.node, d]));
 }
