@@ -76,9 +76,15 @@ export function srcIpsOfMatch(match: string): string[] {
 }
 
 const SRC_MATCH = /^\s*\(?\s*(ip4|ip6)\.src\s*==\s*([0-9A-Fa-f.:]+)\s*\)?\s*$/;
+const IP_CHARS = /^[0-9A-Fa-f.:]+$/;
 
 /** The pod IP of a reroute match `ip4.src == 10.128.0.5`, or undefined. */
 export function podIpOfMatch(match: string): string | undefined {
+  // the form ovnkube writes, without the regex's match arrays (one per reroute row at scale)
+  if (match.length > 11 && (match.startsWith('ip4.src == ') || match.startsWith('ip6.src == '))) {
+    const ip = match.slice(11);
+    if (IP_CHARS.test(ip)) return canonIp(ip);
+  }
   const m = SRC_MATCH.exec(match);
   return m ? canonIp(m[2]) : undefined;
 }
@@ -86,6 +92,18 @@ export function podIpOfMatch(match: string): string | undefined {
 function podLabel(exp: Expected, ip: string): { namespace?: string; pod?: string; eip?: string } {
   const r = exp.podByIp.get(ip);
   return r ? { namespace: r.namespace, pod: r.name, eip: exp.servedBy.get(r)?.name } : {};
+}
+
+/** A map value that is one item or, only when there are several, an array (no 1-element arrays per row at scale). */
+function addTo<T extends object>(m: Map<string, T | T[]>, k: string, v: T): void {
+  const cur = m.get(k);
+  if (cur === undefined) m.set(k, v);
+  else if (Array.isArray(cur)) cur.push(v);
+  else m.set(k, [cur, v]);
+}
+
+function listOf<T extends object>(v: T | T[] | undefined): T[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
 }
 
 function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
@@ -101,15 +119,20 @@ function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
 
 function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, exp: Expected, out: EgressIPFinding[]): number {
   const gr = `GR_${node}`;
-  const eipNats = dump.nat.filter(isEgressIPNat);
-  const expectedByIp: Map<string, ExpectedSnat[]> = en?.snats ?? new Map();
+  // one pass sorts the rows: ovnkube's EgressIP SNATs, and SNATs to an EgressIP that lack its external_ids
+  const eipNats: NatRow[] = [];
+  const unowned: NatRow[] = [];
+  for (const r of dump.nat) {
+    if (isEgressIPNat(r)) eipNats.push(r);
+    else if (isUnownedEgressSnat(r, exp.eipIps)) unowned.push(r);
+  }
+  const expectedByIp: ReadonlyMap<string, ExpectedSnat | ExpectedSnat[]> = en?.snats ?? new Map();
   // rows that act on EgressIP traffic without ovnkube's external_ids: judged by what they do
   const covered = new Set<string>();
-  for (const r of dump.nat) {
-    if (!isUnownedEgressSnat(r, exp.eipIps)) continue;
+  for (const r of unowned) {
     const ip = canonIp(r.logical_ip);
     const ext = canonIp(r.external_ip);
-    const w = r.router === gr ? expectedByIp.get(ip)?.find((x) => x.externalIp === ext) : undefined;
+    const w = r.router === gr ? listOf(expectedByIp.get(ip)).find((x) => x.externalIp === ext) : undefined;
     const pl = podLabel(exp, ip);
     const eip = w?.eip ?? exp.eipIps.get(ext);
     let does: string;
@@ -134,7 +157,7 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
       message: `unowned-snat on ${node}: a row ovnkube does not own (it will never clean it up) ${does}`,
     });
   }
-  const actualByIp = new Map<string, NatRow[]>();
+  const actualByIp = new Map<string, NatRow | NatRow[]>();
   for (const r of eipNats) {
     const ip = canonIp(r.logical_ip);
     if (r.router !== gr) {
@@ -151,16 +174,15 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
       });
       continue;
     }
-    const l = actualByIp.get(ip);
-    if (l) l.push(r);
-    else actualByIp.set(ip, [r]);
+    addTo(actualByIp, ip, r);
   }
-  for (const [ip, rows] of actualByIp) {
+  for (const [ip, got] of actualByIp) {
     if (exp.ignoredIps.has(ip)) continue;
-    const want = expectedByIp.get(ip) ?? [];
-    if (rows.length === 1 && want.length === 1 && canonIp(rows[0].external_ip) === want[0].externalIp) {
-      if (rows[0].logical_port !== want[0].logicalPort) {
-        const w = want[0];
+    const wanted = expectedByIp.get(ip);
+    // the common case, one row for one expected SNAT, without building lists
+    if (!Array.isArray(got) && wanted !== undefined && !Array.isArray(wanted) && canonIp(got.external_ip) === wanted.externalIp) {
+      if (got.logical_port !== wanted.logicalPort) {
+        const w = wanted;
         out.push({
           kind: 'wrong-snat-port',
           node,
@@ -168,11 +190,13 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
           namespace: w.namespace,
           pod: w.pod,
           expected: `logical_port ${w.logicalPort}`,
-          actual: `logical_port ${rows[0].logical_port || '(empty)'} for ${w.externalIp} -> ${ip}`,
+          actual: `logical_port ${got.logical_port || '(empty)'} for ${w.externalIp} -> ${ip}`,
         });
       }
       continue;
     }
+    const rows = listOf(got);
+    const want = listOf(wanted);
     const byExt = groupBy(rows, (r) => canonIp(r.external_ip));
     const wantByExt = new Map(want.map((w) => [w.externalIp, w]));
     const unmatchedActual: NatRow[] = [];
@@ -246,9 +270,9 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
       });
     }
   }
-  for (const [ip, want] of expectedByIp) {
+  for (const [ip, wanted] of expectedByIp) {
     if (actualByIp.has(ip)) continue;
-    for (const w of want)
+    for (const w of listOf(wanted))
       if (!covered.has(`${ip}|${w.externalIp}`))
         out.push({
           kind: 'missing-snat',
@@ -265,7 +289,7 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
 
 function diffLrps(node: string, en: ExpectedNode | undefined, dump: NodeDump, exp: Expected, out: EgressIPFinding[]): number {
   const reroutes = dump.policies.filter(isReroutePolicy);
-  const actualByIp = new Map<string, PolicyRow[]>();
+  const actualByIp = new Map<string, PolicyRow | PolicyRow[]>();
   for (const p of reroutes) {
     const ip = podIpOfMatch(p.match);
     if (!ip) {
@@ -278,9 +302,7 @@ function diffLrps(node: string, en: ExpectedNode | undefined, dump: NodeDump, ex
       });
       continue;
     }
-    const l = actualByIp.get(ip);
-    if (l) l.push(p);
-    else actualByIp.set(ip, [p]);
+    addTo(actualByIp, ip, p);
   }
   const wants = en?.lrps ?? new Map<string, ExpectedLrp>();
   const coveredLrp = new Set<string>();
@@ -320,11 +342,11 @@ function diffLrps(node: string, en: ExpectedNode | undefined, dump: NodeDump, ex
       });
     }
   }
-  for (const [ip, rows] of actualByIp) {
+  for (const [ip, got] of actualByIp) {
     if (exp.ignoredIps.has(ip)) continue;
     const w = wants.get(ip);
-    if (rows.length === 1 && w) {
-      const nh = rows[0].nexthops;
+    if (!Array.isArray(got) && w) {
+      const nh = got.nexthops;
       if (
         nh.length === w.nexthops.length &&
         (nh.length === 1
@@ -336,6 +358,7 @@ function diffLrps(node: string, en: ExpectedNode | undefined, dump: NodeDump, ex
       )
         continue;
     }
+    const rows = listOf(got);
     const pl = podLabel(exp, ip);
     if (rows.length > 1) {
       out.push({
@@ -456,22 +479,26 @@ export function findServedPodsSet(sets: AddressSetRow[], f: Family): AddressSetR
 }
 
 function diffAddressSets(node: string, en: ExpectedNode | undefined, dump: NodeDump, exp: Expected, out: EgressIPFinding[]): void {
+  const lrps: ReadonlyMap<string, ExpectedLrp> = en?.lrps ?? new Map();
   for (const f of exp.families) {
-    const want = en?.servedPods[f] ?? new Set<string>();
+    // the served pods of family f are the node's expected reroutes of that family (expected.ts sets both together),
+    // read from the reroutes instead of a second set per node
     const set = findServedPodsSet(dump.addressSets, f);
     const label = `egressip-served-pods ${f}`;
     if (!set) {
+      let wantSize = 0;
+      for (const w of lrps.values()) if (w.family === f) wantSize++;
       out.push({
         kind: 'address-set-drift',
         node,
-        expected: `address set ${label} (${SET_NAMES[f].cur}) with ${want.size} IPs`,
+        expected: `address set ${label} (${SET_NAMES[f].cur}) with ${wantSize} IPs`,
         actual: 'address set absent',
       });
       continue;
     }
     const have = new Set(set.addresses.map(canonIp));
-    for (const ip of want) {
-      if (!have.has(ip)) {
+    for (const [ip, w] of lrps) {
+      if (w.family === f && !have.has(ip)) {
         const pl = podLabel(exp, ip);
         out.push({
           kind: 'address-set-drift',
@@ -485,7 +512,7 @@ function diffAddressSets(node: string, en: ExpectedNode | undefined, dump: NodeD
       }
     }
     for (const ip of have) {
-      if (!want.has(ip) && !exp.ignoredIps.has(ip)) {
+      if (lrps.get(ip)?.family !== f && !exp.ignoredIps.has(ip)) {
         const pl = podLabel(exp, ip);
         out.push({
           kind: 'address-set-drift',

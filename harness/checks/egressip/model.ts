@@ -155,11 +155,11 @@ export interface ExpectedLrp {
 
 export interface ExpectedNode {
   name: string;
-  /** key: logical (pod) IP -> the SNATs expected for it (one per EgressIP assigned to this node, same family) */
-  snats: Map<string, ExpectedSnat[]>;
+  /** key: logical (pod) IP -> the SNAT(s) expected for it (one per EgressIP IP assigned to this node, same family; an array only when several) */
+  snats: Map<string, ExpectedSnat | ExpectedSnat[]>;
   /** key: pod IP */
   lrps: Map<string, ExpectedLrp>;
-  /** egressip-served-pods contents per family */
+  /** egressip-served-pods contents per family (the pod IPs of `lrps`, derived on first read) */
   servedPods: Record<Family, Set<string>>;
 }
 
