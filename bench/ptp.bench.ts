@@ -5,7 +5,14 @@
  * ticks once per wall second, so "tick of 100 nodes" in ms / 1000 is the CPU share per 100 nodes; at --speed N
  * multiply by N.
  *
+ * With PTP_BENCH_KUBECONFIG (a cluster with PTP nodes, e.g. an embedded one: netharness sim --nodes 1+100 --detach),
+ * also `check ptp` against the ptp-operator conformance suite's method, side by side in the same run: the suite reads
+ * every linuxptp-daemon pod's metrics with one exec of `curl -s 127.0.0.1:9091/metrics`, one pod after another
+ * (openshift/ptp-operator test/pkg/metrics), and interprets them; `check ptp` reads the PtpConfigs, the pods, the metrics
+ * (8 pods in parallel) and the sidecar's CurrentState, and evaluates. The ratio is sequential / check.
+ *
  *   npx tsx bench/ptp.bench.ts
+ *   PTP_BENCH_KUBECONFIG=/tmp/sim/kubeconfig PTP_BENCH_REPEATS=3 npx tsx bench/ptp.bench.ts
  */
 import { Bench } from 'tinybench';
 import { renderMetrics } from '../sim/ptp/metrics.ts';
@@ -14,6 +21,10 @@ import { defaultPtpConfigs } from '../sim/ptp/objects.ts';
 import type { PtpProfile } from '../sim/ptp/node.ts';
 import { defaultNodes } from '../sim/topology.ts';
 import { LogStore } from '../sim/kubelet/logs.ts';
+import { connect } from '../harness/cluster/connect.ts';
+import { runPtpCheck } from '../harness/checks/ptp/cli.ts';
+import { listDaemonPods, readMetricsText } from '../harness/ptp/cluster.ts';
+import { interpretPtpMetrics } from '../harness/ptp/metrics.ts';
 
 const N = Number(process.env.PTP_SIM_BENCH_NODES ?? 100);
 const nodes = defaultNodes(3, N).filter((n) => n.role === 'worker');
@@ -71,3 +82,31 @@ console.log(
   `per ${N} nodes: ${t.mean.toFixed(3)} ms (median ${t.p50.toFixed(3)} ms) CPU per emulated second = ${(t.mean / 10).toFixed(2)} % of one core at --speed 1 (x N at --speed N); ` +
     `${written - linesBefore} log lines written since lock; /metrics ${(lat(1).mean / N).toFixed(2)} ms per node; bench process CPU ${(cpu.user / 1000).toFixed(0)} ms user`,
 );
+
+const kubeconfig = process.env.PTP_BENCH_KUBECONFIG;
+if (kubeconfig) {
+  const cluster = connect({ kubeconfig });
+  const pods = await listDaemonPods(cluster);
+  const rows = [];
+  for (let rep = 0; rep < Number(process.env.PTP_BENCH_REPEATS ?? 3); rep++) {
+    const t0 = performance.now();
+    for (const p of pods) interpretPtpMetrics(await readMetricsText(cluster, p.pod)); // the conformance method
+    const seqMs = performance.now() - t0;
+    const t1 = performance.now();
+    const r = await runPtpCheck(cluster, {}, { concurrency: 8 });
+    const checkMs = performance.now() - t1;
+    const t2 = performance.now();
+    await runPtpCheck(cluster, { skipSidecar: true }, { concurrency: 8 });
+    const checkNoSidecarMs = performance.now() - t2;
+    rows.push({
+      'daemon pods': pods.length,
+      'conformance: exec+curl per pod, sequential (ms)': Math.round(seqMs),
+      'check ptp, metrics + sidecar (ms)': Math.round(checkMs),
+      'check ptp --skip-sidecar (ms)': Math.round(checkNoSidecarMs),
+      'ratio sequential / check': Number((seqMs / checkMs).toFixed(2)),
+      'ratio sequential / check --skip-sidecar': Number((seqMs / checkNoSidecarMs).toFixed(2)),
+      findings: r.findings.length,
+    });
+  }
+  console.table(rows);
+}

@@ -132,4 +132,36 @@ export const ptpFaults = defineFaults({
     heal: 'Switch off: the daemon recreates the process at its next check.',
     params: NODE_PARAM,
   },
+  'ptp-holdover-stuck': {
+    kind: 'bug',
+    failureClass: 'clock state stuck in HOLDOVER',
+    upstream:
+      'linuxptp-daemon OCPBUGS-43510 / PR #371 (wrong holdover transitions); holdover timer of redhat-cne/cloud-event-proxy plugins/ptp_operator/metrics/manager.go',
+    title: "The daemon's clock state never leaves HOLDOVER",
+    description:
+      'Once the slave port is lost the clock goes to HOLDOVER and stays there: no FREERUN after holdOverTimeout, and no LOCKED when the port re-locks to the grandmaster; the holdover phase error keeps growing.',
+    trigger: 'Switch on, then lose the slave port (grandmaster loss, or ip link set <if> down) long enough to enter HOLDOVER.',
+    symptom: {
+      logs: ['ptp4l logs s2 "master offset" lines in range again after the port is back, yet no LOCKED state change follows'],
+      api: 'openshift_ptp_clock_state 2 (HOLDOVER) stays while openshift_ptp_interface_role is 1 (SLAVE) and the offsets are in range; lock-state CurrentState HOLDOVER, no LOCKED event',
+    },
+    heal: 'Switch off: the next in-range sample moves the clock to LOCKED (a LOCKED lock-state event).',
+    params: NODE_PARAM,
+  },
+  'ptp-stale-profile': {
+    kind: 'bug',
+    failureClass: 'stale profile: a PtpConfig change not applied',
+    upstream:
+      "OCPBUGS-31698 (processes of changed/deleted profiles lingering); the daemon applies the node's profiles from ConfigMap ptp-configmap (openshift/linuxptp-daemon pkg/daemon/config.go, main.go)",
+    title: 'linuxptp-daemon keeps running the profile it applied before',
+    description:
+      'The daemon stops applying profile updates on the node: after a PtpConfig edit status.matchList and spec show the new profile, but the processes, their command lines and /var/run/ptp4l.N.config stay the old ones. A restart of the daemon pod applies the current profile.',
+    trigger: 'Switch on, then edit the PtpConfig (or delete a profile).',
+    symptom: {
+      logs: ['no "in applyNodePTPProfiles" / "Profile Name:" lines after the edit'],
+      api: '`cat /var/run/ptp4l.0.config` and the metrics (interface_role, process_status) show the old profile; check ptp compares them with the new profile (role-missing, process-missing)',
+    },
+    heal: 'Switch off: the daemon applies the current profiles (in applyNodePTPProfiles, the processes restart with the new config).',
+    params: NODE_PARAM,
+  },
 });

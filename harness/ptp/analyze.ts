@@ -183,7 +183,9 @@ export class LogAnalyzer {
         a.maxAbsNs = Math.max(a.maxAbsNs, Math.abs(r.offset));
         a.last = { offset: r.offset, servo: r.servo };
         const wasLocked = this.locked.has(key);
-        if (r.servo >= 2) {
+        // a holdover sample (ts2phc / dpll / T-BC status in holdover) is not a servo step: it is counted as holdover below
+        if (r.holdover) this.locked.delete(key);
+        else if (r.servo >= 2) {
           this.locked.add(key);
           if (Math.abs(r.offset) > this.maxOffset) {
             a.outOfRange++;

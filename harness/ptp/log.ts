@@ -32,7 +32,7 @@ export const PORT_STATES = [
 export type PortState = (typeof PORT_STATES)[number];
 
 /** The processes whose lines appear in the daemon log (plus the E810 plugin's dpll/gnss pseudo-processes). */
-export type PtpProcess = 'ptp4l' | 'phc2sys' | 'ts2phc' | 'dpll' | 'gnss' | 'gm' | 'synce4l' | 'chronyd' | 'gpsd' | 'gpspipe';
+export type PtpProcess = 'ptp4l' | 'phc2sys' | 'ts2phc' | 'dpll' | 'gnss' | 'gm' | 'T-BC' | 'synce4l' | 'chronyd' | 'gpsd' | 'gpspipe';
 
 interface Base {
   /** the line's time: RFC 3339 prefix, else klog time (MMDD hh:mm:ss.us), else the process's monotonic seconds */
@@ -79,12 +79,18 @@ const ISO_PREFIX = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\
 const KLOG = /^([IWEF])(\d{4}) (\d\d:\d\d:\d\d\.\d+)\s+\d+\s+([^\s\]]+:\d+)\]\s?(.*)$/;
 /** `<prog>[<sec>[.<ms>]]:` then an optional `[tag[:level]]` (space after `]:` optional: daemon-synthesised lines have none) */
 const PROC =
-  /^(ptp4l|phc2sys|ts2phc|dpll|gnss|gm|synce4l|chronyd|gpsd|gpspipe)\[(\d+(?:\.\d+)?)\]:\s*(?:\[([^\]\s:]+)(?::(\d+))?\]\s*)?(.*)$/;
+  /^(ptp4l|phc2sys|ts2phc|dpll|gnss|gm|T-BC|synce4l|chronyd|gpsd|gpspipe)\[(\d+(?:\.\d+)?)\]:\s*(?:\[([^\]\s:]+)(?::(\d+))?\]\s*)?(.*)$/;
 
 const PTP4L_OFFSET = /^master offset\s+(-?\d+)\s+s(\d)\s+freq\s+([+-]?\d+)(?:\s+path delay\s+(-?\d+))?/;
 const PHC2SYS_OFFSET = /^(\S+)\s+(phc|sys|pps|\S+)\s+offset\s+(-?\d+)\s+s(\d)\s+freq\s+([+-]?\d+)(?:\s+delay\s+(-?\d+))?/;
 const TS2PHC_OFFSET = /^(\S+)\s+(?:(master)\s+)?offset\s+(-?\d+)\s+s(\d)\s+freq\s+([+-]?\d+)(\s+holdover)?/;
 const DPLL = /^(\S+)\s+frequency_status\s+(-?\d+)\s+offset\s+(-?\d+)\s+phase_status\s+(-?\d+)(?:\s+pps_status\s+(-?\d+))?\s+s(\d)/;
+/**
+ * linuxptp-daemon's boundary-clock status, every second (`T-BC[<epoch>]:[<cfg>] <iface> offset <ns> T-BC-STATUS s<N>`; s2 locked,
+ * s1 holdover, s0 free-run: openshift-docs T-BC holdover verification; parsed by redhat-cne/cloud-event-proxy
+ * plugins/ptp_operator/metrics/logparser.go ParseTBCLogs, which also accepts `s3 holdover`)
+ */
+const TBC_STATUS = /^(\S+)\s+offset\s+(-?\d+)\s+T-BC-STATUS\s+s(\d)(\s+holdover)?/;
 const SUMMARY = /^(?:(\S+)\s+)?rms\s+(\d+)\s+max\s+(\d+)\s+freq\s+([+-]?\d+)\s+\+\/-\s+\d+(?:\s+delay\s+(\d+)\s+\+\/-\s+\d+)?/;
 const PORT = /^port (\d+)(?: \(([^)]*)\))?: (\w+) to (\w+) on (\w+)(?: \((\w+)\))?/;
 const LINK = /^port (\d+)(?: \(([^)]*)\))?: link (down|up)/;
@@ -123,6 +129,10 @@ function parseMessage(process: PtpProcess, msg: string): PtpLogBody {
       delay: m[6] === undefined ? undefined : Number(m[6]),
       holdover: false,
     };
+  }
+  if (process === 'T-BC' && (m = TBC_STATUS.exec(msg))) {
+    const servo = Number(m[3]);
+    return { type: 'offset', process, iface: m[1], from: 'T-BC', offset: Number(m[2]), servo, holdover: servo === 1 || m[4] !== undefined };
   }
   if (process === 'ts2phc' && (m = TS2PHC_OFFSET.exec(msg))) {
     return {

@@ -11,7 +11,7 @@ import { scenario, type Scenario, type TestContext } from '../runner/scenario.ts
 import type { Cluster } from '../cluster/connect.ts';
 import { describeApiError, execIn } from '../cluster/exec.ts';
 import { InfraError, UsageError } from '../errors.ts';
-import { debugPodManifest } from '../chaos/node-actions.ts';
+import { debugPod } from '../chaos/node-actions.ts';
 import { sleep, waitFor } from '../wait/index.ts';
 import { faultIdParam, switchFault } from '../scenario-kit/egressip.ts';
 import {
@@ -41,7 +41,7 @@ export const ptpScenarioParams = z.object({
   /** how long the fault stays before it is cleared (s, real time before the speed division) */
   holdSeconds: z.number().min(0).default(30),
   debugImage: z.string().default('registry.redhat.io/rhel9/support-tools'),
-  /** sim only: also switch this fault of the fault library on for the run (the scenario must then fail) */
+  /** sim only: also switch this fault of the fault library on, after the healthy baseline and before the injection (the scenario must then fail) */
   fault: faultIdParam,
   faultValue: z.string().default('on'),
   /** ptp-gm-loss: the fault-library id that stops the grandmaster's announces (the embedded cluster's catalogue) */
@@ -164,10 +164,9 @@ export async function runOnNode(
   script: string,
   opts: { image: string; signal: AbortSignal; timeoutMs?: number },
 ): Promise<void> {
-  const m: k8s.V1Pod = debugPodManifest(node, 'crash', { image: opts.image });
+  const m: k8s.V1Pod = debugPod(node, ['chroot', '/host', 'sh', '-c', script], { image: opts.image });
   m.metadata!.generateName = `netharness-ptp-${node.replace(/[^a-z0-9-]/g, '-').slice(0, 30)}-`;
   m.metadata!.labels = { 'app.kubernetes.io/managed-by': 'netharness', 'netharness.io/node-action': 'ptp' };
-  m.spec!.containers[0].command = ['chroot', '/host', 'sh', '-c', script];
   let name: string;
   try {
     name = (await cluster.core.createNamespacedPod({ namespace: 'default', body: m })).metadata?.name ?? '';
@@ -231,7 +230,6 @@ export function ptpFaultScenario(def: FaultDef): Scenario<typeof ptpScenarioPara
       const speed = t.target.kind === 'sim' && p.speed === 1 ? 20 : p.speed;
       const lim = (s: number) => (s * 1000) / speed;
       const cluster = t.cluster;
-      if (p.fault) await switchFault(t as TestContext<unknown>, p.fault, p.faultValue);
       const target = await pickPtpTarget(cluster, p);
       const { minOffsetNs: min, maxOffsetNs: max } = target.profile.thresholds;
       t.log(
@@ -298,6 +296,9 @@ export function ptpFaultScenario(def: FaultDef): Scenario<typeof ptpScenarioPara
       let injectAt = 0;
       let clear: (() => Promise<void>) | undefined;
       await t.step('inject', async (s) => {
+        // the fault-library fault goes on after the healthy baseline, so it can only act on the injection and the
+        // recovery: a scenario run with its matching fault fails there, not at the baseline lock
+        if (p.fault) await switchFault(t as TestContext<unknown>, p.fault, p.faultValue);
         injectAt = performance.now() - t0;
         clear = await def.inject(t, target, p);
         s.event({ kind: def.name, target: target.node, details: { iface: target.iface, profile: target.profile.name } });

@@ -451,7 +451,12 @@ export function publishedStateOf(v: NodePtpView): PublishedState | undefined {
   // follows one, its own (255 slave-only, 248 free-running BC) otherwise
   const cls = p4.reportedClockClass;
   return {
-    lockState: { iface, state: p4.running ? p4.clockState : 'FREERUN', offsetNs: p4.running ? p4.offsetNs : 0 },
+    // a T-BC's lock-state carries the T-BC-STATUS offset (the estimated phase error in holdover: ParseTBCLogs SetLastOffset)
+    lockState: {
+      iface,
+      state: p4.running ? p4.clockState : 'FREERUN',
+      offsetNs: !p4.running ? 0 : p4.tbc && p4.holdoverPhaseErrorNs !== undefined ? p4.holdoverPhaseErrorNs : p4.offsetNs,
+    },
     osClockSyncState: {
       state: phc && phc.running ? phc.clockState : 'FREERUN',
       offsetNs: phc && phc.running ? phc.offsetNs : 0,

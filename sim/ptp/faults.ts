@@ -92,6 +92,12 @@ export function startPtpFaults(ctx: SimContext, proxy?: EventProxyRuntime): Stop
             h.setLink(x.node, x.iface, true);
           }
         break;
+      case 'ptp-holdover-stuck':
+        for (const n of new Set([...had, ...want])) h.setHoldoverStuck(n, want.has(n));
+        break;
+      case 'ptp-stale-profile':
+        for (const n of new Set([...had, ...want])) h.setProfilesFrozen(n, want.has(n));
+        break;
       case 'ptp-sidecar-stale-after-restart':
         // takes effect at the next sidecar restart; switched off, a stale publisher re-learns the state
         for (const n of had) if (!want.has(n)) proxy?.publisher(n)?.unfreeze();
@@ -109,6 +115,8 @@ export function startPtpFaults(ctx: SimContext, proxy?: EventProxyRuntime): Stop
     'ptp-chronyd-running',
     'ptp-port-stays-faulty',
     'ptp-process-no-restart',
+    'ptp-holdover-stuck',
+    'ptp-stale-profile',
   ];
   for (const id of LIB) if (switches.on(id)) apply(id);
   const offSwitch = switches.onChange((changed) => {

@@ -48,6 +48,8 @@ export class PtpEngine implements Stoppable {
   private readonly links = new Map<string, boolean>();
   private readonly txTimeouts = new Set<string>();
   private readonly jitter = new Map<string, number>();
+  private readonly holdoverStuck = new Set<string>();
+  private readonly frozen = new Set<string>();
   private readonly listeners = new Set<(c: PtpStateChange) => void>();
   private readonly http = new Map<number, LocalHttpHandler>();
   private readonly gm: GrandmasterView = { clockIdentity: GM_IDENTITY, clockClass: 6, priority1: 128, announcing: true };
@@ -118,6 +120,18 @@ export class PtpEngine implements Stoppable {
           const r = this.running.get(node);
           if (!r) return false;
           r.hctx.log(line);
+          return true;
+        },
+        setHoldoverStuck: (node, on) => {
+          if (!this.nodeSpecs.has(node)) return false;
+          if (on) this.holdoverStuck.add(node);
+          else this.holdoverStuck.delete(node);
+          return true;
+        },
+        setProfilesFrozen: (node, on) => {
+          if (!this.nodeSpecs.has(node)) return false;
+          if (on) this.frozen.add(node);
+          else if (this.frozen.delete(node)) this.refreshConfigs();
           return true;
         },
       },
@@ -250,6 +264,8 @@ export class PtpEngine implements Stoppable {
       }
     }
     for (const [node, r] of this.running) {
+      // a daemon that stopped taking profile updates keeps what it applied (fault ptp-stale-profile)
+      if (this.frozen.has(node)) continue;
       const profiles = profilesFor(node, this.configs, this.lists);
       const fp = JSON.stringify(profiles);
       if (fp !== r.fingerprint) {
@@ -309,6 +325,7 @@ export class PtpEngine implements Stoppable {
       jitterNs: () => this.jitter.get(`${node}/ptp4l`) ?? 0,
       linkUp: (iface) => this.links.get(`${node}/${iface}`) ?? true,
       txTimeouts: (iface) => this.txTimeouts.has(`${node}/${iface}`),
+      holdoverStuck: () => this.holdoverStuck.has(node),
       upstream: (iface) => this.upstream(node, iface),
     };
   }

@@ -89,6 +89,12 @@ export function renderMetrics(v: NodePtpView, eventPublisher: boolean, cpuSecond
       { iface: p.metricIface, node, process: 'ptp4l' },
       state(faulty && !eventPublisher ? 'FREERUN' : p.clockState),
     );
+    // a T-BC's status as cloud-event-proxy exports it (ParseTBCLogs: offset and state of the last T-BC-STATUS change)
+    if (eventPublisher && p.tbc) {
+      const tl = { iface: p.metricIface, node, process: 'T-BC' };
+      f.add(`${P}offset_ns`, H.offset, 'gauge', { ...tl, from: 'T-BC' }, p.tbc.offsetNs);
+      f.add(`${P}clock_state`, H.state, 'gauge', tl, state(p.tbc.state));
+    }
   }
   for (const h of v.processes) {
     const cfgL = { config: h.config, node, process: h.process };

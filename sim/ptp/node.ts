@@ -72,6 +72,8 @@ interface Instance {
   stopped: Set<PtpProcessName>;
   /** a ptp4l (re)created during this tick runs from the next one (its ports start in LISTENING) */
   fresh?: boolean;
+  /** a T-BC profile (ptpSettings.clockType T-BC): the state and offset of its last T-BC-STATUS state change */
+  tbc?: { state: ClockState; offsetNs: number };
 }
 
 const pad = (n: number, w: number): string => String(n).padStart(w);
@@ -332,11 +334,28 @@ export class NodePtp {
         const cls = p.takeClassChange();
         if (cls !== undefined)
           this.klog(`ptp4l[${Math.floor(Date.now() / 1000)}]:[${p.config}] CLOCK_CLASS_CHANGE ${cls}`, 'daemon.go:1011');
+        if ((inst.profile as { ptpSettings?: Record<string, string> }).ptpSettings?.clockType === 'T-BC') this.tbcStatus(inst, p);
       }
       for (const h of inst.helpers) if (h.running) this.tickHelper(inst, h);
       const ts2phc = inst.helpers.find((h) => h.process === 'ts2phc');
       if (p) p.timeSourceLocked = ts2phc ? ts2phc.running && ts2phc.clockState === 'LOCKED' : undefined;
     }
+  }
+
+  /**
+   * The T-BC status line linuxptp-daemon writes every second for a T-BC profile, `T-BC[<epoch>]:[<cfg>] <iface> offset
+   * <ns> T-BC-STATUS s<N>` (s2 locked, s1 holdover, s0 free-run; openshift-docs, T-BC holdover verification): in holdover
+   * the offset is the clock's estimated phase error (the holdover drift). cloud-event-proxy (plugins/ptp_operator/metrics/
+   * logparser.go ParseTBCLogs) exports it as openshift_ptp_offset_ns{from="T-BC",process="T-BC"} and clock_state
+   * {process="T-BC"} at each state change.
+   */
+  private tbcStatus(inst: Instance, p: Ptp4l): void {
+    const st = p.clockState;
+    const offsetNs = st === 'LOCKED' ? p.offsetNs : (p.holdoverPhaseErrorNs ?? p.offsetNs);
+    const iface = p.ports.find((x) => !x.masterOnly)?.iface ?? p.ports[0]?.iface ?? '';
+    const servo = st === 'LOCKED' ? 2 : st === 'HOLDOVER' ? 1 : 0;
+    this.log(`T-BC[${Math.floor(Date.now() / 1000)}]:[${p.config}] ${iface} offset ${offsetNs} T-BC-STATUS s${servo}`);
+    if (inst.tbc?.state !== st) inst.tbc = { state: st, offsetNs };
   }
 
   private tickHelper(inst: Instance, h: Helper): void {
@@ -490,6 +509,7 @@ export class NodePtp {
             metricIface: p.metricIface,
             holdoverSeconds: p.holdoverSeconds(),
             holdoverPhaseErrorNs: p.clockState === 'HOLDOVER' ? p.holdoverPhaseErrorNs : undefined,
+            tbc: i.tbc ? { ...i.tbc } : undefined,
           };
         }),
     };

@@ -154,7 +154,8 @@ function bcProfile(): PtpProfile & Record<string, unknown> {
     ptp4lConf: conf,
     ptpSchedulingPolicy: 'SCHED_FIFO',
     ptpSchedulingPriority: 10,
-    ptpSettings: { logReduce: 'false' },
+    // a T-BC as the OpenShift docs configure one: the daemon reports its state (T-BC-STATUS) and own clock class
+    ptpSettings: { logReduce: 'false', clockType: 'T-BC' },
     ptpClockThreshold: THRESHOLD,
   };
 }

@@ -31,6 +31,8 @@ export interface LinkEnv {
   upstream(iface: string): Upstream | undefined;
   txTimeouts(iface: string): boolean;
   jitterNs(): number;
+  /** the daemon's state machine is stuck in HOLDOVER (fault ptp-holdover-stuck) */
+  holdoverStuck?(): boolean;
 }
 
 export interface PortRt {
@@ -88,6 +90,7 @@ export class Ptp4l {
   private readonly driftPpb: number;
   holdoverPhaseErrorNs?: number;
   private t = 0;
+  private stuck = false;
 
   constructor(
     readonly config: string,
@@ -159,6 +162,7 @@ export class Ptp4l {
   /** One emulated second. */
   tick(env: LinkEnv, now: number): void {
     this.t = now;
+    this.stuck = env.holdoverStuck?.() ?? false;
     const hasParentPort = (): boolean => this.ports.some((x) => x.state === 'SLAVE' || x.state === 'UNCALIBRATED');
     for (const p of this.ports) {
       const up = env.linkUp(p.iface);
@@ -367,7 +371,12 @@ export class Ptp4l {
     let next: ClockState;
     // a grandmaster (every port masterOnly) is as good as its time source: ts2phc locked to GNSS / 1PPS
     const gmLocked = this.ports.every((p) => p.masterOnly) && this.timeSourceLocked === true;
-    if ((sp && this.servo >= 2 && inRange) || gmLocked) {
+    if (this.stuck && this.clockState === 'HOLDOVER') {
+      // the daemon's state machine never leaves HOLDOVER (fault ptp-holdover-stuck): the phase error keeps growing
+      next = 'HOLDOVER';
+      this.holdoverSince ??= this.t;
+      this.holdoverPhaseErrorNs = Math.round(this.driftPpb * (this.t - this.holdoverSince));
+    } else if ((sp && this.servo >= 2 && inRange) || gmLocked) {
       next = 'LOCKED';
       this.holdoverPhaseErrorNs = undefined;
       this.holdoverSince = undefined;

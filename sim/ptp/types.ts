@@ -103,6 +103,8 @@ export interface Ptp4lView {
   holdoverSeconds?: number;
   /** estimated phase error accumulated in holdover (ns): the local oscillator's seeded drift x time */
   holdoverPhaseErrorNs?: number;
+  /** T-BC profiles: the state and offset of the daemon's last T-BC-STATUS state change (what cloud-event-proxy exports) */
+  tbc?: { state: ClockState; offsetNs: number };
 }
 
 export interface ProcessView {
@@ -179,6 +181,16 @@ export interface PtpFaultHooks {
   clockJump(node: string, ns: number): boolean;
   /** write a raw line into the node's daemon container log (for faults whose text the emulator does not produce) */
   daemonLog(node: string, line: string): boolean;
+  /**
+   * the daemon's clock state machine does not leave HOLDOVER on the node: no FREERUN after holdOverTimeout, no LOCKED when
+   * the slave port re-locks (the holdover timer / offset-in-range transition never fires)
+   */
+  setHoldoverStuck(node: string, on: boolean): boolean;
+  /**
+   * the daemon stops applying the node's profile updates (it keeps the processes and /var/run configs of the profiles it
+   * has); switched off, it applies what the PtpConfigs say now
+   */
+  setProfilesFrozen(node: string, on: boolean): boolean;
 }
 
 export interface PtpSim {

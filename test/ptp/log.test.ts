@@ -188,3 +188,32 @@ describe('LogAnalyzer', () => {
     expect(analyzeText(text, { maxOffsetNs: 200 }).faultCounts['offset-out-of-range']).toBe(0);
   });
 });
+
+describe('T-BC status lines (the holdover drift of a boundary clock)', () => {
+  it('parses T-BC-STATUS s2/s1/s0 as offsets of process T-BC; s1 is holdover, not a servo step', () => {
+    expect(parseLine('T-BC[1760525446]:[ptp4l.0.config] ens1f0 offset 1 T-BC-STATUS s2')).toMatchObject({
+      type: 'offset',
+      process: 'T-BC',
+      config: 'ptp4l.0.config',
+      iface: 'ens1f0',
+      offset: 1,
+      servo: 2,
+      holdover: false,
+    });
+    expect(parseLine('T-BC[1689014436]:[ts2phc.1.config] ens7f0 offset 123 T-BC-STATUS s3 holdover')).toMatchObject({
+      holdover: true,
+      offset: 123,
+    });
+    const log = [
+      'T-BC[1760525446]:[ptp4l.0.config] ens1f0 offset 2 T-BC-STATUS s2',
+      'T-BC[1760525447]:[ptp4l.0.config] ens1f0 offset 4 T-BC-STATUS s1',
+      'T-BC[1760525448]:[ptp4l.0.config] ens1f0 offset 9 T-BC-STATUS s1',
+      'T-BC[1760525449]:[ptp4l.0.config] ens1f0 offset 2 T-BC-STATUS s2',
+    ].join('\n');
+    const r = analyzeText(log);
+    expect(r.unparsable).toBe(0);
+    expect(r.faults.filter((f) => f.kind === 'holdover')).toHaveLength(2);
+    expect(r.faults.filter((f) => f.kind === 'clock-jump')).toEqual([]);
+    expect(r.offsets.find((o) => o.process === 'T-BC')).toMatchObject({ samples: 4, maxAbsNs: 9 });
+  });
+});
