@@ -99,11 +99,20 @@ export function makeModelAgent(o: ModelAgentOptions, params: Record<string, stri
   const prompt: SystemPrompt = loadSystemPrompt(s.systemPrompt ?? (o.tools ? DEFAULT_PROMPT : NO_TOOLS_PROMPT));
   const price: Price | undefined = priceOf(loadPrices(s.prices), s.provider, s.model);
   const label = `${s.provider}/${s.model}`;
+  let warnedNoPrice = false;
   return {
     name: o.name,
     description: o.tools ? `${label} through the MCP tools` : `baseline: ${label} without cluster tools`,
     kind: o.tools ? 'model' : 'baseline',
-    run: (ctx) => runModel(ctx, { s, key, prompt, price, tools: o.tools }),
+    run: (ctx) => {
+      if (!price && !warnedNoPrice) {
+        warnedNoPrice = true;
+        ctx.log(
+          `  ${label}: no price in the price table (evals/pricing.yaml${s.prices ? ` + ${s.prices}` : ''}): cost not computed; add it with --prices`,
+        );
+      }
+      return runModel(ctx, { s, key, prompt, price, tools: o.tools });
+    },
   };
 }
 
@@ -168,6 +177,12 @@ async function runModel(ctx: TrialContext, r: RunSetup): Promise<AgentResult> {
       toolCalls: step.toolCalls.map((c) => c.toolName),
     };
     perStep.push(su);
+    // the runner's budget meter (--max-steps, --max-tokens), where the runner offers one
+    (ctx as TrialContext & { spend?: (x: { steps?: number; inputTokens?: number; outputTokens?: number }) => void }).spend?.({
+      steps: 1,
+      inputTokens: u.inputTokens,
+      outputTokens: u.outputTokens,
+    });
     note('note', `step usage ${JSON.stringify(su)}`);
   };
 
