@@ -4,7 +4,7 @@
  * only way the harness reaches into sim/ (everything else goes through the kubeconfig).
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,6 +82,60 @@ export function parseSimFlags(f: SimFlags): SimOptions {
 
 const statePath = (workdir: string) => join(workdir, 'state.json');
 
+/** state.json is replaced in one rename: a reader (`sim stop`, `sim status`, the detached starter) never sees
+ * half a file, which would read as a dead sim and have its live daemons cleaned away. */
+function writeState(workdir: string, st: SimState): void {
+  const tmp = `${statePath(workdir)}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(st, null, 2));
+  renameSync(tmp, statePath(workdir));
+}
+
+/** Options of `netharness sim` that take a value (to tell a positional `stop`/`status` from a value). */
+const VALUE_FLAGS = new Set(['--workdir', '--nodes', '--port', '--ip-stack', '--speed', '--ptp']);
+
+/**
+ * The sim processes of `workdir` (`netharness sim [--detach] ... --workdir <dir>`, through the CLI or the
+ * launcher), found by their command line, whatever state.json says: a sim is still starting before it writes
+ * its state, and still exiting after it removed it. `sim stop` and `sim status` are not sims.
+ */
+export function simPidsOf(workdir: string): number[] {
+  const wd = resolve(workdir);
+  const out: number[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch (_e) {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e) || Number(e) === process.pid) continue;
+    let argv: string[];
+    let cwd: string;
+    try {
+      argv = readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      cwd = readlinkSync(`/proc/${e}/cwd`);
+    } catch (_e) {
+      continue;
+    }
+    const script = argv.findIndex((a) => /(?:^|\/)harness\/cli\.ts$|(?:^|\/)bin\/netharness(?:\.js)?$/.test(a));
+    if (script < 0 || argv[script + 1] !== 'sim') continue;
+    let dir = 'results/sim';
+    let sub: string | undefined;
+    const rest = argv.slice(script + 2);
+    for (let i = 0; i < rest.length; i++) {
+      const a = rest[i];
+      if (a.startsWith('--workdir=')) dir = a.slice('--workdir='.length);
+      else if (VALUE_FLAGS.has(a)) {
+        if (a === '--workdir' && rest[i + 1] !== undefined) dir = rest[i + 1];
+        i++;
+      } else if (!a.startsWith('-')) sub ??= a;
+    }
+    if (sub === 'stop' || sub === 'status') continue;
+    if (resolve(cwd, dir) === wd && isAlive(Number(e))) out.push(Number(e));
+  }
+  return out;
+}
+
 /** Like Ctrl-C, each of these stops the sim (and only once: a repeat lets the stop finish). */
 const SIM_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
@@ -91,6 +145,16 @@ function signalable(pid: number): boolean {
     return true;
   } catch (_e) {
     return false;
+  }
+}
+
+/** The parent pid of `pid` (from /proc), undefined when it is gone. */
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch (_e) {
+    return undefined;
   }
 }
 
@@ -227,7 +291,7 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
     readyMs: 0,
     starting: true,
   };
-  writeFileSync(statePath(o.workdir), JSON.stringify(starting, null, 2));
+  writeState(o.workdir, starting);
   const { startCluster } = await import('./cluster.ts');
   let cluster;
   try {
@@ -259,7 +323,7 @@ export async function runForeground(o: SimOptions, out: (s: string) => void = (s
     readyMs,
   };
   if (!signalled) {
-    writeFileSync(statePath(o.workdir), JSON.stringify(state, null, 2));
+    writeState(o.workdir, state);
     process.stderr.write(`sim: ready in ${readyMs} ms at ${cluster.server} (${cluster.ctx.nodes.length} nodes); Ctrl-C stops it\n`);
     out(`export KUBECONFIG=${cluster.kubeconfigPath}\n`);
     await new Promise<void>((r) => (onSignalled = r));
@@ -287,29 +351,37 @@ export async function runDetached(
   const fd = openSync(logPath, 'w');
   const cli = fileURLToPath(new URL('../harness/cli.ts', import.meta.url));
   const args = argv.filter((a) => a !== '--detach');
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'sim', ...args, '--workdir', o.workdir], {
+  // Interrupted while the sim starts (the runner aborting, a Ctrl-C): the sim is told to stop (it finishes
+  // its start, then stops all it started) and this waits for it, so nothing is left when this exits. The
+  // handlers are in place before the sim is spawned: a signal in between would end this process by default
+  // and orphan a starting sim.
+  let interrupted: NodeJS.Signals | undefined;
+  const sim: { pid?: number } = {};
+  const tellStop = (): void => {
+    try {
+      if (sim.pid) process.kill(sim.pid, 'SIGTERM');
+    } catch (_e) {
+      // gone
+    }
+  };
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = sig;
+    process.stderr.write(`sim: ${sig} during the start: stopping the sim${sim.pid ? ` (pid ${sim.pid})` : ''}\n`);
+    tellStop();
+  };
+  for (const s of SIM_SIGNALS) process.on(s, onSignal);
+  // tsx by its resolved URL: a bare `--import tsx` resolves from the cwd (the sim's cwd is the caller's)
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), cli, 'sim', ...args, '--workdir', o.workdir], {
     detached: true,
     stdio: ['ignore', fd, fd],
     cwd: process.cwd(),
     env: process.env,
   });
+  sim.pid = child.pid;
   let exited: number | null = null;
   child.on('exit', (code) => (exited = code ?? 1));
   child.unref();
-  // Interrupted while the sim starts (the runner aborting, a Ctrl-C): the sim is told to stop (it finishes
-  // its start, then stops all it started) and this waits for it, so nothing is left when this exits.
-  let interrupted: NodeJS.Signals | undefined;
-  const onSignal = (sig: NodeJS.Signals) => {
-    if (interrupted) return;
-    interrupted = sig;
-    process.stderr.write(`sim: ${sig} during the start: stopping the sim (pid ${child.pid})\n`);
-    try {
-      if (child.pid) process.kill(child.pid, 'SIGTERM');
-    } catch (_e) {
-      // gone
-    }
-  };
-  for (const s of SIM_SIGNALS) process.on(s, onSignal);
   try {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline || interrupted) {
@@ -323,7 +395,9 @@ export async function runDetached(
       }
       if (interrupted && child.pid && !alive(child.pid)) exited = 130;
       const st = interrupted ? undefined : readState(o.workdir);
-      if (st && !st.starting && st.pid === child.pid && (await ready(st.server))) {
+      // an interrupt that lands during the readiness probe wins: this must not report a sim it told to stop
+      // as running (and exit without waiting for it)
+      if (st && !st.starting && st.pid === child.pid && (await ready(st.server)) && !interrupted) {
         process.stderr.write(`sim: running in the background (pid ${st.pid}) at ${st.server}; log ${logPath}\n`);
         out(`export KUBECONFIG=${st.kubeconfig}\n`);
         return 0;
@@ -351,23 +425,38 @@ const STOP_GRACE_MS = 90_000;
 export async function stopSim(workdir: string, out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
   const wd = resolve(workdir);
   const { state, stale } = inspectState(wd);
-  if (state && !stale) {
-    process.kill(state.pid, 'SIGTERM');
-    const deadline = Date.now() + STOP_GRACE_MS;
-    while (alive(state.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    if (alive(state.pid)) {
-      process.kill(state.pid, 'SIGKILL');
-      await waitDead(state.pid, 5000);
-      out(`sim (pid ${state.pid}) did not stop in ${STOP_GRACE_MS / 1000} s: killed\n`);
-    } else out(`sim (pid ${state.pid}) stopped\n`);
+  // the sim of the state file, and any sim process of this workdir that has none: one still starting (before
+  // it writes its state) or still exiting (after it removed it) is waited for too, so nothing of the sim runs
+  // once this returns
+  const pids = [...new Set([...(state && !stale ? [state.pid] : []), ...simPidsOf(wd)])];
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch (_e) {
+      // gone meanwhile
+    }
+  }
+  const deadline = Date.now() + STOP_GRACE_MS;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  for (const pid of pids) {
+    if (alive(pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (_e) {
+        // gone meanwhile
+      }
+      await waitDead(pid, 5000);
+      out(`sim (pid ${pid}) did not stop in ${STOP_GRACE_MS / 1000} s: killed\n`);
+    } else out(`sim (pid ${pid}) stopped\n`);
     // dead may still mean a zombie when we are its parent (an in-process start): let the event loop reap it
-    for (let i = 0; i < 40 && signalable(state.pid); i++) await new Promise((r) => setTimeout(r, 50));
+    // (another parent's zombie, e.g. init's, is no concern of ours)
+    for (let i = 0; i < 40 && signalable(pid) && parentOf(pid) === process.pid; i++) await new Promise((r) => setTimeout(r, 50));
   }
   const l = await cleanLeftovers(wd);
   const any = l.pids.length + l.netns.length + l.dirs.length > 0;
   if (stale && state) out(`sim (pid ${state.pid}) of ${wd} was dead; cleaned what it left: ${leftoverText(l)}\n`);
   else if (any) out(`cleaned leftovers of a sim of ${wd}: ${leftoverText(l)}\n`);
-  else if (!state) out(`no sim running in ${wd}\n`);
+  else if (!pids.length) out(`no sim running in ${wd}\n`);
   return 0;
 }
 

@@ -102,7 +102,18 @@ export async function terminate(pid: number, graceMs = 3000, child?: ChildProces
   } catch {
     return;
   }
-  const gone = exited ? await Promise.race([exited.then(() => true), sleep(graceMs).then(() => false)]) : await waitDead(pid, graceMs);
+  // the grace sleep is cancelled once the child exits: a pending timer would hold the sim's process open
+  // for the whole grace after its stop (a sim that removed its state file but still ran for 10 s)
+  const graceOver = new AbortController();
+  const gone = exited
+    ? await Promise.race([
+        exited.then(() => true),
+        sleep(graceMs, graceOver.signal).then(
+          () => false,
+          () => true,
+        ),
+      ]).finally(() => graceOver.abort())
+    : await waitDead(pid, graceMs);
   if (gone && !isAlive(pid)) return;
   try {
     process.kill(pid, 'SIGKILL');
