@@ -5,6 +5,7 @@
 import { buildCharts } from './charts.ts';
 import { findingsByKindAndNode, type ReportModel } from './model.ts';
 import { fmtNum } from '../runner/stats.ts';
+import { EVAL_CSS, evalHtmlSections } from './eval/render.ts';
 
 export function esc(s: unknown): string {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
@@ -37,7 +38,7 @@ export function renderHtml(m: ReportModel): string {
   const parts: string[] = [];
   parts.push(
     `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">`,
-    `<title>${esc(`${r.kind} ${r.name} ${r.verdict} (${r.id.slice(0, 8)})`)}</title><style>${CSS}</style></head><body>`,
+    `<title>${esc(`${r.kind} ${r.name} ${r.verdict} (${r.id.slice(0, 8)})`)}</title><style>${CSS}${m.eval ? `\n${EVAL_CSS}` : ''}</style></head><body>`,
     `<h1>${esc(r.kind)} <code>${esc(r.name)}</code>: <span class="verdict-${esc(r.verdict)}">${esc(r.verdict)}</span></h1>`,
     `<dl><dt>run</dt><dd><code>${esc(r.id)}</code></dd><dt>target</dt><dd>${esc(r.target)}</dd><dt>started</dt><dd>${esc(r.startedAt)}</dd>`,
     `<dt>duration</dt><dd>${esc(dur)}</dd>${r.gitSha ? `<dt>git</dt><dd><code>${esc(r.gitSha.slice(0, 12))}</code></dd>` : ''}`,
@@ -45,6 +46,7 @@ export function renderHtml(m: ReportModel): string {
   );
   const err = (r.summary as { error?: unknown }).error;
   if (err) parts.push(`<p class="verdict-error">error: ${esc(err)}</p>`);
+  if (m.eval) parts.push(evalHtmlSections(m.eval));
 
   const tables = (r.summary as { tables?: { title: string; columns: string[]; rows: unknown[][] }[] }).tables ?? [];
   for (const t of tables) parts.push(`<h2>${esc(t.title)}</h2>`, table(t.columns, t.rows));

@@ -8,11 +8,11 @@ import { join, resolve } from 'node:path';
 import { renderHtml } from './html.ts';
 import { renderJunit } from './junit.ts';
 import { renderMarkdown } from './markdown.ts';
-import { buildReportModel, resolveRunRef, type ReportModel } from './model.ts';
+import { buildReportModel, resolveRunRef, type ReportModel, type ReportOptions } from './model.ts';
 import type { Store } from '../store/store.ts';
 import { resultsDir } from '../constants.ts';
 
-export { buildReportModel, resolveRunRef, type ReportModel } from './model.ts';
+export { buildReportModel, resolveRunRef, type ReportModel, type ReportOptions } from './model.ts';
 
 export const REPORT_FORMATS = ['html', 'md', 'json', 'junit'] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
@@ -45,10 +45,14 @@ export interface WrittenReport {
   ms: number;
 }
 
-export function writeReport(store: Store, ref: string, o: { format: ReportFormat; outDir?: string }): WrittenReport {
+export function writeReport(
+  store: Store,
+  ref: string,
+  o: { format: ReportFormat; outDir?: string; model?: ReportModel } & ReportOptions,
+): WrittenReport {
   const t0 = performance.now();
   const runId = resolveRunRef(store, ref);
-  const model = buildReportModel(store, runId);
+  const model = o.model ?? buildReportModel(store, runId, o);
   const text = renderReport(model, o.format);
   const dir = resolve(o.outDir ?? defaultReportDir(runId));
   mkdirSync(dir, { recursive: true });

@@ -5,6 +5,7 @@
  * src/main/resources/org/jenkinsci/plugins/xunit/types/model/xsd/junit-10.xsd), which GitHub/GitLab reporters accept.
  */
 import type { ReportModel } from './model.ts';
+import { evalJunitSuites } from './eval/render.ts';
 
 export function xmlEsc(s: unknown): string {
   // XML 1.0 forbids most control characters even when escaped: drop them
@@ -13,7 +14,7 @@ export function xmlEsc(s: unknown): string {
     .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c] as string);
 }
 
-interface Case {
+export interface JunitCase {
   name: string;
   classname: string;
   seconds: number;
@@ -25,7 +26,7 @@ interface Case {
 const secs = (ms: number | null | undefined): number => Math.max(0, (ms ?? 0) / 1000);
 const fmtTime = (s: number): string => s.toFixed(3);
 
-function suite(name: string, cases: Case[], timestamp: string): string {
+export function suite(name: string, cases: JunitCase[], timestamp: string): string {
   const failures = cases.filter((c) => c.failure).length;
   const errors = cases.filter((c) => c.error).length;
   const skipped = cases.filter((c) => c.skipped !== undefined).length;
@@ -51,7 +52,7 @@ export function renderJunit(m: ReportModel): string {
   const suites: string[] = [];
   const runSecs = r.endedAt ? (Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000 : 0;
   const err = (r.summary as { error?: unknown }).error;
-  const verdictCase: Case = { name: `${r.kind} ${r.name}`, classname: cls, seconds: runSecs };
+  const verdictCase: JunitCase = { name: `${r.kind} ${r.name}`, classname: cls, seconds: runSecs };
   if (r.verdict === 'failed') verdictCase.failure = { message: `run ${r.verdict}`, text: String(err ?? `run ${r.id} failed`) };
   else if (r.verdict !== 'passed') verdictCase.error = { message: `run ${r.verdict}`, text: String(err ?? `run ${r.id} ${r.verdict}`) };
   suites.push(suite(`${cls}.run`, [verdictCase], r.startedAt));
@@ -61,8 +62,8 @@ export function renderJunit(m: ReportModel): string {
     suites.push(
       suite(
         `${cls}.iterations`,
-        iterations.map((s): Case => {
-          const c: Case = { name: s.name, classname: `${cls}.${s.name.replace(/\s*#\d+$/, '')}`, seconds: secs(s.durationMs) };
+        iterations.map((s): JunitCase => {
+          const c: JunitCase = { name: s.name, classname: `${cls}.${s.name.replace(/\s*#\d+$/, '')}`, seconds: secs(s.durationMs) };
           if (s.status === 'failed') c.failure = { message: s.error ?? 'iteration failed', text: s.error ?? '' };
           else if (s.status === 'error' || s.status === 'interrupted' || s.status === 'running')
             c.error = { message: s.error ?? `iteration ${s.status}`, text: s.error ?? '' };
@@ -75,8 +76,8 @@ export function renderJunit(m: ReportModel): string {
     suites.push(
       suite(
         `${cls}.checks`,
-        m.detail.checks.map((ch): Case => {
-          const c: Case = { name: ch.name, classname: `${cls}.checks`, seconds: secs(ch.durationMs) };
+        m.detail.checks.map((ch): JunitCase => {
+          const c: JunitCase = { name: ch.name, classname: `${cls}.checks`, seconds: secs(ch.durationMs) };
           const fs = m.detail.findings.filter((f) => f.checkId === ch.id);
           const text = [
             ch.summary ?? '',
@@ -98,8 +99,8 @@ export function renderJunit(m: ReportModel): string {
     suites.push(
       suite(
         `${cls}.trials`,
-        m.trials.map((t): Case => {
-          const c: Case = {
+        m.trials.map((t): JunitCase => {
+          const c: JunitCase = {
             name: `${t.caseId} repeat ${t.repeat} attempt ${t.attempt}`,
             classname: `${cls}.${t.caseId}`,
             seconds: t.seconds ?? 0,
@@ -112,6 +113,7 @@ export function renderJunit(m: ReportModel): string {
         r.startedAt,
       ),
     );
+  if (m.eval) suites.push(...evalJunitSuites(m.eval));
   const all = suites.join('\n');
   const count = (re: RegExp): number => (all.match(re) ?? []).length;
   return `<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="${xmlEsc(`netharness ${r.kind} ${r.name} ${r.id}`)}" tests="${count(/<testcase /g)}" failures="${count(/<failure /g)}" errors="${count(/<error /g)}" time="${fmtTime(runSecs)}">\n${all}\n</testsuites>\n`;

@@ -1,6 +1,7 @@
 /** The Markdown report: short enough for a CI job summary ($GITHUB_STEP_SUMMARY), derived from the same model. */
 import { findingsByKindAndNode, type ReportModel } from './model.ts';
 import { fmtNum } from '../runner/stats.ts';
+import { evalMarkdownSections } from './eval/render.ts';
 
 function md(columns: string[], rows: unknown[][]): string {
   const c = (v: unknown): string =>
@@ -21,6 +22,7 @@ export function renderMarkdown(m: ReportModel): string {
     out.push(`- params: ${params.map(([k, v]) => `\`${k}=${typeof v === 'string' ? v : JSON.stringify(v)}\``).join(', ')}`);
   const err = (r.summary as { error?: unknown }).error;
   if (err) out.push(`- error: ${String(err)}`);
+  if (m.eval) out.push('', evalMarkdownSections(m.eval));
   const tables = (r.summary as { tables?: { title: string; columns: string[]; rows: unknown[][] }[] }).tables ?? [];
   for (const t of tables) out.push('', `## ${t.title}`, '', md(t.columns, t.rows));
   if (m.correlation.points.length) {

@@ -10,6 +10,7 @@ import { stats, type Stats } from '../runner/stats.ts';
 import { listMetricSeries, type StoredSeries } from '../store/metrics.ts';
 import type { RunDetail, Store } from '../store/store.ts';
 import { UsageError } from '../errors.ts';
+import { buildEvalReportModel, type EvalReportModel } from './eval/model.ts';
 
 export interface TrialSummary {
   id: number;
@@ -41,9 +42,17 @@ export interface ReportModel {
   correlation: RuleConvergenceCorrelation;
   series: StoredSeries[];
   trials: TrialSummary[];
+  /** eval runs: the accuracy report (this run with its companions: baselines, other agents and MCP servers) */
+  eval: EvalReportModel | null;
 }
 
-export function buildReportModel(store: Store, runIdOrPrefix: string): ReportModel {
+/** Which eval runs an accuracy report covers besides the run itself (`report --with`, `--alone`). */
+export interface ReportOptions {
+  with?: string[];
+  alone?: boolean;
+}
+
+export function buildReportModel(store: Store, runIdOrPrefix: string, o: ReportOptions = {}): ReportModel {
   const detail = store.getRun(runIdOrPrefix);
   const id = detail.run.id;
   const trials =
@@ -77,6 +86,7 @@ export function buildReportModel(store: Store, runIdOrPrefix: string): ReportMod
     correlation: ruleConvergenceCorrelation(detail.measurements),
     series: listMetricSeries(store, id),
     trials,
+    eval: detail.run.kind === 'eval' ? buildEvalReportModel(store, id, o) : null,
   };
 }
 

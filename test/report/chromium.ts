@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_FLAGS = [
   '--headless',
@@ -26,9 +26,12 @@ export interface PageCheck {
   /** per chart figure: its size, the series it declares, and the data marks drawn */
   charts: { id: string; width: number; height: number; series: number; marks: number }[];
   title: string;
+  /** what `inspect` returned */
+  extra?: unknown;
 }
 
-export async function openInChromium(file: string, screenshot: string): Promise<PageCheck> {
+/** `inspect` runs on the loaded page after the standard checks (and before the screenshot). */
+export async function openInChromium(file: string, screenshot: string, inspect?: (page: Page) => Promise<unknown>): Promise<PageCheck> {
   const profile = mkdtempSync(join(tmpdir(), 'nh-chromium-'));
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
@@ -69,6 +72,7 @@ export async function openInChromium(file: string, screenshot: string): Promise<
         };
       }),
     );
+    if (inspect) out.extra = await inspect(page);
     await page.screenshot({ path: screenshot, fullPage: true });
     return out;
   } finally {
