@@ -22,6 +22,8 @@ import { costUsd, loadPrices, priceOf } from '../../evals/pricing.ts';
 import { parseMcpConfig, resolveForTarget } from '../../evals/proxy/config.ts';
 import { McpProxy, type TrialSession } from '../../evals/proxy/proxy.ts';
 import { UsageError } from '../../harness/errors.ts';
+import { existsSync } from 'node:fs';
+import { runCli } from '../support/cli.ts';
 import { controlBrain, startFakeLlm, type FakeLlm } from '../support/fake-llm.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -339,4 +341,23 @@ describe('retry policy and settings (pure)', () => {
     expect(priceOf(t, 'openai', 'my-local-llama')).toBeUndefined();
     expect(costUsd({ input: 2, output: 10 }, { inputTokens: 1_000_000, outputTokens: 100_000 })).toBe(3);
   });
+});
+
+describe("the eval command's model flags (usage errors before anything runs)", () => {
+  it('a model flag for another agent, and a missing key, exit 2 naming the flag / variable; no database is made', async () => {
+    const db = join(dir, 'never.db');
+    const a = await runCli(['eval', '--agent', 'reference', '--model', 'gpt-4o', '--db', db]);
+    expect(a.code).toBe(2);
+    expect(a.stderr).toMatch(/--model: only the model agents \(openai, anthropic, no-tools\) take it/);
+    const saved = process.env.OPENAI_API_KEY;
+    delete process.env.OPENAI_API_KEY;
+    try {
+      const b = await runCli(['eval', '--agent', 'openai', '--model', 'gpt-4o', '--db', db]);
+      expect(b.code).toBe(2);
+      expect(b.stderr).toMatch(/OPENAI_API_KEY is not set/);
+    } finally {
+      if (saved !== undefined) process.env.OPENAI_API_KEY = saved;
+    }
+    expect(existsSync(db)).toBe(false);
+  }, 120_000);
 });
