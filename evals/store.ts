@@ -8,7 +8,7 @@
 import type Database from 'better-sqlite3';
 import type { AgentAnswer, RcaAnswer, TranscriptEntry } from './agents/types.ts';
 import type { Bindings } from './cases/targets.ts';
-import type { LevelScores, SafetyResult, TrialScore } from './scoring/types.ts';
+import type { BudgetOutcome, LevelScores, SafetyResult, TrialScore } from './scoring/types.ts';
 import type { ToolCallRecord } from './proxy/proxy.ts';
 import type { Store } from '../harness/store/store.ts';
 import { scrubSecrets, scrubString } from '../harness/store/scrub.ts';
@@ -25,6 +25,8 @@ export interface Effort {
   steps: number;
   /** the agent's wall time */
   seconds: number;
+  /** the budget the agent exceeded (evals/runner/budget.ts); absent when within budget */
+  budget?: BudgetOutcome;
 }
 
 export interface NewTrial {

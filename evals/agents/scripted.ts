@@ -10,6 +10,10 @@
  *     {"submit": {"detected": false, "entities": [], "mechanism": "", "remediation": ""}}
  *   ], "text": "final words"}
  *
+ * `{"spend": {"steps": 1, "inputTokens": 900, "outputTokens": 100}}` plays a model round trip: it is reported to
+ * the runner (TrialContext.spend, which stops the agent over --max-steps / --max-tokens) and counted in the
+ * result's usage; with `--agent-param report=false` it is only counted in the result.
+ *
  * `capture` keeps the first match of a regular expression in the result text; `${name}` in later string
  * arguments is replaced by it. `log` prints `scripted: <text>` on stderr (tests wait for it). The agent
  * stops at the trial's signal (Ctrl-C, the time budget).
@@ -28,6 +32,13 @@ const Step = z.union([
   }),
   z.strictObject({ sleep: z.number().int().min(0).max(600_000) }),
   z.strictObject({ log: z.string() }),
+  z.strictObject({
+    spend: z.strictObject({
+      steps: z.number().int().min(0).default(0),
+      inputTokens: z.number().int().min(0).default(0),
+      outputTokens: z.number().int().min(0).default(0),
+    }),
+  }),
   z.strictObject({ submit: z.record(z.string(), z.unknown()) }),
 ]);
 export const Script = z.strictObject({ steps: z.array(Step), text: z.string().default('') });
@@ -72,6 +83,10 @@ const abortable = (ms: number, signal: AbortSignal): Promise<void> =>
 
 export function scriptedAgent(params: Record<string, string>): Agent {
   const script = loadScript(params.script);
+  // report=false: spend silently (an agent that never reports is judged on its result's totals)
+  if (params.report !== undefined && params.report !== 'true' && params.report !== 'false')
+    throw new UsageError(`--agent-param report: true or false, got '${params.report}'`);
+  const unreported = params.report === 'false';
   return {
     name: 'scripted',
     description: 'plays a fixed script of MCP calls (runner tests)',
@@ -83,12 +98,20 @@ export function scriptedAgent(params: Record<string, string>): Agent {
       const client = new Client({ name: 'netharness-scripted-agent', version: '0.1.0' });
       await client.connect(await ctx.connect());
       const vars: Record<string, string> = {};
+      const spent = { steps: 0, inputTokens: 0, outputTokens: 0 };
       try {
         for (const s of script.steps) {
           if (ctx.signal.aborted) throw ctx.signal.reason as Error;
           if ('sleep' in s) await abortable(s.sleep, ctx.signal);
           else if ('log' in s) ctx.log(`scripted: ${s.log}`);
-          else {
+          else if ('spend' in s) {
+            // what a model agent reports after each round trip
+            spent.steps += s.spend.steps;
+            spent.inputTokens += s.spend.inputTokens;
+            spent.outputTokens += s.spend.outputTokens;
+            note('note', `spent ${JSON.stringify(s.spend)}`);
+            if (!unreported) ctx.spend?.(s.spend);
+          } else {
             const name = 'submit' in s ? 'submit_rca' : s.call;
             const args = fill('submit' in s ? s.submit : s.args, vars) as Record<string, unknown>;
             note('assistant', `call ${name} ${JSON.stringify(args)}`);
@@ -109,7 +132,12 @@ export function scriptedAgent(params: Record<string, string>): Agent {
         await client.close().catch(() => undefined);
       }
       note('assistant', script.text);
-      return { answer: { text: script.text }, usage: { inputTokens: 0, outputTokens: 0 }, steps: 0, transcript };
+      return {
+        answer: { text: script.text },
+        usage: { inputTokens: spent.inputTokens, outputTokens: spent.outputTokens },
+        steps: spent.steps,
+        transcript,
+      };
     },
   };
 }

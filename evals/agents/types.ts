@@ -59,6 +59,12 @@ export interface TrialContext {
   signal: AbortSignal;
   /** progress for humans, on stderr */
   log(line: string): void;
+  /**
+   * Report what was just spent (a model step and its tokens, as increments). The runner stops the agent (aborts
+   * `signal`) once `--max-steps` or `--max-tokens` is exceeded, and the trial fails on its budget. Optional for
+   * the caller: an agent that does not report is judged on its result's `steps` and `usage` when it returns.
+   */
+  spend?(u: { steps?: number; inputTokens?: number; outputTokens?: number }): void;
 }
 
 export interface AgentResult {

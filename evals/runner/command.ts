@@ -82,7 +82,7 @@ function renderResult(r: EvalResult): string {
   const rows = r.trials.map((t) => [
     t.case,
     t.repeat,
-    t.status === 'scored' ? (t.passed ? 'passed' : 'failed') : t.status,
+    t.status === 'scored' ? (t.budget ? 'over budget' : t.passed ? 'passed' : 'failed') : t.status,
     t.scores?.overall ?? '-',
     t.scores?.detection ?? '-',
     t.scores?.localization ?? '-',

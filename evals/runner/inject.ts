@@ -36,6 +36,16 @@ export interface Undo {
   run(env: StepEnv): Promise<void>;
 }
 
+/**
+ * The body of a JSON merge patch for `ref`: the client builds the URL from the body's kind / name / namespace,
+ * so the patch's own `metadata` (labels, annotations) is merged under the reference's, never replaces it (a
+ * patch `{metadata: {labels}}` spread over the reference lost the name and went to the wrong URL).
+ */
+export function mergePatchBody(ref: k8s.KubernetesObject, patch: Obj): k8s.KubernetesObject {
+  const meta = patch.metadata && typeof patch.metadata === 'object' ? (patch.metadata as Record<string, unknown>) : {};
+  return { ...patch, apiVersion: ref.apiVersion, kind: ref.kind, metadata: { ...meta, ...ref.metadata } } as k8s.KubernetesObject;
+}
+
 // ---------------------------------------------------------------- library switch
 
 async function setLibraryFault(cluster: Cluster, id: string, value: string): Promise<void> {
@@ -294,7 +304,7 @@ export async function injectStep(env: StepEnv, step: FaultStep): Promise<Undo | 
         await api(
           `patch ${what}`,
           cluster.objects.patch(
-            { ...ref, ...(step.patch as object) } as k8s.KubernetesObject,
+            mergePatchBody(ref, step.patch as Obj),
             undefined,
             undefined,
             'netharness-eval',

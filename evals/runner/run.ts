@@ -28,7 +28,7 @@ import { makeAgent } from '../agents/registry.ts';
 import { loadCases, type LoadedCase } from '../cases/loader.ts';
 import { trialSeed } from '../cases/targets.ts';
 import { defaultAllowList, SCORING_VERSION } from '../scoring/index.ts';
-import type { LevelScores } from '../scoring/types.ts';
+import type { BudgetOutcome, LevelScores } from '../scoring/types.ts';
 import { defaultMcpConfig, loadMcpConfig, resolveForTarget, type McpConfig } from '../proxy/config.ts';
 import { McpProxy } from '../proxy/proxy.ts';
 import { EvalStore, type Effort } from '../store.ts';
@@ -75,6 +75,8 @@ export interface TrialJson {
   safety: { ok: boolean; violations: { kind: string; subject: string; message: string }[] } | null;
   effort: Pick<Effort, 'toolCalls' | 'inputTokens' | 'outputTokens' | 'seconds'> & Partial<Effort>;
   /** the final error when no attempt completed (null when scored) */
+  /** the budget the agent exceeded (the trial is scored, zeroed: the agent's failure), null within budget */
+  budget?: BudgetOutcome | null;
   infraError: string | null;
   status: 'scored' | 'infra' | 'interrupted';
   attempts: number;
@@ -97,6 +99,8 @@ export interface EvalSummary {
   retriedAttempts: number;
   safetyViolations: number;
   means: Partial<Record<keyof LevelScores, number | null>>;
+  /** scored trials that exceeded a budget (--max-steps, --max-tokens, --max-seconds) */
+  overBudget: number;
   effort: { toolCalls: number; resultBytes: number; inputTokens: number; outputTokens: number; agentSeconds: number };
   /** per-trial overhead (everything but the agent): median and p95, ms, per phase and in total */
   overheadMs: Record<string, { p50: number | null; p95: number | null }>;
@@ -164,6 +168,7 @@ function trialJson(lc: LoadedCase, repeat: number, seed: number, attempts: Attem
     safety: last.safety ? { ok: last.safety.ok, violations: last.safety.violations } : null,
     effort: last.effort ?? { toolCalls: 0, inputTokens: 0, outputTokens: 0, seconds: 0 },
     infraError: last.status === 'infra' ? (last.infraError ?? 'infrastructure error') : null,
+    budget: last.status === 'scored' ? (s?.budget ?? null) : null,
     status: last.status,
     attempts: attempts.length,
     infraErrors: attempts
@@ -205,6 +210,7 @@ export function summarise(agent: string, cases: number, trials: TrialJson[], all
     retriedAttempts: all.filter((a) => a.status === 'infra').length,
     safetyViolations: scored.filter((t) => t.safety && !t.safety.ok).length,
     means: Object.fromEntries(
+    overBudget: scored.filter((t) => t.budget).length,
       (['detection', 'localization', 'category', 'mechanism', 'remediation', 'overall'] as const).map((k) => [k, mean(k)]),
     ),
     effort: {
@@ -233,7 +239,8 @@ function attemptLine(a: AttemptResult): string {
             .join('; ')
             .slice(0, 300)}`
         : '';
-    return `  ${s.passed ? 'passed' : 'failed'} overall ${s.scores.overall} (detection ${s.scores.detection}, localization ${s.scores.localization ?? '-'}, category ${s.scores.category ?? '-'}, mechanism ${s.scores.mechanism ?? '-'}) ${a.effort?.toolCalls ?? 0} calls; ${times}${v}`;
+    const b = s.budget ? `; BUDGET: ${s.budget.message}` : '';
+    return `  ${s.passed ? 'passed' : 'failed'} overall ${s.scores.overall} (detection ${s.scores.detection}, localization ${s.scores.localization ?? '-'}, category ${s.scores.category ?? '-'}, mechanism ${s.scores.mechanism ?? '-'}) ${a.effort?.toolCalls ?? 0} calls; ${times}${v}${b}`;
   }
   if (a.status === 'interrupted') return `  interrupted; ${times}`;
   return `  infra error in ${a.infraPhase}: ${a.infraError}; ${times}`;

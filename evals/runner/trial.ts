@@ -19,6 +19,7 @@ import { GateChecker } from './gate.ts';
 import { heal, type HealResult } from './heal.ts';
 import { injectStep, type StepEnv, type Undo } from './inject.ts';
 import { takeSnapshot, withoutSubjects } from './snapshot.ts';
+import { BudgetMeter, type BudgetOutcome } from './budget.ts';
 
 export interface RunnerContext {
   cluster: Cluster;
@@ -179,9 +180,10 @@ export async function runAttempt(
     ctx.log(`  agent ${ctx.agent.name} working (budget ${ctx.budgets.maxToolCalls} calls, ${ctx.budgets.maxSeconds} s)`);
     const agentT0 = performance.now();
     const budget = AbortSignal.timeout(ctx.budgets.maxSeconds * 1000);
-    const agentSignal = AbortSignal.any([ctx.signal, budget]);
+    const meter = new BudgetMeter(ctx.budgets);
+    const agentSignal = AbortSignal.any([ctx.signal, budget, meter.signal]);
     let ran: AgentResult | undefined;
-    let overBudget = false;
+    let overBudget: BudgetOutcome | undefined;
     await timed('agent', async () => {
       try {
         ran = await Promise.race([
@@ -192,6 +194,7 @@ export async function runAttempt(
             seed,
             signal: agentSignal,
             log: ctx.log,
+            spend: (u) => meter.spend(u),
           }),
           // an agent that does not stop at its signal is not waited for (Ctrl-C, the time budget)
           abandonAfter(agentSignal, AGENT_GRACE_MS),
@@ -202,29 +205,34 @@ export async function runAttempt(
         // a setting the provider refused (a key, a model name): the run stops with exit 2, after the heal
         if (err instanceof UsageError) throw phaseError('agent', err);
         if (s.infraError) throw phaseError('agent', new InfraError(s.infraError));
-        if (budget.aborted) overBudget = true;
+        if (meter.outcome) overBudget = meter.outcome;
+        else if (budget.aborted) overBudget = meter.timedOut((performance.now() - agentT0) / 1000);
         else throw phaseError('agent', new InfraError(`agent ${ctx.agent.name} failed: ${(err as Error).message}`));
       } finally {
         await s.end();
       }
     });
     const seconds = (performance.now() - agentT0) / 1000;
+    // an agent that returned (did not stop at its signal, or never reported its spending) is judged on its totals
+    overBudget ??= meter.settle(ran) ?? (budget.aborted ? meter.timedOut(seconds) : undefined);
+    if (overBudget) ctx.log(`  ${overBudget.message}`);
     ctx.store.recordToolCalls(trialId, s.calls);
     if (ran) ctx.store.recordTranscript(trialId, ran.transcript);
     if (s.infraError) throw phaseError('agent', new InfraError(s.infraError));
     const answer: AgentAnswer = {
       ...((s.submitted ?? ran?.answer.submitted) ? { submitted: s.submitted ?? ran?.answer.submitted } : {}),
-      text: ran?.answer.text ?? (overBudget ? `(stopped: the ${ctx.budgets.maxSeconds} s budget ran out)` : ''),
+      text: ran?.answer.text ?? (overBudget ? `(stopped: ${overBudget.message})` : ''),
     };
     ctx.store.recordAnswer(trialId, answer);
     result.effort = {
       toolCalls: s.toolCalls,
       resultBytes: s.calls.reduce((a, x) => a + x.resultBytes, 0),
-      inputTokens: ran?.usage.inputTokens ?? 0,
-      outputTokens: ran?.usage.outputTokens ?? 0,
+      inputTokens: Math.max(ran?.usage.inputTokens ?? 0, meter.spent.inputTokens),
+      outputTokens: Math.max(ran?.usage.outputTokens ?? 0, meter.spent.outputTokens),
       ...(ran?.usage.costUsd !== undefined ? { costUsd: ran.usage.costUsd } : {}),
-      steps: ran?.steps ?? 0,
+      steps: Math.max(ran?.steps ?? 0, meter.spent.steps),
       seconds: Math.round(seconds * 1000) / 1000,
+      ...(overBudget ? { budget: overBudget } : {}),
     };
     const after = await timed('snapshotAfter', async () => {
       try {
@@ -240,7 +248,7 @@ export async function runAttempt(
       allow: ctx.allow,
     });
     if (volatile.size) ctx.log(`  safety: ${volatile.size} objects/rows changed by themselves before the agent started; not compared`);
-    const score = scoreAnswer(rendered, answer, safety);
+    const score = scoreAnswer(rendered, answer, safety, overBudget);
     ctx.store.recordScore(trialId, score);
     Object.assign(result, { status: 'scored', score, safety });
   } catch (e) {

@@ -7,7 +7,7 @@ import type { EvalCase } from '../cases/schema.ts';
 import { renderCase, type Bindings } from '../cases/targets.ts';
 import { scoreAnswer } from './score.ts';
 import { checkToolCalls, type AllowList, type GateCall } from './safety.ts';
-import type { AgentAnswer, LevelScores, SafetyResult, TrialScore } from './types.ts';
+import type { AgentAnswer, BudgetOutcome, LevelScores, SafetyResult, TrialScore } from './types.ts';
 
 export interface StoredTrialForRescore {
   trialId: number;
@@ -19,6 +19,8 @@ export interface StoredTrialForRescore {
   safety: SafetyResult | null;
   /** the recorded calls: the allow-list part of the gate is recomputed from them */
   toolCalls: readonly GateCall[];
+  /** the budget the agent exceeded, as stored with the trial's effort (the trial stays zeroed) */
+  budget?: BudgetOutcome | null;
   /** the newest stored score, to show what changed */
   previous?: { scoringVersion: string; passed: boolean; scores: LevelScores } | null;
 }
@@ -56,7 +58,7 @@ export function rescoreTrials(
     if (!t.answer)
       return { ...base, status: 'skipped', reason: 'no stored answer (the trial did not reach the answer: infra or interrupted)' };
     if (!t.bindings) return { ...base, status: 'skipped', reason: 'no stored bindings' };
-    const score = scoreAnswer(renderCase(c, t.bindings), t.answer, rescoreSafety(t.safety, t.toolCalls, allow));
+    const score = scoreAnswer(renderCase(c, t.bindings), t.answer, rescoreSafety(t.safety, t.toolCalls, allow), t.budget ?? undefined);
     const changed: string[] = [];
     if (t.previous) {
       for (const l of LEVELS)

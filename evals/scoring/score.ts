@@ -9,14 +9,24 @@
  * - mechanism / remediation: checklist items credited by any of their wordings in the answer's field plus
  *   its final text, negation-aware; score = credited / items; passes at `min` items (default all). A
  *   hedged answer (many causes, evals/scoring/extract.ts) does not pass mechanism.
- * - overall: 1 when every level the case requires passes; a safety violation zeroes every level.
+ * - overall: 1 when every level the case requires passes; a safety violation or an exceeded budget zeroes
+ *   every level.
  * Controls score detection only (other levels null); overall = detection.
  */
 import type { Checklist, FaultTruth, Level } from '../cases/schema.ts';
 import { isHealthyTruth } from '../cases/schema.ts';
 import type { RenderedCase } from '../cases/targets.ts';
 import { HEALTHY, normaliseCategory } from '../taxonomy.ts';
-import type { AgentAnswer, ChecklistResult, LevelPasses, LevelScores, RcaAnswer, SafetyResult, TrialScore } from './types.ts';
+import type {
+  AgentAnswer,
+  BudgetOutcome,
+  ChecklistResult,
+  LevelPasses,
+  LevelScores,
+  RcaAnswer,
+  SafetyResult,
+  TrialScore,
+} from './types.ts';
 import { analyse, firstAffirmed, type Sentence } from './text.ts';
 import { scoreEntitiesInText, scoreEntityList, type EntityUniverse } from './entities.ts';
 import { assertedCategories, categoryFromText, detectedFromText, isHedged, textSignals, type TextSignals } from './extract.ts';
@@ -62,7 +72,21 @@ export function readAnswer(answer: AgentAnswer, ss: Sentence[], signals?: TextSi
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
-export function scoreAnswer(c: ScoringCase, answer: AgentAnswer, safety: SafetyResult = { ok: true, violations: [] }): TrialScore {
+/**
+ * Score an answer. `budget`: the budget the agent exceeded (evals/runner/budget.ts): like a safety violation it
+ * zeroes the trial, and the score names it.
+ */
+export function scoreAnswer(
+  c: ScoringCase,
+  answer: AgentAnswer,
+  safety: SafetyResult = { ok: true, violations: [] },
+  budget?: BudgetOutcome,
+): TrialScore {
+  const s = scoreLevels(c, answer, safety);
+  return budget ? { ...zeroed(s), budget } : s;
+}
+
+function scoreLevels(c: ScoringCase, answer: AgentAnswer, safety: SafetyResult): TrialScore {
   const sub = answer.submitted;
   const allText = [sub?.mechanism ?? '', sub?.remediation ?? '', answer.text].join('\n');
   const ssAll = analyse(allText);
@@ -164,7 +188,11 @@ export function scoreAnswer(c: ScoringCase, answer: AgentAnswer, safety: SafetyR
 
 /** A safety violation zeroes the trial (every applicable level 0, not passed); the violations stay named. */
 function gate(s: TrialScore, safety: SafetyResult): TrialScore {
-  if (safety.ok) return s;
+  return safety.ok ? s : zeroed(s);
+}
+
+/** Every applicable level 0, not passed. */
+function zeroed(s: TrialScore): TrialScore {
   const z = (x: number | null): number | null => (x === null ? null : 0);
   return {
     ...s,

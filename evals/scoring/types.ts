@@ -65,6 +65,16 @@ export interface TrialScore {
   requires: Level[];
   details: ScoreDetails;
   safety: SafetyResult;
+  /** the budget the agent exceeded (the trial is zeroed, like a safety violation); absent when within budget */
+  budget?: BudgetOutcome;
+}
+
+/** A per-trial budget the agent exceeded (evals/runner/budget.ts): the agent's failure, never an infra error. */
+export interface BudgetOutcome {
+  exceeded: 'steps' | 'tokens' | 'seconds';
+  limit: number;
+  used: number;
+  message: string;
 }
 
 // ---------------------------------------------------------------- what the runner records

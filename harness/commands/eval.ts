@@ -69,6 +69,7 @@ export function registerEval(program: Command): Command {
               bindings: t.bindings,
               answer: es.answer(t.id),
               safety: t.safety,
+              budget: t.effort?.budget ?? null,
               toolCalls: es.toolCalls(t.id),
               previous: prev ? { scoringVersion: prev.scoringVersion, passed: prev.passed, scores: prev.scores } : null,
             };
