@@ -20,6 +20,17 @@ interface Policy {
   positionals?: RegExp;
 }
 
+/** iptables-save and ip6tables-save: a dump of one table at most. */
+const IPTABLES_SAVE: Policy = {
+  pairs: [
+    ['-t', 'filter'],
+    ['-t', 'nat'],
+    ['-t', 'mangle'],
+    ['-t', 'raw'],
+  ],
+  commands: null,
+};
+
 export const ARGV_POLICY: Record<string, Policy> = {
   'ovn-nbctl': {
     flags: ['--format=json', '--format=list', '--format=table', '--no-heading', '--bare'],
@@ -42,24 +53,8 @@ export const ARGV_POLICY: Record<string, Policy> = {
     second: { route: ['show'], addr: ['show'], rule: ['show'], neigh: ['show'] },
   },
   nft: { commands: ['list'], second: { list: ['ruleset'] } },
-  'iptables-save': {
-    pairs: [
-      ['-t', 'filter'],
-      ['-t', 'nat'],
-      ['-t', 'mangle'],
-      ['-t', 'raw'],
-    ],
-    commands: null,
-  },
-  'ip6tables-save': {
-    pairs: [
-      ['-t', 'filter'],
-      ['-t', 'nat'],
-      ['-t', 'mangle'],
-      ['-t', 'raw'],
-    ],
-    commands: null,
-  },
+  'iptables-save': IPTABLES_SAVE,
+  'ip6tables-save': IPTABLES_SAVE,
   // PTP tools (mcp/tools/ptp.ts), in linuxptp-daemon-container: GET of the metrics endpoint and of the sidecar's
   // CurrentState on localhost only, pmc GET of read-only datasets, cat of the daemon's generated config files.
   curl: {

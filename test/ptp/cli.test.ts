@@ -1,22 +1,11 @@
 /** `netharness ptp analyze-log` / `ptp watch` / `check ptp` through the CLI, as a user runs them. */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCli } from '../support/cli.ts';
+import { runCli } from '../support/cli.ts';
 
 const fx = (f: string) => join(import.meta.dirname, 'fixtures', f);
 
-function runWithStdin(args: string[], input: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
-}
+const runWithStdin = (args: string[], input: string) => runCli(args, { input });
 
 describe('netharness ptp', () => {
   it('analyze-log <file> --json: the documented fields; exit 1 when not HEALTHY', async () => {
