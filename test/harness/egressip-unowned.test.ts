@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubectlFor, runCli, startDetachedSim, stopSim } from '../support/cli.ts';
+import { kubectlFor, runCli, startDetachedSim, stopSim, until } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const EIP = '192.168.126.110';
@@ -27,14 +27,6 @@ interface Finding {
   pod?: string;
   actual?: string;
   message?: string;
-}
-
-async function until(fn: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 const get = (...args: string[]): string => kubectl('get', ...args).stdout.trim();
@@ -85,12 +77,11 @@ describe('EgressIP check on the embedded cluster: rows ovnkube does not own', ()
   beforeAll(async () => {
     kubeconfig = startDetachedSim(workdir, { speed: 20, nodes: '1+3' });
     await until(
+      'ovnkube-node pods Running',
       () =>
         get('pods', '-n', OVN_NS, '-l', 'app=ovnkube-node', '-o', 'jsonpath={.items[*].status.phase}')
           .split(/\s+/)
           .filter((p) => p === 'Running').length === 4,
-      60_000,
-      'ovnkube-node pods Running',
     );
     for (const n of ['worker-1', 'worker-2']) {
       const r = kubectl('label', 'node', n, 'k8s.ovn.org/egress-assignable=');
@@ -110,8 +101,8 @@ spec:
 `,
       ].join('---\n'),
     );
-    await until(() => eipNode() !== '' && podIps().length === 3, 60_000, 'EgressIP assigned, pods with IPs');
-    await until(async () => (await check()).length === 0, 90_000, 'the check to pass on the clean cluster');
+    await until('EgressIP assigned, pods with IPs', () => eipNode() !== '' && podIps().length === 3);
+    await until('the check to pass on the clean cluster', async () => (await check()).length === 0, 90_000);
   }, 240_000);
 
   afterAll(() => stopSim(workdir), 90_000);

@@ -15,8 +15,8 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `netharness <args>` (CI=1: plain progress) and collects its output. */
-export function runCli(args: string[]): Promise<CliResult> {
+/** Runs `netharness <args>` (CI=1: plain progress) and collects its output; `input` is written to its stdin. */
+export function runCli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
     let stdout = '';
@@ -24,6 +24,7 @@ export function runCli(args: string[]): Promise<CliResult> {
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
+    if (opts.input !== undefined) child.stdin.end(opts.input);
   });
 }
 
@@ -53,10 +54,10 @@ export function kubectlFor(kubeconfig: () => string, timeoutMs = 60_000): (...ar
 }
 
 /** Poll `fn` every 500 ms until it holds; throws naming `what` after `ms`. */
-export async function until(what: string, fn: () => boolean, ms = 60_000): Promise<void> {
+export async function until(what: string, fn: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (Date.now() < end) {
-    if (fn()) return;
+    if (await fn()) return;
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`timed out waiting for ${what}`);
