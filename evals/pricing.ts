@@ -74,3 +74,11 @@ export function costUsd(p: Price, u: TokenCounts): number {
   const usd = (plain * p.input + read * (p.cachedInput ?? p.input) + write * (p.cacheWrite ?? p.input) + u.outputTokens * p.output) / 1e6;
   return Math.round(usd * 1e6) / 1e6;
 }
+
+/** schemas/price-table.schema.json (`npm run schemas`): editors validate a --prices file with it. */
+export const PRICE_TABLE_SCHEMA_FILE = 'price-table.schema.json';
+export function renderPriceTableSchema(): string {
+  const js = z.toJSONSchema(priceTableSchema, { io: 'input' }) as Record<string, unknown>;
+  const out = { ...js, title: 'netharness price table', description: 'USD per million tokens per provider/model (evals/pricing.yaml).' };
+  return `${JSON.stringify(out, null, 2)}\n`;
+}

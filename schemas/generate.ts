@@ -9,6 +9,7 @@ import { scenarioNames, loadScenario } from '../scenarios/index.ts';
 import { paramsJsonSchema, schemaFileName } from '../harness/runner/schema.ts';
 import { metricsProfileJsonSchema } from '../harness/metrics/profile.ts';
 import { EVAL_CASE_SCHEMA_FILE, renderEvalCaseSchema } from './eval-case.ts';
+import { PRICE_TABLE_SCHEMA_FILE, renderPriceTableSchema } from '../evals/pricing.ts';
 
 /** schemas/metrics-profile.schema.json: metric profiles (metrics/profiles/*.yaml, --metrics-profile). */
 export const METRICS_PROFILE_SCHEMA = 'metrics-profile.schema.json';
@@ -36,4 +37,6 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   process.stderr.write(`wrote schemas/${METRICS_PROFILE_SCHEMA}\n`);
   writeFileSync(join(here, EVAL_CASE_SCHEMA_FILE), renderEvalCaseSchema());
   process.stderr.write(`wrote schemas/${EVAL_CASE_SCHEMA_FILE}\n`);
+  writeFileSync(join(here, PRICE_TABLE_SCHEMA_FILE), renderPriceTableSchema());
+  process.stderr.write(`wrote schemas/${PRICE_TABLE_SCHEMA_FILE}\n`);
 }

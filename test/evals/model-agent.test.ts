@@ -18,12 +18,12 @@ import { makeModelAgent } from '../../evals/agents/model/agent.ts';
 import type { ProviderName } from '../../evals/agents/model/config.ts';
 import { backoffMs, decideRetry, retryAfterMs } from '../../evals/agents/model/retry.ts';
 import { AgentInfraError, type AgentResult, type TrialContext } from '../../evals/agents/types.ts';
-import { costUsd, loadPrices, priceOf } from '../../evals/pricing.ts';
+import { costUsd, loadPrices, PRICE_TABLE_SCHEMA_FILE, priceOf, renderPriceTableSchema } from '../../evals/pricing.ts';
 import { parseMcpConfig, resolveForTarget } from '../../evals/proxy/config.ts';
 import { McpProxy, type TrialSession } from '../../evals/proxy/proxy.ts';
 import { UsageError } from '../../harness/errors.ts';
-import { existsSync } from 'node:fs';
-import { runCli } from '../support/cli.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { ROOT, runCli } from '../support/cli.ts';
 import { controlBrain, startFakeLlm, type FakeLlm } from '../support/fake-llm.ts';
 import { tempDir } from '../support/tmp.ts';
 
@@ -340,6 +340,9 @@ describe('retry policy and settings (pure)', () => {
     expect(priceOf(t, 'anthropic', 'claude-sonnet-4-5-20250929')).toBeDefined();
     expect(priceOf(t, 'openai', 'my-local-llama')).toBeUndefined();
     expect(costUsd({ input: 2, output: 10 }, { inputTokens: 1_000_000, outputTokens: 100_000 })).toBe(3);
+  });
+  it('schemas/price-table.schema.json is current (npm run schemas)', () => {
+    expect(readFileSync(join(ROOT, 'schemas', PRICE_TABLE_SCHEMA_FILE), 'utf8')).toBe(renderPriceTableSchema());
   });
 });
 
