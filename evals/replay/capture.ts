@@ -3,7 +3,7 @@
  * (mcp/bundle-export.ts: objects, logs, every node's NB/SB DB, the node read-tools' outputs) with the identity
  * the agent's server uses (the embedded cluster's read-only context, narrowed so it cannot read the fault
  * library), add the previous logs of restarted containers (`kubectl logs --previous`, what an agent reads
- * on a crash loop), and write replay.json (case, repeat, seed, drawn targets). One directory per trial:
+ * on a crash loop), list the API objects again once the gate holds again, and write replay.json (case, repeat, seed, drawn targets). One directory per trial:
  * DIR/<case>--r<repeat>. A bundle that names the fault library's namespace is refused, never written.
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,6 +27,8 @@ export interface CaptureRequest {
   repeat: number;
   seed: number;
   bindings: Bindings;
+  /** wait until the trial's gate holds again (a flapping state, a crash loop, is then re-listed as the gate saw it) */
+  regate?: () => Promise<unknown>;
   signal?: AbortSignal;
   log?: (l: string) => void;
 }
@@ -69,6 +71,25 @@ async function addPreviousLogs(dir: string, t: CaptureTarget, manifest: Manifest
   return n;
 }
 
+/**
+ * The export takes seconds (logs, every node's DBs and commands); a state that flaps (a crash-looping container
+ * between restarts) may have moved on meanwhile. Once the gate holds again, the API objects are listed anew,
+ * so the bundle shows the objects at a moment the fault was visible.
+ */
+async function relistObjects(dir: string, t: CaptureTarget, manifest: Manifest): Promise<void> {
+  const target = LiveTarget.connect({ kubeconfig: t.kubeconfig, context: t.context });
+  try {
+    for (const k of manifest.kinds) {
+      const objs = await target.list({ apiVersion: k.apiVersion, kind: k.kind });
+      for (const x of objs) if (x.metadata) delete x.metadata.managedFields;
+      writeFileSync(join(dir, k.file), JSON.stringify(objs));
+      k.count = objs.length;
+    }
+  } finally {
+    await target.close();
+  }
+}
+
 /** Nothing of the fault library may be in a bundle an agent reads (the identity cannot read it; proven here). */
 function assertNoFaultLibrary(dir: string, manifest: Manifest): void {
   for (const k of manifest.kinds) {
@@ -92,6 +113,10 @@ export async function captureTrial(root: string, t: CaptureTarget, r: CaptureReq
       signal: r.signal,
       concurrency: 4,
     });
+    if (r.regate) {
+      await r.regate();
+      await relistObjects(staging, t, manifest);
+    }
     const previous = await addPreviousLogs(staging, t, manifest);
     assertNoFaultLibrary(staging, manifest);
     writeFileSync(join(staging, 'manifest.json'), JSON.stringify(manifest, null, 1));

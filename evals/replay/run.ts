@@ -8,6 +8,7 @@
  * `--repeat N` replays each entry N times (an agent may differ between runs; the bundle does not).
  */
 import { spawnSync } from 'node:child_process';
+import { setMaxListeners } from 'node:events';
 import { join, resolve } from 'node:path';
 import { ExitCode, InfraError, formatError } from '../../harness/errors.ts';
 import { defaultDbPath, projectRoot } from '../../harness/paths.ts';
@@ -299,6 +300,8 @@ export async function runReplay(o: ReplayOptions): Promise<EvalResult> {
   });
   log(`run ${runId}: replay ${plan.length} trials (${caseIds.length} cases) from ${o.bundles} with agent ${agent.name}`);
   const ac = new AbortController();
+  // every trial's proxy and agent listen on it: many listeners, no leak
+  setMaxListeners(0, ac.signal);
   const onSig = () => {
     if (ac.signal.aborted) {
       es.markUnfinished(runId, 'interrupted', 'forced exit');

@@ -37,6 +37,7 @@ import { hideFaultLibrary, type Isolation } from './isolation.ts';
 import { libraryFaultsOn, switchLibraryFaultOff } from './inject.ts';
 import { FixtureCache, runAttempt, type AttemptResult, type RunnerContext } from './trial.ts';
 import { shardItems, type Shard } from '../merge-shard.ts';
+import { captureTrial } from '../replay/capture.ts';
 
 export const DEFAULT_BUDGETS: Budgets = { maxSteps: 50, maxToolCalls: 100, maxTokens: 1_000_000, maxSeconds: 600 };
 export const SIM_SPEED = 20;
@@ -74,9 +75,9 @@ export interface TrialJson {
   scores: LevelScores | null;
   safety: { ok: boolean; violations: { kind: string; subject: string; message: string }[] } | null;
   effort: Pick<Effort, 'toolCalls' | 'inputTokens' | 'outputTokens' | 'seconds'> & Partial<Effort>;
-  /** the final error when no attempt completed (null when scored) */
   /** the budget the agent exceeded (the trial is scored, zeroed: the agent's failure), null within budget */
   budget?: BudgetOutcome | null;
+  /** the final error when no attempt completed (null when scored) */
   infraError: string | null;
   status: 'scored' | 'infra' | 'interrupted';
   attempts: number;
@@ -98,9 +99,9 @@ export interface EvalSummary {
   interrupted: number;
   retriedAttempts: number;
   safetyViolations: number;
-  means: Partial<Record<keyof LevelScores, number | null>>;
   /** scored trials that exceeded a budget (--max-steps, --max-tokens, --max-seconds) */
   overBudget: number;
+  means: Partial<Record<keyof LevelScores, number | null>>;
   effort: { toolCalls: number; resultBytes: number; inputTokens: number; outputTokens: number; agentSeconds: number };
   /** per-trial overhead (everything but the agent): median and p95, ms, per phase and in total */
   overheadMs: Record<string, { p50: number | null; p95: number | null }>;
@@ -167,8 +168,8 @@ function trialJson(lc: LoadedCase, repeat: number, seed: number, attempts: Attem
     scores: s ? s.scores : null,
     safety: last.safety ? { ok: last.safety.ok, violations: last.safety.violations } : null,
     effort: last.effort ?? { toolCalls: 0, inputTokens: 0, outputTokens: 0, seconds: 0 },
-    infraError: last.status === 'infra' ? (last.infraError ?? 'infrastructure error') : null,
     budget: last.status === 'scored' ? (s?.budget ?? null) : null,
+    infraError: last.status === 'infra' ? (last.infraError ?? 'infrastructure error') : null,
     status: last.status,
     attempts: attempts.length,
     infraErrors: attempts
@@ -209,8 +210,8 @@ export function summarise(agent: string, cases: number, trials: TrialJson[], all
     interrupted: trials.filter((t) => t.status === 'interrupted').length,
     retriedAttempts: all.filter((a) => a.status === 'infra').length,
     safetyViolations: scored.filter((t) => t.safety && !t.safety.ok).length,
-    means: Object.fromEntries(
     overBudget: scored.filter((t) => t.budget).length,
+    means: Object.fromEntries(
       (['detection', 'localization', 'category', 'mechanism', 'remediation', 'overall'] as const).map((k) => [k, mean(k)]),
     ),
     effort: {
@@ -370,6 +371,12 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
       log,
       fixtures,
       timeoutMs: 180_000,
+      ...(o.capture
+        ? {
+            capture: (t: Parameters<NonNullable<RunnerContext['capture']>>[0]) =>
+              captureTrial(o.capture!, { kubeconfig, context }, { ...t, signal: signals.main, log }),
+          }
+        : {}),
     };
     for (const [i, t] of plan.entries()) {
       if (signals.main.aborted) break;

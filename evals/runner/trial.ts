@@ -39,6 +39,8 @@ export interface RunnerContext {
   fixtures: FixtureCache;
   /** per wait inside a phase (fixture, fault steps, heal) */
   timeoutMs: number;
+  /** `eval --capture`: write the trial's offline bundle once its gate holds (evals/replay/capture.ts) */
+  capture?: (t: { caseId: string; repeat: number; seed: number; bindings: Bindings; regate: () => Promise<unknown> }) => Promise<unknown>;
 }
 
 /** The fixture of the last trial, reused by the next one with the same setup while healthy. */
@@ -159,6 +161,22 @@ export async function runAttempt(
         throw phaseError('gate', err);
       }
     });
+    if (ctx.capture) {
+      const t0 = performance.now();
+      try {
+        await ctx.capture({
+          caseId: c.id,
+          repeat,
+          seed,
+          bindings: bindings!,
+          regate: () => new GateChecker(env).wait(rendered.gate.all, rendered.gate.timeoutS * 1000),
+        });
+      } catch (err) {
+        throw phaseError('snapshot', err);
+      } finally {
+        phases.capture = Math.round(performance.now() - t0);
+      }
+    }
     // a fault that keeps acting (node actions, chaos) changes the cluster by itself: a first snapshot shows
     // what moves without the agent, and those objects / rows are left out of the comparison
     const churn = rendered.fault.some((f) => f.kind === 'node-action' || f.kind === 'chaos');
