@@ -5,6 +5,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { connect, httpStatusOf, type Cluster, type ClusterOptions } from '../harness/cluster/connect.ts';
 import { describeApiError, execIn } from '../harness/cluster/exec.ts';
+import { ApiClient } from './api-client.ts';
 import { PTP_NAMESPACE } from '../harness/constants.ts';
 import {
   OVNK_NAMESPACE,
@@ -12,6 +13,8 @@ import {
   ToolError,
   type CommandOutput,
   type K8sObject,
+  type ListPage,
+  type ListPageQuery,
   type ListQuery,
   type LogQuery,
   type NodeCommand,
@@ -32,27 +35,38 @@ export class LiveTarget implements Target {
   readonly description: string;
   private podCache = new Map<string, { pod: string; at: number }>();
 
+  /** one client for every call of this server: pooled keep-alive connections shared by concurrent tool calls */
+  private readonly api: ApiClient;
+
   constructor(readonly cluster: Cluster) {
     this.description = `live ${cluster.server}`;
+    this.api = new ApiClient(cluster);
   }
 
   static connect(opts: ClusterOptions): LiveTarget {
     return new LiveTarget(connect(opts));
   }
 
+  /** Lists are plain JSON in pages of 500 over the shared keep-alive client (mcp/api-client.ts). */
   async list(q: ListQuery): Promise<K8sObject[]> {
     try {
-      const res = await this.cluster.objects.list(
-        q.apiVersion,
-        q.kind,
-        q.namespace,
-        undefined,
-        undefined,
-        undefined,
-        q.fieldSelector,
-        q.labelSelector,
-      );
-      return (res.items ?? []).map((o) => ({ apiVersion: q.apiVersion, kind: q.kind, ...asObject(o) }));
+      return await this.api.listAll(q);
+    } catch (err) {
+      throw new ToolError(`list ${q.kind}${q.namespace ? ` in ${q.namespace}` : ''} failed: ${describeApiError(err)}`);
+    }
+  }
+
+  async listPage(q: ListPageQuery): Promise<ListPage> {
+    try {
+      return await this.api.listPage(q);
+    } catch (err) {
+      throw new ToolError(`list ${q.kind}${q.namespace ? ` in ${q.namespace}` : ''} failed: ${describeApiError(err)}`);
+    }
+  }
+
+  async countRest(q: ListQuery, cont: string): Promise<number> {
+    try {
+      return await this.api.countRest(q, cont);
     } catch (err) {
       throw new ToolError(`list ${q.kind}${q.namespace ? ` in ${q.namespace}` : ''} failed: ${describeApiError(err)}`);
     }
@@ -89,8 +103,8 @@ export class LiveTarget implements Target {
   }
 
   async nodes(): Promise<string[]> {
-    const res = await this.cluster.core.listNode();
-    return res.items.map((n) => n.metadata?.name ?? '').filter(Boolean);
+    const items = await this.api.listAll({ apiVersion: 'v1', kind: 'Node', metadataOnly: true });
+    return items.map((n) => n.metadata?.name ?? '').filter(Boolean);
   }
 
   /** The ovnkube-node pod on a node (cached for 30 s). */
@@ -151,5 +165,7 @@ export class LiveTarget implements Target {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.api.close();
+  }
 }

@@ -34,6 +34,22 @@ export interface ListQuery {
   fieldSelector?: string;
 }
 
+/** One page of a list (ListQuery + the apiserver's limit/continue), for tools that show only what fits their budget. */
+export interface ListPageQuery extends ListQuery {
+  limit?: number;
+  continue?: string;
+  /** metadata only (PartialObjectMetadataList): names, labels, timestamps, no spec/status */
+  metadataOnly?: boolean;
+}
+
+export interface ListPage {
+  items: K8sObject[];
+  /** set when more items follow */
+  continue?: string;
+  /** how many items follow (the apiserver omits it when a selector filters the list) */
+  remainingItemCount?: number;
+}
+
 export interface LogQuery {
   namespace: string;
   pod: string;
@@ -63,6 +79,10 @@ export interface Target {
   readonly description: string;
   readonly mode: 'live' | 'bundle';
   list(q: ListQuery): Promise<K8sObject[]>;
+  /** A page of a list, when the target can page server-side (the live target); tools fall back to list(). */
+  listPage?(q: ListPageQuery): Promise<ListPage>;
+  /** How many items a list continuation still holds (counted over metadata-only pages). */
+  countRest?(q: ListQuery, cont: string): Promise<number>;
   get(apiVersion: string, kind: string, name: string, namespace?: string): Promise<K8sObject | undefined>;
   logs(q: LogQuery): Promise<string>;
   /** Runs an allow-listed argv (already checked) in the node's ovnkube-node pod. */

@@ -5,9 +5,9 @@
 import * as z from 'zod';
 import YAML from 'yaml';
 import { defineTool, pageOpts, type AnyTool, type ApiRead } from '../registry.ts';
-import { pageItems, pageText } from '../output.ts';
+import { MAX_LINE_CHARS, pageItems, pageText, type PageOptions } from '../output.ts';
 import { apiVersion, container, k8sName, kind, namespace, outputShape, selector } from '../validate.ts';
-import { ToolError, type K8sObject, type Target } from '../target.ts';
+import { ToolError, type K8sObject, type ListQuery, type Target } from '../target.ts';
 import { CHAOS_API_VERSION, CHAOS_KINDS, SCHEDULE_RESOURCE } from '../../chaos/model.ts';
 
 interface KindInfo {
@@ -256,44 +256,93 @@ const k8sList = defineTool({
   reads: knownReads(),
   async run(ctx, a) {
     const info = resolveKind(a.kind, a.apiVersion);
-    const objs = await ctx.target.list({
+    const q: ListQuery = {
       apiVersion: info.apiVersion,
       kind: info.kind,
       namespace: info.namespaced ? a.namespace : undefined,
       labelSelector: a.label_selector,
       fieldSelector: a.field_selector,
-    });
-    objs.sort((x, y) =>
-      `${x.metadata?.namespace ?? ''}/${x.metadata?.name}`.localeCompare(`${y.metadata?.namespace ?? ''}/${y.metadata?.name}`),
-    );
-    const items =
+    };
+    const render = (o: K8sObject): string =>
       a.format === 'json'
-        ? objs.map((o) =>
-            JSON.stringify(
-              a.fields
-                ? Object.fromEntries([
-                    ['name', o.metadata?.name],
-                    ['namespace', o.metadata?.namespace],
-                    ...a.fields.map((f) => [f, get(o, f)]),
-                  ])
-                : clean(o),
-            ),
-          )
-        : objs.map((o) =>
+        ? JSON.stringify(
             a.fields
-              ? [
-                  o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata?.name,
-                  ...a.fields.map((f) => `${f}=${JSON.stringify(get(o, f) ?? null)}`),
-                ].join('  ')
-              : summaryLine({ kind: info.kind, ...o }),
-          );
-    const page = pageItems(
-      items,
-      pageOpts(ctx, a, { unit: 'objects', hints: ['label_selector=...', 'field_selector=...', 'namespace=...'] }),
-    );
-    return { text: `${objs.length} ${info.kind} object(s)\n${page.text}` };
+              ? Object.fromEntries([
+                  ['name', o.metadata?.name],
+                  ['namespace', o.metadata?.namespace],
+                  ...a.fields.map((f) => [f, get(o, f)]),
+                ])
+              : clean(o),
+          )
+        : a.fields
+          ? [
+              o.metadata?.namespace ? `${o.metadata.namespace}/${o.metadata.name}` : o.metadata?.name,
+              ...a.fields.map((f) => `${f}=${JSON.stringify(get(o, f) ?? null)}`),
+            ].join('  ')
+          : summaryLine({ kind: info.kind, ...o });
+    const opts = pageOpts(ctx, a, { unit: 'objects', hints: ['label_selector=...', 'field_selector=...', 'namespace=...'] });
+    const listed = await listForPage(ctx.target, q, opts, render);
+    const page = pageItems(listed.items, opts);
+    return { text: `${listed.total} ${info.kind} object(s)\n${page.text}` };
   },
 });
+
+/** Orders like the apiserver (namespace, then name); one collator instead of a localeCompare per comparison. */
+const collator = new Intl.Collator();
+const byNamespaceName = (x: K8sObject, y: K8sObject): number =>
+  collator.compare(`${x.metadata?.namespace ?? ''}/${x.metadata?.name}`, `${y.metadata?.namespace ?? ''}/${y.metadata?.name}`);
+
+/** The cost pageItems gives a line at least (a line it cuts still costs its first MAX_LINE_CHARS chars). */
+const minLineCost = (s: string): number => Math.min(Buffer.byteLength(s), MAX_LINE_CHARS) + 1;
+
+/**
+ * The rendered items pageItems needs, and the list's size. Without grep, on a target that pages server-side,
+ * only the objects up to the page's end are fetched and rendered (limit + continue): the page ends inside them
+ * (their cost passes the budget, or the limit, or the list ends), so the rest is only counted, from the
+ * apiserver's remainingItemCount or, under a selector, over metadata-only pages. With grep every object is
+ * needed (grep runs on the rendered lines).
+ */
+async function listForPage(
+  t: Target,
+  q: ListQuery,
+  opts: PageOptions,
+  render: (o: K8sObject) => string,
+): Promise<{ items: string[]; total: number }> {
+  if (opts.grep || !t.listPage) {
+    const objs = await t.list(q);
+    objs.sort(byNamespaceName);
+    return { items: objs.map(render), total: objs.length };
+  }
+  const room = Math.max(256, opts.budgetBytes - 400);
+  const offset = opts.offset ?? 0;
+  const want = opts.limit ?? Number.MAX_SAFE_INTEGER;
+  const items: string[] = [];
+  let used = 0;
+  let cont: string | undefined;
+  let rest = 0;
+  for (;;) {
+    // enough for the rest of the budget at >= 48 bytes a line (then one page more if they were shorter)
+    const skip = Math.max(0, offset - items.length);
+    const fit = Math.ceil(Math.max(0, room - used) / 48) + 1;
+    const shown = Math.max(0, items.length - offset);
+    const limit = Math.max(20, Math.min(500, skip + Math.min(fit, want - shown)));
+    const p = await t.listPage({ ...q, limit, continue: cont });
+    for (const o of p.items) {
+      const line = render(o);
+      if (items.length >= offset) used += minLineCost(line);
+      items.push(line);
+    }
+    cont = p.continue;
+    if (!cont) break;
+    if (used > room || items.length >= offset + want) {
+      rest = p.remainingItemCount ?? (t.countRest ? await t.countRest(q, cont) : 0);
+      break;
+    }
+  }
+  // the unfetched rest is never shown (the page ends before it), only counted: empty placeholders
+  for (let i = 0; i < rest; i++) items.push('');
+  return { items, total: items.length };
+}
 
 async function eventsFor(t: Target, kindName: string, name: string, ns?: string): Promise<K8sObject[]> {
   const fs = [`involvedObject.name=${name}`, `involvedObject.kind=${kindName}`].join(',');

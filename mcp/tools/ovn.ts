@@ -6,7 +6,7 @@
  */
 import * as z from 'zod';
 import { defineTool, nodeTextTool, runNodeCommand, header, pageOpts, type AnyTool } from '../registry.ts';
-import { pageItems } from '../output.ts';
+import { MAX_LINE_CHARS, pageItems, type PageOptions } from '../output.ts';
 import { column, condition, microflow, nodeArg, outputShape, ovnName, record, table } from '../validate.ts';
 import { ToolError, type NodeCommand } from '../target.ts';
 
@@ -36,15 +36,47 @@ export function cellValue(c: unknown): unknown {
 
 export type OvsdbRecord = Record<string, unknown>;
 
-export function parseDbctlJson(stdout: string): OvsdbRecord[] {
+/** `--format=json` output as its headings and raw rows (records are built only for rows that are shown). */
+export function parseDbctlTable(stdout: string): { headings: string[]; data: unknown[][] } {
   let doc: { headings?: string[]; data?: unknown[][] };
   try {
     doc = JSON.parse(stdout) as typeof doc;
   } catch {
     throw new ToolError(`could not parse JSON output: ${stdout.slice(0, 200)}`);
   }
-  const headings = doc.headings ?? [];
-  return (doc.data ?? []).map((row) => Object.fromEntries(headings.map((h, i) => [h, cellValue(row[i])])));
+  return { headings: doc.headings ?? [], data: doc.data ?? [] };
+}
+
+export function recordOf(headings: string[], row: unknown[]): OvsdbRecord {
+  const r: OvsdbRecord = {};
+  for (let i = 0; i < headings.length; i++) r[headings[i]] = cellValue(row[i]);
+  return r;
+}
+
+export function parseDbctlJson(stdout: string): OvsdbRecord[] {
+  const t = parseDbctlTable(stdout);
+  return t.data.map((row) => recordOf(t.headings, row));
+}
+
+/**
+ * The rendered items pageItems needs: with grep, every record (grep runs on them); without, only the records
+ * from offset until the page surely ends (their cost passes the budget, or the limit is reached); the others
+ * are empty placeholders pageItems never reaches (it stops at the first record over the budget), so a
+ * 2000-row table renders the ~20 records an 8 KiB page shows, not 2000.
+ */
+export function renderForPage(n: number, render: (i: number) => string, opts: PageOptions, sepLen: number): string[] {
+  if (opts.grep) return Array.from({ length: n }, (_, i) => render(i));
+  const room = Math.max(256, opts.budgetBytes - 400);
+  const offset = Math.min(opts.offset ?? 0, n);
+  const end = Math.min(n, offset + (opts.limit ?? n));
+  const items = new Array<string>(n).fill('');
+  let used = 0;
+  for (let i = offset; i < end && used <= room; i++) {
+    items[i] = render(i);
+    // at least what pageItems charges: a cut line still costs MAX_LINE_CHARS
+    used += Math.min(Buffer.byteLength(items[i]), MAX_LINE_CHARS) + sepLen;
+  }
+  return items;
 }
 
 function renderValue(v: unknown): string {
@@ -110,14 +142,18 @@ const ovnList = defineTool({
   async run(ctx, a) {
     const cmd = planList(a);
     const out = await runNodeCommand(ctx, cmd);
-    const rows = parseDbctlJson(out.stdout);
-    const items = a.format === 'json' ? rows.map((r) => JSON.stringify(r)) : rows.map(renderRecord);
-    const page = pageItems(
-      items,
-      pageOpts(ctx, a, { unit: 'records', hints: a.columns?.length ? ['conditions=[...]'] : ['columns=[...]', 'conditions=[...]'] }),
-      a.format === 'json' ? '\n' : '\n\n',
-    );
-    return { text: `${header(cmd, out)}\n${rows.length} record(s) in ${a.table}\n${page.text}` };
+    const t = parseDbctlTable(out.stdout);
+    const sep = a.format === 'json' ? '\n' : '\n\n';
+    const opts = pageOpts(ctx, a, {
+      unit: 'records',
+      hints: a.columns?.length ? ['conditions=[...]'] : ['columns=[...]', 'conditions=[...]'],
+    });
+    const render = (i: number): string => {
+      const r = recordOf(t.headings, t.data[i]);
+      return a.format === 'json' ? JSON.stringify(r) : renderRecord(r);
+    };
+    const page = pageItems(renderForPage(t.data.length, render, opts, sep.length), opts, sep);
+    return { text: `${header(cmd, out)}\n${t.data.length} record(s) in ${a.table}\n${page.text}` };
   },
 });
 
