@@ -107,4 +107,51 @@ describe('sim --ptp bc: a boundary clock feeding ordinary clocks', () => {
     expect(after).toMatch(/LISTENING to UNCALIBRATED on RS_SLAVE[\s\S]*UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED/);
     expect(kubectl('logs', '-n', NS, podOn('worker-0'), '-c', DAEMON).stdout).toContain('Recreating ptp4l...');
   }, 90_000);
+
+  it('the T-BC reports its holdover drift: T-BC-STATUS s1 lines with a growing offset, clock_state{process="T-BC"} 2, the lock-state offset', async () => {
+    const fault = (data: Record<string, string>) =>
+      kubectl('patch', 'configmap', '-n', 'netharness', 'netharness-faults', '--type', 'merge', '-p', JSON.stringify({ data }));
+    const log = () => kubectl('logs', '-n', NS, podOn('worker-0'), '-c', DAEMON).stdout;
+    const status = (text: string) =>
+      [...text.matchAll(/^T-BC\[\d+\]:\[ptp4l\.0\.config\] ens1f0 offset (-?\d+) T-BC-STATUS s(\d)$/gm)].map((m) => ({
+        offset: Number(m[1]),
+        s: Number(m[2]),
+      }));
+    // locked: one s2 line a second
+    expect(status(log()).some((x) => x.s === 2)).toBe(true);
+    // the kubelet keeps a ring of lines: read what came after the switch by time, not by offset
+    const since = new Date().toISOString();
+    const logSince = () => kubectl('logs', '-n', NS, podOn('worker-0'), '-c', DAEMON, '--since-time', since).stdout;
+    // the grandmaster goes away and the holdover is kept (no FREERUN after holdOverTimeout), so the drift accumulates
+    expect(fault({ 'ptp-holdover-stuck': 'on', 'ptp-grandmaster-loss': 'on' }).code).toBe(0);
+    try {
+      await until(
+        'T-BC-STATUS s1 with a drift of at least 5 ns',
+        () => {
+          const s1 = status(logSince()).filter((x) => x.s === 1);
+          return s1.length >= 3 && Math.abs(s1.at(-1)!.offset) >= 5;
+        },
+        60_000,
+      );
+      const s1 = status(logSince()).filter((x) => x.s === 1);
+      // the phase error of a free-running oscillator: |offset| never shrinks while in holdover
+      for (let i = 1; i < s1.length; i++) expect(Math.abs(s1[i].offset)).toBeGreaterThanOrEqual(Math.abs(s1[i - 1].offset));
+      const m = metrics('worker-0');
+      expect(m).toMatch(/openshift_ptp_clock_state\{iface="ens1fx",node="worker-0",process="T-BC"\} 2/);
+      expect(m).toMatch(/openshift_ptp_offset_ns\{from="T-BC",iface="ens1fx",node="worker-0",process="T-BC"\} -?\d+/);
+      const cs = JSON.parse(
+        sh(
+          'worker-0',
+          'curl',
+          '-s',
+          'localhost:9043/api/ocloudNotifications/v2/cluster/node/worker-0/sync/ptp-status/lock-state/CurrentState',
+        ).stdout,
+      ) as { data: { values: { data_type: string; value: unknown }[] } };
+      expect(cs.data.values.find((v) => v.data_type === 'notification')?.value).toBe('HOLDOVER');
+      expect(Math.abs(Number(cs.data.values.find((v) => v.data_type === 'metric')?.value))).toBeGreaterThanOrEqual(5);
+    } finally {
+      fault({ 'ptp-holdover-stuck': 'off', 'ptp-grandmaster-loss': 'off' });
+    }
+    await until('BC and OCs locked again', () => ['worker-0', 'worker-1', 'worker-2'].every(locked), 90_000);
+  }, 150_000);
 });
