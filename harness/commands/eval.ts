@@ -78,7 +78,7 @@ export function registerEval(program: Command): Command {
           defaultAllowList(),
         );
         // one transaction: an interrupted rescore stores all of it or nothing
-        if (!o.dryRun) store.db.transaction(() => outcomes.forEach((r) => r.status === 'rescored' && es.recordScore(r.trialId, r.score)))();
+        if (!o.dryRun) store.transaction(() => outcomes.forEach((r) => r.status === 'rescored' && es.recordScore(r.trialId, r.score)));
         const rescored = outcomes.filter((r) => r.status === 'rescored');
         const passed = rescored.filter((r) => r.score.passed).length;
         if (o.json) {

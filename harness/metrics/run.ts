@@ -37,10 +37,7 @@ export function defaultStep(spanSeconds: number): number {
 
 /** The ends of the run's top-level steps, as instant-query boundaries. */
 export function stepBoundaries(store: Store, runId: string): Boundary[] {
-  const rows = store.db
-    .prepare('SELECT name, ended_at FROM steps WHERE run_id = ? AND parent_id IS NULL AND ended_at IS NOT NULL ORDER BY seq')
-    .all(runId) as { name: string; ended_at: string }[];
-  return rows.map((r) => ({ name: r.name, at: new Date(r.ended_at) }));
+  return store.stepEnds(runId).map((r) => ({ name: r.name, at: new Date(r.endedAt) }));
 }
 
 export async function collectRunMetrics(c: RunMetricsContext): Promise<void> {

@@ -164,6 +164,10 @@ export interface Store {
   getRun(idOrPrefix: string): RunDetail;
   /** Mark runs left 'running' by dead processes on this host as 'crashed'; returns their ids. */
   markCrashedRuns(): string[];
+  /** The run's top-level steps that ended, in order (metric boundaries). */
+  stepEnds(runId: string): { name: string; endedAt: string }[];
+  /** Run `fn` in one transaction: all of its writes are stored, or none. */
+  transaction<T>(fn: () => T): T;
   close(): void;
 }
 
@@ -502,6 +506,13 @@ export function openStore(path: string = DEFAULT_DB_PATH, opts: { markCrashed?: 
       return { run, steps, checks, findings, measurements, events };
     },
     markCrashedRuns,
+    stepEnds: (runId) =>
+      (
+        db
+          .prepare('SELECT name, ended_at FROM steps WHERE run_id = ? AND parent_id IS NULL AND ended_at IS NOT NULL ORDER BY seq')
+          .all(runId) as { name: string; ended_at: string }[]
+      ).map((r) => ({ name: r.name, endedAt: r.ended_at })),
+    transaction: (fn) => db.transaction(fn)(),
     close() {
       db.close();
     },
