@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tableCells } from '../support/markdown.ts';
+import { readmeBlockCells, tableCells } from '../support/markdown.ts';
 import { parseAllDocuments } from 'yaml';
 import { CHAOS_BEGIN, CHAOS_CRD_FILE, CHAOS_END, CHAOS_README, chaosBlock, listTemplates } from '../../harness/chaos/docs.ts';
 import { chaosCrds, renderChaosCrdsYaml } from '../../chaos/crd.ts';
@@ -20,11 +20,7 @@ const cells = tableCells;
 describe('chaos docs derive from the kind registry', () => {
   it('chaos/README.md tables match (regenerate: npx tsx harness/chaos/docs.ts --write)', () => {
     const readme = readFileSync(CHAOS_README, 'utf8');
-    const i = readme.indexOf(CHAOS_BEGIN);
-    const j = readme.indexOf(CHAOS_END);
-    expect(i, 'chaos/README.md has the chaos:begin marker').toBeGreaterThanOrEqual(0);
-    expect(j).toBeGreaterThan(i);
-    expect(cells(readme.slice(i, j + CHAOS_END.length))).toEqual(cells(chaosBlock()));
+    expect(readmeBlockCells(readme, CHAOS_BEGIN, CHAOS_END)).toEqual(cells(chaosBlock()));
   });
 
   it('every kind and template is in the tables', () => {
