@@ -265,7 +265,7 @@ export async function runReplay(o: ReplayOptions): Promise<EvalResult> {
       !o.cases && (!o.suite || o.suite === 'all' || i.tags?.layer === o.suite || (i.tags?.extra ?? []).includes(o.suite));
     const selected = entries.filter((e) => e.kind === 'captured' || wanted(e.incident));
     plan = planReplays(
-      shardItems(selected, o.shard, (e) => e.name),
+      shardItems(selected, o.shard, (e) => (e.kind === 'captured' ? e.meta.caseId : e.incident.id)),
       cases,
       o.repeat,
     );

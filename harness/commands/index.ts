@@ -16,6 +16,7 @@ import { registerMetrics } from './metrics.ts';
 import { registerReport } from './report.ts';
 import { registerCompare } from './compare.ts';
 import { registerMonitor } from './monitor.ts';
+import { registerMerge } from './merge.ts';
 
 export function registerCommands(program: Command): void {
   // Registered by later issues as they land; until then they say so and exit 2.
@@ -29,6 +30,7 @@ export function registerCommands(program: Command): void {
   registerEval(program);
   registerReport(program);
   registerCompare(program);
+  registerMerge(program);
   registerMonitor(program);
   registerPtp(program);
   registerMetrics(program);
