@@ -171,6 +171,20 @@ spec:
       rows.push(`| ${label} | ${pct(times, 50).toFixed(0)} | ${pct(times, 95).toFixed(0)} | ${Math.ceil(sB / 4)} | ${Math.ceil(sU / 4)} |`);
       log(rows[rows.length - 1]);
     }
+    // 50 concurrent k8s_list calls on one server: they share its one API client (pooled keep-alive connections)
+    {
+      const args = { kind: 'Pod', namespace: 'scale' };
+      const times: number[] = [];
+      await Promise.all(
+        Array.from({ length: 50 }, async () => {
+          const t = performance.now();
+          await budgeted.callTool({ name: 'k8s_list', arguments: args });
+          times.push(performance.now() - t);
+        }),
+      );
+      rows.push(`| k8s_list pods, 50 concurrent calls | ${pct(times, 50).toFixed(0)} | ${pct(times, 95).toFixed(0)} | - | - |`);
+      log(rows[rows.length - 1]);
+    }
     process.stdout.write(
       `\nMCP bench: ${running} pods on 1+${WORKERS} nodes, ${last} SNATs on the egress node, ${ITER} iterations per call (stdio, SDK client)\n\n`,
     );

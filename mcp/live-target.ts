@@ -47,7 +47,7 @@ export class LiveTarget implements Target {
     return new LiveTarget(connect(opts));
   }
 
-  /** Lists are plain JSON in pages of 500 over the shared keep-alive client (mcp/api-client.ts). */
+  /** Lists are plain JSON in pages (limit + continue) over the shared keep-alive client (mcp/api-client.ts). */
   async list(q: ListQuery): Promise<K8sObject[]> {
     try {
       return await this.api.listAll(q);
