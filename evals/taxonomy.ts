@@ -58,6 +58,11 @@ export const FAULT_CLASS_INFO: Record<FaultClass, FaultClassInfo> = {
       'not started',
       'died',
       'crashed',
+      'has exited',
+      'never restarted',
+      'not restarted',
+      'nothing restarted',
+      're:\\b(?:process|daemon)\\b[^.]*\\b(?:is|was) gone\\b',
     ],
   },
   'crash-loop': {
@@ -96,12 +101,18 @@ export const FAULT_CLASS_INFO: Record<FaultClass, FaultClassInfo> = {
       'wrongly removed',
       'no longer exists',
       'does not exist',
-      'lost',
+      'removed',
+      'deleted',
+      're:\\b(?:was|were|got|been) lost\\b',
+      're:\\blost (?:the|its|their|a) (?:route|row|entry|port|polic(?:y|ies)|snat|nat)s?\\b',
+      're:\\b(?:has|have) no default\\b',
+      're:\\bno default (?:route|entry|gateway)\\b',
+      're:\\b(?:port|row|entry|entries|route|policy|policies|snat|nat|lsp)\\b[^.]*\\b(?:is|are) gone\\b',
     ],
   },
   'wrong-entry': {
     meaning: 'the state exists but its content is wrong (wrong IP, wrong next hop, wrong port, old format)',
-    cues: ['wrong', 'incorrect', 'points to the old', 'outdated ip', 'old ip', 'mismatch*'],
+    cues: ['wrong', 'incorrect', 'points to the old', 'outdated ip', 'old ip', 'mismatch*', 'instead of', 're:blackhole'],
   },
   'duplicate-entry': {
     meaning: 'the same entry exists more than once',
@@ -128,7 +139,16 @@ export const FAULT_CLASS_INFO: Record<FaultClass, FaultClassInfo> = {
   },
   assignment: {
     meaning: 'an allocation decision is wrong: an EgressIP unassigned, assigned twice, or to the wrong node',
-    cues: ['unassigned', 'not assigned', 'assigned twice', 'assigned to two', 'double assign*', 'no node assigned', 'no egress node'],
+    cues: [
+      'unassigned',
+      'not assigned',
+      'assigned twice',
+      'assigned to two',
+      'double assign*',
+      'no node assigned',
+      'no egress node',
+      're:\\bassigned\\b[^.]*\\bto (?:both|two)\\b',
+    ],
   },
   misconfiguration: {
     meaning: 'configuration a person gave is wrong or missing (a label, a selector, a subnet, a PtpConfig option)',
@@ -138,6 +158,9 @@ export const FAULT_CLASS_INFO: Record<FaultClass, FaultClassInfo> = {
       'missing label',
       'not labeled|labelled',
       'label removed',
+      're:\\b(?:lost|removed|dropped)\\b.*\\blabels?\\b',
+      'fight|fights|fighting',
+      'two writers',
       'wrong config*',
       'invalid config*',
       'typo',
@@ -149,7 +172,19 @@ export const FAULT_CLASS_INFO: Record<FaultClass, FaultClassInfo> = {
   },
   'link-down': {
     meaning: 'an interface or link is down',
-    cues: ['link down', 'link is down', 'interface down', 'carrier lost', 'no carrier', 'port faulty', 'faulty port'],
+    cues: [
+      'link down',
+      'link is down',
+      'interface down',
+      'carrier lost',
+      'no carrier',
+      'port faulty',
+      'faulty port',
+      'faulty',
+      'flap*',
+      'administratively down',
+      're:\\b(?:interface|link|br-ex|ens\\w+|eth\\w+)\\b[^.]*\\bis down\\b',
+    ],
   },
   'clock-loss': {
     meaning: 'the time source is lost: grandmaster gone, holdover, free-run',
@@ -157,7 +192,16 @@ export const FAULT_CLASS_INFO: Record<FaultClass, FaultClassInfo> = {
   },
   'clock-offset': {
     meaning: 'the clock runs but with an offset or jitter out of range',
-    cues: ['offset out of range', 'large offset', 'clock offset', 'time offset', 'jitter', 'clock skew', 'time skew'],
+    cues: [
+      'offset out of range',
+      'large offset',
+      'clock offset',
+      'time offset',
+      'jitter',
+      'clock skew',
+      'time skew',
+      'offset*|offsets jump*|beyond|spike*',
+    ],
   },
 };
 
@@ -165,7 +209,7 @@ export const LAYER_INFO: Record<Layer, { meaning: string; cues: string[] }> = {
   k8s: {
     meaning:
       'Kubernetes objects, the control plane, kubelet and node lifecycle, pods as units (a crash-looping pod, a NotReady node, a removed label)',
-    cues: ['kubelet', 'node label', 'crashloopbackoff', 'notready', 'pod restart*', 'kubernetes object'],
+    cues: ['kubelet', 'node label', 'label|labels|labelled|labeled', 'crashloopbackoff', 'notready', 'pod restart*', 'kubernetes object'],
   },
   ovnkube: {
     meaning:
@@ -185,6 +229,17 @@ export const LAYER_INFO: Record<Layer, { meaning: string; cues: string[] }> = {
       'logical flow*',
       'ovn-nbctl',
       'edited by hand|manually',
+      'by hand',
+      'manually',
+      'out of band|out-of-band',
+      'ovn_cluster_router',
+      're:\\bgr_',
+      'logical switch*|router*',
+      'snat|snats',
+      'nat table',
+      'ovn-appctl',
+      'lr-policy*',
+      'lsp-*',
     ],
   },
   ovs: {
@@ -193,11 +248,23 @@ export const LAYER_INFO: Record<Layer, { meaning: string; cues: string[] }> = {
   },
   kernel: {
     meaning: 'the node kernel network stack: routes, rules, nftables/iptables, links, sysctls',
-    cues: ['kernel', 'ip route', 'routing table', 'nftables', 'iptables', 'sysctl', 'ip rule'],
+    cues: [
+      'kernel',
+      'ip route',
+      'routing table',
+      'nftables',
+      'iptables',
+      'sysctl',
+      'ip rule',
+      'ip link',
+      'route',
+      'interface',
+      'administratively',
+    ],
   },
   ptp: {
     meaning: 'linuxptp and the PTP operator: ptp4l / phc2sys / ts2phc, PtpConfig, clock state',
-    cues: ['ptp4l', 'phc2sys', 'ts2phc', 'ptpconfig', 'ptp', 'grandmaster', 'linuxptp'],
+    cues: ['ptp4l', 'phc2sys', 'ts2phc', 'ptpconfig', 'ptp', 'grandmaster', 'gm', 'clockclass', 'clock class', 'linuxptp', 'chronyd'],
   },
 };
 

@@ -35,6 +35,8 @@ export type LabelledAnswer = z.output<typeof LabelledAnswer>;
 
 export const LabelledFile = z.strictObject({
   case: z.string().min(1),
+  /** the labelling batch: each later batch was labelled before the scorer ever saw it (its first score is the held-out figure) */
+  batch: z.number().int().min(1).default(1),
   bindings: z.strictObject({
     seed: z.number().int(),
     values: z.record(z.string(), z.string()),

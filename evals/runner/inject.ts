@@ -255,7 +255,9 @@ export async function injectStep(env: StepEnv, step: FaultStep): Promise<Undo | 
       return undo;
     }
     case 'node-action': {
-      const restartAfterMs = step.restartAfterS !== undefined ? (step.restartAfterS * 1000) / env.speed : undefined;
+      // real-cluster seconds: the debug pod runs `sleep N` and the embedded cluster scales a container's sleep by
+      // its speed itself (dividing here too made the kubelet come back before the node could go NotReady)
+      const restartAfterMs = step.restartAfterS !== undefined ? step.restartAfterS * 1000 : undefined;
       await runNodeAction(cluster, step.node, step.action, {
         signal: env.signal,
         log: env.log,

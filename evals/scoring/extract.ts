@@ -91,8 +91,16 @@ function countCues(ss: Sentence[], cues: readonly string[]): { count: number; fi
   return { count, first };
 }
 
+/**
+ * A sentence that proposes a fix ("Restart ovnkube-controller there", "Fix: label the nodes again") says what to
+ * act on, not what is wrong: its words do not vote for the fault class or the layer of the cause.
+ */
+const REMEDIATION_SENTENCE =
+  /^\W*(?:fix\b|fix:|to fix|remediation|restart|delete|deleting|recreate|re-add|readd|add|bring|start|stop|disable|remove|replace|check|restore|label|set|reboot|ip (?:link|route) (?:set|add|del))/;
+
 export function textSignals(ss: Sentence[]): TextSignals {
   const explicit: string[] = [];
+  const causes = ss.filter((s) => !REMEDIATION_SENTENCE.test(s.text));
   for (const s of ss)
     for (const m of s.text.matchAll(EXPLICIT_CATEGORY)) {
       const id = normaliseCategory(`${m[1]}/${m[2]}`)!;
@@ -103,12 +111,12 @@ export function textSignals(ss: Sentence[]): TextSignals {
     }
   const classes = new Map<FaultClass, number>();
   for (const [k, info] of Object.entries(FAULT_CLASS_INFO) as [FaultClass, (typeof FAULT_CLASS_INFO)[FaultClass]][]) {
-    const c = countCues(ss, info.cues);
+    const c = countCues(causes, info.cues);
     if (c.count) classes.set(k, c.first * 100 - c.count);
   }
   const layers = new Map<Layer, number>();
   for (const l of LAYERS) {
-    const c = countCues(ss, LAYER_INFO[l].cues);
+    const c = countCues(causes, LAYER_INFO[l].cues);
     if (c.count) layers.set(l, c.count);
   }
   const healthyClaim = HEALTHY_PATTERNS.some((p) => findPattern(ss, p).some((m) => !m.negated));
@@ -149,6 +157,9 @@ export function categoryFromText(sig: TextSignals): string | undefined {
     const score = (classRank.length - ci) * 1000 + lc;
     if (!best || score > best.score) best = { id: c.id, score };
   }
+  // a container restarting over and over is a pod-level state (the taxonomy's rule: the ovnkube-node pod in
+  // CrashLoopBackOff is k8s/crash-loop), whatever component the text names around it
+  if (best?.id.endsWith('/crash-loop')) return 'k8s/crash-loop';
   return best?.id;
 }
 
