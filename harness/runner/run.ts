@@ -29,6 +29,7 @@ import {
 import { startSim, stopSimInBackground, type SimHandle } from './sim-target.ts';
 import { scrubSecrets } from '../store/scrub.ts';
 import { describeCrashedRuns } from './crash.ts';
+import { workersOf } from '../scenario-kit/egressip.ts';
 import { installRunSignals } from './signals.ts';
 import { hostShell } from './host.ts';
 import { buildSummary, EXIT, writeSummaryFiles, type RunSummary, type RunVerdict } from './summary.ts';
@@ -128,6 +129,14 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
     checkWritableDir(resDir, opts.resultsDir ? '--results' : '--db');
     checkWritableDir(dirname(dbPath), '--db');
     if (opts.target.kind === 'sim' && opts.target.workdir) checkWritableDir(opts.target.workdir, '--workdir');
+  } catch (err) {
+    progress.close();
+    return earlyExit(scn, targetLabel, startedAt, err, resDir, dbPath);
+  }
+
+  // 2b. what the params need of the cluster, against the target: still before anything is recorded or made
+  try {
+    await checkClusterNeeds(scn, params, quick, opts.target, preconnected);
   } catch (err) {
     progress.close();
     return earlyExit(scn, targetLabel, startedAt, err, resDir, dbPath);
@@ -379,6 +388,57 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   const summary = finalize(verdict, errorText);
   progress.close();
   return { runId, verdict, exitCode: EXIT[verdict], summary };
+}
+
+/** Workers of the embedded cluster a CP+WORKERS `--nodes` spec makes (other forms: the sim's own rule, unknown here). */
+function simWorkers(spec: string | undefined): number | undefined {
+  const m = /^\d+\+(\d+)$/.exec(spec?.trim() ?? '');
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * The scenario's `requires` against the target: the embedded cluster's planned workers, or a live cluster's
+ * (one node list, bounded; when the cluster cannot be read here the run goes on and reports that itself).
+ */
+async function checkClusterNeeds(
+  scn: Scenario,
+  params: Record<string, unknown>,
+  quick: boolean,
+  target: TargetOptions,
+  preconnected: Cluster | undefined,
+): Promise<void> {
+  const need = scn.meta.requires?.(params)?.workers;
+  if (!need || !(need.atLeast > 0)) return;
+  let have: number | undefined;
+  let where: string;
+  if (target.kind === 'sim') {
+    const spec = scn.meta.sim?.(params, quick).nodes;
+    have = simWorkers(spec);
+    where = `the embedded cluster of this scenario (--nodes ${spec})`;
+  } else {
+    if (!preconnected) return;
+    where = `the cluster at ${preconnected.server}`;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const nodes = await Promise.race([
+        preconnected.core.listNode(),
+        new Promise<undefined>((res) => {
+          timer = setTimeout(() => res(undefined), 15_000);
+          timer.unref();
+        }),
+      ]);
+      if (nodes) have = workersOf(nodes.items).length;
+    } catch {
+      return; // unreachable, refused, forbidden: said by the run itself, with its cause
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  if (have !== undefined && need.atLeast > have)
+    throw new UsageError(
+      `param ${need.param}: ${need.atLeast} asked for, but ${where} has ${have} worker node${have === 1 ? '' : 's'}`,
+      `pass ${need.param} of at most ${have}`,
+    );
 }
 
 /**

@@ -124,6 +124,16 @@ export interface SimOptions {
   speed?: number;
 }
 
+/**
+ * A scenario's needs of the cluster, from its params. The runner checks them against the target before a run
+ * row, a run directory or a cluster object exists (a live cluster's worker nodes, the embedded cluster's
+ * `--nodes`): a need the target cannot meet is a usage error naming the param, not a failure mid-run.
+ */
+export interface ClusterNeeds {
+  /** at least `atLeast` worker nodes, because of the param `param` (0: no need) */
+  workers?: { atLeast: number; param: string };
+}
+
 // zod v4 object schema; params must be fully defaulted (every field `.default(...)` or optional).
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type ParamsSchema = z.ZodObject<any>;
@@ -136,6 +146,8 @@ export interface ScenarioMeta<S extends ParamsSchema> {
   quick?: Partial<z.input<S>>;
   /** Cluster shape when the runner starts the embedded cluster (params are already validated). */
   sim?: (p: z.output<S>, quick: boolean) => SimOptions;
+  /** What the params need of the cluster, checked by the runner before anything is recorded or created. */
+  requires?: (p: z.output<S>) => ClusterNeeds;
   /** A one-line summary of the run for the end-of-run table; default none. */
   tags?: string[];
 }

@@ -3,12 +3,13 @@
  * work directory, no cluster object. The error is the first line printed and names the field; with --json,
  * stdout carries a JSON error object.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
-import { ROOT, runCli } from '../support/cli.ts';
+import { ROOT, runCli, stopSim } from '../support/cli.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'nh-usage-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -47,6 +48,12 @@ const CASES: Case[] = [
   { name: '--db under a file', args: () => ['--db', join(aFile, 'nh.db')], first: /--db: .* is a file, not a directory/ },
   { name: '--workdir under a file', args: () => ['--workdir', join(aFile, 'sim')], first: /--workdir: .* is a file, not a directory/ },
   {
+    // corenet-6498 --quick sizes its embedded cluster 3+3
+    name: 'egressNodes above the embedded cluster workers',
+    args: () => ['--param', 'egressNodes=4'],
+    first: /param egressNodes: 4 asked for, but the embedded cluster of this scenario \(--nodes 3\+3\) has 3 worker nodes/,
+  },
+  {
     name: '--port with --kubeconfig',
     args: () => ['--kubeconfig', KUBECONFIG, '--port', '6443'],
     first: /--port is for the embedded cluster/,
@@ -84,4 +91,72 @@ describe('scenario usage errors before side effects', { timeout: 300_000 }, () =
       expect(existsSync(workdir)).toBe(false);
     });
   }
+});
+
+describe('usage errors that need the live cluster, before side effects', { timeout: 300_000 }, () => {
+  // a live cluster given with --kubeconfig: the embedded one, API only (its nodes are there, nothing runs on them)
+  const simDir = join(base, 'live-sim');
+  let kubeconfig = '';
+  const kubectl = (args: string[]): string => execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { encoding: 'utf8' });
+  beforeAll(async () => {
+    const r = await runCli(['sim', '--detach', '--api-only', '--nodes', '1+2', '--workdir', simDir]);
+    const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
+    if (r.code !== 0 || !m) throw new Error(`sim did not start (exit ${r.code}): ${r.stderr.slice(-800)}`);
+    kubeconfig = m[1];
+  });
+  afterAll(() => stopSim(simDir));
+
+  it('egressNodes above the workers of a live cluster: exit 2 naming it, no run row or directory, nothing on the cluster', async () => {
+    const dir = mkdtempSync(join(base, 'live-'));
+    const db = join(dir, 'nh.db');
+    const before = {
+      ns: kubectl(['get', 'ns', '-o', 'name']),
+      labels: kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.labels}']),
+    };
+    const r = await runCli([
+      'scenario',
+      'corenet-6498',
+      '--quick',
+      '--kubeconfig',
+      kubeconfig,
+      '--db',
+      db,
+      '--param',
+      'egressNodes=3',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(2);
+    const firstLine = r.stderr.split('\n').find((l) => l.trim()) ?? '';
+    expect(firstLine).toMatch(/^error: param egressNodes: 3 asked for, but the cluster at https:\/\/127\.0\.0\.1:\d+ has 2 worker nodes/);
+    expect((JSON.parse(r.stdout) as { error: { exitCode: number } }).error.exitCode).toBe(2);
+    if (existsSync(db)) {
+      const store = openStore(db);
+      expect(store.listRuns()).toEqual([]);
+      store.close();
+    }
+    expect(existsSync(join(dir, 'runs'))).toBe(false);
+    expect({
+      ns: kubectl(['get', 'ns', '-o', 'name']),
+      labels: kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.labels}']),
+    }).toEqual(before);
+
+    // the boundary: as many as there are workers passes this check (the run then starts and is recorded)
+    const ok = await runCli([
+      'scenario',
+      'corenet-6498',
+      '--quick',
+      '--kubeconfig',
+      kubeconfig,
+      '--db',
+      db,
+      '--param',
+      'egressNodes=2',
+      '--param',
+      'timeoutSeconds=1',
+    ]);
+    expect(ok.stderr).not.toMatch(/param egressNodes/);
+    const store = openStore(db);
+    expect(store.listRuns().length).toBe(1);
+    store.close();
+  });
 });
