@@ -89,8 +89,17 @@ if (kubeconfig) {
   const pods = await listDaemonPods(cluster);
   const rows = [];
   for (let rep = 0; rep < Number(process.env.PTP_BENCH_REPEATS ?? 3); rep++) {
+    // the conformance method; an exec that fails (a loaded API server resets it) is retried once, as the suite's
+    // Eventually polls again, and counted
+    let failedExecs = 0;
     const t0 = performance.now();
-    for (const p of pods) interpretPtpMetrics(await readMetricsText(cluster, p.pod)); // the conformance method
+    for (const p of pods) {
+      const text = await readMetricsText(cluster, p.pod).catch(() => {
+        failedExecs++;
+        return readMetricsText(cluster, p.pod);
+      });
+      interpretPtpMetrics(text);
+    }
     const seqMs = performance.now() - t0;
     const t1 = performance.now();
     const r = await runPtpCheck(cluster, {}, { concurrency: 8 });
@@ -106,6 +115,7 @@ if (kubeconfig) {
       'ratio sequential / check': Number((seqMs / checkMs).toFixed(2)),
       'ratio sequential / check --skip-sidecar': Number((seqMs / checkNoSidecarMs).toFixed(2)),
       findings: r.findings.length,
+      'retried execs': failedExecs,
     });
   }
   console.table(rows);
