@@ -70,6 +70,23 @@ describe('eval case format', () => {
       });
   });
 
+  it('the suite: at least 30 cases and 5 no-fault controls, spread over every layer and difficulty and every fault kind', () => {
+    const cases = loadCases().map((lc) => lc.case);
+    expect(cases.length).toBeGreaterThanOrEqual(30);
+    expect(cases.filter((c) => isHealthyTruth(c.truth)).length).toBeGreaterThanOrEqual(5);
+    const faults = cases.filter((c) => !isHealthyTruth(c.truth));
+    for (const layer of ['k8s', 'ovnkube', 'ovn', 'ovs', 'kernel', 'ptp']) {
+      expect(faults.filter((c) => c.tags.layer === layer).length, `fault cases of layer ${layer}`).toBeGreaterThanOrEqual(1);
+      expect(cases.filter((c) => c.tags.layer === layer).length, `cases of layer ${layer}`).toBeGreaterThanOrEqual(2);
+    }
+    for (const d of ['easy', 'medium', 'hard'])
+      expect(faults.filter((c) => c.tags.difficulty === d).length, `${d} fault cases`).toBeGreaterThanOrEqual(3);
+    const kinds = new Set(cases.flatMap((c) => c.fault.map((f) => f.kind)));
+    for (const k of ['library', 'chaos', 'node-action', 'exec', 'k8s']) expect(kinds.has(k), `a case with a ${k} fault step`).toBe(true);
+    const gates = new Set(cases.flatMap((c) => c.gate.all.map((g) => g.kind)));
+    for (const g of ['finding', 'check-passes', 'metric', 'pod', 'node', 'exec']) expect(gates.has(g), `a case gated on ${g}`).toBe(true);
+  });
+
   it('a valid case parses with defaults filled in', () => {
     const c = parseCase(stringify(base), 'x.yaml');
     expect(c.liveSafe).toBe(false);
