@@ -4,7 +4,8 @@
  * The model is a local fake speaking the real protocols: our own (test/support/fake-llm.ts, OpenAI Chat
  * Completions) and @copilotkit/aimock (Anthropic Messages). All runs go into one database:
  * - the same fake-model trial (a no-fault control) against netharness's own MCP server and against
- *   kubernetes-mcp-server (read-only), scored end to end, side by side (`report` of both runs);
+ *   kubernetes-mcp-server (read-only), scored end to end, side by side in one accuracy report
+ *   (`report RUN --with ...`, with the anthropic run);
  * - anthropic through aimock, scored;
  * - usage and cost recorded per trial (effort) and per step (transcript);
  * - 401: exit 2, a usage error naming OPENAI_API_KEY, the run stops;
@@ -113,7 +114,38 @@ afterAll(async () => {
 const openai = (extra: string[] = []) => ['--agent', 'openai', '--model', 'fake-rca', '--base-url', fake.url, ...extra];
 
 describe('model agents through netharness eval', () => {
-  it('the same fake-model trial against netharness mcp and kubernetes-mcp-server: scored, usage and cost recorded', async () => {
+  const show = async (id: string) =>
+    (
+      JSON.parse((await runCli(['runs', 'show', id, '--db', db, '--json'])).stdout) as {
+        eval: { trials: { toolCalls: { server: string; tool: string }[]; transcript: { role: string; content: string }[] }[] };
+      }
+    ).eval.trials[0];
+
+  // the same fake model, the same case, two MCP servers: each run scored, with usage and cost
+  async function sameTrial(name: 'netharness' | 'kubernetes-mcp-server', extra: string[]) {
+    fake.journal.length = 0;
+    const { r, out } = await evalRun(openai(extra), { OPENAI_API_KEY: CANARY });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const t = out.trials[0];
+    expect(t.status).toBe('scored');
+    expect(t.passed).toBe(true);
+    expect(t.scores?.overall).toBe(1);
+    // two cluster tools, then submit_rca; three model steps, usage of all three (1000+1500+2000 in, 3x50 out)
+    expect(t.effort).toMatchObject({ toolCalls: 2, steps: 3, inputTokens: 4500, outputTokens: 150 });
+    expect(t.effort.costUsd).toBeCloseTo((3700 * 1 + 800 * 0.5 + 150 * 2) / 1e6, 9);
+    expect(fake.journal.filter((j) => j.status === 200)).toHaveLength(3);
+    runIds[name] = out.runId!;
+    return show(out.runId!);
+  }
+
+  it('a fake-model trial against netharness mcp: scored, usage per step and in total, cost', async () => {
+    const nh = await sameTrial('netharness', []);
+    expect(nh.toolCalls.map((c) => `${c.server}/${c.tool}`)).toEqual(['netharness/k8s_list', 'netharness/k8s_list', 'proxy/submit_rca']);
+    expect(nh.transcript.filter((e) => e.content.startsWith('step usage '))).toHaveLength(3);
+    expect(nh.transcript.some((e) => /^system prompt rca-v1 \(sha256 [0-9a-f]{12}\)/.test(e.content))).toBe(true);
+  }, 400_000);
+
+  it('the same trial against kubernetes-mcp-server (read-only): scored, into the same database', async () => {
     const k8s = join(dir, 'k8s-mcp.json');
     writeFileSync(
       k8s,
@@ -127,39 +159,13 @@ describe('model agents through netharness eval', () => {
         },
       }),
     );
-    for (const [name, extra] of [
-      ['netharness', []],
-      ['kubernetes-mcp-server', ['--mcp-config', k8s]],
-    ] as const) {
-      fake.journal.length = 0;
-      const { r, out } = await evalRun(openai([...extra]), { OPENAI_API_KEY: CANARY });
-      expect(r.code, r.stderr.slice(-2000)).toBe(0);
-      const t = out.trials[0];
-      expect(t.status).toBe('scored');
-      expect(t.passed).toBe(true);
-      expect(t.scores?.overall).toBe(1);
-      // two cluster tools, then submit_rca; three model steps, usage of all three (1000+1500+2000 in, 3x50 out)
-      expect(t.effort).toMatchObject({ toolCalls: 2, steps: 3, inputTokens: 4500, outputTokens: 150 });
-      expect(t.effort.costUsd).toBeCloseTo((3700 * 1 + 800 * 0.5 + 150 * 2) / 1e6, 9);
-      expect(fake.journal.filter((j) => j.status === 200)).toHaveLength(3);
-      runIds[name] = out.runId!;
-    }
-    // the calls each server answered, recorded by the proxy; per-step usage in the transcript
-    const show = async (id: string) =>
-      JSON.parse((await runCli(['runs', 'show', id, '--db', db, '--json'])).stdout) as {
-        eval: { trials: { toolCalls: { server: string; tool: string }[]; transcript: { role: string; content: string }[] }[] };
-      };
-    const nh = (await show(runIds.netharness)).eval.trials[0];
-    const km = (await show(runIds['kubernetes-mcp-server'])).eval.trials[0];
-    expect(nh.toolCalls.map((c) => `${c.server}/${c.tool}`)).toEqual(['netharness/k8s_list', 'netharness/k8s_list', 'proxy/submit_rca']);
+    const km = await sameTrial('kubernetes-mcp-server', ['--mcp-config', k8s]);
     expect(km.toolCalls.map((c) => `${c.server}/${c.tool}`)).toEqual([
       'kubernetes-mcp-server/pods_list_in_namespace',
       'kubernetes-mcp-server/resources_list',
       'proxy/submit_rca',
     ]);
-    expect(nh.transcript.filter((e) => e.content.startsWith('step usage '))).toHaveLength(3);
-    expect(nh.transcript.some((e) => /^system prompt rca-v1 \(sha256 [0-9a-f]{12}\)/.test(e.content))).toBe(true);
-  }, 300_000);
+  }, 400_000);
 
   it('anthropic through @copilotkit/aimock: scored end to end', async () => {
     const { r, out } = await evalRun(['--agent', 'anthropic', '--model', 'fake-claude', '--base-url', `${aimock.url}/v1`], {
@@ -171,7 +177,7 @@ describe('model agents through netharness eval', () => {
     expect(t.effort).toMatchObject({ toolCalls: 2, steps: 3, inputTokens: 2400, outputTokens: 120 });
     expect(t.effort.costUsd).toBeCloseTo((2400 * 3 + 120 * 15) / 1e6, 9);
     runIds.anthropic = out.runId!;
-  }, 200_000);
+  }, 300_000);
 
   it('401: exit 2, a usage error naming OPENAI_API_KEY, without the key', async () => {
     const { r, out } = await evalRun(openai(), { OPENAI_API_KEY: `${CANARY}-revoked` });
@@ -181,7 +187,7 @@ describe('model agents through netharness eval', () => {
     expect(out.error).toMatch(/refused the API key/);
     // one attempt: a usage error is not retried as infra
     expect(r.stderr).not.toMatch(/attempt 2/);
-  }, 200_000);
+  }, 300_000);
 
   it('500 until the retries run out: the trial is an infra error, not a wrong answer', async () => {
     fake.journal.length = 0;
@@ -196,16 +202,42 @@ describe('model agents through netharness eval', () => {
     expect(t.scores).toBeNull();
     expect(t.infraError).toMatch(/openai: HTTP 500 from 127\.0\.0\.1:\d+ after 2 attempts/);
     expect(fake.journal.map((j) => j.status)).toEqual([500, 500]);
-  }, 200_000);
+  }, 300_000);
 
   it('the canary key appears nowhere: database, output, reports, the sim and the work directory', async () => {
     expect(Object.keys(runIds)).toHaveLength(3);
+    // one accuracy report of the three runs (netharness report --with): both MCP servers side by side
     const reports = join(dir, 'reports');
-    for (const id of Object.values(runIds)) {
-      const r = await runCli(['report', id, '--db', db, '--out', join(reports, id.slice(0, 8))]);
-      expect(r.code, r.stderr.slice(-1500)).toBe(0);
-      outputs.push(r);
+    const rep = await runCli([
+      'report',
+      runIds.netharness,
+      '--with',
+      `${runIds['kubernetes-mcp-server']},${runIds.anthropic}`,
+      '--db',
+      db,
+      '--out',
+      reports,
+      '--format',
+      'html,md,json,junit',
+    ]);
+    expect(rep.code, rep.stderr.slice(-1500)).toBe(0);
+    outputs.push(rep);
+    const model = JSON.parse(readFileSync(join(reports, 'report.json'), 'utf8')) as {
+      eval: {
+        groups: {
+          label: string;
+          stats: { levels: { overall: { pass1: { mean: number } } }; effort: { costUsd: { total: number } | null } };
+        }[];
+      };
+    };
+    const groups = new Map(model.eval.groups.map((g) => [g.label, g.stats]));
+    for (const label of ['openai/fake-rca x netharness', 'openai/fake-rca x kubernetes-mcp-server', 'anthropic/fake-claude x netharness']) {
+      expect(groups.get(label)?.levels.overall.pass1.mean, `${label} in ${[...groups.keys()].join(', ')}`).toBe(1);
+      expect(groups.get(label)?.effort.costUsd?.total).toBeGreaterThan(0);
     }
+    const md = readFileSync(join(reports, 'report.md'), 'utf8');
+    expect(md).toContain('openai/fake-rca x netharness');
+    expect(md).toContain('openai/fake-rca x kubernetes-mcp-server');
     // the whole work directory (the DB and its WAL, reports, the sim's logs and state) and what this file's
     // runs may have written under the project's results/
     const files: string[] = [];
@@ -225,5 +257,5 @@ describe('model agents through netharness eval', () => {
     for (const o of outputs) expect(`${o.stdout}\n${o.stderr}`).not.toContain(CANARY);
     // and the DB did record the runs (the grep looked at the right thing)
     expect(readFileSync(db).includes(Buffer.from('fake-rca'))).toBe(true);
-  }, 200_000);
+  }, 300_000);
 });

@@ -134,16 +134,18 @@ async function runModel(ctx: TrialContext, r: RunSetup): Promise<AgentResult> {
   const fetch = retryingFetch({ policy: s.retry, label: s.provider, log: ctx.log, signal: ctx.signal, onAttempts: (k) => (attempts = k) });
   const model = buildModel(s, key, fetch);
 
-  let mcp: MCPClient;
+  let mcp: MCPClient | undefined;
   let tools: ToolSet;
   try {
     mcp = await createMCPClient({ transport: await ctx.connect(), clientName: 'netharness-model-agent' });
     const all = (await mcp.tools()) as ToolSet;
     tools = r.tools ? all : Object.fromEntries(Object.entries(all).filter(([k]) => k === SUBMIT_RCA));
   } catch (err) {
+    await mcp?.close().catch(() => undefined);
     throw new AgentInfraError(`the recording proxy's tools could not be listed: ${(err as Error).message}`);
   }
-  const system = [prompt.text, r.tools ? mcp.instructions : undefined].filter(Boolean).join('\n\n');
+  const client = mcp;
+  const system = [prompt.text, r.tools ? client.instructions : undefined].filter(Boolean).join('\n\n');
   note(
     'system',
     `system prompt ${prompt.id} (sha256 ${prompt.sha256}); model ${s.provider}/${s.model} at ${s.baseUrl}; ${Object.keys(tools).length} tools: ${Object.keys(tools).join(', ')}`,
@@ -249,6 +251,6 @@ async function runModel(ctx: TrialContext, r: RunSetup): Promise<AgentResult> {
     }
     throw e;
   } finally {
-    await mcp.close().catch(() => undefined);
+    await client.close().catch(() => undefined);
   }
 }
