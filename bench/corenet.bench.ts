@@ -15,8 +15,7 @@
  */
 import { z } from 'zod';
 import { scenario } from '../harness/runner/scenario.ts';
-import { runScenario } from '../harness/runner/run.ts';
-import { createProgress } from '../harness/runner/progress.ts';
+import { egressIPBenchSim, runBenchScenario } from './scenario-run.ts';
 import { setupEgressIPs } from '../harness/scenario-kit/egressip.ts';
 import { checkEgressIP } from '../harness/checks/egressip/index.ts';
 import {
@@ -30,10 +29,7 @@ import {
 } from '../harness/checks/egressip/collect.ts';
 import { execIn } from '../harness/cluster/exec.ts';
 import { stats } from '../harness/runner/stats.ts';
-import { mkdtempSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 const EIPS = Number(process.env.CORENET_BENCH_EIPS ?? 10);
 const PER = Number(process.env.CORENET_BENCH_PODS_PER_EIP ?? 200);
@@ -49,7 +45,7 @@ const bench = scenario(
     name: 'corenet-bench',
     description: 'EgressIP check vs per-pod QE method vs bare dumps',
     params: z.object({}),
-    sim: () => ({ nodes: `3+${Math.max(3, Math.ceil((EIPS * PER) / 230) + 1)}`, ipStack: 'ipv4', speed: 60 }),
+    sim: () => egressIPBenchSim(EIPS, PER),
   },
   async (t) => {
     const setup = await setupEgressIPs(t, {
@@ -172,14 +168,4 @@ const bench = scenario(
   },
 );
 
-const dir = mkdtempSync(join(tmpdir(), 'nh-corenet-bench-'));
-const kc = process.env.CORENET_BENCH_KUBECONFIG;
-const res = await runScenario(bench, {
-  target: kc ? { kind: 'kubeconfig', path: kc } : { kind: 'sim', workdir: join(dir, 'sim') },
-  dbPath: join(dir, 'bench.db'),
-  progress: createProgress({ live: false }),
-});
-if (res.exitCode !== 0) {
-  console.error(`bench run ${res.verdict}: ${res.summary.error ?? ''}`);
-  process.exitCode = 2;
-}
+await runBenchScenario(bench, 'corenet', 'CORENET_BENCH_KUBECONFIG');

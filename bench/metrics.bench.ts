@@ -12,8 +12,7 @@
  *                                        METRICS_BENCH_WINDOW_S, METRICS_BENCH_KUBECONFIG + METRICS_BENCH_SIM_WORKDIR
  *                                        to use a running embedded cluster)
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { z } from 'zod';
@@ -21,8 +20,7 @@ import { connectPrometheus } from '../harness/metrics/client.ts';
 import { collectProfile } from '../harness/metrics/collect.ts';
 import { loadMetricsProfile } from '../harness/metrics/profile.ts';
 import { projectRoot } from '../harness/constants.ts';
-import { createProgress } from '../harness/runner/progress.ts';
-import { runScenario } from '../harness/runner/run.ts';
+import { egressIPBenchSim, runBenchScenario } from './scenario-run.ts';
 import { scenario } from '../harness/runner/scenario.ts';
 import { setupEgressIPs } from '../harness/scenario-kit/egressip.ts';
 import { sleep } from '../harness/wait/poll.ts';
@@ -57,7 +55,7 @@ const bench = scenario(
     name: 'metrics-bench',
     description: 'Prometheus scrape and query overhead at 2000 pods',
     params: z.object({}),
-    sim: () => ({ nodes: `3+${Math.max(3, Math.ceil((EIPS * PER) / 230) + 1)}`, ipStack: 'ipv4', speed: 60 }),
+    sim: () => egressIPBenchSim(EIPS, PER),
   },
   async (t) => {
     if (EIPS * PER > 0)
@@ -127,14 +125,4 @@ const bench = scenario(
   },
 );
 
-const dir = mkdtempSync(join(tmpdir(), 'nh-metrics-bench-'));
-const kc = process.env.METRICS_BENCH_KUBECONFIG;
-const res = await runScenario(bench, {
-  target: kc ? { kind: 'kubeconfig', path: kc } : { kind: 'sim', workdir: join(dir, 'sim') },
-  dbPath: join(dir, 'bench.db'),
-  progress: createProgress({ live: false }),
-});
-if (res.exitCode !== 0) {
-  console.error(`bench run ${res.verdict}: ${res.summary.error ?? ''}`);
-  process.exitCode = 2;
-}
+await runBenchScenario(bench, 'metrics', 'METRICS_BENCH_KUBECONFIG');
