@@ -31,8 +31,8 @@ export interface Job {
   exited: Promise<number>;
   /** resolves when stderr matches (rejects when the job ended first) */
   waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
-  /** signal the whole process group, as a terminal does */
-  signalGroup(sig: NodeJS.Signals): void;
+  /** signal the whole process group, as a terminal does; false when the job had already ended */
+  signalGroup(sig: NodeJS.Signals): boolean;
 }
 
 /** `netharness <args>` through the launcher, in its own process group (a foreground job of a terminal). */
@@ -67,11 +67,13 @@ export function startJob(args: string[]): Job {
     },
     signalGroup(sig) {
       // a second Ctrl-C after the run already ended (it stopped fast) reaches nobody, as in a terminal
-      if (!child.pid || done) return;
+      if (!child.pid || done) return false;
       try {
         process.kill(-child.pid, sig);
+        return true;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ESRCH') throw e;
+        return false;
       }
     },
   };

@@ -45,7 +45,7 @@ const PHASES: (Moment & { counts: number[] })[] = [
   { phase: 'sim start', after: /▶ start embedded cluster/, withinMs: 4000, counts: [1, 2] },
   { phase: 'setup', after: /▶ create workloads/, withinMs: 1500, counts: ALL ? [1, 2] : [1 + flip] },
   { phase: 'disruption', after: /▶ node-reboot #1/, withinMs: 2500, counts: ALL ? [1, 2] : [2 - flip] },
-  { phase: 'sim stop', after: /▶ cleanup: stop embedded cluster/, withinMs: 1200, counts: [1, 2] },
+  { phase: 'sim stop', after: /▶ cleanup: stop embedded cluster/, withinMs: 600, counts: [1, 2] },
 ];
 
 /** Ctrl-C once or twice at a seeded moment of the phase; returns the exit code and the moments for the note */
@@ -53,13 +53,14 @@ async function interrupt(job: Job, m: Moment, times: number): Promise<{ code: nu
   await job.waitFor(m.after);
   const delay = Math.round(rand() * m.withinMs);
   await sleep(delay);
-  job.signalGroup('SIGINT');
+  const landed = job.signalGroup('SIGINT');
   const gap = 400 + Math.round(rand() * 1500);
   if (times === 2) {
     await sleep(gap);
     job.signalGroup('SIGINT');
   }
-  return { code: await job.exited, at: `+${delay} ms${times === 2 ? ` and +${gap} ms` : ''}` };
+  const at = `+${delay} ms${times === 2 ? ` and +${gap} ms` : ''}${landed ? '' : ' (after the run had ended)'}`;
+  return { code: await job.exited, at };
 }
 
 const measured: string[] = [];
