@@ -175,7 +175,18 @@ async function egressLevel(t: Tools, s: Scope): Promise<Diagnosis | undefined> {
   if (missing) {
     const node = missing.node ?? '';
     const logs = await ovnkubeLogs(t, node, 'delet|remov');
-    const byController = /Deleting|removed|remove stale/i.test(logs);
+    // only a removal the controller logged for this kind of row (and this pod, when known) counts: an EgressIP
+    // that failed over earlier leaves removal lines about other rows in the same log
+    const rowRe =
+      missing.kind === 'missing-snat'
+        ? /\bs?nat\b/i
+        : missing.kind === 'missing-lrp'
+          ? /router polic|\blrps?\b|reroute/i
+          : /no-reroute|\b102\b/i;
+    const pods = podOf(missing).map((p) => p.split('/').at(-1)!);
+    const byController = logs
+      .split('\n')
+      .some((l) => /Deleting|removed|remove stale/i.test(l) && rowRe.test(l) && (!pods.length || pods.some((p) => l.includes(p))));
     const what =
       missing.kind === 'missing-snat'
         ? `an EgressIP SNAT row is missing from ${routerOf(node)} in node ${node}'s NB`
