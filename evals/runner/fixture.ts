@@ -10,7 +10,7 @@ import { httpStatusOf, type Cluster } from '../../harness/cluster/connect.ts';
 import { InfraError } from '../../harness/errors.ts';
 import { pickFreeEgressIPs, stripPrefix } from '../../harness/checks/egressip/free-ips.ts';
 import { listEgressIPs, OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR } from '../../harness/checks/egressip/collect.ts';
-import { api, EGRESS_LABEL, EIP_GROUP, ignoreNotFound, setNodeLabel, workersOf } from '../../harness/scenario-kit/egressip.ts';
+import { api, EGRESS_LABEL, EIP_GROUP, ignoreNotFound, pauseDeployment, setNodeLabel, workersOf } from '../../harness/scenario-kit/egressip.ts';
 import { waitFor, waitForConsistent, waitForDeploymentReady, waitForEgressIPsAssigned } from '../../harness/wait/index.ts';
 import { DAEMON_SELECTOR, PTP_NAMESPACE } from '../../harness/ptp/cluster.ts';
 import type { Setup, Pool, Derivation } from '../cases/schema.ts';
@@ -45,36 +45,8 @@ export const setupKey = (s: Setup): string => JSON.stringify(s);
 const letters = (i: number): string =>
   i < 26 ? String.fromCharCode(97 + i) : `${String.fromCharCode(97 + Math.floor(i / 26) - 1)}${String.fromCharCode(97 + (i % 26))}`;
 
-function webDeployment(ns: string, replicas: number, image: string): k8s.V1Deployment {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: APP, namespace: ns, labels: { app: APP, [MANAGED_LABEL]: MANAGED_VALUE } },
-    spec: {
-      replicas,
-      selector: { matchLabels: { app: APP } },
-      template: {
-        metadata: { labels: { app: APP } },
-        spec: {
-          terminationGracePeriodSeconds: 0,
-          containers: [
-            {
-              name: APP,
-              image,
-              resources: { requests: { cpu: '1m', memory: '8Mi' } },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                runAsNonRoot: true,
-                capabilities: { drop: ['ALL'] },
-                seccompProfile: { type: 'RuntimeDefault' },
-              },
-            },
-          ],
-        },
-      },
-    },
-  };
-}
+const webDeployment = (ns: string, replicas: number, image: string): k8s.V1Deployment =>
+  pauseDeployment({ namespace: ns, name: APP, replicas, image, labels: { [MANAGED_LABEL]: MANAGED_VALUE } });
 
 /** Wait until none of these namespaces exists (a terminating one from an earlier run included). */
 export async function waitNamespacesGone(

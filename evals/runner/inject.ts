@@ -15,10 +15,10 @@ import { httpStatusOf, type Cluster } from '../../harness/cluster/connect.ts';
 import { describeApiError, execIn } from '../../harness/cluster/exec.ts';
 import { InfraError } from '../../harness/errors.ts';
 import { applyChaos, chaosRef, deleteChaos, readChaos } from '../../harness/chaos/injector.ts';
-import { runNodeAction } from '../../harness/chaos/node-actions.ts';
+import { debugPod, runNodeAction } from '../../harness/chaos/node-actions.ts';
 import type { ChaosObject } from '../../harness/chaos/templates.ts';
 import { conditionStatus } from '../../chaos/model.ts';
-import { FAULTS_CONFIGMAP, FAULTS_NAMESPACE, api, ignoreNotFound } from '../../harness/scenario-kit/egressip.ts';
+import { FAULTS_CONFIGMAP, FAULTS_NAMESPACE, api, ignoreNotFound, patchFaultLibrary } from '../../harness/scenario-kit/egressip.ts';
 import { sleep, waitFor, waitForNodeReady } from '../../harness/wait/index.ts';
 import type { FaultStep } from '../cases/schema.ts';
 
@@ -48,31 +48,8 @@ export function mergePatchBody(ref: k8s.KubernetesObject, patch: Obj): k8s.Kuber
 
 // ---------------------------------------------------------------- library switch
 
-async function setLibraryFault(cluster: Cluster, id: string, value: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    let cm: k8s.V1ConfigMap | undefined;
-    try {
-      cm = await cluster.core.readNamespacedConfigMap({ namespace: FAULTS_NAMESPACE, name: FAULTS_CONFIGMAP });
-    } catch (err) {
-      if (httpStatusOf(err) !== 404) throw new InfraError(`read ${FAULTS_NAMESPACE}/${FAULTS_CONFIGMAP}: ${describeApiError(err)}`);
-    }
-    try {
-      if (!cm)
-        await cluster.core.createNamespacedConfigMap({
-          namespace: FAULTS_NAMESPACE,
-          body: { metadata: { name: FAULTS_CONFIGMAP, namespace: FAULTS_NAMESPACE }, data: { [id]: value } },
-        });
-      else {
-        cm.data = { ...(cm.data ?? {}), [id]: value };
-        await cluster.core.replaceNamespacedConfigMap({ namespace: FAULTS_NAMESPACE, name: FAULTS_CONFIGMAP, body: cm });
-      }
-      return;
-    } catch (err) {
-      if (httpStatusOf(err) === 409 && attempt < 10) continue;
-      throw new InfraError(`switch library fault ${id} to ${value}: ${describeApiError(err)}`);
-    }
-  }
-}
+const setLibraryFault = (cluster: Cluster, id: string, value: string): Promise<void> =>
+  patchFaultLibrary(cluster, { [id]: value }, `switch library fault ${id} to ${value}`);
 
 /** Every library fault currently on (heal switches them all off, whoever switched them on). */
 export async function libraryFaultsOn(cluster: Cluster): Promise<string[]> {
@@ -112,33 +89,7 @@ export async function resolvePod(
 /** Run argv on a node the way `oc debug node/<node>` does: a privileged host pod, `chroot /host`. Returns stdout. */
 export async function nodeShell(env: StepEnv, node: string, argv: string[]): Promise<{ stdout: string; exitCode: number }> {
   const { cluster } = env;
-  const pod: k8s.V1Pod = {
-    apiVersion: 'v1',
-    kind: 'Pod',
-    metadata: {
-      generateName: `${node.replace(/[^a-z0-9-]/g, '-').slice(0, 40)}-debug-`,
-      namespace: 'default',
-      annotations: { 'debug.openshift.io/source-resource': `/v1, Resource=nodes/${node}` },
-    },
-    spec: {
-      nodeName: node,
-      hostPID: true,
-      hostNetwork: true,
-      restartPolicy: 'Never',
-      terminationGracePeriodSeconds: 0,
-      tolerations: [{ operator: 'Exists' }],
-      containers: [
-        {
-          name: 'container-00',
-          image: 'registry.redhat.io/rhel9/support-tools',
-          command: ['chroot', '/host', ...argv],
-          securityContext: { privileged: true, runAsUser: 0 },
-          volumeMounts: [{ name: 'host', mountPath: '/host' }],
-        },
-      ],
-      volumes: [{ name: 'host', hostPath: { path: '/', type: 'Directory' } }],
-    },
-  };
+  const pod = debugPod(node, ['chroot', '/host', ...argv]);
   const created = await api(`create a debug pod on ${node}`, cluster.core.createNamespacedPod({ namespace: 'default', body: pod }));
   const name = created.metadata?.name ?? '';
   try {

@@ -81,6 +81,11 @@ export function debugPodManifest(
   action: NodeActionKind,
   opts: { image?: string; namespace?: string; restartAfterMs?: number } = {},
 ): k8s.V1Pod {
+  return debugPod(node, nodeActionCommand(action, opts), opts);
+}
+
+/** The privileged debug pod (what `oc debug node/<node>` creates) running `command` on a node's host. */
+export function debugPod(node: string, command: string[], opts: { image?: string; namespace?: string } = {}): k8s.V1Pod {
   const short = node
     .replace(/[^a-z0-9-]/g, '-')
     .slice(0, 40)
@@ -108,7 +113,7 @@ export function debugPodManifest(
         {
           name: 'container-00',
           image: opts.image ?? DEFAULT_DEBUG_IMAGE,
-          command: nodeActionCommand(action, opts),
+          command,
           securityContext: { privileged: true, runAsUser: 0 },
           volumeMounts: [{ name: 'host', mountPath: '/host' }],
         },

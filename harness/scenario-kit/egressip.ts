@@ -69,22 +69,34 @@ export async function setNodeLabel(cluster: Cluster, node: string, key: string, 
   }
 }
 
-function clientDeployment(ns: string, replicas: number, image: string): k8s.V1Deployment {
+/**
+ * A Deployment of `replicas` idle pods (the client pods EgressIP serves): restricted-v2 security context,
+ * no grace period, tiny requests. Used by the scenarios (`client`) and the eval fixtures.
+ */
+export function pauseDeployment(o: {
+  namespace: string;
+  name: string;
+  replicas: number;
+  image: string;
+  container?: string;
+  labels?: Record<string, string>;
+}): k8s.V1Deployment {
+  const app = { app: o.name };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: 'client', namespace: ns, labels: { app: 'client' } },
+    metadata: { name: o.name, namespace: o.namespace, labels: { ...app, ...o.labels } },
     spec: {
-      replicas,
-      selector: { matchLabels: { app: 'client' } },
+      replicas: o.replicas,
+      selector: { matchLabels: app },
       template: {
-        metadata: { labels: { app: 'client' } },
+        metadata: { labels: app },
         spec: {
           terminationGracePeriodSeconds: 0,
           containers: [
             {
-              name: 'pause',
-              image,
+              name: o.container ?? o.name,
+              image: o.image,
               resources: { requests: { cpu: '1m', memory: '8Mi' } },
               securityContext: {
                 allowPrivilegeEscalation: false,
@@ -99,6 +111,9 @@ function clientDeployment(ns: string, replicas: number, image: string): k8s.V1De
     },
   };
 }
+
+const clientDeployment = (ns: string, replicas: number, image: string): k8s.V1Deployment =>
+  pauseDeployment({ namespace: ns, name: 'client', replicas, image, container: 'pause' });
 
 /**
  * The EgressIP load every EgressIP scenario takes, declared once: `z.object({ ...egressIPLoadParams({ eips: 2,
@@ -346,38 +361,46 @@ export function recordRuleCounts(
  * Switch a fault of the sim's fault library on (ConfigMap netharness/netharness-faults; value 'on' or
  * JSON params) and defer switching it off. On a real cluster the ConfigMap is inert.
  */
-export async function switchFault(t: TestContext<unknown>, id: FaultId, value = 'on'): Promise<void> {
-  const cluster = t.cluster;
-  const patchData = async (data: Record<string, string>): Promise<void> => {
-    for (let attempt = 0; ; attempt++) {
-      let cm: k8s.V1ConfigMap | undefined;
-      try {
-        cm = await cluster.core.readNamespacedConfigMap({ namespace: FAULTS_NAMESPACE, name: FAULTS_CONFIGMAP });
-      } catch (err) {
-        if (httpStatusOf(err) !== 404) throw new InfraError(`read ${FAULTS_NAMESPACE}/${FAULTS_CONFIGMAP}: ${describeApiError(err)}`);
-      }
-      try {
-        if (!cm) {
-          await ignoreConflict(cluster.core.createNamespace({ body: { metadata: { name: FAULTS_NAMESPACE } } }));
-          await cluster.core.createNamespacedConfigMap({
-            namespace: FAULTS_NAMESPACE,
-            body: { metadata: { name: FAULTS_CONFIGMAP, namespace: FAULTS_NAMESPACE }, data },
-          });
-        } else {
-          cm.data = { ...(cm.data ?? {}), ...data };
-          await cluster.core.replaceNamespacedConfigMap({ namespace: FAULTS_NAMESPACE, name: FAULTS_CONFIGMAP, body: cm });
-        }
-        return;
-      } catch (err) {
-        if (httpStatusOf(err) === 409 && attempt < 10) continue;
-        throw new InfraError(`switch fault ${id}: ${describeApiError(err)}`);
-      }
+/**
+ * Merge `data` into the sim's fault library (ConfigMap netharness/netharness-faults), creating it (and its
+ * namespace) when missing; retried on a write conflict. `what` names the change in the error.
+ */
+export async function patchFaultLibrary(cluster: Cluster, data: Record<string, string>, what: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    let cm: k8s.V1ConfigMap | undefined;
+    try {
+      cm = await cluster.core.readNamespacedConfigMap({ namespace: FAULTS_NAMESPACE, name: FAULTS_CONFIGMAP });
+    } catch (err) {
+      if (httpStatusOf(err) !== 404) throw new InfraError(`read ${FAULTS_NAMESPACE}/${FAULTS_CONFIGMAP}: ${describeApiError(err)}`);
     }
-  };
-  await patchData({ [id]: value });
+    try {
+      if (!cm) {
+        await ignoreConflict(cluster.core.createNamespace({ body: { metadata: { name: FAULTS_NAMESPACE } } }));
+        await cluster.core.createNamespacedConfigMap({
+          namespace: FAULTS_NAMESPACE,
+          body: { metadata: { name: FAULTS_CONFIGMAP, namespace: FAULTS_NAMESPACE }, data },
+        });
+      } else {
+        cm.data = { ...(cm.data ?? {}), ...data };
+        await cluster.core.replaceNamespacedConfigMap({ namespace: FAULTS_NAMESPACE, name: FAULTS_CONFIGMAP, body: cm });
+      }
+      return;
+    } catch (err) {
+      if (httpStatusOf(err) === 409 && attempt < 10) continue;
+      throw new InfraError(`${what}: ${describeApiError(err)}`);
+    }
+  }
+}
+
+/**
+ * Switch a fault of the sim's fault library on (ConfigMap netharness/netharness-faults; value 'on' or
+ * JSON params) and defer switching it off. On a real cluster the ConfigMap is inert.
+ */
+export async function switchFault(t: TestContext<unknown>, id: FaultId, value = 'on'): Promise<void> {
+  await patchFaultLibrary(t.cluster, { [id]: value }, `switch fault ${id}`);
   t.event({ kind: 'fault-on', target: id, details: { value } });
   t.defer(async () => {
-    await patchData({ [id]: 'off' });
+    await patchFaultLibrary(t.cluster, { [id]: 'off' }, `switch fault ${id}`);
   }, `switch fault ${id} off`);
 }
 
