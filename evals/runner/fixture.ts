@@ -10,7 +10,15 @@ import { httpStatusOf, type Cluster } from '../../harness/cluster/connect.ts';
 import { InfraError } from '../../harness/errors.ts';
 import { pickFreeEgressIPs, stripPrefix } from '../../harness/checks/egressip/free-ips.ts';
 import { listEgressIPs, OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR } from '../../harness/checks/egressip/collect.ts';
-import { api, EGRESS_LABEL, EIP_GROUP, ignoreNotFound, pauseDeployment, setNodeLabel, workersOf } from '../../harness/scenario-kit/egressip.ts';
+import {
+  api,
+  EGRESS_LABEL,
+  EIP_GROUP,
+  ignoreNotFound,
+  pauseDeployment,
+  setNodeLabel,
+  workersOf,
+} from '../../harness/scenario-kit/egressip.ts';
 import { waitFor, waitForConsistent, waitForDeploymentReady, waitForEgressIPsAssigned } from '../../harness/wait/index.ts';
 import { DAEMON_SELECTOR, PTP_NAMESPACE } from '../../harness/ptp/cluster.ts';
 import type { Setup, Pool, Derivation } from '../cases/schema.ts';
