@@ -34,8 +34,9 @@ describe('must-gather as an offline bundle', () => {
         cwd: ROOT,
         stderr: 'ignore',
       }),
+      { timeout: 180_000 }, // the server starts through tsx: slow on a loaded machine
     );
-  }, 60_000);
+  }, 240_000);
   afterAll(async () => {
     await client?.close();
     rmSync(join(mg, '..'), { recursive: true, force: true });
