@@ -22,6 +22,8 @@ const ITER = Number(process.env.MCP_BENCH_ITER ?? 30);
 const ROOT = join(import.meta.dirname, '..');
 const CLI = ['--import', 'tsx', join(ROOT, 'harness/cli.ts')];
 const NS = 'openshift-ovn-kubernetes';
+/** the SDK's 60 s default request timeout fails calls on a machine loaded by other runs */
+const CALL_OPTS = { timeout: 600_000 };
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 600_000, input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -88,9 +90,15 @@ spec:
     let prevRunning = -1;
     let still = 0;
     for (let i = 0; i < 600; i++) {
-      running = (await kubectl('get', 'pods', '-n', 'scale', '--field-selector=status.phase=Running', '-o', 'name'))
-        .split('\n')
-        .filter(Boolean).length;
+      // a loaded machine times a poll out now and then (TLS handshake timeout): poll again
+      const names = await kubectl('get', 'pods', '-n', 'scale', '--field-selector=status.phase=Running', '-o', 'name').catch(
+        (err: Error) => (log(`poll failed, retrying: ${err.message.split('\n')[0]}`), undefined),
+      );
+      if (names === undefined) {
+        await new Promise((r) => setTimeout(r, 1000));
+        continue;
+      }
+      running = names.split('\n').filter(Boolean).length;
       if (running >= PODS) break;
       still = running === prevRunning ? still + 1 : 0;
       prevRunning = running;
@@ -122,10 +130,14 @@ spec:
     // Wait until the egress node's NB has converged (SNAT count stops growing).
     let last = -1;
     for (let i = 0; i < 120; i++) {
-      const r = (await unlimited.callTool({
-        name: 'ovn_db_list',
-        arguments: { node: 'worker-0', db: 'nb', table: 'NAT', conditions: ['type=snat'], columns: ['logical_ip'], limit: 1 },
-      })) as { content: { text: string }[] };
+      const r = (await unlimited.callTool(
+        {
+          name: 'ovn_db_list',
+          arguments: { node: 'worker-0', db: 'nb', table: 'NAT', conditions: ['type=snat'], columns: ['logical_ip'], limit: 1 },
+        },
+        undefined,
+        CALL_OPTS,
+      )) as { content: { text: string }[] };
       const n = Number(/(\d+) record/.exec(r.content[0].text)?.[1] ?? 0);
       if (n === last && n >= running) break;
       last = n;
@@ -155,7 +167,7 @@ spec:
     const rows: string[] = [];
     for (const [label, name, args] of cases) {
       const size = async (c: Client) => {
-        const r = (await c.callTool({ name, arguments: args })) as { content: { text: string }[]; isError?: boolean };
+        const r = (await c.callTool({ name, arguments: args }, undefined, CALL_OPTS)) as { content: { text: string }[]; isError?: boolean };
         if (r.isError) throw new Error(`${name}: ${r.content[0].text}`);
         return r.content[0].text.length;
       };
@@ -165,7 +177,7 @@ spec:
       const iters = name === 'egressip_consistency_check' ? Math.min(ITER, 10) : ITER;
       for (let i = 0; i < iters; i++) {
         const t = performance.now();
-        await budgeted.callTool({ name, arguments: args });
+        await budgeted.callTool({ name, arguments: args }, undefined, CALL_OPTS);
         times.push(performance.now() - t);
       }
       rows.push(`| ${label} | ${pct(times, 50).toFixed(0)} | ${pct(times, 95).toFixed(0)} | ${Math.ceil(sB / 4)} | ${Math.ceil(sU / 4)} |`);
@@ -178,7 +190,7 @@ spec:
       await Promise.all(
         Array.from({ length: 50 }, async () => {
           const t = performance.now();
-          await budgeted.callTool({ name: 'k8s_list', arguments: args });
+          await budgeted.callTool({ name: 'k8s_list', arguments: args }, undefined, CALL_OPTS);
           times.push(performance.now() - t);
         }),
       );
