@@ -357,6 +357,27 @@ export function ptpFaultScenario(def: FaultDef): Scenario<typeof ptpScenarioPara
         m('ptp_holdover_seconds', rec.holdoverS);
         m('ptp_relock_seconds', rec.relockS);
         m('ptp_worst_offset_ns', rec.worstOffsetNs, 'ns');
+        // the clock first: a clock that did not re-lock is the finding (its sidecar cannot be LOCKED either)
+        await s.check(`${target.iface} back to ${role} within ${LIMITS.slaveS} s and LOCKED in range within ${LIMITS.offsetS} s`, () => ({
+          ok: roleAt !== undefined && lockAt !== undefined,
+          summary:
+            roleAt !== undefined && lockAt !== undefined
+              ? `re-locked ${rec!.relockS?.toFixed(1)} s after the clear (roles ${rec!.roles.join('>')}, states ${rec!.clockStates.join('>')})`
+              : `not recovered: role ${roleAt === undefined ? 'not back' : 'ok'}, lock ${lockAt === undefined ? 'not back' : 'ok'}; last sample ${JSON.stringify(sampler.samples.at(-1))}`,
+          findings:
+            roleAt !== undefined && lockAt !== undefined
+              ? []
+              : [
+                  {
+                    kind: roleAt === undefined ? 'ptp-role-not-recovered' : 'ptp-not-relocked',
+                    node: target.node,
+                    expected: roleAt === undefined ? role : 'LOCKED',
+                    actual: String(roleAt === undefined ? sampler.samples.at(-1)?.role : sampler.samples.at(-1)?.clockState),
+                    message: 'no recovery within the conformance limits',
+                  },
+                ],
+          data: { ...rec },
+        }));
         // the sidecar's published state (lock-state CurrentState) must be LOCKED again once recovered; its
         // sequence is recorded (a brief excursion can fall between two polls, so it is not required)
         if (sidecar) {
@@ -378,26 +399,6 @@ export function ptpFaultScenario(def: FaultDef): Scenario<typeof ptpScenarioPara
                 ],
           }));
         }
-        await s.check(`${target.iface} back to ${role} within ${LIMITS.slaveS} s and LOCKED in range within ${LIMITS.offsetS} s`, () => ({
-          ok: roleAt !== undefined && lockAt !== undefined,
-          summary:
-            roleAt !== undefined && lockAt !== undefined
-              ? `re-locked ${rec!.relockS?.toFixed(1)} s after the clear (roles ${rec!.roles.join('>')}, states ${rec!.clockStates.join('>')})`
-              : `not recovered: role ${roleAt === undefined ? 'not back' : 'ok'}, lock ${lockAt === undefined ? 'not back' : 'ok'}; last sample ${JSON.stringify(sampler.samples.at(-1))}`,
-          findings:
-            roleAt !== undefined && lockAt !== undefined
-              ? []
-              : [
-                  {
-                    kind: roleAt === undefined ? 'ptp-role-not-recovered' : 'ptp-not-relocked',
-                    node: target.node,
-                    expected: role,
-                    actual: String(sampler.samples.at(-1)?.role ?? sampler.samples.at(-1)?.clockState),
-                    message: 'no recovery within the conformance limits',
-                  },
-                ],
-          data: { ...rec },
-        }));
       });
     },
   );
