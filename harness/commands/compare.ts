@@ -65,6 +65,12 @@ export function registerCompare(program: Command): void {
               ]),
             )}\n\n`,
           );
+          if (r.paired) {
+            const p = r.paired;
+            process.stdout.write(
+              `paired (overall, same cases): ${p.pairs} trial pairs, only base passed ${p.mcnemar.b}, only new passed ${p.mcnemar.c}, McNemar exact p=${p.mcnemar.p.toFixed(4)}; pass@1 ${p.pass1A?.toFixed(3) ?? '-'} -> ${p.pass1B?.toFixed(3) ?? '-'}, bootstrap over ${p.bootstrap.cases} cases ${p.bootstrap.diff >= 0 ? '+' : ''}${p.bootstrap.diff.toFixed(3)} [${p.bootstrap.lo.toFixed(3)}, ${p.bootstrap.hi.toFixed(3)}]\n`,
+            );
+          }
           process.stdout.write(regressed ? `REGRESSION: ${r.regressions.join(', ')}\n` : 'no regression\n');
         }
         if (r.base.kind !== r.new.kind || r.base.name !== r.new.name)

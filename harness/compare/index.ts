@@ -12,6 +12,8 @@ import { stats, type Stats } from '../runner/stats.ts';
 import { listMetricSeries } from '../store/metrics.ts';
 import type { RunRow, Store } from '../store/store.ts';
 import { ruleFor, type ResolvedRule, type Thresholds } from './thresholds.ts';
+import { pairedComparison, type PairedComparison } from '../../evals/stats/index.ts';
+import { runOutcomes } from '../../evals/stats/outcomes.ts';
 
 export type Verdict = 'ok' | 'regression' | 'improvement' | 'info' | 'missing' | 'new';
 
@@ -37,6 +39,8 @@ export interface CompareResult {
   new: Pick<RunRow, 'id' | 'kind' | 'name' | 'verdict' | 'startedAt'>;
   comparisons: Comparison[];
   regressions: string[];
+  /** two eval runs: overall pass on the same cases, paired (McNemar exact on trials matched by case + repeat, bootstrap over cases); B = new */
+  paired?: PairedComparison;
 }
 
 interface Sampled {
@@ -165,5 +169,6 @@ export function compareRuns(store: Store, baseRef: string, newRef: string, t: Th
     new: brief(neu),
     comparisons,
     regressions: comparisons.filter((c) => c.verdict === 'regression').map((c) => c.key),
+    ...(base.kind === 'eval' && neu.kind === 'eval' ? { paired: pairedComparison(runOutcomes(store, base), runOutcomes(store, neu)) } : {}),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * compare, runs trend and JUnit on runs seeded through the Store API (no cluster): a healthy run against one
- * whose failover and convergence were slowed (there is no slowing fault in the catalogue, so the slowed
- * samples are seeded) exits 1 and names the regressed measurements; thresholds YAML; a trend over 3 stored runs;
+ * whose failover and convergence were slowed (seeded samples, so the verdict logic and Mann-Whitney p are exact;
+ * test/compare/slow-fault.test.ts does the same with two real runs and the fault ovnkube-slow-nb-sync) exits 1
+ * and names the regressed measurements; two eval runs paired (McNemar); thresholds YAML; a trend over 3 stored runs;
  * the statistics against their textbook values.
  */
 import { spawnSync } from 'node:child_process';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mannWhitneyU, pearson, spearman, slope } from '../../harness/analysis/stats.ts';
 import { ruleConvergenceCorrelation } from '../../harness/analysis/correlation.ts';
-import { compareSamples } from '../../harness/compare/index.ts';
+import { compareRuns, compareSamples } from '../../harness/compare/index.ts';
 import { parseThresholds, ruleFor } from '../../harness/compare/thresholds.ts';
 import { recordMetricSeries } from '../../harness/store/metrics.ts';
 import { openStore, type MeasurementRow } from '../../harness/store/store.ts';
@@ -244,9 +245,24 @@ describe('eval runs', () => {
     expect(html).toContain('data-chart="trials"');
     const c = await runCli(['compare', ids.evalGood, ids.evalBad, '--db', db, '--json']);
     expect(c.code).toBe(1);
-    expect((JSON.parse(c.stdout) as { regressions: string[] }).regressions).toEqual(
-      expect.arrayContaining(['score:overall', 'score:pass_rate']),
-    );
+    const cj = JSON.parse(c.stdout) as { regressions: string[]; paired: { mcnemar: { b: number } } };
+    expect(cj.regressions).toEqual(expect.arrayContaining(['score:overall', 'score:pass_rate']));
+    expect(cj.paired.mcnemar.b).toBe(5);
+  }, 60_000);
+
+  it('compare of two eval runs pairs them on the same cases (McNemar exact, bootstrap over cases)', () => {
+    const store = openStore(db);
+    try {
+      const r = compareRuns(store, ids.evalGood, ids.evalBad);
+      // the infra attempt is no outcome: 6 pairs, 5 passed only in the base; McNemar exact p = 2 / 2^5
+      expect(r.paired?.pairs).toBe(6);
+      expect(r.paired?.mcnemar).toEqual({ b: 5, c: 0, p: 0.0625 });
+      expect(r.paired?.bootstrap.diff).toBeCloseTo(-5 / 6, 12);
+      expect(r.paired?.bootstrap.hi).toBeLessThan(0);
+      expect(compareRuns(store, ids.healthy, ids.slow).paired).toBeUndefined();
+    } finally {
+      store.close();
+    }
   }, 60_000);
 });
 

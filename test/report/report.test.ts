@@ -16,6 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'nh-report-'));
 const db = join(dir, 'nh.db');
 const out = join(dir, 'report');
 let runId = '';
+let runOutput = '';
 
 beforeAll(async () => {
   const r = await runCli([
@@ -30,11 +31,17 @@ beforeAll(async () => {
   const m = /run ([0-9a-f-]{36})/.exec(r.stdout + r.stderr);
   if (r.code !== 0 || !m) throw new Error(`quick run failed (exit ${r.code}): ${(r.stdout + r.stderr).slice(-1500)}`);
   runId = m[1];
+  runOutput = r.stdout + r.stderr;
 }, 480_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('netharness report', () => {
+  it("the run's summary names its report command and directory", () => {
+    expect(runOutput).toContain(`report: netharness report ${runId} --db ${db}`);
+    expect(runOutput).toMatch(new RegExp(`HTML in \\S*reports/${runId}/`));
+  });
+
   it('writes all four formats for latest and names the files', async () => {
     const r = await runCli([
       'report',
