@@ -66,7 +66,8 @@ const count = (path: string, sql: string) => {
   }
 };
 
-describe('--shard', () => {
+// each test spawns the CLI (tsx): minutes on a loaded machine
+describe('--shard', { timeout: 300_000 }, () => {
   it('parses i/n and refuses what is not a shard (naming --shard)', () => {
     expect(parseShard('2/3')).toEqual({ index: 2, count: 3 });
     for (const bad of ['0/3', '4/3', '1/0', 'a/b', '1', '1/3/4', '-1/2']) expect(() => parseShard(bad)).toThrow(/--shard/);
@@ -90,7 +91,7 @@ describe('--shard', () => {
   });
 });
 
-describe('netharness merge', () => {
+describe('netharness merge', { timeout: 300_000 }, () => {
   const a = makeDb('shard-1', ['case-a', 'case-b']);
   const b = makeDb('shard-2', ['case-c']);
 

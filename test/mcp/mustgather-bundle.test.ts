@@ -17,7 +17,7 @@ import { makeMustGather } from './mustgather-fixture.ts';
 const textOf = (r: unknown) => ((r as { content: { text: string }[] }).content ?? []).map((c) => c.text).join('\n');
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
-describe('must-gather as an offline bundle', () => {
+describe('must-gather as an offline bundle', { timeout: 300_000 }, () => {
   let mg: string;
   let client: Client;
   let tarSha: string;
