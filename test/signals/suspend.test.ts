@@ -7,7 +7,7 @@
  * sees the job stopped) and a plain process (the launcher's group is orphaned there, where the kernel discards
  * a job-control SIGTSTP, so it stops with SIGSTOP instead).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,7 +47,7 @@ function childOf(pid: number): number | undefined {
   return kids[0];
 }
 
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+async function until(what: string, ok: () => boolean, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ok()) {
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
@@ -66,8 +66,8 @@ interface Started {
 }
 
 /** the fake scenario hanging until interrupted, through the launcher, under `bash -m` or directly */
-function start(marker: string, viaShell: boolean): Started {
-  const db = join(base, `${viaShell ? 'sh' : 'plain'}.db`);
+function start(dir: string, marker: string, viaShell: boolean): Started {
+  const db = join(dir, 'nh.db');
   const args = [LAUNCHER, 'scenario', FAKE, '--param', 'mode=hang', '--param', `marker=${marker}`, '--kubeconfig', KUBECONFIG, '--db', db];
   // set -m: job control as in an interactive terminal (the job gets its own process group, bash is its parent
   // in the same session). `wait` returns 148 (128 + SIGTSTP) when the job stops, as a shell reports "Stopped",
@@ -91,22 +91,37 @@ function start(marker: string, viaShell: boolean): Started {
   return { launcher: viaShell ? 0 : (proc.pid ?? 0), proc, output: () => out, exited };
 }
 
-describe('Ctrl-Z (SIGTSTP) suspends the launcher and the CLI; SIGCONT resumes them', { timeout: 120_000 }, () => {
+describe('Ctrl-Z (SIGTSTP) suspends the launcher and the CLI; SIGCONT resumes them', { timeout: 400_000 }, () => {
   for (const viaShell of [true, false]) {
     it(`${viaShell ? 'under a job-control shell' : 'without one (orphaned group)'}: both stop, both resume, a Ctrl-C then still cleans up (130)`, async () => {
-      const marker = join(base, `marker-${viaShell ? 'sh' : 'plain'}`);
+      // a directory per attempt: a retry must not read the marker of the attempt before
+      const dir = mkdtempSync(join(base, viaShell ? 'sh-' : 'plain-'));
+      const marker = join(dir, 'marker');
       writeFileSync(marker, '');
-      const job = start(marker, viaShell);
+      const job = start(dir, marker, viaShell);
+      onTestFinished(() => {
+        // a failed attempt leaves nothing running (stopped processes included)
+        for (const pid of [job.proc.pid, launcherPid, cliPid])
+          try {
+            if (pid) process.kill(-pid, 'SIGKILL');
+          } catch {
+            /* gone */
+          }
+      });
+      let launcherPid = 0;
+      let cliPid = 0;
       let launcher = job.launcher;
       if (viaShell) {
         await until('bash printed the job pid', () => /pid=\d+/.test(job.output()));
         launcher = Number(/pid=(\d+)/.exec(job.output())?.[1]);
       }
-      await until('the scenario hangs', () => readFileSync(marker, 'utf8').includes('hanging'), 60_000).catch((e: Error) => {
+      await until('the scenario hangs', () => readFileSync(marker, 'utf8').includes('hanging'), 180_000).catch((e: Error) => {
         throw new Error(`${e.message}: ${job.output().slice(-1500)}`);
       });
+      launcherPid = launcher;
       const cli = childOf(launcher);
       expect(cli, job.output()).toBeDefined();
+      cliPid = cli ?? 0;
       const cliGroup = stat(cli!)!.pgrp;
       expect(cliGroup).not.toBe(stat(launcher)!.pgrp); // the CLI runs in its own group, out of the terminal's reach
 
