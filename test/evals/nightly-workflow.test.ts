@@ -257,8 +257,8 @@ function runWorkflow(o: {
       const env: Record<string, string> = { ...wfEnv };
       for (const [k, v] of Object.entries(j.env ?? {})) env[k] = asString(interpolate(String(v), { ...ctx, env }));
       for (const [n, s] of j.steps.entries()) {
-        const name = s.name ?? s.uses ?? s.run!.split('\n')[0]!;
         const sctx: Ctx = { ...ctx, env };
+        const name = asString(interpolate(s.name ?? s.uses ?? s.run!.split('\n')[0]!, sctx));
         if (s.if !== undefined && !evaluate(String(s.if).replace(/^\$\{\{|\}\}$/g, ''), sctx)) continue;
         const t0 = performance.now();
         const with_ = Object.fromEntries(Object.entries(s.with ?? {}).map(([k, v]) => [k, asString(interpolate(String(v), sctx))]));
@@ -351,12 +351,12 @@ describe('the nightly job runs on this machine (a fork: no secrets)', () => {
 
   it('runs every job and step in order: reference on the embedded cluster, baselines from its bundles, merged, reported, compared', () => {
     const cases = join(work, 'cases');
-    mkdirSync(cases);
+    mkdirSync(cases, { recursive: true });
     for (const c of ['control-node-quiet', 'eip-snat-deleted-by-hand'])
       cpSync(join(ROOT, 'evals/cases', `${c}.yaml`), join(cases, `${c}.yaml`));
     // `gh`: the last successful nightly is this run's own merged DB (the previous nightly's artifact stand-in)
     const bin = join(work, 'bin');
-    mkdirSync(bin);
+    mkdirSync(bin, { recursive: true });
     writeFileSync(
       join(bin, 'gh'),
       `#!/usr/bin/env bash
