@@ -81,9 +81,9 @@ describe('eval case format', () => {
     }
     for (const d of ['easy', 'medium', 'hard'])
       expect(faults.filter((c) => c.tags.difficulty === d).length, `${d} fault cases`).toBeGreaterThanOrEqual(3);
-    const kinds = new Set(cases.flatMap((c) => c.fault.map((f) => f.kind)));
+    const kinds = new Set<string>(cases.flatMap((c) => c.fault.map((f) => f.kind)));
     for (const k of ['library', 'chaos', 'node-action', 'exec', 'k8s']) expect(kinds.has(k), `a case with a ${k} fault step`).toBe(true);
-    const gates = new Set(cases.flatMap((c) => c.gate.all.map((g) => g.kind)));
+    const gates = new Set<string>(cases.flatMap((c) => c.gate.all.map((g) => g.kind)));
     for (const g of ['finding', 'check-passes', 'metric', 'pod', 'node', 'exec']) expect(gates.has(g), `a case gated on ${g}`).toBe(true);
   });
 

@@ -47,7 +47,7 @@ async function logsSince(iso: string): Promise<string[]> {
 async function checkPtp(): Promise<{ code: number; findings: { kind: string; node: string; labels?: Record<string, string> }[] }> {
   const r = await runCli(['check', 'ptp', '--kubeconfig', c.kubeconfig, '--json', '--no-record']);
   if (!r.stdout.trim()) throw new Error(`check ptp printed nothing (exit ${r.code}): ${r.stderr.slice(-1500)}`);
-  return { code: r.code, findings: (JSON.parse(r.stdout) as { findings: { kind: string; node: string }[] }).findings };
+  return { code: r.code ?? -1, findings: (JSON.parse(r.stdout) as { findings: { kind: string; node: string }[] }).findings };
 }
 
 describe.sequential('linuxptp-daemon bugs of the fault library on the embedded cluster', () => {
