@@ -62,7 +62,7 @@ describe('flags', () => {
     expect(usage(() => parseRunFlags(flags({ retries: '11' })))).toMatch(/^--retries/);
     expect(usage(() => parseRunFlags(flags({ agentParam: ['noequals'] })))).toMatch(/^--agent-param: expected key=value/);
     expect(usage(() => parseRunFlags(flags({ suite: 'a', cases: 'b' })))).toMatch(/--suite and --cases/);
-    expect(usage(() => parseRunFlags(flags({ target: 'cloud' })))).toMatch(/^--target: sim or kubeconfig/);
+    expect(usage(() => parseRunFlags(flags({ target: 'cloud' })))).toMatch(/^--target: sim, kubeconfig or bundles:DIR, got 'cloud'/);
     expect(usage(() => parseRunFlags(flags({ target: 'kubeconfig' })))).toMatch(/needs --kubeconfig/);
     expect(usage(() => parseRunFlags(flags({ context: 'x' })))).toMatch(/--context needs --kubeconfig/);
   });
