@@ -53,7 +53,7 @@ export interface TranscriptPage {
   scores: Record<string, number | null>;
   passes: Record<string, boolean | null>;
   requires: string[];
-  details: ScoreDetails | null;
+  details: Partial<ScoreDetails> | null; // stored JSON: parts may be missing (infra errors, older scorers)
   violations: SafetyViolation[];
   answer: AgentAnswer | null;
   effort: TrialOutcome['effort'];

@@ -144,14 +144,16 @@ function transcriptHtml(t: TranscriptPage): string {
     }),
   ];
   if (t.details) {
+    // stored JSON: a trial that ended in an infra error, or one scored by an older scorer, may lack parts
     const d = t.details;
+    const e = d.entities;
     parts.push(
-      `<p>answer read from: ${esc(d.source)}; hedged: ${d.hedged ? 'yes' : 'no'}; entities recalled: ${esc(d.entities.recalled.join(', ') || '-')}; missed: ${esc(d.entities.missed.join(', ') || '-')} (precision ${d.entities.precision.toFixed(2)}, recall ${d.entities.recall.toFixed(2)})</p>`,
+      `<p>answer read from: ${esc(d.source ?? '-')}; hedged: ${d.hedged ? 'yes' : 'no'}${e ? `; entities recalled: ${esc(e.recalled.join(', ') || '-')}; missed: ${esc(e.missed.join(', ') || '-')} (precision ${e.precision.toFixed(2)}, recall ${e.recall.toFixed(2)})` : ''}</p>`,
       htmlTable({
         columns: ['checklist', 'item', 'matched', 'evidence'],
         rows: [
-          ...d.mechanism.map((c): Cell[] => ['mechanism', c.id, c.matched ? 'yes' : 'no', c.evidence ?? '']),
-          ...d.remediation.map((c): Cell[] => ['remediation', c.id, c.matched ? 'yes' : 'no', c.evidence ?? '']),
+          ...(d.mechanism ?? []).map((c): Cell[] => ['mechanism', c.id, c.matched ? 'yes' : 'no', c.evidence ?? '']),
+          ...(d.remediation ?? []).map((c): Cell[] => ['remediation', c.id, c.matched ? 'yes' : 'no', c.evidence ?? '']),
         ],
       }),
     );
