@@ -82,7 +82,18 @@ describe('check registry', () => {
     try {
       const program = new Command().exitOverride();
       registerCheckCommand(program);
-      await program.parseAsync(['node', 'x', 'check', 'fake-test-check', '--kubeconfig', kubeconfig, '--param', 'bad=3', '--json']);
+      await program.parseAsync([
+        'node',
+        'x',
+        'check',
+        'fake-test-check',
+        '--kubeconfig',
+        kubeconfig,
+        '--param',
+        'bad=3',
+        '--json',
+        '--no-record',
+      ]); // never the user's default database
       code = process.exitCode;
     } finally {
       spy.mockRestore();
