@@ -4,7 +4,7 @@
  * Expected on any suite: category accuracy 1 / |categories|, detection on controls 1 / |categories|.
  */
 import { CATEGORY_IDS, HEALTHY, isCategory } from '../taxonomy.ts';
-import { seededRandom } from '../cases/targets.ts';
+import { mulberry32 } from '../../harness/random.ts';
 import { UsageError } from '../../harness/errors.ts';
 import type { Agent, AgentResult, TrialContext } from './types.ts';
 
@@ -16,7 +16,7 @@ export function randomAgent(categories: readonly string[] = CATEGORY_IDS): Agent
     description: `baseline: a category drawn from ${categories.length} with the trial seed, never calls a tool`,
     kind: 'baseline',
     run(ctx: Pick<TrialContext, 'seed'>): Promise<AgentResult> {
-      const rnd = seededRandom(ctx.seed ^ 0x5eed);
+      const rnd = mulberry32(ctx.seed ^ 0x5eed);
       const category = categories[Math.floor(rnd() * categories.length)]!;
       const detected = category !== HEALTHY;
       return Promise.resolve({

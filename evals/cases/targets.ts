@@ -5,6 +5,7 @@
  */
 import type { EvalCase, Pool, Derivation } from './schema.ts';
 import { PLACEHOLDER_RE, walkStrings } from './schema.ts';
+import { mulberry32 } from '../../harness/random.ts';
 
 /** What the runner read from the target for a trial. */
 export interface TargetEnv {
@@ -26,18 +27,6 @@ export class TargetDrawError extends Error {
   override name = 'TargetDrawError';
 }
 
-/** mulberry32: small, fast, good enough to pick targets and baseline answers; same seed, same sequence. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Seed of one trial from the run seed, the case id and the repeat index (stable across runs and suites). */
 export function trialSeed(runSeed: number, caseId: string, repeat: number): number {
   let h = (runSeed ^ 0x9e3779b9) >>> 0;
@@ -53,7 +42,7 @@ export const UNIVERSE_POOLS: readonly Pool[] = ['workers', 'egressips', 'egressi
 
 /** Draw every target of a case, in declaration order. Throws TargetDrawError (an infra error: the setup is too small). */
 export async function drawTargets(c: Pick<EvalCase, 'id' | 'targets'>, seed: number, env: TargetEnv): Promise<Bindings> {
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   const values: Record<string, string> = {};
   const pools: Bindings['pools'] = {};
   for (const [key, d] of Object.entries(c.targets)) {

@@ -12,6 +12,7 @@
  */
 import { LEVELS, type Level } from '../cases/schema.ts';
 import { mcnemarExact, passAtK, passHatK, meanStderr, type CaseCount, type Estimate } from '../scoring/stats.ts';
+import { mulberry32 } from '../../harness/random.ts';
 
 export type { Estimate } from '../scoring/stats.ts';
 
@@ -180,18 +181,6 @@ export function breakdown(outcomes: readonly TrialOutcome[], dims: readonly Dime
 }
 
 // ---------------------------------------------------------------- paired comparison
-
-/** A small seeded PRNG (mulberry32), so a bootstrap is reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface PairedComparison {
   level: StatLevel;

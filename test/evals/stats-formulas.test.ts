@@ -10,11 +10,11 @@ import {
   breakdown,
   caseCounts,
   groupStats,
-  mulberry32,
   pairedComparison,
   type StatLevel,
   type TrialOutcome,
 } from '../../evals/stats/index.ts';
+import { mulberry32 } from '../../harness/random.ts';
 
 /** every k-subset of 0..n-1 */
 function* subsets(n: number, k: number, from = 0, acc: number[] = []): Generator<number[]> {

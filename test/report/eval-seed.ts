@@ -6,7 +6,7 @@
  */
 import { loadCases } from '../../evals/cases/loader.ts';
 import { EvalStore } from '../../evals/store.ts';
-import { mulberry32 } from '../../evals/stats/index.ts';
+import { mulberry32 } from '../../harness/random.ts';
 import type { TrialScore } from '../../evals/scoring/types.ts';
 import type { Store } from '../../harness/store/store.ts';
 

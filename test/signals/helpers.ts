@@ -11,18 +11,6 @@ import { ROOT } from '../support/cli.ts';
 
 export const LAUNCHER = join(ROOT, 'bin', 'netharness.js');
 
-/** mulberry32: a small seeded generator, so a failing moment can be replayed with the same seed */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface Job {
   child: ChildProcess;
   stdout: () => string;

@@ -17,10 +17,11 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
 import { ROOT, startDetachedSim, stopSim } from '../support/cli.ts';
-import { NOTHING, seeded, settledLeftovers, sleep, startJob, type Job } from './helpers.ts';
+import { mulberry32 } from '../../harness/random.ts';
+import { NOTHING, settledLeftovers, sleep, startJob, type Job } from './helpers.ts';
 
 const seed = Number(process.env.NH_SIGNAL_SEED ?? Date.now() % 100_000);
-const rand = seeded(seed);
+const rand = mulberry32(seed);
 const base = mkdtempSync('/tmp/nh-sig-');
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
