@@ -5,7 +5,6 @@
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../harness/errors.ts';
 import { openStore } from '../../harness/store/store.ts';
 import { parseRunFlags } from '../../evals/runner/command.ts';
 import { planTrials, selectCases, simNodesFor, summarise, type TrialJson } from '../../evals/runner/run.ts';
@@ -18,6 +17,7 @@ import { loadCases } from '../../evals/cases/loader.ts';
 import { scoreAnswer } from '../../evals/scoring/index.ts';
 import { renderCase } from '../../evals/cases/targets.ts';
 import { ROOT, runCli } from '../support/cli.ts';
+import { usageMessage as usage } from '../support/usage.ts';
 
 const CASES = join(ROOT, 'test/evals/fixtures/cases');
 const flags = (over: Record<string, unknown> = {}) =>
@@ -35,16 +35,6 @@ const flags = (over: Record<string, unknown> = {}) =>
     speed: '20',
     ...over,
   }) as Parameters<typeof parseRunFlags>[0];
-
-function usage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
 
 describe('flags', () => {
   it('parses a run', () => {

@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { resolveParams, describeParams } from '../../harness/runner/params.ts';
-import { UsageError } from '../../harness/errors.ts';
 import { tempDir } from '../support/tmp.ts';
+import { usageMessage as usage } from '../support/usage.ts';
 
 const schema = z.object({
   eips: z.number().int().min(1).default(10),
@@ -16,16 +16,6 @@ const schema = z.object({
   flag: z.boolean().default(false),
   name: z.string().default('x'),
 });
-
-function usage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UsageError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
 
 const file = (text: string): string => {
   const p = join(tempDir('nh-params-'), 'p.yaml');
