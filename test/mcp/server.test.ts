@@ -60,7 +60,10 @@ describe('mcp server (fake target)', () => {
   it('switches toolsets and disables tools', async () => {
     const { client } = await inMemoryClient(new FakeTarget(), { toolsets: ['ovn', 'analysis'], disableTools: ['ovn_trace'] });
     const names = (await client.listTools()).tools.map((t) => t.name);
-    expect(names.every((n) => /^(ovn_|egressip_|ptp_check$)/.test(n)), names.join(' ')).toBe(true); // analysis = one tool per check
+    expect(
+      names.every((n) => /^(ovn_|egressip_|ptp_check$)/.test(n)),
+      names.join(' '),
+    ).toBe(true); // analysis = one tool per check
     expect(names).not.toContain('ovn_trace');
     const r = await client
       .callTool({ name: 'k8s_list', arguments: { kind: 'Pod' } })
