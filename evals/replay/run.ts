@@ -23,7 +23,7 @@ import type { Snapshot } from '../scoring/types.ts';
 import { isStdio, loadMcpConfig, type McpConfig } from '../proxy/config.ts';
 import { McpProxy } from '../proxy/proxy.ts';
 import { EvalStore } from '../store.ts';
-import { selectCases, summarise, type EvalOptions, type EvalResult, type TrialJson } from '../runner/run.ts';
+import { runOutcome, selectCases, summarise, type EvalOptions, type EvalResult, type TrialJson } from '../runner/run.ts';
 import { AGENT_GRACE_MS, type AttemptResult } from '../runner/trial.ts';
 import { shardItems, type Shard } from '../merge-shard.ts';
 import { bindingsOf, listReplays, type Incident, type ReplayEntry } from './format.ts';
@@ -343,17 +343,7 @@ export async function runReplay(o: ReplayOptions): Promise<EvalResult> {
   const summary = summarise(agent.name, caseIds.length, trials, all, (performance.now() - wall0) / 1000);
   const interrupted = ac.signal.aborted;
   es.markUnfinished(runId, interrupted ? 'interrupted' : 'infra', interrupted ? 'interrupted' : 'run ended');
-  let exitCode: number = ExitCode.ok;
-  let verdict: 'passed' | 'failed' | 'error' | 'interrupted' = summary.scored === summary.passed ? 'passed' : 'failed';
-  let error: string | undefined;
-  if (interrupted) {
-    exitCode = ExitCode.interrupted;
-    verdict = 'interrupted';
-  } else if (summary.infra > 0) {
-    exitCode = ExitCode.error;
-    verdict = 'error';
-    error = `${summary.infra} trial(s) ended in an infrastructure error after ${o.retries} retries`;
-  }
+  const { exitCode, verdict, error } = runOutcome(summary, interrupted, o.retries);
   store.finishRun(runId, verdict, { ...summary, ...(error ? { error } : {}) });
   store.close();
   log(

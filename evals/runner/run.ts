@@ -182,6 +182,25 @@ function trialJson(lc: LoadedCase, repeat: number, seed: number, attempts: Attem
 
 const OVERHEAD_PHASES = ['setup', 'draw', 'inject', 'gate', 'snapshotBefore', 'snapshotAfter', 'heal'] as const;
 
+/** How an eval run (live or replayed) ends: interrupted 130, a fatal error or infra trials 2, else 0 with
+ * passed when every scored trial passed. */
+export function runOutcome(
+  summary: { scored: number; passed: number; infra: number },
+  interrupted: boolean,
+  retries: number,
+  fatal?: unknown,
+): { exitCode: number; verdict: 'passed' | 'failed' | 'error' | 'interrupted'; error?: string } {
+  if (interrupted) return { exitCode: ExitCode.interrupted, verdict: 'interrupted' };
+  if (fatal) return { exitCode: ExitCode.error, verdict: 'error', error: (fatal as Error).message };
+  if (summary.infra > 0)
+    return {
+      exitCode: ExitCode.error,
+      verdict: 'error',
+      error: `${summary.infra} trial(s) ended in an infrastructure error after ${retries} retries`,
+    };
+  return { exitCode: ExitCode.ok, verdict: summary.scored === summary.passed ? 'passed' : 'failed' };
+}
+
 export function summarise(agent: string, cases: number, trials: TrialJson[], all: AttemptResult[], wallSeconds: number): EvalSummary {
   const scored = trials.filter((t) => t.status === 'scored');
   const mean = (k: keyof LevelScores): number | null => {
@@ -404,22 +423,8 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
   const summary = summarise(agent.name, cases.length, trials, all, (performance.now() - wall0) / 1000);
   const interrupted = signals.interrupted;
   evalStore.markUnfinished(runId, interrupted ? 'interrupted' : 'infra', interrupted ? 'interrupted' : 'run ended');
-  let exitCode: number = ExitCode.ok;
-  let verdict: 'passed' | 'failed' | 'error' | 'interrupted' = summary.scored === summary.passed ? 'passed' : 'failed';
-  let error: string | undefined;
-  if (interrupted) {
-    exitCode = ExitCode.interrupted;
-    verdict = 'interrupted';
-  } else if (fatal) {
-    exitCode = ExitCode.error;
-    verdict = 'error';
-    error = (fatal as Error).message;
-    log(formatError(fatal));
-  } else if (summary.infra > 0) {
-    exitCode = ExitCode.error;
-    verdict = 'error';
-    error = `${summary.infra} trial(s) ended in an infrastructure error after ${o.retries} retries`;
-  }
+  if (fatal && !interrupted) log(formatError(fatal));
+  const { exitCode, verdict, error } = runOutcome(summary, interrupted, o.retries, fatal);
   store.finishRun(runId, verdict, { ...summary, ...(error ? { error } : {}) });
   store.close();
   log(
