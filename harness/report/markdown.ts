@@ -1,15 +1,8 @@
 /** The Markdown report: short enough for a CI job summary ($GITHUB_STEP_SUMMARY), derived from the same model. */
 import { findingsByKindAndNode, type ReportModel } from './model.ts';
 import { fmtNum } from '../runner/stats.ts';
+import { MEASUREMENT_COLUMNS, markdownTable as md, measurementRows } from '../runner/summary.ts';
 import { evalMarkdownSections } from './eval/render.ts';
-
-function md(columns: string[], rows: unknown[][]): string {
-  const c = (v: unknown): string =>
-    v === null || v === undefined ? '-' : typeof v === 'number' ? fmtNum(v) : String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  return [`| ${columns.join(' | ')} |`, `|${columns.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.map(c).join(' | ')} |`)].join(
-    '\n',
-  );
-}
 
 export function renderMarkdown(m: ReportModel): string {
   const r = m.detail.run;
@@ -66,16 +59,7 @@ export function renderMarkdown(m: ReportModel): string {
       ),
     );
   }
-  if (m.measurements.length)
-    out.push(
-      '',
-      '## Measurements',
-      '',
-      md(
-        ['group', 'name', 'unit', 'n', 'p50', 'p95', 'max'],
-        m.measurements.map((s) => [s.group || '-', s.name, s.unit, s.count, s.p50, s.p95, s.max]),
-      ),
-    );
+  if (m.measurements.length) out.push('', '## Measurements', '', md(MEASUREMENT_COLUMNS, measurementRows(m.measurements)));
   if (m.series.length) {
     const names = [...new Set(m.series.map((s) => s.metricName))];
     out.push(

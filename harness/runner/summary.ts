@@ -103,6 +103,28 @@ export function buildSummary(store: Store, runId: string, s: SummaryInput): RunS
   };
 }
 
+/** The measurements table's columns, one shape for the terminal summary, summary.md and the Markdown report. */
+export const MEASUREMENT_COLUMNS = ['group', 'name', 'unit', 'n', 'p50', 'p95', 'max'];
+
+/** One row per measurement stat, in MEASUREMENT_COLUMNS' order. */
+export function measurementRows(ms: readonly MeasurementStat[]): (string | number | null)[][] {
+  return ms.map((m) => [m.group || '-', m.name, m.unit, m.count, m.p50, m.p95, m.max]);
+}
+
+/**
+ * The one Markdown table renderer (summary.md and the Markdown report): null/undefined as '-', numbers via fmtNum,
+ * `|` escaped and newlines folded so a cell cannot break the row.
+ */
+export function markdownTable(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  const cell = (v: unknown): string =>
+    v === null || v === undefined ? '-' : typeof v === 'number' ? fmtNum(v) : String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return [
+    `| ${columns.join(' | ')} |`,
+    `|${columns.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ].join('\n');
+}
+
 /** Plain-text table with aligned columns. */
 export function renderTable(columns: string[], rows: (string | number | null)[][]): string {
   const cells = rows.map((r) => r.map((c) => (c === null || c === undefined ? '-' : typeof c === 'number' ? fmtNum(c) : c)));
@@ -127,30 +149,14 @@ export function renderSummaryText(s: RunSummary): string {
   for (const t of s.tables) {
     out.push('', t.title, renderTable(t.columns, t.rows));
   }
-  if (s.measurements.length && !s.tables.length) {
-    out.push(
-      '',
-      'measurements',
-      renderTable(
-        ['group', 'name', 'unit', 'n', 'p50', 'p95', 'max'],
-        s.measurements.map((m) => [m.group || '-', m.name, m.unit, m.count, m.p50, m.p95, m.max]),
-      ),
-    );
-  }
+  if (s.measurements.length && !s.tables.length)
+    out.push('', 'measurements', renderTable(MEASUREMENT_COLUMNS, measurementRows(s.measurements)));
   out.push('', `results: ${s.artifactsDir}  db: ${s.db}`);
   out.push(`report: netharness report ${s.runId} --db ${s.db}  (HTML in results/reports/${s.runId}/)`);
   return out.join('\n');
 }
 
 export function renderSummaryMarkdown(s: RunSummary): string {
-  const md = (columns: string[], rows: (string | number | null)[][]): string =>
-    [
-      `| ${columns.join(' | ')} |`,
-      `|${columns.map(() => '---').join('|')}|`,
-      ...rows.map(
-        (r) => `| ${r.map((c) => (c === null ? '-' : typeof c === 'number' ? fmtNum(c) : String(c).replace(/\|/g, '\\|'))).join(' | ')} |`,
-      ),
-    ].join('\n');
   const out: string[] = [];
   out.push(`# ${s.scenario}: ${s.verdict}`, '');
   out.push(
@@ -164,18 +170,9 @@ export function renderSummaryMarkdown(s: RunSummary): string {
   out.push(`- steps: ${s.steps.passed}/${s.steps.total} passed`, `- checks: ${s.checks.passed}/${s.checks.total} passed`);
   if (s.error) out.push(`- error: ${s.error}`);
   out.push('', '## Params', '', '```json', JSON.stringify(s.params, null, 2), '```');
-  for (const t of s.tables) out.push('', `## ${t.title}`, '', md(t.columns, t.rows));
-  if (Object.keys(s.findings).length) out.push('', '## Findings', '', md(['kind', 'count'], Object.entries(s.findings)));
-  if (s.measurements.length)
-    out.push(
-      '',
-      '## Measurements',
-      '',
-      md(
-        ['group', 'name', 'unit', 'n', 'p50', 'p95', 'max'],
-        s.measurements.map((m) => [m.group || '-', m.name, m.unit, m.count, m.p50, m.p95, m.max]),
-      ),
-    );
+  for (const t of s.tables) out.push('', `## ${t.title}`, '', markdownTable(t.columns, t.rows));
+  if (Object.keys(s.findings).length) out.push('', '## Findings', '', markdownTable(['kind', 'count'], Object.entries(s.findings)));
+  if (s.measurements.length) out.push('', '## Measurements', '', markdownTable(MEASUREMENT_COLUMNS, measurementRows(s.measurements)));
   return `${out.join('\n')}\n`;
 }
 
