@@ -136,6 +136,11 @@ export function eipSelectsPod(e: EgressIPInfo, p: PodInfo, nsLabels: Map<string,
   return matchLabelSelector(e.namespaceSelector, nl) && matchLabelSelector(e.podSelector ?? {}, p.labels);
 }
 
+/**
+ * Oldest EgressIP first (creationTimestamp, then name). Written again, on purpose, in the EgressIP check
+ * (harness/checks/egressip/expected.ts): the check is an independent oracle of this twin, so the two share no
+ * EgressIP logic (only the generic label-selector matcher); a shared comparator would hide a bug here from the check.
+ */
 const eipOrder = (a: EgressIPInfo, b: EgressIPInfo): number =>
   a.creationTimestamp < b.creationTimestamp
     ? -1

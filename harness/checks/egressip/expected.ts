@@ -25,6 +25,12 @@ import type {
   PodInfo,
 } from './model.ts';
 
+/**
+ * Oldest EgressIP first (creationTimestamp, then name): the one that serves a pod several select. Written again,
+ * on purpose, in the embedded cluster's ovnkube (sim/ovnkube/desired-state.ts): this check is an independent
+ * oracle of that twin and shares none of its EgressIP logic (only the generic label-selector matcher): a shared
+ * comparator would hide a twin bug from the check.
+ */
 const eipOrder = (a: EgressIPInfo, b: EgressIPInfo): number =>
   a.creationTimestamp < b.creationTimestamp
     ? -1
