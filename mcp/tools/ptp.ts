@@ -14,23 +14,12 @@ import { k8sName, nodeArg, outputShape } from '../validate.ts';
 import { analyzeText, renderAnalysis } from '../../harness/ptp/analyze.ts';
 import { interpretPtpMetrics, renderPtpMetrics } from '../../harness/ptp/metrics.ts';
 import { PTP_NAMESPACE } from '../../harness/constants.ts';
+import { PMC_DATASETS, pmcArgv } from '../../harness/ptp/pmc.ts';
 
 export const PTP_NS = PTP_NAMESPACE;
 export const PTP_DAEMON_CONTAINER = 'linuxptp-daemon-container';
 const PTP_API = 'ptp.openshift.io/v1';
 
-/** pmc datasets that only read (linuxptp pmc.c GET management IDs). */
-export const PMC_DATASETS = [
-  'CURRENT_DATA_SET',
-  'PARENT_DATA_SET',
-  'TIME_STATUS_NP',
-  'PORT_DATA_SET',
-  'DEFAULT_DATA_SET',
-  'TIME_PROPERTIES_DATA_SET',
-  'CLOCK_DESCRIPTION',
-  'PORT_PROPERTIES_NP',
-  'PORT_STATS_NP',
-] as const;
 /** Config files the daemon writes (pkg/daemon: /var/run/<process>.<N>.config). */
 export const PTP_CONFIG_FILES = [0, 1, 2, 3].flatMap((n) => [`ptp4l.${n}.config`, `phc2sys.${n}.config`, `ts2phc.${n}.config`]);
 export const CURRENT_STATE_RESOURCES = ['sync-state', 'lock-state', 'os-clock-sync-state', 'clock-class'] as const;
@@ -42,15 +31,6 @@ const RESOURCE_PATH: Record<(typeof CURRENT_STATE_RESOURCES)[number], string> = 
 };
 
 export const metricsArgv = (): string[] => ['curl', '-s', 'localhost:9091/metrics'];
-export const pmcArgv = (dataset: string, config: number): string[] => [
-  'pmc',
-  '-u',
-  '-b',
-  '0',
-  '-f',
-  `/var/run/ptp4l.${config}.config`,
-  `GET ${dataset}`,
-];
 export const currentStateArgv = (node: string, r: (typeof CURRENT_STATE_RESOURCES)[number]): string[] => [
   'curl',
   '-s',

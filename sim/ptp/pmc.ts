@@ -6,19 +6,8 @@
  */
 import type { Ptp4lView } from './types.ts';
 import type { Ptp4lSettings } from './conf.ts';
-
-export const PMC_IDS = [
-  'CURRENT_DATA_SET',
-  'PARENT_DATA_SET',
-  'TIME_STATUS_NP',
-  'PORT_DATA_SET',
-  'DEFAULT_DATA_SET',
-  'TIME_PROPERTIES_DATA_SET',
-  'CLOCK_DESCRIPTION',
-  'PORT_PROPERTIES_NP',
-  'PORT_STATS_NP',
-] as const;
-type PmcId = (typeof PMC_IDS)[number];
+// the datasets a GET may name: one list with the MCP tool's allow-list
+import { PMC_DATASETS, type PmcDataset } from '../../harness/ptp/pmc.ts';
 
 export interface PmcArgs {
   configIndex: number;
@@ -59,7 +48,7 @@ function block(id: string, pid: string, fields: [string, string | number][]): st
   return `\t${pid} seq 0 RESPONSE MANAGEMENT ${id} ${fields.map(([k, v]) => `${T}${k.padEnd(w)} ${v}`).join('')}\n`;
 }
 
-export function pmcResponse(id: PmcId, p: Ptp4lView, s: Ptp4lSettings, uptimeS: number): string {
+export function pmcResponse(id: PmcDataset, p: Ptp4lView, s: Ptp4lSettings, uptimeS: number): string {
   const cid = p.clockIdentity;
   const par = p.parent;
   const locked = p.clockState !== 'FREERUN' && !!par;
@@ -199,12 +188,12 @@ export function pmcResponse(id: PmcId, p: Ptp4lView, s: Ptp4lSettings, uptimeS: 
 }
 
 /** A command string -> the dataset, or an error text as pmc prints it. */
-export function resolveCommand(cmd: string): { action: string; id?: PmcId; error?: string } {
+export function resolveCommand(cmd: string): { action: string; id?: PmcDataset; error?: string } {
   const [action = '', name = ''] = cmd.trim().split(/\s+/);
   const act = action.toUpperCase();
   if (!['GET', 'SET', 'CMD', 'COMMAND'].includes(act)) return { action: act, error: `bad action ${action}` };
   const up = name.toUpperCase();
-  const hits = PMC_IDS.filter((id) => id === up || id.startsWith(up));
+  const hits = PMC_DATASETS.filter((id) => id === up || id.startsWith(up));
   const exact = hits.find((h) => h === up);
   if (!name || (!exact && hits.length === 0)) return { action: act, error: `unknown management id ${name || '(none)'}` };
   if (!exact && hits.length > 1) return { action: act, error: `ambiguous management id ${name}` };

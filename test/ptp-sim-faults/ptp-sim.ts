@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseLine, type PtpLogRecord } from '../../harness/ptp/log.ts';
 import { interpretPtpMetrics, type PtpMetrics } from '../../harness/ptp/metrics.ts';
+import { pmcArgv } from '../../harness/ptp/pmc.ts';
 import { CLI, ROOT, stopSim } from '../support/cli.ts';
 
 export const NS = 'openshift-ptp';
@@ -139,22 +140,7 @@ export class PtpSimCluster {
   }
 
   pmc(dataset: string, config = 0): Promise<string> {
-    return this.kubectl([
-      'exec',
-      '-n',
-      NS,
-      this.pod,
-      '-c',
-      'linuxptp-daemon-container',
-      '--',
-      'pmc',
-      '-u',
-      '-b',
-      '0',
-      '-f',
-      `/var/run/ptp4l.${config}.config`,
-      `GET ${dataset}`,
-    ]);
+    return this.kubectl(['exec', '-n', NS, this.pod, '-c', 'linuxptp-daemon-container', '--', ...pmcArgv(dataset, config)]);
   }
 
   /** A request through the API server's service proxy to this node's cloud-event-proxy (REST API v2). */
