@@ -117,126 +117,121 @@ function optional(v: RawValue): string | undefined {
 
 const str = (v: RawValue): string => (v === undefined ? '' : atom(v));
 
+/** Set columns of the containers that hold child rows (Logical_Router.nat, Logical_Switch.ports, ...). */
+export const CONTAINER_COLUMNS: Record<'Logical_Router' | 'Logical_Switch', string[]> = {
+  Logical_Router: ['ports', 'policies', 'nat', 'static_routes'],
+  Logical_Switch: ['ports', 'qos_rules'],
+};
+
+/** The uuids a container row's set column holds. */
+export function refsOf(r: RawRow, column: string): string[] {
+  return decodeSet(r[column]).map(atom);
+}
+
+/** The `_uuid` of a raw row (as select returns it). */
+export function uuidOf(r: RawRow): string {
+  return atom(r._uuid);
+}
+
+/**
+ * One typed row from its raw OVSDB columns. `parent` is the container's name for child tables
+ * (undefined: an orphan child row, which is ignored like ovnkube's cache ignores it).
+ */
+export function decodeRow(t: NbTable, r: RawRow, parent: string | undefined): NbRow | undefined {
+  const ext = decodeMap(r.external_ids);
+  switch (t) {
+    case 'Logical_Router':
+      return { table: t, name: str(r.name), options: decodeMap(r.options), external_ids: ext };
+    case 'Logical_Switch':
+      return { table: t, name: str(r.name), other_config: decodeMap(r.other_config), external_ids: ext };
+    case 'Address_Set':
+      return { table: t, name: str(r.name), addresses: decodeSet(r.addresses).map(atom).sort(), external_ids: ext };
+  }
+  if (parent === undefined) return undefined;
+  switch (t) {
+    case 'Logical_Router_Port':
+      return {
+        table: t,
+        router: parent,
+        name: str(r.name),
+        mac: str(r.mac),
+        networks: decodeSet(r.networks).map(atom),
+        peer: optional(r.peer),
+        options: decodeMap(r.options),
+        external_ids: ext,
+      };
+    case 'Logical_Switch_Port':
+      return {
+        table: t,
+        switch: parent,
+        name: str(r.name),
+        type: str(r.type),
+        addresses: decodeSet(r.addresses).map(atom),
+        port_security: decodeSet(r.port_security).map(atom),
+        options: decodeMap(r.options),
+        external_ids: ext,
+      };
+    case 'NAT':
+      return {
+        table: t,
+        router: parent,
+        type: str(r.type) as 'snat',
+        external_ip: str(r.external_ip),
+        logical_ip: str(r.logical_ip),
+        logical_port: optional(r.logical_port),
+        external_port_range: str(r.external_port_range),
+        options: decodeMap(r.options),
+        external_ids: ext,
+      };
+    case 'Logical_Router_Policy':
+      return {
+        table: t,
+        router: parent,
+        priority: Number(r.priority),
+        match: str(r.match),
+        action: str(r.action) as 'allow',
+        nexthops: decodeSet(r.nexthops).map(atom),
+        options: decodeMap(r.options),
+        external_ids: ext,
+      };
+    case 'Logical_Router_Static_Route':
+      return {
+        table: t,
+        router: parent,
+        ip_prefix: str(r.ip_prefix),
+        nexthop: str(r.nexthop),
+        policy: optional(r.policy) as 'src-ip' | undefined,
+        output_port: optional(r.output_port),
+        external_ids: ext,
+      };
+    case 'QoS':
+      return {
+        table: t,
+        switch: parent,
+        priority: Number(r.priority),
+        direction: str(r.direction) as 'from-lport',
+        match: str(r.match),
+        action: decodeNumMap(r.action),
+        external_ids: ext,
+      };
+  }
+}
+
 /** Build typed actual rows from raw `select` results of the model tables. Orphan child rows are ignored. */
 export function decodeActual(raw: Partial<Record<NbTable, RawRow[]>>): ActualState {
   const parentOf = new Map<string, string>(); // child uuid -> container name
   for (const t of ['Logical_Router', 'Logical_Switch'] as const) {
     for (const r of raw[t] ?? []) {
       const name = str(r.name);
-      const cols = t === 'Logical_Router' ? ['ports', 'policies', 'nat', 'static_routes'] : ['ports', 'qos_rules'];
-      for (const c of cols) for (const u of decodeSet(r[c])) parentOf.set(`${t}.${c}.${atom(u)}`, name);
+      for (const c of CONTAINER_COLUMNS[t]) for (const u of refsOf(r, c)) parentOf.set(`${t}.${c}.${u}`, name);
     }
   }
   const rows: ActualRow[] = [];
-  const parent = (t: NbTable, uuid: string): string | undefined => {
-    const p = PARENT_OF[t];
-    return p ? parentOf.get(`${p.table}.${p.column}.${uuid}`) : undefined;
-  };
   for (const t of NB_TABLES) {
+    const p = PARENT_OF[t];
     for (const r of raw[t] ?? []) {
-      const uuid = atom(r._uuid);
-      const ext = decodeMap(r.external_ids);
-      let row: NbRow | undefined;
-      switch (t) {
-        case 'Logical_Router':
-          row = { table: t, name: str(r.name), options: decodeMap(r.options), external_ids: ext };
-          break;
-        case 'Logical_Switch':
-          row = { table: t, name: str(r.name), other_config: decodeMap(r.other_config), external_ids: ext };
-          break;
-        case 'Address_Set':
-          row = { table: t, name: str(r.name), addresses: decodeSet(r.addresses).map(atom).sort(), external_ids: ext };
-          break;
-        case 'Logical_Router_Port': {
-          const p = parent(t, uuid);
-          if (p !== undefined)
-            row = {
-              table: t,
-              router: p,
-              name: str(r.name),
-              mac: str(r.mac),
-              networks: decodeSet(r.networks).map(atom),
-              peer: optional(r.peer),
-              options: decodeMap(r.options),
-              external_ids: ext,
-            };
-          break;
-        }
-        case 'Logical_Switch_Port': {
-          const p = parent(t, uuid);
-          if (p !== undefined)
-            row = {
-              table: t,
-              switch: p,
-              name: str(r.name),
-              type: str(r.type),
-              addresses: decodeSet(r.addresses).map(atom),
-              port_security: decodeSet(r.port_security).map(atom),
-              options: decodeMap(r.options),
-              external_ids: ext,
-            };
-          break;
-        }
-        case 'NAT': {
-          const p = parent(t, uuid);
-          if (p !== undefined)
-            row = {
-              table: t,
-              router: p,
-              type: str(r.type) as 'snat',
-              external_ip: str(r.external_ip),
-              logical_ip: str(r.logical_ip),
-              logical_port: optional(r.logical_port),
-              external_port_range: str(r.external_port_range),
-              options: decodeMap(r.options),
-              external_ids: ext,
-            };
-          break;
-        }
-        case 'Logical_Router_Policy': {
-          const p = parent(t, uuid);
-          if (p !== undefined)
-            row = {
-              table: t,
-              router: p,
-              priority: Number(r.priority),
-              match: str(r.match),
-              action: str(r.action) as 'allow',
-              nexthops: decodeSet(r.nexthops).map(atom),
-              options: decodeMap(r.options),
-              external_ids: ext,
-            };
-          break;
-        }
-        case 'Logical_Router_Static_Route': {
-          const p = parent(t, uuid);
-          if (p !== undefined)
-            row = {
-              table: t,
-              router: p,
-              ip_prefix: str(r.ip_prefix),
-              nexthop: str(r.nexthop),
-              policy: optional(r.policy) as 'src-ip' | undefined,
-              output_port: optional(r.output_port),
-              external_ids: ext,
-            };
-          break;
-        }
-        case 'QoS': {
-          const p = parent(t, uuid);
-          if (p !== undefined)
-            row = {
-              table: t,
-              switch: p,
-              priority: Number(r.priority),
-              direction: str(r.direction) as 'from-lport',
-              match: str(r.match),
-              action: decodeNumMap(r.action),
-              external_ids: ext,
-            };
-          break;
-        }
-      }
+      const uuid = uuidOf(r);
+      const row = decodeRow(t, r, p ? parentOf.get(`${p.table}.${p.column}.${uuid}`) : undefined);
       if (row) rows.push({ uuid, row });
     }
   }

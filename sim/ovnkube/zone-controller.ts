@@ -417,7 +417,7 @@ export class ZoneController {
     const t0 = performance.now();
     const zs = this.zoneState();
     let desired = desiredState(zs);
-    const actual = await nb.dump();
+    const actual = await nb.state();
     const full = batch.full;
 
     // desired-state fault hooks
