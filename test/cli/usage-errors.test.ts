@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
-import { ROOT, runCli, stopSim } from '../support/cli.ts';
+import { ROOT, quickScenarioArgs, runCli, stopSim } from '../support/cli.ts';
 
 const base = mkdtempSync(join(tmpdir(), 'nh-usage-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -113,18 +113,7 @@ describe('usage errors that need the live cluster, before side effects', { timeo
       ns: kubectl(['get', 'ns', '-o', 'name']),
       labels: kubectl(['get', 'nodes', '-o', 'jsonpath={.items[*].metadata.labels}']),
     };
-    const r = await runCli([
-      'scenario',
-      'corenet-6498',
-      '--quick',
-      '--kubeconfig',
-      kubeconfig,
-      '--db',
-      db,
-      '--param',
-      'egressNodes=3',
-      '--json',
-    ]);
+    const r = await runCli(quickScenarioArgs('corenet-6498', { kubeconfig, db, params: { egressNodes: 3 }, json: true }));
     expect(r.code, r.stderr).toBe(2);
     const firstLine = r.stderr.split('\n').find((l) => l.trim()) ?? '';
     expect(firstLine).toMatch(/^error: param egressNodes: 3 asked for, but the cluster at https:\/\/127\.0\.0\.1:\d+ has 2 worker nodes/);
@@ -141,19 +130,7 @@ describe('usage errors that need the live cluster, before side effects', { timeo
     }).toEqual(before);
 
     // the boundary: as many as there are workers passes this check (the run then starts and is recorded)
-    const ok = await runCli([
-      'scenario',
-      'corenet-6498',
-      '--quick',
-      '--kubeconfig',
-      kubeconfig,
-      '--db',
-      db,
-      '--param',
-      'egressNodes=2',
-      '--param',
-      'timeoutSeconds=1',
-    ]);
+    const ok = await runCli(quickScenarioArgs('corenet-6498', { kubeconfig, db, params: { egressNodes: 2, timeoutSeconds: 1 } }));
     expect(ok.stderr).not.toMatch(/param egressNodes/);
     const store = openStore(db);
     expect(store.listRuns().length).toBe(1);

@@ -4,43 +4,23 @@
  * stale-SNAT bug (eip-stale-snat-lrp-after-failover; upstream ovn-org/ovn-kubernetes PR #5606) switched on through ConfigMap netharness/netharness-faults it fails
  * (exit 1) and the findings are in the results DB.
  */
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { describe, it, expect } from 'vitest';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
-import { runCli, startDetachedSim, stopSim } from '../support/cli.ts';
-import { tempDir } from '../support/tmp.ts';
+import { detachedSimFor, quickScenarioArgs, runCli, setFaults } from '../support/cli.ts';
 
 const FAULT = 'eip-stale-snat-lrp-after-failover';
 
 describe('corenet-6498 on the embedded cluster: fails when it should', () => {
-  const dir = tempDir('nh-corenet-');
-  const workdir = join(dir, 'sim');
-  const db = join(dir, 'nh.db');
-  let kubeconfig = '';
-
-  beforeAll(() => {
-    kubeconfig = startDetachedSim(workdir, { speed: 30, nodes: '3+3' });
-  }, 180_000);
-
-  afterAll(() => {
-    stopSim(workdir);
-  }, 90_000);
-
-  const scenarioArgs = (): string[] => [
-    'scenario',
-    'corenet-6498',
-    '--quick',
-    '--kubeconfig',
-    kubeconfig,
-    '--db',
-    db,
-    '--json',
-    '--param',
-    'scenarios=node-reboot',
-    '--param',
-    'timeoutSeconds=20',
-  ];
+  const sim = detachedSimFor('nh-corenet-', { speed: 30, nodes: '3+3' });
+  const db = join(sim.dir, 'nh.db');
+  const scenarioArgs = (): string[] =>
+    quickScenarioArgs('corenet-6498', {
+      kubeconfig: sim.kubeconfig(),
+      db,
+      json: true,
+      params: { scenarios: 'node-reboot', timeoutSeconds: 20 },
+    });
 
   it('passes with the faults off', async () => {
     const r = await runCli(scenarioArgs());
@@ -51,24 +31,8 @@ describe('corenet-6498 on the embedded cluster: fails when it should', () => {
   }, 240_000);
 
   it(`fails with ${FAULT} on: exit 1, stale SNATs of the old egress node recorded`, async () => {
-    const patch = spawnSync(
-      'kubectl',
-      [
-        '--kubeconfig',
-        kubeconfig,
-        '-n',
-        'netharness',
-        'patch',
-        'configmap',
-        'netharness-faults',
-        '--type',
-        'merge',
-        '-p',
-        JSON.stringify({ data: { [FAULT]: 'on' } }),
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(patch.status, patch.stderr).toBe(0);
+    const patch = setFaults(sim.kubeconfig(), { [FAULT]: 'on' });
+    expect(patch.code, patch.stderr).toBe(0);
     try {
       const r = await runCli(scenarioArgs());
       expect(r.code, r.stderr.slice(-2000)).toBe(1);
@@ -93,19 +57,7 @@ describe('corenet-6498 on the embedded cluster: fails when it should', () => {
         pod: expect.stringMatching(/^client-/),
       });
     } finally {
-      spawnSync('kubectl', [
-        '--kubeconfig',
-        kubeconfig,
-        '-n',
-        'netharness',
-        'patch',
-        'configmap',
-        'netharness-faults',
-        '--type',
-        'merge',
-        '-p',
-        JSON.stringify({ data: { [FAULT]: 'off' } }),
-      ]);
+      setFaults(sim.kubeconfig(), { [FAULT]: 'off' });
     }
   }, 240_000);
 });

@@ -4,6 +4,8 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { tempDir } from './tmp.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 /** node arguments that run the CLI from source */
@@ -38,6 +40,67 @@ export function startDetachedSim(workdir: string, opts: { speed: number; nodes: 
   const m = /KUBECONFIG=(\S+)/.exec(r.stdout);
   if (r.status !== 0 || !m) throw new Error(`sim did not start (exit ${r.status}): ${r.stderr.slice(-800)}`);
   return m[1];
+}
+
+/**
+ * One detached embedded cluster for the tests of a file or describe block: started before them in a fresh temporary
+ * directory (removed with the process's other temporary dirs), stopped after them. `kubeconfig()` is known once
+ * it started.
+ */
+export function detachedSimFor(
+  prefix: string,
+  opts: { speed: number; nodes: string; args?: string[]; startMs?: number; stopMs?: number },
+): { dir: string; workdir: string; kubeconfig: () => string } {
+  const dir = tempDir(prefix);
+  const workdir = join(dir, 'sim');
+  let kubeconfig = '';
+  beforeAll(() => {
+    kubeconfig = startDetachedSim(workdir, opts);
+  }, opts.startMs ?? 180_000);
+  afterAll(() => {
+    stopSim(workdir);
+  }, opts.stopMs ?? 90_000);
+  return { dir, workdir, kubeconfig: () => kubeconfig };
+}
+
+/** `scenario <name> --quick` against the cluster of `kubeconfig`, recorded into `db`, with one `--param k=v` per entry. */
+export function quickScenarioArgs(
+  name: string,
+  o: { kubeconfig: string; db: string; params?: Record<string, string | number>; json?: boolean },
+): string[] {
+  return [
+    'scenario',
+    name,
+    '--quick',
+    '--kubeconfig',
+    o.kubeconfig,
+    '--db',
+    o.db,
+    ...(o.json ? ['--json'] : []),
+    ...Object.entries(o.params ?? {}).flatMap(([k, v]) => ['--param', `${k}=${v}`]),
+  ];
+}
+
+/** Switches faults of the embedded cluster's fault library (ConfigMap netharness/netharness-faults) with one merge patch. */
+export function setFaults(kubeconfig: string, data: Record<string, 'on' | 'off'>): CliResult {
+  const r = spawnSync(
+    'kubectl',
+    [
+      '--kubeconfig',
+      kubeconfig,
+      '-n',
+      'netharness',
+      'patch',
+      'configmap',
+      'netharness-faults',
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ data }),
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** `netharness sim stop` for `workdir`. */
