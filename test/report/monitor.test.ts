@@ -5,27 +5,16 @@
  * Also: usage errors, and the churn tracker on its own.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChurnTracker, countReversals } from '../../harness/analysis/churn.ts';
 import { openStore } from '../../harness/store/store.ts';
-import { CLI, ROOT, runCli, startDetachedSim, stopSim } from '../support/cli.ts';
+import { CLI, ROOT, detachedSimFor, quickScenarioArgs, runCli } from '../support/cli.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'nh-monitor-'));
-const workdir = join(dir, 'sim');
+// one embedded cluster for the file; its temporary directory goes with it
+const sim = detachedSimFor('nh-monitor-', { speed: 60, nodes: '1+3', startMs: 240_000, stopMs: 120_000 });
+const dir = sim.dir;
 const db = join(dir, 'nh.db');
-let kubeconfig = '';
-
-beforeAll(() => {
-  kubeconfig = startDetachedSim(workdir, { speed: 60, nodes: '1+3' });
-}, 240_000);
-
-afterAll(() => {
-  stopSim(workdir);
-  rmSync(dir, { recursive: true, force: true });
-}, 120_000);
 
 interface TickLine {
   tick: number;
@@ -39,7 +28,7 @@ describe('netharness monitor egressip', () => {
   it('records rule counts per tick, their changes and churn while a scenario comes and goes; Ctrl-C exits 130', async () => {
     const child = spawn(
       process.execPath,
-      [...CLI, 'monitor', 'egressip', '--interval', '1s', '--window', '50', '--kubeconfig', kubeconfig, '--db', db, '--json'],
+      [...CLI, 'monitor', 'egressip', '--interval', '1s', '--window', '50', '--kubeconfig', sim.kubeconfig(), '--db', db, '--json'],
       {
         cwd: ROOT,
         env: { ...process.env, CI: '1' },
@@ -62,21 +51,14 @@ describe('netharness monitor egressip', () => {
     };
     try {
       await waitTicks(1);
-      const s = await runCli([
-        'scenario',
-        'corenet-6498',
-        '--quick',
-        '--kubeconfig',
-        kubeconfig,
-        '--db',
-        join(dir, 'scenario.db'),
-        '--param',
-        'scenarios=node-reboot',
-        '--param',
-        'iterations=6', // the EgressIPs live through 6 reboots: several ticks see them, even on a loaded machine
-        '--param',
-        'timeoutSeconds=60',
-      ]);
+      const s = await runCli(
+        quickScenarioArgs('corenet-6498', {
+          kubeconfig: sim.kubeconfig(),
+          db: join(dir, 'scenario.db'),
+          // the EgressIPs live through 6 reboots: several ticks see them, even on a loaded machine
+          params: { scenarios: 'node-reboot', iterations: 6, timeoutSeconds: 60 },
+        }),
+      );
       expect(s.code, s.stderr.slice(-1500)).toBe(0);
       await waitTicks(lines().length + 2); // after cleanup: the rules are gone again
       child.kill('SIGINT');
@@ -112,10 +94,10 @@ describe('netharness monitor egressip', () => {
   }, 420_000);
 
   it('usage errors exit 2 naming the flag', async () => {
-    const r = await runCli(['monitor', 'egressip', '--interval', 'soon', '--kubeconfig', kubeconfig, '--no-record']);
+    const r = await runCli(['monitor', 'egressip', '--interval', 'soon', '--kubeconfig', sim.kubeconfig(), '--no-record']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--interval: expected a duration/);
-    const c = await runCli(['monitor', 'egressip', '--count', '0', '--kubeconfig', kubeconfig, '--no-record']);
+    const c = await runCli(['monitor', 'egressip', '--count', '0', '--kubeconfig', sim.kubeconfig(), '--no-record']);
     expect(c.code).toBe(2);
     expect(c.stderr).toMatch(/--count: expected an integer/);
   }, 60_000);
