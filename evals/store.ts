@@ -6,7 +6,7 @@
  * version, so `eval rescore` adds rather than overwrites) and the agent's transcript.
  */
 import type Database from 'better-sqlite3';
-import type { AgentAnswer, RcaAnswer, TranscriptEntry } from './agents/types.ts';
+import type { AgentAnswer, RcaAnswer, StepTokens, TranscriptEntry } from './agents/types.ts';
 import type { Bindings } from './cases/targets.ts';
 import type { BudgetOutcome, LevelScores, SafetyResult, TrialScore } from './scoring/types.ts';
 import type { ToolCallRecord } from './proxy/proxy.ts';
@@ -23,6 +23,8 @@ export interface Effort {
   outputTokens: number;
   costUsd?: number;
   steps: number;
+  /** usage per model step (model agents); inputTokens / outputTokens above are the trial's total */
+  usageSteps?: StepTokens[];
   /** the agent's wall time */
   seconds: number;
   /** the budget the agent exceeded (evals/runner/budget.ts); absent when within budget */

@@ -41,6 +41,21 @@ export interface Usage {
   costUsd?: number;
 }
 
+/** One model step's usage (an LLM round trip): what the provider reported for that step alone. */
+export interface StepTokens {
+  /** 1-based */
+  step: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** input tokens served from the provider's prompt cache (part of inputTokens) */
+  cacheReadTokens?: number;
+  /** USD from the price table, when the agent is a priced model */
+  costUsd?: number;
+  finishReason?: string;
+  /** tools the model called in this step */
+  toolCalls?: string[];
+}
+
 /** One entry of the agent's own transcript (model messages, reasoning notes); tool calls are recorded by the proxy. */
 export interface TranscriptEntry {
   role: 'system' | 'user' | 'assistant' | 'tool' | 'note';
@@ -72,6 +87,8 @@ export interface AgentResult {
   usage: Usage;
   /** model steps (LLM round trips); 0 for playbooks and baselines */
   steps: number;
+  /** usage per model step (model agents); `usage` is the total (the provider's totalUsage, not a sum of guesses) */
+  stepUsage?: StepTokens[];
   transcript: TranscriptEntry[];
 }
 

@@ -10,10 +10,10 @@
 import { spawnSync } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { join, resolve } from 'node:path';
-import { ExitCode, InfraError, formatError } from '../../harness/errors.ts';
+import { ExitCode, InfraError, InterruptedError, UsageError, formatError } from '../../harness/errors.ts';
 import { defaultDbPath, projectRoot } from '../../harness/paths.ts';
 import { openStore, type Store } from '../../harness/store/store.ts';
-import type { Agent, AgentAnswer, AgentResult } from '../agents/types.ts';
+import type { Agent } from '../agents/types.ts';
 import { makeAgent } from '../agents/registry.ts';
 import type { LoadedCase } from '../cases/loader.ts';
 import type { EvalCase } from '../cases/schema.ts';
@@ -24,7 +24,8 @@ import { isStdio, loadMcpConfig, type McpConfig } from '../proxy/config.ts';
 import { McpProxy } from '../proxy/proxy.ts';
 import { EvalStore } from '../store.ts';
 import { runOutcome, selectCases, summarise, type EvalOptions, type EvalResult, type TrialJson } from '../runner/run.ts';
-import { AGENT_GRACE_MS, type AttemptResult } from '../runner/trial.ts';
+import type { AttemptResult } from '../runner/trial.ts';
+import { runAgentPhase, type AgentPhase } from '../runner/agent-run.ts';
 import { shardItems, type Shard } from '../merge-shard.ts';
 import { bindingsOf, listReplays, type Incident, type ReplayEntry } from './format.ts';
 
@@ -143,6 +144,7 @@ async function replayOne(
   o.store.setBindings(trialId, p.rendered.bindings);
   let proxy: McpProxy | undefined;
   const t0 = performance.now();
+  let usage: UsageError | undefined;
   try {
     try {
       proxy = await McpProxy.start(resolveForBundle(o.mcp ?? bundleMcpConfig(), p.entry.dir), { log: (l) => o.log(`  ${l}`) });
@@ -151,54 +153,33 @@ async function replayOne(
     }
     phases.setup = Math.round(performance.now() - t0);
     const s = proxy.beginTrial({ maxToolCalls: o.budgets.maxToolCalls, signal: o.signal });
-    const budget = AbortSignal.timeout(o.budgets.maxSeconds * 1000);
-    const agentSignal = AbortSignal.any([o.signal, budget]);
     const a0 = performance.now();
-    let ran: AgentResult | undefined;
-    let overBudget = false;
+    let phase: AgentPhase;
     try {
-      ran = await Promise.race([
-        o.agent.run({
-          question: p.rendered.question,
-          connect: () => s.connect(),
-          budgets: o.budgets,
-          seed: p.seed,
-          signal: agentSignal,
-          log: o.log,
-        }),
-        new Promise<never>((_, reject) =>
-          agentSignal.addEventListener('abort', () => setTimeout(() => reject(new Error('aborted')), AGENT_GRACE_MS).unref(), {
-            once: true,
-          }),
-        ),
-      ]);
+      // the live run's agent phase: the same budgets, and an exceeded one zeroes the score the same way
+      phase = await runAgentPhase({
+        agent: o.agent,
+        session: s,
+        question: p.rendered.question,
+        budgets: o.budgets,
+        seed: p.seed,
+        signal: o.signal,
+        log: o.log,
+      });
     } catch (err) {
-      if (o.signal.aborted) throw Object.assign(new Error('interrupted'), { interrupted: true });
-      if (budget.aborted) overBudget = true;
-      else throw Object.assign(new InfraError(`agent ${o.agent.name} failed: ${(err as Error).message}`), { phase: 'agent' });
+      if (err instanceof InterruptedError || o.signal.aborted) throw Object.assign(new Error('interrupted'), { interrupted: true });
+      throw Object.assign(err as Error, { phase: 'agent' });
     } finally {
-      await s.end();
+      phases.agent = Math.round(performance.now() - a0);
     }
-    phases.agent = Math.round(performance.now() - a0);
+    const { ran, overBudget, answer, effort } = phase;
     o.store.recordToolCalls(trialId, s.calls);
     if (ran) o.store.recordTranscript(trialId, ran.transcript);
     if (s.infraError) throw Object.assign(new InfraError(s.infraError), { phase: 'agent' });
-    const answer: AgentAnswer = {
-      ...((s.submitted ?? ran?.answer.submitted) ? { submitted: s.submitted ?? ran?.answer.submitted } : {}),
-      text: ran?.answer.text ?? (overBudget ? `(stopped: the ${o.budgets.maxSeconds} s budget ran out)` : ''),
-    };
     o.store.recordAnswer(trialId, answer);
-    result.effort = {
-      toolCalls: s.toolCalls,
-      resultBytes: s.calls.reduce((a, x) => a + x.resultBytes, 0),
-      inputTokens: ran?.usage.inputTokens ?? 0,
-      outputTokens: ran?.usage.outputTokens ?? 0,
-      ...(ran?.usage.costUsd !== undefined ? { costUsd: ran.usage.costUsd } : {}),
-      steps: ran?.steps ?? 0,
-      seconds: phases.agent / 1000,
-    };
+    result.effort = effort;
     const safety = safetyGate({ before: EMPTY, after: EMPTY, toolCalls: s.calls, allow: defaultAllowList() });
-    const score = scoreAnswer(p.rendered, answer, safety);
+    const score = scoreAnswer(p.rendered, answer, safety, overBudget);
     o.store.recordScore(trialId, score);
     Object.assign(result, { status: 'scored', score, safety });
   } catch (err) {
@@ -207,6 +188,8 @@ async function replayOne(
       result.status = 'infra';
       result.infraPhase = (err as { phase?: AttemptResult['infraPhase'] }).phase ?? 'agent';
       result.infraError = (err as Error).message;
+      // a setting the provider refused (a key, a model name): the run stops with exit 2, as a live run does
+      if (err instanceof UsageError) usage = err;
     }
   } finally {
     await proxy?.close().catch(() => undefined);
@@ -220,6 +203,7 @@ async function replayOne(
       safety: result.safety,
     });
   }
+  if (usage) throw usage;
   return result;
 }
 
@@ -317,6 +301,7 @@ export async function runReplay(o: ReplayOptions): Promise<EvalResult> {
   }
   const trials: TrialJson[] = [];
   const all: AttemptResult[] = [];
+  let fatal: unknown;
   try {
     for (const [i, p] of plan.entries()) {
       if (ac.signal.aborted) break;
@@ -329,13 +314,17 @@ export async function runReplay(o: ReplayOptions): Promise<EvalResult> {
         all.push(a);
         log(
           a.status === 'scored'
-            ? `  ${a.score!.passed ? 'passed' : 'failed'} overall ${a.score!.scores.overall} (detection ${a.score!.scores.detection}, localization ${a.score!.scores.localization ?? '-'}, category ${a.score!.scores.category ?? '-'}, mechanism ${a.score!.scores.mechanism ?? '-'}) ${a.effort?.toolCalls ?? 0} calls`
+            ? `  ${a.score!.passed ? 'passed' : 'failed'} overall ${a.score!.scores.overall} (detection ${a.score!.scores.detection}, localization ${a.score!.scores.localization ?? '-'}, category ${a.score!.scores.category ?? '-'}, mechanism ${a.score!.scores.mechanism ?? '-'}) ${a.effort?.toolCalls ?? 0} calls${a.score!.budget ? `; BUDGET: ${a.score!.budget.message}` : ''}`
             : `  ${a.status}${a.infraError ? `: ${a.infraError}` : ''}`,
         );
         if (a.status !== 'infra' || ac.signal.aborted) break;
       }
       trials.push(toJson(p, attempts));
     }
+  } catch (err) {
+    // a usage error a trial hit (the provider refused a key or a model): the run stops
+    fatal = err;
+    log(formatError(err));
   } finally {
     process.off('SIGINT', onSig);
     process.off('SIGTERM', onSig);
@@ -343,7 +332,7 @@ export async function runReplay(o: ReplayOptions): Promise<EvalResult> {
   const summary = summarise(agent.name, caseIds.length, trials, all, (performance.now() - wall0) / 1000);
   const interrupted = ac.signal.aborted;
   es.markUnfinished(runId, interrupted ? 'interrupted' : 'infra', interrupted ? 'interrupted' : 'run ended');
-  const { exitCode, verdict, error } = runOutcome(summary, interrupted, o.retries);
+  const { exitCode, verdict, error } = runOutcome(summary, interrupted, o.retries, fatal);
   store.finishRun(runId, verdict, { ...summary, ...(error ? { error } : {}) });
   store.close();
   log(

@@ -7,7 +7,7 @@
  */
 import type { Cluster } from '../../harness/cluster/connect.ts';
 import { InfraError, InterruptedError, UsageError } from '../../harness/errors.ts';
-import { AgentInfraError, type Agent, type AgentAnswer, type AgentResult, type Budgets } from '../agents/types.ts';
+import type { Agent, Budgets } from '../agents/types.ts';
 import type { LoadedCase } from '../cases/loader.ts';
 import { drawTargets, renderCase, type Bindings } from '../cases/targets.ts';
 import { diffSnapshots, safetyGate, scoreAnswer, type AllowList } from '../scoring/index.ts';
@@ -19,7 +19,7 @@ import { GateChecker } from './gate.ts';
 import { heal, type HealResult } from './heal.ts';
 import { injectStep, type StepEnv, type Undo } from './inject.ts';
 import { takeSnapshot, withoutSubjects } from './snapshot.ts';
-import { BudgetMeter, type BudgetOutcome } from './budget.ts';
+import { runAgentPhase } from './agent-run.ts';
 
 export interface RunnerContext {
   cluster: Cluster;
@@ -85,16 +85,7 @@ function isInterrupt(err: unknown, signal: AbortSignal): boolean {
   return err instanceof InterruptedError || (signal.aborted && (err as Error)?.name !== 'InfraError');
 }
 
-/** How long an agent may take to stop once its signal aborted. */
-export const AGENT_GRACE_MS = 3000;
-
-function abandonAfter(signal: AbortSignal, ms: number): Promise<never> {
-  return new Promise((_, reject) => {
-    const go = () => setTimeout(() => reject(signal.reason ?? new Error('aborted')), ms).unref();
-    if (signal.aborted) go();
-    else signal.addEventListener('abort', go, { once: true });
-  });
-}
+export { AGENT_GRACE_MS } from './agent-run.ts';
 
 export async function runAttempt(
   ctx: RunnerContext,
@@ -196,62 +187,27 @@ export async function runAttempt(
     session = ctx.proxy.beginTrial({ maxToolCalls: ctx.budgets.maxToolCalls, signal: ctx.signal });
     const s = session;
     ctx.log(`  agent ${ctx.agent.name} working (budget ${ctx.budgets.maxToolCalls} calls, ${ctx.budgets.maxSeconds} s)`);
-    const agentT0 = performance.now();
-    const budget = AbortSignal.timeout(ctx.budgets.maxSeconds * 1000);
-    const meter = new BudgetMeter(ctx.budgets);
-    const agentSignal = AbortSignal.any([ctx.signal, budget, meter.signal]);
-    let ran: AgentResult | undefined;
-    let overBudget: BudgetOutcome | undefined;
-    await timed('agent', async () => {
+    const { ran, overBudget, answer, effort } = await timed('agent', async () => {
       try {
-        ran = await Promise.race([
-          ctx.agent.run({
-            question: rendered.question,
-            connect: () => s.connect(),
-            budgets: ctx.budgets,
-            seed,
-            signal: agentSignal,
-            log: ctx.log,
-            spend: (u) => meter.spend(u),
-          }),
-          // an agent that does not stop at its signal is not waited for (Ctrl-C, the time budget)
-          abandonAfter(agentSignal, AGENT_GRACE_MS),
-        ]);
+        return await runAgentPhase({
+          agent: ctx.agent,
+          session: s,
+          question: rendered.question,
+          budgets: ctx.budgets,
+          seed,
+          signal: ctx.signal,
+          log: ctx.log,
+        });
       } catch (err) {
-        if (ctx.signal.aborted) throw new InterruptedError();
-        if (err instanceof AgentInfraError) throw phaseError('agent', err);
-        // a setting the provider refused (a key, a model name): the run stops with exit 2, after the heal
-        if (err instanceof UsageError) throw phaseError('agent', err);
-        if (s.infraError) throw phaseError('agent', new InfraError(s.infraError));
-        if (meter.outcome) overBudget = meter.outcome;
-        else if (budget.aborted) overBudget = meter.timedOut((performance.now() - agentT0) / 1000);
-        else throw phaseError('agent', new InfraError(`agent ${ctx.agent.name} failed: ${(err as Error).message}`));
-      } finally {
-        await s.end();
+        // Ctrl-C is not the agent's phase failing; a setting the provider refused stops the run (exit 2) after the heal
+        throw err instanceof InterruptedError ? err : phaseError('agent', err);
       }
     });
-    const seconds = (performance.now() - agentT0) / 1000;
-    // an agent that returned (did not stop at its signal, or never reported its spending) is judged on its totals
-    overBudget ??= meter.settle(ran) ?? (budget.aborted ? meter.timedOut(seconds) : undefined);
-    if (overBudget) ctx.log(`  ${overBudget.message}`);
     ctx.store.recordToolCalls(trialId, s.calls);
     if (ran) ctx.store.recordTranscript(trialId, ran.transcript);
     if (s.infraError) throw phaseError('agent', new InfraError(s.infraError));
-    const answer: AgentAnswer = {
-      ...((s.submitted ?? ran?.answer.submitted) ? { submitted: s.submitted ?? ran?.answer.submitted } : {}),
-      text: ran?.answer.text ?? (overBudget ? `(stopped: ${overBudget.message})` : ''),
-    };
     ctx.store.recordAnswer(trialId, answer);
-    result.effort = {
-      toolCalls: s.toolCalls,
-      resultBytes: s.calls.reduce((a, x) => a + x.resultBytes, 0),
-      inputTokens: Math.max(ran?.usage.inputTokens ?? 0, meter.spent.inputTokens),
-      outputTokens: Math.max(ran?.usage.outputTokens ?? 0, meter.spent.outputTokens),
-      ...(ran?.usage.costUsd !== undefined ? { costUsd: ran.usage.costUsd } : {}),
-      steps: Math.max(ran?.steps ?? 0, meter.spent.steps),
-      seconds: Math.round(seconds * 1000) / 1000,
-      ...(overBudget ? { budget: overBudget } : {}),
-    };
+    result.effort = effort;
     const after = await timed('snapshotAfter', async () => {
       try {
         return await takeSnapshot(ctx.cluster);

@@ -26,6 +26,8 @@ export interface TrialEffort {
   seconds: number;
   /** null when the agent reported no cost (the reference agent, a model without a price) */
   costUsd: number | null;
+  /** tokens per model step (model agents; empty for playbooks and baselines); they sum to the totals above */
+  usageSteps?: { step: number; inputTokens: number; outputTokens: number }[];
 }
 
 /** One scored trial, as the statistics see it. */
@@ -73,6 +75,8 @@ export interface EffortStats {
   seconds: Stat;
   /** over the trials that reported a cost; null when none did */
   costUsd: (Stat & { trials: number }) | null;
+  /** per model step k (1-based): the trials that reached it and their mean tokens at that step (empty without model steps) */
+  perStep: { step: number; trials: number; inputTokens: number; outputTokens: number }[];
 }
 
 export interface GroupStats {
@@ -131,7 +135,23 @@ export function effortStats(outcomes: readonly TrialOutcome[]): EffortStats {
     outputTokens: stat(outcomes.map((o) => o.effort.outputTokens)),
     seconds: stat(outcomes.map((o) => o.effort.seconds)),
     costUsd: costs.length ? { ...stat(costs), trials: costs.length } : null,
+    perStep: stepStats(outcomes),
   };
+}
+
+/** Mean tokens at each model step over the trials that reached it (how the context grows step by step). Pure. */
+export function stepStats(outcomes: readonly TrialOutcome[]): EffortStats['perStep'] {
+  const by = new Map<number, { inputs: number[]; outputs: number[] }>();
+  for (const o of outcomes)
+    for (const s of o.effort.usageSteps ?? []) {
+      const e = by.get(s.step) ?? { inputs: [], outputs: [] };
+      e.inputs.push(s.inputTokens);
+      e.outputs.push(s.outputTokens);
+      by.set(s.step, e);
+    }
+  return [...by.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([step, e]) => ({ step, trials: e.inputs.length, inputTokens: stat(e.inputs).mean, outputTokens: stat(e.outputs).mean }));
 }
 
 /** The most trials any case has at the overall level (the largest k pass@k can use). */

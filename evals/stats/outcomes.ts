@@ -112,6 +112,9 @@ export function runOutcomes(store: Store, run: RunRow): TrialOutcome[] {
         outputTokens: t.effort?.outputTokens ?? 0,
         seconds: t.effort?.seconds ?? (t.endedAt ? (Date.parse(t.endedAt) - Date.parse(t.startedAt)) / 1000 : 0),
         costUsd: typeof t.effort?.costUsd === 'number' ? t.effort.costUsd : null,
+        ...(t.effort?.usageSteps?.length
+          ? { usageSteps: t.effort.usageSteps.map((s) => ({ step: s.step, inputTokens: s.inputTokens, outputTokens: s.outputTokens })) }
+          : {}),
       },
       violations: safety?.violations?.length ?? 0,
     });

@@ -145,6 +145,18 @@ describe.each(['openai', 'anthropic'] as const)('%s adapter against our own fake
     expect(expected).toBe(provider === 'openai' ? (3700 * 1 + 800 * 0.5 + 150 * 2) / 1e6 : (3700 * 3 + 800 * 0.3 + 150 * 15) / 1e6);
     expect(r.usage.costUsd).toBeCloseTo(expected, 9);
     expect(notes(r, 'total usage ')[0]).toMatchObject({ inputTokens: 4500, outputTokens: 150, steps: 3 });
+    // the result's per-step usage (stored with the trial's effort): the server's per-reply figures, summing to
+    // the total the SDK reported (totalUsage), tokens and cost alike
+    const per = r.stepUsage!;
+    expect(per.map((s) => [s.step, s.inputTokens, s.outputTokens, s.cacheReadTokens])).toEqual([
+      [1, 1000, 50, 0],
+      [2, 1500, 50, 400],
+      [3, 2000, 50, 400],
+    ]);
+    expect(per.map((s) => s.toolCalls)).toEqual([['echo'], ['env'], ['submit_rca']]);
+    expect(per.reduce((a, s) => a + s.inputTokens, 0)).toBe(r.usage.inputTokens);
+    expect(per.reduce((a, s) => a + s.outputTokens, 0)).toBe(r.usage.outputTokens);
+    expect(per.reduce((a, s) => a + s.costUsd!, 0)).toBeCloseTo(r.usage.costUsd!, 12);
     expect(r.transcript[0].content).toMatch(/system prompt rca-v1 \(sha256 [0-9a-f]{12}\)/);
     expect(fake.journal.every((j) => j.keyMatched)).toBe(true);
     expectNoKey(run);

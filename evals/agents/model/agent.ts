@@ -6,7 +6,7 @@
  * A trial is one `generateText` loop (`ai` 6): the versioned system prompt (evals/prompts/) plus the
  * proxy's instructions, the case's question, and the tools of the recording proxy (`@ai-sdk/mcp` on the
  * trial's transport: every call is recorded by evals/proxy/). It stops at submit_rca, at --max-steps or at
- * --max-tokens. Usage is kept per step (transcript notes) and in total (`totalUsage`, never the last
+ * --max-tokens. Usage is kept per step (the result's stepUsage, stored with the trial's effort, and transcript notes) and in total (`totalUsage`, never the last
  * step's `usage`), priced from the price table (evals/pricing.ts). Provider errors: evals/agents/model/errors.ts.
  */
 import { createAnthropic } from '@ai-sdk/anthropic';
@@ -24,7 +24,7 @@ import {
 import { loadPrices, costUsd, priceOf, type Price } from '../../pricing.ts';
 import { DEFAULT_PROMPT, loadSystemPrompt, type SystemPrompt } from '../../prompts/index.ts';
 import { SUBMIT_RCA } from '../../proxy/submit-rca.ts';
-import type { Agent, AgentResult, TranscriptEntry, TrialContext } from '../types.ts';
+import type { Agent, AgentResult, StepTokens, TranscriptEntry, TrialContext } from '../types.ts';
 import { AgentInfraError } from '../types.ts';
 import { parseModelParams, readKey, type ModelSettings, type ProviderName } from './config.ts';
 import { AgentOwnFailure, classifyProviderError, redact } from './errors.ts';
@@ -37,14 +37,10 @@ export const NO_TOOLS_PROMPT = 'rca-no-tools-v1';
 /** a tool result kept in the transcript (the proxy stores it in full) */
 const TRANSCRIPT_CAP = 2000;
 
-export interface StepUsage {
-  step: number;
-  inputTokens: number;
-  outputTokens: number;
+export interface StepUsage extends StepTokens {
   cacheReadTokens: number;
   cacheWriteTokens: number;
   reasoningTokens: number;
-  costUsd?: number;
   finishReason: string;
   toolCalls: string[];
 }
@@ -209,6 +205,15 @@ async function runModel(ctx: TrialContext, r: RunSetup): Promise<AgentResult> {
       answer: { text },
       usage: { inputTokens: total.inputTokens, outputTokens: total.outputTokens, ...(usd !== undefined ? { costUsd: usd } : {}) },
       steps: perStep.length,
+      stepUsage: perStep.map((x) => ({
+        step: x.step,
+        inputTokens: x.inputTokens,
+        outputTokens: x.outputTokens,
+        cacheReadTokens: x.cacheReadTokens,
+        ...(x.costUsd !== undefined ? { costUsd: x.costUsd } : {}),
+        finishReason: x.finishReason,
+        toolCalls: x.toolCalls,
+      })),
       transcript,
     };
   };

@@ -11,6 +11,7 @@ import {
   casesTable,
   effortTable,
   groupsTable,
+  stepUsageTable,
   infraTable,
   pairedTable,
   passKTable,
@@ -79,7 +80,8 @@ export function evalMarkdownSections(m: EvalReportModel): string {
   sec('eval-category', mdTable(sliceTable(m, 'category')));
   sec('eval-layer', mdTable(sliceTable(m, 'layer')));
   sec('eval-matrix', mdTable(mdMatrix(m)));
-  sec('eval-effort', mdTable(effortTable(m)));
+  const steps = stepUsageTable(m);
+  sec('eval-effort', `${mdTable(effortTable(m))}${steps.rows.length ? `\n\nTokens per model step:\n\n${mdTable(steps)}` : ''}`);
   sec('eval-safety', `${mdTable(safetyTotals(m))}\n\n${mdTable(safetyTable(m))}`);
   sec(
     'eval-baselines',
@@ -132,6 +134,18 @@ function transcriptHtml(t: TranscriptPage): string {
   const parts: string[] = [
     `<section class="trial" id="trial-${t.trialId}"><h3>${esc(t.caseId)} · repeat ${t.repeat} · ${esc(t.group)}: <span class="${t.passed ? 'pass' : 'fail'}">${t.passed ? 'passed' : 'failed'}</span></h3>`,
     `<p><a href="#eval-matrix">back to the matrix</a> · trial ${t.trialId}, attempt ${t.attempt}, run <code>${esc(t.runId.slice(0, 8))}</code>, scoring ${esc(t.scoringVersion)}; ${t.effort.toolCalls} tool calls, ${t.effort.inputTokens + t.effort.outputTokens} tokens, ${t.effort.seconds.toFixed(1)} s${t.effort.costUsd !== null ? `, $${t.effort.costUsd.toFixed(4)}` : ''}</p>`,
+    ...(t.effort.usageSteps?.length
+      ? [
+          '<h4>Usage per model step</h4>',
+          htmlTable({
+            columns: ['step', 'input tokens', 'output tokens'],
+            rows: [
+              ...t.effort.usageSteps.map((s) => [s.step, s.inputTokens, s.outputTokens]),
+              ['total', t.effort.inputTokens, t.effort.outputTokens],
+            ],
+          }),
+        ]
+      : []),
     '<h4>How it was scored</h4>',
     htmlTable({
       columns: ['level', 'score', 'passed', 'required'],
@@ -195,7 +209,12 @@ export function evalHtmlSections(m: EvalReportModel): string {
     sec('eval-category', fig('eval-category') + htmlTable(sliceTable(m, 'category'))),
     sec('eval-layer', fig('eval-layer') + htmlTable(sliceTable(m, 'layer'))),
     sec('eval-matrix', `<p>passed / trials; each mark links to that trial's transcript.</p>${matrixHtml(m)}`),
-    sec('eval-effort', fig('eval-effort') + htmlTable(effortTable(m))),
+    sec(
+      'eval-effort',
+      fig('eval-effort') +
+        htmlTable(effortTable(m)) +
+        (stepUsageTable(m).rows.length ? `<h3>Tokens per model step</h3>${htmlTable(stepUsageTable(m))}` : ''),
+    ),
     sec('eval-safety', htmlTable(safetyTotals(m)) + htmlTable(safetyTable(m))),
     sec(
       'eval-baselines',

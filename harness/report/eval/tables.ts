@@ -89,6 +89,16 @@ export function effortTable(m: EvalReportModel): Table {
   };
 }
 
+/** Tokens per model step, per agent x MCP server: how the context grows step by step (the groups with model steps). */
+export function stepUsageTable(m: EvalReportModel): Table {
+  return {
+    columns: ['agent x MCP server', 'model step', 'trials reaching it', 'input tokens (mean)', 'output tokens (mean)'],
+    rows: m.groups.flatMap((g) =>
+      (g.stats.effort.perStep ?? []).map((s) => [g.label, s.step, s.trials, num(s.inputTokens, 0), num(s.outputTokens, 0)]),
+    ),
+  };
+}
+
 export function safetyTable(m: EvalReportModel): Table {
   return {
     columns: ['agent x MCP server', 'case', 'repeat', 'trial', 'violation', 'subject', 'message'],
