@@ -5,11 +5,10 @@
  * reboot of the egress node, eip-valid-nexthops-removed-at-startup for an ovnkube-controller restart
  * on a pod node. The chaos actions are recorded as events (node-reboot, chaos-inject, chaos-recover).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
-import { runCli, startDetachedSim, stopSim } from '../support/cli.ts';
-import { tempDir } from '../support/tmp.ts';
+import { detachedSimFor, quickScenarioArgs, runCli } from '../support/cli.ts';
 
 interface Summary {
   runId: string;
@@ -19,37 +18,24 @@ interface Summary {
 }
 
 describe('chaos scenarios on the embedded cluster', () => {
-  const dir = tempDir('nh-chaos-scn-');
-  const workdir = join(dir, 'sim');
-  const db = join(dir, 'nh.db');
-  let kubeconfig = '';
+  const sim = detachedSimFor('nh-chaos-scn-', { speed: 20, nodes: '3+3' });
+  const db = join(sim.dir, 'nh.db');
 
-  beforeAll(() => {
-    kubeconfig = startDetachedSim(workdir, { speed: 20, nodes: '3+3' });
-  }, 180_000);
-
-  afterAll(() => {
-    stopSim(workdir);
-  }, 90_000);
-
-  const run = async (name: string, params: string[], want: number): Promise<Summary> => {
-    const r = await runCli([
-      'scenario',
-      name,
-      '--quick',
-      '--kubeconfig',
-      kubeconfig,
-      '--db',
-      db,
-      '--json',
-      ...params.flatMap((p) => ['--param', p]),
-    ]);
+  const run = async (name: string, params: Record<string, string | number>, want: number): Promise<Summary> => {
+    const r = await runCli(
+      quickScenarioArgs(name, {
+        kubeconfig: sim.kubeconfig(),
+        db,
+        json: true,
+        params,
+      }),
+    );
     expect(r.code, r.stderr.slice(-3000)).toBe(want);
     return JSON.parse(r.stdout) as Summary;
   };
 
   it('node-reboot passes: failover and convergence measured, reboot recorded', async () => {
-    const s = await run('node-reboot', ['timeoutSeconds=30'], 0);
+    const s = await run('node-reboot', { timeoutSeconds: 30 }, 0);
     expect(s.verdict).toBe('passed');
     const store = openStore(db);
     const d = store.getRun(s.runId);
@@ -66,7 +52,7 @@ describe('chaos scenarios on the embedded cluster', () => {
   }, 240_000);
 
   it('ovn-pod-restart (PodChaos pod-kill) passes, the chaos is recorded', async () => {
-    const s = await run('ovn-pod-restart', ['timeoutSeconds=30'], 0);
+    const s = await run('ovn-pod-restart', { timeoutSeconds: 30 }, 0);
     expect(s.verdict).toBe('passed');
     const store = openStore(db);
     const d = store.getRun(s.runId);
@@ -79,26 +65,26 @@ describe('chaos scenarios on the embedded cluster', () => {
   }, 240_000);
 
   it('ovn-pod-restart (container-kill of ovnkube-controller) passes', async () => {
-    const s = await run('ovn-pod-restart', ['method=container-kill', 'timeoutSeconds=30'], 0);
+    const s = await run('ovn-pod-restart', { method: 'container-kill', timeoutSeconds: 30 }, 0);
     expect(s.verdict).toBe('passed');
   }, 240_000);
 
   it('node-reboot action=crash passes; an unknown node is a usage error (exit 2)', async () => {
-    const s = await run('node-reboot', ['action=crash', 'timeoutSeconds=30'], 0);
+    const s = await run('node-reboot', { action: 'crash', timeoutSeconds: 30 }, 0);
     expect(s.verdict).toBe('passed');
-    const r = await runCli(['scenario', 'node-reboot', '--quick', '--kubeconfig', kubeconfig, '--db', db, '--param', 'node=worker-9']);
+    const r = await runCli(quickScenarioArgs('node-reboot', { kubeconfig: sim.kubeconfig(), db, params: { node: 'worker-9' } }));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--param node=worker-9: no such node/);
   }, 240_000);
 
   it('node-reboot fails with eip-stale-snat-lrp-after-failover on', async () => {
-    const s = await run('node-reboot', ['fault=eip-stale-snat-lrp-after-failover', 'timeoutSeconds=15'], 1);
+    const s = await run('node-reboot', { fault: 'eip-stale-snat-lrp-after-failover', timeoutSeconds: 15 }, 1);
     expect(s.verdict).toBe('failed');
     expect(s.findings['stale-snat']).toBeGreaterThan(0);
   }, 240_000);
 
   it('ovn-pod-restart fails with eip-valid-nexthops-removed-at-startup on', async () => {
-    const s = await run('ovn-pod-restart', ['fault=eip-valid-nexthops-removed-at-startup', 'timeoutSeconds=15'], 1);
+    const s = await run('ovn-pod-restart', { fault: 'eip-valid-nexthops-removed-at-startup', timeoutSeconds: 15 }, 1);
     expect(s.verdict).toBe('failed');
     expect(s.findings['missing-lrp']).toBeGreaterThan(0);
   }, 240_000);
