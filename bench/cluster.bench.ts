@@ -19,6 +19,12 @@
  *      CLUSTER_BENCH_BIG_NODES (3+21) CLUSTER_BENCH_BIG_PODS (10000) CLUSTER_BENCH_BIG_DEPLOYMENTS (40) CLUSTER_BENCH_BIG_EIPS (10)
  *      CLUSTER_BENCH_BIG_MAXPODS (500)
  *      CLUSTER_BENCH_TIMEOUT_S (240 per wait)
+ *      CLUSTER_BENCH_NB_READ (monitor): how the zone controllers read their NB, one run of scenarios 2 and 3
+ *        per value, side by side: `monitor` (the cache fed by an OVSDB monitor) and/or `dump` (the old
+ *        full read per event batch), e.g. CLUSTER_BENCH_NB_READ=dump,monitor
+ * Besides wall times, scenarios 2 and 3 report the CPU spent from the object creation to NB convergence:
+ * this process (the whole sim) and the OVN/OVS children (ovsdb-servers, northd, ovn-controllers), which
+ * is less sensitive to other load on the machine than the wall time.
  * Objects are written into the cluster's store in-process (what the API server does on a create);
  * the conditions are read from the store and, for the NB, over each node's real ovsdb-server socket.
  */
@@ -45,6 +51,11 @@ const ONLY = new Set(
     .map((s) => s.trim()),
 );
 const TIMEOUT_MS = num('CLUSTER_BENCH_TIMEOUT_S', 240) * 1000;
+const NB_READS = env('CLUSTER_BENCH_NB_READ', 'monitor')
+  .split(',')
+  .map((x) => x.trim())
+  .filter(Boolean);
+for (const m of NB_READS) if (m !== 'monitor' && m !== 'dump') throw new Error(`CLUSTER_BENCH_NB_READ: '${m}' is not monitor or dump`);
 const SPEED = num('CLUSTER_BENCH_SPEED', 10);
 
 const G = {
@@ -170,6 +181,31 @@ function vmRssKb(pid: number): number {
   }
 }
 
+/** utime + stime of a process in seconds (/proc/PID/stat fields 14 and 15, USER_HZ 100). */
+function procCpuS(pid: number): number {
+  try {
+    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU seconds of the OVN/OVS children by pid (a restarted daemon starts again from 0). */
+function ovnChildrenCpu(c: RunningCluster): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const n of Object.values(getOvnCluster(c.ctx).state().nodes))
+    for (const pid of Object.values(n.pids)) if (pid) out.set(pid, procCpuS(pid));
+  return out;
+}
+
+function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let s = 0;
+  for (const [pid, v] of after) s += v - (before.get(pid) ?? 0);
+  return s;
+}
+
 function ovnChildrenRss(c: RunningCluster): { bytes: number; procs: number } {
   let kb = 0;
   let procs = 0;
@@ -285,6 +321,8 @@ interface Load {
   /** Node status capacity/allocatable pods, as a KubeletConfig maxPods would set it (undefined: the sim's 250) */
   maxPods?: number;
   goalS?: number;
+  /** NETHARNESS_SIM_NB_READ for this run (the zone controllers read it when they connect) */
+  nbRead?: string;
 }
 
 function deployment(ns: string, replicas: number): KubeObject {
@@ -323,7 +361,8 @@ async function benchLoad(l: Load): Promise<void> {
   const eipNs = namespaces.slice(0, l.eips);
   // pods the EgressIPs select: the replicas of their namespaces
   const selected = eipNs.reduce((a, _ns, i) => a + Math.max(0, Math.min(per, l.pods - i * per)), 0);
-  const scen = `${l.label} ${l.nodesSpec}, ${l.pods} pods, ${l.eips} EIPs (speed ${SPEED})`;
+  const scen = `${l.label} ${l.nodesSpec}, ${l.pods} pods, ${l.eips} EIPs (speed ${SPEED}${l.nbRead ? `, NB read: ${l.nbRead}` : ''})`;
+  if (l.nbRead) process.env.NETHARNESS_SIM_NB_READ = l.nbRead;
   await withCluster(l.label.split(' ')[1], nodes, SPEED, await freePort(), async (c, tStart) => {
     const tUp = performance.now() - tStart;
     await until(tStart, 'nodes Ready', () => nodesReady(c, nodes.length));
@@ -357,6 +396,10 @@ async function benchLoad(l: Load): Promise<void> {
         `${l.pods} pods do not fit on ${workers.length} workers x maxPods ${l.maxPods ?? 250} (room for ${room}); add workers or raise maxPods`,
       );
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    // the monotonic clock of --cpu-prof samples, to cut a profile to the measured window
+    if (process.env.CLUSTER_BENCH_MARKS === '1') process.stderr.write(`cluster bench: mark t0 ${process.hrtime.bigint() / 1000n} us\n`);
+    const ovnCpu0 = ovnChildrenCpu(c);
     for (const w of workers) {
       c.store.mutate(G.nodes, undefined, w.name, (o) => {
         o.metadata.labels = { ...(o.metadata.labels ?? {}), 'k8s.ovn.org/egress-assignable': '' };
@@ -444,6 +487,16 @@ async function benchLoad(l: Load): Promise<void> {
         'max s': '',
         goal: l.goalS ? `<= ${l.goalS} s: ${tNb <= l.goalS * 1000 ? 'OK' : 'OVER'}` : 'works',
       });
+      if (process.env.CLUSTER_BENCH_MARKS === '1')
+        process.stderr.write(`cluster bench: mark converged ${process.hrtime.bigint() / 1000n} us\n`);
+      const cpu = process.cpuUsage(cpu0);
+      rows.push({
+        scenario: scen,
+        phase: `CPU until NB converged: this process ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, OVN/OVS children ${cpuSince(ovnCpu0, ovnChildrenCpu(c)).toFixed(2)} s`,
+        'median s': '',
+        'max s': '',
+        goal: '',
+      });
     } finally {
       clearInterval(sampler);
     }
@@ -479,27 +532,32 @@ async function section(name: string, fn: () => Promise<void>): Promise<void> {
 }
 
 await section('ready', benchReady);
-await section('eip', () =>
-  benchLoad({
-    label: '2. eip',
-    nodesSpec: env('CLUSTER_BENCH_NODES', '3+10'),
-    pods: num('CLUSTER_BENCH_PODS', 2000),
-    deployments: num('CLUSTER_BENCH_DEPLOYMENTS', 10),
-    eips: num('CLUSTER_BENCH_EIPS', 10),
-    goalS: 30,
-  }),
-);
-await section('big', () =>
-  benchLoad({
-    label: '3. big',
-    nodesSpec: env('CLUSTER_BENCH_BIG_NODES', '3+21'),
-    pods: num('CLUSTER_BENCH_BIG_PODS', 10_000),
-    deployments: num('CLUSTER_BENCH_BIG_DEPLOYMENTS', 40),
-    eips: num('CLUSTER_BENCH_BIG_EIPS', 10),
-    // 10k pods on 20 workers need more than OpenShift's default 250: KubeletConfig maxPods 500 (fits a /23)
-    maxPods: num('CLUSTER_BENCH_BIG_MAXPODS', 500),
-  }),
-);
+const sideBySide = NB_READS.length > 1 || NB_READS[0] !== 'monitor';
+for (const nbRead of NB_READS)
+  await section('eip', () =>
+    benchLoad({
+      nbRead: sideBySide ? nbRead : undefined,
+      label: '2. eip',
+      nodesSpec: env('CLUSTER_BENCH_NODES', '3+10'),
+      pods: num('CLUSTER_BENCH_PODS', 2000),
+      deployments: num('CLUSTER_BENCH_DEPLOYMENTS', 10),
+      eips: num('CLUSTER_BENCH_EIPS', 10),
+      goalS: 30,
+    }),
+  );
+for (const nbRead of NB_READS)
+  await section('big', () =>
+    benchLoad({
+      nbRead: sideBySide ? nbRead : undefined,
+      label: '3. big',
+      nodesSpec: env('CLUSTER_BENCH_BIG_NODES', '3+21'),
+      pods: num('CLUSTER_BENCH_BIG_PODS', 10_000),
+      deployments: num('CLUSTER_BENCH_BIG_DEPLOYMENTS', 40),
+      eips: num('CLUSTER_BENCH_BIG_EIPS', 10),
+      // 10k pods on 20 workers need more than OpenShift's default 250: KubeletConfig maxPods 500 (fits a /23)
+      maxPods: num('CLUSTER_BENCH_BIG_MAXPODS', 500),
+    }),
+  );
 console.log(
   `load: ${os
     .loadavg()

@@ -162,7 +162,7 @@ export function podAssignments(s: Pick<ZoneState, 'pods' | 'namespaces' | 'eips'
   const out = new Map<string, PodAssignment>();
   for (const p of s.pods) {
     if (!podEligible(p, s.opts)) continue;
-    const matching = eips.filter((e) => eipSelectsPod(e, p, nsLabels));
+    const matching = matchingEips(eips, p, nsLabels);
     const active = matching.find((e) => e.status.length > 0);
     if (!active) continue;
     const key = `${p.namespace}/${p.name}`;
@@ -170,6 +170,26 @@ export function podAssignments(s: Pick<ZoneState, 'pods' | 'namespaces' | 'eips'
     out.set(key, { pod: p, ips, eip: active, standby: matching.filter((e) => e !== active).map((e) => e.name) });
   }
   return out;
+}
+
+/**
+ * The EgressIPs (in order) whose selectors match a pod. Every zone computes this for every pod on
+ * every reconcile; the views are shared frozen objects (k8s.ts), so the answer is remembered per pod
+ * view and reused while the same EgressIP views and the same namespace labels object are passed.
+ */
+const matchMemo = new WeakMap<
+  PodInfo,
+  { eips: readonly EgressIPInfo[]; nsl: Record<string, string> | undefined; matching: EgressIPInfo[] }
+>();
+
+function matchingEips(eips: readonly EgressIPInfo[], p: PodInfo, nsLabels: Map<string, Record<string, string>>): EgressIPInfo[] {
+  const nsl = nsLabels.get(p.namespace);
+  const m = matchMemo.get(p);
+  if (m && m.nsl === nsl && m.eips.length === eips.length && m.eips.every((e, i) => e === eips[i])) return m.matching;
+  const matching = eips.filter((e) => eipSelectsPod(e, p, nsLabels));
+  if (Object.isFrozen(p) && Object.isFrozen(nsl ?? {}) && eips.every((e) => Object.isFrozen(e)))
+    matchMemo.set(p, { eips: [...eips], nsl, matching });
+  return matching;
 }
 
 export function addressingOf(n: Pick<NodeInfo, 'name' | 'id'>, stack: IpStack): NodeAddressing {

@@ -106,7 +106,26 @@ export function nodeInfo(o: KubeObject, fallbackId?: number): NodeInfo {
   };
 }
 
+/**
+ * Views of the store's objects, by object. The store hands out frozen objects (a write replaces
+ * the object), and every zone controller sees every pod event: one view per object version is
+ * computed once for all of them instead of once per zone.
+ */
+const podInfos = new WeakMap<KubeObject, PodInfo>();
+
+/** The typed view of a pod. Frozen (and shared) when the object is the store's frozen one. */
 export function podInfo(o: KubeObject): PodInfo {
+  if (!Object.isFrozen(o)) return readPodInfo(o);
+  let p = podInfos.get(o);
+  if (!p) {
+    p = readPodInfo(o);
+    Object.freeze(p.ips);
+    podInfos.set(o, Object.freeze(p));
+  }
+  return p;
+}
+
+function readPodInfo(o: KubeObject): PodInfo {
   const spec = (o.spec ?? {}) as { nodeName?: string; hostNetwork?: boolean };
   const status = (o.status ?? {}) as { phase?: string; podIP?: string; podIPs?: { ip: string }[] };
   let ips = (status.podIPs ?? []).map((p) => p.ip).filter(Boolean);
@@ -134,7 +153,17 @@ export function namespaceInfo(o: KubeObject): NamespaceInfo {
   return { name: o.metadata.name, labels: o.metadata.labels ?? {} };
 }
 
+const egressIpInfos = new WeakMap<KubeObject, EgressIPInfo>();
+
+/** The typed view of an EgressIP; one shared view per frozen store object (see podInfo). */
 export function egressIpInfo(o: KubeObject): EgressIPInfo {
+  if (!Object.isFrozen(o)) return readEgressIpInfo(o);
+  let e = egressIpInfos.get(o);
+  if (!e) egressIpInfos.set(o, (e = Object.freeze(readEgressIpInfo(o))));
+  return e;
+}
+
+function readEgressIpInfo(o: KubeObject): EgressIPInfo {
   const spec = (o.spec ?? {}) as { egressIPs?: string[]; namespaceSelector?: LabelSelector; podSelector?: LabelSelector };
   const status = (o.status ?? {}) as { items?: EgressIPStatusItem[] };
   return {

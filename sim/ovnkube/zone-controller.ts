@@ -181,7 +181,7 @@ export class ZoneController {
       const p = podInfo(o);
       const k = `${p.namespace}/${p.name}`;
       this.podCache.set(k, p);
-      this.podFp.set(k, podFingerprint(p));
+      this.podFp.set(k, podView(p).fp);
       this.podsAtStart.add(k);
     }
     for (const o of s.list(GVR.egressips)) this.eipCache.set(o.metadata.name, egressIpInfo(o));
@@ -243,8 +243,9 @@ export class ZoneController {
   // ---------- events ----------
 
   private onPod(ev: WatchEvent): void {
-    const p = podInfo(ev.object);
-    const k = `${p.namespace}/${p.name}`;
+    const v = podView(podInfo(ev.object));
+    const p = v.info;
+    const k = v.key;
     if (ev.type === 'DELETED') {
       const prev = this.podCache.get(k) ?? p;
       this.podCache.delete(k);
@@ -266,7 +267,7 @@ export class ZoneController {
       const old = this.deletedIps.get(k);
       if (old && p.ips.join(',') !== old.join(',')) this.ipOverride.set(k, old);
     }
-    const fp = podFingerprint(p);
+    const fp = v.fp;
     if (this.podFp.get(k) === fp) return;
     const prev = this.podCache.get(k);
     this.podFp.set(k, fp);
@@ -415,9 +416,19 @@ export class ZoneController {
       if (this.stopped) return;
     }
     const t0 = performance.now();
-    const zs = this.zoneState();
-    let desired = desiredState(zs);
-    const actual = await nb.state();
+    // the NB read's round trip (the cache's read barrier, or the full read) overlaps the desired-state
+    // computation; the reply is handled after it, so the rows are as of the end of the computation, as before
+    const reading = nb.state();
+    let zs: ZoneState;
+    let desired: NbRow[];
+    try {
+      zs = this.zoneState();
+      desired = desiredState(zs);
+    } catch (err) {
+      reading.catch(() => undefined);
+      throw err;
+    }
+    const actual = await reading;
     const full = batch.full;
 
     // desired-state fault hooks
@@ -472,7 +483,7 @@ export class ZoneController {
   private eventScope(b: Pending, zs: ZoneState, actual: ActualState): DiffScope {
     const podKeys = new Set(b.pods);
     const nsLabels = new Map(zs.namespaces.map((n) => [n.name, n.labels]));
-    for (const ns of b.namespaces) for (const p of zs.pods) if (p.namespace === ns) podKeys.add(`${p.namespace}/${p.name}`);
+    if (b.namespaces.size) for (const p of zs.pods) if (b.namespaces.has(p.namespace)) podKeys.add(`${p.namespace}/${p.name}`);
     const eipNames = new Set(b.eips.keys());
     for (const [, ch] of b.eips) {
       for (const e of [ch.old, ch.cur]) {
@@ -488,10 +499,9 @@ export class ZoneController {
       if (pk && (b.namespaces.has(pk.split('/')[0]) || eipNames.has(eipOfRow(a.row.external_ids)))) podKeys.add(pk);
     }
     const scopeIps = new Set<string>();
-    const podByKey = new Map(zs.pods.map((p) => [`${p.namespace}/${p.name}`, p]));
     for (const k of podKeys) {
-      for (const ip of podByKey.get(k)?.ips ?? []) scopeIps.add(ip);
-      for (const ip of this.podCache.get(k)?.ips ?? []) scopeIps.add(ip);
+      // podCache follows the store's pod events synchronously, so it holds zs.pods by key (plus the fault's ghosts)
+      for (const ip of (this.podCache.get(k) ?? this.ghosts.get(k))?.ips ?? []) scopeIps.add(ip);
       for (const ip of this.deletedIps.get(k) ?? []) scopeIps.add(ip);
       for (const ip of zs.opts?.podIpOverride?.get(k) ?? []) scopeIps.add(ip);
     }
@@ -530,9 +540,8 @@ export class ZoneController {
 
   /** keep / keepNexthops hooks of the bug faults. */
   private addFaultScope(scope: DiffScope, zs: ZoneState, actual: ActualState, full: boolean): void {
+    // built only for the faults that need them: most reconciles run with no fault on
     const eips = new Map(zs.eips.map((e) => [e.name, e]));
-    const podKeys = new Set(zs.pods.map((p) => `${p.namespace}/${p.name}`));
-    const podIps = new Set(zs.pods.flatMap((p) => p.ips));
     const keeps: ((r: NbRow) => boolean)[] = [];
     const nhKeeps: ((r: NbRow, nh: string) => boolean)[] = [];
 
@@ -556,6 +565,8 @@ export class ZoneController {
       keeps.push((r) => isPodEipRow(r) && this.leakedEips.has(eipOfRow(r.external_ids)));
     }
     if (full && this.faultOn('eip-missing-pod-delete-on-restart')) {
+      const podKeys = new Set(zs.pods.map((p) => `${p.namespace}/${p.name}`));
+      const podIps = new Set(zs.pods.flatMap((p) => p.ips));
       keeps.push((r) => {
         if (!isPodEipRow(r)) return false;
         const pk = podOfRow(r.external_ids);
@@ -711,6 +722,28 @@ export function podNetworksAnnotation(ips: string[], a: ReturnType<typeof addres
 
 function podFingerprint(p: PodInfo): string {
   return JSON.stringify([p.ips, p.phase, p.labels, p.node, p.hostNetwork]);
+}
+
+/** A pod view with its key and fingerprint. */
+interface PodView {
+  info: PodInfo;
+  key: string;
+  fp: string;
+}
+
+/**
+ * Every zone controller sees every pod event; for the store's frozen objects (one shared PodInfo per
+ * object version, k8s.ts) the key and fingerprint are computed once for all zones.
+ */
+const podViews = new WeakMap<PodInfo, PodView>();
+
+function podView(p: PodInfo): PodView {
+  let v = podViews.get(p);
+  if (!v) {
+    v = { info: p, key: `${p.namespace}/${p.name}`, fp: podFingerprint(p) };
+    if (Object.isFrozen(p)) podViews.set(p, v);
+  }
+  return v;
 }
 
 function nodeFingerprint(n: NodeInfo): string {
