@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
+import { lastRunRecord } from '../support/runs.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const fixture = join(root, 'test', 'harness', 'fixtures', 'fake-scenario.ts');
@@ -183,13 +184,9 @@ describe('runner lifecycle (child process)', { timeout: 240_000 }, () => {
     expect(r.code).toBe(130);
     expect(r.marker).toBe('hanging\ndefer-hang\ndefer-2\ndefer-1\n');
     expect(r.stderr).toMatch(/skipping waits/);
-    const store = openStore(r.db);
-    const [latest] = store.listRuns({ limit: 1 });
-    const d = store.getRun(latest.id);
-    store.close();
-    expect(latest.verdict).toBe('interrupted');
-    expect(d.steps.filter((s) => s.status === 'running')).toEqual([]);
-    expect(d.steps.find((s) => s.name === 'cleanup: hangs')?.error).toMatch(/cut short/);
+    const rec = lastRunRecord(r.db);
+    expect(rec).toMatchObject({ verdict: 'interrupted', running: 0 });
+    expect(rec.steps.find((s) => s.name === 'cleanup: hangs')?.error).toMatch(/cut short/);
   });
 
   it('a third SIGINT exits at once; the run is interrupted, its summary files written, no step left running', async () => {
@@ -202,13 +199,9 @@ describe('runner lifecycle (child process)', { timeout: 240_000 }, () => {
     });
     expect(r.code).toBe(130);
     expect(r.marker).toBe('hanging\ndefer-hang\n');
-    const store = openStore(r.db);
-    const [latest] = store.listRuns({ limit: 1 });
-    const d = store.getRun(latest.id);
-    store.close();
-    expect(latest.verdict).toBe('interrupted');
-    expect(d.steps.filter((s) => s.status === 'running')).toEqual([]);
-    const summary = JSON.parse(readFileSync(join(r.db, '..', 'runs', latest.id, 'summary.json'), 'utf8')) as { verdict: string };
+    const rec = lastRunRecord(r.db);
+    expect(rec).toMatchObject({ verdict: 'interrupted', running: 0, summaryFiles: true });
+    const summary = JSON.parse(readFileSync(join(r.db, '..', 'runs', rec.id, 'summary.json'), 'utf8')) as { verdict: string };
     expect(summary.verdict).toBe('interrupted');
   });
 

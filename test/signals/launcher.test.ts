@@ -6,9 +6,9 @@
  * Each: the cleanups ran (LIFO), the run is recorded interrupted with its summary files, no step left running.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStore } from '../../harness/store/store.ts';
+import { lastRunRecord } from '../support/runs.ts';
 import { ROOT } from '../support/cli.ts';
 import { sleep, startJob } from './helpers.ts';
 
@@ -33,22 +33,6 @@ const CASES: Case[] = [
   { name: 'SIGHUP to the launcher pid only', send: (pid) => process.kill(pid, 'SIGHUP'), code: 130 },
   { name: 'kill -9 of the launcher', send: (pid) => process.kill(pid, 'SIGKILL'), code: 137 },
 ];
-
-function lastRun(db: string): { verdict: string; running: number; summaryFiles: boolean } {
-  const store = openStore(db);
-  try {
-    const [run] = store.listRuns({ limit: 1 });
-    const d = store.getRun(run.id);
-    const dir = join(db, '..', 'runs', run.id);
-    return {
-      verdict: d.run.verdict,
-      running: d.steps.filter((s) => s.status === 'running').length,
-      summaryFiles: existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'summary.md')),
-    };
-  } finally {
-    store.close();
-  }
-}
 
 describe('launcher signals: one interrupt, cleanups run, exit 130', { timeout: 180_000 }, () => {
   for (const c of CASES) {
@@ -82,12 +66,12 @@ describe('launcher signals: one interrupt, cleanups run, exit 130', { timeout: 1
       await sleep(300);
       expect(readFileSync(marker, 'utf8')).toBe('hanging\ndefer-2\ndefer-1\n');
       const deadline2 = Date.now() + 10_000;
-      let rec = lastRun(db);
+      let rec = lastRunRecord(db);
       while (!rec.summaryFiles && Date.now() < deadline2) {
         await sleep(100);
-        rec = lastRun(db);
+        rec = lastRunRecord(db);
       }
-      expect(rec).toEqual({ verdict: 'interrupted', running: 0, summaryFiles: true });
+      expect(rec).toMatchObject({ verdict: 'interrupted', running: 0, summaryFiles: true });
       if (c.code === 130) expect(job.stderr()).not.toMatch(/SIG[A-Z]+ again:/);
     });
   }
