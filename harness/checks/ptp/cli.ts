@@ -79,7 +79,11 @@ export function registerPtpCheck(check: Command): void {
         const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
         const { value: r, runId } = await recordCheckRun(
           recordOptionsOf(o, 'ptp', { ...parsed.data, concurrency }),
-          () => runPtpCheck(cluster, parsed.data, { concurrency }),
+          // the check names a node that runs no PTP as `node X`; here the field is the flag
+          () =>
+            runPtpCheck(cluster, parsed.data, { concurrency }).catch((e: unknown) => {
+              throw e instanceof UsageError && e.message.startsWith('node ') ? new UsageError(`--${e.message}`, e.hint) : e;
+            }),
           (x) => x,
         );
         process.stdout.write(o.json ? `${JSON.stringify({ ...r, ...(runId ? { runId } : {}) }, null, 2)}\n` : `${renderPtpCheck(r)}\n`);

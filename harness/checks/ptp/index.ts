@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { Check, CheckCollectOptions, ReadOnlySource } from '../types.ts';
 import type { Cluster } from '../../cluster/connect.ts';
 import { describeApiError } from '../../cluster/exec.ts';
-import { InfraError } from '../../errors.ts';
+import { InfraError, UsageError } from '../../errors.ts';
 import {
   DAEMON_CONTAINER,
   DAEMON_SELECTOR,
@@ -92,7 +92,15 @@ async function collectWith(r: PtpReads, params: z.infer<typeof PtpCheckParams>, 
   const [pods, eventPublisher] = await Promise.all([r.pods(), r.eventPublisher()]);
   const podOf = new Map(pods.map((p) => [p.node, p]));
   let nodes = [...byNode.keys()].sort();
-  if (params.nodes?.length) nodes = nodes.filter((n) => params.nodes!.includes(n));
+  if (params.nodes?.length) {
+    // a node asked for by name that runs no PTP profile is a mistake to name, not a node that passes
+    const notPtp = params.nodes.filter((n) => !byNode.has(n));
+    if (notPtp.length)
+      throw new UsageError(
+        `node ${notPtp.join(', ')}: no PtpConfig profile applies to ${notPtp.length > 1 ? 'them' : 'it'} (status.matchList ${nodes.length ? `selects ${nodes.join(', ')}` : 'selects no node'})`,
+      );
+    nodes = nodes.filter((n) => params.nodes!.includes(n));
+  }
   const timeoutMs = opts.timeoutMs ?? 15_000;
   const observed = await pool(
     nodes,
@@ -242,6 +250,20 @@ export const ptpCheck: Check<typeof PtpCheckParams, PtpObserved, PtpFindingKind>
     const locked = o.nodes.filter(
       (n) => n.metrics?.clockStates.some((c) => c.process === 'ptp4l') && n.metrics.clockStates.every((c) => c.state === 'LOCKED'),
     ).length;
+    // PTP off (`sim --ptp none`) or not configured: nothing to judge; passed (exit 0) as `check egressip` with no
+    // EgressIPs, and the headline says so rather than HEALTHY
+    if (o.nodes.length === 0 && findings.length === 0)
+      return {
+        headline: `PTP: nothing to check: no PtpConfig profile applies to any node (${o.profiles.length} profiles, ${o.unprofiledDaemonNodes.length} linuxptp-daemon pods; PTP is off or not configured)`,
+        counts: {
+          nodes: 0,
+          profiles: o.profiles.length,
+          locked_nodes: 0,
+          nodes_with_findings: 0,
+          findings: 0,
+          unprofiled_daemon_nodes: o.unprofiledDaemonNodes.length,
+        },
+      };
     return {
       headline: `PTP: ${findings.length ? `${findings.length} FINDINGS on ${bad.size} node(s)` : 'HEALTHY'} (${o.nodes.length} PTP nodes, ${o.profiles.length} profiles, ${locked} locked, event publisher ${o.eventPublisher ? 'on' : 'off'})`,
       counts: {
