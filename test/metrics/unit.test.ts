@@ -6,7 +6,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../harness/errors.ts';
 import { toSeries, PromQueryError, type PromClient } from '../../harness/metrics/client.ts';
 import { alignedStart, collectProfile, effectiveStep } from '../../harness/metrics/collect.ts';
 import { loadMetricsProfile, parseMetricsProfile, parseStep, renderQuery } from '../../harness/metrics/profile.ts';
@@ -15,19 +14,10 @@ import { listMetricSeries, metricNames, recordMetricSeries } from '../../harness
 import { openStore } from '../../harness/store/store.ts';
 import { METRICS_PROFILE_SCHEMA, renderMetricsProfileSchema } from '../../schemas/generate.ts';
 import { tempDir } from '../support/tmp.ts';
+import { usageMessage as usage } from '../support/usage.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const PROFILES = join(ROOT, 'metrics', 'profiles');
-
-function usage(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    return (e as Error).message;
-  }
-  throw new Error('expected a UsageError');
-}
 
 describe('metrics profiles', () => {
   it('every shipped profile loads, and there is one for EgressIP, OVN/OVS, PTP and nodes', () => {
