@@ -3,12 +3,14 @@
  *   eval list [--cases GLOB] [--json]        the cases: id, title, layer, tags, control
  *   eval rescore <run> [--db P] [--cases GLOB] [--dry-run] [--json]
  *                                            recompute scores from stored answers (nothing runs)
+ *   eval suite [--suite N|--cases G] [--out DIR] the offline suite: reference + bundles, baselines, report
  * The run subcommand (trials on a target) belongs to the eval runner (evals/runner/): one line below.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { registerEvalRun } from '../../evals/runner/command.ts';
+import { registerEvalSuite } from '../../evals/runner/suite.ts';
 import { addModelFlags } from '../../evals/agents/model/flags.ts';
 import { UsageError } from '../errors.ts';
 import { defaultDbPath } from '../constants.ts';
@@ -122,6 +124,8 @@ export function registerEval(program: Command): Command {
     });
   // `netharness eval [--suite|--cases ...]`: the runner (evals/runner/command.ts)
   registerEvalRun(ev);
+  // `netharness eval suite`: reference + capture, baselines from the bundles, the report (evals/runner/suite.ts)
+  registerEvalSuite(ev);
   // --model, --base-url, ... of the model agents (evals/agents/model/flags.ts)
   addModelFlags(ev);
   return ev;
