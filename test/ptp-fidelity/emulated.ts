@@ -27,19 +27,26 @@ export class EmulatedPtp {
     return this.c.start();
   }
 
-  /** The slave port: the port of the profile's slave interface. */
+  /** The slave port: the port of the profile's slave interface (found in the startup lines, kept for the phases). */
+  private port?: number;
+
   private slavePort(recs: Line[]): number | undefined {
     for (const { rec } of recs) if (rec?.process === 'ptp4l' && rec.type === 'port' && rec.iface === this.c.iface) return rec.port;
     return undefined;
   }
 
-  private async waitFor(end: string, from: number, timeoutMs: number, what: string): Promise<{ recs: Line[]; port: number }> {
+  /**
+   * The daemon log's lines up to the first `end` step of the slave port: the whole log (startup), or those after
+   * `mark` (a c.logMark() time, read back with kubectl logs --since-time), so a phase starts at a time, not a line count.
+   */
+  private async waitFor(end: string, mark: string | undefined, timeoutMs: number, what: string): Promise<{ recs: Line[]; port: number }> {
     const stop = performance.now() + timeoutMs;
     for (;;) {
-      const recs = await this.c.logs();
-      const port = this.slavePort(recs);
+      const recs = mark === undefined ? await this.c.logs() : await this.c.logsSince(mark);
+      this.port ??= this.slavePort(recs);
+      const port = this.port;
       if (port !== undefined) {
-        const i = recs.findIndex((r, k) => k >= from && stepOf(r.rec, port) === end);
+        const i = recs.findIndex((r) => stepOf(r.rec, port) === end);
         if (i >= 0) return { recs: recs.slice(0, i + 1), port };
       }
       if (performance.now() > stop)
@@ -55,31 +62,30 @@ export class EmulatedPtp {
 
   async run(): Promise<EmulatedRun> {
     const out: EmulatedRun = { steps: {} as EmulatedRun['steps'], portLineKinds: {} as EmulatedRun['portLineKinds'] };
-    const take = (ph: Phase, recs: Line[], from: number, port: number) => {
-      const part = recs.slice(from);
+    const take = (ph: Phase, part: Line[], port: number) => {
       out.steps[ph] = part.map((r) => stepOf(r.rec, port)).filter((s): s is string => s !== undefined);
       out.portLineKinds[ph] = new Set(part.filter((r) => stepOf(r.rec, port) !== undefined).map((r) => lineKind(r.raw)));
     };
-    let w = await this.waitFor(PHASE_END.startup, 0, 120_000, 'startup');
+    let w = await this.waitFor(PHASE_END.startup, undefined, 120_000, 'startup');
     // startup: from the port's first line
     const first = w.recs.findIndex((r) => r.rec?.type === 'port' && r.rec.process === 'ptp4l' && r.rec.port === w.port);
-    take('startup', w.recs, Math.max(0, first), w.port);
+    take('startup', w.recs.slice(Math.max(0, first)), w.port);
 
-    let from = (await this.c.logs()).length;
+    let mark = await this.c.logMark();
     await this.c.onNode(`ip link set ${this.c.iface} down`);
-    w = await this.waitFor(PHASE_END.linkDown, from, 60_000, 'link down');
-    take('linkDown', w.recs, from, w.port);
+    w = await this.waitFor(PHASE_END.linkDown, mark, 60_000, 'link down');
+    take('linkDown', w.recs, w.port);
 
-    from = (await this.c.logs()).length;
+    mark = await this.c.logMark();
     await this.c.onNode(`ip link set ${this.c.iface} up`);
-    w = await this.waitFor(PHASE_END.linkUp, from, 60_000, 'link up');
-    take('linkUp', w.recs, from, w.port);
+    w = await this.waitFor(PHASE_END.linkUp, mark, 60_000, 'link up');
+    take('linkUp', w.recs, w.port);
 
-    from = (await this.c.logs()).length;
+    mark = await this.c.logMark();
     await this.c.fault(GM_LOSS_FAULT, 'on');
     try {
-      w = await this.waitFor(PHASE_END.announceStop, from, 60_000, 'grandmaster loss');
-      take('announceStop', w.recs, from, w.port);
+      w = await this.waitFor(PHASE_END.announceStop, mark, 60_000, 'grandmaster loss');
+      take('announceStop', w.recs, w.port);
     } finally {
       await this.c.fault(GM_LOSS_FAULT, 'off');
     }

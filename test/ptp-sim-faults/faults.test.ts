@@ -44,12 +44,12 @@ async function healthy(what = 'healthy'): Promise<void> {
   );
 }
 
-/** Lines of the daemon log after `mark` (a line count). */
-async function linesAfter(mark: number, container?: string): Promise<LogLine[]> {
-  return (await c.logs(container)).slice(mark);
+/** Lines of the daemon log after `mark` (c.logMark(): a time, read back with kubectl logs --since-time). */
+function linesAfter(mark: string, container?: string): Promise<LogLine[]> {
+  return c.logsSince(mark, container);
 }
 
-async function waitLine(mark: number, re: RegExp, what: string, container?: string, timeoutMs = 30_000): Promise<LogLine> {
+async function waitLine(mark: string, re: RegExp, what: string, container?: string, timeoutMs = 30_000): Promise<LogLine> {
   return until(async () => (await linesAfter(mark, container)).find((l) => re.test(l.raw)), timeoutMs, what);
 }
 
@@ -183,7 +183,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
   });
 
   it('grandmaster loss: SLAVE to LISTENING on ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES, role LISTENING, FREERUN, clock class 255 (its own), events; heals', async () => {
-    const mark = (await c.logs()).length;
+    const mark = await c.logMark();
     const ev = c.events.length;
     await c.fault('ptp-grandmaster-loss', 'on');
     await waitLine(
@@ -206,7 +206,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
   }, 120_000);
 
   it('slave link down (ip link set <if> down in a debug pod): link down, SLAVE to FAULTY, role FAULTY, offset 999999; link up re-locks', async () => {
-    const mark = (await c.logs()).length;
+    const mark = await c.logMark();
     await c.onNode(`ip link set ${c.iface} down`);
     await waitLine(mark, new RegExp(`port \\d+ \\(${esc(c.iface)}\\): link down`), 'link down line');
     await waitLine(mark, new RegExp(`port \\d+ \\(${esc(c.iface)}\\): SLAVE to FAULTY on FAULT_DETECTED \\(FT_UNSPECIFIED\\)`), 'FAULTY');
@@ -242,7 +242,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
   for (const p of ['ptp4l', 'phc2sys'] as const)
     it(`${p} killed (pkill -TERM ${p} in linuxptp-daemon-container): PTP_PROCESS_STATUS:0, Recreating ${p}..., status 1 again, restart_count + 1`, async () => {
       const before = proc(await c.metrics(), p)?.restarts ?? 0;
-      const mark = (await c.logs()).length;
+      const mark = await c.logMark();
       await c.execDaemon(['pkill', '-TERM', p]);
       await waitLine(mark, new RegExp(`${p}\\[\\d+\\]:\\[[^\\]]+\\] PTP_PROCESS_STATUS:0`), `${p} PTP_PROCESS_STATUS:0`);
       await waitLine(mark, new RegExp(`Recreating ${p}\\.\\.\\.`), `Recreating ${p}...`);
@@ -269,13 +269,13 @@ describe.sequential('PTP faults on the embedded cluster', () => {
   }
 
   it('ts2phc killed: with ts2phcOpts in the profile ts2phc runs; pkill -TERM ts2phc: PTP_PROCESS_STATUS:0, Recreating ts2phc...', async () => {
-    const mark = (await c.logs()).length;
+    const mark = await c.logMark();
     const restore = await editProfile((p) => ({ ...p, ts2phcOpts: '-s generic' }));
     try {
       await c.pickTarget();
       await waitLine(mark, /ts2phc\[[\d.]+\]: \[ts2phc\.\d+\.config:\d\] \S+ offset\s+-?\d+ s\d freq/, 'a ts2phc offset line');
       await waitMetrics((x) => proc(x, 'ts2phc')?.up === true, 'ts2phc process_status 1');
-      const m2 = (await c.logs()).length;
+      const m2 = await c.logMark();
       await c.execDaemon(['pkill', '-TERM', 'ts2phc']);
       await waitLine(m2, /ts2phc\[\d+\]:\[[^\]]+\] PTP_PROCESS_STATUS:0/, 'ts2phc PTP_PROCESS_STATUS:0');
       await waitLine(m2, /Recreating ts2phc\.\.\./, 'Recreating ts2phc...');
@@ -304,7 +304,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
   }, 90_000);
 
   it('tx timestamp timeouts: the sk.c lines, SLAVE to FAULTY, FAULTY to LISTENING after the fault reset (flapping); heals', async () => {
-    const mark = (await c.logs()).length;
+    const mark = await c.logMark();
     await c.fault('ptp-tx-timestamp-timeout', 'on');
     await waitLine(mark, /timed out while polling for tx timestamp/, 'tx timestamp timeout line');
     await waitLine(
@@ -319,7 +319,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
   }, 150_000);
 
   it('CPU contention (StressChaos on the daemon pod): ptp4l offsets beyond the threshold, clockcheck lines; recovers when deleted', async () => {
-    const mark = (await c.logs()).length;
+    const mark = await c.logMark();
     await c.apply({
       apiVersion: 'chaos-mesh.org/v1alpha1',
       kind: 'StressChaos',
@@ -345,7 +345,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
   }, 120_000);
 
   it('chronyd fighting phc2sys: phc2sys CLOCK_REALTIME offset bursts, clockcheck frequency warning; heals', async () => {
-    const mark = (await c.logs()).length;
+    const mark = await c.logMark();
     await c.fault('ptp-chronyd-running', 'on');
     await waitLine(mark, /phc2sys\[[\d.]+\]: \[[^\]]+\] clockcheck: clock frequency changed unexpectedly!/, 'clockcheck frequency line');
     await until(
@@ -367,7 +367,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
     const capable = new Set((dev.status?.devices ?? []).map((d) => d.name));
     expect(capable.has(c.iface)).toBe(true);
     const plain = ['br-ex', 'eth0', 'enp1s0'].find((i) => !capable.has(i))!;
-    const mark = (await c.logs()).length;
+    const mark = await c.logMark();
     const restore = await editProfile((p) => ({
       ...p,
       interface: plain,
@@ -441,7 +441,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
   }, 120_000);
 
   it('a clock jump (TimeChaos on the daemon pod): clockcheck line, SLAVE to UNCALIBRATED on SYNCHRONIZATION_FAULT, the jump offset, re-lock', async () => {
-    const mark = (await c.logs()).length;
+    const mark = await c.logMark();
     await c.apply({
       apiVersion: 'chaos-mesh.org/v1alpha1',
       kind: 'TimeChaos',

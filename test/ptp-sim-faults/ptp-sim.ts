@@ -23,6 +23,17 @@ export const REST = '/api/ocloudNotifications/v2';
 export interface LogLine {
   raw: string;
   rec?: PtpLogRecord;
+  /** the kubelet's RFC 3339 timestamp of the line (`kubectl logs --timestamps`), when read with one */
+  time?: string;
+}
+
+/** An RFC 3339 time as nanoseconds since the epoch (the kubelet's RFC3339Nano trims trailing zeros: no string compare). */
+export function rfc3339Ns(t: string): bigint {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$/.exec(t);
+  if (!m) throw new Error(`not an RFC 3339 time: '${t}'`);
+  const sec = Date.parse(`${m[1]}${m[3]}`);
+  if (Number.isNaN(sec)) throw new Error(`not an RFC 3339 time: '${t}'`);
+  return BigInt(sec) * 1_000_000n + BigInt((m[2] ?? '').padEnd(9, '0'));
 }
 
 export interface ReceivedEvent {
@@ -129,6 +140,36 @@ export class PtpSimCluster {
       .split('\n')
       .filter((l) => l.trim())
       .map((raw) => ({ raw, rec: parseLine(raw) }));
+  }
+
+  /**
+   * A place in the container's log: the kubelet's timestamp of its newest line (`kubectl logs --tail 1 --timestamps`),
+   * so what comes after it is found by time, not by a line count (the kubelet keeps a ring of lines, and a test
+   * must not depend on how many lines came before). Epoch for an empty log.
+   */
+  async logMark(container = 'linuxptp-daemon-container'): Promise<string> {
+    const last = await this.kubectl(['logs', '-n', NS, this.pod, '-c', container, '--tail', '1', '--timestamps']);
+    return last.trim().split(' ')[0] || '1970-01-01T00:00:00Z';
+  }
+
+  /**
+   * The lines logged after `mark` (a logMark): `kubectl logs --since-time <mark> --timestamps`. kubectl sends sinceTime
+   * with whole seconds (metav1.Time) and the kubelet returns every line from that second on, so the lines of the mark's
+   * second up to the mark itself are dropped here by their nanosecond timestamps.
+   */
+  async logsSince(mark: string, container = 'linuxptp-daemon-container'): Promise<LogLine[]> {
+    const after = rfc3339Ns(mark);
+    const text = await this.kubectl(['logs', '-n', NS, this.pod, '-c', container, '--since-time', mark, '--timestamps']);
+    const out: LogLine[] = [];
+    for (const l of text.split('\n')) {
+      const sp = l.indexOf(' ');
+      if (sp < 0) continue;
+      const time = l.slice(0, sp);
+      if (rfc3339Ns(time) <= after) continue;
+      const raw = l.slice(sp + 1);
+      if (raw.trim()) out.push({ raw, time, rec: parseLine(raw) });
+    }
+    return out;
   }
 
   async metricsText(): Promise<string> {
