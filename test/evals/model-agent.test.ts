@@ -30,7 +30,11 @@ import { tempDir } from '../support/tmp.ts';
 const FIXTURE = join(import.meta.dirname, 'fixtures', 'echo-mcp-server.ts');
 const KEY = 'nh.canary.Key.4411'; // not key-shaped: only our own care keeps it out of messages
 const QUESTION = 'Users say pods in namespace tenant-a sometimes leave the cluster with an unexpected source IP.';
-const KEY_VAR: Record<ProviderName, string> = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' };
+const KEY_VAR: Record<ProviderName, string> = {
+  openai: 'OPENAI_API_KEY',
+  anthropic: 'ANTHROPIC_API_KEY',
+  'openai-compatible': 'OPENAI_COMPATIBLE_API_KEY',
+};
 
 let proxy: McpProxy;
 let dir: string;
@@ -41,7 +45,7 @@ beforeAll(async () => {
   prices = join(dir, 'prices.yaml');
   writeFileSync(
     prices,
-    'models:\n  openai/fake-rca: { input: 1, cachedInput: 0.5, output: 2 }\n  anthropic/fake-rca: { input: 3, cachedInput: 0.3, output: 15 }\n',
+    'models:\n  openai/fake-rca: { input: 1, cachedInput: 0.5, output: 2 }\n  openai-compatible/fake-rca: { input: 1, cachedInput: 0.5, output: 2 }\n  anthropic/fake-rca: { input: 3, cachedInput: 0.3, output: 15 }\n',
   );
   const cfg = resolveForTarget(
     parseMcpConfig({ mcpServers: { echo: { command: process.execPath, args: ['--import', 'tsx', FIXTURE], env: {} } } }),
@@ -105,7 +109,8 @@ function expectNoKey(run: Run) {
   expect(all).not.toContain(KEY);
 }
 
-describe.each(['openai', 'anthropic'] as const)('%s adapter against our own fake server', (provider) => {
+// openai-compatible: the same Chat Completions protocol through @ai-sdk/openai-compatible instead of @ai-sdk/openai
+describe.each(['openai', 'openai-compatible', 'anthropic'] as const)('%s adapter against our own fake server', (provider) => {
   let fake: FakeLlm;
   beforeAll(async () => {
     fake = await startFakeLlm({ apiKey: KEY, brain: controlBrain });
@@ -130,7 +135,7 @@ describe.each(['openai', 'anthropic'] as const)('%s adapter against our own fake
     expect(first).toContain('site reliability engineer');
     expect(first).toContain('call submit_rca');
     expect(first).toContain('tenant-a');
-    if (provider === 'openai') expect(fake.journal[0].body.seed).toBe(4242);
+    if (provider !== 'anthropic') expect(fake.journal[0].body.seed).toBe(4242);
     // usage: per step (1000, 1500, 2000 input; 50 output each; 0, 400, 400 cached) and the total of all steps
     const steps = notes(r, 'step usage ');
     expect(steps.map((s) => [s.inputTokens, s.outputTokens, s.cacheReadTokens])).toEqual([
@@ -142,7 +147,7 @@ describe.each(['openai', 'anthropic'] as const)('%s adapter against our own fake
     expect(r.usage.outputTokens).toBe(150);
     const p = priceOf(loadPrices(prices), provider, 'fake-rca')!;
     const expected = costUsd(p, { inputTokens: 4500, outputTokens: 150, cacheReadTokens: 800 });
-    expect(expected).toBe(provider === 'openai' ? (3700 * 1 + 800 * 0.5 + 150 * 2) / 1e6 : (3700 * 3 + 800 * 0.3 + 150 * 15) / 1e6);
+    expect(expected).toBe(provider !== 'anthropic' ? (3700 * 1 + 800 * 0.5 + 150 * 2) / 1e6 : (3700 * 3 + 800 * 0.3 + 150 * 15) / 1e6);
     expect(r.usage.costUsd).toBeCloseTo(expected, 9);
     expect(notes(r, 'total usage ')[0]).toMatchObject({ inputTokens: 4500, outputTokens: 150, steps: 3 });
     // the result's per-step usage (stored with the trial's effort): the server's per-reply figures, summing to
@@ -207,7 +212,7 @@ describe.each(['openai', 'anthropic'] as const)('%s adapter against our own fake
   it('a malformed tool call (unknown tool, arguments that are not JSON) is the model’s own failure: it is told and goes on', async () => {
     fake.setBrain((c) => {
       if (c.turn === 0) return { toolCalls: [{ name: 'kubectl_delete_everything', args: {} }] };
-      if (c.turn === 1) return { toolCalls: [{ name: 'echo', args: provider === 'openai' ? '{"msg": ' : 'not an object' }] };
+      if (c.turn === 1) return { toolCalls: [{ name: 'echo', args: provider !== 'anthropic' ? '{"msg": ' : 'not an object' }] };
       if (c.turn === 2)
         return { toolCalls: [{ name: 'submit_rca', args: { detected: true, entities: ['x'], mechanism: 'm', remediation: 'r' } }] };
       return { text: 'done' };
@@ -345,6 +350,14 @@ describe('retry policy and settings (pure)', () => {
     const bad = join(dir, 'bad-prices.yaml');
     writeFileSync(bad, 'models:\n  openai/m: { input: -1, output: 2 }\n');
     expect(make({ model: 'm', prices: bad }, { OPENAI_API_KEY: 'k' })).toThrow(/--prices .*models\.openai\/m\.input/);
+    // openai-compatible has no default endpoint: --base-url is required; a key is optional (a local server)
+    const compat = (params: Record<string, string>) => () =>
+      makeModelAgent({ name: 'openai-compatible', provider: 'openai-compatible', tools: true, env: {} }, params);
+    expect(compat({ model: 'm' })).toThrow(/--base-url: --agent openai-compatible needs the server's base URL/);
+    expect(compat({ model: 'm', baseUrl: 'http://127.0.0.1:1/v1' })).not.toThrow();
+    expect(() => makeModelAgent({ name: 'no-tools', tools: false, env: {} }, { model: 'm', provider: 'openai-compatible' })).toThrow(
+      /--base-url: --agent no-tools --provider openai-compatible needs/,
+    );
   });
   it('prices dated snapshots by their undated key; an unknown model has no price', () => {
     const t = loadPrices();
@@ -363,7 +376,7 @@ describe("the eval command's model flags (usage errors before anything runs)", (
     const db = join(dir, 'never.db');
     const a = await runCli(['eval', '--agent', 'reference', '--model', 'gpt-4o', '--db', db]);
     expect(a.code).toBe(2);
-    expect(a.stderr).toMatch(/--model: only the model agents \(openai, anthropic, no-tools\) take it/);
+    expect(a.stderr).toMatch(/--model: only the model agents \(openai, openai-compatible, anthropic, no-tools\) take it/);
     const saved = process.env.OPENAI_API_KEY;
     delete process.env.OPENAI_API_KEY;
     try {

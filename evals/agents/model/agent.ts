@@ -1,7 +1,8 @@
 /**
  * The model agents: `--agent openai` (Chat Completions through `@ai-sdk/openai`'s `.chat()`, any base URL:
- * OpenAI, vLLM, Ollama, llama.cpp's server, a gateway), `--agent anthropic` (Messages through
- * `@ai-sdk/anthropic`) and `--agent no-tools` (the same model with no cluster tools: a baseline).
+ * OpenAI, vLLM, Ollama, llama.cpp's server, a gateway), `--agent openai-compatible` (Chat Completions through
+ * `@ai-sdk/openai-compatible`, the provider written for such servers; --base-url required), `--agent anthropic`
+ * (Messages through `@ai-sdk/anthropic`) and `--agent no-tools` (the same model with no cluster tools: a baseline).
  *
  * A trial is one `generateText` loop (`ai` 6): the versioned system prompt (evals/prompts/) plus the
  * proxy's instructions, the case's question, and the tools of the recording proxy (`@ai-sdk/mcp` on the
@@ -12,6 +13,7 @@
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createMCPClient, type MCPClient } from '@ai-sdk/mcp';
 import { createOpenAI } from '@ai-sdk/openai';
+import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import {
   generateText,
   stepCountIs,
@@ -61,6 +63,9 @@ function buildModel(s: ModelSettings, key: string | undefined, fetch: typeof glo
   // a local server without a key still gets a syntactically valid header (the providers insist on one)
   const apiKey = key ?? 'no-key-set';
   if (s.provider === 'openai') return createOpenAI({ baseURL: s.baseUrl, apiKey, fetch }).chat(s.model);
+  // includeUsage: the token counts of each step, as OpenAI reports them (usage.prompt_tokens, completion_tokens)
+  if (s.provider === 'openai-compatible')
+    return createOpenAICompatible({ name: 'openai-compatible', baseURL: s.baseUrl, apiKey, fetch, includeUsage: true }).chatModel(s.model);
   return createAnthropic({ baseURL: s.baseUrl, apiKey, fetch })(s.model);
 }
 
@@ -227,7 +232,7 @@ async function runModel(ctx: TrialContext, r: RunSetup): Promise<AgentResult> {
       stopWhen: [stepCountIs(ctx.budgets.maxSteps), submittedOk, tokensSpent(ctx.budgets.maxTokens)],
       ...(s.temperature !== undefined ? { temperature: s.temperature } : {}),
       // Anthropic has no seed; the OpenAI protocol's seed makes sampling repeatable where servers honour it
-      ...(s.provider === 'openai' ? { seed: ctx.seed } : {}),
+      ...(s.provider !== 'anthropic' ? { seed: ctx.seed } : {}),
       ...(s.maxOutputTokens !== undefined ? { maxOutputTokens: s.maxOutputTokens } : {}),
       maxRetries: 0,
       abortSignal: ctx.signal,

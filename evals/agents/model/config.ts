@@ -2,17 +2,19 @@
  * The settings of a model agent, from `--agent-param k=v` (the eval command's --model, --base-url,
  * --temperature, --max-output-tokens, --system-prompt, --prices and --provider flags become these
  * params: harness/commands/eval.ts). Validated by zod; a bad value is a usage error naming the flag.
- * The API key is not a setting: it is read from OPENAI_API_KEY / ANTHROPIC_API_KEY only.
+ * The API key is not a setting: it is read from OPENAI_API_KEY / ANTHROPIC_API_KEY / OPENAI_COMPATIBLE_API_KEY only.
  */
 import { z } from 'zod';
 import { UsageError } from '../../../harness/errors.ts';
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.ts';
 
-export type ProviderName = 'openai' | 'anthropic';
+export type ProviderName = 'openai' | 'anthropic' | 'openai-compatible';
 
+/** baseUrl '': no default, --base-url is required (an OpenAI-compatible server is always someone's own) */
 export const PROVIDERS: Record<ProviderName, { keyVar: string; baseUrl: string }> = {
   openai: { keyVar: 'OPENAI_API_KEY', baseUrl: 'https://api.openai.com/v1' },
   anthropic: { keyVar: 'ANTHROPIC_API_KEY', baseUrl: 'https://api.anthropic.com/v1' },
+  'openai-compatible': { keyVar: 'OPENAI_COMPATIBLE_API_KEY', baseUrl: '' },
 };
 
 /** param name -> the flag a user types (error messages name the flag) */
@@ -45,7 +47,7 @@ const url = z
 
 const paramsSchema = z
   .object({
-    provider: z.enum(['openai', 'anthropic']).optional(),
+    provider: z.enum(['openai', 'anthropic', 'openai-compatible']).optional(),
     model: z.string().min(1).max(200),
     baseUrl: url.optional(),
     temperature: num(0, 2).optional(),
@@ -98,6 +100,10 @@ export function parseModelParams(agent: string, fixed: ProviderName | undefined,
   if (fixed && p.provider && p.provider !== fixed) throw new UsageError(`--provider: --agent ${agent} always uses ${fixed}`);
   const provider = fixed ?? p.provider ?? 'openai';
   const d = PROVIDERS[provider];
+  if (!d.baseUrl && p.baseUrl === undefined)
+    throw new UsageError(
+      `--base-url: --agent ${agent}${fixed ? '' : ` --provider ${provider}`} needs the server's base URL (e.g. http://127.0.0.1:8000/v1)`,
+    );
   return {
     provider,
     model: p.model,

@@ -16,7 +16,7 @@ const FLAGS: [flag: string, param: string, help: string][] = [
     'baseUrl',
     'model agents: the provider endpoint (default https://api.openai.com/v1 / https://api.anthropic.com/v1; e.g. http://127.0.0.1:8000/v1 for vLLM)',
   ],
-  ['--provider <p>', 'provider', 'the no-tools baseline: openai or anthropic (default openai)'],
+  ['--provider <p>', 'provider', 'the no-tools baseline: openai, openai-compatible (needs --base-url) or anthropic (default openai)'],
   ['--temperature <t>', 'temperature', "model agents: sampling temperature 0..2 (default: the provider's)"],
   ['--max-output-tokens <n>', 'maxOutputTokens', 'model agents: output tokens per step'],
   ['--system-prompt <id|file>', 'systemPrompt', 'model agents: a versioned prompt of evals/prompts/ (default rca-v1) or a file'],

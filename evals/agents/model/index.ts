@@ -1,5 +1,6 @@
 /**
- * The model agents for evals/agents/registry.ts: `openai` (Chat Completions, any base URL), `anthropic`
+ * The model agents for evals/agents/registry.ts: `openai` (Chat Completions, any base URL), `openai-compatible`
+ * (Chat Completions through @ai-sdk/openai-compatible, --base-url required), `anthropic`
  * (Messages) and the `no-tools` baseline (the same model without cluster tools; --provider openai|anthropic).
  * Their settings come from the eval command's model flags (--model, --base-url, ...), keys from
  * OPENAI_API_KEY / ANTHROPIC_API_KEY.
@@ -9,7 +10,7 @@ import { makeModelAgent } from './agent.ts';
 
 type Entry = [string, { description: string; make: (params: Record<string, string>) => Agent }];
 
-export const MODEL_AGENTS = ['openai', 'anthropic', 'no-tools'] as const;
+export const MODEL_AGENTS = ['openai', 'openai-compatible', 'anthropic', 'no-tools'] as const;
 
 export const modelAgents: Entry[] = [
   [
@@ -18,6 +19,14 @@ export const modelAgents: Entry[] = [
       description:
         'a model over the OpenAI Chat Completions protocol (--model, --base-url for vLLM/Ollama/llama.cpp/gateways; OPENAI_API_KEY)',
       make: (p) => makeModelAgent({ name: 'openai', provider: 'openai', tools: true }, p),
+    },
+  ],
+  [
+    'openai-compatible',
+    {
+      description:
+        'a model on an OpenAI-compatible server through @ai-sdk/openai-compatible (--model, --base-url required; OPENAI_COMPATIBLE_API_KEY if the server needs one)',
+      make: (p) => makeModelAgent({ name: 'openai-compatible', provider: 'openai-compatible', tools: true }, p),
     },
   ],
   [
