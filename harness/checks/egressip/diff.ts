@@ -2,7 +2,8 @@
  * The pure part of the EgressIP check: expected rows (from the API) vs the NB rows of every node.
  * Handles IPv4, IPv6, dual-stack, and both current (`k8s.ovn.org/*`) and legacy (`name=<eip>`) external_ids.
  */
-import { canonIp, familyOf, legacyServedPodsAddressSetName, servedPodsAddressSetName } from './net.ts';
+import { canonIp, familyOf, ipKey, legacyServedPodsAddressSetName, servedPodsAddressSetName, v4Key, type IpKey } from './net.ts';
+import { rowOf, sizeOf } from './rows-by-node.ts';
 import type {
   ActualState,
   AddressSetRow,
@@ -15,6 +16,7 @@ import type {
   NatRow,
   NodeDump,
   PolicyRow,
+  ServedIndex,
 } from './model.ts';
 
 export const CLUSTER_ROUTER = 'ovn_cluster_router';
@@ -528,6 +530,140 @@ function diffAddressSets(node: string, en: ExpectedNode | undefined, dump: NodeD
   }
 }
 
+// ---------- the per-node shortcut: a node whose rows all match, in one lookup per row ----------
+//
+// Each predicate below is true only when the full diff of that part of the node would report nothing (it
+// returns false on anything it does not recognise, and the full diff decides). A consistent cluster at
+// scale thus builds no per-node maps or groups: every row is one lookup in the served-IP index and one
+// stamp, and the counts of matched rows are compared with the expected counts per node.
+
+function nextStamp(ix: ServedIndex): number {
+  ix.stamp = ix.stamp >= 0x7ffffffe ? 1 : ix.stamp + 1;
+  if (ix.stamp === 1) ix.seen.fill(0);
+  return ix.stamp;
+}
+
+/** The node's EgressIP SNATs are exactly the expected ones, or undefined (then the full diff runs). Returns their count. */
+function snatsMatch(n: number, node: string, dump: NodeDump, exp: Expected): number | undefined {
+  const ix = exp.index;
+  const gr = `GR_${node}`;
+  const port = `k8s-${node}`;
+  const ignored = exp.ignoredIps.size ? exp.ignoredIps : undefined;
+  const stamp = nextStamp(ix);
+  let hits = 0;
+  let eipRows = 0;
+  for (const r of dump.nat) {
+    if (!isEgressIPNat(r)) {
+      if (isUnownedEgressSnat(r, exp.eipIps)) return undefined;
+      continue;
+    }
+    eipRows++;
+    const key = ipKey(r.logical_ip);
+    if (ignored?.has(canonIp(r.logical_ip))) {
+      // a pod in transition: its rows are neither expected nor stale, but they stand for an expected SNAT of its IP
+      const row = r.router === gr && n >= 0 ? rowOf(ix.snatRows, n, key) : -1;
+      if (row >= 0 && ix.seen[row] !== stamp) {
+        ix.seen[row] = stamp;
+        hits++;
+      }
+      continue;
+    }
+    const row = n >= 0 ? rowOf(ix.snatRows, n, key) : -1;
+    if (row < 0 || r.router !== gr || ix.seen[row] === stamp || r.logical_port !== port) return undefined;
+    let ext: string | undefined;
+    for (const it of ix.eipFam[row].items) if (it.nodeIdx === n) ext = it.ext;
+    if (canonIp(r.external_ip) !== ext) return undefined;
+    ix.seen[row] = stamp;
+    hits++;
+  }
+  return hits === (n >= 0 ? sizeOf(ix.snatRows, n) : 0) ? eipRows : undefined;
+}
+
+/** The pod IP of a reroute match as a key, read in place for the form ovnkube writes (`ip4.src == 10.128.0.5`). */
+function rerouteKey(match: string): IpKey | undefined {
+  if (match.length > 11 && (match.startsWith('ip4.src == ') || match.startsWith('ip6.src == '))) {
+    const k = v4Key(match, 11);
+    if (k !== undefined) return k;
+  }
+  const ip = podIpOfMatch(match);
+  return ip === undefined ? undefined : ipKey(ip);
+}
+
+/** Whether an unowned policy's source IPs include a served pod's (then the full diff judges it). */
+function selectsServedPod(p: PolicyRow, ix: ServedIndex): boolean {
+  for (const ip of srcIpsOfMatch(p.match)) if (ix.servedIps.has(ip)) return true;
+  return false;
+}
+
+function sameHops(have: readonly string[], want: readonly string[]): boolean {
+  if (have.length !== want.length) return false;
+  if (have.length === 1) return canonIp(have[0]) === want[0];
+  return have
+    .map(canonIp)
+    .sort()
+    .every((x, i) => x === want[i]);
+}
+
+/** The node's reroutes are exactly the expected ones and no unowned policy selects a served pod; returns the reroute count. */
+function lrpsMatch(n: number, dump: NodeDump, exp: Expected): number | undefined {
+  const ix = exp.index;
+  const ignored = exp.ignoredIps.size ? exp.ignoredIps : undefined;
+  const stamp = nextStamp(ix);
+  let hits = 0;
+  let reroutes = 0;
+  for (const p of dump.policies) {
+    if (p.router !== CLUSTER_ROUTER || (p.priority !== REROUTE_PRIORITY && p.priority !== NO_REROUTE_PRIORITY)) continue;
+    if (!isOvnkubeOwned(p.external_ids)) {
+      if (p.external_ids[OWNER_TYPE] === undefined && selectsServedPod(p, ix)) return undefined;
+      continue;
+    }
+    if (p.priority !== REROUTE_PRIORITY) continue;
+    reroutes++;
+    const key = rerouteKey(p.match);
+    if (key === undefined) return undefined;
+    const row = n >= 0 ? rowOf(ix.lrpRows, n, key) : -1;
+    if (ignored?.has(podIpOfMatch(p.match) as string)) {
+      if (row >= 0 && ix.seen[row] !== stamp) {
+        ix.seen[row] = stamp;
+        hits++;
+      }
+      continue;
+    }
+    if (row < 0 || ix.seen[row] === stamp || !sameHops(p.nexthops, ix.nexthops[row])) return undefined;
+    ix.seen[row] = stamp;
+    hits++;
+  }
+  return hits === (n >= 0 ? sizeOf(ix.lrpRows, n) : 0) ? reroutes : undefined;
+}
+
+/** The node's served-pods address sets hold exactly its expected reroutes' pod IPs, per family. */
+function addressSetsMatch(n: number, dump: NodeDump, exp: Expected): boolean {
+  const ix = exp.index;
+  for (const f of exp.families) {
+    const fam = f === 'v4' ? 0 : 1;
+    const set = findServedPodsSet(dump.addressSets, f);
+    if (!set) return false;
+    const stamp = nextStamp(ix);
+    let hits = 0;
+    for (const a of set.addresses) {
+      const row = n >= 0 ? rowOf(ix.lrpRows, n, ipKey(a)) : -1;
+      if (row >= 0 && ix.family[row] === fam) {
+        if (ix.seen[row] !== stamp) {
+          ix.seen[row] = stamp;
+          hits++;
+        }
+      } else if (!exp.ignoredIps.has(canonIp(a))) return false;
+    }
+    if (hits !== (n >= 0 ? ix.servedWant[f][n] : 0)) return false;
+  }
+  return true;
+}
+
+export interface DiffOptions {
+  /** false: the full diff on every node (the reference the per-node shortcut is tested against) */
+  shortcut?: boolean;
+}
+
 export interface DiffCounts {
   /** EgressIP SNAT rows per node */
   snat: Record<string, number>;
@@ -536,17 +672,19 @@ export interface DiffCounts {
 }
 
 /** Pure: findings for every node in `actual`, plus the API-level findings. Optional `counts` receives row counts per node. */
-export function diffEgressIP(expected: Expected, actual: ActualState, counts?: DiffCounts): EgressIPFinding[] {
+export function diffEgressIP(expected: Expected, actual: ActualState, counts?: DiffCounts, opts: DiffOptions = {}): EgressIPFinding[] {
   const out: EgressIPFinding[] = [...expected.apiFindings];
   const names = [...actual.keys()].sort();
+  const shortcut = opts.shortcut !== false && expected.index.regular;
   for (const node of names) {
     const dump = actual.get(node);
     if (!dump) continue;
-    const en = expected.nodes.get(node);
-    const s = diffSnats(node, en, dump, expected, out);
-    const l = diffLrps(node, en, dump, expected, out);
+    const n = expected.index.nodeIdx.get(node) ?? -1;
+    const s =
+      (shortcut ? snatsMatch(n, node, dump, expected) : undefined) ?? diffSnats(node, expected.nodes.get(node), dump, expected, out);
+    const l = (shortcut ? lrpsMatch(n, dump, expected) : undefined) ?? diffLrps(node, expected.nodes.get(node), dump, expected, out);
     diffNoReroute(node, dump, expected, out);
-    diffAddressSets(node, en, dump, expected, out);
+    if (!shortcut || !addressSetsMatch(n, dump, expected)) diffAddressSets(node, expected.nodes.get(node), dump, expected, out);
     if (counts) {
       counts.snat[node] = s;
       counts.lrp[node] = l;

@@ -3,6 +3,7 @@
  * the API state it reads, the NB rows it reads per node, and the findings it reports.
  */
 import type { LabelSelector } from '../../k8s/label-selector.ts';
+import type { RowsByNode } from './rows-by-node.ts';
 
 export const FINDING_KINDS = [
   'missing-snat',
@@ -110,7 +111,7 @@ export interface PolicyRow {
   priority: number;
   match: string;
   action: string;
-  nexthops: string[];
+  nexthops: readonly string[];
   external_ids: Record<string, string>;
   options: Record<string, string>;
   router: string;
@@ -163,8 +164,52 @@ export interface ExpectedNode {
   servedPods: Record<Family, Set<string>>;
 }
 
+/** One EgressIP's assignments in one IP family: its status items on nodes the API knows (same family as the IP). */
+export interface EipFamily {
+  eip: EgressIPInfo;
+  family: Family;
+  items: { node: string; nodeIdx: number; ext: string; port: string }[];
+  /** reroute nexthops (sorted) of a pod on one of its egress nodes (by node name) or on any other node (one shared key), computed on first use */
+  nexthops: Map<string, string[]>;
+}
+
+/**
+ * The served pod IPs as columns, one row per IP and no object per row: built once per check, read by the
+ * diff's per-node pass (a node whose rows all match takes one lookup per row in that node's few hundred keys;
+ * any other node gets the full diff). Per node, not one cluster-wide map: a lookup among one node's few
+ * hundred IPs stays in cache, one in a map of 100k does not.
+ */
+export interface ServedIndex {
+  /**
+   * false when the per-IP shortcut is not exact: two served pods (or one pod twice) with one IP on one node's
+   * rows, two status items of one EgressIP and family on one node, or two API nodes with one name. Then every
+   * node takes the full diff.
+   */
+  regular: boolean;
+  /** API node name -> its position in api.nodes (the per-node arrays below are indexed by it) */
+  nodeIdx: Map<string, number>;
+  /** per row: the pod, its EgressIP in the IP's family, the family (0 v4, 1 v6), its reroute nexthops ([] when none) */
+  pod: PodInfo[];
+  eipFam: EipFamily[];
+  family: Uint8Array;
+  nexthops: string[][];
+  /** per egress node: pod IP (ipKey) -> row, for each expected EgressIP SNAT on its GR */
+  snatRows: RowsByNode;
+  /** per pod node: pod IP (ipKey) -> row, for each expected reroute (and served-pods address) */
+  lrpRows: RowsByNode;
+  /** per node: expected served-pods addresses per family (pod side) */
+  servedWant: Record<Family, Int32Array>;
+  /** every served pod IP (built on first use: only a policy without ovnkube's external_ids asks) */
+  readonly servedIps: Set<string>;
+  /** scratch for the diff: row -> the stamp of the last pass that saw it */
+  seen: Int32Array;
+  stamp: number;
+}
+
 export interface Expected {
+  /** expected rows per node as maps (built on first use: the full diff of a node that does not match reads them) */
   nodes: Map<string, ExpectedNode>;
+  index: ServedIndex;
   /** IP families in use in the cluster (for the no-reroute rules) */
   families: Family[];
   /** pod IP -> pod, for naming rows in findings */

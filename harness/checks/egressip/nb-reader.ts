@@ -198,10 +198,18 @@ function policyRows(t: RawTable, refs: RouterRefs): PolicyRow[] {
     'options',
   ].map(col);
   const out = new Array<PolicyRow>(t.data.length);
+  // a node's reroutes share a few nexthop sets (the egress nodes' IPs): one frozen array per distinct single
+  // nexthop instead of one per row, so the rows hold less and the diff compares strings that stay in cache
+  const single = new Map<string, readonly string[]>();
   for (let i = 0; i < t.data.length; i++) {
     const r = t.data[i];
     const u = cellText(cell(r, uuid));
-    const nh = cellList(cell(r, nexthops));
+    let nh: readonly string[] = cellList(cell(r, nexthops));
+    if (nh.length === 1) {
+      const hit = single.get(nh[0]);
+      if (hit) nh = hit;
+      else single.set(nh[0], (nh = Object.freeze(nh as string[])));
+    }
     out[i] = {
       uuid: u,
       priority: cellNumber(cell(r, prio)),

@@ -30,6 +30,45 @@ export function canonIp(ip: string): string {
   return c;
 }
 
+/**
+ * s[from, to) as an int32 when it is an IPv4 address in canonical dotted-quad form (no leading zeros, no
+ * prefix, no spaces), else undefined. Read in place: no substring, no split.
+ */
+export function v4Key(s: string, from = 0, to = s.length): number | undefined {
+  let v = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return undefined;
+      v = (v << 8) | octet;
+      dots++;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    const d = c - 48;
+    if (d < 0 || d > 9 || (digits > 0 && octet === 0)) return undefined;
+    octet = octet * 10 + d;
+    digits++;
+    if (octet > 255) return undefined;
+  }
+  if (digits === 0 || dots !== 3) return undefined;
+  return (v << 8) | octet;
+}
+
+/** An IP as a map key: an int32 for IPv4, the canonical text otherwise. Equal keys <=> equal canonIp(). */
+export type IpKey = number | string;
+
+export function ipKey(ip: string): IpKey {
+  const k = v4Key(ip);
+  if (k !== undefined) return k;
+  const c = canonIp(ip);
+  return v4Key(c) ?? c;
+}
+
 function v4ToInt(ip: string): number {
   const p = ip.split('.').map(Number);
   if (p.length !== 4 || p.some((x) => !Number.isInteger(x) || x < 0 || x > 255)) throw new Error(`bad IPv4 '${ip}'`);

@@ -71,8 +71,12 @@ function uuid(seeded: boolean): string {
 
 const fams = (stack: 'ipv4' | 'ipv6' | 'dual'): Family[] => (stack === 'ipv4' ? ['v4'] : stack === 'ipv6' ? ['v6'] : ['v4', 'v6']);
 
+/** Pod k of node `node`: 10.(128+node).x.y for the first 127 nodes, 11.x.y.z.. beyond (valid IPv4 at any scale). */
 export function synthPodIp(node: number, k: number, f: Family): string {
-  return f === 'v4' ? `10.${128 + node}.${(k >> 8) & 255}.${k & 255}` : `fd01:0:0:${node.toString(16)}::${(k + 1).toString(16)}`;
+  if (f === 'v6') return `fd01:0:0:${node.toString(16)}::${(k + 1).toString(16)}`;
+  if (node < 128) return `10.${128 + node}.${(k >> 8) & 255}.${k & 255}`;
+  const m = node - 128;
+  return `${11 + (m >> 8)}.${m & 255}.${(k >> 8) & 255}.${k & 255}`;
 }
 
 export function synthEipIp(j: number, r: number, f: Family): string {
