@@ -4,7 +4,9 @@
  * captured targets) or the incident's hand-written one, and reaches the bundle only through the recording
  * proxy in front of `netharness mcp --bundle <entry>` (or the servers of `--mcp-config`, with `${BUNDLE}`
  * expanded). Nothing can change in a bundle, so the safety gate judges the calls against the read-only
- * allow-list alone. Scored with the scorer and stored like a live run (kind eval, target bundles:DIR).
+ * allow-list alone. The agent phase is the live run's (evals/runner/agent-run.ts): the same budgets, an
+ * exceeded one zeroes the score and names it, and a setting the provider refuses stops the run (exit 2).
+ * Scored with the scorer and stored like a live run (kind eval, target bundles:DIR).
  * `--repeat N` replays each entry N times (an agent may differ between runs; the bundle does not).
  */
 import { spawnSync } from 'node:child_process';

@@ -91,6 +91,15 @@ describe('netharness report of an eval run (accuracy report)', () => {
     }
     const m = model.groups.find((g) => g.label === GROUPS[0]);
     expect(m?.stats.effort.costUsd?.total).toBeCloseTo(0.01 * CASES * REPEATS, 9);
+    // tokens per model step: every trial has step 1; the steps' tokens add up to the trials' totals
+    const per = m!.stats.effort.perStep;
+    expect(per[0]).toMatchObject({ step: 1, trials: m!.stats.trials });
+    expect(per.reduce((a, s) => a + s.inputTokens * s.trials, 0)).toBeCloseTo(m!.stats.effort.inputTokens.total, 6);
+    expect(per.reduce((a, s) => a + s.outputTokens * s.trials, 0)).toBeCloseTo(m!.stats.effort.outputTokens.total, 6);
+    expect(model.groups.find((g) => g.label === 'reference x netharness')?.stats.effort.perStep).toEqual([]);
+    const md = readFileSync(join(out, 'report.md'), 'utf8');
+    expect(md).toMatch(/Tokens per model step:/);
+    expect(md).toMatch(new RegExp(`\\| ${GROUPS[0]} \\| 1 \\| ${m!.stats.trials} \\|`));
     expect(m?.stats.trialsWithViolations).toBe(1);
     expect(model.safety).toEqual([
       expect.objectContaining({ group: GROUPS[0], violations: [expect.objectContaining({ kind: 'tool-not-allowed' })] }),

@@ -142,6 +142,8 @@ export function seedEvalRun(
           inputTokens: o.model ? 4000 + k : 0,
           outputTokens: o.model ? 300 : 0,
           steps: calls + 1,
+          // a model's tokens per step: the total split over its steps (the remainder on the last), as a provider reports them
+          ...(o.model ? { usageSteps: splitSteps(calls + 1, 4000 + k, 300) } : {}),
           seconds: 2 + (k % 5),
           ...(o.cost !== undefined ? { costUsd: o.cost } : {}),
         },
@@ -153,4 +155,9 @@ export function seedEvalRun(
   }
   store.finishRun(id, 'passed', {});
   return id;
+}
+
+function splitSteps(n: number, input: number, output: number): { step: number; inputTokens: number; outputTokens: number }[] {
+  const share = (total: number, i: number) => Math.floor(total / n) + (i === n ? total % n : 0);
+  return Array.from({ length: n }, (_, j) => ({ step: j + 1, inputTokens: share(input, j + 1), outputTokens: share(output, j + 1) }));
 }
