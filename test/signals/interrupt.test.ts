@@ -13,9 +13,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { openStore } from '../../harness/store/store.ts';
+import { lastRunRecord } from '../support/runs.ts';
 import { ROOT, startDetachedSim, stopSim } from '../support/cli.ts';
 import { mulberry32 } from '../../harness/random.ts';
 import { NOTHING, settledLeftovers, sleep, startJob, type Job } from './helpers.ts';
@@ -69,23 +69,6 @@ afterAll(() => {
   process.stderr.write(`\nsignal moments (seed ${seed}):\n  ${measured.join('\n  ')}\n`);
 });
 
-function runRecord(db: string): { verdict: string; running: number; summaryFiles: boolean; id: string } {
-  const store = openStore(db);
-  try {
-    const [run] = store.listRuns({ limit: 1 });
-    const d = store.getRun(run.id);
-    const dir = join(db, '..', 'runs', run.id);
-    return {
-      id: run.id,
-      verdict: d.run.verdict,
-      running: d.steps.filter((s) => s.status === 'running').length,
-      summaryFiles: existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'summary.md')),
-    };
-  } finally {
-    store.close();
-  }
-}
-
 describe('Ctrl-C on the embedded cluster (--target sim)', { timeout: 30 * 60_000 }, () => {
   for (const m of PHASES) {
     for (const times of m.counts) {
@@ -98,7 +81,7 @@ describe('Ctrl-C on the embedded cluster (--target sim)', { timeout: 30 * 60_000
         // the CLI exits once its `sim stop` has seen every sim process of the workdir gone: what is left then (a
         // /proc read racing a process's last moments aside) is a leak
         const left = await settledLeftovers(workdir, 3000);
-        const rec = runRecord(db);
+        const rec = lastRunRecord(db);
         measured.push(`${m.phase} ${at}: exit ${code}, verdict ${rec.verdict}, left ${JSON.stringify(left)}`);
         expect(code, job.stderr().slice(-3000)).toBe(130);
         expect(left).toEqual(NOTHING);
@@ -131,7 +114,7 @@ describe('Ctrl-C against a live cluster (--kubeconfig)', { timeout: 20 * 60_000 
         const db = join(dir, 'nh.db');
         const job = startJob([...QUICK, '--db', db, '--kubeconfig', kubeconfig]);
         const { code, at } = await interrupt(job, m, times);
-        const rec = runRecord(db);
+        const rec = lastRunRecord(db);
         const tag = rec.id.slice(0, 8);
         // namespaces are deleted (Terminating is fine: gone for good once their pods are); none may be Active
         const ns = kubectl(['get', 'ns', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.phase}{"\\n"}{end}'])
