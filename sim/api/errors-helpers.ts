@@ -27,3 +27,8 @@ export function conflict(group: string, resource: string, name: string): ApiStat
 export function badRequest(message: string): ApiStatusError {
   return new ApiStatusError(400, 'BadRequest', message);
 }
+
+/** A PUT, apply or patch whose object names another object than its URL (the apiserver's own words). */
+export function nameMismatch(objectName: string, urlName: string): ApiStatusError {
+  return badRequest(`the name of the object (${objectName}) does not match the name on the URL (${urlName})`);
+}

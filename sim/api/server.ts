@@ -10,7 +10,7 @@ import type { Duplex } from 'node:stream';
 import YAML from 'yaml';
 import type { KubeObject, PodRuntime } from '../types.ts';
 import { ApiStatusError } from './errors.ts';
-import { badRequest, notFound } from './errors-helpers.ts';
+import { badRequest, nameMismatch, notFound } from './errors-helpers.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
 import { checkFieldSelector } from './selectors.ts';
 import type { MemoryStore, StoreEvent } from './store.ts';
@@ -620,8 +620,7 @@ export class ApiServer {
   ): Promise<void> {
     const body = await readBody(req, this.opts.maxBodyBytes);
     const o = this.prepareBody(t, rp, decodeObject(body, mediaType(req), t.kind));
-    if (o.metadata.name && o.metadata.name !== rp.name)
-      throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${rp.name})`);
+    if (o.metadata.name && o.metadata.name !== rp.name) throw nameMismatch(o.metadata.name, rp.name as string);
     o.metadata.name = rp.name as string;
     if (rp.subresource === 'finalize') {
       const updated = this.store.mutate(t, undefined, rp.name as string, (cur) => {
@@ -631,13 +630,7 @@ export class ApiServer {
       return this.respondObject(res, 200, t, updated, fmt, q);
     }
     if (!this.store.get(t, rp.namespace, rp.name as string)) throw notFound(t.group, t.resource, rp.name as string);
-    const updated = this.store.update(t, o, {
-      dryRun,
-      subresource: rp.subresource === 'status' ? 'status' : undefined,
-      preserveStatus: true,
-      strictFields: q.get('fieldValidation') === 'Strict',
-    });
-    this.respondObject(res, 200, t, updated, fmt, q);
+    this.writeAndRespond(res, t, rp, o, fmt, q, dryRun);
   }
 
   private async patch(
@@ -664,8 +657,7 @@ export class ApiServer {
     if (!cur) {
       if (type === 'application/apply-patch+yaml') {
         const o = this.prepareBody(t, rp, patch);
-        if (o.metadata.name && o.metadata.name !== name)
-          throw badRequest(`the name of the object (${o.metadata.name}) does not match the name on the URL (${name})`);
+        if (o.metadata.name && o.metadata.name !== name) throw nameMismatch(o.metadata.name, name);
         o.metadata.name = name;
         return this.respondObject(
           res,
@@ -693,13 +685,25 @@ export class ApiServer {
     const next = applyPatch(type, base, patch, t.strategicPatch) as KubeObject;
     if (!next || typeof next !== 'object' || Array.isArray(next) || !next.metadata || typeof next.metadata !== 'object')
       throw badRequest('the patch produced an object without metadata');
-    if (next.metadata.name !== undefined && next.metadata.name !== name)
-      throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+    if (next.metadata.name !== undefined && next.metadata.name !== name) throw nameMismatch(next.metadata.name, name);
     if (t.namespaced && next.metadata.namespace !== undefined && next.metadata.namespace !== rp.namespace)
       throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
     next.metadata.name = name;
     if (t.namespaced) next.metadata.namespace = rp.namespace;
-    const updated = this.store.update(t, next, {
+    this.writeAndRespond(res, t, rp, next, fmt, q, dryRun);
+  }
+
+  /** PUT and PATCH end alike: the object written over the stored one (status kept unless on /status) and answered 200. */
+  private writeAndRespond(
+    res: ServerResponse,
+    t: ResourceType,
+    rp: ResourcePath,
+    o: KubeObject,
+    fmt: ResponseFormat,
+    q: URLSearchParams,
+    dryRun: boolean,
+  ): void {
+    const updated = this.store.update(t, o, {
       dryRun,
       subresource: rp.subresource === 'status' ? 'status' : undefined,
       preserveStatus: true,
