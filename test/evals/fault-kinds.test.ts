@@ -83,18 +83,21 @@ describe('budgets (--max-steps, --max-tokens) with a scripted agent', () => {
   it('over --max-steps: stopped at once, scored failed on its budget (not infra, not retried); rescore keeps it', async () => {
     const control = liveCopy('control-node-quiet');
     const db = join(dir, 'steps.db');
-    const over = await evalRun([
-      '--cases',
-      control,
-      '--agent',
-      'scripted',
-      '--agent-param',
-      `script=${script('s.json', threeSteps)}`,
-      '--max-steps',
-      '2',
-      '--db',
-      db,
-    ]);
+    // the same three-step script, under a step budget of `maxSteps`
+    const scripted = (maxSteps: number) =>
+      evalRun([
+        '--cases',
+        control,
+        '--agent',
+        'scripted',
+        '--agent-param',
+        `script=${script('s.json', threeSteps)}`,
+        '--max-steps',
+        String(maxSteps),
+        '--db',
+        db,
+      ]);
+    const over = await scripted(2);
     expect(over.code, over.stderr.slice(-3000)).toBe(0);
     const t = over.out.trials[0];
     expect(t).toMatchObject({ status: 'scored', passed: false, infraError: null, attempts: 1 });
@@ -112,18 +115,7 @@ describe('budgets (--max-steps, --max-tokens) with a scripted agent', () => {
     expect((JSON.parse(re.stdout) as { passed: number; rescored: number }).passed).toBe(0);
 
     // the same script within the budget passes (the budget, nothing else, failed it)
-    const within = await evalRun([
-      '--cases',
-      control,
-      '--agent',
-      'scripted',
-      '--agent-param',
-      `script=${script('s.json', threeSteps)}`,
-      '--max-steps',
-      '3',
-      '--db',
-      db,
-    ]);
+    const within = await scripted(3);
     expect(within.code, within.stderr.slice(-3000)).toBe(0);
     expect(within.out.trials[0]).toMatchObject({ status: 'scored', passed: true, budget: null });
     expect(within.out.trials[0].effort).toMatchObject({ steps: 3, inputTokens: 600, outputTokens: 150 });
@@ -192,36 +184,15 @@ describe('fault kinds end to end: node action, metric gate, Chaos Mesh', () => {
 describe('the embedded API: patches that carry metadata (kubectl)', () => {
   it("merge, JSON and strategic patches keep the object's name; renaming through a patch is refused", () => {
     expect(kubectl('create', 'configmap', 'patched', '-n', 'default', '--from-literal=a=1').code).toBe(0);
-    const merge = kubectl(
-      'patch',
-      'configmap',
-      'patched',
-      '-n',
-      'default',
-      '--type',
-      'merge',
-      '-p',
-      '{"metadata":{"labels":{"x":"y"}},"data":{"b":"2"}}',
-      '-o',
-      'json',
-    );
+    // kubectl patch of the ConfigMap: patch type, patch, output
+    const patchCm = (type: string, patch: string, output: string) =>
+      kubectl('patch', 'configmap', 'patched', '-n', 'default', '--type', type, '-p', patch, '-o', output);
+    const merge = patchCm('merge', '{"metadata":{"labels":{"x":"y"}},"data":{"b":"2"}}', 'json');
     expect(merge.code, merge.stderr).toBe(0);
     const m = JSON.parse(merge.stdout) as { metadata: { name: string; labels: Record<string, string> }; data: Record<string, string> };
     expect(m.metadata).toMatchObject({ name: 'patched', labels: { x: 'y' } });
     expect(m.data).toEqual({ a: '1', b: '2' });
-    const json = kubectl(
-      'patch',
-      'configmap',
-      'patched',
-      '-n',
-      'default',
-      '--type',
-      'json',
-      '-p',
-      '[{"op":"add","path":"/metadata/labels/z","value":"w"}]',
-      '-o',
-      'jsonpath={.metadata.name}',
-    );
+    const json = patchCm('json', '[{"op":"add","path":"/metadata/labels/z","value":"w"}]', 'jsonpath={.metadata.name}');
     expect(json.stdout).toBe('patched');
     const sm = kubectl(
       'patch',
