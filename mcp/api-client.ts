@@ -8,21 +8,11 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Cluster } from '../harness/cluster/connect.ts';
+import { ApiHttpError, apiBase, getJson } from '../harness/cluster/get-json.ts';
 import type { K8sObject, ListPage, ListPageQuery } from './target.ts';
 
 export type { ListPage, ListPageQuery };
-
-/** An API error with the apiserver's Status (describeApiError reads `code` and `body`). */
-export class ApiHttpError extends Error {
-  override name = 'ApiHttpError';
-  constructor(
-    message: string,
-    readonly code: number,
-    readonly body: string,
-  ) {
-    super(message);
-  }
-}
+export { ApiHttpError };
 
 interface ApiResource {
   name: string;
@@ -36,45 +26,16 @@ const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadataList;v=v1;g=me
 
 export class ApiClient {
   private readonly agent: http.Agent;
-  private readonly base: URL;
   private readonly discovery = new Map<string, Promise<ApiResource[]>>();
 
   constructor(private readonly cluster: Cluster) {
-    this.base = new URL(cluster.server.endsWith('/') ? cluster.server : `${cluster.server}/`);
     const opts = { keepAlive: true, maxSockets: 32, maxFreeSockets: 8 };
-    this.agent = this.base.protocol === 'http:' ? new http.Agent(opts) : new https.Agent(opts);
+    this.agent = apiBase(cluster).protocol === 'http:' ? new http.Agent(opts) : new https.Agent(opts);
   }
 
-  /** GET a path as JSON; a non-2xx answer is an ApiHttpError carrying the Status body. */
-  async getJson<T>(path: string, opts: { accept?: string; timeoutMs?: number } = {}): Promise<T> {
-    const url = new URL(path.replace(/^\//, ''), this.base);
-    const req: https.RequestOptions = { method: 'GET', headers: { Accept: opts.accept ?? 'application/json' } };
-    await this.cluster.kc.applyToHTTPSOptions(req);
-    const mod = url.protocol === 'http:' ? http : https;
-    const timeoutMs = opts.timeoutMs ?? 60_000;
-    return new Promise<T>((resolve, reject) => {
-      const r = mod.request(url, { ...req, agent: this.agent, timeout: timeoutMs }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString('utf8');
-          const code = res.statusCode ?? 0;
-          if (code < 200 || code >= 300) {
-            reject(new ApiHttpError(`GET ${url.pathname}: HTTP ${code}: ${body.slice(0, 300)}`, code, body));
-            return;
-          }
-          try {
-            resolve(JSON.parse(body) as T);
-          } catch (err) {
-            reject(new Error(`GET ${url.pathname}: bad JSON: ${(err as Error).message}`));
-          }
-        });
-        res.on('error', reject);
-      });
-      r.on('timeout', () => r.destroy(new Error(`GET ${url.pathname} timed out after ${timeoutMs} ms`)));
-      r.on('error', reject);
-      r.end();
-    });
+  /** GET a path as JSON over the pooled agent; a non-2xx answer is an ApiHttpError carrying the Status body. */
+  getJson<T>(path: string, opts: { accept?: string; timeoutMs?: number } = {}): Promise<T> {
+    return getJson<T>(this.cluster, path, { ...opts, agent: this.agent });
   }
 
   /** The resource (plural) serving `kind` in `apiVersion`, from the API's discovery document (cached). */

@@ -3,11 +3,10 @@
  * node's ovnkube-node pod (container nbdb) printing a JSON dump of NAT, Logical_Router_Policy, Address_Set
  * and Logical_Router. Nodes are read in parallel with bounded concurrency.
  */
-import http from 'node:http';
-import https from 'node:https';
 import type * as k8s from '@kubernetes/client-node';
 import { isConnectionError, type Cluster } from '../../cluster/connect.ts';
 import { execIn, describeApiError } from '../../cluster/exec.ts';
+import { getJson as getJsonOf } from '../../cluster/get-json.ts';
 import { InfraError } from '../../errors.ts';
 import { canonIp, joinIpFromNodeId, stripPrefix } from './net.ts';
 import { NB_READ_ARGV, parseNodeDump, type EgressIPSource } from './nb-reader.ts';
@@ -126,39 +125,9 @@ export async function listEgressIPs(cluster: Cluster): Promise<EgressIPInfo[]> {
   }
 }
 
-/**
- * GET a list from the API as plain JSON (no typed deserialization: at 100k pods client-node's
- * ObjectSerializer costs more than the request). Same credentials as the client (applyToHTTPSOptions).
- */
-export async function getJson<T>(cluster: Cluster, path: string, timeoutMs = 120_000): Promise<T> {
-  const url = new URL(path, cluster.server.endsWith('/') ? cluster.server : `${cluster.server}/`);
-  const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-  await cluster.kc.applyToHTTPSOptions(opts);
-  const mod = url.protocol === 'http:' ? http : https;
-  return new Promise<T>((resolve, reject) => {
-    const req = mod.request(url, { ...opts, timeout: timeoutMs }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        if ((res.statusCode ?? 0) >= 300) {
-          reject(
-            Object.assign(new Error(`GET ${url.pathname}: HTTP ${res.statusCode}: ${body.slice(0, 300)}`), { code: res.statusCode, body }),
-          );
-          return;
-        }
-        try {
-          resolve(JSON.parse(body) as T);
-        } catch (err) {
-          reject(new Error(`GET ${url.pathname}: bad JSON: ${(err as Error).message}`));
-        }
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`GET ${url.pathname} timed out after ${timeoutMs} ms`)));
-    req.on('error', reject);
-    req.end();
-  });
+/** GET a path from the API as plain JSON (the one helper, harness/cluster/get-json.ts), with the check's long default timeout. */
+export function getJson<T>(cluster: Cluster, path: string, timeoutMs = 120_000): Promise<T> {
+  return getJsonOf<T>(cluster, path, { timeoutMs });
 }
 
 export async function readApiState(cluster: Cluster): Promise<ApiState> {

@@ -1,0 +1,66 @@
+/**
+ * The one plain-JSON GET against the API server, shared by the EgressIP check's reads
+ * (harness/checks/egressip/collect.ts) and the MCP server's API client (mcp/api-client.ts). No typed
+ * deserialization: at thousands of pods client-node's ObjectSerializer costs more than the request.
+ * Credentials come from the kubeconfig exactly as client-node applies them (KubeConfig.applyToHTTPSOptions).
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { Cluster } from './connect.ts';
+
+/** A non-2xx answer, with the apiserver's Status body (describeApiError reads `code` and `body`). */
+export class ApiHttpError extends Error {
+  override name = 'ApiHttpError';
+  constructor(
+    message: string,
+    readonly code: number,
+    readonly body: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface GetJsonOptions {
+  /** Accept header (default application/json; e.g. metadata-only lists ask for PartialObjectMetadataList) */
+  accept?: string;
+  timeoutMs?: number;
+  /** a keep-alive agent to pool connections across calls (default: Node's global agent) */
+  agent?: http.Agent;
+}
+
+/** The server URL as a base that keeps any path prefix of the kubeconfig's server (a proxy's /k8s/clusters/x). */
+export function apiBase(cluster: Cluster): URL {
+  return new URL(cluster.server.endsWith('/') ? cluster.server : `${cluster.server}/`);
+}
+
+/** GET `path` (relative to the API server) as JSON; a non-2xx answer rejects with an ApiHttpError. */
+export async function getJson<T>(cluster: Cluster, path: string, opts: GetJsonOptions = {}): Promise<T> {
+  const url = new URL(path.replace(/^\//, ''), apiBase(cluster));
+  const req: https.RequestOptions = { method: 'GET', headers: { Accept: opts.accept ?? 'application/json' } };
+  await cluster.kc.applyToHTTPSOptions(req);
+  const mod = url.protocol === 'http:' ? http : https;
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  return new Promise<T>((resolve, reject) => {
+    const r = mod.request(url, { ...req, ...(opts.agent ? { agent: opts.agent } : {}), timeout: timeoutMs }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const code = res.statusCode ?? 0;
+        if (code < 200 || code >= 300) {
+          reject(new ApiHttpError(`GET ${url.pathname}: HTTP ${code}: ${body.slice(0, 300)}`, code, body));
+          return;
+        }
+        try {
+          resolve(JSON.parse(body) as T);
+        } catch (err) {
+          reject(new Error(`GET ${url.pathname}: bad JSON: ${(err as Error).message}`));
+        }
+      });
+      res.on('error', reject);
+    });
+    r.on('timeout', () => r.destroy(new Error(`GET ${url.pathname} timed out after ${timeoutMs} ms`)));
+    r.on('error', reject);
+    r.end();
+  });
+}
