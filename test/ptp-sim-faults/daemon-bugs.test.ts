@@ -39,9 +39,12 @@ async function healthy(what: string): Promise<void> {
   );
 }
 
-/** The daemon log since `iso` (kubectl logs --since-time: the kubelet keeps a ring of lines, so a line count is no mark). */
-async function logsSince(iso: string): Promise<string[]> {
-  return (await c.kubectl(['logs', '-n', 'openshift-ptp', c.pod, '-c', 'linuxptp-daemon-container', '--since-time', iso])).split('\n');
+/**
+ * The daemon log's lines after `mark` (c.logMark(), a time: the kubelet keeps a ring of lines, so a line count is no
+ * mark; kubectl sends --since-time in whole seconds, c.logsSince drops the lines of that second before the mark).
+ */
+async function logsSince(mark: string): Promise<string[]> {
+  return (await c.logsSince(mark)).map((l) => l.raw);
 }
 
 async function checkPtp(): Promise<{ code: number; findings: { kind: string; node: string; labels?: Record<string, string> }[] }> {
@@ -122,7 +125,7 @@ describe.sequential('linuxptp-daemon bugs of the fault library on the embedded c
       'cat',
       '/var/run/ptp4l.0.config',
     ]);
-    const since = new Date().toISOString();
+    const since = await c.logMark();
     const orig = JSON.parse(original) as { spec: { profile: Record<string, unknown>[] } };
     // the profile moves to the second NIC (ens2f0, fed by the grandmaster too)
     const edited = orig.spec.profile.map((p) =>
