@@ -39,7 +39,7 @@ import {
 } from './k8s.ts';
 import { klogLine, klogMsg, type MsgId } from './klog.ts';
 import { rowKey, type NbRow, type StrMap } from './nb-model.ts';
-import type { NbConn } from './nb-conn.ts';
+import type { NbConn, NbConnStats } from './nb-conn.ts';
 import { stripPrefix } from '../topology.ts';
 
 export class CrashLoopError extends Error {
@@ -202,6 +202,11 @@ export class ZoneController {
     };
     this.healthTimer = setTimeout(check, every);
     this.kick();
+  }
+
+  /** How the NB connection has been read (monitor updates applied, full reads); undefined before start. */
+  get nbStats(): NbConnStats | undefined {
+    return this.nb?.stats;
   }
 
   private markBroken(why: string): void {
