@@ -2,16 +2,19 @@
  * Accuracy-report generation time on a seeded database (no cluster, no agent): 30 cases x 3 agents (a model with
  * a cost, the reference agent, the constant baseline) x 5 repeats = 450 scored trials with 6 tool calls each,
  * 3 nights of runs (so the trend has 3 points per agent). Measures building the model (database reads and the
- * statistics) and rendering each format, with tinybench, and prints the file sizes.
+ * statistics) and rendering each format, with tinybench, prints the file sizes, and times the whole
+ * `netharness report` process (all four formats written) three times.
  *
  *   npx tsx bench/eval-report.bench.ts   (or: npm run bench -- eval-report)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bench } from 'tinybench';
 import { buildReportModel, renderReport, REPORT_FORMATS } from '../harness/report/index.ts';
 import { openStore } from '../harness/store/store.ts';
+import { projectRoot } from '../harness/paths.ts';
 import { seedEvalRun } from '../test/report/eval-seed.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nh-eval-report-bench-'));
@@ -62,6 +65,33 @@ try {
     })),
   );
   store.close();
+  // the whole `netharness report` process as a user runs it (tsx start, the model, all four files written)
+  const walls: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(projectRoot, 'harness/cli.ts'),
+        'report',
+        modelRun,
+        '--db',
+        join(dir, 'nh.db'),
+        '--format',
+        'html,md,json,junit',
+        '--out',
+        join(dir, 'out'),
+      ],
+      { cwd: projectRoot, encoding: 'utf8' },
+    );
+    if (r.status !== 0) throw new Error(`netharness report exited ${r.status}: ${r.stderr}`);
+    walls.push((performance.now() - t0) / 1000);
+  }
+  console.log(
+    `netharness report ${modelRun.slice(0, 8)} --format html,md,json,junit (the CLI process): ${walls.map((w) => `${w.toFixed(2)} s`).join(', ')}`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
