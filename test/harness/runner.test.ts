@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
+import { runCli } from '../support/cli.ts';
 import { lastRunRecord } from '../support/runs.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -246,28 +247,19 @@ describe('runs command', { timeout: 240_000 }, () => {
   it('lists runs and shows one by prefix (text and --json); unknown prefix exits 2', async () => {
     const r = await run(['--param', 'mode=checkfail', '--json']);
     const id = (JSON.parse(r.stdout) as { runId: string }).runId;
-    const cliRun = (args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
-      new Promise((res) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'harness', 'cli.ts'), ...args], { cwd: root });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-        child.on('exit', (code) => res({ code, stdout, stderr }));
-      });
-    const list = await cliRun(['runs', '--db', r.db]);
+    const list = await runCli(['runs', '--db', r.db]);
     expect(list.code).toBe(0);
     expect(list.stdout).toContain(id);
     expect(list.stdout).toContain('failed');
-    const listJson = await cliRun(['runs', '--db', r.db, '--json', '--limit', '5']);
+    const listJson = await runCli(['runs', '--db', r.db, '--json', '--limit', '5']);
     expect((JSON.parse(listJson.stdout) as { id: string }[])[0].id).toBe(id);
-    const show = await cliRun(['runs', 'show', id.slice(0, 8), '--db', r.db]);
+    const show = await runCli(['runs', 'show', id.slice(0, 8), '--db', r.db]);
     expect(show.code).toBe(0);
     expect(show.stdout).toMatch(/stale-snat/);
     expect(show.stdout).toMatch(/iteration 1/);
-    const showJson = await cliRun(['runs', 'show', id, '--db', r.db, '--json']);
+    const showJson = await runCli(['runs', 'show', id, '--db', r.db, '--json']);
     expect((JSON.parse(showJson.stdout) as { findings: unknown[] }).findings).toHaveLength(1);
-    const bad = await cliRun(['runs', 'show', 'ffffffff', '--db', r.db]);
+    const bad = await runCli(['runs', 'show', 'ffffffff', '--db', r.db]);
     expect(bad.code).toBe(2);
   });
 });
