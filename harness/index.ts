@@ -59,6 +59,7 @@ export {
   scaleClientDeployment,
   setupEgressIPs,
   setupEgressIPLoad,
+  egressNodesRequired,
   type EgressIPLoad,
   switchFault,
   faultIdParam,

@@ -32,6 +32,7 @@ import {
   waitForNodeReady,
   watchEgressIPFailover,
   stats,
+  egressNodesRequired,
 } from '../harness/index.ts';
 
 export const DISRUPTIONS = ['node-reboot', 'ovn-pod-restart', 'node-reboot-scale', 'ovn-pod-restart-scale'] as const;
@@ -114,8 +115,7 @@ export default scenario(
       'EgressIP at scale: egress-node reboots and ovnkube-node restarts (with and without scaling), rule-consistency checks on every node',
     params,
     quick: { eips: 2, podsPerEip: 5, iterations: 1, scaleTo: 2, timeoutSeconds: 120 },
-    // egressNodes above the workers there are is a usage error before the run starts (not a silent cap)
-    requires: (p) => ({ workers: { atLeast: p.egressNodes, param: 'egressNodes' } }),
+    requires: egressNodesRequired,
     sim: (p) => {
       const pods = p.eips * p.podsPerEip;
       // maxPods 250 per node, masters tainted: enough workers for the pods (+ headroom for a rebooted node)

@@ -28,6 +28,7 @@ import {
   waitForDeploymentReady,
   waitForNodeReady,
   watchEgressIPFailover,
+  egressNodesRequired,
 } from '../harness/index.ts';
 
 const params = z.object({
@@ -51,8 +52,7 @@ export default scenario(
     description: 'reboot an egress node under EgressIP load: failover time, NotReady time, convergence, rule consistency',
     params,
     quick: { eips: 2, podsPerEip: 3, iterations: 1, timeoutSeconds: 60 },
-    // egressNodes above the workers there are is a usage error before the run starts (not a silent cap)
-    requires: (p) => ({ workers: { atLeast: p.egressNodes, param: 'egressNodes' } }),
+    requires: egressNodesRequired,
     sim: (p) => ({ nodes: '3+3', ipStack: p.ipStack, speed: 20 }),
     tags: ['chaos', 'egressip'],
   },

@@ -33,6 +33,7 @@ import {
   waitFor,
   waitForConsistent,
   waitForDeploymentReady,
+  egressNodesRequired,
 } from '../harness/index.ts';
 
 const params = z.object({
@@ -59,8 +60,7 @@ export default scenario(
       'kill ovnkube-node (PodChaos pod-kill) or its ovnkube-controller container (container-kill) under EgressIP load: resync time and rule consistency',
     params,
     quick: { eips: 2, podsPerEip: 3, iterations: 1, timeoutSeconds: 60 },
-    // egressNodes above the workers there are is a usage error before the run starts (not a silent cap)
-    requires: (p) => ({ workers: { atLeast: p.egressNodes, param: 'egressNodes' } }),
+    requires: egressNodesRequired,
     sim: (p) => ({ nodes: '3+3', ipStack: p.ipStack, speed: 20 }),
     tags: ['chaos', 'egressip'],
   },

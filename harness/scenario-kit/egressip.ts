@@ -11,7 +11,7 @@ import type { Cluster } from '../cluster/connect.ts';
 import { httpStatusOf } from '../cluster/connect.ts';
 import { describeApiError } from '../cluster/exec.ts';
 import { InfraError, UsageError } from '../errors.ts';
-import type { StepContext, TestContext } from '../runner/scenario.ts';
+import type { ClusterNeeds, StepContext, TestContext } from '../runner/scenario.ts';
 import { pickFreeEgressIPs } from '../checks/egressip/free-ips.ts';
 import { listEgressIPs, OVN_NAMESPACE, OVNKUBE_NODE_SELECTOR } from '../checks/egressip/collect.ts';
 import type { EgressIPCheckResult, Family } from '../checks/egressip/index.ts';
@@ -136,6 +136,14 @@ export function egressIPLoadParams(defaults: { eips: number; podsPerEip: number 
     faultValue: z.string().default('on'),
   };
 }
+
+/**
+ * What an EgressIP load needs of the cluster (a scenario's `requires`): `egressNodes` workers, so that asking for more
+ * than there are is a usage error before the run starts, not a silent cap.
+ */
+export const egressNodesRequired = (p: { egressNodes: number }): ClusterNeeds => ({
+  workers: { atLeast: p.egressNodes, param: 'egressNodes' },
+});
 
 /** The parsed EgressIP load params of a scenario (egressIPLoadParams). */
 export type EgressIPLoad = z.output<z.ZodObject<ReturnType<typeof egressIPLoadParams>>>;
