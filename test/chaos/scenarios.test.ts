@@ -7,8 +7,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { openStore } from '../../harness/store/store.ts';
 import { detachedSimFor, quickScenarioArgs, runCli } from '../support/cli.ts';
+import { readRun } from '../support/runs.ts';
 
 interface Summary {
   runId: string;
@@ -37,9 +37,7 @@ describe('chaos scenarios on the embedded cluster', () => {
   it('node-reboot passes: failover and convergence measured, reboot recorded', async () => {
     const s = await run('node-reboot', { timeoutSeconds: 30 }, 0);
     expect(s.verdict).toBe('passed');
-    const store = openStore(db);
-    const d = store.getRun(s.runId);
-    store.close();
+    const d = readRun(db, s.runId);
     const names = new Set(d.measurements.map((m) => m.name));
     for (const n of ['failover_seconds', 'node_notready_seconds', 'node_reboot_seconds', 'convergence_seconds'])
       expect(names, n).toContain(n);
@@ -54,9 +52,7 @@ describe('chaos scenarios on the embedded cluster', () => {
   it('ovn-pod-restart (PodChaos pod-kill) passes, the chaos is recorded', async () => {
     const s = await run('ovn-pod-restart', { timeoutSeconds: 30 }, 0);
     expect(s.verdict).toBe('passed');
-    const store = openStore(db);
-    const d = store.getRun(s.runId);
-    store.close();
+    const d = readRun(db, s.runId);
     expect(d.events.map((e) => e.kind)).toEqual(expect.arrayContaining(['chaos-inject', 'chaos-recover']));
     const inj = d.events.find((e) => e.kind === 'chaos-inject');
     expect(inj?.details).toMatchObject({ chaosKind: 'PodChaos', action: 'pod-kill' });

@@ -35,3 +35,13 @@ export function lastRunRecord(db: string): RunRecord {
     store.close();
   }
 }
+
+/** Everything `db` recorded of run `id` (store opened and closed around the read). */
+export function readRun(db: string, id: string): RunDetail {
+  const store = openStore(db);
+  try {
+    return store.getRun(id);
+  } finally {
+    store.close();
+  }
+}
