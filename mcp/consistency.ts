@@ -27,6 +27,9 @@ export function targetSource(t: Target): ReadOnlySource {
   };
 }
 
+/** Node reads a check through this server runs in parallel (each is one exec; a bound, so 500 nodes are not 500 websockets). */
+const NODE_READS = 32;
+
 /** Run a registered check through the target (its collectFrom, argv-guarded), evaluate and summarise it. */
 export async function runCheckOnTarget(
   c: AnyCheck,
@@ -38,7 +41,11 @@ export async function runCheckOnTarget(
   const t0 = performance.now();
   let observed: never;
   try {
-    observed = (await c.collectFrom(targetSource(target), params, { timeoutMs: opts.timeoutMs ?? 60_000 })) as never;
+    // every node's read at once (up to NODE_READS): the check's answer waits for its slowest node, not for waves of 8
+    observed = (await c.collectFrom(targetSource(target), params, {
+      timeoutMs: opts.timeoutMs ?? 60_000,
+      concurrency: NODE_READS,
+    })) as never;
   } catch (err) {
     if (err instanceof InfraError) throw new ToolError(err.message);
     throw err;

@@ -131,10 +131,18 @@ export class LiveTarget implements Target {
     const key = `${namespace}\u0000${node}`;
     const hit = this.podCache.get(key);
     if (hit && Date.now() - hit.at < POD_CACHE_MS) return hit.pod;
-    let pods: k8s.V1Pod[];
+    let pods: K8sObject[];
     try {
-      pods = (await this.cluster.core.listNamespacedPod({ namespace, labelSelector: selector, fieldSelector: `spec.nodeName=${node}` }))
-        .items;
+      // plain JSON over the shared keep-alive client (no typed deserialization of the pod)
+      pods = (
+        await this.api.listPage({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          namespace,
+          labelSelector: selector,
+          fieldSelector: `spec.nodeName=${node}`,
+        })
+      ).items;
     } catch (err) {
       throw new ToolError(`could not list ${what} pods: ${describeApiError(err)}`);
     }
