@@ -16,17 +16,6 @@ const role = (m: PtpMetrics) => m.roles.find((r) => r.process === 'ptp4l' && r.i
 const state = (m: PtpMetrics, p = 'ptp4l') => m.clockStates.find((s) => s.process === p)?.state;
 const lockState = async () => (await c.currentState('sync/ptp-status/lock-state')).value;
 
-async function waitMetrics(pred: (m: PtpMetrics) => boolean, what: string, timeoutMs = 30_000): Promise<PtpMetrics> {
-  return until(
-    async () => {
-      const m = await c.metrics();
-      return pred(m) ? m : undefined;
-    },
-    timeoutMs,
-    what,
-  );
-}
-
 async function healthy(what: string): Promise<void> {
   await until(
     async () => {
@@ -53,6 +42,13 @@ async function checkPtp(): Promise<{ code: number; findings: { kind: string; nod
   return { code: r.code ?? -1, findings: (JSON.parse(r.stdout) as { findings: { kind: string; node: string }[] }).findings };
 }
 
+/** `check ptp` fails (exit 1) with a finding of `kind` on the node, with these labels among its own. */
+async function expectFinding(kind: string, labels: Record<string, string>): Promise<void> {
+  const chk = await checkPtp();
+  expect(chk.code).toBe(1);
+  expect(chk.findings).toContainEqual(expect.objectContaining({ kind, node: c.node, labels: expect.objectContaining(labels) }));
+}
+
 describe.sequential('linuxptp-daemon bugs of the fault library on the embedded cluster', () => {
   let original = '';
   beforeAll(async () => {
@@ -65,18 +61,7 @@ describe.sequential('linuxptp-daemon bugs of the fault library on the embedded c
   }, 60_000);
   afterEach(async () => {
     for (const id of ['ptp-holdover-stuck', 'ptp-stale-profile']) await c.fault(id, 'off');
-    const orig = JSON.parse(original) as { spec: { profile: unknown[] } };
-    await c.kubectl([
-      'patch',
-      'ptpconfig',
-      '-n',
-      'openshift-ptp',
-      c.ptpConfig,
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ spec: { profile: orig.spec.profile } }),
-    ]);
+    await c.restoreProfiles(original);
     await c.pickTarget();
     await c.onNode(`ip link set ${c.iface} up`);
   }, 90_000);
@@ -84,14 +69,14 @@ describe.sequential('linuxptp-daemon bugs of the fault library on the embedded c
   it('ptp-holdover-stuck: after link down the clock stays HOLDOVER past holdOverTimeout and after the port re-locks; heals when switched off', async () => {
     await c.fault('ptp-holdover-stuck', 'on');
     await c.onNode(`ip link set ${c.iface} down`);
-    await waitMetrics((m) => role(m) === 'FAULTY' && state(m) === 'HOLDOVER', 'FAULTY and HOLDOVER');
+    await c.waitMetrics((m) => role(m) === 'FAULTY' && state(m) === 'HOLDOVER', 'FAULTY and HOLDOVER');
     // holdOverTimeout is 5 s (0.5 s at speed 10): well past it, still HOLDOVER, never FREERUN
     await sleep(3000);
     expect(state(await c.metrics())).toBe('HOLDOVER');
     expect(await lockState()).toBe('HOLDOVER');
     await c.onNode(`ip link set ${c.iface} up`);
     // the port re-locks (SLAVE, offsets in range) but the clock state does not follow
-    await waitMetrics((x) => role(x) === 'SLAVE', `${c.iface} SLAVE again`);
+    await c.waitMetrics((x) => role(x) === 'SLAVE', `${c.iface} SLAVE again`);
     await sleep(2000);
     const after = await c.metrics();
     expect(role(after)).toBe('SLAVE');
@@ -99,32 +84,14 @@ describe.sequential('linuxptp-daemon bugs of the fault library on the embedded c
     const off = after.offsets.find((o) => o.process === 'ptp4l');
     expect(Math.abs(off?.offsetNs ?? 1e9)).toBeLessThan(100);
     expect(await lockState()).toBe('HOLDOVER');
-    const chk = await checkPtp();
-    expect(chk.code).toBe(1);
-    expect(chk.findings).toContainEqual(
-      expect.objectContaining({
-        kind: 'clock-not-locked',
-        node: c.node,
-        labels: expect.objectContaining({ profile: c.profile, process: 'ptp4l' }),
-      }),
-    );
+    await expectFinding('clock-not-locked', { profile: c.profile, process: 'ptp4l' });
     await c.fault('ptp-holdover-stuck', 'off');
     await healthy('after ptp-holdover-stuck is switched off');
   }, 150_000);
 
   it('ptp-stale-profile: a PtpConfig edit is not applied (old config file, old processes, check ptp names the gap); applied when switched off', async () => {
     await c.fault('ptp-stale-profile', 'on');
-    const before = await c.kubectl([
-      'exec',
-      '-n',
-      'openshift-ptp',
-      c.pod,
-      '-c',
-      'linuxptp-daemon-container',
-      '--',
-      'cat',
-      '/var/run/ptp4l.0.config',
-    ]);
+    const before = await c.configFile();
     const since = await c.logMark();
     const orig = JSON.parse(original) as { spec: { profile: Record<string, unknown>[] } };
     // the profile moves to the second NIC (ens2f0, fed by the grandmaster too)
@@ -154,46 +121,23 @@ describe.sequential('linuxptp-daemon bugs of the fault library on the embedded c
       spec: { profile: { name: string; interface?: string }[] };
     };
     expect(cfg.spec.profile.find((p) => p.name === c.profile)?.interface).toBe('ens2f0');
-    const now = await c.kubectl([
-      'exec',
-      '-n',
-      'openshift-ptp',
-      c.pod,
-      '-c',
-      'linuxptp-daemon-container',
-      '--',
-      'cat',
-      '/var/run/ptp4l.0.config',
-    ]);
+    const now = await c.configFile();
     expect(now).toBe(before);
     expect(now).toContain(`[${c.iface}]`);
     const quiet = await logsSince(since);
     expect(quiet.some((l) => / master offset /.test(l))).toBe(true); // the log goes on ...
     expect(quiet.filter((l) => /in applyNodePTPProfiles|Profile Name:/.test(l))).toEqual([]); // ... without the profile applied
     expect(role(await c.metrics())).toBe('SLAVE');
-    const chk = await checkPtp();
-    expect(chk.code).toBe(1);
-    expect(chk.findings).toContainEqual(
-      expect.objectContaining({
-        kind: 'role-missing',
-        node: c.node,
-        labels: expect.objectContaining({ profile: c.profile, iface: 'ens2f0' }),
-      }),
-    );
+    await expectFinding('role-missing', { profile: c.profile, iface: 'ens2f0' });
     // switched off: the daemon applies the profile it has now
     await c.fault('ptp-stale-profile', 'off');
     await until(
-      async () =>
-        (
-          await c.kubectl(['exec', '-n', 'openshift-ptp', c.pod, '-c', 'linuxptp-daemon-container', '--', 'cat', '/var/run/ptp4l.0.config'])
-        ).includes('[ens2f0]')
-          ? true
-          : undefined,
+      async () => ((await c.configFile()).includes('[ens2f0]') ? true : undefined),
       30_000,
       'the new profile applied (ens2f0 in ptp4l.0.config)',
     );
     expect((await logsSince(since)).some((l) => new RegExp(`Profile Name: ${c.profile}`).test(l))).toBe(true);
-    await waitMetrics(
+    await c.waitMetrics(
       (m) => m.roles.some((r) => r.iface === 'ens2f0' && r.role === 'SLAVE') && state(m) === 'LOCKED',
       'ens2f0 SLAVE, LOCKED',
     );

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT } from '../support/cli.ts';
+import { CLI, ROOT, runCli } from '../support/cli.ts';
 import { PtpSimCluster, sleep, until, type LogLine } from './ptp-sim.ts';
 import type { PtpMetrics } from '../../harness/ptp/metrics.ts';
 
@@ -53,23 +53,50 @@ async function waitLine(mark: string, re: RegExp, what: string, container?: stri
   return until(async () => (await linesAfter(mark, container)).find((l) => re.test(l.raw)), timeoutMs, what);
 }
 
-async function waitMetrics(pred: (m: PtpMetrics) => boolean, what: string, timeoutMs = 30_000): Promise<PtpMetrics> {
-  return until(
-    async () => {
-      const m = await c.metrics();
-      return pred(m) ? m : undefined;
-    },
-    timeoutMs,
-    what,
-  );
-}
-
 async function waitEvent(kind: string, value: string, from: number, timeoutMs = 30_000): Promise<void> {
   await until(
     async () => (c.eventValues(kind, from).includes(value) ? true : undefined),
     timeoutMs,
     `${kind} event ${value} (got ${c.eventValues(kind, from).join(',')})`,
   );
+}
+
+interface Finding {
+  kind: string;
+  node?: string;
+  expected?: string;
+  actual?: string;
+  labels?: Record<string, string>;
+}
+
+/**
+ * `netharness check ptp --json` while a fault is on names this node, the target profile and the kinds `want` (all of
+ * them, or with `any` one of them), exit 1; polled, since a fault may flap or take a moment to show in the metrics.
+ * Returns the node's findings.
+ */
+async function checkNames(want: string[], mode: 'all' | 'any' = 'all', timeoutMs = 60_000): Promise<Finding[]> {
+  let last = 'no run';
+  try {
+    return await until(
+      async () => {
+        const r = await runCli(['check', 'ptp', '--kubeconfig', c.kubeconfig, '--json', '--no-record']);
+        if (r.code !== 1) {
+          last = `exit ${r.code}: ${r.stdout.slice(0, 300)} ${r.stderr.slice(-300)}`;
+          return undefined;
+        }
+        const mine = (JSON.parse(r.stdout) as { findings: Finding[] }).findings.filter(
+          (f) => f.node === c.node && f.labels?.profile === c.profile,
+        );
+        last = `kinds ${mine.map((f) => f.kind).join(', ') || 'none on the node'}`;
+        const has = (k: string) => mine.some((f) => f.kind === k);
+        return (mode === 'all' ? want.every(has) : want.some(has)) ? mine : undefined;
+      },
+      timeoutMs,
+      `check ptp naming ${c.node}, profile ${c.profile}, ${mode} of ${want.join(', ')}`,
+    );
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; last: ${last}`);
+  }
 }
 
 /** Without a grandmaster the slave-only clock reports its own class: PARENT_DATA_SET gm.ClockClass 255, and so does the sidecar. */
@@ -104,33 +131,11 @@ describe.sequential('PTP faults on the embedded cluster', () => {
   });
   afterEach(async () => {
     const off = Object.fromEntries(PTP_FAULTS.map((id) => [id, 'off']));
-    await c.kubectl([
-      'patch',
-      'configmap',
-      '-n',
-      'netharness',
-      'netharness-faults',
-      '--type',
-      'merge',
-      '-p',
-      JSON.stringify({ data: off }),
-    ]);
+    await c.faults(off);
     for (const k of ['stresschaos/ptp-cpu', 'timechaos/ptp-jump', 'podchaos/ptp-sidecar-kill'])
       await c.kubectl(['delete', '-n', 'openshift-ptp', k, '--ignore-not-found']);
     const cur = JSON.parse(await c.kubectl(['get', 'ptpconfig', '-n', 'openshift-ptp', c.ptpConfig, '-o', 'json'])) as { spec: unknown };
-    const orig = JSON.parse(original) as { spec: { profile: unknown[] } };
-    if (JSON.stringify(cur.spec) !== JSON.stringify(orig.spec))
-      await c.kubectl([
-        'patch',
-        'ptpconfig',
-        '-n',
-        'openshift-ptp',
-        c.ptpConfig,
-        '--type',
-        'merge',
-        '-p',
-        JSON.stringify({ spec: { profile: orig.spec.profile } }),
-      ]);
+    if (JSON.stringify(cur.spec) !== JSON.stringify((JSON.parse(original) as { spec: unknown }).spec)) await c.restoreProfiles(original);
     await c.pickTarget();
     await c.onNode(`ip link set ${c.iface} up`);
   }, 90_000);
@@ -191,10 +196,13 @@ describe.sequential('PTP faults on the embedded cluster', () => {
       new RegExp(`port \\d+ \\(${esc(c.iface)}\\): SLAVE to LISTENING on ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES`),
       'announce timeout',
     );
-    const m = await waitMetrics((x) => role(x) === 'LISTENING' && state(x) === 'FREERUN', 'role LISTENING, ptp4l FREERUN');
+    const m = await c.waitMetrics((x) => role(x) === 'LISTENING' && state(x) === 'FREERUN', 'role LISTENING, ptp4l FREERUN');
     expect(m.clockClass.find((x) => x.process === 'ptp4l')?.clockClass).toBeDefined();
     await waitEvent('lock-state', 'FREERUN', ev);
     await ownClass();
+    const gm = await checkNames(['role-mismatch', 'clock-not-locked', 'clock-class-unexpected']);
+    expect(gm.find((f) => f.kind === 'role-mismatch')).toMatchObject({ expected: 'SLAVE', actual: 'LISTENING' });
+    expect(gm.find((f) => f.kind === 'clock-class-unexpected')).toMatchObject({ expected: '6', actual: '255' });
     // offsets stop: no `master offset` line of ptp4l after the timeout
     const ls = await linesAfter(mark);
     const at = ls.findIndex((l) => /ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES/.test(l.raw));
@@ -210,12 +218,14 @@ describe.sequential('PTP faults on the embedded cluster', () => {
     await c.onNode(`ip link set ${c.iface} down`);
     await waitLine(mark, new RegExp(`port \\d+ \\(${esc(c.iface)}\\): link down`), 'link down line');
     await waitLine(mark, new RegExp(`port \\d+ \\(${esc(c.iface)}\\): SLAVE to FAULTY on FAULT_DETECTED \\(FT_UNSPECIFIED\\)`), 'FAULTY');
-    const m = await waitMetrics((x) => role(x) === 'FAULTY', 'role FAULTY (3)');
+    const m = await c.waitMetrics((x) => role(x) === 'FAULTY', 'role FAULTY (3)');
     expect(m.roles.find((r) => r.iface === c.iface || r.iface === alias())?.value).toBe(3);
-    await waitMetrics(
+    await c.waitMetrics(
       (x) => x.offsets.some((o) => o.process === 'ptp4l' && o.offsetNs === 999999),
       'faulty offset 999999 for ptp4l (linuxptp-daemon metrics.go faultyOffset)',
     );
+    const down = await checkNames(['port-faulty', 'offset-out-of-range']);
+    expect(down.find((f) => f.kind === 'port-faulty')).toMatchObject({ actual: 'FAULTY', labels: { iface: c.iface } });
     await c.onNode(`ip link set ${c.iface} up`);
     await waitLine(mark, new RegExp(`port \\d+ \\(${esc(c.iface)}\\): link up`), 'link up line');
     await healthy('after link up');
@@ -232,8 +242,12 @@ describe.sequential('PTP faults on the embedded cluster', () => {
     // holdOverTimeout 5 s (the PtpConfig default) at speed 10 = 0.5 s; an emulator tick of slack each side, plus delivery
     expect(held).toBeGreaterThan(0.25);
     expect(held).toBeLessThan(3);
-    await waitMetrics((x) => state(x) === 'FREERUN', 'ptp4l clock_state FREERUN');
+    await c.waitMetrics((x) => state(x) === 'FREERUN', 'ptp4l clock_state FREERUN');
     await ownClass();
+    const free = await checkNames(['clock-not-locked']);
+    expect(free).toContainEqual(
+      expect.objectContaining({ kind: 'clock-not-locked', actual: 'FREERUN', labels: expect.objectContaining({ process: 'ptp4l' }) }),
+    );
     await c.onNode(`ip link set ${c.iface} up`);
     await healthy('after holdover');
     await waitEvent('lock-state', 'LOCKED', ev);
@@ -246,13 +260,22 @@ describe.sequential('PTP faults on the embedded cluster', () => {
       await c.execDaemon(['pkill', '-TERM', p]);
       await waitLine(mark, new RegExp(`${p}\\[\\d+\\]:\\[[^\\]]+\\] PTP_PROCESS_STATUS:0`), `${p} PTP_PROCESS_STATUS:0`);
       await waitLine(mark, new RegExp(`Recreating ${p}\\.\\.\\.`), `Recreating ${p}...`);
-      const m = await waitMetrics(
+      const m = await c.waitMetrics(
         (x) => proc(x, p)?.up === true && (proc(x, p)?.restarts ?? 0) > before,
         `${p} up with restart_count > ${before}`,
       );
       expect(proc(m, p)?.restarts).toBe(before + 1);
       await healthy(`after the ${p} kill`);
     }, 120_000);
+
+  it('ptp4l killed with the daemon bug ptp-process-no-restart on: it stays down, check ptp names process-down (node, profile); recreated when switched off', async () => {
+    await c.fault('ptp-process-no-restart', 'on');
+    await c.execDaemon(['pkill', '-TERM', 'ptp4l']);
+    const f = await checkNames(['process-down']);
+    expect(f.find((x) => x.kind === 'process-down')).toMatchObject({ expected: 'UP', actual: 'DOWN', labels: { process: 'ptp4l' } });
+    await c.fault('ptp-process-no-restart', 'off');
+    await healthy('after ptp-process-no-restart is switched off');
+  }, 150_000);
 
   /** Replaces the target profile (merge patch of spec.profile), returns the restore function. */
   async function editProfile(edit: (p: Record<string, unknown>) => Record<string, unknown>): Promise<() => Promise<void>> {
@@ -274,12 +297,12 @@ describe.sequential('PTP faults on the embedded cluster', () => {
     try {
       await c.pickTarget();
       await waitLine(mark, /ts2phc\[[\d.]+\]: \[ts2phc\.\d+\.config:\d\] \S+ offset\s+-?\d+ s\d freq/, 'a ts2phc offset line');
-      await waitMetrics((x) => proc(x, 'ts2phc')?.up === true, 'ts2phc process_status 1');
+      await c.waitMetrics((x) => proc(x, 'ts2phc')?.up === true, 'ts2phc process_status 1');
       const m2 = await c.logMark();
       await c.execDaemon(['pkill', '-TERM', 'ts2phc']);
       await waitLine(m2, /ts2phc\[\d+\]:\[[^\]]+\] PTP_PROCESS_STATUS:0/, 'ts2phc PTP_PROCESS_STATUS:0');
       await waitLine(m2, /Recreating ts2phc\.\.\./, 'Recreating ts2phc...');
-      await waitMetrics((x) => proc(x, 'ts2phc')?.up === true && (proc(x, 'ts2phc')?.restarts ?? 0) >= 1, 'ts2phc recreated');
+      await c.waitMetrics((x) => proc(x, 'ts2phc')?.up === true && (proc(x, 'ts2phc')?.restarts ?? 0) >= 1, 'ts2phc recreated');
     } finally {
       await restore();
     }
@@ -295,6 +318,8 @@ describe.sequential('PTP faults on the embedded cluster', () => {
       'PARENT_DATA_SET gm.ClockClass 7',
     );
     await waitEvent('clock-class', '7', ev);
+    const cc = await checkNames(['clock-class-unexpected']);
+    expect(cc.find((f) => f.kind === 'clock-class-unexpected')).toMatchObject({ expected: '6', actual: '7' });
     await c.fault('ptp-gm-clock-class-degraded', '{"class":248}');
     await waitEvent('clock-class', '248', ev);
     await c.fault('ptp-gm-clock-class-degraded', 'off');
@@ -314,6 +339,8 @@ describe.sequential('PTP faults on the embedded cluster', () => {
     );
     await waitLine(mark, new RegExp(`\\(${esc(c.iface)}\\): SLAVE to FAULTY on FAULT_DETECTED \\(FT_UNSPECIFIED\\)`), 'FAULTY');
     await waitLine(mark, new RegExp(`\\(${esc(c.iface)}\\): FAULTY to LISTENING on INIT_COMPLETE`), 'the fault cleared', undefined, 60_000);
+    // flapping: a snapshot sees the port FAULTY or not yet SLAVE, or the clock not LOCKED
+    await checkNames(['port-faulty', 'role-mismatch', 'clock-not-locked'], 'any');
     await c.fault('ptp-tx-timestamp-timeout', 'off');
     await healthy('after tx timestamp timeouts');
   }, 150_000);
@@ -340,6 +367,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
       30_000,
       'ptp4l offsets beyond 100 ns under CPU stress',
     );
+    await checkNames(['offset-out-of-range']);
     await c.kubectl(['delete', 'stresschaos', '-n', 'openshift-ptp', 'ptp-cpu']);
     await healthy('after StressChaos');
   }, 120_000);
@@ -356,6 +384,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
       30_000,
       'phc2sys offset bursts beyond 1 us',
     );
+    await checkNames(['offset-out-of-range'], 'all', 90_000);
     await c.fault('ptp-chronyd-running', 'off');
     await healthy('after chronyd');
   }, 120_000);
@@ -379,7 +408,8 @@ describe.sequential('PTP faults on the embedded cluster', () => {
         new RegExp(`interface '${esc(plain)}' does not support requested timestamping mode`),
         'the timestamping mode error',
       );
-      await waitMetrics((x) => proc(x, 'ptp4l')?.up !== true, 'ptp4l not running');
+      await checkNames(['process-down', 'role-missing'], 'any');
+      await c.waitMetrics((x) => proc(x, 'ptp4l')?.up !== true, 'ptp4l not running');
     } finally {
       await restore();
     }
@@ -391,7 +421,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
     const restore = await editProfile((p) => ({ ...p, phc2sysOpts: '' }));
     try {
       await c.pickTarget();
-      const m = await waitMetrics((x) => proc(x, 'ptp4l')?.up === true && proc(x, 'phc2sys') === undefined, 'ptp4l up, no phc2sys');
+      const m = await c.waitMetrics((x) => proc(x, 'ptp4l')?.up === true && proc(x, 'phc2sys') === undefined, 'ptp4l up, no phc2sys');
       expect(m.offsets.filter((o) => o.process === 'phc2sys')).toEqual([]);
       await until(
         async () => ((await c.currentState('sync/sync-status/os-clock-sync-state')).value === 'FREERUN' ? true : undefined),
@@ -435,6 +465,8 @@ describe.sequential('PTP faults on the embedded cluster', () => {
     expect(state(m)).toBe('LOCKED');
     expect(role(m)).toBe('SLAVE');
     expect((await c.currentState('sync/ptp-status/clock-class')).metric).toBe(248);
+    const stale = await checkNames(['sidecar-state-mismatch']);
+    expect(stale.find((f) => f.kind === 'sidecar-state-mismatch')).toMatchObject({ expected: 'LOCKED', actual: 'FREERUN' });
     await c.kubectl(['delete', 'podchaos', '-n', 'openshift-ptp', 'ptp-sidecar-kill']);
     await c.fault('ptp-sidecar-stale-after-restart', 'off');
     await healthy('after the stale sidecar is fixed');

@@ -172,8 +172,18 @@ export class PtpSimCluster {
     return out;
   }
 
+  /** `argv` run in linuxptp-daemon-container of the node's daemon pod (kubectl exec); its stdout. */
+  daemonExec(argv: string[]): Promise<string> {
+    return this.kubectl(['exec', '-n', NS, this.pod, '-c', 'linuxptp-daemon-container', '--', ...argv]);
+  }
+
   async metricsText(): Promise<string> {
-    return this.kubectl(['exec', '-n', NS, this.pod, '-c', 'linuxptp-daemon-container', '--', 'curl', '-s', 'localhost:9091/metrics']);
+    return this.daemonExec(['curl', '-s', 'localhost:9091/metrics']);
+  }
+
+  /** A config file the daemon wrote for its processes (/var/run/ptp4l.0.config, ...). */
+  configFile(name = 'ptp4l.0.config'): Promise<string> {
+    return this.daemonExec(['cat', `/var/run/${name}`]);
   }
 
   async metrics(): Promise<PtpMetrics> {
@@ -181,7 +191,7 @@ export class PtpSimCluster {
   }
 
   pmc(dataset: string, config = 0): Promise<string> {
-    return this.kubectl(['exec', '-n', NS, this.pod, '-c', 'linuxptp-daemon-container', '--', ...pmcArgv(dataset, config)]);
+    return this.daemonExec(pmcArgv(dataset, config));
   }
 
   /** A request through the API server's service proxy to this node's cloud-event-proxy (REST API v2). */
@@ -264,8 +274,40 @@ export class PtpSimCluster {
   }
 
   async fault(id: string, value: string): Promise<void> {
-    const patch = JSON.stringify({ data: { [id]: value } });
-    await this.kubectl(['patch', 'configmap', '-n', 'netharness', 'netharness-faults', '--type', 'merge', '-p', patch]);
+    await this.faults({ [id]: value });
+  }
+
+  /** Several fault switches in one merge patch of ConfigMap netharness/netharness-faults. */
+  async faults(data: Record<string, string>): Promise<void> {
+    await this.kubectl(['patch', 'configmap', '-n', 'netharness', 'netharness-faults', '--type', 'merge', '-p', JSON.stringify({ data })]);
+  }
+
+  /** The PtpConfig's profiles set back to those of `original` (its `kubectl get -o json` taken before a test edited it). */
+  async restoreProfiles(original: string): Promise<void> {
+    const orig = JSON.parse(original) as { spec: { profile: unknown[] } };
+    await this.kubectl([
+      'patch',
+      'ptpconfig',
+      '-n',
+      NS,
+      this.ptpConfig,
+      '--type',
+      'merge',
+      '-p',
+      JSON.stringify({ spec: { profile: orig.spec.profile } }),
+    ]);
+  }
+
+  /** Polls the daemon's metrics until `pred` holds; returns them. */
+  async waitMetrics(pred: (m: PtpMetrics) => boolean, what: string, timeoutMs = 30_000): Promise<PtpMetrics> {
+    return until(
+      async () => {
+        const m = await this.metrics();
+        return pred(m) ? m : undefined;
+      },
+      timeoutMs,
+      what,
+    );
   }
 
   /** A privileged pod on the node running `script` under chroot /host (what `oc debug node/<n>` does); waits for it. */
