@@ -7,27 +7,30 @@
  * setup-node: nothing; upload/download-artifact: a local artifact store) and only `npm ci` skipped (the
  * dependencies are installed). No secrets (a fork): the reference agent on the embedded cluster and the
  * baselines from its bundles, two shards of a reduced case set, merged, reported, compared with the "last
- * successful nightly" (a stand-in `gh` that hands back the merged DB).
+ * successful nightly" (a stand-in `gh` that hands back the merged DB). With a model configured and its key
+ * set: the model matrix replays the bundles against a local fake model server (test/support/fake-llm.ts,
+ * OpenAI Chat Completions) two nights running; the second night's model answers worse, and the regression
+ * gate, comparing with the first night's database, fails the report job naming the model.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
-  rmSync,
   statSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import YAML from 'yaml';
-import { afterAll, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.ts';
+import { startFakeLlm, type Brain, type FakeLlm } from '../support/fake-llm.ts';
+import { tempDir } from '../support/tmp.ts';
 import { jobOrder, lintWorkflow, needsOf, workflowSchema, type Workflow } from './nightly-workflow-schema.ts';
 
 const FILE = join(ROOT, '.github/workflows/nightly-eval.yml');
@@ -108,7 +111,9 @@ export function evaluate(src: string, ctx: Ctx): unknown {
       if (t === 'fromJSON') return JSON.parse(String(args[0]));
       if (t === 'toJSON') return JSON.stringify(args[0]);
       if (t === 'always') return true;
-      if (t === 'success') return true;
+      // the job's status so far (steps) or the needed jobs' (a job's if)
+      if (t === 'success') return ctx.failed !== true;
+      if (t === 'failure') return ctx.failed === true;
       throw new Error(`function ${t} not emulated`);
     }
     return get(t);
@@ -202,24 +207,49 @@ function expandPaths(ws: string, spec: string): string[] {
     });
 }
 
-function runWorkflow(o: {
+/** bash -e -c SCRIPT, without blocking the event loop (a fake model server may live in this process) */
+function bash(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const c = spawn('bash', ['-e', '-c', script], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    // the tails are enough for a failure message
+    c.stdout.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-64 * 1024)));
+    c.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-64 * 1024)));
+    c.on('error', reject);
+    c.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+  });
+}
+
+interface StepFailure {
+  job: string;
+  matrix: string;
+  step: string;
+  code: number;
+  output: string;
+}
+
+/** Run the workflow as Actions would: a failing step fails its job (later steps run only under always()). */
+async function runWorkflow(o: {
   vars: Record<string, string>;
   secrets: Record<string, string>;
   inputs: Record<string, string>;
   work: string;
   pathPrefix: string;
-}): {
+}): Promise<{
   log: StepLog[];
   summary: string;
   jobs: Record<string, 'success' | 'failure' | 'skipped'>;
   artifacts: string;
-} {
+  failures: StepFailure[];
+}> {
   const w: Workflow = workflowSchema.parse(raw);
   const artifacts = join(o.work, 'artifacts');
   mkdirSync(artifacts, { recursive: true });
   const summaryFile = join(o.work, 'summary.md');
   writeFileSync(summaryFile, '');
   const log: StepLog[] = [];
+  const failures: StepFailure[] = [];
   const results: Record<string, 'success' | 'failure' | 'skipped'> = {};
   const outputs: Record<string, Record<string, string>> = {};
   const base: Ctx = {
@@ -249,17 +279,18 @@ function runWorkflow(o: {
       const list = (typeof vals === 'string' ? interpolate(vals, jctx) : vals) as unknown[];
       combos = combos.flatMap((c) => list.map((v) => ({ ...c, [axis]: v })));
     }
-    let ok = true;
+    let jobOk = true;
     for (const matrix of combos) {
+      let ok = true;
       const ws = join(o.work, `ws-${id}-${log.length}`);
       mkdirSync(ws, { recursive: true });
       const ctx: Ctx = { ...jctx, matrix, strategy: { 'job-total': combos.length }, steps: {} };
       const env: Record<string, string> = { ...wfEnv };
       for (const [k, v] of Object.entries(j.env ?? {})) env[k] = asString(interpolate(String(v), { ...ctx, env }));
       for (const [n, s] of j.steps.entries()) {
-        const sctx: Ctx = { ...ctx, env };
+        const sctx: Ctx = { ...ctx, env, failed: !ok };
         const name = asString(interpolate(s.name ?? s.uses ?? s.run!.split('\n')[0]!, sctx));
-        if (s.if !== undefined && !evaluate(String(s.if).replace(/^\$\{\{|\}\}$/g, ''), sctx)) continue;
+        if (!evaluate(s.if !== undefined ? String(s.if).replace(/^\$\{\{|\}\}$/g, '') : 'success()', sctx)) continue;
         const t0 = performance.now();
         const with_ = Object.fromEntries(Object.entries(s.with ?? {}).map(([k, v]) => [k, asString(interpolate(String(v), sctx))]));
         if (s.uses) {
@@ -297,25 +328,25 @@ function runWorkflow(o: {
         writeFileSync(outFile, '');
         writeFileSync(envFile, '');
         const script = asString(interpolate(s.run!, sctx));
-        const r = spawnSync('bash', ['-e', '-c', script], {
-          cwd: ws,
-          encoding: 'utf8',
-          env: {
-            ...process.env,
-            PATH: `${o.pathPrefix}:${process.env.PATH}`,
-            ...stepEnv,
-            GITHUB_OUTPUT: outFile,
-            GITHUB_ENV: envFile,
-            GITHUB_STEP_SUMMARY: summaryFile,
-          },
-          maxBuffer: 256 * 1024 * 1024,
+        const r = await bash(script, ws, {
+          ...process.env,
+          PATH: `${o.pathPrefix}:${process.env.PATH}`,
+          ...stepEnv,
+          GITHUB_OUTPUT: outFile,
+          GITHUB_ENV: envFile,
+          GITHUB_STEP_SUMMARY: summaryFile,
         });
-        log.push({ job: id, step: name, kind: 'run', code: r.status ?? -1, seconds: (performance.now() - t0) / 1000 });
-        if (r.error) throw new Error(`${id} step '${name}': ${r.error.message}`);
-        if (r.status !== 0)
-          throw new Error(
-            `${id} (${JSON.stringify(matrix)}) step '${name}' exited ${r.status}:\n${r.stdout.slice(-1500)}\n${r.stderr.slice(-3000)}`,
-          );
+        log.push({ job: id, step: name, kind: 'run', code: r.status, seconds: (performance.now() - t0) / 1000 });
+        if (r.status !== 0) {
+          ok = false;
+          failures.push({
+            job: id,
+            matrix: JSON.stringify(matrix),
+            step: name,
+            code: r.status,
+            output: `${r.stdout.slice(-1500)}\n${r.stderr.slice(-3000)}`,
+          });
+        }
         if (s.id)
           (ctx.steps as Ctx)[s.id] = {
             outputs: Object.fromEntries(
@@ -329,17 +360,16 @@ function runWorkflow(o: {
           if (l.includes('=')) env[l.slice(0, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
         void n;
       }
+      jobOk &&= ok;
       outputs[id] = Object.fromEntries(Object.entries(j.outputs ?? {}).map(([k, v]) => [k, asString(interpolate(v, { ...ctx, env }))]));
     }
-    results[id] = ok ? 'success' : 'failure';
-    ok = true;
+    results[id] = jobOk ? 'success' : 'failure';
   }
-  return { log, summary: readFileSync(summaryFile, 'utf8'), jobs: results, artifacts };
+  return { log, summary: readFileSync(summaryFile, 'utf8'), jobs: results, artifacts, failures };
 }
 
 describe('the nightly job runs on this machine (a fork: no secrets)', () => {
-  const work = mkdtempSync(join(tmpdir(), 'nh-nightly-test-'));
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  const work = tempDir('nh-nightly-test-');
 
   it('expressions: the forms the workflow uses', () => {
     const c = { vars: { A: '' }, inputs: {}, secrets: {}, needs: { p: { result: 'success', outputs: { s: '[1,2]' } } } };
@@ -349,7 +379,7 @@ describe('the nightly job runs on this machine (a fork: no secrets)', () => {
     expect(evaluate("always() && needs.p.result == 'success'", c)).toBe(true);
   });
 
-  it('runs every job and step in order: reference on the embedded cluster, baselines from its bundles, merged, reported, compared', () => {
+  it('runs every job and step in order: reference on the embedded cluster, baselines from its bundles, merged, reported, compared', async () => {
     const cases = join(work, 'cases');
     mkdirSync(cases, { recursive: true });
     for (const c of ['control-node-quiet', 'eip-snat-deleted-by-hand'])
@@ -369,13 +399,19 @@ esac
 `,
     );
     chmodSync(join(bin, 'gh'), 0o755);
-    const r = runWorkflow({
-      vars: { NETHARNESS_EVAL_CASES: cases, NETHARNESS_EVAL_SHARDS: '2' },
+    const r = await runWorkflow({
+      // a model is configured but its key is not set (a fork): it does not run
+      vars: {
+        NETHARNESS_EVAL_CASES: cases,
+        NETHARNESS_EVAL_SHARDS: '2',
+        NETHARNESS_EVAL_MODELS: '[{"agent":"openai","model":"gpt-4o-mini"}]',
+      },
       secrets: {},
       inputs: {},
       work,
       pathPrefix: bin,
     });
+    expect(r.failures).toEqual([]);
     expect(r.jobs).toEqual({ plan: 'success', reference: 'success', agents: 'success', report: 'success' });
     // in order, every run step ran (exit 0), only npm ci skipped
     expect(r.log.filter((l) => l.kind === 'skipped').map((l) => l.step)).toEqual(Array(7).fill('npm ci'));
@@ -405,4 +441,169 @@ esac
     const timings = r.log.filter((l) => l.kind === 'run').map((l) => `${l.job}: ${l.step.slice(0, 50)} ${l.seconds.toFixed(1)} s`);
     process.stderr.write(`nightly steps:\n${timings.join('\n')}\n`);
   }, 1_800_000);
+});
+
+// ------------------------------------------------------------------ the model matrix, against a fake model server
+
+const CANARY = 'nh.canary.nightly.Key.31337'; // not key-shaped: only our own care keeps it out of files
+const MODEL_CASE = 'control-node-quiet';
+
+/** A fake model for the node control: one look at the nodes, then an answer (healthy, or a made-up fault). */
+const nodeBrain =
+  (healthy: boolean): Brain =>
+  (c) => {
+    const usage = { input: 900 + 300 * c.turn, output: 40 + c.turn };
+    if (c.turn === 0) return { text: 'Looking at the nodes.', toolCalls: [{ name: 'k8s_list', args: { kind: 'Node' } }], usage };
+    if (c.turn === 1 && c.tools.includes('submit_rca'))
+      return {
+        toolCalls: [
+          {
+            name: 'submit_rca',
+            args: healthy
+              ? {
+                  detected: false,
+                  entities: [],
+                  mechanism: 'the node is Ready and its networking is healthy',
+                  remediation: 'nothing to do',
+                }
+              : {
+                  detected: true,
+                  category: 'k8s/pod-failure',
+                  entities: ['default'],
+                  mechanism: 'a pod is crash looping',
+                  remediation: 'restart it',
+                },
+          },
+        ],
+        usage,
+      };
+    return { text: 'submitted', usage };
+  };
+
+describe('the nightly job with a model configured and its key set, against a local fake model server', () => {
+  const work = tempDir('nh-nightly-model-');
+  const cases = join(work, 'cases');
+  let fake: FakeLlm;
+  const nights: Awaited<ReturnType<typeof runWorkflow>>[] = [];
+  beforeAll(async () => {
+    mkdirSync(cases, { recursive: true });
+    cpSync(join(ROOT, 'evals/cases', `${MODEL_CASE}.yaml`), join(cases, `${MODEL_CASE}.yaml`));
+    fake = await startFakeLlm({ apiKey: CANARY, brain: nodeBrain(true) });
+  });
+  afterAll(() => fake?.close());
+
+  /** one nightly run; `previous`: the nightly-db artifact `gh run download` hands back (none: the first nightly) */
+  async function night(n: number, previous?: string) {
+    const w = join(work, `night-${n}`);
+    const bin = join(w, 'bin');
+    mkdirSync(bin, { recursive: true });
+    writeFileSync(
+      join(bin, 'gh'),
+      `#!/usr/bin/env bash
+set -e
+case "$1 $2" in
+  "run list") ${previous ? 'echo 1001' : 'true'} ;;
+  "run download") d=""; while [ $# -gt 0 ]; do [ "$1" = --dir ] && d="$2"; shift; done; ${previous ? `cp "${previous}/nightly.db" "$d/"` : 'exit 1'} ;;
+  *) echo "gh stand-in: $*" >&2; exit 1 ;;
+esac
+`,
+    );
+    chmodSync(join(bin, 'gh'), 0o755);
+    const r = await runWorkflow({
+      vars: {
+        NETHARNESS_EVAL_CASES: cases,
+        NETHARNESS_EVAL_SHARDS: '1',
+        NETHARNESS_EVAL_MODELS: JSON.stringify([{ agent: 'openai', model: 'fake-rca', baseUrl: fake.url }]),
+      },
+      secrets: { OPENAI_API_KEY: CANARY },
+      inputs: {},
+      work: w,
+      pathPrefix: bin,
+    });
+    nights.push(r);
+    const timings = r.log.filter((l) => l.kind === 'run').map((l) => `${l.job}: ${l.step.slice(0, 60)} ${l.seconds.toFixed(1)} s`);
+    process.stderr.write(`nightly (model) night ${n} steps:\n${timings.join('\n')}\n`);
+    return r;
+  }
+
+  it('night 1: the model replays the bundles through the fake server, scored, usage per step stored, reported', async () => {
+    const r = await night(1);
+    expect(r.failures).toEqual([]);
+    expect(r.jobs).toEqual({ plan: 'success', reference: 'success', agents: 'success', report: 'success' });
+    const replays = r.log.filter((l) => l.job === 'agents' && /^Replay/.test(l.step)).map((l) => l.step);
+    expect(replays).toHaveLength(3);
+    expect(replays.some((s) => /openai fake-rca/.test(s))).toBe(true);
+    // two model steps through the real Chat Completions protocol, with the key from the secret
+    const ok = fake.journal.filter((j) => j.status === 200);
+    expect(ok).toHaveLength(2);
+    expect(ok.every((j) => j.keyMatched && j.body.model === 'fake-rca')).toBe(true);
+    expect(((ok[0]!.body.tools as { function: { name: string } }[]) ?? []).map((t) => t.function.name)).toContain('k8s_list');
+    // the stored trial: scored, passed; usage per step beside the total, and they agree
+    const db = new Database(join(r.artifacts, 'nightly-db', 'nightly.db'), { readonly: true });
+    const row = db
+      .prepare(
+        "SELECT t.effort AS effort, s.passed AS passed FROM eval_trials t JOIN runs r ON r.id = t.run_id JOIN eval_scores s ON s.trial_id = t.id WHERE json_extract(r.params, '$.agent') = 'openai'",
+      )
+      .all() as { effort: string; passed: number }[];
+    db.close();
+    expect(row).toHaveLength(1);
+    expect(row[0]!.passed).toBe(1);
+    const effort = JSON.parse(row[0]!.effort) as {
+      inputTokens: number;
+      outputTokens: number;
+      steps: number;
+      usageSteps: { step: number; inputTokens: number; outputTokens: number }[];
+    };
+    expect(effort.usageSteps.map((s) => [s.step, s.inputTokens, s.outputTokens])).toEqual([
+      [1, 900, 40],
+      [2, 1200, 41],
+    ]);
+    expect(effort).toMatchObject({ steps: 2, inputTokens: 2100, outputTokens: 81 });
+    expect(r.summary).toMatch(/openai\/fake-rca x netharness/);
+    expect(r.summary).toMatch(/no successful nightly to compare with yet/);
+  }, 1_200_000);
+
+  it('night 2: the model got worse: the gate compares with night 1 and fails the report job naming the model', async () => {
+    expect(nights).toHaveLength(1);
+    fake.setBrain(nodeBrain(false));
+    const r = await night(2, join(nights[0]!.artifacts, 'nightly-db'));
+    expect(r.jobs).toEqual({ plan: 'success', reference: 'success', agents: 'success', report: 'failure' });
+    expect(r.failures.map((f) => `${f.job}: ${f.step} exited ${f.code}`)).toEqual([
+      'report: Compare with the last successful nightly exited 1',
+    ]);
+    expect(r.summary).toMatch(/Compared with nightly run 1001/);
+    expect(r.summary).toMatch(/- \["openai","fake-rca","1\/1"\]: \*\*regression\*\*/);
+    expect(r.summary).toMatch(/score:overall/);
+    for (const agent of ['reference', 'constant', 'random'])
+      expect(r.summary).toMatch(new RegExp(`- \\["${agent}","","1/1"\\]: no regression`));
+    // the artifacts were still uploaded (if: always())
+    expect(readdirSync(r.artifacts)).toEqual(expect.arrayContaining(['nightly-db', 'nightly-reports']));
+  }, 1_200_000);
+
+  it('the key appears in no artifact, summary or work file of either night', () => {
+    expect(nights).toHaveLength(2);
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d)) {
+        const p = join(d, e);
+        const st = statSync(p, { throwIfNoEntry: false });
+        if (st?.isDirectory()) walk(p);
+        else if (st?.isFile()) files.push(p);
+      }
+    };
+    // the workspaces link the project's files (checkout): only what the nights wrote is searched
+    for (const n of [1, 2]) {
+      const d = join(work, `night-${n}`);
+      for (const e of readdirSync(d)) {
+        const p = join(d, e);
+        if (!e.startsWith('ws-')) {
+          if (statSync(p).isDirectory()) walk(p);
+          else files.push(p);
+        } else if (existsSync(join(p, 'results'))) walk(join(p, 'results'));
+      }
+    }
+    expect(files.some((f) => f.endsWith('nightly.db'))).toBe(true);
+    for (const f of files) expect(readFileSync(f).includes(CANARY), f).toBe(false);
+    for (const r of nights) expect(r.summary).not.toContain(CANARY);
+  });
 });
