@@ -6,14 +6,15 @@ import { interpretPtpMetrics } from '../../harness/ptp/metrics.ts';
 
 const fx = (f: string) => readFileSync(join(import.meta.dirname, 'fixtures', f), 'utf8');
 
-const oc = profileFromSpec({
+const ocSpec = {
   name: 'oc-slave',
   interface: 'ens1f0',
   ptp4lOpts: '-2 -s',
   phc2sysOpts: '-a -r -n 24',
   ptp4lConf: '[global]\ndomainNumber 24\nslaveOnly 1\n',
   ptpClockThreshold: { holdOverTimeout: 5, maxOffsetThreshold: 100, minOffsetThreshold: -100 },
-});
+};
+const oc = profileFromSpec(ocSpec);
 const bc = profileFromSpec({
   name: 'bc',
   ptp4lOpts: '-2',
@@ -145,6 +146,31 @@ describe('check ptp evaluate', () => {
     ]);
     expect(evaluatePtp(base({ sidecar: { error: 'HTTP 503' } })).map((x) => x.kind)).toEqual(['sidecar-unavailable']);
     expect(evaluatePtp(base({ sidecar: { error: 'HTTP 503' } }), { skipSidecar: true })).toEqual([]);
+  });
+
+  it('no phc2sys on the node (phc2sysOpts empty) and the sidecar says the system clock is not LOCKED: os-clock-not-synced', () => {
+    const noPhc = profileFromSpec({ ...ocSpec, name: 'oc-no-phc2sys', phc2sysOpts: '' });
+    const text = healthyMetrics('worker-1')
+      .split('\n')
+      .filter((l) => !l.includes('process="phc2sys"'))
+      .join('\n');
+    const o = (osClockSyncState: string, profile = noPhc): PtpObserved => ({
+      ...base({ profileNames: [profile.name], metrics: interpretPtpMetrics(text), sidecar: { lockState: 'LOCKED', osClockSyncState } }),
+      profiles: [profile],
+    });
+    expect(evaluatePtp(o('FREERUN'))).toEqual([
+      expect.objectContaining({
+        kind: 'os-clock-not-synced',
+        node: 'worker-1',
+        expected: 'LOCKED',
+        actual: 'FREERUN',
+        labels: { profile: 'oc-no-phc2sys', resource: 'os-clock-sync-state' },
+      }),
+    ]);
+    expect(evaluatePtp(o('LOCKED'))).toEqual([]);
+    expect(evaluatePtp(o('FREERUN'), { skipSidecar: true })).toEqual([]);
+    // a profile that wants phc2sys and has none is process-missing, not this
+    expect(evaluatePtp(o('FREERUN', oc)).map((x) => x.kind)).toEqual(['process-missing']);
   });
 
   it('pods missing / not ready, metrics unavailable, unknown profile', () => {

@@ -174,6 +174,16 @@ export function evaluatePtp(o: PtpObserved, params: PtpCheckParams = {}): F[] {
               { expected: os.state, actual: s.osClockSyncState },
               { profile: profiles[0].name, resource: 'os-clock-sync-state' },
             );
+          // no phc2sys at all (every profile's phc2sysOpts empty, so not a process-down): the sidecar reports the
+          // system clock unsynced, as cloud-event-proxy does without phc2sys metrics; nothing else shows it
+          const phc2sysProfiles = profiles.filter((p) => p.phc2sysOpts.trim());
+          if (s.osClockSyncState && s.osClockSyncState !== 'LOCKED' && !os && !phc2sysProfiles.length)
+            add(
+              'os-clock-not-synced',
+              `sidecar os-clock-sync-state ${s.osClockSyncState} on ${node} and no phc2sys (phc2sysOpts empty in ${profiles.map((p) => p.name).join(', ')}): the system clock is not disciplined by PTP`,
+              { expected: 'LOCKED', actual: s.osClockSyncState },
+              { profile: profiles[0].name, resource: 'os-clock-sync-state' },
+            );
         }
       }
     }

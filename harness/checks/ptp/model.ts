@@ -25,6 +25,8 @@ export const PTP_FINDINGS = {
   'sidecar-unavailable':
     'the cloud-event-proxy REST API v2 CurrentState of the node could not be read although the event publisher is enabled',
   'sidecar-state-mismatch': "the sidecar's CurrentState (lock-state, os-clock-sync-state) disagrees with the daemon's metrics",
+  'os-clock-not-synced':
+    "the sidecar's os-clock-sync-state is not LOCKED and no profile of the node runs phc2sys (phc2sysOpts empty): PTP does not discipline the system clock (CLOCK_REALTIME)",
 } as const;
 export type PtpFindingKind = keyof typeof PTP_FINDINGS;
 
