@@ -12,6 +12,7 @@ import { commonParams } from '../../chaos/params.ts';
 import { renderChaosCrdsYaml } from '../../chaos/crd.ts';
 import { baseDef, describeExpected } from '../runner/params.ts';
 import { projectRoot } from '../constants.ts';
+import { markdownTable } from '../runner/summary.ts';
 
 export interface TemplateParamInfo {
   name: string;
@@ -85,7 +86,6 @@ export function renderChaosList(): string {
   return `${out.join('\n')}\n`;
 }
 
-const cell = (s: string) => s.replace(/\|/g, '\\|');
 const fmtDefault = (v: unknown): string => (typeof v === 'string' ? `\`${v}\`` : Array.isArray(v) ? `\`${JSON.stringify(v)}\`` : String(v));
 
 export const CHAOS_BEGIN =
@@ -93,20 +93,27 @@ export const CHAOS_BEGIN =
 export const CHAOS_END = '<!-- chaos:end -->';
 
 export function renderChaosMarkdown(): string {
-  const out: string[] = ['| kind | resource | in the embedded cluster | templates |', '|---|---|---|---|'];
-  for (const k of listKinds())
-    out.push(`| \`${k.kind}\` | \`${k.resource}\` | ${cell(k.embeddedEffect)} | ${k.templates.map((t) => `\`${t}\``).join(', ')} |`);
-  out.push('', '| template | kind / action | params (besides the common ones) |', '|---|---|---|');
-  for (const t of listTemplates()) {
-    const params = t.params
-      .filter((p) => !p.common && p.name !== 'mode' && p.name !== 'value')
-      .map((p) => `\`${p.name}\` (${p.required ? 'required' : fmtDefault(p.default)})`);
-    out.push(`| \`${t.id}\` | ${cell(t.summary)} | ${cell(params.join(', ') || '-')} |`);
-  }
-  out.push(
-    `| \`schedule\` | Schedule around any of the above | ${cell("`renderSchedule(rendered, { schedule: '@every 30s' | 5-field cron, historyLimit: 1, concurrencyPolicy: 'Forbid' })`")} |`,
+  const kinds = markdownTable(
+    ['kind', 'resource', 'in the embedded cluster', 'templates'],
+    listKinds().map((k) => [`\`${k.kind}\``, `\`${k.resource}\``, k.embeddedEffect, k.templates.map((t) => `\`${t}\``).join(', ')]),
   );
-  return out.join('\n');
+  const templates = markdownTable(
+    ['template', 'kind / action', 'params (besides the common ones)'],
+    [
+      ...listTemplates().map((t) => {
+        const params = t.params
+          .filter((p) => !p.common && p.name !== 'mode' && p.name !== 'value')
+          .map((p) => `\`${p.name}\` (${p.required ? 'required' : fmtDefault(p.default)})`);
+        return [`\`${t.id}\``, t.summary, params.join(', ') || '-'];
+      }),
+      [
+        '`schedule`',
+        'Schedule around any of the above',
+        "`renderSchedule(rendered, { schedule: '@every 30s' | 5-field cron, historyLimit: 1, concurrencyPolicy: 'Forbid' })`",
+      ],
+    ],
+  );
+  return `${kinds}\n\n${templates}`;
 }
 
 export function chaosBlock(): string {

@@ -4,20 +4,20 @@
  */
 import { listChecks } from './registry.ts';
 import { SCENARIO_FINDINGS } from './scenario-findings.ts';
+import { markdownTable } from '../runner/summary.ts';
 
 export const CHECKS_BEGIN =
   '<!-- checks:begin (generated from harness/checks/registry.ts; test/harness/check-docs.test.ts keeps it current) -->';
 export const CHECKS_END = '<!-- checks:end -->';
 
 export function renderChecksMarkdown(): string {
-  const out: string[] = ['| check | finding kind | meaning |', '|---|---|---|'];
+  const rows: string[][] = [];
   for (const c of listChecks())
     for (const [kind, meaning] of Object.entries(c.findingKinds as Record<string, string>))
-      out.push(`| \`${c.name}\` | \`${kind}\` | ${meaning.replace(/\|/g, '\\|')} |`);
+      rows.push([`\`${c.name}\``, `\`${kind}\``, meaning]);
   // the scenarios' own expectations (t.check in a scenario, not a check unit)
-  for (const [kind, meaning] of Object.entries(SCENARIO_FINDINGS))
-    out.push(`| (scenario) | \`${kind}\` | ${meaning.replace(/\|/g, '\\|')} |`);
-  return out.join('\n');
+  for (const [kind, meaning] of Object.entries(SCENARIO_FINDINGS)) rows.push(['(scenario)', `\`${kind}\``, meaning]);
+  return markdownTable(['check', 'finding kind', 'meaning'], rows);
 }
 
 /** The block as it belongs in the README (markers included). */
