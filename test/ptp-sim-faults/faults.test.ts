@@ -429,6 +429,8 @@ describe.sequential('PTP faults on the embedded cluster', () => {
         'os-clock-sync-state FREERUN',
       );
       expect(c.eventValues('os-clock-sync-state', ev)).toContain('FREERUN');
+      const os = await checkNames(['os-clock-not-synced']);
+      expect(os.find((f) => f.kind === 'os-clock-not-synced')).toMatchObject({ expected: 'LOCKED', actual: 'FREERUN' });
     } finally {
       await restore();
     }
