@@ -14,6 +14,7 @@
  *   npx tsx bench/ptp.bench.ts
  *   PTP_BENCH_KUBECONFIG=/tmp/sim/kubeconfig PTP_BENCH_REPEATS=3 npx tsx bench/ptp.bench.ts
  */
+import { loadavg } from 'node:os';
 import { Bench } from 'tinybench';
 import { renderMetrics } from '../sim/ptp/metrics.ts';
 import { NodePtp, type NodeEnv } from '../sim/ptp/node.ts';
@@ -62,6 +63,12 @@ const emus = nodes.map((n) => {
 for (let i = 0; i < 10; i++) for (const e of emus) e.tick(); // locked
 const linesBefore = written;
 
+// the machine may be shared: the load is part of every figure
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ');
+console.log(`load average at start: ${load()}`);
 const bench = new Bench({ time: 2000 });
 bench.add(`tick (1 emulated s) of ${N} PTP nodes`, () => {
   for (const e of emus) e.tick();
@@ -120,3 +127,4 @@ if (kubeconfig) {
   }
   console.table(rows);
 }
+console.log(`load average at end: ${load()}`);
