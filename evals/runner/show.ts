@@ -75,6 +75,14 @@ export function renderEvalDetail(d: EvalRunDetail): string {
             .join(', ') || '-'
         }`,
       );
+    const e = t.effort;
+    if (e && (e.inputTokens || e.outputTokens)) {
+      const cost = e.costUsd !== undefined ? `, $${e.costUsd.toFixed(4)}` : '';
+      const steps = e.usageSteps?.length
+        ? `; per step (in/out): ${e.usageSteps.map((x) => `${x.inputTokens}/${x.outputTokens}`).join(', ')}`
+        : '';
+      lines.push(`  tokens: ${e.inputTokens} in, ${e.outputTokens} out${cost}${steps}`);
+    }
     const ph = Object.entries(t.phases).map(([k, v]) => `${k} ${Math.round(v)}`);
     if (ph.length) lines.push(`  phases ms: ${ph.join(', ')}`);
     if (t.answer) {

@@ -131,6 +131,8 @@ describe('replay applies the budgets of a live run', () => {
     expect(e.usageSteps!.reduce((a, s) => a + s.inputTokens, 0)).toBe(e.inputTokens);
     expect(e.usageSteps!.reduce((a, s) => a + s.outputTokens, 0)).toBe(e.outputTokens);
     expect(e).toMatchObject({ steps: 2, inputTokens: 2500, outputTokens: 100 });
+    const text = await runCli(['runs', 'show', out.runId, '--db', db]);
+    expect(text.stdout).toMatch(/tokens: 2500 in, 100 out; per step \(in\/out\): 1000\/50, 1500\/50/);
   }, 300_000);
 
   it('over --max-tokens: stopped, scored, zeroed and naming the budget, exit 0', async () => {
