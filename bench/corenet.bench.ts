@@ -80,10 +80,14 @@ const bench = scenario(
       if (!lastA.consistent) throw new Error(`cluster not consistent: ${lastA.findings.length} findings`);
       // B. bare dumps
       const b: number[] = [];
+      const bCpu: number[] = [];
       for (let i = 0; i < RUNS; i++) {
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         await mapLimit(nodeNames, CONC, (n) => execNodeDump(cluster, nbPods.get(n) as string));
         b.push(performance.now() - t0);
+        const dc = process.cpuUsage(c0);
+        bCpu.push((dc.user + dc.system) / 1000);
       }
       // dump sizes per table (what the harness receives and parses)
       const sample = await execNodeDump(cluster, nbPods.get(nodeNames[nodeNames.length - 1]) as string);
@@ -101,6 +105,7 @@ const bench = scenario(
         'A nb ms': Math.round(lastA.timings.nbMs),
         'A diff ms': Math.round(lastA.timings.diffMs),
         'B bare dumps ms (median)': Math.round(median(b)),
+        'B harness CPU ms (median)': Math.round(median(bCpu)),
         'A/B': Number((median(a) / median(b)).toFixed(2)),
       };
       if (!QE) {
