@@ -330,6 +330,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
 
   it('tx timestamp timeouts: the sk.c lines, SLAVE to FAULTY, FAULTY to LISTENING after the fault reset (flapping); heals', async () => {
     const mark = await c.logMark();
+    const ev = c.events.length;
     await c.fault('ptp-tx-timestamp-timeout', 'on');
     await waitLine(mark, /timed out while polling for tx timestamp/, 'tx timestamp timeout line');
     await waitLine(
@@ -341,8 +342,11 @@ describe.sequential('PTP faults on the embedded cluster', () => {
     await waitLine(mark, new RegExp(`\\(${esc(c.iface)}\\): FAULTY to LISTENING on INIT_COMPLETE`), 'the fault cleared', undefined, 60_000);
     // flapping: a snapshot sees the port FAULTY or not yet SLAVE, or the clock not LOCKED
     await checkNames(['port-faulty', 'role-mismatch', 'clock-not-locked'], 'any');
+    // the lock-state event HOLDOVER while the port is FAULTY (then FREERUN: holdOverTimeout 5 s < fault_reset_interval 16 s)
+    await waitEvent('lock-state', 'HOLDOVER', ev);
     await c.fault('ptp-tx-timestamp-timeout', 'off');
     await healthy('after tx timestamp timeouts');
+    await waitEvent('lock-state', 'LOCKED', ev);
   }, 150_000);
 
   it('CPU contention (StressChaos on the daemon pod): ptp4l offsets beyond the threshold, clockcheck lines; recovers when deleted', async () => {
@@ -374,6 +378,7 @@ describe.sequential('PTP faults on the embedded cluster', () => {
 
   it('chronyd fighting phc2sys: phc2sys CLOCK_REALTIME offset bursts, clockcheck frequency warning; heals', async () => {
     const mark = await c.logMark();
+    const ev = c.events.length;
     await c.fault('ptp-chronyd-running', 'on');
     await waitLine(mark, /phc2sys\[[\d.]+\]: \[[^\]]+\] clockcheck: clock frequency changed unexpectedly!/, 'clockcheck frequency line');
     await until(
@@ -385,6 +390,9 @@ describe.sequential('PTP faults on the embedded cluster', () => {
       'phc2sys offset bursts beyond 1 us',
     );
     await checkNames(['offset-out-of-range'], 'all', 90_000);
+    // the catalogue's events: os-clock-sync-state FREERUN in a burst, LOCKED after it
+    await waitEvent('os-clock-sync-state', 'FREERUN', ev);
+    await waitEvent('os-clock-sync-state', 'LOCKED', ev);
     await c.fault('ptp-chronyd-running', 'off');
     await healthy('after chronyd');
   }, 120_000);
