@@ -3,17 +3,15 @@
  * SIGINT / SIGTERM, a second signal forcing exit, params validation, --json on stdout, DB records.
  */
 import { afterAll, describe, it, expect } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
-import { runCli } from '../support/cli.ts';
+import { ROOT, runCli, startCli } from '../support/cli.ts';
 import { lastRunRecord } from '../support/runs.ts';
 
-const root = join(import.meta.dirname, '..', '..');
-const fixture = join(root, 'test', 'harness', 'fixtures', 'fake-scenario.ts');
-const kubeconfig = join(root, 'test', 'harness', 'fixtures', 'kubeconfig.yaml');
+const fixture = join(ROOT, 'test', 'harness', 'fixtures', 'fake-scenario.ts');
+const kubeconfig = join(ROOT, 'test', 'harness', 'fixtures', 'kubeconfig.yaml');
 
 interface Run {
   code: number | null;
@@ -44,31 +42,8 @@ function run(
   const db = join(dir, 'nh.db');
   const marker = join(dir, 'marker');
   writeFileSync(marker, '');
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      join(root, 'harness', 'cli.ts'),
-      'scenario',
-      fixture,
-      '--kubeconfig',
-      kubeconfig,
-      '--db',
-      db,
-      '--param',
-      `marker=${marker}`,
-      ...args,
-    ],
-    {
-      cwd: root,
-      env: { ...process.env, CI: '1' },
-    },
-  );
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const cli = startCli(['scenario', fixture, '--kubeconfig', kubeconfig, '--db', db, '--param', `marker=${marker}`, ...args]);
+  const { child } = cli;
   const pending = [...(opts.signals ?? [])];
   let busy = false;
   const timer = setInterval(() => {
@@ -84,11 +59,9 @@ function run(
       }, next.afterMs ?? 0);
     }
   }, 50);
-  return new Promise((res) => {
-    child.on('exit', (code, signal) => {
-      clearInterval(timer);
-      res({ code, signal, stdout, stderr, db, marker: readFileSync(marker, 'utf8') });
-    });
+  return cli.exited.then(({ code, signal }) => {
+    clearInterval(timer);
+    return { code, signal, stdout: cli.stdout(), stderr: cli.stderr(), db, marker: readFileSync(marker, 'utf8') };
   });
 }
 

@@ -4,12 +4,11 @@
  * ticks and come back (churn), Ctrl-C ends it with exit 130 and a finished run; the monitor run's report renders.
  * Also: usage errors, and the churn tracker on its own.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ChurnTracker, countReversals } from '../../harness/analysis/churn.ts';
 import { openStore } from '../../harness/store/store.ts';
-import { CLI, ROOT, detachedSimFor, quickScenarioArgs, runCli } from '../support/cli.ts';
+import { detachedSimFor, quickScenarioArgs, runCli, startCli } from '../support/cli.ts';
 
 // one embedded cluster for the file; its temporary directory goes with it
 const sim = detachedSimFor('nh-monitor-', { speed: 60, nodes: '1+3', startMs: 240_000, stopMs: 120_000 });
@@ -26,28 +25,31 @@ interface TickLine {
 
 describe('netharness monitor egressip', () => {
   it('records rule counts per tick, their changes and churn while a scenario comes and goes; Ctrl-C exits 130', async () => {
-    const child = spawn(
-      process.execPath,
-      [...CLI, 'monitor', 'egressip', '--interval', '1s', '--window', '50', '--kubeconfig', sim.kubeconfig(), '--db', db, '--json'],
-      {
-        cwd: ROOT,
-        env: { ...process.env, CI: '1' },
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((res) => child.on('exit', (code) => res(code)));
+    const mon = startCli([
+      'monitor',
+      'egressip',
+      '--interval',
+      '1s',
+      '--window',
+      '50',
+      '--kubeconfig',
+      sim.kubeconfig(),
+      '--db',
+      db,
+      '--json',
+    ]);
+    const { child } = mon;
+    const exited = mon.exited.then((e) => e.code);
     const lines = (): TickLine[] =>
-      stdout
+      mon
+        .stdout()
         .split('\n')
         .filter(Boolean)
         .map((l) => JSON.parse(l) as TickLine);
     const waitTicks = async (n: number): Promise<void> => {
       const deadline = Date.now() + 120_000;
       while (lines().length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
-      if (lines().length < n) throw new Error(`monitor gave ${lines().length} ticks: ${stderr.slice(-1500)}`);
+      if (lines().length < n) throw new Error(`monitor gave ${lines().length} ticks: ${mon.stderr().slice(-1500)}`);
     };
     try {
       await waitTicks(1);

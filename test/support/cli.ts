@@ -2,7 +2,7 @@
  * The netharness CLI as a separate process (tests never import sim/): run a command, and start /
  * stop a detached embedded cluster in a work directory.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { tempDir } from './tmp.ts';
@@ -17,17 +17,34 @@ export interface CliResult {
   stderr: string;
 }
 
+/** A running `netharness <args>` (CI=1: plain progress) with its output collected as it comes. */
+export interface CliProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** its exit code, or the signal that ended it */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Starts `netharness <args>` as a child process; `input` is written to its stdin. */
+export function startCli(args: string[], opts: { input?: string } = {}): CliProcess {
+  const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  if (opts.input !== undefined) child.stdin.end(opts.input);
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
 /** Runs `netharness <args>` (CI=1: plain progress) and collects its output; `input` is written to its stdin. */
-export function runCli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [...CLI, ...args], { cwd: ROOT, env: { ...process.env, CI: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-    if (opts.input !== undefined) child.stdin.end(opts.input);
-  });
+export async function runCli(args: string[], opts: { input?: string } = {}): Promise<CliResult> {
+  const p = startCli(args, opts);
+  const { code } = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
 }
 
 /** `netharness sim --detach` in `workdir`; returns the kubeconfig path it prints (throws if it did not start). */
