@@ -12,7 +12,7 @@ import { commonParams } from '../../chaos/params.ts';
 import { renderChaosCrdsYaml } from '../../chaos/crd.ts';
 import { baseDef, describeExpected } from '../runner/params.ts';
 import { projectRoot } from '../constants.ts';
-import { markdownTable } from '../runner/summary.ts';
+import { markdownTable } from '../markdown.ts';
 
 export interface TemplateParamInfo {
   name: string;

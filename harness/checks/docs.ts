@@ -4,7 +4,7 @@
  */
 import { listChecks } from './registry.ts';
 import { SCENARIO_FINDINGS } from './scenario-findings.ts';
-import { markdownTable } from '../runner/summary.ts';
+import { markdownTable } from '../markdown.ts';
 
 export const CHECKS_BEGIN =
   '<!-- checks:begin (generated from harness/checks/registry.ts; test/harness/check-docs.test.ts keeps it current) -->';

@@ -1,7 +1,8 @@
 /** The Markdown report: short enough for a CI job summary ($GITHUB_STEP_SUMMARY), derived from the same model. */
 import { findingsByKindAndNode, type ReportModel } from './model.ts';
 import { fmtNum } from '../runner/stats.ts';
-import { MEASUREMENT_COLUMNS, markdownTable as md, measurementRows } from '../runner/summary.ts';
+import { MEASUREMENT_COLUMNS, measurementRows } from '../runner/summary.ts';
+import { markdownTable as md } from '../markdown.ts';
 import { evalMarkdownSections } from './eval/render.ts';
 
 export function renderMarkdown(m: ReportModel): string {

@@ -9,6 +9,7 @@ import type { Store } from '../store/store.ts';
 import { formatMs } from './progress.ts';
 import type { SummaryTable } from './scenario.ts';
 import { fmtNum, stats } from './stats.ts';
+import { markdownTable } from '../markdown.ts';
 
 export type RunVerdict = 'passed' | 'failed' | 'error' | 'interrupted';
 
@@ -109,20 +110,6 @@ export const MEASUREMENT_COLUMNS = ['group', 'name', 'unit', 'n', 'p50', 'p95', 
 /** One row per measurement stat, in MEASUREMENT_COLUMNS' order. */
 export function measurementRows(ms: readonly MeasurementStat[]): (string | number | null)[][] {
   return ms.map((m) => [m.group || '-', m.name, m.unit, m.count, m.p50, m.p95, m.max]);
-}
-
-/**
- * The one Markdown table renderer (summary.md and the Markdown report): null/undefined as '-', numbers via fmtNum,
- * `|` escaped and newlines folded so a cell cannot break the row.
- */
-export function markdownTable(columns: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  const cell = (v: unknown): string =>
-    v === null || v === undefined ? '-' : typeof v === 'number' ? fmtNum(v) : String(v).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  return [
-    `| ${columns.join(' | ')} |`,
-    `|${columns.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
-  ].join('\n');
 }
 
 /** Plain-text table with aligned columns. */

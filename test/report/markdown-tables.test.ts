@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { openStore } from '../../harness/store/store.ts';
 import { buildReportModel } from '../../harness/report/model.ts';
 import { renderMarkdown } from '../../harness/report/markdown.ts';
-import { buildSummary, markdownTable, renderSummaryMarkdown } from '../../harness/runner/summary.ts';
+import { buildSummary, renderSummaryMarkdown } from '../../harness/runner/summary.ts';
+import { markdownTable } from '../../harness/markdown.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const section = (md: string, title: string): string => {
