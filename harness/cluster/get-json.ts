@@ -24,13 +24,29 @@ export interface GetJsonOptions {
   /** Accept header (default application/json; e.g. metadata-only lists ask for PartialObjectMetadataList) */
   accept?: string;
   timeoutMs?: number;
-  /** a keep-alive agent to pool connections across calls (default: Node's global agent) */
+  /** a keep-alive agent to pool connections across calls (default: one per Cluster, see agentOf) */
   agent?: http.Agent;
 }
 
 /** The server URL as a base that keeps any path prefix of the kubeconfig's server (a proxy's /k8s/clusters/x). */
 export function apiBase(cluster: Cluster): URL {
   return new URL(cluster.server.endsWith('/') ? cluster.server : `${cluster.server}/`);
+}
+
+/**
+ * One keep-alive agent per Cluster when the caller brings none: the check's reads (and the next check's) reuse
+ * pooled TLS connections instead of a handshake and a new secure context per GET. Idle pooled sockets are
+ * unref'd by Node's agent, so they never keep a process alive.
+ */
+const agents = new WeakMap<Cluster, http.Agent>();
+function agentOf(cluster: Cluster): http.Agent {
+  let a = agents.get(cluster);
+  if (!a) {
+    const o = { keepAlive: true, maxSockets: 16, maxFreeSockets: 8 };
+    a = apiBase(cluster).protocol === 'http:' ? new http.Agent(o) : new https.Agent(o);
+    agents.set(cluster, a);
+  }
+  return a;
 }
 
 /** GET `path` (relative to the API server) as JSON; a non-2xx answer rejects with an ApiHttpError. */
@@ -41,7 +57,11 @@ export async function getJson<T>(cluster: Cluster, path: string, opts: GetJsonOp
   const mod = url.protocol === 'http:' ? http : https;
   const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise<T>((resolve, reject) => {
-    const r = mod.request(url, { ...req, ...(opts.agent ? { agent: opts.agent } : {}), timeout: timeoutMs }, (res) => {
+    // applyToHTTPSOptions hands a new agent per call (a new TLS connection and secure context per GET): pool
+    // instead, unless the kubeconfig routes through a proxy (then its proxy agent must carry the request)
+    const proxied = !!cluster.kc.getCurrentCluster()?.proxyUrl;
+    const agent = proxied ? req.agent : (opts.agent ?? agentOf(cluster));
+    const r = mod.request(url, { ...req, agent, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
