@@ -26,7 +26,7 @@ export const ptpFaults = defineFaults({
         'port 1 (ens1f0): SLAVE to LISTENING on ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES (slave-only) or LISTENING to MASTER + "assuming the grand master role" (BC)',
         'no more "master offset" lines from that ptp4l',
       ],
-      api: 'openshift_ptp_interface_role 5 (LISTENING), clock_state HOLDOVER (2) then FREERUN (0) after holdOverTimeout; lock-state events HOLDOVER, FREERUN; clock-class 248',
+      api: 'openshift_ptp_interface_role 5 (LISTENING), clock_state HOLDOVER (2) then FREERUN (0) after holdOverTimeout; lock-state events HOLDOVER, FREERUN; clock class 255 on a slave-only ordinary clock (unchanged), 135 then 248 on a boundary clock in holdover then free-run',
     },
     heal: 'Switch off: the port hears the grandmaster again (LISTENING to UNCALIBRATED on RS_SLAVE, UNCALIBRATED to SLAVE on MASTER_CLOCK_SELECTED) and re-locks.',
   },
