@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CLI, ROOT, runCli } from '../support/cli.ts';
+import { connectMcp } from '../support/mcp.ts';
+import { runCli } from '../support/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'nh-slow-fault-'));
 const db = join(dir, 'nh.db');
@@ -33,16 +33,11 @@ beforeAll(async () => {
   if (r.code !== 0 || !m) throw new Error(`healthy quick run failed (exit ${r.code}): ${(r.stdout + r.stderr).slice(-1500)}`);
   healthy = m[1];
   // a kubeconfig that does not exist: the harness-only server must not need one
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [...CLI, 'mcp', '--toolsets', 'harness', '--allow-runs', '--db', db],
-    cwd: ROOT,
+  client = await connectMcp(['--toolsets', 'harness', '--allow-runs', '--db', db], {
+    name: 'slow-fault-test',
     env: { ...(process.env as Record<string, string>), KUBECONFIG: join(dir, 'no-such-kubeconfig') },
-    stderr: 'pipe',
+    onStderr: (s) => (serverLog += s),
   });
-  transport.stderr?.on('data', (d: Buffer) => (serverLog += d.toString()));
-  client = new Client({ name: 'slow-fault-test', version: '1.0.0' });
-  await client.connect(transport);
 }, 300_000);
 
 afterAll(async () => {

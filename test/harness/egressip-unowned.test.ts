@@ -8,9 +8,8 @@
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CLI, ROOT, kubectlFor, runCli, startDetachedSim, stopSim, until } from '../support/cli.ts';
+import { connectMcp } from '../support/mcp.ts';
+import { kubectlFor, runCli, startDetachedSim, stopSim, until } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const EIP = '192.168.126.110';
@@ -158,15 +157,7 @@ spec:
 
   it('the MCP egressip_consistency_check (netharness mcp over stdio) reports the same hand-made row with its node', async () => {
     const node = eipNode();
-    const client = new Client({ name: 'unowned-test', version: '0' });
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [...CLI, 'mcp', '--kubeconfig', kubeconfig],
-        cwd: ROOT,
-        stderr: 'ignore',
-      }),
-    );
+    const client = await connectMcp(['--kubeconfig', kubeconfig], { name: 'unowned-test' });
     try {
       const r = await withRow(node, NO_POD_IP, () => client.callTool({ name: 'egressip_consistency_check', arguments: {} }));
       const text = (r.content as { type: string; text?: string }[]).map((c) => c.text ?? '').join('\n');

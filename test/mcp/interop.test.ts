@@ -8,7 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connectMcp } from '../support/mcp.ts';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ALL_TOOLS } from '../../mcp/tools/index.ts';
 import { makeFixtureBundle } from './fixture-bundle.ts';
@@ -60,15 +60,7 @@ describe('interop: netharness mcp process', () => {
   });
 
   it('SDK client over stdio lists and calls tools', async () => {
-    const client = new Client({ name: 'interop-stdio', version: '0' });
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [...CLI, 'mcp', '--bundle', bundle, '--toolsets', 'ovn,k8s'],
-        cwd: ROOT,
-        stderr: 'ignore',
-      }),
-    );
+    const client = await connectMcp(['--bundle', bundle, '--toolsets', 'ovn,k8s'], { name: 'interop-stdio' });
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names).toContain('ovn_db_list');
     expect(names).not.toContain('ovs_vsctl_show');

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connectMcp } from '../support/mcp.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCli } from '../support/cli.ts';
+import { runCli } from '../support/cli.ts';
 import { convertMustGather, isMustGather, mustGatherRoots, stripLogTimestamps } from '../../mcp/must-gather.ts';
 import { makeMustGather } from './mustgather-fixture.ts';
 
@@ -26,16 +26,7 @@ describe('must-gather as an offline bundle', { timeout: 300_000 }, () => {
     mg = await makeMustGather();
     tarPath = join(mustGatherRoots(mg)[0]!, 'network_logs/ovnk_database_store.tar.gz');
     tarSha = sha(tarPath);
-    client = new Client({ name: 'mustgather-test', version: '0' });
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [...CLI, 'mcp', '--bundle', mg, '--toolsets', 'k8s,ovn'],
-        cwd: ROOT,
-        stderr: 'ignore',
-      }),
-      { timeout: 180_000 }, // the server starts through tsx: slow on a loaded machine
-    );
+    client = await connectMcp(['--bundle', mg, '--toolsets', 'k8s,ovn'], { name: 'mustgather-test', timeoutMs: 180_000 });
   }, 240_000);
   afterAll(async () => {
     await client?.close();

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connectMcp } from '../support/mcp.ts';
 import { ATTACKS, VALID_ARGS } from './attacks.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -152,15 +152,7 @@ EOF`,
       if (pods.split('\n').filter((p) => p === 'Running').length === 4 && eip.includes('worker-1')) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    client = new Client({ name: 'sim-test', version: '0' });
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [...CLI, 'mcp', '--kubeconfig', kubeconfig],
-        cwd: ROOT,
-        stderr: 'ignore',
-      }),
-    );
+    client = await connectMcp(['--kubeconfig', kubeconfig], { name: 'sim-test' });
   }, 180_000);
 
   afterAll(async () => {
@@ -355,10 +347,7 @@ EOF`,
     await sh(process.execPath, [...CLI, 'bundle', '--kubeconfig', kubeconfig, '--out', bundleDir], {}, 170_000);
     expect(existsSync(join(bundleDir, 'manifest.json'))).toBe(true);
     expect(existsSync(`${bundleDir}.partial-${process.pid}`)).toBe(false);
-    const off = new Client({ name: 'bundle', version: '0' });
-    await off.connect(
-      new StdioClientTransport({ command: process.execPath, args: [...CLI, 'mcp', '--bundle', bundleDir], cwd: ROOT, stderr: 'ignore' }),
-    );
+    const off = await connectMcp(['--bundle', bundleDir], { name: 'bundle' });
     const strip = (s: string) => s.split('\n').slice(1).join('\n');
     for (const [name, args] of [
       ['ovn_lr_nat_list', { node: 'worker-1', router: 'GR_worker-1' }],
