@@ -113,9 +113,8 @@ export function eipInfo(o: RawEip): EgressIPInfo {
 
 export async function listEgressIPs(cluster: Cluster): Promise<EgressIPInfo[]> {
   try {
-    const res = (await cluster.custom.listClusterCustomObject({ group: 'k8s.ovn.org', version: 'v1', plural: 'egressips' })) as {
-      items?: RawEip[];
-    };
+    // plain JSON over the pooled agent: client-node's typed call opens a new TLS connection (and secure context) each time
+    const res = await getJsonOf<{ items?: RawEip[] }>(cluster, '/apis/k8s.ovn.org/v1/egressips', { timeoutMs: 120_000 });
     return (res.items ?? []).map(eipInfo);
   } catch (err) {
     const hint = isConnectionError(err)
