@@ -9,7 +9,6 @@
  * Scored with the scorer and stored like a live run (kind eval, target bundles:DIR).
  * `--repeat N` replays each entry N times (an agent may differ between runs; the bundle does not).
  */
-import { spawnSync } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { join, resolve } from 'node:path';
 import { ExitCode, InfraError, InterruptedError, UsageError, formatError } from '../../harness/errors.ts';
@@ -20,12 +19,12 @@ import { makeAgent } from '../agents/registry.ts';
 import type { LoadedCase } from '../cases/loader.ts';
 import type { EvalCase } from '../cases/schema.ts';
 import { renderCase, type Bindings, type RenderedCase } from '../cases/targets.ts';
-import { defaultAllowList, safetyGate, scoreAnswer, SCORING_VERSION } from '../scoring/index.ts';
+import { defaultAllowList, safetyGate, scoreAnswer } from '../scoring/index.ts';
 import type { Snapshot } from '../scoring/types.ts';
 import { isStdio, loadMcpConfig, type McpConfig } from '../proxy/config.ts';
 import { McpProxy } from '../proxy/proxy.ts';
 import { EvalStore } from '../store.ts';
-import { runOutcome, selectCases, summarise, type EvalOptions, type EvalResult, type TrialJson } from '../runner/run.ts';
+import { evalRunRecord, runOutcome, selectCases, summarise, type EvalOptions, type EvalResult, type TrialJson } from '../runner/run.ts';
 import type { AttemptResult } from '../runner/trial.ts';
 import { runAgentPhase, type AgentPhase } from '../runner/agent-run.ts';
 import { shardItems, type Shard } from '../merge-shard.ts';
@@ -121,11 +120,6 @@ export function planReplays(entries: ReplayEntry[], cases: LoadedCase[] | undefi
       out.push({ entry, caseId, repeat: entry.kind === 'captured' ? entry.meta.repeat + r - 1 : r, seed, rendered });
   }
   return out;
-}
-
-function gitSha(): string | undefined {
-  const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: projectRoot, encoding: 'utf8', timeout: 5000 });
-  return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
 async function replayOne(
@@ -265,25 +259,7 @@ export async function runReplay(o: ReplayOptions): Promise<EvalResult> {
   }
   const es = new EvalStore(store);
   const caseIds = [...new Set(plan.map((p) => p.caseId))];
-  const runId = store.createRun({
-    kind: 'eval',
-    name: o.suite ?? (o.cases ? `cases:${o.cases}` : 'all'),
-    target: `bundles:${resolve(o.bundles)}`,
-    params: {
-      agent: o.agent,
-      agentParams: o.agentParams,
-      repeat: o.repeat,
-      seed: o.seed,
-      budgets: `steps ${o.budgets.maxSteps}, tool calls ${o.budgets.maxToolCalls}, tokens ${o.budgets.maxTokens}, seconds ${o.budgets.maxSeconds}`,
-      retries: o.retries,
-      cases: caseIds,
-      mcpServers: mcp ? Object.keys(mcp.mcpServers) : ['netharness (default)'],
-      scoringVersion: SCORING_VERSION,
-      ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
-    },
-    gitSha: gitSha(),
-    versions: { netharness: process.env.npm_package_version ?? '0.1.0', node: process.version, scoring: SCORING_VERSION },
-  });
+  const runId = store.createRun(evalRunRecord(o, `bundles:${resolve(o.bundles)}`, caseIds, mcp));
   log(`run ${runId}: replay ${plan.length} trials (${caseIds.length} cases) from ${o.bundles} with agent ${agent.name}`);
   const ac = new AbortController();
   // every trial's proxy and agent listen on it: many listeners, no leak

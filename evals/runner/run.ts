@@ -11,18 +11,18 @@
  * Exit: 0 when every trial completed (whatever the scores), 2 on a usage error or when a trial stayed an
  * infrastructure error, 130 on Ctrl-C (the trial in flight healed, the run marked interrupted).
  */
-import { spawnSync } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect, type Cluster } from '../../harness/cluster/connect.ts';
 import { ExitCode, InfraError, UsageError, formatError } from '../../harness/errors.ts';
-import { defaultDbPath, projectRoot } from '../../harness/paths.ts';
+import { defaultDbPath } from '../../harness/paths.ts';
 import { installRunSignals } from '../../harness/runner/signals.ts';
 import { startSim, type SimHandle } from '../../harness/runner/sim-target.ts';
 import { stats } from '../../harness/runner/stats.ts';
-import { openStore, type Store } from '../../harness/store/store.ts';
+import { openStore, type NewRun, type Store } from '../../harness/store/store.ts';
+import { VERSION } from '../../harness/constants.ts';
 import type { Agent, Budgets } from '../agents/types.ts';
 import { makeAgent } from '../agents/registry.ts';
 import { loadCases, type LoadedCase } from '../cases/loader.ts';
@@ -38,6 +38,7 @@ import { libraryFaultsOn, switchLibraryFaultOff } from './inject.ts';
 import { FixtureCache, runAttempt, type AttemptResult, type RunnerContext } from './trial.ts';
 import { shardItems, type Shard } from '../merge-shard.ts';
 import { captureTrial } from '../replay/capture.ts';
+import { gitSha } from '../../harness/git.ts';
 
 export const DEFAULT_BUDGETS: Budgets = { maxSteps: 50, maxToolCalls: 100, maxTokens: 1_000_000, maxSeconds: 600 };
 export const SIM_SPEED = 20;
@@ -116,9 +117,33 @@ export interface EvalResult {
   error?: string;
 }
 
-function gitSha(): string | undefined {
-  const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: projectRoot, encoding: 'utf8', timeout: 5000 });
-  return r.status === 0 ? r.stdout.trim() : undefined;
+/** The run row of an eval, live or replayed: what was asked for, so a stored run says how it was made. */
+export function evalRunRecord(
+  o: Pick<EvalOptions, 'suite' | 'cases' | 'agent' | 'agentParams' | 'repeat' | 'seed' | 'budgets' | 'retries' | 'shard'>,
+  target: string,
+  caseIds: string[],
+  mcp: McpConfig | undefined,
+): NewRun {
+  return {
+    kind: 'eval',
+    name: o.suite ?? (o.cases ? `cases:${o.cases}` : 'all'),
+    target,
+    params: {
+      agent: o.agent,
+      agentParams: o.agentParams,
+      repeat: o.repeat,
+      seed: o.seed,
+      // one string: the store scrubs values under keys that look like secrets ('maxTokens')
+      budgets: `steps ${o.budgets.maxSteps}, tool calls ${o.budgets.maxToolCalls}, tokens ${o.budgets.maxTokens}, seconds ${o.budgets.maxSeconds}`,
+      retries: o.retries,
+      cases: caseIds,
+      mcpServers: mcp ? Object.keys(mcp.mcpServers) : ['netharness (default)'],
+      scoringVersion: SCORING_VERSION,
+      ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
+    },
+    gitSha: gitSha(),
+    versions: { netharness: VERSION, node: process.version, scoring: SCORING_VERSION },
+  };
 }
 
 /** Select the suite: `all` (default), or the cases whose layer or extra tags include NAME. */
@@ -305,26 +330,14 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     o.target.kind === 'sim'
       ? `sim (nodes ${simNodesFor(cases)}, speed ${speed})`
       : `kubeconfig:${o.target.path}${o.target.context ? `#${o.target.context}` : ''}`;
-  const runId = store.createRun({
-    kind: 'eval',
-    name: o.suite ?? (o.cases ? `cases:${o.cases}` : 'all'),
-    target: targetLabel,
-    params: {
-      agent: o.agent,
-      agentParams: o.agentParams,
-      repeat: o.repeat,
-      seed: o.seed,
-      // one string: the store scrubs values under keys that look like secrets ('maxTokens')
-      budgets: `steps ${o.budgets.maxSteps}, tool calls ${o.budgets.maxToolCalls}, tokens ${o.budgets.maxTokens}, seconds ${o.budgets.maxSeconds}`,
-      retries: o.retries,
-      cases: cases.map((lc) => lc.case.id),
-      mcpServers: mcp ? Object.keys(mcp.mcpServers) : ['netharness (default)'],
-      scoringVersion: SCORING_VERSION,
-      ...(o.shard ? { shard: `${o.shard.index}/${o.shard.count}` } : {}),
-    },
-    gitSha: gitSha(),
-    versions: { netharness: process.env.npm_package_version ?? '0.1.0', node: process.version, scoring: SCORING_VERSION },
-  });
+  const runId = store.createRun(
+    evalRunRecord(
+      o,
+      targetLabel,
+      cases.map((lc) => lc.case.id),
+      mcp,
+    ),
+  );
   log(`run ${runId}: eval ${cases.length} cases x ${o.repeat} with agent ${agent.name} on ${targetLabel}`);
   let sim: SimHandle | undefined;
   let proxy: McpProxy | undefined;

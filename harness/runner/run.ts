@@ -4,14 +4,14 @@
  * Verdicts and exit codes: passed 0, failed 1 (a check failed), error 2 (infra or usage error, or a scenario
  * bug), interrupted 130 (SIGINT/SIGTERM; a second signal forces an immediate exit after marking the run).
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { connect, httpStatusOf, type Cluster } from '../cluster/connect.ts';
 import { UNAUTHORIZED } from '../cluster/exec.ts';
 import { ExitCode, InfraError, InterruptedError, UsageError } from '../errors.ts';
-import { defaultDbPath, projectRoot, VERSION } from '../constants.ts';
+import { defaultDbPath, VERSION } from '../constants.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { resolveParams } from './params.ts';
 import { createProgress, type Progress } from './progress.ts';
@@ -33,6 +33,7 @@ import { workersOf } from '../scenario-kit/egressip.ts';
 import { installRunSignals } from './signals.ts';
 import { hostShell } from './host.ts';
 import { buildSummary, EXIT, writeSummaryFiles, type RunSummary, type RunVerdict } from './summary.ts';
+import { gitSha } from '../git.ts';
 
 // the summary module's API stays importable from here (commands and benches import the runner)
 export { buildSummary, renderSummaryMarkdown, renderSummaryText, renderTable, writeSummaryFiles } from './summary.ts';
@@ -64,11 +65,6 @@ export interface RunResult {
   summary: RunSummary;
   /** set when the run never started (a usage or setup error before any record): the command reports it first */
   earlyError?: unknown;
-}
-
-function gitSha(): string | undefined {
-  const r = spawnSync('git', ['rev-parse', 'HEAD'], { cwd: projectRoot, encoding: 'utf8', timeout: 5000 });
-  return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
 async function clusterVersion(cluster: Cluster): Promise<string | undefined> {
