@@ -119,6 +119,18 @@ function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
   return m;
 }
 
+function missingSnat(node: string, gr: string, ip: string, w: ExpectedSnat): EgressIPFinding {
+  return {
+    kind: 'missing-snat',
+    node,
+    egressip: w.eip,
+    namespace: w.namespace,
+    pod: w.pod,
+    expected: `${w.externalIp} -> ${ip} on ${gr}`,
+    actual: 'absent',
+  };
+}
+
 function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, exp: Expected, out: EgressIPFinding[]): number {
   const gr = `GR_${node}`;
   // one pass sorts the rows: ovnkube's EgressIP SNATs, and SNATs to an EgressIP that lack its external_ids
@@ -260,31 +272,11 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
         actual: `${r.external_ip} -> ${ip} (${r.logical_port || 'no port'})`,
       });
     }
-    for (const w of unmatchedWant.slice(pairs)) {
-      out.push({
-        kind: 'missing-snat',
-        node,
-        egressip: w.eip,
-        namespace: w.namespace,
-        pod: w.pod,
-        expected: `${w.externalIp} -> ${ip} on ${gr}`,
-        actual: 'absent',
-      });
-    }
+    for (const w of unmatchedWant.slice(pairs)) out.push(missingSnat(node, gr, ip, w));
   }
   for (const [ip, wanted] of expectedByIp) {
     if (actualByIp.has(ip)) continue;
-    for (const w of listOf(wanted))
-      if (!covered.has(`${ip}|${w.externalIp}`))
-        out.push({
-          kind: 'missing-snat',
-          node,
-          egressip: w.eip,
-          namespace: w.namespace,
-          pod: w.pod,
-          expected: `${w.externalIp} -> ${ip} on ${gr}`,
-          actual: 'absent',
-        });
+    for (const w of listOf(wanted)) if (!covered.has(`${ip}|${w.externalIp}`)) out.push(missingSnat(node, gr, ip, w));
   }
   return eipNats.length;
 }
