@@ -24,7 +24,16 @@ import type { Snapshot } from '../scoring/types.ts';
 import { isStdio, loadMcpConfig, type McpConfig } from '../proxy/config.ts';
 import { McpProxy } from '../proxy/proxy.ts';
 import { EvalStore } from '../store.ts';
-import { evalRunRecord, runOutcome, selectCases, summarise, type EvalOptions, type EvalResult, type TrialJson } from '../runner/run.ts';
+import {
+  evalRunRecord,
+  runOutcome,
+  selectCases,
+  trialJson,
+  summarise,
+  type EvalOptions,
+  type EvalResult,
+  type TrialJson,
+} from '../runner/run.ts';
 import type { AttemptResult } from '../runner/trial.ts';
 import { runAgentPhase, type AgentPhase } from '../runner/agent-run.ts';
 import { shardItems, type Shard } from '../merge-shard.ts';
@@ -203,32 +212,6 @@ async function replayOne(
   return result;
 }
 
-function toJson(p: Planned, attempts: AttemptResult[]): TrialJson {
-  const last = attempts.at(-1)!;
-  const s = last.score;
-  const j = {
-    case: p.caseId,
-    repeat: p.repeat,
-    seed: p.seed,
-    passed: s ? s.passed : null,
-    scores: s ? s.scores : null,
-    safety: last.safety ? { ok: last.safety.ok, violations: last.safety.violations } : null,
-    effort: last.effort ?? { toolCalls: 0, inputTokens: 0, outputTokens: 0, seconds: 0 },
-    infraError: last.status === 'infra' ? (last.infraError ?? 'infrastructure error') : null,
-    status: last.status,
-    attempts: attempts.length,
-    infraErrors: attempts
-      .filter((a) => a.status === 'infra')
-      .map((a) => ({ attempt: a.attempt, phase: a.infraPhase ?? '?', error: a.infraError ?? '' })),
-    bindings: p.rendered.bindings.values,
-    phasesMs: last.phases,
-  };
-  // the budget the agent exceeded, where the scorer reports one (as the live runner's --json does)
-  return Object.assign(j, {
-    budget: last.status === 'scored' ? ((s as { budget?: unknown } | undefined)?.budget ?? null) : null,
-  }) as TrialJson;
-}
-
 /** Replay the entries of `o.bundles`. Never throws: the outcome is an exit code (and the run id). */
 export async function runReplay(o: ReplayOptions): Promise<EvalResult> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
@@ -297,7 +280,7 @@ export async function runReplay(o: ReplayOptions): Promise<EvalResult> {
         );
         if (a.status !== 'infra' || ac.signal.aborted) break;
       }
-      trials.push(toJson(p, attempts));
+      trials.push(trialJson(p.caseId, p.repeat, p.seed, attempts, p.rendered.bindings.values));
     }
   } catch (err) {
     // a usage error a trial hit (the provider refused a key or a model): the run stops

@@ -182,11 +182,18 @@ export function simNodesFor(cases: LoadedCase[]): string {
   return `1+${workers}`;
 }
 
-function trialJson(lc: LoadedCase, repeat: number, seed: number, attempts: AttemptResult[]): TrialJson {
+/** One trial of `--json`, live or replayed; `bindings`: the bound values when the caller has them (a replay), else the last attempt's. */
+export function trialJson(
+  caseId: string,
+  repeat: number,
+  seed: number,
+  attempts: AttemptResult[],
+  bindings?: Record<string, string>,
+): TrialJson {
   const last = attempts.at(-1)!;
   const s = last.score;
   return {
-    case: lc.case.id,
+    case: caseId,
     repeat,
     seed,
     passed: s ? s.passed : null,
@@ -200,7 +207,7 @@ function trialJson(lc: LoadedCase, repeat: number, seed: number, attempts: Attem
     infraErrors: attempts
       .filter((a) => a.status === 'infra')
       .map((a) => ({ attempt: a.attempt, phase: a.infraPhase ?? '?', error: a.infraError ?? '' })),
-    bindings: last.bindings?.values ?? {},
+    bindings: bindings ?? last.bindings?.values ?? {},
     phasesMs: last.phases,
   };
 }
@@ -421,7 +428,7 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
         log(attemptLine(a));
         if (a.status !== 'infra' || signals.main.aborted) break;
       }
-      trials.push(trialJson(t.lc, t.repeat, t.seed, attempts));
+      trials.push(trialJson(t.lc.case.id, t.repeat, t.seed, attempts));
     }
   } catch (err) {
     fatal = err;

@@ -119,6 +119,20 @@ function groupBy<T>(rows: T[], key: (r: T) => string): Map<string, T[]> {
   return m;
 }
 
+/** A SNAT for a pod IP that should not be there: named by its own EgressIP, else by the pod the IP belongs to. */
+function staleSnat(node: string, exp: Expected, ip: string, r: NatRow, expected: string, actual: string): EgressIPFinding {
+  const pl = podLabel(exp, ip);
+  return {
+    kind: 'stale-snat',
+    node,
+    egressip: eipNameOf(r.external_ids) ?? pl.eip,
+    namespace: pl.namespace,
+    pod: pl.pod,
+    expected,
+    actual,
+  };
+}
+
 function missingSnat(node: string, gr: string, ip: string, w: ExpectedSnat): EgressIPFinding {
   return {
     kind: 'missing-snat',
@@ -176,16 +190,7 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
     const ip = canonIp(r.logical_ip);
     if (r.router !== gr) {
       if (exp.ignoredIps.has(ip)) continue;
-      const pl = podLabel(exp, ip);
-      out.push({
-        kind: 'stale-snat',
-        node,
-        egressip: eipNameOf(r.external_ids) ?? pl.eip,
-        namespace: pl.namespace,
-        pod: pl.pod,
-        expected: `EgressIP SNATs only on ${gr}`,
-        actual: `${r.external_ip} -> ${ip} on ${r.router || '(no router)'}`,
-      });
+      out.push(staleSnat(node, exp, ip, r, `EgressIP SNATs only on ${gr}`, `${r.external_ip} -> ${ip} on ${r.router || '(no router)'}`));
       continue;
     }
     addTo(actualByIp, ip, r);
@@ -260,18 +265,8 @@ function diffSnats(node: string, en: ExpectedNode | undefined, dump: NodeDump, e
         actual: `${unmatchedActual[i].external_ip} -> ${ip}`,
       });
     }
-    for (const r of unmatchedActual.slice(pairs)) {
-      const pl = podLabel(exp, ip);
-      out.push({
-        kind: 'stale-snat',
-        node,
-        egressip: eipNameOf(r.external_ids) ?? pl.eip,
-        namespace: pl.namespace,
-        pod: pl.pod,
-        expected: 'no SNAT',
-        actual: `${r.external_ip} -> ${ip} (${r.logical_port || 'no port'})`,
-      });
-    }
+    for (const r of unmatchedActual.slice(pairs))
+      out.push(staleSnat(node, exp, ip, r, 'no SNAT', `${r.external_ip} -> ${ip} (${r.logical_port || 'no port'})`));
     for (const w of unmatchedWant.slice(pairs)) out.push(missingSnat(node, gr, ip, w));
   }
   for (const [ip, wanted] of expectedByIp) {
