@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { Check, CheckCollectOptions, ReadOnlySource } from '../types.ts';
 import type { Cluster } from '../../cluster/connect.ts';
 import { describeApiError } from '../../cluster/exec.ts';
+import { mapLimit } from '../../concurrency.ts';
 import { InfraError, UsageError } from '../../errors.ts';
 import {
   DAEMON_CONTAINER,
@@ -55,21 +56,6 @@ interface PtpConfigObject {
   status?: { matchList?: { nodeName?: string; profile?: string }[] };
 }
 
-async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>, signal?: AbortSignal): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(n, items.length)) }, async () => {
-      while (i < items.length) {
-        if (signal?.aborted) throw new InfraError('interrupted');
-        const k = i++;
-        out[k] = await fn(items[k]);
-      }
-    }),
-  );
-  return out;
-}
-
 /** What the check reads, from a Cluster (the CLI) or a read-only source (the MCP server). */
 interface PtpReads {
   configs(): Promise<PtpConfigObject[]>;
@@ -102,7 +88,7 @@ async function collectWith(r: PtpReads, params: z.infer<typeof PtpCheckParams>, 
     nodes = nodes.filter((n) => params.nodes!.includes(n));
   }
   const timeoutMs = opts.timeoutMs ?? 15_000;
-  const observed = await pool(
+  const observed = await mapLimit(
     nodes,
     opts.concurrency ?? 8,
     async (node): Promise<PtpNodeObservation> => {
@@ -129,6 +115,8 @@ async function collectWith(r: PtpReads, params: z.infer<typeof PtpCheckParams>, 
     },
     opts.signal,
   );
+  // an interrupted map leaves the nodes it did not start empty: not an observation to judge
+  if (opts.signal?.aborted) throw new InfraError('interrupted');
   return { profiles, nodes: observed, eventPublisher, unprofiledDaemonNodes: pods.filter((p) => !byNode.has(p.node)).map((p) => p.node) };
 }
 
