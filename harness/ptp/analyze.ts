@@ -143,10 +143,17 @@ export class LogAnalyzer {
     this.keep = opts.keep ?? 1000;
   }
 
-  private fault(kind: FaultKind, line: number, r: PtpLogRecord, text: string, iface?: string): void {
+  private fault(
+    kind: FaultKind,
+    line: number,
+    r: PtpLogRecord,
+    text: string,
+    iface?: string,
+    process: string | undefined = r.process,
+  ): void {
     this.faultCounts[kind]++;
     if (this.faults.length < this.keep)
-      this.faults.push({ kind, process: r.process, config: own(r.config), iface: own(iface), at: own(r.at), line, text: own(text) });
+      this.faults.push({ kind, process: own(process), config: own(r.config), iface: own(iface), at: own(r.at), line, text: own(text) });
   }
 
   push(raw: string): void {
@@ -229,7 +236,8 @@ export class LogAnalyzer {
         if (!r.up) this.fault('process-restart', line, r, r.text);
         break;
       case 'restart':
-        this.fault('process-restart', line, r, `Recreating ${r.restarted}...`);
+        // a daemon (klog) line: the process is the one it recreates
+        this.fault('process-restart', line, r, `Recreating ${r.restarted}...`, undefined, r.restarted);
         break;
       case 'fsm':
       case 'holdover':

@@ -74,12 +74,12 @@ interface Finding {
  * them, or with `any` one of them), exit 1; polled, since a fault may flap or take a moment to show in the metrics.
  * Returns the node's findings.
  */
-async function checkNames(want: string[], mode: 'all' | 'any' = 'all', timeoutMs = 60_000): Promise<Finding[]> {
+async function checkNames(want: string[], mode: 'all' | 'any' = 'all', timeoutMs = 60_000, extra: string[] = []): Promise<Finding[]> {
   let last = 'no run';
   try {
     return await until(
       async () => {
-        const r = await runCli(['check', 'ptp', '--kubeconfig', c.kubeconfig, '--json', '--no-record']);
+        const r = await runCli(['check', 'ptp', '--kubeconfig', c.kubeconfig, '--json', '--no-record', ...extra]);
         if (r.code !== 1) {
           last = `exit ${r.code}: ${r.stdout.slice(0, 300)} ${r.stderr.slice(-300)}`;
           return undefined;
@@ -139,6 +139,17 @@ describe.sequential('PTP faults on the embedded cluster', () => {
     await c.pickTarget();
     await c.onNode(`ip link set ${c.iface} up`);
   }, 90_000);
+
+  it("healthy: check ptp passes, also with --since over a window that holds the daemons' start", async () => {
+    for (const extra of [[], ['--since', '1h']]) {
+      const r = await runCli(['check', 'ptp', '--kubeconfig', c.kubeconfig, '--json', '--no-record', ...extra]);
+      expect(r.code, `check ptp ${extra.join(' ')}: ${r.stdout.slice(0, 800)} ${r.stderr.slice(-300)}`).toBe(0);
+      expect((JSON.parse(r.stdout) as { findings: Finding[] }).findings).toEqual([]);
+    }
+    const bad = await runCli(['check', 'ptp', '--kubeconfig', c.kubeconfig, '--since', '10d']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--since: expected a duration/);
+  }, 120_000);
 
   it('cloud-event-proxy REST API v2 through the service proxy: health, publishers, subscriptions, CurrentState, errors', async () => {
     const h = await c.rest('GET', '/health');
@@ -266,7 +277,10 @@ describe.sequential('PTP faults on the embedded cluster', () => {
       );
       expect(proc(m, p)?.restarts).toBe(before + 1);
       await healthy(`after the ${p} kill`);
-    }, 120_000);
+      // healed: only the daemon log of the window still shows it
+      const seen = await checkNames(['log-process-restart'], 'all', 30_000, ['--since', '2m']);
+      expect(seen.filter((f) => f.kind === 'log-process-restart').map((f) => f.labels?.process)).toContain(p);
+    }, 150_000);
 
   it('ptp4l killed with the daemon bug ptp-process-no-restart on: it stays down, check ptp names process-down (node, profile); recreated when switched off', async () => {
     await c.fault('ptp-process-no-restart', 'on');
@@ -303,6 +317,8 @@ describe.sequential('PTP faults on the embedded cluster', () => {
       await waitLine(m2, /ts2phc\[\d+\]:\[[^\]]+\] PTP_PROCESS_STATUS:0/, 'ts2phc PTP_PROCESS_STATUS:0');
       await waitLine(m2, /Recreating ts2phc\.\.\./, 'Recreating ts2phc...');
       await c.waitMetrics((x) => proc(x, 'ts2phc')?.up === true && (proc(x, 'ts2phc')?.restarts ?? 0) >= 1, 'ts2phc recreated');
+      const seen = await checkNames(['log-process-restart'], 'all', 30_000, ['--since', '2m']);
+      expect(seen.filter((f) => f.kind === 'log-process-restart').map((f) => f.labels?.process)).toContain('ts2phc');
     } finally {
       await restore();
     }
@@ -510,10 +526,12 @@ describe.sequential('PTP faults on the embedded cluster', () => {
       'an offset of the jump (>= 1 ms)',
     );
     await healthy('after the clock jump');
+    // the servo stepped over it: the metrics are healthy again, the daemon log of the window is not
+    await checkNames(['log-clock-jump'], 'all', 30_000, ['--since', '2m']);
     await c.kubectl(['delete', 'timechaos', '-n', 'openshift-ptp', 'ptp-jump']);
     await sleep(500);
     await healthy('after the TimeChaos is deleted');
-  }, 120_000);
+  }, 150_000);
 
   it('ptp watch subscribes through the service proxy, receives the events of a grandmaster loss, alerts, and ends cleanly on Ctrl-C', async () => {
     const child = spawn(

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluatePtp, profileFromSpec, ptpCheck, PTP_FINDINGS, type PtpObserved } from '../../harness/checks/ptp/index.ts';
+import { evaluatePtp, logFaultsOf, profileFromSpec, ptpCheck, PTP_FINDINGS, type PtpObserved } from '../../harness/checks/ptp/index.ts';
+import { durationSeconds } from '../../harness/checks/ptp/cli.ts';
+import { UsageError } from '../../harness/errors.ts';
 import { interpretPtpMetrics } from '../../harness/ptp/metrics.ts';
 
 const fx = (f: string) => readFileSync(join(import.meta.dirname, 'fixtures', f), 'utf8');
@@ -178,6 +180,42 @@ describe('check ptp evaluate', () => {
     expect(evaluatePtp(base({ pod: pod('worker-1', false) })).map((x) => x.kind)).toEqual(['daemon-pod-not-ready']);
     expect(evaluatePtp(base({ metrics: undefined, metricsError: 'exec failed' })).map((x) => x.kind)).toEqual(['metrics-unavailable']);
     expect(evaluatePtp(base({ profileNames: ['gone', 'oc-slave'] })).map((x) => x.kind)).toEqual(['profile-unknown']);
+  });
+
+  it('--since: the faults of the daemon log window, one finding per kind and config, named by node and profile', () => {
+    const faults = logFaultsOf(fx('daemon-oc.log'));
+    const kinds = new Set(faults.map((f) => f.kind));
+    expect(kinds).toContain('process-restart');
+    expect(kinds).toContain('clock-jump');
+    const f = evaluatePtp(base({ log: { sinceSeconds: 600, faults } }));
+    const restart = f.find((x) => x.kind === 'log-process-restart');
+    expect(restart).toMatchObject({ node: 'worker-1', labels: { profile: 'oc-slave' } });
+    expect(restart!.message).toMatch(/last 600 s/);
+    expect(f.some((x) => x.kind === 'log-clock-jump')).toBe(true);
+    // the metrics judge offsets; a window's converging samples are not a finding
+    expect(f.some((x) => x.kind === 'offset-out-of-range')).toBe(false);
+    // one entry per kind and config, counted
+    const keys = faults.map((x) => `${x.kind}|${x.config ?? ''}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(faults.every((x) => x.count >= 1 && x.first.length > 0)).toBe(true);
+    // a clean window, and a window that could not be read
+    expect(evaluatePtp(base({ log: { sinceSeconds: 60, faults: [] } }))).toEqual([]);
+    expect(evaluatePtp(base({ log: { sinceSeconds: 60, faults: [], error: 'HTTP 403' } }))).toMatchObject([
+      { kind: 'log-unavailable', node: 'worker-1' },
+    ]);
+    // without --since the log is not judged at all (no log observation)
+    expect(evaluatePtp(base()).length).toBe(0);
+  });
+
+  it('--since takes 30s / 10m / 1h (a bare number is seconds) and names the flag otherwise', () => {
+    expect(durationSeconds('30s')).toBe(30);
+    expect(durationSeconds('10m')).toBe(600);
+    expect(durationSeconds('1h')).toBe(3600);
+    expect(durationSeconds('45')).toBe(45);
+    for (const bad of ['', '0', '-5m', '1.5h', '10d', '10 m', 'abc', '999999h'])
+      expect(() => durationSeconds(bad), bad).toThrow(UsageError);
+    expect(() => durationSeconds('10d')).toThrow(/--since: expected a duration/);
+    expect(ptpCheck.params.safeParse({ sinceSeconds: 0 }).success).toBe(false);
   });
 
   it('the check unit is declarative: params validated, vocabulary documented', () => {

@@ -1,5 +1,5 @@
 /**
- * `netharness check ptp [--kubeconfig P] [--context C] [--db P | --no-record] [--json] [--concurrency N] [--node N]... [--clock-class N] [--skip-sidecar]`
+ * `netharness check ptp [--kubeconfig P] [--context C] [--db P | --no-record] [--json] [--concurrency N] [--node N]... [--clock-class N] [--skip-sidecar] [--since D]`
  * Exit 0 healthy, 1 findings, 2 error (as `check egressip`). `--json` prints the CheckResult. The run is recorded
  * in the results database (runs.kind = 'check').
  */
@@ -46,6 +46,15 @@ export function renderPtpCheck(r: CheckResult<PtpFindingKind>, limit = 200): str
   return out.join('\n');
 }
 
+/** `--since`: a whole number of seconds, minutes or hours (`30s`, `10m`, `1h`; a bare number is seconds). */
+export function durationSeconds(v: string): number {
+  const m = /^(\d{1,7})(s|m|h)?$/.exec(v.trim());
+  const n = m ? Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1) : NaN;
+  if (!m || n < 1 || n > 7 * 24 * 3600)
+    throw new UsageError(`--since: expected a duration like 30s, 10m or 1h (1 s to 7 days), got '${v}'`);
+  return n;
+}
+
 export function registerPtpCheck(check: Command): void {
   checkTargetOptions(check.command('ptp').description(ptpCheck.description))
     .option('--json', 'machine-readable result on stdout')
@@ -56,6 +65,10 @@ export function registerPtpCheck(check: Command): void {
       "expected clock class for every profile (default 6: the grandmaster's class, PARENT_DATA_SET gm.ClockClass)",
     )
     .option('--skip-sidecar', "do not compare the cloud-event-proxy's CurrentState")
+    .option(
+      '--since <duration>',
+      'also judge the daemon log of this last window (30s, 10m, 1h): restarts, clock jumps, FAULTY, holdover that healed before the check ran',
+    )
     .action(
       async (
         o: CheckTargetOptions & {
@@ -64,8 +77,10 @@ export function registerPtpCheck(check: Command): void {
           node?: string[];
           clockClass?: string;
           skipSidecar?: boolean;
+          since?: string;
         },
       ) => {
+        const sinceSeconds = o.since === undefined ? undefined : durationSeconds(o.since);
         const concurrency = o.concurrency === undefined ? 8 : Number(o.concurrency);
         if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256)
           throw new UsageError(`--concurrency: expected an integer 1..256, got '${o.concurrency}'`);
@@ -73,9 +88,12 @@ export function registerPtpCheck(check: Command): void {
           ...(o.node?.length ? { nodes: o.node } : {}),
           ...(o.clockClass !== undefined ? { clockClass: Number(o.clockClass) } : {}),
           ...(o.skipSidecar ? { skipSidecar: true } : {}),
+          ...(sinceSeconds !== undefined ? { sinceSeconds } : {}),
         });
         if (!parsed.success)
-          throw new UsageError(`--clock-class / --node: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+          throw new UsageError(
+            `--clock-class / --node / --since: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          );
         const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
         const { value: r, runId } = await recordCheckRun(
           recordOptionsOf(o, 'ptp', { ...parsed.data, concurrency }),

@@ -3,6 +3,7 @@
  * profile configures. Same observation, same findings.
  */
 import type { CheckFinding } from '../types.ts';
+import type { FaultKind } from '../../ptp/analyze.ts';
 import { FAULTY_OFFSET, type ClockState } from '../../ptp/metrics.ts';
 import {
   expectedClockClass,
@@ -20,7 +21,20 @@ export interface PtpCheckParams {
   clockClass?: number;
   /** ignore the sidecar's CurrentState */
   skipSidecar?: boolean;
+  /** also judge the daemon log of the last N seconds (faults that healed before the check ran) */
+  sinceSeconds?: number;
 }
+
+const LOG_KIND: Record<FaultKind, PtpFindingKind | undefined> = {
+  'process-restart': 'log-process-restart',
+  'clock-jump': 'log-clock-jump',
+  faulty: 'log-port-faulty',
+  holdover: 'log-holdover',
+  'tx-timeout': 'log-tx-timeout',
+  'config-error': 'log-config-error',
+  // the metrics judge the offsets now (offset-out-of-range); a converging servo's samples are no fault of the window
+  'offset-out-of-range': undefined,
+};
 
 type F = CheckFinding<PtpFindingKind>;
 
@@ -47,6 +61,22 @@ export function evaluatePtp(o: PtpObserved, params: PtpCheckParams = {}): F[] {
         actual: n.pod.phase,
         labels: { pod: n.pod.pod },
       });
+    if (n.log) {
+      // the daemon log names configs, not profiles: a node with one profile has it; with several, the config says which
+      const profile: Record<string, string> = n.profileNames.length === 1 ? { profile: n.profileNames[0] } : {};
+      if (n.log.error)
+        add('log-unavailable', `daemon log of ${n.pod.pod} on ${node} (last ${n.log.sinceSeconds} s): ${n.log.error}`, {}, profile);
+      for (const f of n.log.faults) {
+        const kind = LOG_KIND[f.kind];
+        if (!kind) continue;
+        add(
+          kind,
+          `${f.count} ${f.kind} line(s) in the daemon log of ${node} in the last ${n.log.sinceSeconds} s${f.config ? ` (${f.config})` : ''}; first: ${f.first}`,
+          { expected: `no ${f.kind} in the window`, actual: `${f.count} line(s)` },
+          { ...profile, ...(f.config ? { config: f.config } : {}), ...(f.process ? { process: f.process } : {}) },
+        );
+      }
+    }
     const m = n.metrics;
     if (!m || m.samples === 0) {
       add('metrics-unavailable', `no PTP metrics from ${n.pod.pod} on ${node}: ${n.metricsError ?? 'no openshift_ptp_* samples'}`, {

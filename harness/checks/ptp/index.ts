@@ -20,6 +20,7 @@ import {
   PTP_GROUP,
   PTP_NAMESPACE,
   PTP_VERSION,
+  apiRequest,
   currentState,
   currentStateInPodArgv,
   daemonPodsOf,
@@ -31,9 +32,11 @@ import {
   type PodLike,
 } from '../../ptp/cluster.ts';
 import { interpretPtpMetrics } from '../../ptp/metrics.ts';
+import { analyzeText } from '../../ptp/analyze.ts';
 import {
   PTP_FINDINGS,
   profileFromSpec,
+  type LogFault,
   type PtpFindingKind,
   type PtpNodeObservation,
   type PtpObserved,
@@ -49,6 +52,13 @@ export const PtpCheckParams = z.strictObject({
   nodes: z.array(z.string().min(1)).optional(),
   clockClass: z.number().int().min(0).max(255).optional(),
   skipSidecar: z.boolean().optional(),
+  /** also read the daemon log of the last N seconds and judge what it shows (transient faults) */
+  sinceSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 3600)
+    .optional(),
 });
 
 interface PtpConfigObject {
@@ -63,6 +73,22 @@ interface PtpReads {
   eventPublisher(): Promise<boolean>;
   metricsText(pod: DaemonPod, timeoutMs: number): Promise<string>;
   currentState(node: string, r: 'lockState' | 'osClockSyncState', timeoutMs: number): Promise<unknown>;
+  /** the daemon container's log of the last `sinceSeconds` (the CLI; the MCP server has ptp_daemon_logs for it) */
+  daemonLog?(pod: DaemonPod, sinceSeconds: number, timeoutMs: number): Promise<string>;
+}
+
+/** The faults of a daemon log, one entry per kind, config and process. */
+export function logFaultsOf(text: string): LogFault[] {
+  const a = analyzeText(text);
+  const by = new Map<string, LogFault>();
+  for (const f of a.faults) {
+    // phc2sys lines carry the ptp4l config's tag: the process tells them apart
+    const k = `${f.kind}|${f.config ?? ''}|${f.process ?? ''}`;
+    const cur = by.get(k);
+    if (cur) cur.count++;
+    else by.set(k, { kind: f.kind, config: f.config, process: f.process, count: 1, first: f.text.slice(0, 300) });
+  }
+  return [...by.values()];
 }
 
 async function collectWith(r: PtpReads, params: z.infer<typeof PtpCheckParams>, opts: CheckCollectOptions): Promise<PtpObserved> {
@@ -111,6 +137,16 @@ async function collectWith(r: PtpReads, params: z.infer<typeof PtpCheckParams>, 
           o.sidecar = { error: (err as Error).message };
         }
       }
+      if (params.sinceSeconds !== undefined) {
+        const sinceSeconds = params.sinceSeconds;
+        if (!r.daemonLog) o.log = { sinceSeconds, faults: [], error: 'this source cannot read pod logs (use ptp_daemon_logs)' };
+        else
+          try {
+            o.log = { sinceSeconds, faults: logFaultsOf(await r.daemonLog(pod, sinceSeconds, timeoutMs)) };
+          } catch (err) {
+            o.log = { sinceSeconds, faults: [], error: (err as Error).message };
+          }
+      }
       return o;
     },
     opts.signal,
@@ -148,6 +184,12 @@ export async function collectPtp(
       eventPublisher: () => eventPublisherEnabled(cluster),
       metricsText: (pod, timeoutMs) => readMetricsText(cluster, pod.pod, timeoutMs),
       currentState: (node, res, timeoutMs) => currentState(cluster, node, res, timeoutMs),
+      async daemonLog(pod, sinceSeconds, timeoutMs) {
+        const path = `/api/v1/namespaces/${PTP_NAMESPACE}/pods/${encodeURIComponent(pod.pod)}/log?container=${DAEMON_CONTAINER}&sinceSeconds=${sinceSeconds}`;
+        const r = await apiRequest(cluster, 'GET', path, { timeoutMs });
+        if (r.status !== 200) throw new InfraError(`GET the log of ${PTP_NAMESPACE}/${pod.pod}: HTTP ${r.status}: ${r.body.slice(0, 200)}`);
+        return r.body;
+      },
     },
     params,
     opts,

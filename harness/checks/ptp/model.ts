@@ -4,6 +4,7 @@
  */
 import type { DaemonPod } from '../../ptp/cluster.ts';
 import type { PtpMetrics, Role } from '../../ptp/metrics.ts';
+import type { FaultKind } from '../../ptp/analyze.ts';
 
 export const PTP_FINDINGS = {
   'daemon-pod-missing': 'a node the PtpConfig matchList selects has no linuxptp-daemon pod',
@@ -27,6 +28,15 @@ export const PTP_FINDINGS = {
   'sidecar-state-mismatch': "the sidecar's CurrentState (lock-state, os-clock-sync-state) disagrees with the daemon's metrics",
   'os-clock-not-synced':
     "the sidecar's os-clock-sync-state is not LOCKED and no profile of the node runs phc2sys (phc2sysOpts empty): PTP does not discipline the system clock (CLOCK_REALTIME)",
+  // with --since: what the daemon log of the window shows, though the clock may have recovered by now
+  'log-process-restart':
+    'with --since: the daemon log of the window shows a PTP process stopped or recreated (PTP_PROCESS_STATUS:0, Recreating ...)',
+  'log-clock-jump': 'with --since: the daemon log of the window shows a clock jump (clockcheck) or a servo step after lock',
+  'log-port-faulty': 'with --since: the daemon log of the window shows a port going to FAULTY',
+  'log-holdover': 'with --since: the daemon log of the window shows a clock entering holdover',
+  'log-tx-timeout': 'with --since: the daemon log of the window shows ptp4l timing out on a tx timestamp',
+  'log-config-error': 'with --since: the daemon log of the window shows an interface or configuration error',
+  'log-unavailable': 'with --since: the daemon container log of the window could not be read',
 } as const;
 export type PtpFindingKind = keyof typeof PTP_FINDINGS;
 
@@ -58,6 +68,17 @@ export interface PtpNodeObservation {
   metrics?: PtpMetrics;
   metricsError?: string;
   sidecar?: SidecarState;
+  /** with --since: the faults the daemon log of the window shows (harness/ptp/analyze.ts), or why it could not be read */
+  log?: { sinceSeconds: number; faults: LogFault[]; error?: string };
+}
+
+/** One kind of fault the daemon log showed for one config (`ptp4l.0.config`), with how often and the first line. */
+export interface LogFault {
+  kind: FaultKind;
+  config?: string;
+  process?: string;
+  count: number;
+  first: string;
 }
 
 export interface PtpObserved {
