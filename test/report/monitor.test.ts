@@ -40,10 +40,12 @@ describe('netharness monitor egressip', () => {
     ]);
     const { child } = mon;
     const exited = mon.exited.then((e) => e.code);
+    // complete lines only: a tick's line longer than the pipe's atomic write (4 KiB) can arrive in two reads
     const lines = (): TickLine[] =>
       mon
         .stdout()
         .split('\n')
+        .slice(0, -1)
         .filter(Boolean)
         .map((l) => JSON.parse(l) as TickLine);
     const waitTicks = async (n: number): Promise<void> => {
