@@ -5,7 +5,7 @@
  */
 import { Socket } from 'node:net';
 import { Command, CommanderError } from 'commander';
-import { ExitCode, formatError, UsageError, InfraError, NotBuiltError } from './errors.ts';
+import { ExitCode, formatError, UsageError, InfraError } from './errors.ts';
 import { registerCommands } from './commands/index.ts';
 import { VERSION } from './constants.ts';
 
@@ -67,10 +67,6 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return ExitCode.ok;
       printJsonError(argv, err, ExitCode.error);
-      return ExitCode.error;
-    }
-    if (err instanceof NotBuiltError) {
-      process.stderr.write(`${err.message}\n`);
       return ExitCode.error;
     }
     process.stderr.write(`${formatError(err)}\n`);

@@ -36,11 +36,6 @@ export class InterruptedError extends Error {
   }
 }
 
-/** A subcommand that a later issue delivers. Exit 2. */
-export class NotBuiltError extends Error {
-  override name = 'NotBuiltError';
-}
-
 /** A file-system error said as what it means for the user, naming the path (not "ENOTDIR: not a directory, mkdir ..."). */
 export function describeFsError(err: unknown): string | undefined {
   const e = err as NodeJS.ErrnoException;

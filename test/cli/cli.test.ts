@@ -1,7 +1,5 @@
 import { describe, it, expect, vi, afterEach } from 'vitest';
 import { buildProgram, main } from '../../harness/cli.ts';
-import { registerNotBuilt } from '../../harness/commands/not-built.ts';
-import { NotBuiltError } from '../../harness/errors.ts';
 
 function capture() {
   let out = '';
@@ -61,22 +59,6 @@ describe('netharness CLI', () => {
     cap.restore();
     expect(code).toBe(2);
     expect(cap.err).toContain('--bogus-flag');
-  });
-
-  it('a subcommand not built yet says so and exits 2', async () => {
-    // the mechanism, on a placeholder (every command is built now), then whatever is still marked not built
-    const program = buildProgram();
-    registerNotBuilt(program, 'future-thing', 'a placeholder', 'a later issue');
-    expect(program.commands.find((c) => c.name() === 'future-thing')?.description()).toContain('[not built yet');
-    await expect(program.parseAsync(['future-thing'], { from: 'user' })).rejects.toThrow(NotBuiltError);
-    const notBuilt = buildProgram().commands.filter((c) => c.description().includes('[not built yet'));
-    for (const cmd of notBuilt) {
-      const cap = capture();
-      const code = await main([cmd.name()]);
-      cap.restore();
-      expect(code, cmd.name()).toBe(2);
-      expect(cap.err).toMatch(/not built yet/);
-    }
   });
 
   it('bench rejects an unknown suite with exit 2', async () => {
