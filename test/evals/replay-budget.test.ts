@@ -6,13 +6,13 @@
  * (test/mcp/mustgather-fixture.ts) with a hand-written incident; the model is the local fake
  * (test/support/fake-llm.ts, OpenAI Chat Completions). No cluster.
  */
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { startFakeLlm, type Brain, type FakeLlm } from '../support/fake-llm.ts';
 import { tempDir } from '../support/tmp.ts';
-import { makeMustGather } from '../mcp/mustgather-fixture.ts';
+import { writeMustGatherIncident } from '../mcp/mustgather-fixture.ts';
 
 interface Trial {
   status: string;
@@ -62,32 +62,7 @@ const brain: Brain = (c) => {
 
 beforeAll(async () => {
   mkdirSync(incidents);
-  const mg = await makeMustGather();
-  cpSync(mg, join(incidents, 'worker-down'), { recursive: true });
-  rmSync(join(mg, '..'), { recursive: true, force: true });
-  writeFileSync(
-    join(incidents, 'worker-down', 'incident.yaml'),
-    `id: worker-down
-title: pods on one worker stopped getting network changes
-tags: { layer: k8s, difficulty: easy }
-question: New pods scheduled to worker-1 stay without network and its ovnkube pod is not ready. Find the root cause.
-truth:
-  category: k8s/node-down
-  entities:
-    - kind: node
-      name: worker-1
-  mechanism:
-    items:
-      - id: notready
-        text: the node is NotReady (kubelet stopped)
-        any: [notready, not ready, kubelet stop*]
-  remediation:
-    items:
-      - id: kubelet
-        text: start the kubelet again / reboot the node
-        any: ['restart*|start* kubelet', 'reboot* node|worker-1']
-`,
-  );
+  await writeMustGatherIncident(incidents, 'worker-down');
   fake = await startFakeLlm({ brain });
 }, 120_000);
 afterAll(() => fake?.close());

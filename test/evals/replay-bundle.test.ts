@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../support/cli.ts';
-import { makeMustGather } from '../mcp/mustgather-fixture.ts';
+import { writeMustGatherIncident } from '../mcp/mustgather-fixture.ts';
 
 // a fault found through the OVN DBs and a crash loop (read through previous-container logs)
 const CASES = ['eip-snat-deleted-by-hand', 'ovnkube-controller-crashloop-node'];
@@ -103,32 +103,7 @@ describe('a must-gather with a hand-written incident replays', () => {
   beforeAll(async () => {
     incidents = join(work, 'incidents');
     mkdirSync(incidents);
-    const mg = await makeMustGather();
-    cpSync(mg, join(incidents, 'worker-down-2025-06'), { recursive: true });
-    rmSync(join(mg, '..'), { recursive: true, force: true });
-    writeFileSync(
-      join(incidents, 'worker-down-2025-06', 'incident.yaml'),
-      `id: worker-down-2025-06
-title: pods on one worker stopped getting network changes
-tags: { layer: k8s, difficulty: easy }
-question: New pods scheduled to worker-1 stay without network and its ovnkube pod is not ready. Find the root cause.
-truth:
-  category: k8s/node-down
-  entities:
-    - kind: node
-      name: worker-1
-  mechanism:
-    items:
-      - id: notready
-        text: the node is NotReady (kubelet stopped)
-        any: [notready, not ready, kubelet stop*]
-  remediation:
-    items:
-      - id: kubelet
-        text: start the kubelet again / reboot the node
-        any: ['restart*|start* kubelet', 'reboot* node|worker-1']
-`,
-    );
+    await writeMustGatherIncident(incidents, 'worker-down-2025-06');
   }, 60_000);
 
   it('is scored against its hand-written truth through netharness mcp --bundle on the must-gather', async () => {

@@ -6,7 +6,7 @@
  * (ovsdb-tool + ovn-nbctl against a throwaway ovsdb-server).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -116,4 +116,37 @@ export async function makeMustGather(): Promise<string> {
   rmSync(scratch, { recursive: true, force: true });
   writeFileSync(join(out, 'timestamp'), `${ts}\n`);
   return out;
+}
+
+/**
+ * A replay entry `<incidents>/<id>/` made of the fixture must-gather and a hand-written incident.yaml (worker-1's
+ * kubelet stopped): what `eval --target bundles:<incidents>` replays.
+ */
+export async function writeMustGatherIncident(incidents: string, id: string): Promise<void> {
+  const mg = await makeMustGather();
+  cpSync(mg, join(incidents, id), { recursive: true });
+  rmSync(join(mg, '..'), { recursive: true, force: true });
+  writeFileSync(
+    join(incidents, id, 'incident.yaml'),
+    `id: ${id}
+title: pods on one worker stopped getting network changes
+tags: { layer: k8s, difficulty: easy }
+question: New pods scheduled to worker-1 stay without network and its ovnkube pod is not ready. Find the root cause.
+truth:
+  category: k8s/node-down
+  entities:
+    - kind: node
+      name: worker-1
+  mechanism:
+    items:
+      - id: notready
+        text: the node is NotReady (kubelet stopped)
+        any: [notready, not ready, kubelet stop*]
+  remediation:
+    items:
+      - id: kubelet
+        text: start the kubelet again / reboot the node
+        any: ['restart*|start* kubelet', 'reboot* node|worker-1']
+`,
+  );
 }
