@@ -358,6 +358,25 @@ async function runWorkflow(o: {
   return { log, summary: readFileSync(summaryFile, 'utf8'), jobs: results, artifacts, failures };
 }
 
+/**
+ * A stand-in `gh` on PATH for the regression gate: `gh run list` runs `runList` (prints the last nightly's run id, or
+ * nothing), `gh run download ... --dir D` runs `download` with `$d` set to D; anything else fails.
+ */
+function standInGh(bin: string, runList: string, download: string): void {
+  writeFileSync(
+    join(bin, 'gh'),
+    `#!/usr/bin/env bash
+set -e
+case "$1 $2" in
+  "run list") ${runList} ;;
+  "run download") d=""; while [ $# -gt 0 ]; do [ "$1" = --dir ] && d="$2"; shift; done; ${download} ;;
+  *) echo "gh stand-in: $*" >&2; exit 1 ;;
+esac
+`,
+  );
+  chmodSync(join(bin, 'gh'), 0o755);
+}
+
 describe('the nightly job runs on this machine (a fork: no secrets)', () => {
   const work = tempDir('nh-nightly-test-');
 
@@ -377,18 +396,7 @@ describe('the nightly job runs on this machine (a fork: no secrets)', () => {
     // `gh`: the last successful nightly is this run's own merged DB (the previous nightly's artifact stand-in)
     const bin = join(work, 'bin');
     mkdirSync(bin, { recursive: true });
-    writeFileSync(
-      join(bin, 'gh'),
-      `#!/usr/bin/env bash
-set -e
-case "$1 $2" in
-  "run list") echo 4242 ;;
-  "run download") d=""; while [ $# -gt 0 ]; do [ "$1" = --dir ] && d="$2"; shift; done; cp "${join(work, 'artifacts', 'nightly-db')}/nightly.db" "$d/" ;;
-  *) echo "gh stand-in: $*" >&2; exit 1 ;;
-esac
-`,
-    );
-    chmodSync(join(bin, 'gh'), 0o755);
+    standInGh(bin, 'echo 4242', `cp "${join(work, 'artifacts', 'nightly-db')}/nightly.db" "$d/"`);
     const r = await runWorkflow({
       // a model is configured but its key is not set (a fork): it does not run
       vars: {
@@ -487,18 +495,7 @@ describe('the nightly job with a model configured and its key set, against a loc
     const w = join(work, `night-${n}`);
     const bin = join(w, 'bin');
     mkdirSync(bin, { recursive: true });
-    writeFileSync(
-      join(bin, 'gh'),
-      `#!/usr/bin/env bash
-set -e
-case "$1 $2" in
-  "run list") ${previous ? 'echo 1001' : 'true'} ;;
-  "run download") d=""; while [ $# -gt 0 ]; do [ "$1" = --dir ] && d="$2"; shift; done; ${previous ? `cp "${previous}/nightly.db" "$d/"` : 'exit 1'} ;;
-  *) echo "gh stand-in: $*" >&2; exit 1 ;;
-esac
-`,
-    );
-    chmodSync(join(bin, 'gh'), 0o755);
+    standInGh(bin, previous ? 'echo 1001' : 'true', previous ? `cp "${previous}/nightly.db" "$d/"` : 'exit 1');
     const r = await runWorkflow({
       vars: {
         NETHARNESS_EVAL_CASES: cases,
