@@ -23,6 +23,11 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Stop collecting stdout past this many bytes (the command keeps running to completion). */
   maxBytes?: number;
+  /**
+   * Hand stdout over chunk by chunk as the stream delivers it (the Buffers of the websocket frames), instead of
+   * collecting it: the result's stdout is then ''. For a caller that parses while the command still runs.
+   */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 class Collector extends Writable {
@@ -47,6 +52,21 @@ class Collector extends Writable {
   }
 }
 
+/** stdout passed through to a callback as it arrives. */
+class PassThroughSink extends Writable {
+  constructor(private readonly onChunk: (chunk: Buffer) => void) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    try {
+      this.onChunk(chunk);
+      cb();
+    } catch (err) {
+      cb(err as Error);
+    }
+  }
+}
+
 /** Exit code from the v4/v5 error-channel Status: Success = 0, else the ExitCode cause. */
 export function exitCodeFromStatus(status: k8s.V1Status | undefined): { exitCode: number; message?: string } {
   if (!status) return { exitCode: -1, message: 'no status from the exec stream' };
@@ -58,7 +78,8 @@ export function exitCodeFromStatus(status: k8s.V1Status | undefined): { exitCode
 
 export async function execIn(cluster: Cluster, target: ExecTarget, command: string[], opts: ExecOptions = {}): Promise<ExecOutput> {
   const max = opts.maxBytes ?? 256 * 1024 * 1024;
-  const stdout = new Collector(max);
+  const collector = opts.onStdout ? undefined : new Collector(max);
+  const stdout = collector ?? new PassThroughSink(opts.onStdout as (chunk: Buffer) => void);
   const stderr = new Collector(1024 * 1024);
   const exec = new k8s.Exec(cluster.kc);
   let status: k8s.V1Status | undefined;
@@ -91,7 +112,7 @@ export async function execIn(cluster: Cluster, target: ExecTarget, command: stri
             );
             return;
           }
-          finish(() => resolve({ stdout: stdout.text(), stderr: stderr.text(), exitCode }));
+          finish(() => resolve({ stdout: collector ? collector.text() : '', stderr: stderr.text(), exitCode }));
         });
         ws.on('error', (err: Error) => finish(() => reject(new InfraError(`exec in ${where} failed: ${err.message}`))));
       })

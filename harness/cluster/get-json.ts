@@ -51,12 +51,25 @@ function agentOf(cluster: Cluster): http.Agent {
 
 /** GET `path` (relative to the API server) as JSON; a non-2xx answer rejects with an ApiHttpError. */
 export async function getJson<T>(cluster: Cluster, path: string, opts: GetJsonOptions = {}): Promise<T> {
+  const body = await getBody(cluster, path, opts);
+  try {
+    return JSON.parse(body.toString('utf8')) as T;
+  } catch (err) {
+    throw new Error(`GET ${new URL(path.replace(/^\//, ''), apiBase(cluster)).pathname}: bad JSON: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * GET `path` and hand back the raw 2xx body (for a caller that scans the bytes itself, e.g. the EgressIP
+ * check's pod list: no string or object of the whole body); a non-2xx answer rejects with an ApiHttpError.
+ */
+export async function getBody(cluster: Cluster, path: string, opts: GetJsonOptions = {}): Promise<Buffer> {
   const url = new URL(path.replace(/^\//, ''), apiBase(cluster));
   const req: https.RequestOptions = { method: 'GET', headers: { Accept: opts.accept ?? 'application/json' } };
   await cluster.kc.applyToHTTPSOptions(req);
   const mod = url.protocol === 'http:' ? http : https;
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  return new Promise<T>((resolve, reject) => {
+  return new Promise<Buffer>((resolve, reject) => {
     // applyToHTTPSOptions hands a new agent per call (a new TLS connection and secure context per GET): pool
     // instead, unless the kubeconfig routes through a proxy (then its proxy agent must carry the request)
     const proxied = !!cluster.kc.getCurrentCluster()?.proxyUrl;
@@ -65,17 +78,14 @@ export async function getJson<T>(cluster: Cluster, path: string, opts: GetJsonOp
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
+        const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
         const code = res.statusCode ?? 0;
         if (code < 200 || code >= 300) {
-          reject(new ApiHttpError(`GET ${url.pathname}: HTTP ${code}: ${body.slice(0, 300)}`, code, body));
+          const text = body.toString('utf8');
+          reject(new ApiHttpError(`GET ${url.pathname}: HTTP ${code}: ${text.slice(0, 300)}`, code, text));
           return;
         }
-        try {
-          resolve(JSON.parse(body) as T);
-        } catch (err) {
-          reject(new Error(`GET ${url.pathname}: bad JSON: ${(err as Error).message}`));
-        }
+        resolve(body);
       });
       res.on('error', reject);
     });

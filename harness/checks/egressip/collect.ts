@@ -6,7 +6,8 @@
 import type * as k8s from '@kubernetes/client-node';
 import { isConnectionError, type Cluster } from '../../cluster/connect.ts';
 import { execIn, describeApiError } from '../../cluster/exec.ts';
-import { getJson as getJsonOf } from '../../cluster/get-json.ts';
+import { getBody, getJson as getJsonOf } from '../../cluster/get-json.ts';
+import { parsePodList } from './pod-list.ts';
 import { InfraError } from '../../errors.ts';
 import { canonIp, joinIpFromNodeId, stripPrefix } from './net.ts';
 import { NB_READ_ARGV, parseNodeDump, type EgressIPSource } from './nb-reader.ts';
@@ -129,6 +130,16 @@ export function getJson<T>(cluster: Cluster, path: string, timeoutMs = 120_000):
   return getJsonOf<T>(cluster, path, { timeoutMs });
 }
 
+/** The pods as PodInfo, scanned from the list's bytes (pod-list.ts): no object or string of the 2000-pod body. */
+export async function listPods(cluster: Cluster): Promise<PodInfo[]> {
+  const body = await getBody(cluster, '/api/v1/pods', { timeoutMs: 120_000 });
+  try {
+    return parsePodList(body).pods;
+  } catch (err) {
+    throw new Error(`GET /api/v1/pods: bad JSON: ${(err as Error).message}`);
+  }
+}
+
 export async function readApiState(cluster: Cluster): Promise<ApiState> {
   const wrap = async <T>(what: string, p: Promise<T>): Promise<T> => {
     try {
@@ -137,16 +148,16 @@ export async function readApiState(cluster: Cluster): Promise<ApiState> {
       throw new InfraError(`cannot list ${what}: ${describeApiError(err)}`);
     }
   };
-  const [eips, nsList, podList, nodeList] = await Promise.all([
+  const [eips, nsList, pods, nodeList] = await Promise.all([
     listEgressIPs(cluster),
     wrap('namespaces', getJson<k8s.V1NamespaceList>(cluster, '/api/v1/namespaces')),
-    wrap('pods', getJson<k8s.V1PodList>(cluster, '/api/v1/pods')),
+    wrap('pods', listPods(cluster)),
     wrap('nodes', getJson<k8s.V1NodeList>(cluster, '/api/v1/nodes')),
   ]);
   return {
     eips,
     namespaces: nsList.items.map((n) => ({ name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {} })),
-    pods: podList.items.map(podInfo),
+    pods,
     nodes: nodeList.items.map(nodeInfo),
   };
 }
@@ -223,12 +234,18 @@ export function clusterSource(cluster: Cluster): EgressIPSource {
     readApi: () => readApiState(cluster),
     nbNodes: async () => [...(await podsOf()).keys()].sort(),
     async execNb(node, argv, timeoutMs) {
-      const pod = (await podsOf()).get(node);
-      if (!pod) throw new InfraError(`no ovnkube-node pod on node ${node} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`);
-      const res = await execIn(cluster, { namespace: OVN_NAMESPACE, pod, container: NB_CONTAINER }, [...argv], { timeoutMs });
-      if (res.exitCode !== 0)
-        throw new InfraError(`NB read in ${OVN_NAMESPACE}/${pod} exited ${res.exitCode}: ${res.stderr.trim().slice(0, 300)}`);
-      return res.stdout;
+      return (await nbExec(node, argv, timeoutMs)).stdout;
+    },
+    async execNbStream(node, argv, timeoutMs, onStdout) {
+      await nbExec(node, argv, timeoutMs, onStdout);
     },
   };
+  async function nbExec(node: string, argv: readonly string[], timeoutMs: number, onStdout?: (chunk: Buffer) => void) {
+    const pod = (await podsOf()).get(node);
+    if (!pod) throw new InfraError(`no ovnkube-node pod on node ${node} (ns ${OVN_NAMESPACE}, label ${OVNKUBE_NODE_SELECTOR})`);
+    const res = await execIn(cluster, { namespace: OVN_NAMESPACE, pod, container: NB_CONTAINER }, [...argv], { timeoutMs, onStdout });
+    if (res.exitCode !== 0)
+      throw new InfraError(`NB read in ${OVN_NAMESPACE}/${pod} exited ${res.exitCode}: ${res.stderr.trim().slice(0, 300)}`);
+    return res;
+  }
 }

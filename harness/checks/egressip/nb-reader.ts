@@ -165,7 +165,7 @@ function routerRefsOf(t: RawTable): RouterRefs {
   return { natRouter, policyRouter };
 }
 
-function natRows(t: RawTable, refs: RouterRefs): NatRow[] {
+function natRows(t: RawTable): NatRow[] {
   const col = columns(t);
   const [uuid, type, ext, lip, port, ids] = ['_uuid', 'type', 'external_ip', 'logical_ip', 'logical_port', 'external_ids'].map(col);
   const out = new Array<NatRow>(t.data.length);
@@ -179,13 +179,13 @@ function natRows(t: RawTable, refs: RouterRefs): NatRow[] {
       logical_ip: cellText(cell(r, lip)),
       logical_port: cellText(cell(r, port)),
       external_ids: cellMap(cell(r, ids)),
-      router: refs.natRouter.get(u) ?? '',
+      router: '',
     };
   }
   return out;
 }
 
-function policyRows(t: RawTable, refs: RouterRefs): PolicyRow[] {
+function policyRows(t: RawTable): PolicyRow[] {
   const col = columns(t);
   const [uuid, prio, match, action, nexthops, nexthop, ids, options] = [
     '_uuid',
@@ -219,7 +219,7 @@ function policyRows(t: RawTable, refs: RouterRefs): PolicyRow[] {
       nexthops: nh.length || nexthop < 0 ? nh : cellList(r[nexthop]),
       external_ids: cellMap(cell(r, ids)),
       options: cellMap(cell(r, options)),
-      router: refs.policyRouter.get(u) ?? '',
+      router: '',
     };
   }
   return out;
@@ -259,19 +259,124 @@ function dumpParts(stdout: string): string[] {
   return parts;
 }
 
+/**
+ * One node's dump, table by table in NB_READ_ARGV's order: each table's typed rows are built as its document
+ * arrives; the routers of the NAT and policy rows are filled in when Logical_Router (the last table) is in.
+ */
+class NodeDumpBuilder {
+  private n = 0;
+  private nat: NatRow[] = [];
+  private policies: PolicyRow[] = [];
+  private addressSets: AddressSetRow[] = [];
+  private refs?: RouterRefs;
+  constructor(readonly node: string) {}
+
+  table(text: string): void {
+    const i = this.n++;
+    if (i >= TABLE_ORDER.length) throw new OvsdbParseError(`expected ${TABLE_ORDER.length} tables in the NB dump, got more`);
+    const name = TABLE_ORDER[i];
+    const t = rawTable(text, name);
+    if (name === 'NAT') this.nat = natRows(t);
+    else if (name === 'Logical_Router_Policy') this.policies = policyRows(t);
+    else if (name === 'Address_Set') this.addressSets = addressSetRows(t);
+    else this.refs = routerRefsOf(t);
+  }
+
+  done(): NodeDump {
+    if (this.n !== TABLE_ORDER.length || !this.refs)
+      throw new OvsdbParseError(`expected ${TABLE_ORDER.length} tables in the NB dump, got ${this.n}`);
+    const { natRouter, policyRouter } = this.refs;
+    for (const r of this.nat) r.router = natRouter.get(r.uuid) ?? '';
+    for (const r of this.policies) r.router = policyRouter.get(r.uuid) ?? '';
+    return { node: this.node, nat: this.nat, policies: this.policies, addressSets: this.addressSets };
+  }
+}
+
 /** Parse the output of NB_READ_ARGV (or nbDumpCommand()) into typed rows. */
 export function parseNodeDump(node: string, stdout: string): NodeDump {
   const parts = dumpParts(stdout);
   if (parts.length !== TABLE_ORDER.length)
     throw new OvsdbParseError(`node ${node}: expected ${TABLE_ORDER.length} tables in the NB dump, got ${parts.length}`);
-  const [natT, lrpT, asT, lrT] = parts;
-  const refs = routerRefsOf(rawTable(lrT, 'Logical_Router'));
-  return {
-    node,
-    nat: natRows(rawTable(natT, 'NAT'), refs),
-    policies: policyRows(rawTable(lrpT, 'Logical_Router_Policy'), refs),
-    addressSets: addressSetRows(rawTable(asT, 'Address_Set')),
-  };
+  const b = new NodeDumpBuilder(node);
+  for (const p of parts) b.table(p);
+  return b.done();
+}
+
+const NEWLINE = 0x0a;
+
+/** Only blanks (JSON whitespace) in b[from, to)? */
+function blank(b: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = b[i];
+    if (c !== 0x20 && c !== 0x09 && c !== 0x0d && c !== NEWLINE) return false;
+  }
+  return true;
+}
+
+/**
+ * NB_READ_ARGV's output parsed as it streams in from the exec, chunk by chunk: ovn-nbctl prints one JSON
+ * document per table per line (a raw newline only ends a document: JSON strings escape theirs), so each line
+ * is decoded and parsed when its newline arrives, while the next table is still being read. No string of the
+ * whole dump is built: a line within one chunk is decoded in place, a line spread over chunks is joined from
+ * its own pieces only (which also keeps a multi-byte UTF-8 character split across chunks whole).
+ *
+ * push() never throws: the first error is kept, later input ignored, and done() throws it.
+ */
+export class NbDumpStream {
+  private pieces: Buffer[] = [];
+  private builder: NodeDumpBuilder;
+  private error?: Error;
+  /** bytes received (for messages) */
+  bytes = 0;
+  constructor(readonly node: string) {
+    this.builder = new NodeDumpBuilder(node);
+  }
+
+  push(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.error) return;
+    try {
+      let from = 0;
+      for (;;) {
+        const nl = chunk.indexOf(NEWLINE, from);
+        if (nl < 0) {
+          if (from < chunk.length) this.pieces.push(chunk.subarray(from));
+          return;
+        }
+        if (this.pieces.length) {
+          this.pieces.push(chunk.subarray(from, nl));
+          const line = Buffer.concat(this.pieces);
+          this.pieces = [];
+          this.line(line, 0, line.length);
+        } else this.line(chunk, from, nl);
+        from = nl + 1;
+      }
+    } catch (err) {
+      this.error = err as Error;
+      this.pieces = [];
+    }
+  }
+
+  private line(b: Buffer, from: number, to: number): void {
+    if (blank(b, from, to)) return;
+    this.builder.table(b.toString('utf8', from, to));
+  }
+
+  /** The node's rows; throws the first parse error, or an error for output that ended early. */
+  done(): NodeDump {
+    if (!this.error && this.pieces.length) {
+      // the last document without its newline (or a cut-off one: then JSON.parse says so)
+      const rest = Buffer.concat(this.pieces);
+      this.pieces = [];
+      try {
+        this.line(rest, 0, rest.length);
+      } catch (err) {
+        this.error = err as Error;
+      }
+    }
+    if (this.error) throw this.error;
+    return this.builder.done();
+  }
 }
 
 // ---------- the source abstraction: the same read from a Cluster or from the MCP server's target ----------
@@ -285,20 +390,40 @@ export interface EgressIPSource {
   nbNodes(): Promise<string[]>;
   /** run NB_READ_ARGV (or any read-only argv) in that node's nbdb container; stdout on exit 0, else throws */
   execNb(node: string, argv: readonly string[], timeoutMs: number): Promise<string>;
+  /**
+   * the same exec, handing stdout over chunk by chunk as it arrives (resolves on exit 0, else throws); when a
+   * source has it, readNbFrom parses each dump while it streams (NbDumpStream) instead of from one string
+   */
+  execNbStream?(node: string, argv: readonly string[], timeoutMs: number, onStdout: (chunk: Buffer) => void): Promise<void>;
 }
 
-/** NB rows of `nodes` from any source, one exec each, each dump parsed as it arrives (overlapping the other execs). */
+/** NB rows of `nodes` from any source, one exec each, each dump parsed as it streams in (overlapping the other execs). */
 export async function readNbFrom(
   src: EgressIPSource,
   nodes: readonly string[],
   opts: { concurrency?: number; timeoutMs?: number } = {},
 ): Promise<Map<string, NodeDump>> {
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const bad = (node: string, err: unknown): InfraError =>
+    new InfraError(
+      `cannot parse the NB dump of node ${node} (${src.where}): ${(err as Error).message}`,
+      `run \`ovn-nbctl --format=json list NAT\` in that node's nbdb container and check that it prints one JSON document`,
+    );
   const dumps = await mapLimit(nodes, opts.concurrency ?? 8, async (node) => {
-    const text = await src.execNb(node, NB_READ_ARGV, opts.timeoutMs ?? 60_000);
+    if (src.execNbStream) {
+      const stream = new NbDumpStream(node);
+      await src.execNbStream(node, NB_READ_ARGV, timeoutMs, (c) => stream.push(c));
+      try {
+        return stream.done();
+      } catch (err) {
+        throw bad(node, err);
+      }
+    }
+    const text = await src.execNb(node, NB_READ_ARGV, timeoutMs);
     try {
       return parseNodeDump(node, text);
     } catch (err) {
-      throw new InfraError(`cannot parse the NB dump of node ${node} (${src.where}): ${(err as Error).message}`);
+      throw bad(node, err);
     }
   });
   return new Map(dumps.map((d) => [d.node, d]));
