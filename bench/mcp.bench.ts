@@ -8,11 +8,16 @@
  *
  * Reports p50/p95 per call and the result size in tokens (chars/4) with the default budget
  * (8192 bytes) and without a budget (10 MiB).
+ *
+ * Old vs new read path side by side: a second server runs with NETHARNESS_MCP_OVSDB_READ=nbctl (ovn_db_list reads
+ * with ovn-nbctl, as before mcp/ovsdb-reader.ts) and every iteration calls both servers, alternating which goes
+ * first, so both see the same machine load. The load average is printed per case.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 
@@ -108,7 +113,7 @@ spec:
     }
     log(`${running} pods running after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 
-    const connect = async (budget?: number) => {
+    const connect = async (budget?: number, env: Record<string, string> = {}) => {
       const c = new Client({ name: 'bench', version: '0' });
       await c.connect(
         new StdioClientTransport({
@@ -116,6 +121,7 @@ spec:
           args: [...CLI, 'mcp', '--kubeconfig', kubeconfig, ...(budget ? ['--budget-bytes', String(budget)] : [])],
           cwd: ROOT,
           stderr: 'ignore',
+          env: { ...(process.env as Record<string, string>), ...env },
         }),
       );
       clients.push(c);
@@ -123,6 +129,8 @@ spec:
     };
     const budgeted = await connect();
     const unlimited = await connect(10 * 1024 * 1024);
+    // the previous read path (ovn-nbctl for ovn_db_list), same budget, measured alternately with `budgeted`
+    const oldPath = await connect(undefined, { NETHARNESS_MCP_OVSDB_READ: 'nbctl' });
     const pods = JSON.parse(await kubectl('get', 'pods', '-n', NS, '-l', 'app=ovnkube-node', '-o', 'json')) as {
       items: { metadata: { name: string }; spec: { nodeName: string } }[];
     };
@@ -173,14 +181,30 @@ spec:
       };
       const sB = await size(budgeted);
       const sU = await size(unlimited);
+      const sOld = await size(oldPath);
       const times: number[] = [];
-      const iters = name === 'egressip_consistency_check' ? Math.min(ITER, 10) : ITER;
-      for (let i = 0; i < iters; i++) {
+      const oldTimes: number[] = [];
+      const timed = async (c: Client, into: number[]) => {
         const t = performance.now();
-        await budgeted.callTool({ name, arguments: args }, undefined, CALL_OPTS);
-        times.push(performance.now() - t);
+        const r = (await c.callTool({ name, arguments: args }, undefined, CALL_OPTS)) as { isError?: boolean; content: { text: string }[] };
+        into.push(performance.now() - t);
+        if (r.isError) throw new Error(`${name}: ${r.content[0].text}`);
+      };
+      const load0 = loadavg()[0];
+      for (let i = 0; i < ITER; i++) {
+        // alternate the order so neither path always runs right after the other
+        if (i % 2) {
+          await timed(oldPath, oldTimes);
+          await timed(budgeted, times);
+        } else {
+          await timed(budgeted, times);
+          await timed(oldPath, oldTimes);
+        }
       }
-      rows.push(`| ${label} | ${pct(times, 50).toFixed(0)} | ${pct(times, 95).toFixed(0)} | ${Math.ceil(sB / 4)} | ${Math.ceil(sU / 4)} |`);
+      const load = `${load0.toFixed(1)}-${loadavg()[0].toFixed(1)}`;
+      rows.push(
+        `| ${label} | ${pct(times, 50).toFixed(0)} | ${pct(times, 95).toFixed(0)} | ${pct(oldTimes, 50).toFixed(0)} | ${pct(oldTimes, 95).toFixed(0)} | ${Math.ceil(sB / 4)} | ${Math.ceil(sOld / 4)} | ${Math.ceil(sU / 4)} | ${load} |`,
+      );
       log(rows[rows.length - 1]);
     }
     // 50 concurrent k8s_list calls on one server: they share its one API client (pooled keep-alive connections)
@@ -194,13 +218,17 @@ spec:
           times.push(performance.now() - t);
         }),
       );
-      rows.push(`| k8s_list pods, 50 concurrent calls | ${pct(times, 50).toFixed(0)} | ${pct(times, 95).toFixed(0)} | - | - |`);
+      rows.push(
+        `| k8s_list pods, 50 concurrent calls | ${pct(times, 50).toFixed(0)} | ${pct(times, 95).toFixed(0)} | - | - | - | - | - | ${loadavg()[0].toFixed(1)} |`,
+      );
       log(rows[rows.length - 1]);
     }
     process.stdout.write(
-      `\nMCP bench: ${running} pods on 1+${WORKERS} nodes, ${last} SNATs on the egress node, ${ITER} iterations per call (stdio, SDK client)\n\n`,
+      `\nMCP bench: ${running} pods on 1+${WORKERS} nodes, ${last} SNATs on the egress node, ${ITER} iterations per call and path, alternating (stdio, SDK client; old path: NETHARNESS_MCP_OVSDB_READ=nbctl)\n\n`,
     );
-    process.stdout.write('| call | p50 ms | p95 ms | tokens (8 KiB budget) | tokens (no budget) |\n|---|---|---|---|---|\n');
+    process.stdout.write(
+      '| call | p50 ms | p95 ms | old path p50 ms | old path p95 ms | tokens (8 KiB budget) | old path tokens | tokens (no budget) | load avg (1 min) |\n|---|---|---|---|---|---|---|---|---|\n',
+    );
     process.stdout.write(`${rows.join('\n')}\n`);
   } finally {
     for (const c of clients) await c.close().catch(() => undefined);

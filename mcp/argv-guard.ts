@@ -3,7 +3,7 @@
  * before it is executed (live or offline). Tools build argv from validated fields, so a rejection
  * here means a bug in a builder, not bad input; it is still refused.
  */
-import { looksLikeWriteVerb, PRINTABLE_ASCII } from './validate.ts';
+import { COLUMN_RE, looksLikeWriteVerb, PRINTABLE_ASCII, TABLE_RE } from './validate.ts';
 
 interface Policy {
   /** Options allowed as exact tokens. */
@@ -95,10 +95,129 @@ export const ARGV_POLICY: Record<string, Policy> = {
 const CHAINABLE = new Set(['ovn-nbctl', 'ovn-sbctl']);
 const MAX_CHAIN = 8;
 
+/**
+ * The OVN databases ovsdb-client may read, by server socket: the ovnkube-node image's nbdb/sbdb containers serve
+ * them on /var/run/ovn (OVN's default rundir: ovn-org/ovn lib/ovn-util.c default_nb_db, `unix:<rundir>/ovnnb_db.sock`;
+ * OpenShift and upstream ovn-org/ovn-kubernetes dist/images/ovnkube.sh); older images that share OVS's rundir
+ * serve them on /var/run/openvswitch. No other server (conf.db's db.sock, a TCP or SSL remote) is reachable.
+ */
+export const OVSDB_SERVERS: Readonly<Record<string, 'OVN_Northbound' | 'OVN_Southbound'>> = {
+  'unix:/var/run/ovn/ovnnb_db.sock': 'OVN_Northbound',
+  'unix:/var/run/openvswitch/ovnnb_db.sock': 'OVN_Northbound',
+  'unix:/var/run/ovn/ovnsb_db.sock': 'OVN_Southbound',
+  'unix:/var/run/openvswitch/ovnsb_db.sock': 'OVN_Southbound',
+};
+/** Most a query transaction may hold (a select of every column of the widest table is ~1 KiB). */
+export const MAX_QUERY_CHARS = 16 * 1024;
+const MAX_WHERE = 32;
+const MAX_SELECT_COLUMNS = 128;
+/** the functions ovn_db_list's select uses (mcp/ovsdb-select.ts parseCondition) */
+const WHERE_FUNCTIONS = new Set(['==', '!=', '<', '<=', '>', '>=', 'includes']);
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** An OVSDB atom (RFC 7047 §5.1): number, boolean, bounded string, ["uuid", <uuid>]. */
+function atomProblem(v: unknown): string | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? undefined : 'non-finite number';
+  if (typeof v === 'boolean') return undefined;
+  if (typeof v === 'string') {
+    if (v.length > 4096) return 'string value too long';
+    // JSON escapes (\u0000) pass the argv's printable-ASCII test: check the decoded string too
+    return PRINTABLE_ASCII.test(v) ? undefined : 'string value has non-printable or non-ASCII characters';
+  }
+  if (Array.isArray(v) && v.length === 2 && v[0] === 'uuid' && typeof v[1] === 'string' && UUID_RE.test(v[1])) return undefined;
+  return `not an OVSDB atom: ${JSON.stringify(v).slice(0, 60)}`;
+}
+
+/** An OVSDB value: an atom, ["set", [atoms]] or ["map", [[atom, atom]...]] (no named-uuid: that is for inserts). */
+function valueProblem(v: unknown): string | undefined {
+  if (Array.isArray(v) && v[0] === 'set') {
+    if (v.length !== 2 || !Array.isArray(v[1]) || v[1].length > 256) return 'bad set';
+    for (const x of v[1] as unknown[]) {
+      const p = atomProblem(x);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  if (Array.isArray(v) && v[0] === 'map') {
+    if (v.length !== 2 || !Array.isArray(v[1]) || v[1].length > 256) return 'bad map';
+    for (const pair of v[1] as unknown[]) {
+      if (!Array.isArray(pair) || pair.length !== 2) return 'bad map pair';
+      const p = atomProblem(pair[0]) ?? atomProblem(pair[1]);
+      if (p) return p;
+    }
+    return undefined;
+  }
+  return atomProblem(v);
+}
+
+/** One transaction operation: exactly {op: "select", table, where, columns}, nothing else. */
+function selectProblem(op: unknown, i: number): string | undefined {
+  if (!op || typeof op !== 'object' || Array.isArray(op)) return `operation ${i} is not an object`;
+  const o = op as Record<string, unknown>;
+  const keys = Object.keys(o);
+  for (const k of keys)
+    if (!['op', 'table', 'where', 'columns'].includes(k)) return `operation ${i}: member ${JSON.stringify(k)} is not allowed`;
+  if (o.op !== 'select') return `operation ${i}: only "select" is allowed, not ${JSON.stringify(o.op)}`;
+  if (typeof o.table !== 'string' || !TABLE_RE.test(o.table)) return `operation ${i}: bad table`;
+  if (!Array.isArray(o.where) || o.where.length > MAX_WHERE)
+    return `operation ${i}: where must be an array of at most ${MAX_WHERE} conditions`;
+  for (const c of o.where as unknown[]) {
+    if (!Array.isArray(c) || c.length !== 3) return `operation ${i}: a condition is [column, function, value]`;
+    const [col, fn, value] = c as unknown[];
+    if (typeof col !== 'string' || col.startsWith('_') || !COLUMN_RE.test(col)) return `operation ${i}: bad condition column`;
+    if (typeof fn !== 'string' || !WHERE_FUNCTIONS.has(fn))
+      return `operation ${i}: condition function ${JSON.stringify(fn)} is not allowed`;
+    const p = valueProblem(value);
+    if (p) return `operation ${i}: ${p}`;
+  }
+  if (o.columns !== undefined) {
+    if (!Array.isArray(o.columns) || o.columns.length > MAX_SELECT_COLUMNS) return `operation ${i}: bad columns`;
+    for (const c of o.columns as unknown[])
+      if (typeof c !== 'string' || (c !== '_uuid' && (c.startsWith('_') || !COLUMN_RE.test(c)))) return `operation ${i}: bad column name`;
+  }
+  return undefined;
+}
+
+/**
+ * `ovsdb-client query <server> <transaction>` and `ovsdb-client get-schema <server> <database>` only, with the
+ * server from OVSDB_SERVERS and its own database. query's transaction must be canonical JSON (what
+ * JSON.stringify prints for what JSON.parse reads: no duplicate members, no whitespace or escape variants that
+ * another parser could read differently) holding one `select` operation. ovsdb-client appends an `abort`
+ * operation to every query (openvswitch/ovs ovsdb/ovsdb-client.c do_query), so even a select-only transaction is
+ * rolled back; no option is allowed (no --detach, no SSL files, no monitor or lock command).
+ */
+export function ovsdbClientProblem(rest: readonly string[]): string | undefined {
+  for (const [i, a] of rest.entries()) {
+    if (typeof a !== 'string') return 'argv element is not a string';
+    if (!PRINTABLE_ASCII.test(a)) return `argv element ${i + 1} has non-printable or non-ASCII characters`;
+    if (a.startsWith('-')) return `ovsdb-client: no options are allowed (${JSON.stringify(a.slice(0, 40))})`;
+  }
+  const [cmd, server, arg, ...extra] = rest;
+  if (cmd !== 'query' && cmd !== 'get-schema') return `ovsdb-client: only query and get-schema are allowed, not ${JSON.stringify(cmd)}`;
+  if (extra.length || arg === undefined)
+    return `ovsdb-client ${cmd}: exactly a server and ${cmd === 'query' ? 'a transaction' : 'a database'}`;
+  const database = Object.hasOwn(OVSDB_SERVERS, server) ? OVSDB_SERVERS[server] : undefined;
+  if (!database) return `ovsdb-client: server ${JSON.stringify(server.slice(0, 80))} is not allow-listed`;
+  if (cmd === 'get-schema') return arg === database ? undefined : `ovsdb-client get-schema: ${server} serves ${database} only`;
+  if (arg.length > MAX_QUERY_CHARS) return `ovsdb-client query: the transaction is longer than ${MAX_QUERY_CHARS} characters`;
+  let txn: unknown;
+  try {
+    txn = JSON.parse(arg);
+  } catch {
+    return 'ovsdb-client query: the transaction is not JSON';
+  }
+  if (JSON.stringify(txn) !== arg) return 'ovsdb-client query: the transaction is not in canonical JSON form';
+  if (!Array.isArray(txn) || txn.length !== 2) return 'ovsdb-client query: the transaction is [database, one select]';
+  if (txn[0] !== database) return `ovsdb-client query: ${server} serves ${database} only`;
+  const p = selectProblem(txn[1], 1);
+  return p ? `ovsdb-client query: ${p}` : undefined;
+}
+
 /** Returns why argv is not allowed, or undefined. */
 export function readOnlyArgvProblem(argv: readonly string[]): string | undefined {
   if (!Array.isArray(argv) || argv.length === 0) return 'empty argv';
   const [bin, ...rest] = argv;
+  if (bin === 'ovsdb-client') return ovsdbClientProblem(rest);
   if (CHAINABLE.has(bin) && rest.includes('--')) {
     const segs: string[][] = [[]];
     for (const a of rest)

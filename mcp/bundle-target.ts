@@ -1,6 +1,6 @@
 /**
  * The offline target: a bundle directory. API objects and logs come from files; OVN NB/SB tools run
- * the real ovn-nbctl / ovn-sbctl / ovn-trace against a local ovsdb-server serving a COPY of the
+ * the real ovn-nbctl / ovn-sbctl / ovn-trace / ovsdb-client against a local ovsdb-server serving a COPY of the
  * node's bundled DB (so any table, column or condition works and the bundle is never changed);
  * other node commands answer from the outputs captured at export time.
  */
@@ -183,9 +183,13 @@ export class BundleTarget implements Target {
   async nodeExec(cmd: NodeCommand, opts: { timeoutMs?: number } = {}): Promise<CommandOutput> {
     const n = this.node(cmd.node);
     const bin = cmd.argv[0];
-    if (bin === 'ovn-nbctl' || bin === 'ovn-sbctl' || bin === 'ovn-trace') {
-      const db = await this.localDb(cmd.node, bin === 'ovn-nbctl' ? 'nb' : 'sb');
-      const argv = [`--db=unix:${db.sock}`, ...cmd.argv.slice(1)];
+    // ovsdb-client get-schema|query <server> ...: the same read, against the local server of that DB (the guard
+    // allows only the ovnnb_db.sock / ovnsb_db.sock servers, so the socket's name says which DB)
+    const ovsdbClient = bin === 'ovsdb-client' && /\/ovn(nb|sb)_db\.sock$/.exec(cmd.argv[2] ?? '');
+    if (bin === 'ovn-nbctl' || bin === 'ovn-sbctl' || bin === 'ovn-trace' || ovsdbClient) {
+      const which = ovsdbClient ? (ovsdbClient[1] as 'nb' | 'sb') : bin === 'ovn-nbctl' ? 'nb' : 'sb';
+      const db = await this.localDb(cmd.node, which);
+      const argv = ovsdbClient ? [cmd.argv[1], `unix:${db.sock}`, ...cmd.argv.slice(3)] : [`--db=unix:${db.sock}`, ...cmd.argv.slice(1)];
       return new Promise((resolvePromise) => {
         execFile(bin, argv, { maxBuffer: 256 * 1024 * 1024, timeout: opts.timeoutMs ?? 60_000 }, (err, stdout, stderr) => {
           const code = err
@@ -197,7 +201,7 @@ export class BundleTarget implements Target {
             stdout: String(stdout),
             stderr: String(stderr) || (err && !stderr ? err.message : ''),
             exitCode: code,
-            where: `bundle ${cmd.node} ${bin === 'ovn-nbctl' ? 'nb' : 'sb'}.db`,
+            where: `bundle ${cmd.node} ${which}.db`,
           });
         });
       });

@@ -9,6 +9,7 @@ import { defineTool, nodeTextTool, runNodeCommand, header, pageOpts, type AnyToo
 import { MAX_LINE_CHARS, pageItems, type PageOptions } from '../output.ts';
 import { column, condition, microflow, nodeArg, outputShape, ovnName, record, table } from '../validate.ts';
 import { ToolError, type NodeCommand } from '../target.ts';
+import { fastList } from '../ovsdb-reader.ts';
 
 const NB = { bin: 'ovn-nbctl', container: 'nbdb' } as const;
 const SB = { bin: 'ovn-sbctl', container: 'sbdb' } as const;
@@ -140,9 +141,19 @@ const ovnList = defineTool({
   shape: listShape,
   plan: planList,
   async run(ctx, a) {
-    const cmd = planList(a);
-    const out = await runNodeCommand(ctx, cmd);
-    const t = parseDbctlTable(out.stdout);
+    const nbctl = planList(a);
+    // one ovsdb-client select when it gives exactly ovn-nbctl's rows (mcp/ovsdb-reader.ts), else ovn-nbctl itself
+    const fast = await fastList(ctx, a, nbctl.argv.join(' '));
+    let head: string;
+    let t: { headings: string[]; data: unknown[][] };
+    if (fast) {
+      head = `# ${fast.equivalent}  [node ${a.node}, ${fast.out.where}, read as one ovsdb-client select]`;
+      t = fast.table;
+    } else {
+      const out = await runNodeCommand(ctx, nbctl);
+      head = header(nbctl, out);
+      t = parseDbctlTable(out.stdout);
+    }
     const sep = a.format === 'json' ? '\n' : '\n\n';
     const opts = pageOpts(ctx, a, {
       unit: 'records',
@@ -153,7 +164,7 @@ const ovnList = defineTool({
       return a.format === 'json' ? JSON.stringify(r) : renderRecord(r);
     };
     const page = pageItems(renderForPage(t.data.length, render, opts, sep.length), opts, sep);
-    return { text: `${header(cmd, out)}\n${t.data.length} record(s) in ${a.table}\n${page.text}` };
+    return { text: `${head}\n${t.data.length} record(s) in ${a.table}\n${page.text}` };
   },
 });
 
