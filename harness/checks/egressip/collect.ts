@@ -84,7 +84,7 @@ export function podInfo(p: k8s.V1Pod): PodInfo {
   return {
     namespace: p.metadata?.namespace ?? '',
     name: p.metadata?.name ?? '',
-    node: p.spec?.nodeName,
+    node: p.spec?.nodeName ?? undefined,
     ips,
     phase: p.status?.phase ?? 'Unknown',
     hostNetwork: !!p.spec?.hostNetwork,
