@@ -4,10 +4,10 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../harness/errors.ts';
-import { renderTable } from '../../harness/runner/run.ts';
-import { DEFAULT_BUDGETS, runEval, SIM_SPEED, type EvalOptions, type EvalResult } from './run.ts';
+import { renderTable } from '../../harness/runner/summary.ts';
+import { DEFAULT_BUDGETS, SIM_SPEED } from './defaults.ts';
+import type { EvalOptions, EvalResult } from './run.ts';
 import { parseShard } from '../merge-shard.ts';
-import { runReplay } from '../replay/run.ts';
 
 interface RunFlags {
   suite?: string;
@@ -142,7 +142,10 @@ export function registerEvalRun(ev: Command): void {
     .action(async (f: RunFlags) => {
       const opts = parseRunFlags(f);
       const bundles = f.target.startsWith('bundles:') ? f.target.slice('bundles:'.length) : undefined;
-      const r = bundles ? await runReplay({ ...opts, bundles }) : await runEval(opts);
+      // the runner and the replay (client-node, the agents, the MCP SDK) are loaded by the action, not by `--help`
+      const r = bundles
+        ? await (await import('../replay/run.ts')).runReplay({ ...opts, bundles })
+        : await (await import('./run.ts')).runEval(opts);
       if (f.json)
         process.stdout.write(
           `${JSON.stringify({ runId: r.runId ?? null, trials: r.trials, summary: r.summary ?? null, ...(r.error ? { error: r.error } : {}) }, null, 2)}\n`,

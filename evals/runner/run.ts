@@ -40,8 +40,8 @@ import { shardItems, type Shard } from '../merge-shard.ts';
 import { captureTrial } from '../replay/capture.ts';
 import { gitSha } from '../../harness/git.ts';
 
-export const DEFAULT_BUDGETS: Budgets = { maxSteps: 50, maxToolCalls: 100, maxTokens: 1_000_000, maxSeconds: 600 };
-export const SIM_SPEED = 20;
+import { SIM_SPEED } from './defaults.ts';
+export { DEFAULT_BUDGETS, SIM_SPEED } from './defaults.ts';
 /** the readonly context the embedded cluster's kubeconfig carries (sim/api/kubeconfig.ts) */
 export const SIM_READONLY_CONTEXT = 'netharness-sim-readonly';
 

@@ -13,12 +13,14 @@ import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../harness/errors.ts';
-import { buildReportModel, writeReport, type WrittenReport } from '../../harness/report/index.ts';
+import type { WrittenReport } from '../../harness/report/index.ts';
 import { openStore } from '../../harness/store/store.ts';
 import { parseFormats } from '../../harness/commands/report.ts';
-import { makeAgent } from '../agents/registry.ts';
-import { runReplay } from '../replay/run.ts';
-import { DEFAULT_BUDGETS, runEval, selectCases, SIM_SPEED, type EvalOptions, type EvalResult } from './run.ts';
+import { DEFAULT_BUDGETS, SIM_SPEED } from './defaults.ts';
+import type { EvalOptions, EvalResult } from './run.ts';
+
+// The agents, the runner, the replay and the report renderers are loaded when the suite runs, not by `--help`.
+const runner = () => import('./run.ts');
 
 export const DEFAULT_SUITE_OUT = 'results/eval';
 export const DEFAULT_BASELINES = ['constant', 'random'];
@@ -55,8 +57,9 @@ function int(name: string, v: string, min: number, max: number): number {
 }
 
 /** The flags as a plan; every bad value is a usage error naming its flag, before anything runs. */
-export function parseSuiteFlags(f: SuiteFlags): SuitePlan {
+export async function parseSuiteFlags(f: SuiteFlags): Promise<SuitePlan> {
   if (f.suite && f.cases) throw new UsageError('--suite and --cases: give one of them');
+  const [{ makeAgent }, { selectCases }] = await Promise.all([import('../agents/registry.ts'), runner()]);
   const baselines = f.baselines
     .split(',')
     .map((x) => x.trim())
@@ -122,6 +125,11 @@ const brief = (agent: string, r: EvalResult): SuiteRun => ({
 
 /** Run the plan. Never throws for a run's failure: the outcome is an exit code (the worst of the runs). */
 export async function runSuite(p: SuitePlan, log: (l: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<SuiteResult> {
+  const [{ runEval }, { runReplay }, { buildReportModel, writeReport }] = await Promise.all([
+    runner(),
+    import('../replay/run.ts'),
+    import('../../harness/report/index.ts'),
+  ]);
   const t0 = performance.now();
   // the runs install their own Ctrl-C handling while they run; between them an interrupt ends the suite
   let interrupted = false;
@@ -199,7 +207,7 @@ export function registerEvalSuite(ev: Command): void {
     .option('--format <list>', 'report formats, comma-separated: html, md, json, junit', 'md,html,json,junit')
     .option('--json', 'print {exitCode, db, bundles, runs, reports, seconds} on stdout')
     .action(async (f: SuiteFlags) => {
-      const plan = parseSuiteFlags(f);
+      const plan = await parseSuiteFlags(f);
       const r = await runSuite(plan);
       process.stdout.write(f.json ? `${JSON.stringify(r, null, 2)}\n` : `${renderSuite(r)}\n`);
       process.exitCode = r.exitCode;

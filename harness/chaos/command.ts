@@ -11,57 +11,13 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
-import { connect } from '../cluster/connect.ts';
-import { parseGoDuration } from '../../chaos/model.ts';
-import { TEMPLATE_IDS, isTemplateId, parseManifest, renderSchedule, renderTemplate } from './templates.ts';
-import { listKinds, listTemplates, renderChaosList } from './docs.ts';
-import { injectChaos } from './injector.ts';
-import { runNodeAction, type NodeActionKind } from './node-actions.ts';
+import type { NodeActionKind } from './node-actions.ts';
 
-/** Param names by how a `--param` value is read, from the templates' zod types (chaos/kinds/). */
-const PARAM_SHAPES = paramShapes();
-
-function paramShapes(): { lists: Set<string>; ints: Set<string> } {
-  const lists = new Set<string>();
-  const ints = new Set<string>();
-  for (const t of listTemplates())
-    for (const p of t.params) {
-      if (p.expected.startsWith('comma-separated list')) lists.add(p.name);
-      else if (p.expected === 'number' || p.expected === 'integer') ints.add(p.name);
-    }
-  return { lists, ints };
-}
-
-/** `k=v` strings to template params: lists split on commas, integers parsed. */
-export function parseParams(pairs: string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const kv of pairs) {
-    const i = kv.indexOf('=');
-    if (i <= 0) throw new UsageError(`--param ${kv}: expected key=value`);
-    const k = kv.slice(0, i);
-    const v = kv.slice(i + 1);
-    if (PARAM_SHAPES.lists.has(k)) out[k] = v === '' ? [] : v.split(',').map((x) => x.trim());
-    else if (PARAM_SHAPES.ints.has(k)) {
-      if (!/^-?\d+$/.test(v)) throw new UsageError(`--param ${k}: expected an integer, got '${v}'`);
-      out[k] = Number(v);
-    } else out[k] = v;
-  }
-  return out;
-}
-
-function durationMs(flag: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const ms = parseGoDuration(v);
-  if (ms === undefined || ms < 0) throw new UsageError(`${flag}: expected a duration like 30s or 2m, got '${v}'`);
-  return ms;
-}
+// The templates (zod), the injector and node actions (client-node) are loaded by the actions, not by `--help`.
+const params = () => import('./cli-params.ts');
+const templates = () => import('./templates.ts');
 
 const collect = (v: string, prev: string[]) => [...prev, v];
-
-function template(id: string): string {
-  if (!isTemplateId(id)) throw new UsageError(`unknown chaos template '${id}'`, `templates: ${TEMPLATE_IDS.join(', ')}`);
-  return id;
-}
 
 export function registerChaos(program: Command): void {
   const chaos = program
@@ -72,7 +28,8 @@ export function registerChaos(program: Command): void {
     .command('list')
     .description("list the chaos kinds, their templates and the templates' params (from the kind registry, chaos/kinds/)")
     .option('--json', 'print { kinds, templates } as JSON (params with expected type, default, required)')
-    .action((o: { json?: boolean }) => {
+    .action(async (o: { json?: boolean }) => {
+      const { listKinds, listTemplates, renderChaosList } = await import('./docs.ts');
       if (o.json) process.stdout.write(`${JSON.stringify({ kinds: listKinds(), templates: listTemplates() }, null, 2)}\n`);
       else process.stdout.write(renderChaosList());
     });
@@ -84,7 +41,8 @@ export function registerChaos(program: Command): void {
     .option('--schedule <cron>', "wrap it in a Schedule ('@every 30s' or 5-field cron)")
     .option('--history-limit <n>', 'Schedule historyLimit')
     .option('--concurrency-policy <p>', 'Schedule concurrencyPolicy (Forbid|Allow)')
-    .action((id: string, o: { param: string[]; schedule?: string; historyLimit?: string; concurrencyPolicy?: string }) => {
+    .action(async (id: string, o: { param: string[]; schedule?: string; historyLimit?: string; concurrencyPolicy?: string }) => {
+      const [{ parseParams, template }, { renderSchedule, renderTemplate }] = await Promise.all([params(), templates()]);
       let r = renderTemplate(template(id), parseParams(o.param));
       if (o.schedule) {
         const hl = o.historyLimit === undefined ? undefined : Number(o.historyLimit);
@@ -100,7 +58,8 @@ export function registerChaos(program: Command): void {
   chaos
     .command('validate <file>')
     .description('validate a Chaos Mesh manifest (fields, modes, durations, selectors) as the webhook would')
-    .action((file: string) => {
+    .action(async (file: string) => {
+      const { parseManifest } = await templates();
       let text: string;
       try {
         text = readFileSync(file, 'utf8');
@@ -126,6 +85,12 @@ export function registerChaos(program: Command): void {
         id: string,
         o: { param: string[]; hold?: string; timeout: string; keep?: boolean; kubeconfig?: string; context?: string; json?: boolean },
       ) => {
+        const [{ parseParams, template, durationMs }, { renderTemplate }, { connect }, { injectChaos }] = await Promise.all([
+          params(),
+          templates(),
+          import('../cluster/connect.ts'),
+          import('./injector.ts'),
+        ]);
         const r = renderTemplate(template(id), parseParams(o.param));
         const timeoutMs = durationMs('--timeout', o.timeout);
         const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
@@ -171,6 +136,11 @@ export function registerChaos(program: Command): void {
         const actions: NodeActionKind[] = ['reboot', 'stop-kubelet', 'start-kubelet', 'crash'];
         if (!actions.includes(action as NodeActionKind))
           throw new UsageError(`unknown node action '${action}'`, `actions: ${actions.join(', ')}`);
+        const [{ durationMs }, { connect }, { runNodeAction }] = await Promise.all([
+          params(),
+          import('../cluster/connect.ts'),
+          import('./node-actions.ts'),
+        ]);
         const t = durationMs('--timeout', o.timeout);
         const cluster = connect({ kubeconfig: o.kubeconfig, context: o.context });
         const r = await runNodeAction(cluster, node, action as NodeActionKind, {

@@ -5,7 +5,6 @@
 import { rmSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UsageError, ExitCode } from '../errors.ts';
-import { exportBundle, partialDir } from '../../mcp/bundle-export.ts';
 
 interface BundleOpts {
   kubeconfig?: string;
@@ -36,6 +35,8 @@ export function registerBundle(program: Command): void {
       const conc = Number(o.concurrency);
       if (!Number.isInteger(tail) || tail < 1) throw new UsageError('--tail-lines: a positive integer');
       if (!Number.isInteger(conc) || conc < 1 || conc > 64) throw new UsageError('--concurrency: 1..64');
+      // the exporter (client-node) is loaded for this command only, not by `--help`
+      const { exportBundle, partialDir } = await import('../../mcp/bundle-export.ts');
       const ac = new AbortController();
       const partial = partialDir(o.out);
       const onSig = () => {

@@ -8,9 +8,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../errors.ts';
 import { defaultDbPath } from '../constants.ts';
-import { compareRuns, type Comparison } from '../compare/index.ts';
-import { loadThresholds, type Thresholds } from '../compare/thresholds.ts';
-import { resolveRunRef } from '../report/model.ts';
+import type { Comparison } from '../compare/index.ts';
+import type { Thresholds } from '../compare/thresholds.ts';
 import { renderTable } from '../runner/summary.ts';
 import { fmtNum } from '../runner/stats.ts';
 import { openStore } from '../store/store.ts';
@@ -35,7 +34,13 @@ export function registerCompare(program: Command): void {
     )
     .option('--db <path>', 'results database (default results/netharness.db)')
     .option('--json', 'machine-readable output')
-    .action((baseRef: string, newRef: string, o: CompareOptions) => {
+    .action(async (baseRef: string, newRef: string, o: CompareOptions) => {
+      // the comparison, thresholds (zod) and run references are loaded by the action, not by `--help`
+      const [{ compareRuns }, { loadThresholds }, { resolveRunRef }] = await Promise.all([
+        import('../compare/index.ts'),
+        import('../compare/thresholds.ts'),
+        import('../report/model.ts'),
+      ]);
       const t: Thresholds = o.thresholds ? loadThresholds(o.thresholds) : {};
       const db = resolve(o.db ?? defaultDbPath);
       if (!existsSync(db)) throw new UsageError(`--db: no results database at ${db}`, 'run a scenario first, or pass --db');

@@ -15,13 +15,10 @@ import { addModelFlags } from '../../evals/agents/model/flags.ts';
 import { UsageError } from '../errors.ts';
 import { defaultDbPath } from '../constants.ts';
 import { openStore } from '../store/store.ts';
-import { renderTable } from '../runner/run.ts';
-import { listChecks } from '../checks/registry.ts';
-import { checkReferences, listRow, loadCases } from '../../evals/cases/loader.ts';
-import { EvalStore } from '../../evals/store.ts';
-import { rescoreTrials } from '../../evals/scoring/rescore.ts';
-import { defaultAllowList } from '../../evals/scoring/allow-list.ts';
-import { SCORING_VERSION } from '../../evals/scoring/score.ts';
+import { renderTable } from '../runner/summary.ts';
+
+// The cases (zod), the check registry (client-node) and the scorer are loaded by the actions, not by `--help`.
+const caseLoader = () => import('../../evals/cases/loader.ts');
 
 export function registerEval(program: Command): Command {
   const ev = program.command('eval').description('score root-cause analyses of agents against cases with known answers (evals/README.md)');
@@ -29,7 +26,8 @@ export function registerEval(program: Command): Command {
     .description('the eval cases: id, title, layer, difficulty, tags, whether it is a no-fault control')
     .option('--cases <glob>', 'case files (a glob, directory or file; default evals/cases/*.yaml)')
     .option('--json', 'machine-readable list on stdout')
-    .action((o: { cases?: string; json?: boolean }) => {
+    .action(async (o: { cases?: string; json?: boolean }) => {
+      const [{ checkReferences, listRow, loadCases }, { listChecks }] = await Promise.all([caseLoader(), import('../checks/registry.ts')]);
       const cases = loadCases({ cases: o.cases });
       const checks = listChecks().map((c) => ({ name: c.name, findingKinds: Object.keys(c.findingKinds) }));
       for (const lc of cases) checkReferences(lc, { checks });
@@ -50,9 +48,16 @@ export function registerEval(program: Command): Command {
     .option('--cases <glob>', 'case files to score against (default evals/cases/*.yaml)')
     .option('--dry-run', 'show what would change, store nothing')
     .option('--json', 'machine-readable result on stdout')
-    .action((runArg: string, o: { db: string; cases?: string; dryRun?: boolean; json?: boolean }) => {
+    .action(async (runArg: string, o: { db: string; cases?: string; dryRun?: boolean; json?: boolean }) => {
       const path = resolve(o.db);
       if (!existsSync(path)) throw new UsageError(`--db: no results database at ${path}`, 'run `netharness eval` first, or pass --db');
+      const [{ loadCases }, { EvalStore }, { rescoreTrials }, { defaultAllowList }, { SCORING_VERSION }] = await Promise.all([
+        caseLoader(),
+        import('../../evals/store.ts'),
+        import('../../evals/scoring/rescore.ts'),
+        import('../../evals/scoring/allow-list.ts'),
+        import('../../evals/scoring/score.ts'),
+      ]);
       const cases = new Map(loadCases({ cases: o.cases }).map((lc) => [lc.case.id, lc.case]));
       const store = openStore(path);
       try {

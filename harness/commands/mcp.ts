@@ -5,15 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import type { Command } from 'commander';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { InfraError, UsageError } from '../errors.ts';
 import { resolve } from 'node:path';
 import { defaultDbPath } from '../constants.ts';
-import { selectTools } from '../../mcp/tools/index.ts';
-import { isLoopbackHost, serveHttp, serveStdio } from '../../mcp/server.ts';
-import { openTarget } from '../../mcp/open-target.ts';
-import { noClusterTarget } from '../../mcp/tools/harness.ts';
 import { DEFAULT_BUDGET_BYTES } from '../../mcp/output.ts';
+
+// The server, its tools and client-node are loaded by the action, not by `--help`.
+const server = () => import('../../mcp/server.ts');
 
 interface McpOpts {
   kubeconfig?: string;
@@ -54,8 +53,9 @@ function intOpt(name: string, v: string, min: number, max: number): number {
 const collect = (v: string, prev: string[]): string[] => [...prev, ...(csv(v) ?? [])];
 
 /** The token every HTTP request must carry: from --auth-token-file, or a fresh random one (printed once). */
-function authToken(o: McpOpts): { token: string | null; generated: boolean } {
+async function authToken(o: McpOpts): Promise<{ token: string | null; generated: boolean }> {
   if (!o.auth) {
+    const { isLoopbackHost } = await server();
     if (o.authTokenFile) throw new UsageError('--no-auth and --auth-token-file are exclusive');
     if (!isLoopbackHost(o.host))
       throw new UsageError(
@@ -84,8 +84,9 @@ export function readonlyContextOf(kc: k8s.KubeConfig): string | undefined {
   return names.find((n) => n === `${current}-readonly`) ?? names.find(ro);
 }
 
-function loadKubeconfig(path?: string): k8s.KubeConfig | undefined {
-  const kc = new k8s.KubeConfig();
+async function loadKubeconfig(path?: string): Promise<k8s.KubeConfig | undefined> {
+  const { KubeConfig } = await import('@kubernetes/client-node');
+  const kc = new KubeConfig();
   try {
     const p = path ?? process.env.KUBECONFIG?.split(':')[0];
     if (p) kc.loadFromFile(p);
@@ -102,7 +103,8 @@ const HARMLESS_WRITES = new Set(['pods/exec', 'selfsubjectaccessreviews', 'selfs
 
 /** What the identity may change (a SelfSubjectRulesReview in `namespace`): '<verbs> <resources>' lines. */
 export async function writeRules(kc: k8s.KubeConfig, namespace: string): Promise<string[]> {
-  const api = kc.makeApiClient(k8s.AuthorizationV1Api);
+  const { AuthorizationV1Api } = await import('@kubernetes/client-node');
+  const api = kc.makeApiClient(AuthorizationV1Api);
   const r = await api.createSelfSubjectRulesReview({
     body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } },
   });
@@ -155,6 +157,7 @@ export function registerMcp(program: Command): void {
       if ((o.allowRuns || o.db) && !toolsets?.includes('harness'))
         throw new UsageError(`${o.allowRuns ? '--allow-runs' : '--db'} needs --toolsets harness`);
       const harness = { dbPath: resolve(o.db ?? defaultDbPath), allowRuns: Boolean(o.allowRuns) };
+      const { selectTools } = await import('../../mcp/tools/index.ts');
       const tools = selectTools({ toolsets, disableTools: csv(o.disableTools), harness });
       if (o.listTools) {
         process.stdout.write(`${tools.map((t) => `${t.name.padEnd(28)} [${t.toolset}] ${t.title}`).join('\n')}\n`);
@@ -172,7 +175,7 @@ export function registerMcp(program: Command): void {
               port: o.port === undefined ? 8080 : intOpt('--port', o.port, 0, 65535),
               maxSessions: intOpt('--max-sessions', o.maxSessions, 1, 10_000),
               sessionIdleMs: intOpt('--session-idle-seconds', o.sessionIdleSeconds, 1, 7 * 24 * 3600) * 1000,
-              ...authToken(o),
+              ...(await authToken(o)),
             }
           : undefined;
       if (o.transport !== 'http' && (o.authTokenFile || !o.auth || o.allowHost.length || o.allowOrigin.length))
@@ -183,7 +186,7 @@ export function registerMcp(program: Command): void {
       let context = o.context;
       // only the harness toolset and no cluster named: its tools need the results database, not a cluster
       const harnessOnly = tools.every((t) => t.toolset === 'harness') && !o.bundle && !o.kubeconfig && !o.context;
-      const kc = o.bundle || harnessOnly ? undefined : loadKubeconfig(o.kubeconfig);
+      const kc = o.bundle || harnessOnly ? undefined : await loadKubeconfig(o.kubeconfig);
       if (kc && !context) {
         const ro = readonlyContextOf(kc);
         if (ro && ro !== kc.getCurrentContext()) {
@@ -191,6 +194,11 @@ export function registerMcp(program: Command): void {
           log(`using the kubeconfig's read-only context '${ro}' (pass --context to choose another)`);
         }
       }
+      const [{ serveHttp, serveStdio }, { openTarget }, { noClusterTarget }] = await Promise.all([
+        server(),
+        import('../../mcp/open-target.ts'),
+        import('../../mcp/tools/harness.ts'),
+      ]);
       const { target, consistencyCheck } = harnessOnly
         ? { target: noClusterTarget(), consistencyCheck: undefined }
         : await openTarget({ kubeconfig: o.kubeconfig, context, bundle: o.bundle });

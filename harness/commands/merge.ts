@@ -3,9 +3,8 @@
  * kept (evals/merge.ts). Exit 0 merged, 2 on a usage error or a conflicting run (nothing written).
  */
 import type { Command } from 'commander';
-import { renderTable } from '../runner/run.ts';
+import { renderTable } from '../runner/summary.ts';
 import { UsageError } from '../errors.ts';
-import { mergeDatabases } from '../../evals/merge.ts';
 
 export function registerMerge(program: Command): void {
   program
@@ -14,8 +13,9 @@ export function registerMerge(program: Command): void {
     .argument('<db...>', 'input databases')
     .option('--out <path>', 'the merged database (created, or merged into when it exists)')
     .option('--json', 'machine-readable result on stdout')
-    .action((inputs: string[], o: { out?: string; json?: boolean }) => {
+    .action(async (inputs: string[], o: { out?: string; json?: boolean }) => {
       if (!o.out) throw new UsageError('--out <path> is required (the merged database)');
+      const { mergeDatabases } = await import('../../evals/merge.ts');
       const r = mergeDatabases(o.out, inputs);
       if (o.json) {
         process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);

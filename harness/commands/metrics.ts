@@ -7,10 +7,8 @@
  * The Prometheus is found as for `scenario --metrics-profile` (harness/metrics/client.ts).
  */
 import type { Command } from 'commander';
-import { connect } from '../cluster/connect.ts';
 import { UsageError } from '../errors.ts';
-import { connectPrometheus, PromQueryError, type PromSeries } from '../metrics/client.ts';
-import { loadMetricsProfile, parseStep } from '../metrics/profile.ts';
+import type { PromSeries } from '../metrics/client.ts';
 import { defaultDbPath } from '../paths.ts';
 import { renderTable } from '../runner/summary.ts';
 import { listMetricSeries, metricNames } from '../store/metrics.ts';
@@ -67,6 +65,12 @@ export function registerMetrics(program: Command): void {
       if (o.prometheusUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(o.prometheusUrl))
         throw new UsageError(`--prometheus-url: expected an http(s):// URL (got '${o.prometheusUrl}')`);
       const at = o.time !== undefined ? parseTime(o.time) : new Date();
+      // the client (client-node) and the profile parser (zod) are loaded by the actions, not by `--help`
+      const [{ connect }, { connectPrometheus, PromQueryError }, { parseStep }] = await Promise.all([
+        import('../cluster/connect.ts'),
+        import('../metrics/client.ts'),
+        import('../metrics/profile.ts'),
+      ]);
       const range = o.range !== undefined ? parseStep(o.range, '--range') : undefined;
       const step =
         o.step !== undefined ? parseStep(o.step, '--step') : range !== undefined ? Math.max(1, Math.ceil(range / 100)) : undefined;
@@ -90,7 +94,8 @@ export function registerMetrics(program: Command): void {
     .description('validate a metrics profile (kube-burner format) and list its queries; exit 2 naming the bad entry')
     .argument('<file>', 'e.g. metrics/profiles/egressip.yaml')
     .option('--json', 'the parsed profile on stdout')
-    .action((file: string, o: { json?: boolean }) => {
+    .action(async (file: string, o: { json?: boolean }) => {
+      const { loadMetricsProfile } = await import('../metrics/profile.ts');
       const p = loadMetricsProfile(file);
       if (o.json) process.stdout.write(`${JSON.stringify(p, null, 2)}\n`);
       else

@@ -10,12 +10,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ChurnTracker, type Tick } from '../analysis/churn.ts';
-import { connect } from '../cluster/connect.ts';
-import { checkEgressIP, toCheckFinding } from '../checks/egressip/index.ts';
 import { kubeconfigLabel } from '../checks/record.ts';
 import { defaultDbPath, VERSION } from '../constants.ts';
 import { ExitCode, InterruptedError, UsageError } from '../errors.ts';
-import { parseStep } from '../metrics/profile.ts';
 import { openStore, type Store } from '../store/store.ts';
 import { sleep } from '../wait/poll.ts';
 
@@ -60,6 +57,12 @@ export function registerMonitor(program: Command): void {
     .option('--no-record', 'do not record in the results database')
     .option('--json', 'one JSON object per tick on stdout (JSON lines)')
     .action(async (o: MonitorOptions) => {
+      // the check (client-node) and the step parser (zod) are loaded by the action, not by `--help`
+      const [{ connect }, { checkEgressIP, toCheckFinding }, { parseStep }] = await Promise.all([
+        import('../cluster/connect.ts'),
+        import('../checks/egressip/index.ts'),
+        import('../metrics/profile.ts'),
+      ]);
       const intervalS = parseStep(o.interval, '--interval');
       const count = positiveInt(o.count, '--count', 1_000_000);
       const window = positiveInt(o.window, '--window', 1000) as number;

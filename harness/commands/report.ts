@@ -9,7 +9,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
 import { defaultDbPath } from '../constants.ts';
-import { REPORT_FORMATS, buildReportModel, resolveRunRef, writeReport, type ReportFormat, type WrittenReport } from '../report/index.ts';
+import { REPORT_FORMATS, type ReportFormat } from '../report/formats.ts';
+import type { WrittenReport } from '../report/index.ts';
 import { openStore } from '../store/store.ts';
 
 interface ReportOptions {
@@ -59,11 +60,13 @@ export function registerReport(program: Command): void {
       ],
     )
     .option('--alone', 'eval runs: only this run, no companions')
-    .action((ref: string, o: ReportOptions) => {
+    .action(async (ref: string, o: ReportOptions) => {
       const formats = parseFormats(o.format ?? []);
       if (o.with?.length && o.alone) throw new UsageError('--with and --alone: give one of them');
       const db = resolve(o.db ?? defaultDbPath);
       if (!existsSync(db)) throw new UsageError(`--db: no results database at ${db}`, 'run a scenario first, or pass --db');
+      // the renderers (ECharts) are loaded for this command only, not by `--help`
+      const { buildReportModel, resolveRunRef, writeReport } = await import('../report/index.ts');
       const store = openStore(db, { markCrashed: false });
       try {
         const runId = resolveRunRef(store, ref);

@@ -9,8 +9,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.ts';
 import { defaultDbPath } from '../constants.ts';
 import { formatMs } from '../runner/progress.ts';
-import { renderTable } from '../runner/run.ts';
-import { evalRunDetail, renderEvalDetail } from '../../evals/runner/show.ts';
+import { renderTable } from '../runner/summary.ts';
 import { openStore, type RunDetail, type RunKind, type RunRow } from '../store/store.ts';
 import { registerRunsTrend } from './runs-trend.ts';
 
@@ -169,7 +168,9 @@ export function registerRuns(program: Command): void {
     .argument('<run>', 'run uuid or a unique prefix')
     .option('--db <path>', 'results database (default results/netharness.db)')
     .option('--json', 'machine-readable output')
-    .action((id: string, o: RunsOptions, cmd: Command) => {
+    .action(async (id: string, o: RunsOptions, cmd: Command) => {
+      // the eval detail (evals/runner/show.ts) pulls the eval runner in: loaded for this command only
+      const { evalRunDetail, renderEvalDetail } = await import('../../evals/runner/show.ts');
       const parent = cmd.parent?.opts<RunsOptions>() ?? {};
       const merged: RunsOptions = { db: o.db ?? parent.db, json: o.json ?? parent.json };
       const store = openStore(dbPathOf(merged));

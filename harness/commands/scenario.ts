@@ -9,14 +9,13 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Command, Option } from 'commander';
 import { UsageError } from '../errors.ts';
-import { describeParams } from '../runner/params.ts';
-import { paramsJsonSchema } from '../runner/schema.ts';
 import { createProgress } from '../runner/progress.ts';
-import { renderSummaryText, runScenario, type TargetOptions } from '../runner/run.ts';
-import { isScenario, type Scenario } from '../runner/scenario.ts';
-import { loadScenario, scenarioNames } from '../../scenarios/index.ts';
-import { loadMetricsProfile, parseStep } from '../metrics/profile.ts';
+import type { TargetOptions } from '../runner/run.ts';
+import type { Scenario } from '../runner/scenario.ts';
 import type { RunMetricsOptions } from '../metrics/run.ts';
+
+// The runner, the scenarios and their kits (client-node, zod) are loaded by the action, not by `--help`.
+const scenarios = () => import('../../scenarios/index.ts');
 
 interface ScenarioCliOptions {
   param: string[];
@@ -39,6 +38,7 @@ interface ScenarioCliOptions {
 }
 
 async function resolveScenario(nameOrPath: string): Promise<Scenario> {
+  const [{ loadScenario, scenarioNames }, { isScenario }] = await Promise.all([scenarios(), import('../runner/scenario.ts')]);
   const byName = await loadScenario(nameOrPath);
   if (byName) return byName;
   if (/\.(ts|js|mts|mjs)$/.test(nameOrPath) && existsSync(nameOrPath)) {
@@ -52,7 +52,7 @@ async function resolveScenario(nameOrPath: string): Promise<Scenario> {
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
 /** --metrics-*: the profile is read and validated before the run starts (a bad profile exits 2, nothing recorded). */
-function metricsOptions(o: ScenarioCliOptions): RunMetricsOptions | undefined {
+async function metricsOptions(o: ScenarioCliOptions): Promise<RunMetricsOptions | undefined> {
   if (!o.metricsProfile) {
     for (const [flag, v] of [
       ['--metrics-step', o.metricsStep],
@@ -64,6 +64,7 @@ function metricsOptions(o: ScenarioCliOptions): RunMetricsOptions | undefined {
   }
   if (o.prometheusUrl !== undefined && !/^https?:\/\/[^/\s]+/.test(o.prometheusUrl))
     throw new UsageError(`--prometheus-url: expected an http(s):// URL (got '${o.prometheusUrl}')`);
+  const { loadMetricsProfile, parseStep } = await import('../metrics/profile.ts');
   return {
     profile: loadMetricsProfile(o.metricsProfile),
     profilePath: o.metricsProfile,
@@ -103,6 +104,7 @@ export function registerScenario(program: Command): void {
     )
     .action(async (name: string, o: ScenarioCliOptions) => {
       if (name === 'list') {
+        const [{ loadScenario, scenarioNames }, { describeParams }] = await Promise.all([scenarios(), import('../runner/params.ts')]);
         const rows: { name: string; description: string; params: ReturnType<typeof describeParams> }[] = [];
         for (const n of scenarioNames()) {
           const s = await loadScenario(n);
@@ -120,6 +122,7 @@ export function registerScenario(program: Command): void {
       }
       if (o.schema) {
         const scn = await resolveScenario(name);
+        const { paramsJsonSchema } = await import('../runner/schema.ts');
         process.stdout.write(`${JSON.stringify(paramsJsonSchema(scn.meta.name, scn.meta.description, scn.meta.params), null, 2)}\n`);
         return;
       }
@@ -134,8 +137,9 @@ export function registerScenario(program: Command): void {
         ? { kind: 'kubeconfig', path: o.kubeconfig, context: o.context }
         : { kind: 'sim', workdir: o.workdir, keep: o.keepSim, port: o.port ? Number(o.port) : undefined };
       if (o.kubeconfig && !existsSync(o.kubeconfig)) throw new UsageError(`--kubeconfig: no file at ${o.kubeconfig}`);
-      const metrics = metricsOptions(o);
+      const metrics = await metricsOptions(o);
       const progress = createProgress({ quiet: o.quiet });
+      const { runScenario, renderSummaryText } = await import('../runner/run.ts');
       const res = await runScenario(scn, {
         params: { file: o.params, pairs: o.param },
         quick: o.quick,

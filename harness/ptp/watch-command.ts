@@ -6,12 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { connect } from '../cluster/connect.ts';
 import { ExitCode, UsageError } from '../errors.ts';
 import { DEFAULT_DB_PATH, openStore } from '../store/store.ts';
 import { ptpWatchStore } from '../store/ptp.ts';
-import { WatchRulesConfig, type Alert } from './rules.ts';
-import { runWatch } from './watch.ts';
+import type { Alert } from './rules.ts';
 
 interface WatchCliOptions {
   kubeconfig?: string;
@@ -57,6 +55,12 @@ export function registerPtpWatch(ptp: Command): void {
     .option('--duration <s>', 'stop after this many seconds (default: until Ctrl-C)')
     .option('--db <path>', `results database (default ${DEFAULT_DB_PATH})`)
     .action(async (o: WatchCliOptions) => {
+      // the rules (zod), the watcher and client-node are loaded by the action, not by `--help`
+      const [{ WatchRulesConfig }, { runWatch }, { connect }] = await Promise.all([
+        import('./rules.ts'),
+        import('./watch.ts'),
+        import('../cluster/connect.ts'),
+      ]);
       const rules = WatchRulesConfig.parse({
         ...(o.freerunMinutes !== undefined ? { freerunMinutes: num('--freerun-minutes', o.freerunMinutes, 0) } : {}),
         ...(o.maxStateChanges !== undefined

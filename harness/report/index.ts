@@ -14,8 +14,8 @@ import { resultsDir } from '../constants.ts';
 
 export { buildReportModel, resolveRunRef, type ReportModel, type ReportOptions } from './model.ts';
 
-export const REPORT_FORMATS = ['html', 'md', 'json', 'junit'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+import type { ReportFormat } from './formats.ts';
+export { REPORT_FORMATS, type ReportFormat } from './formats.ts';
 
 const FILE: Record<ReportFormat, string> = { html: 'report.html', md: 'report.md', json: 'report.json', junit: 'junit.xml' };
 

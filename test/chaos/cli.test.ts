@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { parseParams } from '../../harness/chaos/command.ts';
+import { parseParams } from '../../harness/chaos/cli-params.ts';
 import { tempDir } from '../support/tmp.ts';
 
 const root = join(import.meta.dirname, '..', '..');

@@ -7,7 +7,6 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../../harness/errors.ts';
-import { MODEL_AGENTS } from './index.ts';
 
 const FLAGS: [flag: string, param: string, help: string][] = [
   ['--model <name>', 'model', "model agents: the model (gpt-4o, claude-sonnet-4-5, a local server's model name)"],
@@ -31,11 +30,13 @@ const camel = (flag: string) =>
 
 export function addModelFlags(ev: Command): void {
   for (const [flag, , help] of FLAGS) ev.option(flag, help);
-  ev.hook('preAction', (cmd, action) => {
+  ev.hook('preAction', async (cmd, action) => {
     if (action !== cmd) return; // a subcommand (eval list, eval rescore)
     const o = cmd.opts<Record<string, unknown>>();
     const given = FLAGS.filter(([flag]) => o[camel(flag)] !== undefined);
     if (!given.length) return;
+    // the model agents (the AI SDK) are loaded only when a model flag is given, not by `eval --help`
+    const { MODEL_AGENTS } = await import('./index.ts');
     const agent = String(o.agent ?? '');
     if (!(MODEL_AGENTS as readonly string[]).includes(agent))
       throw new UsageError(
