@@ -28,6 +28,7 @@
  * Objects are written into the cluster's store in-process (what the API server does on a create);
  * the conditions are read from the store and, for the NB, over each node's real ovsdb-server socket.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import net from 'node:net';
@@ -35,7 +36,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { startCluster, type RunningCluster } from '../sim/cluster.ts';
 import { parseNodeCount } from '../sim/topology.ts';
-import { getOvnCluster, getOvnNode, fromOvsStringMap, NB_DB } from '../sim/ovn/index.ts';
+import { getOvnCluster, getOvnNode, NB_DB } from '../sim/ovn/index.ts';
+import type { OvsdbMap } from '../sim/ovn/ovsdb-client.ts';
+import { nbTraffic } from '../sim/ovnkube/nb-conn.ts';
 import type { GroupVersionResource, KubeObject, SimNodeSpec } from '../sim/types.ts';
 import { sleep } from '../harness/wait/poll.ts';
 
@@ -145,22 +148,41 @@ async function topologyInEveryNb(c: RunningCluster, nodes: SimNodeSpec[]): Promi
 
 /**
  * Cluster-wide EgressIP SNATs and priority-100 reroute LRPs, summed over every node's NB.
- * `_uuid` is selected on purpose: ovsdb-server returns identical projected rows only once.
+ * The conditions are evaluated by ovsdb-server and only `_uuid` comes back (ovsdb-server returns
+ * identical projected rows only once, so a projection must keep the rows apart): the probe runs
+ * every 200 ms while the cluster converges, and reading whole rows would cost the sim's CPU it measures.
  */
 async function nbEgressCounts(c: RunningCluster, nodes: SimNodeSpec[]): Promise<{ snat: number; reroute: number; perNode: string }> {
   let snat = 0;
   let reroute = 0;
   const per: string[] = [];
+  const eipOwned: OvsdbMap = ['map', [['k8s.ovn.org/owner-type', 'EgressIP']]];
   await Promise.all(
     nodes.map(async (n) => {
       const cl = await getOvnNode(c.ctx, n.name).nbClient(1000);
       try {
         const [nat, lrp] = await cl.transact(NB_DB, [
-          { op: 'select', table: 'NAT', where: [['type', '==', 'snat']], columns: ['_uuid', 'external_ids'] },
-          { op: 'select', table: 'Logical_Router_Policy', where: [['priority', '==', 100]], columns: ['_uuid', 'action'] },
+          {
+            op: 'select',
+            table: 'NAT',
+            where: [
+              ['type', '==', 'snat'],
+              ['external_ids', 'includes', eipOwned],
+            ],
+            columns: ['_uuid'],
+          },
+          {
+            op: 'select',
+            table: 'Logical_Router_Policy',
+            where: [
+              ['priority', '==', 100],
+              ['action', '==', 'reroute'],
+            ],
+            columns: ['_uuid'],
+          },
         ]);
-        const sn = (nat.rows ?? []).filter((r) => fromOvsStringMap(r.external_ids)['k8s.ovn.org/owner-type'] === 'EgressIP').length;
-        const rr = (lrp.rows ?? []).filter((r) => r.action === 'reroute').length;
+        const sn = (nat.rows ?? []).length;
+        const rr = (lrp.rows ?? []).length;
         snat += sn;
         reroute += rr;
         if (sn || rr) per.push(`${n.name} ${sn}/${rr}`);
@@ -170,6 +192,30 @@ async function nbEgressCounts(c: RunningCluster, nodes: SimNodeSpec[]): Promise<
     }),
   );
   return { snat, reroute, perNode: per.sort().join(', ') };
+}
+
+/** CPU seconds of this process's other live descendants (Prometheus, ...), not the OVN/OVS daemons, by pid. */
+function otherChildrenCpu(c: RunningCluster): Map<number, { s: number }> {
+  const ovn = new Set<number>();
+  for (const n of Object.values(getOvnCluster(c.ctx).state().nodes)) for (const pid of Object.values(n.pids)) if (pid) ovn.add(pid);
+  const parent = new Map<number, number>();
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone
+    }
+  }
+  const out = new Map<number, { s: number }>();
+  for (const pid of parent.keys()) {
+    if (ovn.has(pid)) continue;
+    let p = parent.get(pid);
+    for (let hops = 0; p && p !== process.pid && hops < 8; hops++) p = parent.get(p);
+    if (p === process.pid) out.set(pid, { s: procCpuS(pid) });
+  }
+  return out;
 }
 
 function vmRssKb(pid: number): number {
@@ -192,18 +238,51 @@ function procCpuS(pid: number): number {
   }
 }
 
-/** CPU seconds of the OVN/OVS children by pid (a restarted daemon starts again from 0). */
-function ovnChildrenCpu(c: RunningCluster): Map<number, number> {
-  const out = new Map<number, number>();
+/** CPU seconds of the OVN/OVS children by pid (a restarted daemon starts again from 0), with each pid's process kind. */
+function ovnChildrenCpu(c: RunningCluster): Map<number, { kind: string; s: number }> {
+  const out = new Map<number, { kind: string; s: number }>();
   for (const n of Object.values(getOvnCluster(c.ctx).state().nodes))
-    for (const pid of Object.values(n.pids)) if (pid) out.set(pid, procCpuS(pid));
+    for (const [kind, pid] of Object.entries(n.pids)) if (pid) out.set(pid, { kind, s: procCpuS(pid) });
   return out;
 }
 
-function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+function cpuSince(before: Map<number, { s: number }>, after: Map<number, { s: number }>): number {
   let s = 0;
-  for (const [pid, v] of after) s += v - (before.get(pid) ?? 0);
+  for (const [pid, v] of after) s += v.s - (before.get(pid)?.s ?? 0);
   return s;
+}
+
+/** CPU seconds since `before` per process kind (ovsdb-server-nb, ovn-northd, ...), largest first. */
+function cpuByKind(before: Map<number, { s: number }>, after: Map<number, { kind: string; s: number }>): string {
+  const by = new Map<string, number>();
+  for (const [pid, v] of after) by.set(v.kind, (by.get(v.kind) ?? 0) + v.s - (before.get(pid)?.s ?? 0));
+  return [...by]
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+    .join(', ');
+}
+
+/** The zone controllers' NB traffic since a mark: transactions, ops, bytes out, bytes in (replies + monitor updates). */
+function nbTrafficMark(): { transacts: number; bytesIn: number; notifications: number } {
+  let bytesIn = 0;
+  let notifications = 0;
+  for (const t of nbTraffic.conns) {
+    bytesIn += t.bytesIn;
+    notifications += t.notifications;
+  }
+  return { transacts: nbTraffic.transacts.length, bytesIn, notifications };
+}
+
+function nbTrafficSince(m: ReturnType<typeof nbTrafficMark>): string {
+  const now = nbTrafficMark();
+  const tx = nbTraffic.transacts.slice(m.transacts);
+  const ops = tx.map((t) => t.ops).sort((a, b) => a - b);
+  const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
+  const q = (f: number): number => ops[Math.min(ops.length - 1, Math.floor(f * ops.length))] ?? 0;
+  return (
+    `${tx.length} transacts, ${sum(ops)} ops (per transact median ${q(0.5)}, p90 ${q(0.9)}, max ${q(1)}), ` +
+    `${mb(sum(tx.map((t) => t.bytes)))} MB sent; received ${mb(now.bytesIn - m.bytesIn)} MB in ${now.notifications - m.notifications} notifications + replies`
+  );
 }
 
 function ovnChildrenRss(c: RunningCluster): { bytes: number; procs: number } {
@@ -218,6 +297,49 @@ function ovnChildrenRss(c: RunningCluster): { bytes: number; procs: number } {
     }
   }
   return { bytes: kb * 1024, procs };
+}
+
+/**
+ * CLUSTER_BENCH_OVN_STATS=1: the engine and coverage counters of one worker's OVN daemons at a mark
+ * (ovn-appctl), to see how often northd recomputes and how many transactions the databases commit.
+ */
+function ovnStats(c: RunningCluster, node: string): Record<string, number> {
+  const n = getOvnCluster(c.ctx).state().nodes[node];
+  const out: Record<string, number> = {};
+  if (!n) return out;
+  const appctl = (target: string, ...cmd: string[]): string => {
+    try {
+      return execFileSync('ovn-appctl', ['-t', target, ...cmd], { env: { ...process.env, OVN_RUNDIR: n.rundir }, encoding: 'utf8' });
+    } catch (e) {
+      return `error: ${(e as Error).message}`;
+    }
+  };
+  const ctl = (prog: string): string => path.join(n.rundir, `${prog}.${n.pids[prog as keyof typeof n.pids] ?? 0}.ctl`);
+  // inc-engine/show-stats: "Node: X\n- recompute: N\n- compute: M\n- cancel: K"
+  let cur = '';
+  for (const line of appctl(ctl('ovn-northd'), 'inc-engine/show-stats').split('\n')) {
+    const m = /^Node: (\S+)/.exec(line);
+    if (m) cur = m[1];
+    const r = /^- (recompute|compute|cancel):\s+(\d+)/.exec(line);
+    if (r && (cur === 'northd' || cur === 'lflow')) out[`northd ${cur} ${r[1]}`] = Number(r[2]);
+  }
+  const coverage = (label: string, target: string, names: string[]): void => {
+    for (const line of appctl(target, 'coverage/show').split('\n')) {
+      const m = /^(\S+)\s+.*total:\s+(\d+)/.exec(line.trim());
+      if (m && names.includes(m[1])) out[`${label} ${m[1]}`] = Number(m[2]);
+    }
+  };
+  coverage('northd', ctl('ovn-northd'), ['txn_commit', 'hmap_expand', 'poll_create_node']);
+  coverage('sb', path.join(n.rundir, 'ovnsb_db.ctl'), ['txn_unchanged', 'txn_incomplete', 'txn_success', 'jsonrpc_recv_incomplete']);
+  coverage('nb', path.join(n.rundir, 'ovnnb_db.ctl'), ['txn_unchanged', 'txn_incomplete', 'txn_success']);
+  coverage('ovn-controller', ctl('ovn-controller'), ['lflow_run', 'consider_logical_flow', 'physical_run', 'flow_extract']);
+  return out;
+}
+
+function statsDelta(a: Record<string, number>, b: Record<string, number>): string {
+  return Object.keys(b)
+    .map((k) => `${k} ${b[k] - (a[k] ?? 0)}`)
+    .join(', ');
 }
 
 /** Starts a cluster in a fixed workdir (a killed earlier run's OVN there is cleaned up), runs fn, always stops. */
@@ -372,6 +494,22 @@ async function benchLoad(l: Load): Promise<void> {
     rows.push({ scenario: scen, phase: `cluster up (startCluster ${s(tUp)} s)`, 'median s': s(tBase), 'max s': '', goal: '' });
     const heapBase = process.memoryUsage();
     const ovnBase = ovnChildrenRss(c);
+    const idleS = num('CLUSTER_BENCH_IDLE_S', 0);
+    if (idleS > 0) {
+      // the idle cluster's own CPU (heartbeats, probes, daemons' wake-ups) over the same kind of window
+      const cpuI = process.cpuUsage();
+      const ovnI = ovnChildrenCpu(c);
+      await sleep(idleS * 1000);
+      const u = process.cpuUsage(cpuI);
+      const ovnI1 = ovnChildrenCpu(c);
+      rows.push({
+        scenario: scen,
+        phase: `idle ${idleS} s: this process ${((u.user + u.system) / 1e6).toFixed(2)} s CPU, OVN/OVS ${cpuSince(ovnI, ovnI1).toFixed(2)} s (${cpuByKind(ovnI, ovnI1)})`,
+        'median s': '',
+        'max s': '',
+        goal: '',
+      });
+    }
 
     if (l.maxPods !== undefined) {
       const pods = String(l.maxPods);
@@ -400,6 +538,13 @@ async function benchLoad(l: Load): Promise<void> {
     // the monotonic clock of --cpu-prof samples, to cut a profile to the measured window
     if (process.env.CLUSTER_BENCH_MARKS === '1') process.stderr.write(`cluster bench: mark t0 ${process.hrtime.bigint() / 1000n} us\n`);
     const ovnCpu0 = ovnChildrenCpu(c);
+    const otherCpu0 = otherChildrenCpu(c);
+    const nb0 = nbTrafficMark();
+    const statsNode = workers[0]?.name ?? nodes[0].name;
+    const ovnStats0 = process.env.CLUSTER_BENCH_OVN_STATS === '1' ? ovnStats(c, statsNode) : undefined;
+    const rv0 = c.store.currentRV;
+    const podEvents = { ADDED: 0, MODIFIED: 0, DELETED: 0 } as Record<string, number>;
+    const unwatchPods = c.store.watch(G.pods, (ev) => void (podEvents[ev.type] = (podEvents[ev.type] ?? 0) + 1));
     for (const w of workers) {
       c.store.mutate(G.nodes, undefined, w.name, (o) => {
         o.metadata.labels = { ...(o.metadata.labels ?? {}), 'k8s.ovn.org/egress-assignable': '' };
@@ -436,6 +581,24 @@ async function benchLoad(l: Load): Promise<void> {
       peakOvn = Math.max(peakOvn, ovnChildrenRss(c).bytes);
     };
     const sampler = setInterval(sample, 500);
+    // CLUSTER_BENCH_TIMELINE=1: once a second, the CPU of this process and of the OVN/OVS children per kind
+    // in that second, and how many pods run (stderr), to see which phase waits for what
+    let tlCpu = process.cpuUsage();
+    let tlOvn = ovnChildrenCpu(c);
+    const timeline =
+      process.env.CLUSTER_BENCH_TIMELINE === '1'
+        ? setInterval(() => {
+            const u = process.cpuUsage(tlCpu);
+            const o = ovnChildrenCpu(c);
+            let running = 0;
+            for (const p of c.store.list(G.pods)) if (ours.has(p.metadata.namespace ?? '') && phase(p) === 'Running') running++;
+            process.stderr.write(
+              `t+${s(performance.now() - t0)} s: sim ${((u.user + u.system) / 1e6).toFixed(2)} s, OVN ${cpuSince(tlOvn, o).toFixed(2)} s (${cpuByKind(tlOvn, o)}), ${running} pods Running, ${nbTraffic.transacts.length - nb0.transacts} NB transacts\n`,
+            );
+            tlCpu = process.cpuUsage();
+            tlOvn = o;
+          }, 1000)
+        : undefined;
     try {
       // pods and EgressIP assignment are polled side by side (store reads), each with its own time from t0
       const [tPods, tEip] = await Promise.all([
@@ -490,15 +653,27 @@ async function benchLoad(l: Load): Promise<void> {
       if (process.env.CLUSTER_BENCH_MARKS === '1')
         process.stderr.write(`cluster bench: mark converged ${process.hrtime.bigint() / 1000n} us\n`);
       const cpu = process.cpuUsage(cpu0);
+      const ovnCpu1 = ovnChildrenCpu(c);
       rows.push({
         scenario: scen,
-        phase: `CPU until NB converged: this process ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, OVN/OVS children ${cpuSince(ovnCpu0, ovnChildrenCpu(c)).toFixed(2)} s`,
+        phase: `CPU until NB converged: this process ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s, OVN/OVS children ${cpuSince(ovnCpu0, ovnCpu1).toFixed(2)} s, other children (Prometheus, ...) ${cpuSince(otherCpu0, otherChildrenCpu(c)).toFixed(2)} s`,
         'median s': '',
         'max s': '',
         goal: '',
       });
+      const info = (phase: string): void => void rows.push({ scenario: scen, phase, 'median s': '', 'max s': '', goal: '' });
+      info(`OVN/OVS CPU by kind: ${cpuByKind(ovnCpu0, ovnCpu1)}`);
+      info(`ovnkube NB until converged: ${nbTrafficSince(nb0)}`);
+      unwatchPods();
+      if (ovnStats0) info(`OVN counters on ${statsNode} until converged: ${statsDelta(ovnStats0, ovnStats(c, statsNode))}`);
+      info(
+        `store writes until converged: ${c.store.currentRV - rv0}, pod events ${Object.entries(podEvents)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
     } finally {
       clearInterval(sampler);
+      if (timeline) clearInterval(timeline);
     }
     sample();
     const m = process.memoryUsage();

@@ -18,10 +18,19 @@ import { compileSelectors } from './selectors.ts';
 import { validateObject } from './validation.ts';
 import { applyCreateDefaults } from './defaults.ts';
 import { GVR } from '../gvr.ts';
+import { jsonClone, jsonCopy, jsonEqual } from './json-value.ts';
 
-export interface Entry {
-  obj: KubeObject;
-  json: string;
+/**
+ * A stored object version and its JSON text. The text is made when first asked for (an HTTP get,
+ * list or watch event) and then kept: in-process writers and watchers (controllers, kubelets,
+ * ovnkube) never need it, and at 10k pods most versions are never served over HTTP.
+ */
+export class Entry {
+  private text: string | undefined;
+  constructor(readonly obj: KubeObject) {}
+  get json(): string {
+    return (this.text ??= JSON.stringify(this.obj));
+  }
 }
 
 export interface StoreEvent {
@@ -70,9 +79,13 @@ export function deepFreeze<T>(o: T): T {
   return o;
 }
 
+/** A private, mutable deep copy (plain JSON data). */
 function clone<T>(o: T): T {
-  return JSON.parse(JSON.stringify(o)) as T;
+  return jsonClone(o);
 }
+
+/** Top-level keys that are not part of the spec (generation) comparison. */
+const NOT_SPEC: ReadonlySet<string> = new Set(['metadata', 'status']);
 
 const NAME_CHARS = 'bcdfghjklmnpqrstvwxz2456789';
 function randomSuffix(): string {
@@ -85,10 +98,9 @@ function objKey(ns: string | undefined, name: string): string {
   return ns ? `${ns}/${name}` : name;
 }
 
-/** The parts of an object whose change bumps metadata.generation. */
-function specPart(o: KubeObject): string {
-  const { metadata: _m, status: _s, ...rest } = o;
-  return JSON.stringify(rest);
+/** The parts of an object whose change bumps metadata.generation: all but metadata and status. */
+function sameSpec(a: KubeObject, b: KubeObject): boolean {
+  return jsonEqual(a, b, NOT_SPEC);
 }
 
 export class MemoryStore implements ObjectStore {
@@ -242,7 +254,7 @@ export class MemoryStore implements ObjectStore {
 
   private put(key: string, k: string, o: KubeObject, type: WatchEventType, prev?: KubeObject): Entry {
     o.metadata.resourceVersion = String(++this.rv);
-    const entry: Entry = { obj: deepFreeze(o), json: JSON.stringify(o) };
+    const entry = new Entry(deepFreeze(o));
     const b = this.bucket(key);
     if (!b.has(k)) {
       // Keep the sorted key index current (binary insert) instead of re-sorting on the next list:
@@ -264,9 +276,9 @@ export class MemoryStore implements ObjectStore {
         if (keys[i] === k) keys.splice(i, 1);
       }
     }
-    const d = clone(o);
-    d.metadata.resourceVersion = String(++this.rv);
-    const entry: Entry = { obj: deepFreeze(d), json: JSON.stringify(d) };
+    // the deleted version differs only in its resourceVersion: the rest is shared (frozen)
+    const d: KubeObject = { ...o, metadata: { ...o.metadata, resourceVersion: String(++this.rv) } };
+    const entry = new Entry(deepFreeze(d));
     this.emit({ rv: this.rv, key, type: 'DELETED', entry, prev: o });
     return entry.obj;
   }
@@ -294,12 +306,20 @@ export class MemoryStore implements ObjectStore {
       );
     }
     let o: KubeObject;
+    // Custom resources are pruned in place by their schema (validateObject) and Secrets get their
+    // stringData folded in: those get a full private copy. Everything else shares the frozen parts of
+    // the old version (or frozen parts a mutate() callback put in) instead of copying them.
+    const inPlace = t.schema !== undefined || t.kind === 'Secret';
     if (opts.subresource === 'status') {
-      o = clone(old.obj);
-      if (input.status !== undefined) o.status = clone(input.status);
+      if (inPlace) o = clone(old.obj);
+      else o = { ...old.obj, metadata: { ...old.obj.metadata } };
+      if (input.status !== undefined) o.status = inPlace ? clone(input.status) : jsonCopy(input.status);
       else delete o.status;
     } else {
-      o = clone(input);
+      o = inPlace ? clone(input) : jsonCopy(input);
+      // the top level and metadata are written below: never a shared (frozen) object
+      if (Object.isFrozen(o)) o = { ...o };
+      o.metadata = Object.isFrozen(o.metadata) ? { ...o.metadata } : o.metadata;
       o.apiVersion = av;
       o.kind = t.kind;
       const om = o.metadata;
@@ -317,16 +337,16 @@ export class MemoryStore implements ObjectStore {
         delete om.deletionGracePeriodSeconds;
       }
       if (opts.preserveStatus && t.subresources.includes('status')) {
-        if (old.obj.status !== undefined) o.status = clone(old.obj.status);
+        if (old.obj.status !== undefined) o.status = inPlace ? clone(old.obj.status) : old.obj.status;
         else delete o.status;
       }
       if (o.kind === 'Secret' && o.stringData) applyCreateDefaults(o);
-      if (specPart(o) !== specPart(old.obj)) om.generation = (oldMd.generation ?? 1) + 1;
+      if (!sameSpec(o, old.obj)) om.generation = (oldMd.generation ?? 1) + 1;
     }
     validateObject(t, o, opts.strictFields);
     // A no-op write keeps the resourceVersion, like the real server (kubectl apply "unchanged").
     o.metadata.resourceVersion = old.obj.metadata.resourceVersion;
-    if (JSON.stringify(o) === old.json) return old.obj;
+    if (jsonEqual(o, old.obj)) return old.obj;
     if (opts.dryRun) return deepFreeze(o);
     if (o.metadata.deletionTimestamp && (!o.metadata.finalizers || o.metadata.finalizers.length === 0) && !this.awaitingKubelet(t, o)) {
       return this.remove(key, k, o);
@@ -375,7 +395,8 @@ export class MemoryStore implements ObjectStore {
         `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${cur.obj.metadata.uid}`,
       );
     if (pre?.resourceVersion && pre.resourceVersion !== cur.obj.metadata.resourceVersion) throw conflict(t.group, t.resource, name);
-    const o = clone(cur.obj);
+    // only metadata (and a Namespace's status.phase) change below: the rest stays shared (frozen)
+    const o: KubeObject = { ...cur.obj, metadata: { ...cur.obj.metadata } };
     const md = o.metadata;
     const now = new Date();
 
@@ -397,7 +418,7 @@ export class MemoryStore implements ObjectStore {
       if (md.deletionTimestamp) return cur.obj;
       md.deletionTimestamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
       md.deletionGracePeriodSeconds = 0;
-      if (t.kind === 'Namespace') (o.status ??= {}).phase = 'Terminating';
+      if (t.kind === 'Namespace') o.status = { ...(o.status ?? {}), phase: 'Terminating' };
       if (opts.dryRun) return deepFreeze(o);
       const e = this.put(key, k, o, 'MODIFIED', cur.obj);
       if (t.kind === 'Namespace') this.finalizeNamespace(name);

@@ -133,6 +133,16 @@ export interface OvsdbConnectOptions {
 
 export type OvsdbNotificationHandler = (method: string, params: unknown[]) => void;
 
+/** Wire traffic of one connection (benchmarks read it; counting costs two additions per message). */
+export interface OvsdbTraffic {
+  /** requests sent, by method */
+  requests: Record<string, number>;
+  bytesOut: number;
+  bytesIn: number;
+  /** notifications received (monitor `update`/`update2`, ...) */
+  notifications: number;
+}
+
 /** Column/table layout as returned by get_schema (only the parts callers use are typed). */
 export interface OvsdbSchema {
   name: string;
@@ -150,6 +160,7 @@ export class OvsdbClient {
   private readonly handlers = new Set<OvsdbNotificationHandler>();
   private closedErr: Error | undefined;
   private readonly closedPromise: Promise<void>;
+  readonly traffic: OvsdbTraffic = { requests: {}, bytesOut: 0, bytesIn: 0, notifications: 0 };
 
   private constructor(
     private readonly sock: net.Socket,
@@ -207,7 +218,10 @@ export class OvsdbClient {
         }, this.requestTimeoutMs);
       }
       this.pending.set(id, p);
-      this.sock.write(JSON.stringify({ method, params, id }));
+      const text = JSON.stringify({ method, params, id });
+      this.traffic.requests[method] = (this.traffic.requests[method] ?? 0) + 1;
+      this.traffic.bytesOut += text.length;
+      this.sock.write(text);
     });
   }
 
@@ -263,6 +277,7 @@ export class OvsdbClient {
   }
 
   private onData(chunk: Buffer): void {
+    this.traffic.bytesIn += chunk.length;
     let msgs: unknown[];
     try {
       msgs = this.framer.push(chunk);
@@ -282,6 +297,7 @@ export class OvsdbClient {
         else this.sock.write(JSON.stringify({ result: null, error: 'unknown method', id: m.id }));
         return;
       }
+      this.traffic.notifications++;
       for (const h of this.handlers) h(m.method, m.params ?? []);
       return;
     }

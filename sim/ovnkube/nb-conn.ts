@@ -19,7 +19,7 @@
  * NETHARNESS_SIM_NB_READ=dump turns the monitor off and reads the whole NB per batch again (the old
  * path), so bench/cluster.bench.ts can measure both side by side. Not meant for anything else.
  */
-import { OvsdbClient, type OvsdbOperation } from '../ovn/ovsdb-client.ts';
+import { OvsdbClient, type OvsdbOperation, type OvsdbTraffic } from '../ovn/ovsdb-client.ts';
 import { decodeActual, type ActualState, type OvsdbOp, type RawRow } from './diff.ts';
 import { NbCache, type NbCacheStats, type TableUpdates } from './nb-cache.ts';
 import { MODEL_COLUMNS, NB_TABLES, type NbTable } from './nb-model.ts';
@@ -77,11 +77,18 @@ export async function connectNb(socketPath: string, waitMs = 20_000, mode: NbRea
 
 let monitorSeq = 0;
 
+/**
+ * The zone controllers' NB transactions in this process, for benchmarks: one entry per transact
+ * (ops, bytes sent), and each connection's wire traffic (monitor updates included).
+ */
+export const nbTraffic: { transacts: { ops: number; bytes: number }[]; conns: OvsdbTraffic[] } = { transacts: [], conns: [] };
+
 export async function fromClient(c: OvsdbClient, mode: NbReadMode = nbReadMode()): Promise<NbConn> {
   const schema = await c.getSchema(NB_DB_NAME);
   const qosAction = JSON.stringify(schema.tables.QoS?.columns.action?.type ?? '');
   const qosMarkSupported = qosAction.includes('"mark"');
   const cache = new NbCache();
+  if (nbTraffic.conns.length < 10_000) nbTraffic.conns.push(c.traffic);
   let dumps = 0;
   const stats: NbConnStats = {
     get resets() {
@@ -138,7 +145,10 @@ export async function fromClient(c: OvsdbClient, mode: NbReadMode = nbReadMode()
     },
     async transact(ops) {
       if (ops.length === 0) return [];
-      return c.transact(NB_DB_NAME, ops as unknown as OvsdbOperation[]);
+      const b0 = c.traffic.bytesOut;
+      const res = c.transact(NB_DB_NAME, ops as unknown as OvsdbOperation[]);
+      if (nbTraffic.transacts.length < 100_000) nbTraffic.transacts.push({ ops: ops.length, bytes: c.traffic.bytesOut - b0 });
+      return res;
     },
     async state() {
       if (mode === 'dump') return dump();
