@@ -107,8 +107,10 @@ export const OVSDB_SERVERS: Readonly<Record<string, 'OVN_Northbound' | 'OVN_Sout
   'unix:/var/run/ovn/ovnsb_db.sock': 'OVN_Southbound',
   'unix:/var/run/openvswitch/ovnsb_db.sock': 'OVN_Southbound',
 };
-/** Most a query transaction may hold (a select of every column of the widest table is ~1 KiB). */
-export const MAX_QUERY_CHARS = 16 * 1024;
+/** Most a query transaction may hold (65 selects of every column of a wide table: ~20 KiB). */
+export const MAX_QUERY_CHARS = 64 * 1024;
+/** a paged read: the _uuid select and up to 64 selects of one row by _uuid (mcp/ovsdb-select.ts MAX_PAGE_ROWS) */
+const MAX_SELECTS = 65;
 const MAX_WHERE = 32;
 const MAX_SELECT_COLUMNS = 128;
 /** the functions ovn_db_list's select uses (mcp/ovsdb-select.ts parseCondition) */
@@ -164,6 +166,12 @@ function selectProblem(op: unknown, i: number): string | undefined {
   for (const c of o.where as unknown[]) {
     if (!Array.isArray(c) || c.length !== 3) return `operation ${i}: a condition is [column, function, value]`;
     const [col, fn, value] = c as unknown[];
+    if (col === '_uuid') {
+      // one row by its _uuid (paged reads): == and a uuid atom only
+      if (fn !== '==' || !Array.isArray(value) || atomProblem(value))
+        return `operation ${i}: _uuid only as ["_uuid", "==", ["uuid", <uuid>]]`;
+      continue;
+    }
     if (typeof col !== 'string' || col.startsWith('_') || !COLUMN_RE.test(col)) return `operation ${i}: bad condition column`;
     if (typeof fn !== 'string' || !WHERE_FUNCTIONS.has(fn))
       return `operation ${i}: condition function ${JSON.stringify(fn)} is not allowed`;
@@ -182,7 +190,7 @@ function selectProblem(op: unknown, i: number): string | undefined {
  * `ovsdb-client query <server> <transaction>` and `ovsdb-client get-schema <server> <database>` only, with the
  * server from OVSDB_SERVERS and its own database. query's transaction must be canonical JSON (what
  * JSON.stringify prints for what JSON.parse reads: no duplicate members, no whitespace or escape variants that
- * another parser could read differently) holding one `select` operation. ovsdb-client appends an `abort`
+ * another parser could read differently) holding only `select` operations (at most 65). ovsdb-client appends an `abort`
  * operation to every query (openvswitch/ovs ovsdb/ovsdb-client.c do_query), so even a select-only transaction is
  * rolled back; no option is allowed (no --detach, no SSL files, no monitor or lock command).
  */
@@ -207,10 +215,14 @@ export function ovsdbClientProblem(rest: readonly string[]): string | undefined 
     return 'ovsdb-client query: the transaction is not JSON';
   }
   if (JSON.stringify(txn) !== arg) return 'ovsdb-client query: the transaction is not in canonical JSON form';
-  if (!Array.isArray(txn) || txn.length !== 2) return 'ovsdb-client query: the transaction is [database, one select]';
+  if (!Array.isArray(txn) || txn.length < 2) return 'ovsdb-client query: the transaction is [database, select...]';
   if (txn[0] !== database) return `ovsdb-client query: ${server} serves ${database} only`;
-  const p = selectProblem(txn[1], 1);
-  return p ? `ovsdb-client query: ${p}` : undefined;
+  if (txn.length - 1 > MAX_SELECTS) return `ovsdb-client query: at most ${MAX_SELECTS} operations`;
+  for (let i = 1; i < txn.length; i++) {
+    const p = selectProblem(txn[i], i);
+    if (p) return `ovsdb-client query: ${p}`;
+  }
+  return undefined;
 }
 
 /** Returns why argv is not allowed, or undefined. */

@@ -8,7 +8,21 @@
  * `NETHARNESS_MCP_OVSDB_READ=nbctl` turns the fast read off (bench/mcp.bench.ts runs both side by side).
  */
 import { OVSDB_SERVERS } from './argv-guard.ts';
-import { parseSchema, planSelect, SelectReplyError, tableOfReply, type DbSchema } from './ovsdb-select.ts';
+import {
+  MAX_PAGE_ROWS,
+  minRecordBytes,
+  pagedReply,
+  pagedTransaction,
+  parseSchema,
+  planSelect,
+  rowsReply,
+  rowsTransaction,
+  SelectReplyError,
+  tableOfReply,
+  type DbSchema,
+  type SelectPlan,
+} from './ovsdb-select.ts';
+import { MAX_LINE_CHARS } from './output.ts';
 import { runNodeCommand, type ToolContext } from './registry.ts';
 import type { CommandOutput, NodeCommand, Target } from './target.ts';
 
@@ -75,37 +89,97 @@ function resolve(ctx: ToolContext, node: string, db: DbName): Promise<Resolved> 
 export interface FastRead {
   cmd: NodeCommand;
   out: CommandOutput;
-  table: { headings: string[]; data: unknown[][] };
+  /** every matching row's place; a paged read fills only the rows its page can show (the others are undefined) */
+  table: { headings: string[]; data: (unknown[] | undefined)[] };
   /** what the rows mean, for the result header: the ovn-nbctl command that would print the same rows */
   equivalent: string;
 }
 
+export interface FastListArgs {
+  node: string;
+  db: DbName;
+  table: string;
+  record?: string;
+  conditions?: string[];
+  columns?: string[];
+  grep?: string;
+  offset?: number;
+  limit?: number;
+  format?: 'text' | 'json';
+}
+
 /**
- * The rows of `ovn-nbctl --format=json [--columns=...] list|find <table> [conditions]` through one select, or
- * undefined when ovn-nbctl must answer (record lookups, forms not modelled, no reachable socket, a reply error).
+ * The last read's _uuid order per (target, node, DB, select): the next read of the same select (the same call
+ * again, or its next page) fetches the rows of its page by _uuid in the same transaction as the _uuid list.
  */
-export async function fastList(
-  ctx: ToolContext,
-  a: { node: string; db: DbName; table: string; record?: string; conditions?: string[]; columns?: string[] },
-  equivalent: string,
-): Promise<FastRead | undefined> {
+const orders = new WeakMap<Target, Map<string, string[]>>();
+const MAX_ORDERS = 32;
+
+function rememberOrder(target: Target, key: string, ids: string[]): void {
+  let m = orders.get(target);
+  if (!m) orders.set(target, (m = new Map()));
+  m.delete(key);
+  m.set(key, ids);
+  if (m.size > MAX_ORDERS) m.delete(m.keys().next().value!);
+}
+
+/**
+ * How many rows a page can show: renderForPage (mcp/tools/ovn.ts) renders from offset while the charged bytes
+ * stay within max(256, budget - 400), each record charged at least minRecordBytes (capped like a cut line).
+ */
+export function pageRows(plan: SelectPlan, a: FastListArgs, budgetBytes: number): number {
+  const room = Math.max(256, budgetBytes - 400);
+  const per = Math.min(minRecordBytes(plan.headings, a.format), MAX_LINE_CHARS);
+  return Math.min(a.limit ?? Infinity, Math.floor(room / per) + 1);
+}
+
+/**
+ * The rows of `ovn-nbctl --format=json [--columns=...] list|find <table> [conditions]` through ovsdb-client
+ * selects, or undefined when ovn-nbctl must answer (record lookups, forms not modelled, no reachable socket, a
+ * reply error). With grep (which reads every record) or a page larger than MAX_PAGE_ROWS: one select of the
+ * matching rows. Otherwise a paged read: the matching rows' _uuids plus the page's rows by _uuid, in one
+ * transaction when the previous read's order guessed the page right, else a second one for the missing rows.
+ */
+export async function fastList(ctx: ToolContext, a: FastListArgs, equivalent: string): Promise<FastRead | undefined> {
   if (!fastReadEnabled() || a.record) return undefined;
   const r = await resolve(ctx, a.node, a.db);
   if (!r.server || !r.schema) return undefined;
   const plan = planSelect(r.schema, a);
   if (!plan) return undefined;
-  const cmd: NodeCommand = { node: a.node, container: CONTAINER[a.db], argv: ['ovsdb-client', 'query', r.server, plan.transaction] };
-  const out = await tryExec(ctx, cmd);
-  if (!out) {
-    cache.get(ctx.target)?.delete(`${a.node}\u0000${a.db}`); // the socket may have moved (pod restart): look again next time
-    return undefined;
-  }
+  const forget = () => cache.get(ctx.target)?.delete(`${a.node}\u0000${a.db}`);
+  const run = async (transaction: string) => {
+    const cmd: NodeCommand = { node: a.node, container: CONTAINER[a.db], argv: ['ovsdb-client', 'query', r.server!, transaction] };
+    const out = await tryExec(ctx, cmd);
+    if (!out) forget(); // the socket may have moved (pod restart): look again next time
+    return out && { cmd, out };
+  };
   try {
-    return { cmd, out, table: tableOfReply(plan, out.stdout), equivalent };
+    const k = pageRows(plan, a, ctx.budgetBytes);
+    if (a.grep || k > MAX_PAGE_ROWS) {
+      const got = await run(plan.transaction);
+      return got && { ...got, table: tableOfReply(plan, got.out.stdout), equivalent };
+    }
+    const key = `${a.node}\u0000${plan.transaction}`;
+    const offset = a.offset ?? 0;
+    const guess = (orders.get(ctx.target)?.get(key) ?? []).slice(offset, offset + k);
+    const got = await run(pagedTransaction(plan, guess));
+    if (!got) return undefined;
+    const { ids, rows } = pagedReply(plan, got.out.stdout, guess.length);
+    rememberOrder(ctx.target, key, ids);
+    const page = ids.slice(offset, offset + k);
+    const missing = page.filter((u) => !rows.has(u));
+    if (missing.length) {
+      const more = await run(rowsTransaction(plan, missing));
+      if (!more) return undefined;
+      for (const [u, row] of rowsReply(plan, more.out.stdout, missing.length)) rows.set(u, row);
+      // a row deleted between the two reads: ovn-nbctl's answer instead of a page with a hole
+      if (missing.some((u) => !rows.has(u))) return undefined;
+    }
+    return { ...got, table: { headings: plan.headings, data: ids.map((u) => rows.get(u)) }, equivalent };
   } catch (err) {
     if (err instanceof SelectReplyError) {
       // e.g. a column the cached schema has and the server lost: read the schema again next time
-      cache.get(ctx.target)?.delete(`${a.node}\u0000${a.db}`);
+      forget();
       return undefined;
     }
     throw err;

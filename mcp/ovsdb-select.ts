@@ -347,11 +347,12 @@ export function parseCondition(s: string, t: TableSchema): Condition | undefined
   }
   const value = parseDatum(rawValue, ct.key, ct.value);
   if (!value) return undefined;
-  if (value.keys.length > ct.max) return undefined; // more elements than the column holds: left to ovn-nbctl
+  // ovn-nbctl refuses a value with fewer or more elements than the column holds ("2 value(s) specified but the
+  // maximum number is 1"): its message, not an empty answer
+  if (value.keys.length > ct.max || value.keys.length < ct.min) return undefined;
   const c: Condition = { column, op, value };
-  const fits = value.keys.length >= ct.min;
-  if (fits && (op === '=' || op === '{=}')) c.where = [column, '==', datumJson(value)];
-  else if (fits && (op === '!=' || op === '{!=}')) c.where = [column, '!=', datumJson(value)];
+  if (op === '=' || op === '{=}') c.where = [column, '==', datumJson(value)];
+  else if (op === '!=' || op === '{!=}') c.where = [column, '!=', datumJson(value)];
   else if (op === '{>=}' && ct.max > 1) c.where = [column, 'includes', datumJson(value)];
   else if (
     (op === '<' || op === '<=' || op === '>' || op === '>=') &&
@@ -419,19 +420,105 @@ export class SelectReplyError extends Error {
   override name = 'SelectReplyError';
 }
 
-/** The query's reply `[{"rows": [...]}]` -> ovn-nbctl's `--format=json` table, local conditions applied. */
-export function tableOfReply(plan: SelectPlan, stdout: string): { headings: string[]; data: unknown[][] } {
+type Row = Record<string, unknown>;
+
+/** The query's reply `[{"rows": [...]}, ...]` -> the rows of each operation (an operation's error throws). */
+export function rowsOfReply(stdout: string, ops: number): Row[][] {
   let reply: unknown;
   try {
     reply = JSON.parse(stdout);
   } catch {
     throw new SelectReplyError(`not JSON: ${stdout.slice(0, 200)}`);
   }
-  const first = Array.isArray(reply) ? (reply[0] as { rows?: unknown; error?: unknown; details?: unknown } | null) : undefined;
-  if (!first || typeof first !== 'object') throw new SelectReplyError(`unexpected reply: ${stdout.slice(0, 200)}`);
-  if (first.error !== undefined) throw new SelectReplyError(`${String(first.error)}: ${String(first.details ?? '')}`);
-  if (!Array.isArray(first.rows)) throw new SelectReplyError(`reply without rows: ${stdout.slice(0, 200)}`);
-  const rows = first.rows as Record<string, unknown>[];
-  const kept = plan.local.length ? rows.filter((r) => plan.local.every((c) => conditionHolds(c, r[c.column]))) : rows;
-  return { headings: plan.headings, data: kept.map((r) => plan.headings.map((h) => r[h])) };
+  if (!Array.isArray(reply) || reply.length < ops) throw new SelectReplyError(`unexpected reply: ${stdout.slice(0, 200)}`);
+  return reply.slice(0, ops).map((r: unknown) => {
+    const o = r as { rows?: unknown; error?: unknown; details?: unknown } | null;
+    if (!o || typeof o !== 'object') throw new SelectReplyError(`unexpected reply: ${stdout.slice(0, 200)}`);
+    if (o.error !== undefined) throw new SelectReplyError(`${String(o.error)}: ${String(o.details ?? '')}`);
+    if (!Array.isArray(o.rows)) throw new SelectReplyError(`reply without rows: ${stdout.slice(0, 200)}`);
+    return o.rows as Row[];
+  });
+}
+
+const uuidOf = (r: Row): string => {
+  const u = r._uuid;
+  return Array.isArray(u) ? String(u[1]) : String(u);
+};
+const byUuid = (a: Row, b: Row) => {
+  const x = uuidOf(a);
+  const y = uuidOf(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/** the rows that hold the conditions evaluated here, ordered by _uuid (a stable order to page in) */
+function kept(plan: SelectPlan, rows: Row[]): Row[] {
+  const k = plan.local.length ? rows.filter((r) => plan.local.every((c) => conditionHolds(c, r[c.column]))) : [...rows];
+  return k.sort(byUuid);
+}
+
+/** The full select's reply -> ovn-nbctl's `--format=json` table (rows ordered by _uuid). */
+export function tableOfReply(plan: SelectPlan, stdout: string): { headings: string[]; data: unknown[][] } {
+  const [rows] = rowsOfReply(stdout, 1);
+  return { headings: plan.headings, data: kept(plan, rows).map((r) => plan.headings.map((h) => r[h])) };
+}
+
+// ---- paged reads: the matching rows' _uuids, and the full rows of the page only ----
+
+/** Most rows a paged read fetches by _uuid in one transaction (beyond it, the full select is cheaper). */
+export const MAX_PAGE_ROWS = 64;
+
+/** The select of the matching rows' _uuids (and the columns of conditions evaluated here). */
+function idSelect(plan: SelectPlan): Record<string, unknown> {
+  const cols = ['_uuid', ...new Set(plan.local.map((c) => c.column))];
+  return { op: 'select', table: plan.table, where: plan.where, columns: cols };
+}
+
+function rowSelect(plan: SelectPlan, uuid: string): Record<string, unknown> {
+  return { op: 'select', table: plan.table, where: [['_uuid', '==', ['uuid', uuid]]], columns: plan.headings };
+}
+
+/** [database, the _uuid select, one select per guessed page row] (guesses come from the previous read's order). */
+export function pagedTransaction(plan: SelectPlan, guess: string[]): string {
+  return JSON.stringify([plan.database, idSelect(plan), ...guess.map((u) => rowSelect(plan, u))]);
+}
+
+/** [database, one select per page row] */
+export function rowsTransaction(plan: SelectPlan, uuids: string[]): string {
+  return JSON.stringify([plan.database, ...uuids.map((u) => rowSelect(plan, u))]);
+}
+
+/** The paged transaction's reply: every matching _uuid in order, and the full rows fetched by _uuid. */
+export function pagedReply(plan: SelectPlan, stdout: string, guessed: number): { ids: string[]; rows: Map<string, unknown[]> } {
+  const [idRows, ...pages] = rowsOfReply(stdout, 1 + guessed);
+  const rows = new Map<string, unknown[]>();
+  for (const p of pages)
+    for (const r of p)
+      rows.set(
+        uuidOf(r),
+        plan.headings.map((h) => r[h]),
+      );
+  return { ids: kept(plan, idRows).map(uuidOf), rows };
+}
+
+/** rowsTransaction's reply -> uuid -> row */
+export function rowsReply(plan: SelectPlan, stdout: string, n: number): Map<string, unknown[]> {
+  const rows = new Map<string, unknown[]>();
+  for (const p of rowsOfReply(stdout, n))
+    for (const r of p)
+      rows.set(
+        uuidOf(r),
+        plan.headings.map((h) => r[h]),
+      );
+  return rows;
+}
+
+/**
+ * A lower bound of one rendered record's bytes (ovn.ts renderRecord / JSON.stringify of recordOf), with its
+ * separator: every value prints at least one character, a _uuid 36. A page of budget B holds at most
+ * B / minRecordBytes records, so that many rows are all a paged read needs.
+ */
+export function minRecordBytes(headings: string[], format: 'text' | 'json' | undefined): number {
+  if (format === 'json') return 2 + headings.reduce((n, h) => n + h.length + 4, 0) + 36 + 1;
+  const width = Math.max(...headings.map((h) => h.length));
+  return headings.length * (width + 4) + 36 + 1;
 }

@@ -145,7 +145,7 @@ const ovnList = defineTool({
     // one ovsdb-client select when it gives exactly ovn-nbctl's rows (mcp/ovsdb-reader.ts), else ovn-nbctl itself
     const fast = await fastList(ctx, a, nbctl.argv.join(' '));
     let head: string;
-    let t: { headings: string[]; data: unknown[][] };
+    let t: { headings: string[]; data: (unknown[] | undefined)[] };
     if (fast) {
       head = `# ${fast.equivalent}  [node ${a.node}, ${fast.out.where}, read as one ovsdb-client select]`;
       t = fast.table;
@@ -160,7 +160,10 @@ const ovnList = defineTool({
       hints: a.columns?.length ? ['conditions=[...]'] : ['columns=[...]', 'conditions=[...]'],
     });
     const render = (i: number): string => {
-      const r = recordOf(t.headings, t.data[i]);
+      const row = t.data[i];
+      // a paged read fetched the rows its page can show (mcp/ovsdb-reader.ts pageRows); reaching another is a bug
+      if (!row) throw new Error(`record ${i} of ${a.table} was not read (paged read too short)`);
+      const r = recordOf(t.headings, row);
       return a.format === 'json' ? JSON.stringify(r) : renderRecord(r);
     };
     const page = pageItems(renderForPage(t.data.length, render, opts, sep.length), opts, sep);

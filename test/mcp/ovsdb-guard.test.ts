@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { MAX_QUERY_CHARS, OVSDB_SERVERS, readOnlyArgvProblem } from '../../mcp/argv-guard.ts';
-import { parseSchema, planSelect } from '../../mcp/ovsdb-select.ts';
+import { MAX_PAGE_ROWS, pagedTransaction, parseSchema, planSelect, rowsTransaction } from '../../mcp/ovsdb-select.ts';
 import { ALL_TOOLS } from '../../mcp/tools/index.ts';
 import { ATTACKS } from './attacks.ts';
 
@@ -40,6 +40,17 @@ describe('ovsdb-client guard: what the tool builds passes', () => {
       const p = planSelect(nbSchema, { table, conditions, columns });
       expect(p, `${table} ${conditions.join(' ')}`).toBeDefined();
       expect(readOnlyArgvProblem(q(p!.transaction))).toBeUndefined();
+    }
+    // paged reads: the _uuid select plus MAX_PAGE_ROWS row selects, on the widest tables of both schemas
+    const uuids = Array.from({ length: MAX_PAGE_ROWS }, (_, i) => `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`);
+    for (const [schema, server] of [
+      [nbSchema, NB],
+      [sbSchema, SB],
+    ] as const) {
+      const widest = [...schema.tables.entries()].sort((x, y) => y[1].columns.size - x[1].columns.size)[0][0];
+      const p = planSelect(schema, { table: widest, conditions: [] })!;
+      for (const txn of [pagedTransaction(p, uuids), rowsTransaction(p, uuids)])
+        expect(readOnlyArgvProblem(q(txn, server)), widest).toBeUndefined();
     }
     const sb = planSelect(sbSchema, { table: 'Chassis', conditions: ['name=ch1'] })!;
     expect(readOnlyArgvProblem(q(sb.transaction, SB))).toBeUndefined();
@@ -74,8 +85,20 @@ describe('ovsdb-client guard: refused', () => {
   it('smuggled operations and members', () => {
     // OVS's JSON parser and JSON.parse both keep the LAST duplicate member: {"op":"select","op":"delete"} is a delete
     refused(q('["OVN_Northbound",{"op":"select","table":"NAT","where":[],"op":"delete"}]'), /canonical/);
-    refused(q('["OVN_Northbound",{"op":"select","table":"NAT","where":[]},{"op":"delete","table":"NAT","where":[]}]'), /one select/);
-    refused(q(['OVN_Northbound', select, select]), /one select/);
+    refused(
+      q('["OVN_Northbound",{"op":"select","table":"NAT","where":[]},{"op":"delete","table":"NAT","where":[]}]'),
+      /operation 2: only "select"/,
+    );
+    refused(q(['OVN_Northbound', select, { op: 'comment', comment: 'x' }]), /operation 2: member "comment"/);
+    refused(q(['OVN_Northbound', ...Array.from({ length: 66 }, () => select)]), /at most 65 operations/);
+    for (const bad of [
+      ['_uuid', '!=', ['uuid', '00000000-0000-0000-0000-000000000000']],
+      ['_uuid', '==', 'x'],
+      ['_uuid', '==', ['uuid', 'not-a-uuid']],
+      ['_uuid', '==', ['named-uuid', 'row']],
+      ['_uuid', 'includes', ['set', []]],
+    ])
+      refused(q(['OVN_Northbound', { ...select, where: [bad] }]), /_uuid only as/);
     refused(q(['OVN_Northbound', { ...select, row: { type: 'dnat' } }]), /member "row"/);
     refused(q(['OVN_Northbound', { ...select, mutations: [] }]), /member "mutations"/);
     refused(q(['OVN_Northbound', { ...select, 'uuid-name': 'x' }]), /member "uuid-name"/);
@@ -165,10 +188,10 @@ describe('ovsdb-client guard: refused', () => {
   it('invalid, oversized and non-ASCII transactions', () => {
     refused(q('not json'), /not JSON/);
     refused(q('["OVN_Northbound",{"op":"select"'), /not JSON/);
-    refused(q('{}'), /\[database, one select\]/);
-    refused(q('[]'), /\[database, one select\]/);
-    refused(q('["OVN_Northbound"]'), /\[database, one select\]/);
-    refused(q('"OVN_Northbound"'), /\[database, one select\]/);
+    refused(q('{}'), /\[database, select\.\.\.\]/);
+    refused(q('[]'), /\[database, select\.\.\.\]/);
+    refused(q('["OVN_Northbound"]'), /\[database, select\.\.\.\]/);
+    refused(q('"OVN_Northbound"'), /\[database, select\.\.\.\]/);
     const big = { ...select, where: [['logical_ip', '==', 'x'.repeat(MAX_QUERY_CHARS)]] };
     refused(q(['OVN_Northbound', big]), /longer than/);
     refused(q(['OVN_Northbound', { ...select, where: Array.from({ length: 40 }, () => ['type', '==', 'snat']) }]), /at most 32/);
@@ -178,7 +201,7 @@ describe('ovsdb-client guard: refused', () => {
     );
     refused(q(['OVN_Northbound', { ...select, where: [['type', '==', 'snat\u0000']] }]), /string value has non-printable/);
     refused(
-      q(['OVN_Northbound', { ...select, where: [['_uuid', '==', ['uuid', '00000000-0000-0000-0000-000000000000']]] }]),
+      q(['OVN_Northbound', { ...select, where: [['_version', '==', ['uuid', '00000000-0000-0000-0000-000000000000']]] }]),
       /bad condition column/,
     );
     refused(q(['OVN_Northbound', { ...select, where: [['type', '==', 'sn\u00e4t']] }]), /non-printable/);
