@@ -6,7 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import type * as k8s from '@kubernetes/client-node';
 import { JsonScanError, parsePodList } from '../../harness/checks/egressip/pod-list.ts';
-import { podInfo } from '../../harness/checks/egressip/collect.ts';
+import { listPods, podInfo } from '../../harness/checks/egressip/collect.ts';
+import { connect, type Cluster } from '../../harness/cluster/connect.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** mulberry32: a small seeded PRNG, so a failure names its seed. */
 function rng(seed: number): () => number {
@@ -133,5 +139,58 @@ describe('parsePodList: a body that is not a whole PodList throws', () => {
       ['null', /the body is null/],
     ];
     for (const [text, re] of bad) expect(() => parsePodList(Buffer.from(text)), text).toThrow(re);
+  });
+});
+
+describe('listPods: host-network pods left to the server, with a fallback', () => {
+  /** A stand-in API server on plain HTTP: `knowsSelector` false answers 400 to the field selector, as a server before it. */
+  async function withServer(knowsSelector: boolean, fn: (cluster: Cluster, seen: string[]) => Promise<void>): Promise<void> {
+    const seen: string[] = [];
+    const list = randomList(3, 6);
+    const srv = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      const url = new URL(req.url ?? '/', 'http://x');
+      const fs = url.searchParams.get('fieldSelector');
+      if (fs && !knowsSelector) {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ kind: 'Status', code: 400, message: `field label not supported: ${fs.split('!=')[0]}` }));
+        return;
+      }
+      const items = (list.items as { spec?: { hostNetwork?: unknown } }[]).filter((p) => !fs || p.spec?.hostNetwork !== true);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ...list, items }));
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const dir = mkdtempSync(join(tmpdir(), 'nh-podlist-'));
+    const kubeconfig = join(dir, 'kubeconfig');
+    const port = (srv.address() as AddressInfo).port;
+    writeFileSync(
+      kubeconfig,
+      `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:${port}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`,
+    );
+    try {
+      await fn(connect({ kubeconfig }), seen);
+    } finally {
+      srv.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  const served = (text: string) => viaJsonParse(text).filter((p) => !p.hostNetwork);
+
+  it('asks for spec.hostNetwork!=true and reads the same non-host-network pods', async () => {
+    await withServer(true, async (cluster, seen) => {
+      const pods = await listPods(cluster);
+      expect(seen).toEqual([`/api/v1/pods?fieldSelector=${encodeURIComponent('spec.hostNetwork!=true')}`]);
+      expect(pods).toEqual(served(JSON.stringify(randomList(3, 6))));
+    });
+  });
+
+  it('a server without that field selector (400): the whole list once more, host-network pods then skipped by the check', async () => {
+    await withServer(false, async (cluster, seen) => {
+      const pods = await listPods(cluster);
+      expect(seen).toHaveLength(2);
+      expect(seen[1]).toBe('/api/v1/pods');
+      expect(pods).toEqual(viaJsonParse(JSON.stringify(randomList(3, 6))));
+    });
   });
 });

@@ -6,7 +6,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { isConnectionError, type Cluster } from '../../cluster/connect.ts';
 import { execIn, describeApiError } from '../../cluster/exec.ts';
-import { getBody, getJson as getJsonOf } from '../../cluster/get-json.ts';
+import { ApiHttpError, getBody, getJson as getJsonOf } from '../../cluster/get-json.ts';
 import { parsePodList } from './pod-list.ts';
 import { InfraError } from '../../errors.ts';
 import { canonIp, joinIpFromNodeId, stripPrefix } from './net.ts';
@@ -130,9 +130,21 @@ export function getJson<T>(cluster: Cluster, path: string, timeoutMs = 120_000):
   return getJsonOf<T>(cluster, path, { timeoutMs });
 }
 
-/** The pods as PodInfo, scanned from the list's bytes (pod-list.ts): no object or string of the 2000-pod body. */
+/**
+ * The pods as PodInfo, scanned from the list's bytes (pod-list.ts): no object or string of the 2000-pod body.
+ * Host-network pods are left to the server (`fieldSelector=spec.hostNetwork!=true`): the check ignores them
+ * (they have no EgressIP rows), and on a real cluster they are the big ones (ovnkube-node, multus, ...). A server
+ * that does not know that field selector (it came after kubernetes/kubernetes#110477) answers 400: then the
+ * whole list, filtered here as before.
+ */
 export async function listPods(cluster: Cluster): Promise<PodInfo[]> {
-  const body = await getBody(cluster, '/api/v1/pods', { timeoutMs: 120_000 });
+  let body: Buffer;
+  try {
+    body = await getBody(cluster, `/api/v1/pods?fieldSelector=${encodeURIComponent('spec.hostNetwork!=true')}`, { timeoutMs: 120_000 });
+  } catch (err) {
+    if (!(err instanceof ApiHttpError) || err.code !== 400) throw err;
+    body = await getBody(cluster, '/api/v1/pods', { timeoutMs: 120_000 });
+  }
   try {
     return parsePodList(body).pods;
   } catch (err) {
