@@ -3,6 +3,7 @@
  * rejected by validation, or be harmless: the command that would run is allow-listed, keeps the
  * tool's own binary and subcommand, and carries no option or write verb from the payload.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ALL_TOOLS } from '../../mcp/tools/index.ts';
 import { ARGV_POLICY, readOnlyArgvProblem } from '../../mcp/argv-guard.ts';
@@ -11,7 +12,18 @@ import type { NodeCommand } from '../../mcp/target.ts';
 import { ATTACKS, EXTRA_FIELDS, VALID_ARGS } from './attacks.ts';
 import { FakeTarget, sampleObjects } from './fake-target.ts';
 
+// the real schemas, so ovn_db_list's fast read (ovsdb-client select) is built for every accepted payload
+const SCHEMA = {
+  OVN_Northbound: readFileSync('/usr/share/ovn/ovn-nb.ovsschema', 'utf8'),
+  OVN_Southbound: readFileSync('/usr/share/ovn/ovn-sb.ovsschema', 'utf8'),
+};
+
 function outputs(cmd: NodeCommand) {
+  if (cmd.argv[0] === 'ovsdb-client' && cmd.argv[1] === 'get-schema') return { stdout: SCHEMA[cmd.argv[3] as keyof typeof SCHEMA] ?? '' };
+  if (cmd.argv[0] === 'ovsdb-client' && cmd.argv[1] === 'query') {
+    const ops = (JSON.parse(cmd.argv[3]) as unknown[]).length - 1;
+    return { stdout: JSON.stringify(Array.from({ length: ops }, () => ({ rows: [] }))) };
+  }
   if (cmd.argv.includes('--format=json')) return { stdout: '{"headings":["_uuid"],"data":[]}' };
   return { stdout: 'line 1\nline 2\n' };
 }
@@ -50,6 +62,7 @@ describe('adversarial inputs (pure, tools x fields x payloads)', () => {
   it("rejects every attack or runs only the tool's own allow-listed read command", async () => {
     const stats = new Map<string, { rejected: number; harmless: number }>();
     const failures: string[] = [];
+    let fastReads = 0;
     const objects = sampleObjects();
     for (let i = 0; i < all.length; i++) {
       const c = all[i];
@@ -77,9 +90,13 @@ describe('adversarial inputs (pure, tools x fields x payloads)', () => {
       for (const e of execs) {
         const problem = readOnlyArgvProblem(e.argv);
         if (problem) failures.push(`${c.tool}.${c.field} ${c.attack.name}: ran a refused argv: ${problem}`);
-        if (baseCmd && ((e.argv[0] !== baseCmd.argv[0] && c.field !== 'ipv6') || e.container !== baseCmd.container))
+        // ovn_db_list's fast read runs ovsdb-client in the same container (mcp/ovsdb-reader.ts)
+        const fastRead = c.tool === 'ovn_db_list' && e.argv[0] === 'ovsdb-client';
+        if (fastRead && e.argv[1] === 'query') fastReads++;
+        if (baseCmd && ((e.argv[0] !== baseCmd.argv[0] && c.field !== 'ipv6' && !fastRead) || e.container !== baseCmd.container))
           failures.push(`${c.tool}.${c.field} ${c.attack.name}: binary/container changed to ${e.argv[0]}/${e.container}`);
-        const flags = new Set([...(ARGV_POLICY[e.argv[0]].flags ?? []), ...(ARGV_POLICY[e.argv[0]].pairs ?? []).flat()]);
+        const policy = ARGV_POLICY[e.argv[0]] ?? {};
+        const flags = new Set([...(policy.flags ?? []), ...(policy.pairs ?? []).flat()]);
         for (const a of e.argv.slice(1)) {
           if (a.startsWith('-') && !flags.has(a) && !a.startsWith('--columns='))
             failures.push(`${c.tool}.${c.field} ${c.attack.name}: option ${a} reached argv`);
@@ -102,8 +119,9 @@ describe('adversarial inputs (pure, tools x fields x payloads)', () => {
       st.harmless++;
     }
     const table = [...stats].map(([k, v]) => `${k.padEnd(16)} rejected=${v.rejected} harmless=${v.harmless}`).join('\n');
-    console.log(`adversarial cases: ${all.length}\n${table}`);
+    console.log(`adversarial cases: ${all.length}, ovsdb-client selects run: ${fastReads}\n${table}`);
     expect(failures.slice(0, 20)).toEqual([]);
+    expect(fastReads).toBeGreaterThan(50);
   }, 300_000);
 
   it('rejects the dangerous payloads outright in every name-like field', () => {

@@ -83,7 +83,14 @@ describe('mcp server (fake target)', () => {
     const text = textOf(r);
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(4096 + 200);
     expect(text).toMatch(/showing records 1-\d+ of 300; output budget 4096 bytes; pass grep=<regex>, offset=\d+, columns=\[\.\.\.\]/);
-    const exec = target.calls.find((c) => c.op === 'nodeExec')!.args as NodeCommand;
+    // the fast read looks for the NB socket first (get-schema); the fake answers no schema, so ovn-nbctl runs
+    const execs = target.calls.filter((c) => c.op === 'nodeExec').map((c) => (c.args as NodeCommand).argv.slice(0, 3).join(' '));
+    expect(execs).toEqual([
+      'ovsdb-client get-schema unix:/var/run/ovn/ovnnb_db.sock',
+      'ovsdb-client get-schema unix:/var/run/openvswitch/ovnnb_db.sock',
+      'ovn-nbctl --format=json find',
+    ]);
+    const exec = target.calls.find((c) => c.op === 'nodeExec' && (c.args as NodeCommand).argv[0] === 'ovn-nbctl')!.args as NodeCommand;
     expect(exec).toEqual({ node: 'ovn-worker2', container: 'nbdb', argv: ['ovn-nbctl', '--format=json', 'find', 'NAT', 'type=snat'] });
     const g = textOf(
       await client.callTool({ name: 'ovn_db_list', arguments: { node: 'ovn-worker2', db: 'nb', table: 'NAT', grep: 'pod-17\\b' } }),

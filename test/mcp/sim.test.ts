@@ -211,6 +211,57 @@ EOF`,
     if (nft.isError) expect(nft.text).toMatch(/nft is not available in container ovnkube-controller on node worker-0/);
   });
 
+  it("ovn_db_list reads with one ovsdb-client select and gives ovn-nbctl's records (NB and SB, list and find)", async () => {
+    // two servers without a budget (the paths order rows differently, so pages would differ): the fast read, and
+    // the previous read path (NETHARNESS_MCP_OVSDB_READ=nbctl), on the same DBs
+    const big = ['--kubeconfig', kubeconfig, '--budget-bytes', String(10 * 1024 * 1024)];
+    const [fastClient, old] = await Promise.all([
+      connectMcp(big, { name: 'sim-test-fast' }),
+      connectMcp(big, { name: 'sim-test-nbctl', env: { ...(process.env as Record<string, string>), NETHARNESS_MCP_OVSDB_READ: 'nbctl' } }),
+    ]);
+    const callFast = async (args: Record<string, unknown>) => {
+      const r = await fastClient.callTool({ name: 'ovn_db_list', arguments: args });
+      return { isError: Boolean(r.isError), text: textOf(r) };
+    };
+    try {
+      const recs = (text: string) =>
+        text
+          .split('\n')
+          .filter((l) => l.startsWith('{'))
+          .sort();
+      const cases: Record<string, unknown>[] = [
+        { node: 'worker-1', db: 'nb', table: 'NAT' },
+        { node: 'worker-1', db: 'nb', table: 'NAT', conditions: ['type=snat', 'external_ids:"k8s.ovn.org/owner-type"=EgressIP'] },
+        { node: 'worker-1', db: 'nb', table: 'NAT', conditions: ['type=snat'], columns: ['external_ip', 'logical_ip', 'logical_port'] },
+        { node: 'worker-0', db: 'nb', table: 'Logical_Router_Policy', conditions: ['priority=100'] },
+        {
+          node: 'worker-0',
+          db: 'nb',
+          table: 'Logical_Router_Policy',
+          conditions: ['priority>=102'],
+          columns: ['priority', 'match', 'action'],
+        },
+        { node: 'worker-0', db: 'nb', table: 'Logical_Switch_Port', columns: ['name', 'addresses'] },
+        { node: 'worker-0', db: 'sb', table: 'Port_Binding', columns: ['logical_port', 'chassis'] },
+        { node: 'worker-0', db: 'sb', table: 'Chassis', columns: ['name', 'hostname'] },
+      ];
+      for (const args of cases) {
+        const fast = await callFast({ ...args, format: 'json' });
+        const r = await old.callTool({ name: 'ovn_db_list', arguments: { ...args, format: 'json' } });
+        expect(fast.isError, fast.text).toBe(false);
+        expect(fast.text, JSON.stringify(args)).toMatch(/read as one ovsdb-client select/);
+        expect(textOf(r)).not.toMatch(/ovsdb-client/);
+        expect(recs(fast.text), JSON.stringify(args)).toEqual(recs(textOf(r)));
+        expect(/^(\d+) record/m.exec(fast.text)?.[1]).toBe(/^(\d+) record/m.exec(textOf(r))?.[1]);
+      }
+      // the EgressIP's SNATs are there for both (the comparison is not of two empty answers)
+      const snat = await callFast({ node: 'worker-1', db: 'nb', table: 'NAT', conditions: ['external_ip="192.168.126.100"'] });
+      expect(Number(/^(\d+) record/m.exec(snat.text)?.[1])).toBeGreaterThanOrEqual(4);
+    } finally {
+      await Promise.all([fastClient.close().catch(() => undefined), old.close().catch(() => undefined)]);
+    }
+  }, 120_000);
+
   it('ptp tools answer from the embedded PTP stack (daemon pods, metrics, logs, configs, pmc, CurrentState, analysis)', async () => {
     // the default embedded cluster runs PTP (--ptp oc): ordinary clocks on the workers
     const pods = await call('ptp_pods', {});
