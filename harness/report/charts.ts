@@ -3,7 +3,8 @@
  * `echarts.init(null, null, { renderer: 'svg', ssr: true, width, height })` + `renderToSVGString()`. No script
  * reaches the page, so the report opens offline and without JavaScript.
  */
-import * as echarts from 'echarts';
+import { createRequire } from 'node:module';
+import type * as Echarts from 'echarts';
 import type { ReportModel } from './model.ts';
 import { findingsByKindAndNode } from './model.ts';
 
@@ -18,8 +19,18 @@ export interface Chart {
 const W = 880;
 const H = 320;
 
-function render(option: echarts.EChartsCoreOption, width = W, height = H): string {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+let loaded: typeof Echarts | undefined;
+/**
+ * ECharts, loaded on the first chart as its one-file CommonJS build (the package's `require` export, the same
+ * API). Its ES module build is some 600 files, which every importer of the report modules (the MCP server's
+ * harness tools, the eval runner) paid at start under tsx's loader, chart or not.
+ */
+export function echarts(): typeof Echarts {
+  return (loaded ??= createRequire(import.meta.url)('echarts') as typeof Echarts);
+}
+
+function render(option: Echarts.EChartsCoreOption, width = W, height = H): string {
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     chart.setOption({ animation: false, ...option });
     return chart.renderToSVGString();

@@ -3,15 +3,14 @@
  * per-level pass@1 with error bars (+-1 standard error across cases), pass@k and pass^k curves, accuracy by
  * category and by layer, effort per trial, and pass@1 across runs.
  */
-import * as echarts from 'echarts';
-import type { Chart } from '../charts.ts';
+import { echarts, type Chart } from '../charts.ts';
 import type { EvalReportModel } from './model.ts';
 
 const W = 880;
 const H = 340;
 
 function render(option: { series: unknown[] } & Record<string, unknown>, height = H): { svg: string; series: number } {
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: W, height });
+  const chart = echarts().init(null, null, { renderer: 'svg', ssr: true, width: W, height });
   try {
     chart.setOption({ animation: false, ...option });
     return { svg: chart.renderToSVGString(), series: option.series.length };
