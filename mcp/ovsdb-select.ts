@@ -381,7 +381,11 @@ export function conditionHolds(c: Condition, cell: unknown): boolean {
 export interface SelectPlan {
   database: string;
   table: string;
-  /** the table the model sees: _uuid, then the asked columns (or all, sorted like ovn-nbctl's IDL) */
+  /**
+   * the table the model sees: _uuid, then the asked columns, or all of the server's schema sorted by name (the
+   * order of ovn-nbctl's generated IDL columns; ovn-nbctl shows the columns it was built with, so a server with a
+   * newer schema shows its extra columns here and not there)
+   */
   headings: string[];
   /** columns the select returns (headings plus the columns of conditions evaluated here) */
   selectColumns: string[];
