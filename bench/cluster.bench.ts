@@ -39,6 +39,8 @@ import { parseNodeCount } from '../sim/topology.ts';
 import { getOvnCluster, getOvnNode, NB_DB } from '../sim/ovn/index.ts';
 import type { OvsdbMap } from '../sim/ovn/ovsdb-client.ts';
 import { nbTraffic } from '../sim/ovnkube/nb-conn.ts';
+import { zoneTotals } from '../sim/ovnkube/zone-controller.ts';
+import { PodFeed } from '../sim/ovnkube/pod-feed.ts';
 import type { GroupVersionResource, KubeObject, SimNodeSpec } from '../sim/types.ts';
 import { sleep } from '../harness/wait/poll.ts';
 
@@ -370,6 +372,9 @@ async function withCluster<T>(
     process.off('SIGINT', stopOnSignal);
     process.off('SIGTERM', stopOnSignal);
     await c?.stop();
+    // CLUSTER_BENCH_KEEP_LOGS=DIR: keep the nodes' OVN/OVS logs (DIR/<node>/*.log) for a look afterwards
+    const keep = process.env.CLUSTER_BENCH_KEEP_LOGS;
+    if (keep) fs.cpSync(path.join(workdir, 'nodes'), path.join(keep, name), { recursive: true, filter: (f) => !f.endsWith('.db') });
     fs.rmSync(workdir, { recursive: true, force: true });
   }
 }
@@ -540,6 +545,8 @@ async function benchLoad(l: Load): Promise<void> {
     const ovnCpu0 = ovnChildrenCpu(c);
     const otherCpu0 = otherChildrenCpu(c);
     const nb0 = nbTrafficMark();
+    const zt0 = { ...zoneTotals };
+    const feed0 = { ...PodFeed.of(c.store).stats };
     const statsNode = workers[0]?.name ?? nodes[0].name;
     const ovnStats0 = process.env.CLUSTER_BENCH_OVN_STATS === '1' ? ovnStats(c, statsNode) : undefined;
     const rv0 = c.store.currentRV;
@@ -664,6 +671,10 @@ async function benchLoad(l: Load): Promise<void> {
       const info = (phase: string): void => void rows.push({ scenario: scen, phase, 'median s': '', 'max s': '', goal: '' });
       info(`OVN/OVS CPU by kind: ${cpuByKind(ovnCpu0, ovnCpu1)}`);
       info(`ovnkube NB until converged: ${nbTrafficSince(nb0)}`);
+      info(
+        `zone reconciles until converged: ${zoneTotals.reconciles - zt0.reconciles}, ${((zoneTotals.ms - zt0.ms) / 1000).toFixed(2)} s wall in them (max ${zoneTotals.maxMs.toFixed(0)} ms; waiting for the read barrier ${((zoneTotals.readWaitMs - zt0.readWaitMs) / 1000).toFixed(2)} s, for transacts ${((zoneTotals.transactMs - zt0.transactMs) / 1000).toFixed(2)} s, computing ${((zoneTotals.computeMs - zt0.computeMs) / 1000).toFixed(2)} s), ${zoneTotals.podKeys - zt0.podKeys} pod keys; ` +
+          `pod feed: ${PodFeed.of(c.store).stats.events - feed0.events} events, ${PodFeed.of(c.store).stats.delivered - feed0.delivered} delivered to ${PodFeed.of(c.store).subscribers} zones`,
+      );
       unwatchPods();
       if (ovnStats0) info(`OVN counters on ${statsNode} until converged: ${statsDelta(ovnStats0, ovnStats(c, statsNode))}`);
       info(

@@ -81,17 +81,28 @@ export class Informer {
       this.unindex(key, old);
     } else {
       if (old && old.metadata.uid === obj.metadata.uid && !rvNewer(obj.metadata.resourceVersion, old.metadata.resourceVersion)) return;
-      if (old) this.unindex(key, old);
       this.cache.set(key, obj);
-      this.index(key, obj);
+      this.reindex(key, old, obj);
     }
     const t: WatchEventType = type === 'DELETED' ? 'DELETED' : old ? 'MODIFIED' : 'ADDED';
     for (const h of this.handlers) h(t, obj, old);
   }
 
-  private index(key: string, o: KubeObject): void {
+  /** Moves a key between index values; most updates (status writes) keep every value, and then nothing moves. */
+  private reindex(key: string, old: KubeObject | undefined, o: KubeObject): void {
     for (const idx of this.indexes.values()) {
-      for (const v of idx.fn(o)) {
+      const now = idx.fn(o);
+      if (old) {
+        const was = idx.fn(old);
+        if (was.length === now.length && was.every((v, i) => v === now[i])) continue;
+        for (const v of was) {
+          const s = idx.map.get(v);
+          if (!s) continue;
+          s.delete(key);
+          if (s.size === 0) idx.map.delete(v);
+        }
+      }
+      for (const v of now) {
         let s = idx.map.get(v);
         if (!s) idx.map.set(v, (s = new Set()));
         s.add(key);

@@ -1,0 +1,83 @@
+/**
+ * One pod watch for all the zone controllers of a store. In IC mode every ovnkube-controller watches
+ * every pod (a remote pod can be an EgressIP pod this zone SNATs), so with 24 zones each pod event
+ * used to be handled 24 times. The feed computes the pod's view (key + fingerprint) once per event and
+ * drops a MODIFIED event whose fingerprint equals the one it last delivered for that pod: every zone
+ * would return on it (a zone acts only when the fingerprint changes), e.g. the pod-networks annotation
+ * write or a status write that changes no condition ovnkube reads. ADDED and DELETED always go out.
+ *
+ * A zone that subscribes later lists the store right after subscribing (no event can come between,
+ * the store is synchronous), so its own fingerprints equal the feed's from then on.
+ */
+import type { ObjectStore, WatchEventType } from '../types.ts';
+import { GVR, podInfo, type PodInfo } from './k8s.ts';
+
+/** A pod view with its key and fingerprint (the fields ovnkube's rows depend on). */
+export interface PodView {
+  info: PodInfo;
+  key: string;
+  fp: string;
+}
+
+export type PodFeedHandler = (type: WatchEventType, v: PodView) => void;
+
+function podFingerprint(p: PodInfo): string {
+  return JSON.stringify([p.ips, p.phase, p.labels, p.node, p.hostNetwork]);
+}
+
+/** For the store's frozen objects (one shared PodInfo per object version, k8s.ts) the view is made once. */
+const podViews = new WeakMap<PodInfo, PodView>();
+
+export function podView(p: PodInfo): PodView {
+  let v = podViews.get(p);
+  if (!v) {
+    v = { info: p, key: `${p.namespace}/${p.name}`, fp: podFingerprint(p) };
+    if (Object.isFrozen(p)) podViews.set(p, v);
+  }
+  return v;
+}
+
+const feeds = new WeakMap<ObjectStore, PodFeed>();
+
+export class PodFeed {
+  private readonly subs = new Set<PodFeedHandler>();
+  /** the fingerprint last delivered per pod key */
+  private readonly fp = new Map<string, string>();
+  private unwatch: (() => void) | undefined;
+  /** events received / delivered to the subscribers (tests, benchmarks) */
+  readonly stats = { events: 0, delivered: 0 };
+
+  private constructor(private readonly store: ObjectStore) {}
+
+  /** The feed of a store (one per store). */
+  static of(store: ObjectStore): PodFeed {
+    let f = feeds.get(store);
+    if (!f) feeds.set(store, (f = new PodFeed(store)));
+    return f;
+  }
+
+  /** Adds a handler; the store is watched while the feed has one. Returns the unsubscribe function. */
+  subscribe(fn: PodFeedHandler): () => void {
+    this.subs.add(fn);
+    this.unwatch ??= this.store.watch(GVR.pods, (ev) => this.onEvent(ev.type, podView(podInfo(ev.object))));
+    return () => {
+      if (!this.subs.delete(fn) || this.subs.size > 0) return;
+      this.unwatch?.();
+      this.unwatch = undefined;
+      this.fp.clear();
+    };
+  }
+
+  get subscribers(): number {
+    return this.subs.size;
+  }
+
+  private onEvent(type: WatchEventType, v: PodView): void {
+    this.stats.events++;
+    if (type === 'MODIFIED' && this.fp.get(v.key) === v.fp) return;
+    if (type === 'DELETED') this.fp.delete(v.key);
+    else this.fp.set(v.key, v.fp);
+    this.stats.delivered++;
+    for (const fn of this.subs) fn(type, v);
+  }
+}
