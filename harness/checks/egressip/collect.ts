@@ -136,6 +136,9 @@ export function getJson<T>(cluster: Cluster, path: string, timeoutMs = 120_000):
  * (they have no EgressIP rows), and on a real cluster they are the big ones (ovnkube-node, multus, ...). A server
  * that does not know that field selector (it came after kubernetes/kubernetes#110477) answers 400: then the
  * whole list, filtered here as before.
+ * No `resourceVersion=0`: it may answer from a lagging watch cache, and a stale pod list against a fresh NB read
+ * is a wrong finding; since Kubernetes 1.31 (ConsistentListFromCache, KEP-2340) the consistent list is served
+ * from the watch cache anyway.
  */
 export async function listPods(cluster: Cluster): Promise<PodInfo[]> {
   let body: Buffer;
