@@ -154,9 +154,9 @@ spec:
     log(`egress node NB: ${last} SNAT rows`);
 
     const cases: [string, string, Record<string, unknown>][] = [
-      ['nbctl list (NAT, egress node)', 'ovn_db_list', { node: 'worker-0', db: 'nb', table: 'NAT' }],
+      ['ovn_db_list NAT (egress node)', 'ovn_db_list', { node: 'worker-0', db: 'nb', table: 'NAT' }],
       [
-        'nbctl find NAT columns+grep',
+        'ovn_db_list find NAT columns+grep',
         'ovn_db_list',
         {
           node: 'worker-0',
