@@ -157,7 +157,7 @@ const asString = (v: unknown) => (v === undefined || v === null ? '' : typeof v 
 interface StepLog {
   job: string;
   step: string;
-  kind: 'run' | 'uses' | 'skipped';
+  kind: 'run' | 'uses' | 'skipped' | 'reused';
   code: number;
   seconds: number;
 }
@@ -226,6 +226,12 @@ async function runWorkflow(o: {
   inputs: Record<string, string>;
   work: string;
   pathPrefix: string;
+  /**
+   * Jobs taken from an earlier run of this workflow instead of run again, as Actions' "Re-run failed jobs" does
+   * with the jobs that succeeded: their artifacts (`artifacts`, the names the job uploads, by prefix) are copied
+   * into this run's, and they count as succeeded.
+   */
+  reuse?: { artifacts: string; jobs: Record<string, string[]> };
 }): Promise<{
   log: StepLog[];
   summary: string;
@@ -260,6 +266,15 @@ async function runWorkflow(o: {
     }
     if (needsOf(j).some((n) => results[n] !== 'success') && j.if === undefined) {
       results[id] = 'skipped';
+      continue;
+    }
+    const reused = o.reuse?.jobs[id];
+    if (reused) {
+      const names = readdirSync(o.reuse!.artifacts).filter((a) => reused.some((p) => a.startsWith(p)));
+      if (!names.length) throw new Error(`${id}: nothing to reuse in ${o.reuse!.artifacts} (${reused.join(', ')})`);
+      for (const a of names) cpSync(join(o.reuse!.artifacts, a), join(artifacts, a), { recursive: true });
+      log.push({ job: id, step: `reused: ${names.join(', ')}`, kind: 'reused', code: 0, seconds: 0 });
+      results[id] = 'success';
       continue;
     }
     // the matrix: the cartesian product of its (evaluated) axes
@@ -490,8 +505,12 @@ describe('the nightly job with a model configured and its key set, against a loc
   });
   afterAll(() => fake?.close());
 
-  /** one nightly run; `previous`: the nightly-db artifact `gh run download` hands back (none: the first nightly) */
-  async function night(n: number, previous?: string) {
+  /**
+   * one nightly run; `previous`: the nightly-db artifact `gh run download` hands back (none: the first nightly);
+   * `reuse`: an earlier night's artifacts dir whose reference job (the reference agent on the embedded cluster and
+   * its bundles, the same for every night: only the model changes) this night takes instead of running it again
+   */
+  async function night(n: number, previous?: string, reuse?: string) {
     const w = join(work, `night-${n}`);
     const bin = join(w, 'bin');
     mkdirSync(bin, { recursive: true });
@@ -506,6 +525,7 @@ describe('the nightly job with a model configured and its key set, against a loc
       inputs: {},
       work: w,
       pathPrefix: bin,
+      ...(reuse ? { reuse: { artifacts: reuse, jobs: { reference: ['reference-', 'bundles-'] } } } : {}),
     });
     nights.push(r);
     const timings = r.log.filter((l) => l.kind === 'run').map((l) => `${l.job}: ${l.step.slice(0, 60)} ${l.seconds.toFixed(1)} s`);
@@ -553,8 +573,13 @@ describe('the nightly job with a model configured and its key set, against a loc
   it('night 2: the model got worse: the gate compares with night 1 and fails the report job naming the model', async () => {
     expect(nights).toHaveLength(1);
     fake.setBrain(nodeBrain(false));
-    const r = await night(2, join(nights[0]!.artifacts, 'nightly-db'));
+    // night 1's reference job (its run and bundles) is reused: the baselines and the model replay them again
+    const r = await night(2, join(nights[0]!.artifacts, 'nightly-db'), nights[0]!.artifacts);
     expect(r.jobs).toEqual({ plan: 'success', reference: 'success', agents: 'success', report: 'failure' });
+    expect(r.log.filter((l) => l.job === 'reference').map((l) => l.kind)).toEqual(['reused']);
+    const replays = r.log.filter((l) => l.job === 'agents' && /^Replay/.test(l.step));
+    expect(replays.map((l) => l.code)).toEqual([0, 0, 0]);
+    expect(replays.some((l) => /openai fake-rca/.test(l.step))).toBe(true);
     expect(r.failures.map((f) => `${f.job}: ${f.step} exited ${f.code}`)).toEqual([
       'report: Compare with the last successful nightly exited 1',
     ]);
