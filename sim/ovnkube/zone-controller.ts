@@ -387,9 +387,11 @@ export class ZoneController {
   zoneState(): ZoneState {
     const s = this.store;
     const nodes: NodeInfo[] = s.list(GVR.nodes).map((o) => nodeInfo(o, this.opts.ctx.nodes.find((n) => n.name === o.metadata.name)?.id));
-    const pods = s.list(GVR.pods).map(podInfo);
+    // the feed's shared list (every zone reads the same one between two pod events); copied before adding ghosts
+    let pods = PodFeed.of(s).pods();
     if (this.ghosts.size && this.faultOn('eip-pod-delete-ignored-after-cleanup')) {
       const present = new Set(pods.map((p) => `${p.namespace}/${p.name}`));
+      pods = [...pods];
       for (const [k, g] of this.ghosts) if (!present.has(k)) pods.push(g);
     }
     const opts: DesiredOptions = {

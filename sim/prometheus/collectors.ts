@@ -18,6 +18,7 @@ import type { KubeObject, SimContext } from '../types.ts';
 import { histogram, type MetricFamily, type Sample } from './exposition.ts';
 import { EIP_LATENCY_BUCKETS, type OvnkubeObserver } from './ovnkube-observer.ts';
 import { OVN_NAMESPACE } from '../constants.ts';
+import { getOvnNode } from '../ovn/index.ts';
 
 const CLK_TCK = 100;
 
@@ -286,13 +287,24 @@ function fileSize(p: string): number | undefined {
  * answer leaves its families out, as the real exporter leaves stale or zero values.
  */
 export async function ovnNodeFamilies(ctx: SimContext, node: string): Promise<MetricFamily[]> {
+  // the appctl commands go straight to the daemons' unixctl sockets (OvnNode.appctl: same request, same
+  // reply text, no process spawned); ovs-ofctl speaks OpenFlow to vswitchd and is run as a command
+  const appctl = (program: 'ovn-controller' | 'ovn-northd' | 'ovs-vswitchd', cmd: string): Promise<string | undefined> => {
+    let n: ReturnType<typeof getOvnNode>;
+    try {
+      n = getOvnNode(ctx, node);
+    } catch {
+      return Promise.resolve(undefined);
+    }
+    return n.appctl(program, cmd).catch(() => undefined);
+  };
   const [agg, conn, northdStatus, ctlCov, vsCov, vsMem] = await Promise.all([
     capture(ctx, node, ['ovs-ofctl', '-t', '5', 'dump-aggregate', 'br-int']),
-    capture(ctx, node, ['ovn-appctl', '-t', 'ovn-controller', 'connection-status']),
-    capture(ctx, node, ['ovn-appctl', '-t', 'ovn-northd', 'status']),
-    capture(ctx, node, ['ovn-appctl', '-t', 'ovn-controller', 'coverage/show']),
-    capture(ctx, node, ['ovs-appctl', '-t', 'ovs-vswitchd', 'coverage/show']),
-    capture(ctx, node, ['ovs-appctl', '-t', 'ovs-vswitchd', 'memory/show']),
+    appctl('ovn-controller', 'connection-status'),
+    appctl('ovn-northd', 'status'),
+    appctl('ovn-controller', 'coverage/show'),
+    appctl('ovs-vswitchd', 'coverage/show'),
+    appctl('ovs-vswitchd', 'memory/show'),
   ]);
   const out: MetricFamily[] = [];
   const fc = agg ? /flow_count=(\d+)/.exec(agg)?.[1] : undefined;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryStore } from '../../sim/api/store.ts';
 import { PodFeed } from '../../sim/ovnkube/pod-feed.ts';
+import { podInfo } from '../../sim/ovnkube/k8s.ts';
 import type { KubeObject, WatchEventType } from '../../sim/types.ts';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
@@ -76,5 +77,27 @@ describe('PodFeed: one pod watch for all zone controllers', () => {
     expect(views).toHaveLength(2);
     expect(views[0]).toBe(views[1]);
     for (const off of offs) off();
+  });
+
+  it("pods(): the views of the store's pods, one shared array until the next pod event", () => {
+    const s = setup();
+    s.create(PODS, pod('a'));
+    const feed = PodFeed.of(s);
+    const off = feed.subscribe(() => undefined);
+    s.create(PODS, pod('b'));
+    const sorted = (xs: { name: string }[]): string[] => xs.map((x) => x.name).sort();
+    const first = feed.pods();
+    expect(feed.pods()).toBe(first);
+    expect(sorted(first)).toEqual(['a', 'b']);
+    // an annotation write is dropped for the subscribers, but the list holds the new version
+    s.mutate(PODS, 'n', 'a', (p) => void (p.metadata.annotations = { x: 'y' }));
+    const second = feed.pods();
+    expect(second).not.toBe(first);
+    const a = s.get(PODS, 'n', 'a');
+    expect(second.find((p) => p.name === 'a')).toBe(a && podInfo(a));
+    s.delete(PODS, 'n', 'b');
+    expect(sorted(feed.pods())).toEqual(['a']);
+    expect(new Set(feed.pods())).toEqual(new Set(s.list(PODS).map(podInfo)));
+    off();
   });
 });
