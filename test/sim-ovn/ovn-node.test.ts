@@ -92,6 +92,38 @@ describe('OVN per sim node (3 nodes)', () => {
     expect(fs.readlinkSync(path.join(workdir, 'nodes', 'worker-0', 'run'))).toBe(getOvnNode(ctx, 'worker-0').paths.rundir);
   });
 
+  it('the derived-state daemons run at nice 10 (NB and conf.db servers at 0); appctl over the unixctl socket answers like ovn-appctl', async () => {
+    const nice = (pid: number | undefined): number => {
+      const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const pids = getOvnNode(ctx, 'worker-0').pids();
+    expect(
+      Object.fromEntries(
+        ['ovn-northd', 'ovsdb-server-sb', 'ovn-controller', 'ovs-vswitchd', 'ovsdb-server-nb', 'ovsdb-server'].map((k) => [
+          k,
+          nice(pids[k as keyof typeof pids]),
+        ]),
+      ),
+    ).toEqual({
+      'ovn-northd': 10,
+      'ovsdb-server-sb': 10,
+      'ovn-controller': 10,
+      'ovs-vswitchd': 10,
+      'ovsdb-server-nb': 0,
+      'ovsdb-server': 0,
+    });
+    const n = getOvnNode(ctx, 'worker-0');
+    const viaExec = await ctx.services.ovnExec?.('worker-0', ['ovn-appctl', '-t', 'ovn-northd', 'status'], {
+      stdout: new Writable({ write: (_c, _e, cb) => cb() }),
+      stderr: new Writable({ write: (_c, _e, cb) => cb() }),
+    });
+    expect(viaExec?.exitCode).toBe(0);
+    expect(await n.appctl('ovn-northd', 'status')).toMatch(/^Status: active/);
+    expect(await n.appctl('ovn-controller', 'connection-status')).toMatch(/^connected/);
+    await expect(n.appctl('ovn-northd', 'no-such-command')).rejects.toThrow(/not a valid command/);
+  });
+
   it('ovs-vsctl show lists br-int and br-ex (netdev), ip addr shows the node IP on br-ex, default route via the gateway', async () => {
     for (const [name, ip] of [
       ['master-0', '192.168.126.11'],
