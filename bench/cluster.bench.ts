@@ -22,9 +22,20 @@
  *      CLUSTER_BENCH_NB_READ (monitor): how the zone controllers read their NB, one run of scenarios 2 and 3
  *        per value, side by side: `monitor` (the cache fed by an OVSDB monitor) and/or `dump` (the old
  *        full read per event batch), e.g. CLUSTER_BENCH_NB_READ=dump,monitor
+ *      CLUSTER_BENCH_OVN_NICE (unset): e.g. 0,10: one run per nice value of the derived OVN daemons
+ *        (NETHARNESS_SIM_OVN_NICE, sim/ovn/node.ts), side by side   CLUSTER_BENCH_REPEAT (1): the variants N times, alternating
+ *      Diagnostics: CLUSTER_BENCH_TIMELINE=1 (CPU per second, stderr), CLUSTER_BENCH_OVN_STATS=1 (northd engine
+ *        and coverage counters of one worker), CLUSTER_BENCH_IDLE_S=N (the idle cluster's CPU first),
+ *        CLUSTER_BENCH_MARKS=1 (monotonic marks to cut a --cpu-prof), CLUSTER_BENCH_KEEP_LOGS=DIR (the OVN logs)
+ * What the phases measure, all from the object creation (t0):
+ *  - "NB converged": every node's NB holds the EgressIP SNATs and priority-100 reroutes of every selected
+ *    pod (what the EgressIP check compares), polled every 200 ms; the issue's 12 s goal is on this one;
+ *  - "OVN caught up": after that, `ovn-nbctl --wait=hv sync` on every node: northd has turned the NB into
+ *    SB flows and ovn-controller has installed them (the data plane follows the NB).
  * Besides wall times, scenarios 2 and 3 report the CPU spent from the object creation to NB convergence:
- * this process (the whole sim) and the OVN/OVS children (ovsdb-servers, northd, ovn-controllers), which
- * is less sensitive to other load on the machine than the wall time.
+ * this process (the whole sim), the OVN/OVS children (ovsdb-servers, northd, ovn-controllers) per kind, and
+ * other live children (Prometheus), which is less sensitive to other load on the machine than the wall
+ * time; and what ovnkube sent to the NBs (transactions, ops, bytes) and how the zones spent their reconciles.
  * Objects are written into the cluster's store in-process (what the API server does on a create);
  * the conditions are read from the store and, for the NB, over each node's real ovsdb-server socket.
  */
