@@ -1,5 +1,10 @@
 /**
  * Every subcommand, in help order. Each module owns one command and registers it here.
+ *
+ * A command's module is its definition: names, options, help text, defaults and the flag checks that exit 2, with
+ * only commander and small modules imported. Its action `await import()`s the implementation (client-node, the AI
+ * SDK, the MCP SDK, ECharts, zod schemas), so `netharness --help` or a usage error does not pay for every command's
+ * dependencies (test/cli/lazy-start.test.ts; the help of every command is pinned by test/cli/help-snapshot.test.ts).
  */
 import type { Command } from 'commander';
 import { registerMcp } from './mcp.ts';
@@ -19,7 +24,6 @@ import { registerMonitor } from './monitor.ts';
 import { registerMerge } from './merge.ts';
 
 export function registerCommands(program: Command): void {
-  // Registered by later issues as they land; until then they say so and exit 2.
   registerSim(program);
   registerScenario(program);
   registerRuns(program);
