@@ -137,8 +137,9 @@ export function pageRows(plan: SelectPlan, a: FastListArgs, budgetBytes: number)
  * The rows of `ovn-nbctl --format=json [--columns=...] list|find <table> [conditions]` through ovsdb-client
  * selects, or undefined when ovn-nbctl must answer (record lookups, forms not modelled, no reachable socket, a
  * reply error). With grep (which reads every record) or a page larger than MAX_PAGE_ROWS: one select of the
- * matching rows. Otherwise a paged read: the matching rows' _uuids plus the page's rows by _uuid, in one
- * transaction when the previous read's order guessed the page right, else a second one for the missing rows.
+ * matching rows, as on the first read of a select (which learns the order). Otherwise a paged read: the matching
+ * rows' _uuids plus the page's rows by _uuid, in one transaction when the previous read's order guessed the page
+ * right, else a second one for the missing rows.
  */
 export async function fastList(ctx: ToolContext, a: FastListArgs, equivalent: string): Promise<FastRead | undefined> {
   if (!fastReadEnabled() || a.record) return undefined;
@@ -161,7 +162,20 @@ export async function fastList(ctx: ToolContext, a: FastListArgs, equivalent: st
     }
     const key = `${a.node}\u0000${plan.transaction}`;
     const offset = a.offset ?? 0;
-    const guess = (orders.get(ctx.target)?.get(key) ?? []).slice(offset, offset + k);
+    const known = orders.get(ctx.target)?.get(key);
+    if (!known) {
+      // the first read of this select: all its rows in one exec (the _uuid list and then the page would be two)
+      const got = await run(plan.transaction);
+      if (!got) return undefined;
+      const table = tableOfReply(plan, got.out.stdout);
+      rememberOrder(
+        ctx.target,
+        key,
+        table.data.map((row) => String((row[0] as [string, string])[1])),
+      );
+      return { ...got, table, equivalent };
+    }
+    const guess = known.slice(offset, offset + k);
     const got = await run(pagedTransaction(plan, guess));
     if (!got) return undefined;
     const { ids, rows } = pagedReply(plan, got.out.stdout, guess.length);
