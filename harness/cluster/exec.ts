@@ -52,18 +52,23 @@ class Collector extends Writable {
   }
 }
 
-/** stdout passed through to a callback as it arrives. */
+/**
+ * stdout passed through to a callback as it arrives. A callback that throws stops the forwarding and fails the
+ * exec when it ends (an 'error' on this stream would have no listener: client-node only writes to it).
+ */
 class PassThroughSink extends Writable {
+  error?: Error;
   constructor(private readonly onChunk: (chunk: Buffer) => void) {
     super();
   }
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
-    try {
-      this.onChunk(chunk);
-      cb();
-    } catch (err) {
-      cb(err as Error);
-    }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: () => void): void {
+    if (!this.error)
+      try {
+        this.onChunk(chunk);
+      } catch (err) {
+        this.error = err as Error;
+      }
+    cb();
   }
 }
 
@@ -79,7 +84,8 @@ export function exitCodeFromStatus(status: k8s.V1Status | undefined): { exitCode
 export async function execIn(cluster: Cluster, target: ExecTarget, command: string[], opts: ExecOptions = {}): Promise<ExecOutput> {
   const max = opts.maxBytes ?? 256 * 1024 * 1024;
   const collector = opts.onStdout ? undefined : new Collector(max);
-  const stdout = collector ?? new PassThroughSink(opts.onStdout as (chunk: Buffer) => void);
+  const sink = opts.onStdout ? new PassThroughSink(opts.onStdout) : undefined;
+  const stdout = collector ?? (sink as PassThroughSink);
   const stderr = new Collector(1024 * 1024);
   const exec = new k8s.Exec(cluster.kc);
   let status: k8s.V1Status | undefined;
@@ -110,6 +116,11 @@ export async function execIn(cluster: Cluster, target: ExecTarget, command: stri
             finish(() =>
               reject(new InfraError(`exec in ${where} failed: ${message}`, 'check that the pod and container exist and are running')),
             );
+            return;
+          }
+          if (sink?.error) {
+            const e = sink.error;
+            finish(() => reject(new InfraError(`exec in ${where}: reading its output failed: ${e.message}`)));
             return;
           }
           finish(() => resolve({ stdout: collector ? collector.text() : '', stderr: stderr.text(), exitCode }));

@@ -153,7 +153,7 @@ describe('NbDumpStream: output that is not a whole dump is an error, never rows'
     );
     const err = await readNbFrom(src, ['worker-1', 'worker-2', 'worker-3']).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InfraError);
-    expect((err as Error).message).toMatch(/^cannot parse the NB dump of node worker-2 \(test source\): /);
+    expect((err as Error).message).toMatch(/^cannot parse the NB dump of node worker-2 \(test source, 5000 bytes read\): /);
   });
 
   it('readNbFrom: an exec failure of the source is passed on as it is', async () => {

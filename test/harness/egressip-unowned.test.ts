@@ -11,6 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMcp } from '../support/mcp.ts';
 import { kubectlFor, runCli, startDetachedSim, stopSim, until } from '../support/cli.ts';
 import { tempDir } from '../support/tmp.ts';
+import { connect } from '../../harness/cluster/connect.ts';
+import { execIn } from '../../harness/cluster/exec.ts';
+import { NB_READ_ARGV, NbDumpStream, parseNodeDump } from '../../harness/checks/egressip/nb-reader.ts';
+import { InfraError } from '../../harness/errors.ts';
 
 const EIP = '192.168.126.110';
 const NO_POD_IP = '10.250.77.7';
@@ -121,6 +125,35 @@ spec:
   it('the clean cluster passes', async () => {
     expect(await check()).toEqual([]);
   }, 240_000);
+
+  it("the check's streamed exec: the same bytes as the collected stdout, parsed to the same rows; a throwing handler fails the exec", async () => {
+    const cluster = connect({ kubeconfig });
+    const node = eipNode();
+    const target = { namespace: OVN_NS, pod: ovnkubeNodePod(node), container: 'nbdb' };
+    const whole = await execIn(cluster, target, [...NB_READ_ARGV], { timeoutMs: 60_000 });
+    const chunks: Buffer[] = [];
+    const stream = new NbDumpStream(node);
+    const streamed = await execIn(cluster, target, [...NB_READ_ARGV], {
+      timeoutMs: 60_000,
+      onStdout: (c) => {
+        chunks.push(Buffer.from(c));
+        stream.push(c);
+      },
+    });
+    expect([whole.exitCode, streamed.exitCode, streamed.stdout]).toEqual([0, 0, '']);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(whole.stdout);
+    const rows = stream.done();
+    expect(rows.nat.length).toBeGreaterThan(0);
+    expect(rows).toEqual(parseNodeDump(node, whole.stdout));
+    const failed = await execIn(cluster, target, [...NB_READ_ARGV], {
+      timeoutMs: 60_000,
+      onStdout: () => {
+        throw new Error('handler broke');
+      },
+    }).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(InfraError);
+    expect((failed as Error).message).toMatch(/reading its output failed: handler broke/);
+  }, 120_000);
 
   it('lr-nat-add GR_<egress node> snat <EgressIP> <an IP no pod has>: unowned-snat on the egress node', async () => {
     const node = eipNode();

@@ -404,9 +404,9 @@ export async function readNbFrom(
   opts: { concurrency?: number; timeoutMs?: number } = {},
 ): Promise<Map<string, NodeDump>> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  const bad = (node: string, err: unknown): InfraError =>
+  const bad = (node: string, err: unknown, bytes?: number): InfraError =>
     new InfraError(
-      `cannot parse the NB dump of node ${node} (${src.where}): ${(err as Error).message}`,
+      `cannot parse the NB dump of node ${node} (${src.where}${bytes === undefined ? '' : `, ${bytes} bytes read`}): ${(err as Error).message}`,
       `run \`ovn-nbctl --format=json list NAT\` in that node's nbdb container and check that it prints one JSON document`,
     );
   const dumps = await mapLimit(nodes, opts.concurrency ?? 8, async (node) => {
@@ -416,7 +416,7 @@ export async function readNbFrom(
       try {
         return stream.done();
       } catch (err) {
-        throw bad(node, err);
+        throw bad(node, err, stream.bytes);
       }
     }
     const text = await src.execNb(node, NB_READ_ARGV, timeoutMs);
