@@ -157,6 +157,47 @@ const eipOrder = (a: EgressIPInfo, b: EgressIPInfo): number =>
  * oldest one that has an assignment; the others are on standby (podAssignmentState.standbyEgressIPNames).
  */
 export function podAssignments(s: Pick<ZoneState, 'pods' | 'namespaces' | 'eips' | 'opts'>): Map<string, PodAssignment> {
+  const memo = assignmentMemo.get(s.pods);
+  if (memo && !s.opts?.podIpOverride && memo.completed === !!s.opts?.programCompletedPods && sameInputs(memo, s)) return memo.out;
+  const out = computeAssignments(s);
+  // only the feed's frozen lists: an array someone may still change is never a memo key
+  if (!s.opts?.podIpOverride && Object.isFrozen(s.pods))
+    assignmentMemo.set(s.pods, {
+      eips: [...s.eips],
+      ns: s.namespaces.map((n) => [n.name, n.labels] as const),
+      completed: !!s.opts?.programCompletedPods,
+      out,
+    });
+  return out;
+}
+
+/**
+ * The assignment does not depend on the zone: every zone computes it from the same views. The zones
+ * share one pod list between two pod events (pod-feed.ts), so the answer is kept per list and reused
+ * while the EgressIP views and the namespaces' label objects are the same ones (and no fault override).
+ */
+const assignmentMemo = new WeakMap<
+  readonly PodInfo[],
+  { eips: EgressIPInfo[]; ns: (readonly [string, Record<string, string>])[]; completed: boolean; out: Map<string, PodAssignment> }
+>();
+
+function sameInputs(
+  m: { eips: EgressIPInfo[]; ns: (readonly [string, Record<string, string>])[] },
+  s: Pick<ZoneState, 'namespaces' | 'eips'>,
+): boolean {
+  return (
+    m.eips.length === s.eips.length &&
+    m.eips.every((e, i) => e === s.eips[i]) &&
+    m.ns.length === s.namespaces.length &&
+    m.ns.every(([name, labels], i) => s.namespaces[i].name === name && sameLabels(s.namespaces[i].labels, labels))
+  );
+}
+
+/** The same labels object, or both empty (a namespace without labels gets a fresh {} per view). */
+const sameLabels = (a: Record<string, string>, b: Record<string, string>): boolean =>
+  a === b || (Object.keys(a).length === 0 && Object.keys(b).length === 0);
+
+function computeAssignments(s: Pick<ZoneState, 'pods' | 'namespaces' | 'eips' | 'opts'>): Map<string, PodAssignment> {
   const nsLabels = new Map(s.namespaces.map((n) => [n.name, n.labels]));
   const eips = [...s.eips].sort(eipOrder);
   const out = new Map<string, PodAssignment>();

@@ -6,8 +6,9 @@
  * would return on it (a zone acts only when the fingerprint changes), e.g. the pod-networks annotation
  * write or a status write that changes no condition ovnkube reads. ADDED and DELETED always go out.
  *
- * A zone that subscribes later lists the store right after subscribing (no event can come between,
- * the store is synchronous), so its own fingerprints equal the feed's from then on.
+ * The feed starts from the store's pods when its first subscriber comes; a zone lists the store right
+ * after subscribing (no event can come between, the store is synchronous), so its own fingerprints
+ * equal the feed's from then on.
  */
 import type { ObjectStore, WatchEventType } from '../types.ts';
 import { GVR, podInfo, type PodInfo } from './k8s.ts';
@@ -64,9 +65,11 @@ export class PodFeed {
     this.subs.add(fn);
     if (!this.unwatch) {
       this.unwatch = this.store.watch(GVR.pods, (ev) => this.onEvent(ev.type, podView(podInfo(ev.object))));
+      // the subscriber lists the store right after this (its own fingerprints are these ones)
       for (const o of this.store.list(GVR.pods)) {
-        const p = podInfo(o);
-        this.views.set(`${p.namespace}/${p.name}`, p);
+        const v = podView(podInfo(o));
+        this.views.set(v.key, v.info);
+        this.fp.set(v.key, v.fp);
       }
       this.list = undefined;
     }
@@ -86,7 +89,7 @@ export class PodFeed {
    */
   pods(): PodInfo[] {
     if (!this.unwatch) return this.store.list(GVR.pods).map(podInfo);
-    return (this.list ??= [...this.views.values()]);
+    return (this.list ??= Object.freeze([...this.views.values()]) as PodInfo[]);
   }
 
   get subscribers(): number {
@@ -95,9 +98,19 @@ export class PodFeed {
 
   private onEvent(type: WatchEventType, v: PodView): void {
     this.stats.events++;
-    if (type === 'DELETED') this.views.delete(v.key);
-    else this.views.set(v.key, v.info);
-    this.list = undefined;
+    if (type === 'DELETED') {
+      this.views.delete(v.key);
+      this.list = undefined;
+    } else {
+      // a write that changes nothing a view holds (the pod-networks annotation: same fingerprint, same
+      // deletion state; uid and creationTimestamp never change in a MODIFIED) keeps the old view, so the
+      // shared list (and what is memoized on it, desired-state.ts) stays the same object
+      const old = this.views.get(v.key);
+      if (!(type === 'MODIFIED' && old && old.deleting === v.info.deleting && this.fp.get(v.key) === v.fp)) {
+        this.views.set(v.key, v.info);
+        this.list = undefined;
+      }
+    }
     if (type === 'MODIFIED' && this.fp.get(v.key) === v.fp) return;
     if (type === 'DELETED') this.fp.delete(v.key);
     else this.fp.set(v.key, v.fp);

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryStore } from '../../sim/api/store.ts';
+import type { MemoryStore } from '../../sim/api/store.ts';
+import { newStore } from './harness.ts';
 import { PodFeed } from '../../sim/ovnkube/pod-feed.ts';
-import { podInfo } from '../../sim/ovnkube/k8s.ts';
+import { egressIpInfo, namespaceInfo, podInfo } from '../../sim/ovnkube/k8s.ts';
+import { podAssignments } from '../../sim/ovnkube/desired-state.ts';
 import type { KubeObject, WatchEventType } from '../../sim/types.ts';
 
 const PODS = { group: '', version: 'v1', resource: 'pods' };
 
 function setup(): MemoryStore {
-  const s = new MemoryStore();
+  const s = newStore();
   s.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' } });
   return s;
 }
@@ -59,11 +61,13 @@ describe('PodFeed: one pod watch for all zone controllers', () => {
     expect(feed.subscribers).toBe(24);
     for (const off of offs) off();
     expect(s.watcherCount()).toBe(base);
-    // a new subscriber after that starts afresh: its first MODIFIED of a known pod is delivered
+    // a new subscriber after that: the feed starts from the store's pods (a zone lists them right after)
     s.create(PODS, pod('q'));
     const got: WatchEventType[] = [];
     const off = feed.subscribe((t) => got.push(t));
     s.mutate(PODS, 'n', 'q', (p) => void (p.metadata.annotations = { x: 'y' }));
+    expect(got).toEqual([]);
+    s.mutate(PODS, 'n', 'q', (p) => void (p.metadata.labels = { app: 'other' }));
     expect(got).toEqual(['MODIFIED']);
     off();
   });
@@ -89,15 +93,68 @@ describe('PodFeed: one pod watch for all zone controllers', () => {
     const first = feed.pods();
     expect(feed.pods()).toBe(first);
     expect(sorted(first)).toEqual(['a', 'b']);
-    // an annotation write is dropped for the subscribers, but the list holds the new version
+    // an annotation write changes nothing a view holds: the same list (and views) stay
     s.mutate(PODS, 'n', 'a', (p) => void (p.metadata.annotations = { x: 'y' }));
+    expect(feed.pods()).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    // a label write does: a new list with the new version's view
+    s.mutate(PODS, 'n', 'a', (p) => void (p.metadata.labels = { app: 'z' }));
     const second = feed.pods();
     expect(second).not.toBe(first);
     const a = s.get(PODS, 'n', 'a');
     expect(second.find((p) => p.name === 'a')).toBe(a && podInfo(a));
+    // so does the start of a graceful deletion (not in the fingerprint, in the view)
+    s.mutate(PODS, 'n', 'a', (p) => void (p.metadata.finalizers = ['test/hold']));
+    s.delete(PODS, 'n', 'a');
+    expect(feed.pods().find((p) => p.name === 'a')?.deleting).toBe(true);
     s.delete(PODS, 'n', 'b');
     expect(sorted(feed.pods())).toEqual(['a']);
     expect(new Set(feed.pods())).toEqual(new Set(s.list(PODS).map(podInfo)));
+    off();
+  });
+
+  it('podAssignments is shared by the zones for one feed list and recomputed when an input changes', () => {
+    const s = setup();
+    s.mutate({ group: '', version: 'v1', resource: 'namespaces' }, undefined, 'n', (o) => void (o.metadata.labels = { team: 'x' }));
+    s.create(PODS, pod('a'));
+    s.mutate(PODS, 'n', 'a', (p) => void (p.spec = { ...(p.spec ?? {}), nodeName: 'w1' }));
+    s.mutate(PODS, 'n', 'a', (p) => void (p.status = { phase: 'Running', podIPs: [{ ip: '10.128.0.5' }] }), { subresource: 'status' });
+    const EIPS = { group: 'k8s.ovn.org', version: 'v1', resource: 'egressips' };
+    const eipObj = (ip: string): KubeObject => ({
+      apiVersion: 'k8s.ovn.org/v1',
+      kind: 'EgressIP',
+      metadata: { name: 'e' },
+      spec: { egressIPs: [ip], namespaceSelector: { matchLabels: { team: 'x' } } },
+      status: { items: [{ node: 'w2', egressIP: ip }] },
+    });
+    const feed = PodFeed.of(s);
+    const off = feed.subscribe(() => undefined);
+    const state = (): Parameters<typeof podAssignments>[0] => ({
+      pods: feed.pods(),
+      namespaces: s.list({ group: '', version: 'v1', resource: 'namespaces' }).map(namespaceInfo),
+      eips: s.list(EIPS).map(egressIpInfo),
+    });
+    s.create(EIPS, eipObj('192.168.126.100'));
+    const first = podAssignments(state());
+    expect([...first.keys()]).toEqual(['n/a']);
+    // another zone, same list and views: the same answer object
+    expect(podAssignments(state())).toBe(first);
+    // not memoized: a list that is not the feed's frozen one, or a fault's IP override
+    expect(podAssignments({ ...state(), pods: [...feed.pods()] })).not.toBe(first);
+    expect(podAssignments({ ...state(), opts: { podIpOverride: new Map() } })).not.toBe(first);
+    // an EgressIP change: recomputed
+    s.mutate(EIPS, undefined, 'e', (o) => void (o.status = { items: [] }), { subresource: 'status' });
+    const after = podAssignments(state());
+    expect(after).not.toBe(first);
+    expect(after.size).toBe(0);
+    // a namespace label change: recomputed
+    s.mutate(EIPS, undefined, 'e', (o) => void (o.status = { items: [{ node: 'w2', egressIP: '192.168.126.100' }] }), {
+      subresource: 'status',
+    });
+    const again = podAssignments(state());
+    expect(again.size).toBe(1);
+    s.mutate({ group: '', version: 'v1', resource: 'namespaces' }, undefined, 'n', (o) => void (o.metadata.labels = { team: 'y' }));
+    expect(podAssignments(state()).size).toBe(0);
     off();
   });
 });
