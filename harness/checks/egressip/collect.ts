@@ -177,23 +177,27 @@ export async function readApiState(cluster: Cluster): Promise<ApiState> {
   };
 }
 
-/** node name -> its ovnkube-node pod (Running preferred). */
+/** node name -> its ovnkube-node pod (Running preferred). Scanned as the pod list is: it is on the path of every dump. */
 export async function ovnkubeNodePods(cluster: Cluster): Promise<Map<string, string>> {
-  let pods: k8s.V1PodList;
+  let pods: PodInfo[];
   try {
-    pods = await getJson<k8s.V1PodList>(
+    const body = await getBody(
       cluster,
       `/api/v1/namespaces/${OVN_NAMESPACE}/pods?labelSelector=${encodeURIComponent(OVNKUBE_NODE_SELECTOR)}`,
+      { timeoutMs: 120_000 },
     );
+    try {
+      pods = parsePodList(body).pods;
+    } catch (err) {
+      throw new Error(`bad JSON: ${(err as Error).message}`);
+    }
   } catch (err) {
     throw new InfraError(`cannot list ovnkube-node pods in ${OVN_NAMESPACE}: ${describeApiError(err)}`);
   }
   const out = new Map<string, string>();
-  for (const p of pods.items) {
-    const node = p.spec?.nodeName;
-    const name = p.metadata?.name;
-    if (!node || !name || p.metadata?.deletionTimestamp) continue;
-    if (!out.has(node) || p.status?.phase === 'Running') out.set(node, name);
+  for (const p of pods) {
+    if (!p.node || !p.name || p.terminating) continue;
+    if (!out.has(p.node) || p.phase === 'Running') out.set(p.node, p.name);
   }
   return out;
 }
