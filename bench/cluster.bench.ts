@@ -587,6 +587,7 @@ async function benchLoad(l: Load): Promise<void> {
     const ovnCpu0 = ovnChildrenCpu(c);
     const otherCpu0 = otherChildrenCpu(c);
     const nb0 = nbTrafficMark();
+    zoneTotals.maxMs = 0;
     const zt0 = { ...zoneTotals };
     const feed0 = { ...PodFeed.of(c.store).stats };
     const statsNode = workers[0]?.name ?? nodes[0].name;
