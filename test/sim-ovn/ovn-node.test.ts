@@ -27,6 +27,7 @@ import {
   type OvnStateFile,
 } from '../../sim/ovn/index.ts';
 import { findPidsByCmdline, isAlive } from '../../sim/ovn/proc.ts';
+import { derivedNice, OVN_NICE_ENV } from '../../sim/ovn/node.ts';
 import { reapOrphans } from '../../sim/ovn/cluster.ts';
 import { fakeCtx } from './fake-ctx.ts';
 
@@ -65,13 +66,18 @@ describe('OVN per sim node (3 nodes)', () => {
   const ctx = fakeCtx(workdir, defaultNodes(1, 2), lines);
   let ovn: OvnCluster | undefined;
 
+  const niceBefore = process.env[OVN_NICE_ENV];
   beforeAll(async () => {
     const t0 = Date.now();
+    // the derived-state daemons at nice 10 (the default is 0): checked below, restarts included
+    process.env[OVN_NICE_ENV] = '10';
     ovn = await OvnCluster.start(ctx, { restartDelayMs: 100 });
     lines.push(`bring-up ${Date.now() - t0} ms`);
   });
 
   afterAll(async () => {
+    if (niceBefore === undefined) delete process.env[OVN_NICE_ENV];
+    else process.env[OVN_NICE_ENV] = niceBefore;
     await ovn?.stop();
     fs.rmSync(workdir, { recursive: true, force: true });
   });
@@ -92,7 +98,14 @@ describe('OVN per sim node (3 nodes)', () => {
     expect(fs.readlinkSync(path.join(workdir, 'nodes', 'worker-0', 'run'))).toBe(getOvnNode(ctx, 'worker-0').paths.rundir);
   });
 
-  it('the derived-state daemons run at nice 10 (NB and conf.db servers at 0); appctl over the unixctl socket answers like ovn-appctl', async () => {
+  it('NETHARNESS_SIM_OVN_NICE: default 0, 0..19, anything else is an error naming the variable', () => {
+    expect(derivedNice({})).toBe(0);
+    expect(derivedNice({ [OVN_NICE_ENV]: '' })).toBe(0);
+    expect(derivedNice({ [OVN_NICE_ENV]: '19' })).toBe(19);
+    for (const bad of ['-1', '20', '1.5', 'high']) expect(() => derivedNice({ [OVN_NICE_ENV]: bad })).toThrow(OVN_NICE_ENV);
+  });
+
+  it('with NETHARNESS_SIM_OVN_NICE=10 the derived-state daemons run at nice 10 (NB and conf.db servers at 0); appctl over the unixctl socket answers like ovn-appctl', async () => {
     const nice = (pid: number | undefined): number => {
       const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
