@@ -196,13 +196,21 @@ export function parseFieldSelector(sel: string | undefined): FieldRequirement[] 
 }
 
 /** A field's value as the apiserver's field label conversion renders it (missing -> '', objects as JSON). */
+/**
+ * Boolean field labels: kube-apiserver renders them with strconv.FormatBool of the Go field, so an unset one
+ * reads "false" (kubernetes/kubernetes pkg/registry/core/pod/strategy.go ToSelectableFields "spec.hostNetwork",
+ * pkg/registry/core/node/strategy.go "spec.unschedulable").
+ */
+const BOOL_FIELDS = new Set(['spec.hostNetwork', 'spec.unschedulable']);
+
 export function fieldValue(obj: unknown, path: string): string {
+  const unset = BOOL_FIELDS.has(path) ? 'false' : '';
   let cur: unknown = obj;
   for (const seg of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return '';
+    if (cur === null || typeof cur !== 'object') return unset;
     cur = (cur as Record<string, unknown>)[seg];
   }
-  if (cur === undefined || cur === null) return '';
+  if (cur === undefined || cur === null) return unset;
   if (typeof cur === 'object') return JSON.stringify(cur);
   return String(cur);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelSelectorIsEmpty, matchLabelSelector } from '../../harness/k8s/label-selector.ts';
+import { compileSelectors, labelSelectorIsEmpty, matchLabelSelector } from '../../harness/k8s/label-selector.ts';
 
 const L = { app: 'web', tier: 'b', k: '' };
 
@@ -47,5 +47,23 @@ describe('matchLabelSelector (metav1.LabelSelector)', () => {
     expect(labelSelectorIsEmpty({ matchLabels: {} })).toBe(true);
     expect(labelSelectorIsEmpty({ matchLabels: { a: 'b' } })).toBe(false);
     expect(labelSelectorIsEmpty({ matchExpressions: [{ key: 'a', operator: 'Exists' }] })).toBe(false);
+  });
+});
+
+describe('field selectors on boolean fields (kube-apiserver strconv.FormatBool)', () => {
+  const hostNet = { metadata: { name: 'h' }, spec: { hostNetwork: true } };
+  const unset = { metadata: { name: 'u' }, spec: {} };
+  const explicitFalse = { metadata: { name: 'f' }, spec: { hostNetwork: false } };
+  const names = (fs: string): string[] => {
+    const p = compileSelectors<{ metadata?: { name?: string; labels?: Record<string, string> } }>(undefined, fs);
+    return [hostNet, unset, explicitFalse].filter((o) => p?.(o) ?? true).map((o) => o.metadata.name);
+  };
+  it('an unset spec.hostNetwork reads "false", as a real API server renders it', () => {
+    expect(names('spec.hostNetwork=false')).toEqual(['u', 'f']);
+    expect(names('spec.hostNetwork!=true')).toEqual(['u', 'f']);
+    expect(names('spec.hostNetwork=true')).toEqual(['h']);
+  });
+  it('an unset non-boolean field still reads empty', () => {
+    expect(names('spec.nodeName=')).toEqual(['h', 'u', 'f']);
   });
 });
