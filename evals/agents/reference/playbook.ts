@@ -69,17 +69,24 @@ async function k8sLevel(t: Tools, s: Scope, nodeLines: string[]): Promise<Diagno
     const m = /^(\S+)\/(ovnkube-node-\S+)\s.*node=(\S+).*ready=(\d+)\/(\d+)\s+restarts=(\d+)/.exec(line.trim());
     if (!m || (m[4] === m[5] && m[6] === '0')) continue;
     const [, ns, pod, node] = m;
+    const restarts = Number(m[6]);
     const got = await t.call('k8s_get', { kind: 'Pod', namespace: ns, name: pod, grep: 'CrashLoopBackOff|reason' });
-    if (!/CrashLoopBackOff/.test(got.text)) continue;
+    // Between two back-offs a crash-looping container is briefly Running again (kubectl shows CrashLoopBackOff
+    // only while it waits): restarts that keep coming with a failed last exit are the same loop seen a moment later.
+    const backOff = /CrashLoopBackOff/.test(got.text);
+    if (!backOff && !(restarts >= 2 && /reason: Error/.test(got.text))) continue;
     const logs = await t.call('k8s_pod_logs', { namespace: ns!, name: pod!, container: 'ovnkube-controller', previous: true, tail: 50 });
     const panic = /panic:[^\n]*/.exec(logs.text)?.[0];
+    const state = backOff
+      ? 'is in CrashLoopBackOff: it keeps restarting'
+      : `is crash-looping: it keeps restarting (${restarts} restarts, the last one ended in Error; it waits in CrashLoopBackOff between restarts)`;
     return {
       detected: true,
       category: 'k8s/crash-loop',
       entities: [node!, pod!, 'ovnkube-controller'],
-      mechanism: `The ovnkube-controller container of ${pod} on node ${node} is in CrashLoopBackOff: it keeps restarting${panic ? ` and crashes at start (${panic.slice(0, 120)})` : ''}, so nothing is reconciled in that node's zone.`,
+      mechanism: `The ovnkube-controller container of ${pod} on node ${node} ${state}${panic ? ` and crashes at start (${panic.slice(0, 120)})` : ''}, so nothing is reconciled in that node's zone.`,
       remediation: `Fix what makes ovnkube-controller crash on ${node} (the panic in its log; an ovn-kubernetes fix or upgrade), then restart the ovnkube-node pod ${pod} (delete it) so the controller starts and syncs.`,
-      evidence: `${pod} CrashLoopBackOff`,
+      evidence: `${pod} ${backOff ? 'CrashLoopBackOff' : `${restarts} restarts, last exit Error`}`,
     };
   }
   return undefined;
