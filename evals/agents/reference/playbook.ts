@@ -6,6 +6,7 @@
  */
 import type { RcaAnswer } from '../types.ts';
 import type { Tools } from './mcp.ts';
+import { sleep } from '../../../harness/wait/poll.ts';
 
 export interface Scope {
   nodes: string[];
@@ -49,6 +50,11 @@ export async function readScope(t: Tools, question: string): Promise<Scope & { n
 
 // ---------------------------------------------------------------- Kubernetes level
 
+/** The restartCount lines of a pod's YAML, in order: they change only when a container restarted. */
+function restartCounts(yaml: string): string {
+  return (yaml.match(/restartCount: \d+/g) ?? []).join(',');
+}
+
 async function k8sLevel(t: Tools, s: Scope, nodeLines: string[]): Promise<Diagnosis | undefined> {
   const down = nodeLines.filter((l) => /Ready=(False|Unknown)/.test(l)).map((l) => l.trim().split(/\s+/)[0]!);
   if (down.length) {
@@ -69,24 +75,34 @@ async function k8sLevel(t: Tools, s: Scope, nodeLines: string[]): Promise<Diagno
     const m = /^(\S+)\/(ovnkube-node-\S+)\s.*node=(\S+).*ready=(\d+)\/(\d+)\s+restarts=(\d+)/.exec(line.trim());
     if (!m || (m[4] === m[5] && m[6] === '0')) continue;
     const [, ns, pod, node] = m;
-    const restarts = Number(m[6]);
-    const got = await t.call('k8s_get', { kind: 'Pod', namespace: ns, name: pod, grep: 'CrashLoopBackOff|reason' });
-    // Between two back-offs a crash-looping container is briefly Running again (kubectl shows CrashLoopBackOff
-    // only while it waits): restarts that keep coming with a failed last exit are the same loop seen a moment later.
-    const backOff = /CrashLoopBackOff/.test(got.text);
-    if (!backOff && !(restarts >= 2 && /reason: Error/.test(got.text))) continue;
+    const look = () => t.call('k8s_get', { kind: 'Pod', namespace: ns, name: pod, grep: 'CrashLoopBackOff|reason|restartCount' });
+    const first = await look();
+    let backOff = /CrashLoopBackOff/.test(first.text);
+    let restarting = false;
+    // Between two back-offs a crash-looping container is Running again for a moment (kubectl shows CrashLoopBackOff
+    // only while it waits): a pod with a failed last exit is looked at again shortly, as one would watch it; a loop
+    // shows the back-off or a higher restart count, a pod that crashed once and has been up since shows neither.
+    if (!backOff && /reason: Error/.test(first.text))
+      for (const ms of [1000, 2000]) {
+        await sleep(ms);
+        const again = await look();
+        backOff = /CrashLoopBackOff/.test(again.text);
+        restarting = restartCounts(again.text) !== restartCounts(first.text);
+        if (backOff || restarting) break;
+      }
+    if (!backOff && !restarting) continue;
     const logs = await t.call('k8s_pod_logs', { namespace: ns!, name: pod!, container: 'ovnkube-controller', previous: true, tail: 50 });
     const panic = /panic:[^\n]*/.exec(logs.text)?.[0];
     const state = backOff
       ? 'is in CrashLoopBackOff: it keeps restarting'
-      : `is crash-looping: it keeps restarting (${restarts} restarts, the last one ended in Error; it waits in CrashLoopBackOff between restarts)`;
+      : 'is crash-looping: it keeps restarting (its restart count grew within seconds, the last exit in Error)';
     return {
       detected: true,
       category: 'k8s/crash-loop',
       entities: [node!, pod!, 'ovnkube-controller'],
       mechanism: `The ovnkube-controller container of ${pod} on node ${node} ${state}${panic ? ` and crashes at start (${panic.slice(0, 120)})` : ''}, so nothing is reconciled in that node's zone.`,
       remediation: `Fix what makes ovnkube-controller crash on ${node} (the panic in its log; an ovn-kubernetes fix or upgrade), then restart the ovnkube-node pod ${pod} (delete it) so the controller starts and syncs.`,
-      evidence: `${pod} ${backOff ? 'CrashLoopBackOff' : `${restarts} restarts, last exit Error`}`,
+      evidence: `${pod} ${backOff ? 'CrashLoopBackOff' : 'restart count growing'}`,
     };
   }
   return undefined;
