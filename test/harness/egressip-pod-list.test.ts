@@ -13,18 +13,9 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { mulberry32 } from '../../harness/random.ts';
 
-/** mulberry32: a small seeded PRNG, so a failure names its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32; // seeded, so a failure names its seed
 
 const TEXTS = ['web', 'a"b', 'back\\slash', 'tab\there', 'new\nline', 'ü', '✓ check', '🚀', 'ctl\u0001', '', 'x'.repeat(300), '\\"', '"'];
 
