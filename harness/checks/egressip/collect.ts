@@ -141,17 +141,21 @@ export function getJson<T>(cluster: Cluster, path: string, timeoutMs = 120_000):
  * from the watch cache anyway.
  */
 export async function listPods(cluster: Cluster): Promise<PodInfo[]> {
-  let body: Buffer;
   try {
-    body = await getBody(cluster, `/api/v1/pods?fieldSelector=${encodeURIComponent('spec.hostNetwork!=true')}`, { timeoutMs: 120_000 });
+    return await scanPods(cluster, `/api/v1/pods?fieldSelector=${encodeURIComponent('spec.hostNetwork!=true')}`);
   } catch (err) {
     if (!(err instanceof ApiHttpError) || err.code !== 400) throw err;
-    body = await getBody(cluster, '/api/v1/pods', { timeoutMs: 120_000 });
+    return scanPods(cluster, '/api/v1/pods');
   }
+}
+
+/** GET a pod list at `path` and scan it (pod-list.ts); a body that is not a pod list is an error naming the path. */
+async function scanPods(cluster: Cluster, path: string): Promise<PodInfo[]> {
+  const body = await getBody(cluster, path, { timeoutMs: 120_000 });
   try {
     return parsePodList(body).pods;
   } catch (err) {
-    throw new Error(`GET /api/v1/pods: bad JSON: ${(err as Error).message}`);
+    throw new Error(`GET ${path.split('?')[0]}: bad JSON: ${(err as Error).message}`);
   }
 }
 
@@ -181,16 +185,7 @@ export async function readApiState(cluster: Cluster): Promise<ApiState> {
 export async function ovnkubeNodePods(cluster: Cluster): Promise<Map<string, string>> {
   let pods: PodInfo[];
   try {
-    const body = await getBody(
-      cluster,
-      `/api/v1/namespaces/${OVN_NAMESPACE}/pods?labelSelector=${encodeURIComponent(OVNKUBE_NODE_SELECTOR)}`,
-      { timeoutMs: 120_000 },
-    );
-    try {
-      pods = parsePodList(body).pods;
-    } catch (err) {
-      throw new Error(`bad JSON: ${(err as Error).message}`);
-    }
+    pods = await scanPods(cluster, `/api/v1/namespaces/${OVN_NAMESPACE}/pods?labelSelector=${encodeURIComponent(OVNKUBE_NODE_SELECTOR)}`);
   } catch (err) {
     throw new InfraError(`cannot list ovnkube-node pods in ${OVN_NAMESPACE}: ${describeApiError(err)}`);
   }
