@@ -68,26 +68,48 @@ async function faultStillVisible(env: StepEnv, gate: readonly GateCondition[]): 
   return `the fault is still visible (${conds.map(describeCondition).join('; ')})`;
 }
 
-async function waitHealthy(
+export interface WaitHealthyOptions {
+  checks?: readonly string[];
+  namespaces?: readonly string[];
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** a further condition looked at once the cluster is healthy (the case's fault still visible) */
+  also?: () => Promise<string | undefined>;
+  /** told each new reason the cluster is not yet healthy (progress on a long wait) */
+  onWait?: (why: string) => void;
+}
+
+/**
+ * Poll unhealthy() (and `also`) until the cluster is healthy or the time is up: undefined when healthy, else the
+ * last reason. A just-started cluster (the embedded one, after `sim --detach`) answers /readyz before its
+ * ovnkube-node pods are Ready, and a healed one takes a while: both are waited for, not failed at once.
+ */
+export async function waitUntilHealthy(cluster: Cluster, o: WaitHealthyOptions): Promise<string | undefined> {
+  const t0 = performance.now();
+  let last: string | undefined;
+  for (;;) {
+    const before = last;
+    try {
+      last = (await unhealthy(cluster, o.checks ?? [], o.signal, o.namespaces)) ?? (await o.also?.());
+    } catch (err) {
+      if (o.signal?.aborted) throw err;
+      last = (err as Error).message;
+    }
+    if (!last) return undefined;
+    if (performance.now() - t0 > o.timeoutMs) return last;
+    if (last !== before) o.onWait?.(last);
+    await sleep(250, o.signal);
+  }
+}
+
+function waitHealthy(
   env: StepEnv,
   checks: readonly string[],
   gate: readonly GateCondition[],
   timeoutMs: number,
   namespaces: readonly string[] = [],
 ): Promise<string | undefined> {
-  const t0 = performance.now();
-  let last: string | undefined;
-  for (;;) {
-    try {
-      last = (await unhealthy(env.cluster, checks, env.signal, namespaces)) ?? (await faultStillVisible(env, gate));
-    } catch (err) {
-      if (env.signal?.aborted) throw err;
-      last = (err as Error).message;
-    }
-    if (!last) return undefined;
-    if (performance.now() - t0 > timeoutMs) return last;
-    await sleep(250, env.signal);
-  }
+  return waitUntilHealthy(env.cluster, { checks, namespaces, timeoutMs, signal: env.signal, also: () => faultStillVisible(env, gate) });
 }
 
 export async function restartOvnkubeNodes(env: StepEnv): Promise<void> {

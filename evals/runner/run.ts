@@ -32,7 +32,7 @@ import type { BudgetOutcome, LevelScores } from '../scoring/types.ts';
 import { defaultMcpConfig, loadMcpConfig, resolveForTarget, type McpConfig } from '../proxy/config.ts';
 import { McpProxy } from '../proxy/proxy.ts';
 import { EvalStore, type Effort } from '../store.ts';
-import { unhealthy } from './heal.ts';
+import { waitUntilHealthy } from './heal.ts';
 import { hideFaultLibrary, type Isolation } from './isolation.ts';
 import { libraryFaultsOn, switchLibraryFaultOff } from './inject.ts';
 import { FixtureCache, runAttempt, type AttemptResult, type RunnerContext } from './trial.ts';
@@ -64,6 +64,8 @@ export interface EvalOptions {
   capture?: string;
   /** install SIGINT/SIGTERM handlers (the CLI does; tests calling runEval in-process may not) */
   signals?: boolean;
+  /** how long the target may take to become healthy before the first trial (default 120 s) */
+  healthyWithinMs?: number;
   log?: (line: string) => void;
 }
 
@@ -386,8 +388,16 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     store.setRunVersion(runId, 'cluster', cluster.server);
     // start clean: no fault of the library on, a healthy cluster
     for (const id of await libraryFaultsOn(cluster)) await switchLibraryFaultOff(cluster, id);
-    const bad = await unhealthy(cluster, []);
-    if (bad) throw new InfraError(`the target is not healthy before the first trial: ${bad}`);
+    const bad = await waitUntilHealthy(cluster, {
+      timeoutMs: o.healthyWithinMs ?? 120_000,
+      signal: signals.main,
+      onWait: (why) => log(`waiting for the target to be healthy before the first trial: ${why}`),
+    });
+    if (bad)
+      throw new InfraError(
+        `the target is not healthy before the first trial (waited ${Math.round((o.healthyWithinMs ?? 120_000) / 1000)} s): ${bad}`,
+        'fix the cluster (every node and openshift-ovn-kubernetes pod Ready) or restart the embedded cluster, then run again',
+      );
     // the default server reads with the embedded cluster's read-only identity (wherever the kubeconfig has it),
     // narrowed so it cannot read the fault library; a live cluster's own context otherwise
     const readonly = !mcp && cluster.kc.getContexts().some((c) => c.name === SIM_READONLY_CONTEXT);
