@@ -44,12 +44,12 @@ export function registerEval(program: Command): Command {
   ev.command('rescore')
     .description('recompute the scores of a stored eval run from its stored answers with the current scorer and case files (nothing runs)')
     .argument('<run>', 'eval run id (or a unique prefix) in the results database')
-    .option('--db <path>', 'results database', defaultDbPath)
+    .option('--db <path>', 'results database (default results/netharness.db)')
     .option('--cases <glob>', 'case files to score against (default evals/cases/*.yaml)')
     .option('--dry-run', 'show what would change, store nothing')
     .option('--json', 'machine-readable result on stdout')
-    .action(async (runArg: string, o: { db: string; cases?: string; dryRun?: boolean; json?: boolean }) => {
-      const path = resolve(o.db);
+    .action(async (runArg: string, o: { db?: string; cases?: string; dryRun?: boolean; json?: boolean }) => {
+      const path = resolve(o.db ?? defaultDbPath);
       if (!existsSync(path)) throw new UsageError(`--db: no results database at ${path}`, 'run `netharness eval` first, or pass --db');
       const [{ loadCases }, { EvalStore }, { rescoreTrials }, { defaultAllowList }, { SCORING_VERSION }] = await Promise.all([
         caseLoader(),
