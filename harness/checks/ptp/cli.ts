@@ -106,8 +106,9 @@ export function registerPtpCheck(check: Command): void {
           recordOptionsOf(o, 'ptp', { ...parsed.data, concurrency }),
           // the check names a node that runs no PTP as `node X`; here the field is the flag
           () =>
-            runPtpCheck(cluster, parsed.data, { concurrency }).catch((e: unknown) => {
-              throw e instanceof UsageError && e.message.startsWith('node ') ? new UsageError(`--${e.message}`, e.hint) : e;
+            runPtpCheck(cluster, parsed.data, { concurrency }).catch(async (e: unknown) => {
+              const { NotPtpNodesError } = await import('./index.ts');
+              throw e instanceof NotPtpNodesError ? new UsageError(`--${e.message}`, e.hint) : e;
             }),
           (x) => x,
         );

@@ -44,6 +44,16 @@ import {
 } from './model.ts';
 import { evaluatePtp } from './evaluate.ts';
 
+/** Nodes asked for by name (params.nodes) that run no PTP profile: a usage error the CLI names as its --node flag. */
+export class NotPtpNodesError extends UsageError {
+  constructor(
+    readonly nodes: string[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export * from './model.ts';
 export { evaluatePtp } from './evaluate.ts';
 
@@ -108,7 +118,8 @@ async function collectWith(r: PtpReads, params: z.infer<typeof PtpCheckParams>, 
     // a node asked for by name that runs no PTP profile is a mistake to name, not a node that passes
     const notPtp = params.nodes.filter((n) => !byNode.has(n));
     if (notPtp.length)
-      throw new UsageError(
+      throw new NotPtpNodesError(
+        notPtp,
         `node ${notPtp.join(', ')}: no PtpConfig profile applies to ${notPtp.length > 1 ? 'them' : 'it'} (status.matchList ${nodes.length ? `selects ${nodes.join(', ')}` : 'selects no node'})`,
       );
     nodes = nodes.filter((n) => params.nodes!.includes(n));
