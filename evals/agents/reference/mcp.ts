@@ -23,6 +23,11 @@ export class Tools {
     private readonly transcript: TranscriptEntry[],
   ) {}
 
+  /** tool calls left in the trial's budget */
+  get left(): number {
+    return this.ctx.budgets.maxToolCalls - this.calls;
+  }
+
   static async open(ctx: TrialContext, transcript: TranscriptEntry[]): Promise<Tools> {
     const client = new Client({ name: 'netharness-reference-agent', version: '0.1.0' });
     await client.connect(await ctx.connect());

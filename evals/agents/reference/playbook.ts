@@ -259,6 +259,81 @@ async function ovnkubeLogs(t: Tools, node: string, grep: string): Promise<string
 const recordValues = (text: string, column: string): string[] =>
   [...text.matchAll(new RegExp(`^${column}\\s*:\\s*"?([^"\\n]+?)"?\\s*$`, 'gm'))].map((m) => m[1]!);
 
+/** The "N record(s) in <table>" line of an ovn_db_list result. */
+const recordCount = (text: string): number | undefined => {
+  const m = /^(\d+) record\(s\) in /m.exec(text);
+  return m ? Number(m[1]) : undefined;
+};
+
+/** calls kept for what may follow a survey of the SB against the NB: re-reading its candidates, the answer */
+const CALLS_AFTER_PAGING = 8;
+
+/**
+ * One column of every row of an ovn_db_list select, page after page: the tool returns what fits its output budget
+ * and ends a cut page with "[showing records A-B of N; ... pass ... offset=B ...]", so the next page starts at
+ * offset B. Undefined when a page fails, makes no progress, or the tool-call budget would not reach the last page:
+ * a partial list proves no absence.
+ */
+async function listAll(t: Tools, args: Record<string, unknown>, column: string): Promise<string[] | undefined> {
+  const values: string[] = [];
+  for (let offset = 0; ;) {
+    const page = await t.call('ovn_db_list', offset ? { ...args, offset } : args);
+    if (page.isError) return undefined;
+    values.push(...recordValues(page.text, column));
+    const shown = [...page.text.matchAll(/\[showing records (\d+)-(\d+) of (\d+)/g)].at(-1);
+    if (!shown) return values; // the whole select fit one page
+    const last = Number(shown[2]);
+    if (last >= Number(shown[3])) return values;
+    if (last <= offset || t.left <= CALLS_AFTER_PAGING) return undefined;
+    offset = last;
+  }
+}
+
+/** a name ovn_db_list's find conditions take as one quoted string (its condition syntax allows these characters) */
+const conditionSafe = (name: string): boolean => /^[A-Za-z0-9_.:/@-]{1,200}$/.test(name);
+
+/**
+ * The NB logical switch ports of the node's zone that have no Port_Binding in its SB, over both whole tables (all
+ * pages: the two tables are not in the same order, so their first pages hold different ports on a large node).
+ * A port missing from a list read page by page may be one that moved between two pages (a row added or removed
+ * before it shifts the rest), or one deleted from the NB while it was read: the first candidates are read again
+ * by name, and only those still in the NB and still unbound count. Undefined when the tables cannot be read whole.
+ */
+async function portsNotBound(t: Tools, node: string): Promise<string[] | undefined> {
+  const nb = await listAll(t, { node, db: 'nb', table: 'Logical_Switch_Port', columns: ['name'] }, 'name');
+  if (!nb) return undefined;
+  const sb = await listAll(t, { node, db: 'sb', table: 'Port_Binding', columns: ['logical_port'] }, 'logical_port');
+  if (!sb) return undefined;
+  const bound = new Set(sb);
+  const candidates = nb.filter((n) => !bound.has(n));
+  if (!candidates.length) return [];
+  const confirmed: string[] = [];
+  for (const name of candidates.slice(0, 3)) {
+    if (!conditionSafe(name)) {
+      confirmed.push(name);
+      continue;
+    }
+    const inSb = await t.call('ovn_db_list', {
+      node,
+      db: 'sb',
+      table: 'Port_Binding',
+      conditions: [`logical_port=${JSON.stringify(name)}`],
+      columns: ['logical_port'],
+    });
+    if (inSb.isError || recordCount(inSb.text) !== 0) continue;
+    const inNb = await t.call('ovn_db_list', {
+      node,
+      db: 'nb',
+      table: 'Logical_Switch_Port',
+      conditions: [`name=${JSON.stringify(name)}`],
+      columns: ['name'],
+    });
+    if (!inNb.isError && (recordCount(inNb.text) ?? 0) > 0) confirmed.push(name);
+  }
+  // every candidate read again was bound after all (or gone from the NB): the lists had moved, nothing is unbound
+  return confirmed.length ? [...confirmed, ...candidates.slice(3)] : [];
+}
+
 async function nodeLevel(t: Tools, node: string): Promise<Diagnosis | undefined> {
   const ct = await t.call('ovn_ct_zone_list', { node });
   if (ct.isError && /pidfile|cannot connect|No such file|not running|failed to connect/i.test(ct.text))
@@ -321,21 +396,16 @@ async function nodeLevel(t: Tools, node: string): Promise<Diagnosis | undefined>
       remediation: `Restart ovnkube-controller on ${node} (delete its ovnkube-node pod): its startup sync recreates the management port k8s-${node}.`,
       evidence: 'management LSP missing',
     };
-  const nb = await t.call('ovn_db_list', { node, db: 'nb', table: 'Logical_Switch_Port', columns: ['name'] });
-  const sb = await t.call('ovn_db_list', { node, db: 'sb', table: 'Port_Binding', columns: ['logical_port'] });
-  if (!nb.isError && !sb.isError) {
-    const bound = new Set(recordValues(sb.text, 'logical_port'));
-    const unbound = recordValues(nb.text, 'name').filter((n) => !bound.has(n));
-    if (unbound.length)
-      return {
-        detected: true,
-        category: 'ovn/process-down',
-        entities: [node, 'ovn-northd'],
-        mechanism: `ovn-northd of node ${node}'s zone is not running: logical switch ports in the NB (${unbound.slice(0, 3).join(', ')}) have no Port_Binding in the SB, so NB changes no longer reach the SB (no new logical flows or port bindings are computed).`,
-        remediation: `Start ovn-northd again: restart the ovnkube-node pod of ${node} (delete it), then verify the SB follows the NB.`,
-        evidence: `${unbound.length} NB ports not in SB`,
-      };
-  }
+  const unbound = await portsNotBound(t, node);
+  if (unbound?.length)
+    return {
+      detected: true,
+      category: 'ovn/process-down',
+      entities: [node, 'ovn-northd'],
+      mechanism: `ovn-northd of node ${node}'s zone is not running: logical switch ports in the NB (${unbound.slice(0, 3).join(', ')}) have no Port_Binding in the SB, so NB changes no longer reach the SB (no new logical flows or port bindings are computed).`,
+      remediation: `Start ovn-northd again: restart the ovnkube-node pod of ${node} (delete it), then verify the SB follows the NB.`,
+      evidence: `${unbound.length} NB ports not in SB`,
+    };
   return undefined;
 }
 
