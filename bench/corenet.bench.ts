@@ -44,8 +44,10 @@ import { execIn } from '../harness/cluster/exec.ts';
 import type { Cluster } from '../harness/cluster/connect.ts';
 import { stats } from '../harness/runner/stats.ts';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const EIPS = Number(process.env.CORENET_BENCH_EIPS ?? 10);
@@ -57,6 +59,65 @@ const CONC = 8;
 const QE = process.env.CORENET_BENCH_QE !== '0';
 
 const OLD = process.env.CORENET_BENCH_OLD;
+/** a directory: after the rounds, V8 CPU profiles of 10 runs of A and of B (A.cpuprofile, B.cpuprofile) */
+const PROFILE = process.env.CORENET_BENCH_PROFILE;
+/**
+ * a file: after the setup, write the cluster's kubeconfig path there and wait until the file is removed before
+ * measuring (to run ad-hoc scripts or profilers against the set-up cluster)
+ */
+const HOLD = process.env.CORENET_BENCH_HOLD;
+
+/**
+ * CPU ms of a process tree: `pid` and every live descendant (utime+stime, threads included), plus what the
+ * children they already reaped used (cutime+cstime of the root: the embedded cluster's exited ovn-nbctl
+ * processes). Other sessions' processes on the machine are not in it. NaN when /proc cannot be read.
+ */
+function treeCpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  const stats = new Map<string, string[]>();
+  const kids = new Map<string, string[]>();
+  let dirs: string[];
+  try {
+    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return NaN;
+  }
+  for (const d of dirs) {
+    let st: string;
+    try {
+      st = readFileSync(`/proc/${d}/stat`, 'utf8');
+    } catch {
+      continue; // exited meanwhile
+    }
+    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+    stats.set(d, f);
+    const siblings = kids.get(f[1]);
+    if (siblings) siblings.push(d);
+    else kids.set(f[1], [d]);
+  }
+  const root = stats.get(String(pid));
+  if (!root) return NaN;
+  let ticks = Number(root[13]) + Number(root[14]);
+  const todo = [String(pid)];
+  while (todo.length) {
+    const p = todo.pop() as string;
+    const f = stats.get(p) as string[];
+    ticks += Number(f[11]) + Number(f[12]);
+    todo.push(...(kids.get(p) ?? []));
+  }
+  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
+/** The embedded cluster's API process (its state.json beside the kubeconfig), for its CPU per variant. */
+function simPid(kubeconfig: string | undefined): number | undefined {
+  if (!kubeconfig) return undefined;
+  try {
+    const st = JSON.parse(readFileSync(join(dirname(kubeconfig), 'state.json'), 'utf8')) as { pid?: unknown };
+    return typeof st.pid === 'number' ? st.pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const median = (xs: number[]): number => stats(xs).p50 ?? NaN;
 const load = (): string =>
@@ -102,6 +163,11 @@ const bench = scenario(
     });
     const cluster = t.cluster;
     const results: Record<string, number | string> = {};
+    if (HOLD) {
+      writeFileSync(HOLD, `${cluster.kubeconfigPath ?? ''}\n`);
+      console.error(`holding: kubeconfig path in ${HOLD}; remove the file to measure`);
+      while (existsSync(HOLD)) await new Promise((r) => setTimeout(r, 500));
+    }
     await t.step('measure', async (s) => {
       const nodeNames = (await cluster.core.listNode()).items.map((n) => n.metadata?.name ?? '');
       const nbPods = await ovnkubeNodePods(cluster);
@@ -143,20 +209,39 @@ const bench = scenario(
       ];
       const wall: Record<string, number[]> = {};
       const cpu: Record<string, number[]> = {};
+      const scpu: Record<string, number[]> = {};
+      const sim = simPid(cluster.kubeconfigPath);
       for (const [, f] of variants) await f(); // warm-up: connections, JIT
       const load0 = load();
       for (let i = 0; i < RUNS; i++) {
         for (let j = 0; j < variants.length; j++) {
           const [name, f] = variants[(i + j) % variants.length];
+          const s0 = treeCpuMs(sim);
           const t0 = performance.now();
           const c0 = process.cpuUsage();
           await f();
           (wall[name] ??= []).push(performance.now() - t0);
           const dc = process.cpuUsage(c0);
           (cpu[name] ??= []).push((dc.user + dc.system) / 1000);
+          (scpu[name] ??= []).push(treeCpuMs(sim) - s0);
         }
       }
       const load1 = load();
+      if (PROFILE) {
+        mkdirSync(PROFILE, { recursive: true });
+        const session = new Session();
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.setSamplingInterval', { interval: 200 });
+        for (const [name, f] of variants.filter(([n]) => n === 'A' || n === 'B')) {
+          await session.post('Profiler.start');
+          for (let i = 0; i < 10; i++) await f();
+          const { profile } = await session.post('Profiler.stop');
+          writeFileSync(join(PROFILE, `${name}.cpuprofile`), JSON.stringify(profile));
+        }
+        session.disconnect();
+        s.log(`CPU profiles of 10 runs of A and of B in ${PROFILE}`);
+      }
       for (const [name] of variants) s.log(`${name} runs ms: ${wall[name].map((x) => Math.round(x)).join(', ')}`);
       s.log(`A nb reads done at ${aNb.map((x) => Math.round(x)).join(', ')}; load ${load0} before, ${load1} after`);
       if (!lastA.consistent) throw new Error(`cluster not consistent: ${lastA.findings.length} findings`);
@@ -179,9 +264,17 @@ const bench = scenario(
         'A api ms (median)': Math.round(median(aApi)),
         'A nb ms (median)': Math.round(median(aNb)),
         'A diff ms': Math.round(lastA.timings.diffMs),
-        ...(oldCheck ? { 'A0 old check ms (median)': m('A0', wall), 'A0 harness CPU ms (median)': m('A0', cpu) } : {}),
+        'A cluster CPU ms (median)': m('A', scpu),
+        ...(oldCheck
+          ? {
+              'A0 old check ms (median)': m('A0', wall),
+              'A0 harness CPU ms (median)': m('A0', cpu),
+              'A0 cluster CPU ms (median)': m('A0', scpu),
+            }
+          : {}),
         'B bare dumps ms (median)': m('B', wall),
         'B harness CPU ms (median)': m('B', cpu),
+        'B cluster CPU ms (median)': m('B', scpu),
         'B0 bare dumps, pods known, ms (median)': m('B0', wall),
         'A/B': Number((median(a) / median(b)).toFixed(2)),
         'A/B0': Number((median(a) / median(wall.B0)).toFixed(2)),

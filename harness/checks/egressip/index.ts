@@ -179,11 +179,6 @@ export async function collectEgressIPFrom(
   const t0 = performance.now();
   let apiMs = 0;
   let nbMs = 0;
-  const apiP = src.readApi().then((a) => {
-    apiMs = performance.now() - t0;
-    // the expected rows while the node reads run (they are I/O: the event loop is free)
-    return { a, expected: computeExpected(a) };
-  });
   // the NB side starts from the nodes that have an NB; the API's node list is checked against it afterwards
   const nbP = src.nbNodes().then(async (have) => {
     const wanted = params.nodes?.length ? params.nodes : have;
@@ -199,6 +194,13 @@ export async function collectEgressIPFrom(
     });
     nbMs = performance.now() - t0;
     return nb;
+  });
+  // the API reads after the node lookup is on its way: every dump waits for that lookup (exec needs the pod
+  // names), and asked after the 5 MB pod list it queues behind it (measured in bench/corenet.bench.ts, session 7)
+  const apiP = src.readApi().then((a) => {
+    apiMs = performance.now() - t0;
+    // the expected rows while the node reads run (they are I/O: the event loop is free)
+    return { a, expected: computeExpected(a) };
   });
   const [{ a: api, expected }, nb] = await Promise.all([apiP, nbP]);
   const known = new Set(api.nodes.map((x) => x.name));

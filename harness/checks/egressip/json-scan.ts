@@ -17,6 +17,30 @@ export class JsonScanError extends Error {
 /** A key as bytes, for JsonScanner.is(). */
 export const keyBytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 
+/**
+ * Index of the quote that closes a string whose body starts at `j` (n when the body runs to the end). Four bytes
+ * a step while none of them is a quote or a backslash, then byte by byte: most of a pod list's bytes are in
+ * strings, and this halves the compares per byte (measured on the embedded cluster's 5 MB list: the skip of
+ * the whole body 6.5 -> 5.1 ms). A native indexOf per string costs more: most strings are short.
+ */
+function stringClose(b: Buffer, j: number, n: number): number {
+  while (j + 3 < n) {
+    const y0 = b[j];
+    const y1 = b[j + 1];
+    const y2 = b[j + 2];
+    const y3 = b[j + 3];
+    if (y0 === QUOTE || y0 === BACKSLASH || y1 === QUOTE || y1 === BACKSLASH) break;
+    if (y2 === QUOTE || y2 === BACKSLASH || y3 === QUOTE || y3 === BACKSLASH) break;
+    j += 4;
+  }
+  while (j < n) {
+    const c = b[j];
+    if (c === QUOTE) return j;
+    j += c === BACKSLASH ? 2 : 1;
+  }
+  return n;
+}
+
 function growStack(s: JsonScanner, old: Uint8Array): Uint8Array {
   const n = new Uint8Array(old.length * 2);
   n.set(old);
@@ -61,15 +85,9 @@ export class JsonScanner {
 
   /** The end (index of the closing quote) of the string whose opening quote is at this.i. */
   private stringEnd(): number {
-    // a byte loop beats indexOf here: most strings are short, and a native call per string costs more
-    const b = this.b;
-    const n = b.length;
-    let j = this.i + 1;
-    while (j < n) {
-      const c = b[j];
-      if (c === QUOTE) return j;
-      j += c === BACKSLASH ? 2 : 1;
-    }
+    const n = this.b.length;
+    const j = stringClose(this.b, this.i + 1, n);
+    if (j < n) return j;
     this.i = n;
     return this.fail('unterminated string');
   }
@@ -116,14 +134,8 @@ export class JsonScanner {
     let i = this.i;
     while (i < n) {
       const x = b[i++];
-      if (x === QUOTE) {
-        while (i < n) {
-          const y = b[i];
-          if (y === QUOTE) break;
-          i += y === BACKSLASH ? 2 : 1;
-        }
-        i++;
-      } else if (x === 0x7b || x === 0x5b) {
+      if (x === QUOTE) i = stringClose(b, i, n) + 1;
+      else if (x === 0x7b || x === 0x5b) {
         if (depth === stack.length) this.stack = stack.length ? growStack(this, stack) : stack;
         this.stack[depth++] = x + 2; // } is { + 2, ] is [ + 2
       } else if (x === 0x7d || x === 0x5d) {
