@@ -19,6 +19,11 @@ export interface Job {
   exited: Promise<number>;
   /** resolves when stderr matches (rejects when the job ended first) */
   waitFor(re: RegExp, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves, as soon as the chunk holding it arrives (no polling), with the stderr offset just past the first
+   * complete line at or after offset `from` that matches `re`; rejects when the job ended first.
+   */
+  lineAfter(re: RegExp, from: number, timeoutMs?: number): Promise<number>;
   /** signal the whole process group, as a terminal does; false when the job had already ended */
   signalGroup(sig: NodeJS.Signals): boolean;
 }
@@ -33,13 +38,31 @@ export function startJob(args: string[]): Job {
   });
   let out = '';
   let err = '';
+  /** line waiters, checked on every stderr chunk (and once more when the job ends) */
+  const waiters = new Set<() => void>();
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+    for (const w of [...waiters]) w();
+  });
   const exited = new Promise<number>((res) =>
     child.on('exit', (code, sig) => res(code ?? (sig === 'SIGKILL' ? 137 : sig === 'SIGINT' ? 130 : 255))),
   );
   let done = false;
   void exited.then(() => (done = true));
+  // 'close' comes after the last stderr chunk ('exit' may come before it): a line waiter gives up only then
+  let closed = false;
+  child.on('close', () => {
+    closed = true;
+    for (const w of [...waiters]) w();
+  });
+  /** offset just past the first complete line from `from` on that matches, or -1 */
+  const findLine = (re: RegExp, from: number): number => {
+    let start = from;
+    for (let nl = err.indexOf('\n', start); nl >= 0; start = nl + 1, nl = err.indexOf('\n', start))
+      if (re.test(err.slice(start, nl))) return nl + 1;
+    return -1;
+  };
   return {
     child,
     stdout: () => out,
@@ -52,6 +75,23 @@ export function startJob(args: string[]): Job {
         if (Date.now() > deadline) throw new Error(`no ${re} within ${timeoutMs} ms:\n${err.slice(-1500)}`);
         await new Promise((r) => setTimeout(r, 25));
       }
+    },
+    lineAfter(re, from, timeoutMs = 240_000) {
+      return new Promise<number>((res, rej) => {
+        const timer = setTimeout(() => finish(() => rej(new Error(`no ${re} within ${timeoutMs} ms:\n${err.slice(-1500)}`))), timeoutMs);
+        const finish = (f: () => void): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          f();
+        };
+        const check = (): void => {
+          const at = findLine(re, from);
+          if (at >= 0) finish(() => res(at));
+          else if (closed) finish(() => rej(new Error(`the job ended before ${re}:\n${err.slice(-1500)}`)));
+        };
+        waiters.add(check);
+        check();
+      });
     },
     signalGroup(sig) {
       // a second Ctrl-C after the run already ended (it stopped fast) reaches nobody, as in a terminal
@@ -72,6 +112,16 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 /** The cluster id the sim derives from its workdir (same hash as sim/ovn): netns nh<id>-N, sockets /tmp/nh-<id>/. */
 export function clusterId(workdir: string): string {
   return createHash('sha256').update(resolve(workdir)).digest('hex').slice(0, 6);
+}
+
+/** How many network namespaces of the sim of `workdir` exist now: one read of `ip netns`'s directory (cheap enough to poll). */
+export function netnsCount(workdir: string): number {
+  const prefix = `nh${clusterId(workdir)}-`;
+  try {
+    return readdirSync('/var/run/netns').filter((n) => n.startsWith(prefix)).length;
+  } catch {
+    return 0;
+  }
 }
 
 function cmdlines(): { pid: number; cmd: string }[] {
