@@ -33,6 +33,7 @@ const emptyStore: ObjectStore = {
   create: (_g: GroupVersionResource, o: KubeObject) => o,
   update: (_g: GroupVersionResource, o: KubeObject) => o,
   mutate: () => undefined,
+  mutateMetadata: () => undefined,
   delete: () => undefined,
   watch: () => () => undefined,
 };

@@ -93,6 +93,13 @@ export interface ObjectStore {
     fn: (obj: KubeObject) => void,
     opts?: { subresource?: 'status' },
   ): KubeObject | undefined;
+  /** mutate() of the metadata only (labels, annotations): the rest of the object is shared, not copied. */
+  mutateMetadata(
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    name: string,
+    fn: (md: KubeObject['metadata']) => void,
+  ): KubeObject | undefined;
   /** Graceful for pods (sets deletionTimestamp; the kubelet finishes it), immediate otherwise unless finalizers. */
   delete(
     gvr: GroupVersionResource,

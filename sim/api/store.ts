@@ -381,6 +381,38 @@ export class MemoryStore implements ObjectStore {
     throw conflict(gvr.group, gvr.resource, name);
   }
 
+  /**
+   * mutate() for a change of metadata only (an annotation, a label): the callback gets a copy of the metadata
+   * (labels and annotations copied too), and the rest of the object is the stored frozen version, shared by the
+   * update instead of deep-copied twice (ovnkube annotates every pod it wires: at 10k pods the full copies
+   * were a sixth of the sim's CPU).
+   */
+  mutateMetadata(
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    name: string,
+    fn: (md: KubeObject['metadata']) => void,
+  ): KubeObject | undefined {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cur = this.get(gvr, namespace, name);
+      if (!cur) return undefined;
+      const c = cur.metadata;
+      const md: KubeObject['metadata'] = {
+        ...c,
+        ...(c.labels ? { labels: { ...c.labels } } : {}),
+        ...(c.annotations ? { annotations: { ...c.annotations } } : {}),
+      };
+      fn(md);
+      md.resourceVersion = c.resourceVersion;
+      try {
+        return this.update(gvr, { ...cur, metadata: md });
+      } catch (e) {
+        if (!(e instanceof ApiStatusError && e.reason === 'Conflict')) throw e;
+      }
+    }
+    throw conflict(gvr.group, gvr.resource, name);
+  }
+
   delete(gvr: GroupVersionResource, namespace: string | undefined, name: string, opts: DeleteOpts = {}): KubeObject | undefined {
     const t = this.type(gvr);
     const key = gvrKey(gvr);

@@ -636,8 +636,8 @@ export class ZoneController {
       const o = this.store.get(GVR.pods, p.namespace, p.name);
       if (!o || o.metadata.annotations?.[POD_NETWORKS_ANNOTATION] === want) continue;
       try {
-        this.store.mutate(GVR.pods, p.namespace, p.name, (x) => {
-          x.metadata.annotations = { ...(x.metadata.annotations ?? {}), [POD_NETWORKS_ANNOTATION]: want };
+        this.store.mutateMetadata(GVR.pods, p.namespace, p.name, (md) => {
+          md.annotations = { ...(md.annotations ?? {}), [POD_NETWORKS_ANNOTATION]: want };
         });
       } catch {
         /* pod gone */

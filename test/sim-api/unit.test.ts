@@ -278,6 +278,37 @@ describe('MemoryStore', () => {
     const updated = s.mutate(CM, 'b', 'a', (x) => (x.data = { k: 'v' }));
     expect(updated?.data).toEqual({ k: 'v' });
   });
+
+  it('mutateMetadata changes the metadata and shares the rest of the stored object', async () => {
+    const { MemoryStore } = await import('../../sim/api/store.ts');
+    const s = new MemoryStore();
+    const NS = { group: '', version: 'v1', resource: 'namespaces' };
+    const CM = { group: '', version: 'v1', resource: 'configmaps' };
+    s.create(NS, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'n' } });
+    const created = s.create(CM, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'c', namespace: 'n', labels: { a: '1' }, annotations: { keep: 'x' } },
+      data: { big: 'v'.repeat(100) },
+    });
+    const events: string[] = [];
+    s.watch(CM, (ev) => events.push(`${ev.type} ${ev.object.metadata.annotations?.added ?? '-'}`));
+    const updated = s.mutateMetadata(CM, 'n', 'c', (md) => {
+      md.annotations!.added = 'y'; // in place: the callback's annotations are a copy
+      md.labels = { ...md.labels, b: '2' };
+    });
+    expect(updated?.metadata.annotations).toEqual({ keep: 'x', added: 'y' });
+    expect(updated?.metadata.labels).toEqual({ a: '1', b: '2' });
+    expect(Number(updated?.metadata.resourceVersion)).toBeGreaterThan(Number(created.metadata.resourceVersion));
+    expect(updated?.metadata.uid).toBe(created.metadata.uid);
+    // the data was not copied: the new version holds the stored frozen object itself
+    expect(updated?.data).toBe(created.data);
+    expect(Object.isFrozen(updated)).toBe(true);
+    // the old version is untouched
+    expect(created.metadata.annotations).toEqual({ keep: 'x' });
+    expect(events).toEqual(['MODIFIED y']);
+    expect(s.mutateMetadata(CM, 'n', 'gone', () => undefined)).toBeUndefined();
+  });
 });
 
 describe('aggregated discovery', () => {

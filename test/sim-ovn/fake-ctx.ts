@@ -55,6 +55,9 @@ export class FakeStore implements ObjectStore {
     fn(o);
     return this.update(g, o);
   }
+  mutateMetadata(g: GroupVersionResource, ns: string | undefined, name: string, fn: (md: KubeObject['metadata']) => void) {
+    return this.mutate(g, ns, name, (o) => fn(o.metadata));
+  }
   delete(g: GroupVersionResource, ns: string | undefined, name: string) {
     const t = this.table(g);
     const o = t.get(`${ns ?? ''}/${name}`);
