@@ -22,7 +22,9 @@
  *   npx tsx bench/corenet.bench.ts      (or: npm run bench -- corenet; CORENET_BENCH_EIPS, CORENET_BENCH_PODS_PER_EIP,
  *                                        CORENET_BENCH_RUNS (rounds), CORENET_BENCH_SEQ_SAMPLE, CORENET_BENCH_KUBECONFIG to use a running cluster,
  *                                        CORENET_BENCH_QE=0 to measure only A and B: the per-pod method takes minutes on a loaded machine,
- *                                        CORENET_BENCH_OLD=<dir> for A0)
+ *                                        CORENET_BENCH_OLD=<dir> for A0, CORENET_BENCH_PROFILE=<dir> for V8 CPU profiles of A
+ *                                        and B, CORENET_BENCH_HOLD=<file> to pause after the setup)
+ * Each variant's CPU is printed for the harness (this process) and for the embedded cluster (its process tree).
  * Starts the embedded cluster through the CLI (needs root) unless CORENET_BENCH_KUBECONFIG is set.
  */
 import { z } from 'zod';
