@@ -27,9 +27,14 @@ import { jsonClone, jsonCopy, jsonEqual } from './json-value.ts';
  */
 export class Entry {
   private text: string | undefined;
+  private utf8: Buffer | undefined;
   constructor(readonly obj: KubeObject) {}
   get json(): string {
     return (this.text ??= JSON.stringify(this.obj));
+  }
+  /** the JSON as UTF-8 bytes: a list is these concatenated (one copy), not a joined string encoded again */
+  get bytes(): Buffer {
+    return (this.utf8 ??= Buffer.from(this.json));
   }
 }
 
