@@ -4,6 +4,7 @@
  * Verdicts and exit codes: passed 0, failed 1 (a check failed), error 2 (infra or usage error, or a scenario
  * bug), interrupted 130 (SIGINT/SIGTERM; a second signal forces an immediate exit after marking the run).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -207,7 +208,16 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
   });
 
   // 4. state shared by every context
-  const currentSignal = (): AbortSignal => signals.current();
+  // The cleanup signal is for the defers only. After an interrupt the runner stops awaiting the scenario's body,
+  // but the body runs on in the background (a call that takes no signal returns later); its next wait must see
+  // the aborted main signal and end, not the cleanup one, or it holds the process for the scenario's timeout
+  // after the verdict.
+  const inDefer = new AsyncLocalStorage<true>();
+  const currentSignal = (): AbortSignal => (signals.phase === 'cleanup' && inDefer.getStore() ? signals.cleanup : signals.main);
+  const deferred =
+    (fn: () => Promise<void> | void): (() => Promise<void>) =>
+    () =>
+      inDefer.run(true, async () => fn());
 
   let cluster: Cluster | undefined = opts.cluster;
   let target: Target =
@@ -249,7 +259,7 @@ export async function runScenario(scn: Scenario, opts: RunOptions): Promise<RunR
       },
       log: (message) => progress.log(path.length ? path : [scn.meta.name], message),
       step: (name, fn) => recorder.step(path, stepId, name, fn),
-      defer: (fn, name) => recorder.defer(fn, name),
+      defer: (fn, name) => recorder.defer(deferred(fn), name),
       record: (m: Measurement) => store.recordMeasurement(runId, { ...m, stepId }),
       event: (e: RunEvent) => store.recordEvent(runId, e),
       check: (name, fn, o) => recorder.check(stepId, name, fn, o),

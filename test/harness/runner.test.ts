@@ -148,6 +148,18 @@ describe('runner lifecycle (child process)', { timeout: 240_000 }, () => {
     expect(r.marker).toBe('hanging\ndefer-2\ndefer-1\n');
   });
 
+  it('SIGINT during a call that takes no signal: the body, going on in the background, sees the aborted signal; the CLI exits at once, not after its wait', async () => {
+    const t0 = performance.now();
+    const r = await run(['--json', '--param', 'mode=orphan'], { signals: [{ when: 'deaf', sig: 'SIGINT' }] });
+    const s = (performance.now() - t0) / 1000;
+    expect(r.code, r.stderr).toBe(130);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verdict: 'interrupted' });
+    // the defers ran; the background body's wait (60 s on a signal that stayed live) ended at once, interrupted
+    expect(r.marker).toMatch(/defer-2\ndefer-1\n/);
+    expect(r.marker).toMatch(/deaf call returned\norphan wait ended: InterruptedError/);
+    expect(s).toBeLessThan(30);
+  });
+
   it('a second SIGINT cuts a hanging cleanup short but still runs the other cleanups; the run is marked interrupted', async () => {
     const r = await run(['--param', 'mode=hang-cleanup'], {
       signals: [
