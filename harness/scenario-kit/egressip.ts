@@ -228,6 +228,8 @@ export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOp
     );
     for (const n of setup.egressNodes) {
       if (already.includes(n)) continue;
+      // after an interrupt the runner's defers may already have run: create nothing more (see runScenario)
+      s.signal.throwIfAborted();
       await setNodeLabel(cluster, n, EGRESS_LABEL, '');
       t.defer(() => setNodeLabel(cluster, n, EGRESS_LABEL, null), `unlabel ${n}`);
     }
@@ -236,6 +238,7 @@ export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOp
   await t.step('create workloads', async (s) => {
     const start = performance.now();
     for (const ns of namespaces) {
+      s.signal.throwIfAborted();
       t.defer(async () => {
         await ignoreNotFound(cluster.core.deleteNamespace({ name: ns }));
       }, `delete namespace ${ns}`);
@@ -268,6 +271,7 @@ export async function setupEgressIPs(t: TestContext<unknown>, o: EgressIPSetupOp
     }
     const start = performance.now();
     for (let i = 0; i < o.eips; i++) {
+      s.signal.throwIfAborted();
       const name = setup.eipNames[i];
       t.defer(async () => {
         await ignoreNotFound(cluster.custom.deleteClusterCustomObject({ ...EIP_GROUP, name }));
