@@ -388,14 +388,15 @@ export async function runEval(o: EvalOptions): Promise<EvalResult> {
     store.setRunVersion(runId, 'cluster', cluster.server);
     // start clean: no fault of the library on, a healthy cluster
     for (const id of await libraryFaultsOn(cluster)) await switchLibraryFaultOff(cluster, id);
+    const healthyWithinMs = o.healthyWithinMs ?? 120_000;
     const bad = await waitUntilHealthy(cluster, {
-      timeoutMs: o.healthyWithinMs ?? 120_000,
+      timeoutMs: healthyWithinMs,
       signal: signals.main,
       onWait: (why) => log(`waiting for the target to be healthy before the first trial: ${why}`),
     });
     if (bad)
       throw new InfraError(
-        `the target is not healthy before the first trial (waited ${Math.round((o.healthyWithinMs ?? 120_000) / 1000)} s): ${bad}`,
+        `the target is not healthy before the first trial (waited ${Math.round(healthyWithinMs / 1000)} s): ${bad}`,
         'fix the cluster (every node and openshift-ovn-kubernetes pod Ready) or restart the embedded cluster, then run again',
       );
     // the default server reads with the embedded cluster's read-only identity (wherever the kubeconfig has it),

@@ -371,19 +371,17 @@ export class MemoryStore implements ObjectStore {
     fn: (obj: KubeObject) => void,
     opts?: { subresource?: 'status' },
   ): KubeObject | undefined {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const cur = this.get(gvr, namespace, name);
-      if (!cur) return undefined;
-      const copy = clone(cur);
-      fn(copy);
-      copy.metadata.resourceVersion = cur.metadata.resourceVersion;
-      try {
-        return this.update(gvr, copy, opts);
-      } catch (e) {
-        if (!(e instanceof ApiStatusError && e.reason === 'Conflict')) throw e;
-      }
-    }
-    throw conflict(gvr.group, gvr.resource, name);
+    return this.rewrite(
+      gvr,
+      namespace,
+      name,
+      (cur) => {
+        const copy = clone(cur);
+        fn(copy);
+        return copy;
+      },
+      opts,
+    );
   }
 
   /**
@@ -398,9 +396,7 @@ export class MemoryStore implements ObjectStore {
     name: string,
     fn: (md: KubeObject['metadata']) => void,
   ): KubeObject | undefined {
-    for (let attempt = 0; attempt < 5; attempt++) {
-      const cur = this.get(gvr, namespace, name);
-      if (!cur) return undefined;
+    return this.rewrite(gvr, namespace, name, (cur) => {
       const c = cur.metadata;
       const md: KubeObject['metadata'] = {
         ...c,
@@ -408,9 +404,25 @@ export class MemoryStore implements ObjectStore {
         ...(c.annotations ? { annotations: { ...c.annotations } } : {}),
       };
       fn(md);
-      md.resourceVersion = c.resourceVersion;
+      return { ...cur, metadata: md };
+    });
+  }
+
+  /** Read, build the next version from the current one, write it at the read's resourceVersion; retry on conflicts. */
+  private rewrite(
+    gvr: GroupVersionResource,
+    namespace: string | undefined,
+    name: string,
+    next: (cur: KubeObject) => KubeObject,
+    opts?: { subresource?: 'status' },
+  ): KubeObject | undefined {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cur = this.get(gvr, namespace, name);
+      if (!cur) return undefined;
+      const o = next(cur);
+      o.metadata.resourceVersion = cur.metadata.resourceVersion;
       try {
-        return this.update(gvr, { ...cur, metadata: md });
+        return this.update(gvr, o, opts);
       } catch (e) {
         if (!(e instanceof ApiStatusError && e.reason === 'Conflict')) throw e;
       }

@@ -289,6 +289,19 @@ async function listAll(t: Tools, args: Record<string, unknown>, column: string):
   }
 }
 
+/** How many rows of `table` have `column` = `name` (undefined when the call fails). */
+async function rowsNamed(
+  t: Tools,
+  node: string,
+  db: 'nb' | 'sb',
+  table: string,
+  column: string,
+  name: string,
+): Promise<number | undefined> {
+  const r = await t.call('ovn_db_list', { node, db, table, conditions: [`${column}=${JSON.stringify(name)}`], columns: [column] });
+  return r.isError ? undefined : recordCount(r.text);
+}
+
 /** a name ovn_db_list's find conditions take as one quoted string (its condition syntax allows these characters) */
 const conditionSafe = (name: string): boolean => /^[A-Za-z0-9_.:/@-]{1,200}$/.test(name);
 
@@ -313,22 +326,8 @@ async function portsNotBound(t: Tools, node: string): Promise<string[] | undefin
       confirmed.push(name);
       continue;
     }
-    const inSb = await t.call('ovn_db_list', {
-      node,
-      db: 'sb',
-      table: 'Port_Binding',
-      conditions: [`logical_port=${JSON.stringify(name)}`],
-      columns: ['logical_port'],
-    });
-    if (inSb.isError || recordCount(inSb.text) !== 0) continue;
-    const inNb = await t.call('ovn_db_list', {
-      node,
-      db: 'nb',
-      table: 'Logical_Switch_Port',
-      conditions: [`name=${JSON.stringify(name)}`],
-      columns: ['name'],
-    });
-    if (!inNb.isError && (recordCount(inNb.text) ?? 0) > 0) confirmed.push(name);
+    if ((await rowsNamed(t, node, 'sb', 'Port_Binding', 'logical_port', name)) !== 0) continue;
+    if (((await rowsNamed(t, node, 'nb', 'Logical_Switch_Port', 'name', name)) ?? 0) > 0) confirmed.push(name);
   }
   // every candidate read again was bound after all (or gone from the NB): the lists had moved, nothing is unbound
   return confirmed.length ? [...confirmed, ...candidates.slice(3)] : [];
