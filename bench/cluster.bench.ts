@@ -54,6 +54,7 @@ import { zoneTotals } from '../sim/ovnkube/zone-controller.ts';
 import { PodFeed } from '../sim/ovnkube/pod-feed.ts';
 import type { GroupVersionResource, KubeObject, SimNodeSpec } from '../sim/types.ts';
 import { sleep } from '../harness/wait/poll.ts';
+import { processCpu } from './proc-cpu.ts';
 
 const env = (k: string, d: string): string => process.env[k] ?? d;
 const num = (k: string, d: number): number => {
@@ -268,16 +269,8 @@ function vmRssKb(pid: number): number {
   }
 }
 
-/** utime + stime of a process in seconds (/proc/PID/stat fields 14 and 15, USER_HZ 100). */
-function procCpuS(pid: number): number {
-  try {
-    const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
+/** utime + stime of a process in seconds (0 when it is gone). */
+const procCpuS = (pid: number): number => processCpu(pid)?.self ?? 0;
 
 /** CPU seconds of the OVN/OVS children by pid (a restarted daemon starts again from 0), with each pid's process kind. */
 function ovnChildrenCpu(c: RunningCluster): Map<number, { kind: string; s: number }> {

@@ -46,11 +46,12 @@ import { execIn } from '../harness/cluster/exec.ts';
 import type { Cluster } from '../harness/cluster/connect.ts';
 import { stats } from '../harness/runner/stats.ts';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { treeCpu } from './proc-cpu.ts';
 
 const EIPS = Number(process.env.CORENET_BENCH_EIPS ?? 10);
 const PER = Number(process.env.CORENET_BENCH_PODS_PER_EIP ?? 200);
@@ -68,47 +69,6 @@ const PROFILE = process.env.CORENET_BENCH_PROFILE;
  * measuring (to run ad-hoc scripts or profilers against the set-up cluster)
  */
 const HOLD = process.env.CORENET_BENCH_HOLD;
-
-/**
- * CPU ms of a process tree: `pid` and every live descendant (utime+stime, threads included), plus what the
- * children they already reaped used (cutime+cstime of the root: the embedded cluster's exited ovn-nbctl
- * processes). Other sessions' processes on the machine are not in it. NaN when /proc cannot be read.
- */
-function treeCpuMs(pid: number | undefined): number {
-  if (!pid) return NaN;
-  const stats = new Map<string, string[]>();
-  const kids = new Map<string, string[]>();
-  let dirs: string[];
-  try {
-    dirs = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
-  } catch {
-    return NaN;
-  }
-  for (const d of dirs) {
-    let st: string;
-    try {
-      st = readFileSync(`/proc/${d}/stat`, 'utf8');
-    } catch {
-      continue; // exited meanwhile
-    }
-    const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
-    stats.set(d, f);
-    const siblings = kids.get(f[1]);
-    if (siblings) siblings.push(d);
-    else kids.set(f[1], [d]);
-  }
-  const root = stats.get(String(pid));
-  if (!root) return NaN;
-  let ticks = Number(root[13]) + Number(root[14]);
-  const todo = [String(pid)];
-  while (todo.length) {
-    const p = todo.pop() as string;
-    const f = stats.get(p) as string[];
-    ticks += Number(f[11]) + Number(f[12]);
-    todo.push(...(kids.get(p) ?? []));
-  }
-  return (ticks * 1000) / 100; // USER_HZ is 100 on Linux
-}
 
 /** The embedded cluster's API process (its state.json beside the kubeconfig), for its CPU per variant. */
 function simPid(kubeconfig: string | undefined): number | undefined {
@@ -218,14 +178,14 @@ const bench = scenario(
       for (let i = 0; i < RUNS; i++) {
         for (let j = 0; j < variants.length; j++) {
           const [name, f] = variants[(i + j) % variants.length];
-          const s0 = treeCpuMs(sim);
+          const s0 = treeCpu(sim) * 1000;
           const t0 = performance.now();
           const c0 = process.cpuUsage();
           await f();
           (wall[name] ??= []).push(performance.now() - t0);
           const dc = process.cpuUsage(c0);
           (cpu[name] ??= []).push((dc.user + dc.system) / 1000);
-          (scpu[name] ??= []).push(treeCpuMs(sim) - s0);
+          (scpu[name] ??= []).push(treeCpu(sim) * 1000 - s0);
         }
       }
       const load1 = load();

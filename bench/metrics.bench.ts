@@ -24,17 +24,17 @@ import { egressIPBenchSim, runBenchScenario } from './scenario-run.ts';
 import { scenario } from '../harness/runner/scenario.ts';
 import { setupEgressIPs } from '../harness/scenario-kit/egressip.ts';
 import { sleep } from '../harness/wait/poll.ts';
+import { processCpu } from './proc-cpu.ts';
 
 const EIPS = Number(process.env.METRICS_BENCH_EIPS ?? 10);
 const PER = Number(process.env.METRICS_BENCH_PODS_PER_EIP ?? 200);
 const WINDOW_S = Number(process.env.METRICS_BENCH_WINDOW_S ?? 60);
-const CLK_TCK = 100;
 
 /** utime+stime (self) and cutime+cstime (waited-for children), seconds. */
 function cpu(pid: number): { self: number; children: number } {
-  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return { self: (Number(f[11]) + Number(f[12])) / CLK_TCK, children: (Number(f[13]) + Number(f[14])) / CLK_TCK };
+  const c = processCpu(pid);
+  if (!c) throw new Error(`process ${pid} is gone (/proc/${pid}/stat)`);
+  return c;
 }
 
 function pidsWhere(pred: (cmdline: string) => boolean): number[] {

@@ -63,35 +63,40 @@ export function startJob(args: string[]): Job {
       if (re.test(err.slice(start, nl))) return nl + 1;
     return -1;
   };
+  /** resolves with what `found` returns once it is defined, looked at on every stderr chunk; rejects when the job ended first */
+  const until = <T>(found: () => T | undefined, re: RegExp, timeoutMs: number): Promise<T> =>
+    new Promise<T>((res, rej) => {
+      const timer = setTimeout(() => finish(() => rej(new Error(`no ${re} within ${timeoutMs} ms:\n${err.slice(-1500)}`))), timeoutMs);
+      const finish = (f: () => void): void => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        f();
+      };
+      const check = (): void => {
+        const v = found();
+        if (v !== undefined) finish(() => res(v));
+        else if (closed) finish(() => rej(new Error(`the job ended before ${re}:\n${err.slice(-1500)}`)));
+      };
+      waiters.add(check);
+      check();
+    });
   return {
     child,
     stdout: () => out,
     stderr: () => err,
     exited,
     async waitFor(re, timeoutMs = 240_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!re.test(err)) {
-        if (done) throw new Error(`the job ended before ${re}:\n${err.slice(-1500)}`);
-        if (Date.now() > deadline) throw new Error(`no ${re} within ${timeoutMs} ms:\n${err.slice(-1500)}`);
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await until(() => (re.test(err) ? true : undefined), re, timeoutMs);
     },
     lineAfter(re, from, timeoutMs = 240_000) {
-      return new Promise<number>((res, rej) => {
-        const timer = setTimeout(() => finish(() => rej(new Error(`no ${re} within ${timeoutMs} ms:\n${err.slice(-1500)}`))), timeoutMs);
-        const finish = (f: () => void): void => {
-          clearTimeout(timer);
-          waiters.delete(check);
-          f();
-        };
-        const check = (): void => {
+      return until(
+        () => {
           const at = findLine(re, from);
-          if (at >= 0) finish(() => res(at));
-          else if (closed) finish(() => rej(new Error(`the job ended before ${re}:\n${err.slice(-1500)}`)));
-        };
-        waiters.add(check);
-        check();
-      });
+          return at >= 0 ? at : undefined;
+        },
+        re,
+        timeoutMs,
+      );
     },
     signalGroup(sig) {
       // a second Ctrl-C after the run already ended (it stopped fast) reaches nobody, as in a terminal
