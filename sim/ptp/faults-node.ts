@@ -12,18 +12,12 @@
  *   linuxptp's clock_create() does (`interface '<if>' does not support requested timestamping mode`, then
  *   `failed to create a clock`) and exit; the daemon recreates it, which fails again.
  */
-import { uptime } from 'node:os';
 import { PassThrough } from 'node:stream';
 import type { ExecStreams, SimContext, Stoppable } from '../types.ts';
 import type { PtpSim } from './types.ts';
 
 const NODEPTPDEVICES = { group: 'ptp.openshift.io', version: 'v1', resource: 'nodeptpdevices' };
 const PTP_NS = 'openshift-ptp';
-
-/** `<prog>[<monotonic>]: [<config>:<level>] <text>`: a line as linuxptp-daemon passes a process's stdout on. */
-export function processLine(prog: string, config: string, level: number, text: string, mono = uptime()): string {
-  return `${prog}[${mono.toFixed(3)}]: [${config}:${level}] ${text}`;
-}
 
 /** `ip link set [dev] <if> ... up|down` -> the interface and the new admin state; undefined for other commands. */
 export function parseIpLinkSet(argv: string[]): { iface: string; up: boolean } | undefined {
@@ -93,8 +87,8 @@ export function startPtpNodeFaults(ctx: SimContext): Stoppable {
       }
       if (!p4.running) continue;
       failing.set(key, bad);
-      ptp.faults.daemonLog(node, processLine('ptp4l', p4.config, 3, `interface '${bad}' does not support requested timestamping mode`));
-      ptp.faults.daemonLog(node, processLine('ptp4l', p4.config, 3, 'failed to create a clock'));
+      ptp.faults.processLog(node, 'ptp4l', p4.config, 3, `interface '${bad}' does not support requested timestamping mode`);
+      ptp.faults.processLog(node, 'ptp4l', p4.config, 3, 'failed to create a clock');
       ptp.faults.killProcess(node, 'ptp4l', { config: p4.config, restart: true });
     }
   };

@@ -14,7 +14,7 @@ import { injectedChaos } from '../chaos/controller.ts';
 import type { KubeObject, SimContext, Stoppable } from '../types.ts';
 import type { NodePtpView, PtpProcessName, PtpSim } from './types.ts';
 import { startEventProxy, type EventProxyRuntime } from './event-proxy.ts';
-import { processLine, startPtpNodeFaults } from './faults-node.ts';
+import { startPtpNodeFaults } from './faults-node.ts';
 
 const PTP_NAMESPACE = 'openshift-ptp';
 
@@ -155,7 +155,7 @@ export function startPtpFaults(ctx: SimContext, proxy?: EventProxyRuntime): Stop
           h.setOffsetJitter(n, 'phc2sys', 40_000);
           if (chronyTick % 8 === 0) {
             const cfg = ptp.node(n)?.ptp4l[0]?.config ?? 'ptp4l.0.config';
-            h.daemonLog(n, processLine('phc2sys', cfg, 4, 'clockcheck: clock frequency changed unexpectedly!'));
+            h.processLog(n, 'phc2sys', cfg, 4, 'clockcheck: clock frequency changed unexpectedly!');
           }
           chronyOn.add(n);
         } else if (chronyOn.has(n)) {
@@ -203,7 +203,7 @@ export function startPtpFaults(ctx: SimContext, proxy?: EventProxyRuntime): Stop
         if (stressed.get(n) !== s) h.setOffsetJitter(n, 'all', s);
         if (stressTick % 5 === 0) {
           const cfg = ptp.node(n)?.ptp4l[0]?.config ?? 'ptp4l.0.config';
-          h.daemonLog(n, processLine('ptp4l', cfg, 4, 'clockcheck: clock jumped backward or running slower than expected!'));
+          h.processLog(n, 'ptp4l', cfg, 4, 'clockcheck: clock jumped backward or running slower than expected!');
         }
         stressed.set(n, s);
       }

@@ -122,6 +122,12 @@ export class PtpEngine implements Stoppable {
           r.hctx.log(line);
           return true;
         },
+        processLog: (node, process, config, level, text) => {
+          const r = this.running.get(node);
+          if (!r) return false;
+          r.emu.processLine(process, config, level, text);
+          return true;
+        },
         setHoldoverStuck: (node, on) => {
           if (!this.nodeSpecs.has(node)) return false;
           if (on) this.holdoverStuck.add(node);

@@ -120,6 +120,11 @@ export class NodePtp {
     return `${this.monoBase + this.t}.${String(Math.floor(frac)).padStart(3, '0')}`;
   }
 
+  /** A line of one of the node's processes, stamped with the node's own monotonic clock (a fault's text). */
+  processLine(process: PtpProcessName, tag: string, level: number, msg: string): void {
+    this.raw(process, tag, level, msg, this.noise.int(0, 999));
+  }
+
   private raw(process: PtpProcessName, tag: string, level: number, msg: string, frac: number): void {
     this.log(`${process}[${this.mono(frac)}]: [${tag}:${level}] ${msg}`);
   }

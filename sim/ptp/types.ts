@@ -181,6 +181,8 @@ export interface PtpFaultHooks {
   clockJump(node: string, ns: number): boolean;
   /** write a raw line into the node's daemon container log (for faults whose text the emulator does not produce) */
   daemonLog(node: string, line: string): boolean;
+  /** a `<process>[<monotonic>]: [<config>:<level>] <text>` line in the node's daemon log, on the node's monotonic clock */
+  processLog(node: string, process: PtpProcessName, config: string, level: number, text: string): boolean;
   /**
    * the daemon's clock state machine does not leave HOLDOVER on the node: no FREERUN after holdOverTimeout, no LOCKED when
    * the slave port re-locks (the holdover timer / offset-in-range transition never fires)

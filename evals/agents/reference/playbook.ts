@@ -410,6 +410,13 @@ async function nodeLevel(t: Tools, node: string): Promise<Diagnosis | undefined>
 
 // ---------------------------------------------------------------- PTP
 
+/** The largest `[seconds]` stamp (ptp4l/phc2sys print CLOCK_MONOTONIC) of the lines `re` matches (group 1), if any. */
+function lastStamp(text: string, re: RegExp): number | undefined {
+  let last: number | undefined;
+  for (const m of text.matchAll(re)) last = Math.max(last ?? -Infinity, Number(m[1]));
+  return last;
+}
+
 interface PtpNode {
   node: string;
   block: string;
@@ -475,28 +482,39 @@ async function ptpLevel(t: Tools): Promise<Diagnosis | undefined> {
         evidence: `gm clock class ${cls}`,
       };
   }
+  // Clockcheck warnings stay in a log after their cause is gone (a node that was fixed minutes ago): the node whose
+  // last warning is the most recent, against its own log's latest line, is the one that still has the problem.
+  const warned: { node: string; kind: 'ptp4l' | 'phc2sys'; age: number }[] = [];
   for (const b of blocks) {
     const logs = await t.call('ptp_daemon_logs', { node: b.node, tail_lines: 400, grep: 'clockcheck' });
     // ptp4l's own clockcheck: the daemon is starved (it disturbs ptp4l and phc2sys); phc2sys alone: a second CLOCK_REALTIME writer
-    if (/ptp4l[^\n]*clock jumped backward or running slower/.test(logs.text))
-      return {
-        detected: true,
-        category: 'ptp/clock-offset',
-        entities: [b.node, 'ptp4l'],
-        mechanism: `ptp4l on node ${b.node} reports clock offsets out of range and "clockcheck: clock jumped backward or running slower than expected": the daemon is starved of CPU (CPU contention / stress on the node), so servo updates are late and the offset jitters beyond the threshold.`,
-        remediation: `Remove the CPU contention on ${b.node} (stop the load, give linuxptp-daemon reserved / isolated CPUs and real-time priority); the offset settles.`,
-        evidence: `ptp4l clockcheck on ${b.node}`,
-      };
-    if (/phc2sys[^\n]*clock frequency changed unexpectedly/.test(logs.text))
-      return {
-        detected: true,
-        category: 'ptp/misconfiguration',
-        entities: [b.node, 'chronyd'],
-        mechanism: `On node ${b.node} a second writer steers CLOCK_REALTIME next to phc2sys: phc2sys logs "clockcheck: clock frequency changed unexpectedly" and offset bursts; chronyd is running and fights phc2sys because it was not disabled.`,
-        remediation: `Disable chronyd on ${b.node} (a MachineConfig that stops and disables chronyd on PTP nodes), so only phc2sys sets the system clock.`,
-        evidence: `phc2sys clockcheck on ${b.node}`,
-      };
+    const ptp4l = lastStamp(logs.text, /^ptp4l\[(\d+(?:\.\d+)?)\][^\n]*clock jumped backward or running slower/gm);
+    const phc2sys = lastStamp(logs.text, /^phc2sys\[(\d+(?:\.\d+)?)\][^\n]*clock frequency changed unexpectedly/gm);
+    if (ptp4l === undefined && phc2sys === undefined) continue;
+    const now = lastStamp((await t.call('ptp_daemon_logs', { node: b.node, tail_lines: 50 })).text, /^\w+\[(\d+(?:\.\d+)?)\]/gm);
+    const age = (at: number): number => (now === undefined ? 0 : Math.max(0, now - at));
+    if (ptp4l !== undefined) warned.push({ node: b.node, kind: 'ptp4l', age: age(ptp4l) });
+    else if (phc2sys !== undefined) warned.push({ node: b.node, kind: 'phc2sys', age: age(phc2sys) });
   }
+  const w = warned.sort((a, b) => a.age - b.age)[0];
+  if (w?.kind === 'ptp4l')
+    return {
+      detected: true,
+      category: 'ptp/clock-offset',
+      entities: [w.node, 'ptp4l'],
+      mechanism: `ptp4l on node ${w.node} reports clock offsets out of range and "clockcheck: clock jumped backward or running slower than expected": the daemon is starved of CPU (CPU contention / stress on the node), so servo updates are late and the offset jitters beyond the threshold.`,
+      remediation: `Remove the CPU contention on ${w.node} (stop the load, give linuxptp-daemon reserved / isolated CPUs and real-time priority); the offset settles.`,
+      evidence: `ptp4l clockcheck on ${w.node}`,
+    };
+  if (w?.kind === 'phc2sys')
+    return {
+      detected: true,
+      category: 'ptp/misconfiguration',
+      entities: [w.node, 'chronyd'],
+      mechanism: `On node ${w.node} a second writer steers CLOCK_REALTIME next to phc2sys: phc2sys logs "clockcheck: clock frequency changed unexpectedly" and offset bursts; chronyd is running and fights phc2sys because it was not disabled.`,
+      remediation: `Disable chronyd on ${w.node} (a MachineConfig that stops and disables chronyd on PTP nodes), so only phc2sys sets the system clock.`,
+      evidence: `phc2sys clockcheck on ${w.node}`,
+    };
   return healthy(
     'every PTP node is LOCKED with its processes up, the ports SLAVE and offsets in range, and the grandmaster announces class 6',
   );
