@@ -64,12 +64,21 @@ export async function getJson<T>(cluster: Cluster, path: string, opts: GetJsonOp
  * check's pod list: no string or object of the whole body); a non-2xx answer rejects with an ApiHttpError.
  */
 export async function getBody(cluster: Cluster, path: string, opts: GetJsonOptions = {}): Promise<Buffer> {
+  return (await getResponse(cluster, path, opts)).body;
+}
+
+/** getBody with the answer's Content-Type (media type only, lower case): for a caller that offers several in `accept`. */
+export async function getResponse(
+  cluster: Cluster,
+  path: string,
+  opts: GetJsonOptions = {},
+): Promise<{ body: Buffer; contentType: string }> {
   const url = new URL(path.replace(/^\//, ''), apiBase(cluster));
   const req: https.RequestOptions = { method: 'GET', headers: { Accept: opts.accept ?? 'application/json' } };
   await cluster.kc.applyToHTTPSOptions(req);
   const mod = url.protocol === 'http:' ? http : https;
   const timeoutMs = opts.timeoutMs ?? 60_000;
-  return new Promise<Buffer>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     // applyToHTTPSOptions hands a new agent per call (a new TLS connection and secure context per GET): pool
     // instead, unless the kubeconfig routes through a proxy (then its proxy agent must carry the request)
     const proxied = !!cluster.kc.getCurrentCluster()?.proxyUrl;
@@ -85,7 +94,7 @@ export async function getBody(cluster: Cluster, path: string, opts: GetJsonOptio
           reject(new ApiHttpError(`GET ${url.pathname}: HTTP ${code}: ${text.slice(0, 300)}`, code, text));
           return;
         }
-        resolve(body);
+        resolve({ body, contentType: (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase() });
       });
       res.on('error', reject);
     });

@@ -6,8 +6,9 @@
 import type * as k8s from '@kubernetes/client-node';
 import { isConnectionError, type Cluster } from '../../cluster/connect.ts';
 import { execIn, describeApiError } from '../../cluster/exec.ts';
-import { ApiHttpError, getBody, getJson as getJsonOf } from '../../cluster/get-json.ts';
+import { ApiHttpError, getResponse, getJson as getJsonOf } from '../../cluster/get-json.ts';
 import { parsePodList } from './pod-list.ts';
+import { PROTOBUF_MEDIA_TYPE, parsePodListProtobuf } from './pod-list-pb.ts';
 import { InfraError } from '../../errors.ts';
 import { canonIp, joinIpFromNodeId, stripPrefix } from './net.ts';
 import { NB_READ_ARGV, parseNodeDump, type EgressIPSource } from './nb-reader.ts';
@@ -149,15 +150,23 @@ export async function listPods(cluster: Cluster): Promise<PodInfo[]> {
   }
 }
 
-/** GET a pod list at `path` and scan it (pod-list.ts); a body that is not a pod list is an error naming the path. */
+/**
+ * GET a pod list at `path`, in protobuf when the server has it (every kube-apiserver does for pods; half the bytes
+ * and a fraction of the decoding, pod-list-pb.ts), else JSON (pod-list.ts); a body that is not a pod list is an error
+ * naming the path.
+ */
 async function scanPods(cluster: Cluster, path: string): Promise<PodInfo[]> {
-  const body = await getBody(cluster, path, { timeoutMs: 120_000 });
+  const { body, contentType } = await getResponse(cluster, path, { timeoutMs: 120_000, accept: POD_LIST_ACCEPT });
+  const pb = contentType === PROTOBUF_MEDIA_TYPE;
   try {
-    return parsePodList(body).pods;
+    return (pb ? parsePodListProtobuf(body) : parsePodList(body)).pods;
   } catch (err) {
-    throw new Error(`GET ${path.split('?')[0]}: bad JSON: ${(err as Error).message}`);
+    throw new Error(`GET ${path.split('?')[0]}: bad ${pb ? 'protobuf' : 'JSON'} pod list: ${(err as Error).message}`);
   }
 }
+
+/** What scanPods asks for: protobuf first, JSON from a server (or a proxy) without it. */
+export const POD_LIST_ACCEPT = `${PROTOBUF_MEDIA_TYPE}, application/json`;
 
 export async function readApiState(cluster: Cluster): Promise<ApiState> {
   const wrap = async <T>(what: string, p: Promise<T>): Promise<T> => {
