@@ -43,6 +43,8 @@ import {
   NB_READ_ARGV,
 } from '../harness/checks/egressip/collect.ts';
 import { execIn } from '../harness/cluster/exec.ts';
+import { getResponse } from '../harness/cluster/get-json.ts';
+import { POD_LIST_ACCEPT } from '../harness/checks/egressip/collect.ts';
 import type { Cluster } from '../harness/cluster/connect.ts';
 import { stats } from '../harness/runner/stats.ts';
 import { spawnSync } from 'node:child_process';
@@ -217,6 +219,11 @@ const bench = scenario(
       s.log(
         `one node's dump: ${sample.length} bytes (NAT ${parts[0]}, LRP ${parts[1]}, Address_Set ${parts[2]}, Logical_Router ${parts[3]})`,
       );
+      // the check's biggest API read, in the encoding the server answered and in JSON
+      const podPath = `/api/v1/pods?fieldSelector=${encodeURIComponent('spec.hostNetwork!=true')}`;
+      const asked = await getResponse(cluster, podPath, { accept: POD_LIST_ACCEPT });
+      const asJson = await getResponse(cluster, podPath);
+      s.log(`pod list: ${asked.contentType} ${asked.body.length} bytes (JSON ${asJson.body.length} bytes)`);
       const m = (name: string, xs: Record<string, number[]>): number => Math.round(median(xs[name]));
       const ab: Record<string, number | string> = {
         pods: lastA.counts.pods,
