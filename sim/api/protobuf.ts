@@ -5,79 +5,17 @@
  * this way, and a real server accepts them. Everything else keeps answering 415.
  *
  * Envelope: "k8s\0" + runtime.Unknown{typeMeta=1{apiVersion=1,kind=2}, raw=2, contentEncoding=3, contentType=4};
- * raw is the kind's message. Field numbers come from k8s.io/api generated.proto.
+ * raw is the kind's message. Field numbers come from k8s.io/api generated.proto; the message shapes are the
+ * schemas of protobuf-schema.ts, shared with the response encoder (protobuf-encode.ts).
  */
 import { ApiStatusError } from './errors.ts';
+import { POD_SPEC } from './pod-protobuf-schema.ts';
+import { LABEL_SELECTOR as SELECTOR, OBJECT_META, TIME, type Schema } from './protobuf-schema.ts';
 
-type Field = [name: string, type: FieldType];
-type Schema = Record<number, Field>;
-type FieldType =
-  'string' | 'int' | 'bool' | 'bytes' | 'time' | 'strings' | 'map' | 'bytesmap' | 'intorstr' | { msg: Schema } | { list: Schema };
-
-const TIME: Schema = { 1: ['seconds', 'int'], 2: ['nanos', 'int'] };
-const OWNER: Schema = {
-  1: ['kind', 'string'],
-  3: ['name', 'string'],
-  4: ['uid', 'string'],
-  5: ['apiVersion', 'string'],
-  6: ['controller', 'bool'],
-  7: ['blockOwnerDeletion', 'bool'],
-};
-const META: Schema = {
-  1: ['name', 'string'],
-  2: ['generateName', 'string'],
-  3: ['namespace', 'string'],
-  5: ['uid', 'string'],
-  6: ['resourceVersion', 'string'],
-  7: ['generation', 'int'],
-  8: ['creationTimestamp', 'time'],
-  10: ['deletionGracePeriodSeconds', 'int'],
-  11: ['labels', 'map'],
-  12: ['annotations', 'map'],
-  13: ['ownerReferences', { list: OWNER }],
-  14: ['finalizers', 'strings'],
-};
+const META = OBJECT_META;
 const REF: Schema = { 1: ['name', 'string'] };
-// The subset of workload types that `kubectl create deployment|service` and `kubectl expose` send.
-const SELECTOR: Schema = {
-  1: ['matchLabels', 'map'],
-  2: ['matchExpressions', { list: { 1: ['key', 'string'], 2: ['operator', 'string'], 3: ['values', 'strings'] } }],
-};
-const CONTAINER: Schema = {
-  1: ['name', 'string'],
-  2: ['image', 'string'],
-  3: ['command', 'strings'],
-  4: ['args', 'strings'],
-  5: ['workingDir', 'string'],
-  6: [
-    'ports',
-    {
-      list: {
-        1: ['name', 'string'],
-        2: ['hostPort', 'int'],
-        3: ['containerPort', 'int'],
-        4: ['protocol', 'string'],
-        5: ['hostIP', 'string'],
-      },
-    },
-  ],
-  7: ['env', { list: { 1: ['name', 'string'], 2: ['value', 'string'] } }],
-  14: ['imagePullPolicy', 'string'],
-};
-const POD_SPEC: Schema = {
-  2: ['containers', { list: CONTAINER }],
-  3: ['restartPolicy', 'string'],
-  4: ['terminationGracePeriodSeconds', 'int'],
-  6: ['dnsPolicy', 'string'],
-  7: ['nodeSelector', 'map'],
-  8: ['serviceAccountName', 'string'],
-  10: ['nodeName', 'string'],
-  11: ['hostNetwork', 'bool'],
-  20: ['initContainers', { list: CONTAINER }],
-};
-const TEMPLATE: Schema = { 1: ['metadata', { msg: {} }], 2: ['spec', { msg: POD_SPEC }] };
-
-TEMPLATE[1] = ['metadata', { msg: META }];
+// kubectl create deployment's pod template: the full v1 PodSpec the encoder serves pods with
+const TEMPLATE: Schema = { 1: ['metadata', { msg: META }], 2: ['spec', { msg: POD_SPEC }] };
 
 const SCHEMAS: Record<string, Schema> = {
   'apps/v1/Deployment': {
@@ -260,6 +198,8 @@ function decodeMsg(buf: Buffer, schema: Schema): Record<string, unknown> {
       if (last === 1) out[name] = true;
     } else if (type === 'bytes') out[name] = Buffer.isBuffer(last) ? last.toString('base64') : '';
     else if (type === 'strings') out[name] = vals.map(str);
+    else if (type === 'ints') out[name] = vals.flatMap((v) => (Buffer.isBuffer(v) ? packedVarints(v) : [v]));
+    else if (type === 'quantity') out[name] = quantity(last);
     else if (type === 'intorstr') {
       const ios = decodeMsg(last as Buffer, { 1: ['type', 'int'], 2: ['intVal', 'int'], 3: ['strVal', 'string'] });
       out[name] = ios.type === 1 ? (ios.strVal ?? '') : (ios.intVal ?? 0);
@@ -267,6 +207,14 @@ function decodeMsg(buf: Buffer, schema: Schema): Record<string, unknown> {
       const t = decodeMsg(last as Buffer, TIME);
       if (!t.seconds) continue;
       out[name] = new Date(Number(t.seconds ?? 0) * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    } else if (type === 'quantitymap') {
+      const m: Record<string, string> = {};
+      for (const v of vals) {
+        const e = fields(v as Buffer);
+        const k = e.get(1)?.[0];
+        m[k === undefined ? '' : str(k)] = quantity(e.get(2)?.[0]);
+      }
+      out[name] = m;
     } else if (type === 'map' || type === 'bytesmap') {
       const m: Record<string, string> = {};
       for (const v of vals) {
@@ -277,9 +225,24 @@ function decodeMsg(buf: Buffer, schema: Schema): Record<string, unknown> {
         m[key] = val === undefined ? '' : type === 'bytesmap' ? (val as Buffer).toString('base64') : str(val);
       }
       out[name] = m;
-    } else if ('msg' in type) out[name] = decodeMsg(last as Buffer, type.msg);
+    } else if ('inline' in type) Object.assign(out, decodeMsg(last as Buffer, type.inline));
+    else if ('msg' in type) out[name] = decodeMsg(last as Buffer, type.msg);
     else out[name] = vals.map((v) => decodeMsg(v as Buffer, type.list));
   }
+  return out;
+}
+
+/** resource.Quantity {1 string} */
+function quantity(v: number | Buffer | undefined): string {
+  const q = Buffer.isBuffer(v) ? fields(v).get(1)?.[0] : undefined;
+  return Buffer.isBuffer(q) ? q.toString('utf8') : '';
+}
+
+/** a packed repeated varint field (other encoders may pack what gogo writes one by one) */
+function packedVarints(b: Buffer): number[] {
+  const r = new Reader(b);
+  const out: number[] = [];
+  while (!r.done) out.push(r.varint());
   return out;
 }
 

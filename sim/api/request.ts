@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import YAML from 'yaml';
 import { ApiStatusError } from './errors.ts';
 import { decodeProtobuf } from './protobuf.ts';
+import { PROTOBUF_MEDIA_TYPE } from './protobuf-encode.ts';
 
 export interface ResourcePath {
   group: string;
@@ -105,13 +106,26 @@ export function checkParams(q: URLSearchParams, kind: string): void {
   }
 }
 
-export type ResponseFormat = { kind: 'json' } | { kind: 'yaml' } | { kind: 'table' } | { kind: 'metadata' };
+export type ResponseFormat =
+  | { kind: 'json' }
+  | { kind: 'yaml' }
+  | { kind: 'table' }
+  | { kind: 'metadata' }
+  /** `fallback`: the next acceptable type of the Accept header, for objects that cannot be encoded */
+  | { kind: 'protobuf'; fallback?: ResponseFormat };
+
+/** What an endpoint can answer besides JSON/YAML/Table: protobuf for the kinds with a schema (get and list). */
+export interface Offers {
+  protobuf?: boolean;
+}
 
 /** Picks the first acceptable media type from Accept; 406 when none is. */
-export function negotiate(accept: string | undefined): ResponseFormat {
+export function negotiate(accept: string | undefined, offers: Offers = {}): ResponseFormat {
   if (!accept || !accept.trim()) return { kind: 'json' };
-  for (const raw of accept.split(',')) {
-    const [type, ...params] = raw.split(';').map((s) => s.trim());
+  const ranges = accept.split(',');
+  let askedProtobuf = false;
+  for (let i = 0; i < ranges.length; i++) {
+    const [type, ...params] = ranges[i].split(';').map((s) => s.trim());
     const p = new Map(params.map((x) => x.split('=').map((s) => s.trim()) as [string, string]));
     const as = p.get('as');
     if (type === 'application/json' || type === '*/*' || type === 'application/*') {
@@ -122,8 +136,26 @@ export function negotiate(accept: string | undefined): ResponseFormat {
       return { kind: 'json' };
     }
     if (type === 'application/yaml' && !as) return { kind: 'yaml' };
+    if (type === PROTOBUF_MEDIA_TYPE && !as) {
+      askedProtobuf = true;
+      if (!offers.protobuf) continue;
+      const rest = ranges.slice(i + 1).join(',');
+      let fallback: ResponseFormat | undefined;
+      try {
+        fallback = rest.trim() ? negotiate(rest) : undefined;
+      } catch (e) {
+        if (!(e instanceof ApiStatusError && e.code === 406)) throw e;
+      }
+      return fallback ? { kind: 'protobuf', fallback } : { kind: 'protobuf' };
+    }
   }
-  throw new ApiStatusError(406, 'NotAcceptable', `only the following media types are accepted: application/json, application/yaml`);
+  throw new ApiStatusError(
+    406,
+    'NotAcceptable',
+    `only the following media types are accepted: application/json, application/yaml${offers.protobuf ? `, ${PROTOBUF_MEDIA_TYPE}` : ''}${
+      askedProtobuf && !offers.protobuf ? ` (the sim serves ${PROTOBUF_MEDIA_TYPE} for get and list of core v1 pods only)` : ''
+    }`,
+  );
 }
 
 export const MAX_BODY = 3 * 1024 * 1024;
@@ -152,7 +184,7 @@ export function mediaType(req: IncomingMessage): string {
 
 /** Decodes a create/update body (JSON or YAML). */
 export function decodeObject(body: Buffer, type: string, kindHint: string): unknown {
-  if (type === 'application/vnd.kubernetes.protobuf') return decodeProtobuf(body);
+  if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobuf(body);
   if (type !== '' && type !== 'application/json' && type !== 'application/yaml' && type !== '*/*') {
     throw new ApiStatusError(
       415,

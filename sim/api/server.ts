@@ -13,7 +13,15 @@ import { ApiStatusError } from './errors.ts';
 import { badRequest, nameMismatch, notFound } from './errors-helpers.ts';
 import { apiVersionOf, type ResourceType } from './resources.ts';
 import { checkFieldSelector } from './selectors.ts';
-import type { MemoryStore, StoreEvent } from './store.ts';
+import type { Entry, MemoryStore, StoreEvent } from './store.ts';
+import {
+  hasProtobufSchema,
+  PROTOBUF_MEDIA_TYPE,
+  ProtobufEncodeError,
+  protobufListBody,
+  protobufObjectBody,
+  type ListMeta,
+} from './protobuf-encode.ts';
 import { Discovery, KUBE_VERSION } from './discovery.ts';
 import { OpenApi } from './openapi.ts';
 import { toTable, type IncludeObject } from './tables.ts';
@@ -90,6 +98,31 @@ function sendJson(res: ServerResponse, code: number, body: string | Buffer): voi
     'Cache-Control': 'no-cache, private',
   });
   res.end(body);
+}
+
+function sendProtobuf(res: ServerResponse, code: number, body: Buffer): void {
+  res.writeHead(code, { 'Content-Type': PROTOBUF_MEDIA_TYPE, 'Content-Length': body.length, 'Cache-Control': 'no-cache, private' });
+  res.end(body);
+}
+
+/**
+ * A protobuf answer when every object encodes; otherwise the Accept header's next acceptable type (as a real
+ * server does for types without protobuf), and 406 when it names none.
+ */
+function settleFormat(fmt: ResponseFormat, t: ResourceType, entries: readonly Entry[]): ResponseFormat {
+  if (fmt.kind !== 'protobuf') return fmt;
+  for (const e of entries) {
+    const pb = e.protobuf;
+    if (!(pb instanceof ProtobufEncodeError)) continue;
+    if (fmt.fallback) return fmt.fallback;
+    const md = e.obj.metadata;
+    throw new ApiStatusError(
+      406,
+      'NotAcceptable',
+      `${t.kind} "${md.namespace ? `${md.namespace}/` : ''}${md.name}" cannot be encoded as ${PROTOBUF_MEDIA_TYPE} (${pb.message}) and the Accept header names no other acceptable media type: accept application/json as well`,
+    );
+  }
+  return fmt;
 }
 
 function sendStatus(res: ServerResponse, err: ApiStatusError): void {
@@ -311,7 +344,10 @@ export class ApiServer {
     }
     checkParams(q, verb);
     this.authorize(user, { verb, group: t.group, resource: t.resource, subresource: sub, namespace: rp.namespace, name: rp.name });
-    const fmt = negotiate(req.headers.accept);
+    // protobuf for get and list of the kinds with a schema; watch streams and write responses stay JSON
+    const fmt = negotiate(req.headers.accept, {
+      protobuf: !sub && (verb === 'get' || verb === 'list') && hasProtobufSchema(apiVersionOf(t), t.kind),
+    });
     const dryRun = dryRunQ(q);
     const fv = q.get('fieldValidation');
     if (fv !== null && fv !== 'Strict' && fv !== 'Warn' && fv !== 'Ignore')
@@ -321,7 +357,9 @@ export class ApiServer {
       case 'get': {
         const e = this.store.getEntry(t, rp.namespace, rp.name as string);
         if (!e) throw notFound(t.group, t.resource, rp.name as string);
-        return this.respondObject(res, 200, t, e.obj, fmt, q, e.json);
+        const f = settleFormat(fmt, t, [e]);
+        if (f.kind === 'protobuf') return sendProtobuf(res, 200, protobufObjectBody(apiVersionOf(t), t.kind, e.protobuf as Buffer));
+        return this.respondObject(res, 200, t, e.obj, f, q, e.json);
       }
       case 'list':
         return this.list(res, t, rp, q, fmt);
@@ -364,6 +402,8 @@ export class ApiServer {
     q: URLSearchParams,
     json?: string,
   ): void {
+    // protobuf is offered for get and list only (resource()), and those answer it before coming here
+    if (fmt.kind === 'protobuf') fmt = fmt.fallback ?? { kind: 'json' };
     if (fmt.kind === 'table')
       return sendJson(
         res,
@@ -398,10 +438,22 @@ export class ApiServer {
       limit,
       continue: q.get('continue') ?? undefined,
     });
-    const meta: Record<string, unknown> = { resourceVersion: r.resourceVersion };
+    const meta: ListMeta = { resourceVersion: r.resourceVersion };
     if (r.continue) meta.continue = r.continue;
     if (r.remainingItemCount !== undefined) meta.remainingItemCount = r.remainingItemCount;
-    this.respondList(res, t, r.entries, meta, fmt, q);
+    const f = settleFormat(fmt, t, r.entries);
+    if (f.kind === 'protobuf')
+      return sendProtobuf(
+        res,
+        200,
+        protobufListBody(
+          apiVersionOf(t),
+          t.listKind,
+          meta,
+          r.entries.map((e) => e.protobuf as Buffer),
+        ),
+      );
+    this.respondList(res, t, r.entries, { ...meta }, f, q);
   }
 
   private respondList(
@@ -412,6 +464,8 @@ export class ApiServer {
     fmt: ResponseFormat,
     q: URLSearchParams,
   ): void {
+    // protobuf is answered by list() before coming here (deletecollection does not offer it)
+    if (fmt.kind === 'protobuf') fmt = fmt.fallback ?? { kind: 'json' };
     if (fmt.kind === 'table')
       return sendJson(
         res,

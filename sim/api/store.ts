@@ -19,6 +19,7 @@ import { validateObject } from './validation.ts';
 import { applyCreateDefaults } from './defaults.ts';
 import { GVR } from '../gvr.ts';
 import { jsonClone, jsonCopy, jsonEqual } from './json-value.ts';
+import { objectMessageOrError, type ProtobufEncodeError } from './protobuf-encode.ts';
 
 /**
  * A stored object version and its JSON text. The text is made when first asked for (an HTTP get,
@@ -28,6 +29,7 @@ import { jsonClone, jsonCopy, jsonEqual } from './json-value.ts';
 export class Entry {
   private text: string | undefined;
   private utf8: Buffer | undefined;
+  private pb: Buffer | ProtobufEncodeError | undefined;
   constructor(readonly obj: KubeObject) {}
   get json(): string {
     return (this.text ??= JSON.stringify(this.obj));
@@ -35,6 +37,13 @@ export class Entry {
   /** the JSON as UTF-8 bytes: a list is these concatenated (one copy), not a joined string encoded again */
   get bytes(): Buffer {
     return (this.utf8 ??= Buffer.from(this.json));
+  }
+  /**
+   * the protobuf message bytes (no envelope), made once like the JSON: a protobuf list is these concatenated,
+   * each behind its item tag; or why the object has none (no schema for its kind, a field outside it)
+   */
+  get protobuf(): Buffer | ProtobufEncodeError {
+    return (this.pb ??= objectMessageOrError(this.obj));
   }
 }
 

@@ -98,6 +98,8 @@ export interface HttpResult {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   text: string;
+  /** the body as received (binary answers: protobuf) */
+  body: Buffer;
   json: () => Record<string, unknown>;
 }
 
@@ -119,8 +121,9 @@ export function api(
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: () => JSON.parse(text) as Record<string, unknown> });
+        const body = Buffer.concat(chunks);
+        const text = body.toString();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body, json: () => JSON.parse(text) as Record<string, unknown> });
       });
     });
     req.on('error', reject);
