@@ -17,6 +17,7 @@
  */
 import { canonIp } from './net.ts';
 import type { PodInfo } from './model.ts';
+import { blankPod } from './pod-list.ts';
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 const MAGIC = [0x6b, 0x38, 0x73, 0x00]; // "k8s\0"
@@ -125,16 +126,7 @@ function labelsOf(f: Fields, into: Record<string, string>): void {
 }
 
 function podOf(f: Fields): PodInfo {
-  const p: PodInfo = {
-    namespace: '',
-    name: '',
-    node: undefined,
-    ips: [],
-    phase: 'Unknown',
-    hostNetwork: false,
-    labels: {},
-    terminating: false,
-  };
+  const p = blankPod();
   let podIP: string | undefined;
   let podIPs: string[] | undefined;
   while (f.next()) {

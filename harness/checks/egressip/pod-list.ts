@@ -44,17 +44,13 @@ function stringMap(s: JsonScanner, what: string): Record<string, string> {
   return out;
 }
 
+/** A pod before its fields are read: what an absent field means (shared by the JSON and protobuf readers). */
+export function blankPod(): PodInfo {
+  return { namespace: '', name: '', node: undefined, ips: [], phase: 'Unknown', hostNetwork: false, labels: {}, terminating: false };
+}
+
 function podOf(s: JsonScanner): PodInfo {
-  const p: PodInfo = {
-    namespace: '',
-    name: '',
-    node: undefined,
-    ips: [],
-    phase: 'Unknown',
-    hostNetwork: false,
-    labels: {},
-    terminating: false,
-  };
+  const p = blankPod();
   let podIPs: string[] | undefined;
   let podIP: string | undefined;
   if (!s.open(0x7b, 'pod')) throw new JsonScanError('pod: null in items');
