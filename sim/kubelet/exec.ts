@@ -16,6 +16,7 @@
  * `OCI runtime exec failed: exec failed: unable to start container process: exec: "<bin>": executable file not found in $PATH: unknown`.
  */
 import { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { ExecStreams, NodeActions, SimServices } from '../types.ts';
 import { parseScript, STATUS_MARK, type SimpleCommand } from './shell.ts';
 
@@ -155,6 +156,11 @@ export function execFailureMessage(argv: string[], code: number): string {
 
 export interface Out {
   write(s: string): void;
+  /**
+   * The byte stream behind this output, when there is one (an exec's stdout / stderr channel): a real process's
+   * output goes to it as bytes, with backpressure, instead of text decoded and encoded again per pipe read.
+   */
+  readonly stream?: Writable;
 }
 
 export interface HostInfo {
@@ -261,10 +267,21 @@ function ovnImageBinary(bin: string): string | undefined {
   return b;
 }
 
+/**
+ * A real process's output into an Out: its byte stream when it has one, else text decoded across pipe reads
+ * (a UTF-8 character split by a 64 KiB read stays one character).
+ */
 function toWritable(o: Out): Writable {
+  if (o.stream) return o.stream;
+  const decoder = new StringDecoder('utf8');
   return new Writable({
     write(chunk: Buffer | string, _enc, cb) {
-      o.write(typeof chunk === 'string' ? chunk : chunk.toString('utf8'));
+      o.write(typeof chunk === 'string' ? chunk : decoder.write(chunk));
+      cb();
+    },
+    final(cb) {
+      const rest = decoder.end();
+      if (rest) o.write(rest);
       cb();
     },
   });

@@ -47,7 +47,7 @@ export class LineOut implements Out {
 }
 
 export function streamOut(w: Writable): Out {
-  return { write: (s) => void w.write(s) };
+  return { write: (s) => void w.write(s), stream: w };
 }
 
 /** The commands a container's handler adds to its image. */

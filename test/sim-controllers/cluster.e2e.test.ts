@@ -4,7 +4,7 @@
  * image lacks fails like CRI-O, a debug pod reboots a node, and logs --previous survive it.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +93,30 @@ describe('sim/controllers + sim/kubelet through startCluster and kubectl', () =>
     const rbac = await kubectl(['exec', '-n', 'openshift-ovn-kubernetes', pod, '-c', 'kube-rbac-proxy-node', '--', 'sh', '-c', 'true']);
     expect(rbac.code).not.toBe(0);
     expect(rbac.stderr).toContain('exec: "sh": executable file not found in $PATH');
+  });
+
+  it("exec passes a real binary's output through as bytes: a UTF-8 character across a 64 KiB pipe read, binary data", async () => {
+    const pod = ovnkubeNode('worker-0') ?? '';
+    // 'é' starts at byte 65535, so its two bytes land in two pipe reads (the read size is 64 KiB)
+    const text = Buffer.concat([Buffer.alloc(65535, 'a'), Buffer.from('é€ end\n')]);
+    const binary = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 256));
+    for (const [name, bytes] of [
+      ['utf8.txt', text],
+      ['binary.bin', binary],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, bytes);
+      const got = await new Promise<Buffer>((resolve, reject) =>
+        execFile(
+          kubectlBin(),
+          ['exec', '-n', 'openshift-ovn-kubernetes', pod, '-c', 'nbdb', '--', 'cat', file],
+          { env: { ...process.env, KUBECONFIG: sim.kubeconfigPath, HOME: dir }, encoding: 'buffer', maxBuffer: 8 << 20, timeout: 60_000 },
+          (err, stdout) => (err ? reject(err) : resolve(stdout)),
+        ),
+      );
+      expect(got.length, name).toBe(bytes.length);
+      expect(got.equals(bytes), name).toBe(true);
+    }
   });
 
   it('a debug pod reboots worker-1; ovnkube-node restarts with restartCount 1 and logs --previous', async () => {
