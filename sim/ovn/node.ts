@@ -21,6 +21,7 @@ import { GATEWAY_V4, GATEWAY_V6, nodeAddressing, stripPrefix, type NodeAddressin
 import { OvsdbClient, type OvsdbRow } from './ovsdb-client.ts';
 import { OVN_SCHEMAS, whichOnPath } from './packages.ts';
 import { run, runOk, sleep, spawnInNetns, terminate, type Daemon } from './proc.ts';
+import { spawner } from './spawner.ts';
 
 export const NB_DB = 'OVN_Northbound';
 export const SB_DB = 'OVN_Southbound';
@@ -308,8 +309,19 @@ export class OvnNode {
       streams.stderr.write(`error: the node ${this.name} is not running (network namespace ${this.netns} missing)\n`);
       return { exitCode: 1, message: 'command terminated with non-zero exit code' };
     }
+    const ipArgs = ['netns', 'exec', this.netns, resolved, ...argv.slice(1)];
+    if (!streams.stdin) {
+      // from the spawn helper: a fork of this process would block its thread (sim/ovn/spawner.ts)
+      const e = await spawner.run('ip', ipArgs, { env, cwd: this.paths.dir, stdout: streams.stdout, stderr: streams.stderr });
+      if (e.error !== undefined) {
+        streams.stderr.write(`exec ${bin}: ${e.error}\n`);
+        return { exitCode: 126, message: e.error };
+      }
+      const exitCode = e.code ?? (e.signal ? 128 + signalNumber(e.signal) : 1);
+      return exitCode === 0 ? { exitCode } : { exitCode, message: 'command terminated with non-zero exit code' };
+    }
     return new Promise<ExecResult>((resolve) => {
-      const child = spawn('ip', ['netns', 'exec', this.netns, resolved, ...argv.slice(1)], {
+      const child = spawn('ip', ipArgs, {
         env,
         cwd: this.paths.dir,
         stdio: [streams.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
