@@ -2,8 +2,13 @@
  * Run a command in a container through the API's pods/exec (websocket), as `kubectl exec` does,
  * and collect stdout, stderr and the exit code.
  */
+import { Agent } from 'node:https';
 import { Writable } from 'node:stream';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import * as k8s from '@kubernetes/client-node';
+// not re-exported by the package index; the class Exec builds by default, here given a socket factory
+import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
+import WebSocket from 'ws';
 import type { Cluster } from './connect.ts';
 import { InfraError } from '../errors.ts';
 
@@ -81,13 +86,43 @@ export function exitCodeFromStatus(status: k8s.V1Status | undefined): { exitCode
   return { exitCode: -1, message: status.message ?? 'exec failed' };
 }
 
+type TlsFiles = Pick<k8s.ConfigOptions & { ca?: Buffer; cert?: Buffer; key?: Buffer }, 'ca' | 'cert' | 'key'>;
+const sameBytes = (a: unknown, b: unknown) => a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b));
+
+/**
+ * One Exec per kubeconfig. Its websockets share a TLS context and an agent's session cache, where client-node's
+ * default built a context (~0.5 ms) and made a full handshake per exec. The options still come from the kubeconfig
+ * on every connect (tokens refresh), the context is rebuilt when its CA or client certificate changes.
+ */
+const execs = new WeakMap<k8s.KubeConfig, k8s.Exec>();
+
+function execFor(kc: k8s.KubeConfig): k8s.Exec {
+  let e = execs.get(kc);
+  if (e) return e;
+  const agent = new Agent({ keepAlive: false, maxCachedSessions: 64 });
+  let ctx: { files: TlsFiles; context: SecureContext } | undefined;
+  const factory = (uri: string, protocols: string[], opts: WebSocket.ClientOptions): WebSocket => {
+    if (!uri.startsWith('wss:')) return new WebSocket(uri, protocols, opts);
+    const files = opts as TlsFiles;
+    if (!ctx || !sameBytes(ctx.files.ca, files.ca) || !sameBytes(ctx.files.cert, files.cert) || !sameBytes(ctx.files.key, files.key))
+      ctx = {
+        files: { ca: files.ca, cert: files.cert, key: files.key },
+        context: createSecureContext({ ca: files.ca, cert: files.cert, key: files.key }),
+      };
+    return new WebSocket(uri, protocols, { ...opts, agent, secureContext: ctx.context } as WebSocket.ClientOptions);
+  };
+  e = new k8s.Exec(kc, new WebSocketHandler(kc, factory));
+  execs.set(kc, e);
+  return e;
+}
+
 export async function execIn(cluster: Cluster, target: ExecTarget, command: string[], opts: ExecOptions = {}): Promise<ExecOutput> {
   const max = opts.maxBytes ?? 256 * 1024 * 1024;
   const collector = opts.onStdout ? undefined : new Collector(max);
   const sink = opts.onStdout ? new PassThroughSink(opts.onStdout) : undefined;
   const stdout = collector ?? (sink as PassThroughSink);
   const stderr = new Collector(1024 * 1024);
-  const exec = new k8s.Exec(cluster.kc);
+  const exec = execFor(cluster.kc);
   let status: k8s.V1Status | undefined;
   const where = `${target.namespace}/${target.pod}${target.container ? `/${target.container}` : ''}`;
   return new Promise<ExecOutput>((resolve, reject) => {

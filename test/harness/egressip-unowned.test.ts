@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectMcp } from '../support/mcp.ts';
 import { kubectlFor, runCli, startDetachedSim, stopSim, until } from '../support/cli.ts';
@@ -153,6 +154,29 @@ spec:
     }).catch((e: unknown) => e);
     expect(failed).toBeInstanceOf(InfraError);
     expect((failed as Error).message).toMatch(/reading its output failed: handler broke/);
+  }, 120_000);
+
+  it("execs of one kubeconfig resume the first connection's TLS session (no full handshake per exec)", async () => {
+    const cluster = connect({ kubeconfig });
+    const target = { namespace: OVN_NS, pod: ovnkubeNodePod(eipNode()), container: 'nbdb' };
+    const connectTls = tls.connect;
+    const reused: boolean[] = [];
+    tls.connect = ((...args: Parameters<typeof tls.connect>) => {
+      const s = connectTls(...args);
+      s.once('secureConnect', () => reused.push(s.isSessionReused()));
+      return s;
+    }) as typeof tls.connect;
+    try {
+      for (let i = 0; i < 4; i++) {
+        const out = await execIn(cluster, target, ['echo', `n${i}`], { timeoutMs: 60_000 });
+        expect([out.exitCode, out.stdout]).toEqual([0, `n${i}\n`]);
+      }
+    } finally {
+      tls.connect = connectTls;
+    }
+    expect(reused).toHaveLength(4);
+    // the session ticket arrives after the first handshake; every later exec resumes one
+    expect(reused.slice(1)).toEqual([true, true, true]);
   }, 120_000);
 
   it('lr-nat-add GR_<egress node> snat <EgressIP> <an IP no pod has>: unowned-snat on the egress node', async () => {
