@@ -12,6 +12,9 @@
  * Old vs new read path side by side: a second server runs with NETHARNESS_MCP_OVSDB_READ=nbctl (ovn_db_list reads
  * with ovn-nbctl, as before mcp/ovsdb-reader.ts) and every iteration calls both servers, alternating which goes
  * first, so both see the same machine load. The load average is printed per case.
+ *
+ * Measured once the cluster has settled: the egress node's SNAT count stopped growing, then `ovn-nbctl --wait=hv
+ * sync` on every node (northd and ovn-controller done with that NB).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -152,6 +155,16 @@ spec:
       await new Promise((res) => setTimeout(res, 2000));
     }
     log(`egress node NB: ${last} SNAT rows`);
+    // Then until every node's northd and ovn-controller have caught up with that NB (they work on the same 2 cores
+    // for seconds after the NB settles; measured during that, every call reads slower): `--wait=hv sync` bumps
+    // nb_cfg and returns once the node's ovn-controller has installed it.
+    const tSync = Date.now();
+    await Promise.all(
+      pods.items.map((p) =>
+        kubectl('exec', '-n', NS, p.metadata.name, '-c', 'nbdb', '--', 'ovn-nbctl', '--wait=hv', '--timeout=300', 'sync'),
+      ),
+    );
+    log(`OVN caught up on ${pods.items.length} nodes (ovn-nbctl --wait=hv sync) in ${((Date.now() - tSync) / 1000).toFixed(1)} s`);
 
     const cases: [string, string, Record<string, unknown>][] = [
       ['ovn_db_list NAT (egress node)', 'ovn_db_list', { node: 'worker-0', db: 'nb', table: 'NAT' }],
