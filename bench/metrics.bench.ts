@@ -24,17 +24,21 @@ import { egressIPBenchSim, runBenchScenario } from './scenario-run.ts';
 import { scenario } from '../harness/runner/scenario.ts';
 import { setupEgressIPs } from '../harness/scenario-kit/egressip.ts';
 import { sleep } from '../harness/wait/poll.ts';
-import { processCpu } from './proc-cpu.ts';
+import { parentPid, processCpu } from './proc-cpu.ts';
 
 const EIPS = Number(process.env.METRICS_BENCH_EIPS ?? 10);
 const PER = Number(process.env.METRICS_BENCH_PODS_PER_EIP ?? 200);
 const WINDOW_S = Number(process.env.METRICS_BENCH_WINDOW_S ?? 60);
 
-/** utime+stime (self) and cutime+cstime (waited-for children), seconds. */
+/**
+ * utime+stime (self) and cutime+cstime (waited-for children), seconds. The sim's execs are children of its spawn
+ * helper (sim/ovn/spawner.ts), so the helper's waited-for children count as the sim's.
+ */
 function cpu(pid: number): { self: number; children: number } {
   const c = processCpu(pid);
   if (!c) throw new Error(`process ${pid} is gone (/proc/${pid}/stat)`);
-  return c;
+  const helpers = pidsWhere((cmd) => cmd.includes('spawn-helper.ts')).filter((h) => parentPid(h) === pid);
+  return { self: c.self, children: helpers.reduce((n, h) => n + (processCpu(h)?.children ?? 0), c.children) };
 }
 
 function pidsWhere(pred: (cmdline: string) => boolean): number[] {

@@ -16,6 +16,12 @@ function statFields(pid: number | string): string[] | undefined {
   }
 }
 
+/** The parent's pid; undefined when the process is gone. */
+export function parentPid(pid: number): number | undefined {
+  const f = statFields(pid);
+  return f ? Number(f[1]) : undefined;
+}
+
 /** utime+stime of the process (threads included) and cutime+cstime of the children it reaped; undefined when gone. */
 export function processCpu(pid: number): { self: number; children: number } | undefined {
   const f = statFields(pid);
@@ -24,9 +30,9 @@ export function processCpu(pid: number): { self: number; children: number } | un
 }
 
 /**
- * CPU seconds of a process tree: `pid` and every live descendant, plus what the root's reaped children used
- * (the embedded cluster's exited ovn-nbctl processes). Other processes on the machine are not in it. NaN when
- * the root cannot be read.
+ * CPU seconds of a process tree: `pid` and every live descendant, each with what its reaped children used (the
+ * embedded cluster's exited ovn-nbctl processes, reaped by its spawn helper). An exited process is counted once,
+ * by the process that reaped it. Other processes on the machine are not in it. NaN when the root cannot be read.
  */
 export function treeCpu(pid: number | undefined): number {
   if (!pid) return NaN;
@@ -48,12 +54,12 @@ export function treeCpu(pid: number | undefined): number {
   }
   const root = stats.get(String(pid));
   if (!root) return NaN;
-  let ticks = Number(root[13]) + Number(root[14]);
+  let ticks = 0;
   const todo = [String(pid)];
   while (todo.length) {
     const p = todo.pop() as string;
     const f = stats.get(p) as string[];
-    ticks += Number(f[11]) + Number(f[12]);
+    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
     todo.push(...(kids.get(p) ?? []));
   }
   return ticks / USER_HZ;
