@@ -65,6 +65,9 @@ class Spawner {
       execArgv: ['--import', import.meta.resolve('tsx')],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      // its own process group, like the OVN daemons: a terminal's Ctrl-C / Ctrl-Z reaches the sim, which decides;
+      // the helper ends with the sim's channel, and the commands it started finish as in a real pod
+      detached: true,
     });
     this.helper = h;
     h.on('message', (m: HelperReply) => this.onReply(m));

@@ -3,6 +3,7 @@
  * direct spawn; a slow destination pauses the command; a missing binary and a dead helper end the run with a
  * message, and the next run gets a new helper.
  */
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { spawner } from '../../sim/ovn/spawner.ts';
@@ -68,6 +69,15 @@ describe('spawner', () => {
     expect(e.code).toBe(0);
     expect(out.bytes().length).toBe(8 << 20);
     expect(maxQueued).toBeLessThan(4 << 20);
+  });
+
+  it("runs in its own process group, so a terminal's Ctrl-C to the sim's group does not reach it", async () => {
+    await run('true', []);
+    const pid = spawner.helperPid!;
+    const st = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const pgrp = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[2]);
+    expect(pgrp).toBe(pid);
+    expect(pgrp).not.toBe(Number(readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ')[2]));
   });
 
   it('when the helper dies, its runs end with a message and the next run starts a new one', async () => {
