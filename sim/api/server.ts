@@ -530,7 +530,9 @@ export class ApiServer {
     const pending: string[] = [];
     const write = (line: string) => {
       if (!started) pending.push(line);
-      else res.write(line);
+      // ended (the watch timeout, the server closing) but not yet finished: an event or a bookmark arriving in
+      // between would be a write after end, an 'error' on the response that nothing handles
+      else if (!res.writableEnded && !res.destroyed) res.write(line);
     };
     let firstTable = true;
     const onEvent = (ev: StoreEvent, type: string) => {
@@ -567,8 +569,14 @@ export class ApiServer {
     this.streams.add(res);
     const timers: NodeJS.Timeout[] = [];
     if (bookmarks)
-      timers.push(setInterval(() => res.write(`{"type":"BOOKMARK","object":${bookmarkObj()}}\n`), this.opts.bookmarkIntervalMs ?? 5000));
-    if (timeout !== undefined && timeout > 0) timers.push(setTimeout(() => res.end(), timeout * 1000));
+      timers.push(setInterval(() => write(`{"type":"BOOKMARK","object":${bookmarkObj()}}\n`), this.opts.bookmarkIntervalMs ?? 5000));
+    if (timeout !== undefined && timeout > 0)
+      timers.push(
+        setTimeout(() => {
+          cleanup();
+          res.end();
+        }, timeout * 1000),
+      );
     const cleanup = () => {
       unsubscribe();
       timers.forEach((x) => clearTimeout(x));

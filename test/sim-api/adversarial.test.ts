@@ -456,6 +456,39 @@ describe('semantics clients rely on', () => {
     expect(events.some((e) => e.type === 'BOOKMARK')).toBe(true);
   });
 
+  it('a watch that times out while bookmarks and events keep coming ends cleanly (no write after end)', async () => {
+    // the timeout ends the response; a bookmark or an event before its 'finish' was a write after end, an
+    // 'error' on the response that nothing handled (an uncaught exception in the sim: CI at 8557001)
+    const fast = await startTestCluster({ bookmarkIntervalMs: 1 });
+    const uncaught: Error[] = [];
+    const onUncaught = (e: Error) => uncaught.push(e);
+    process.on('uncaughtException', onUncaught);
+    let n = 0;
+    const churn = setInterval(
+      () =>
+        fast.cluster.store.create(CMS, {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `churn-${n++}`, namespace: 'default' },
+        }),
+      1,
+    );
+    try {
+      const rs = await Promise.all(
+        Array.from({ length: 30 }, () =>
+          api(fast, 'GET', '/api/v1/namespaces/default/configmaps?watch=true&allowWatchBookmarks=true&timeoutSeconds=1'),
+        ),
+      );
+      expect(rs.map((r) => r.status)).toEqual(rs.map(() => 200));
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      clearInterval(churn);
+      process.off('uncaughtException', onUncaught);
+      await fast.cluster.stop();
+    }
+    expect(uncaught.map((e) => e.message)).toEqual([]);
+  });
+
   it('finalizers hold deletion; removing the last one deletes', async () => {
     tc.cluster.store.create(CMS, {
       apiVersion: 'v1',
