@@ -8,6 +8,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type * as k8s from '@kubernetes/client-node';
 import { FAULTS_NAMESPACE } from '../../harness/scenario-kit/egressip.ts';
 import { InfraError } from '../../harness/errors.ts';
 import { exportBundle } from '../../mcp/bundle-export.ts';
@@ -29,6 +30,8 @@ export interface CaptureRequest {
   bindings: Bindings;
   /** wait until the trial's gate holds again (a flapping state, a crash loop, is then re-listed as the gate saw it) */
   regate?: () => Promise<unknown>;
+  /** the gate's pod conditions on the listed pods: undefined when they hold, else which one did not and what was listed */
+  podsHoldGate?: (pods: k8s.V1Pod[]) => string | undefined;
   signal?: AbortSignal;
   log?: (l: string) => void;
 }
@@ -71,23 +74,40 @@ async function addPreviousLogs(dir: string, t: CaptureTarget, manifest: Manifest
   return n;
 }
 
+/** How often the pods are listed again when the listed ones no longer show the gate's state. */
+export const GATE_RELISTS = 5;
+
 /**
  * The export takes seconds (logs, every node's DBs and commands); a state that flaps (a crash-looping container
- * between restarts) may have moved on meanwhile. Once the gate holds again, the API objects are listed anew,
- * so the bundle shows the objects at a moment the fault was visible.
+ * between restarts) may have moved on meanwhile. Once the gate holds again, the pods are listed at once and the
+ * gate's pod conditions are checked on what was listed (the state can move on between the gate's read and the list):
+ * if they do not hold, regate and list again. Then the other objects. So the bundle shows the pods at a moment the
+ * fault was visible; never showing it is an InfraError (the trial is retried, not scored).
  */
-async function relistObjects(dir: string, t: CaptureTarget, manifest: Manifest): Promise<void> {
-  const target = LiveTarget.connect({ kubeconfig: t.kubeconfig, context: t.context });
-  try {
-    for (const k of manifest.kinds) {
-      const objs = await target.list({ apiVersion: k.apiVersion, kind: k.kind });
-      for (const x of objs) if (x.metadata) delete x.metadata.managedFields;
-      writeFileSync(join(dir, k.file), JSON.stringify(objs));
-      k.count = objs.length;
-    }
-  } finally {
-    await target.close();
+export async function relistAtGate(
+  dir: string,
+  manifest: Manifest,
+  list: (k: Manifest['kinds'][number]) => Promise<K8sObject[]>,
+  regate: () => Promise<unknown>,
+  podsHoldGate: (pods: k8s.V1Pod[]) => string | undefined,
+): Promise<void> {
+  const relist = async (k: Manifest['kinds'][number]) => {
+    const objs = await list(k);
+    for (const x of objs) if (x.metadata) delete x.metadata.managedFields;
+    writeFileSync(join(dir, k.file), JSON.stringify(objs));
+    k.count = objs.length;
+    return objs;
+  };
+  const podKind = manifest.kinds.find((k) => k.kind === 'Pod');
+  let missed: string | undefined;
+  for (let i = 0; i < GATE_RELISTS; i++) {
+    await regate();
+    if (!podKind) break;
+    missed = podsHoldGate((await relist(podKind)) as k8s.V1Pod[]);
+    if (!missed) break;
   }
+  if (missed) throw new InfraError(`capture: after ${GATE_RELISTS} tries the listed pods still did not show the gate: ${missed}`);
+  for (const k of manifest.kinds) if (k !== podKind) await relist(k);
 }
 
 /** Nothing of the fault library may be in a bundle an agent reads (the identity cannot read it; proven here). */
@@ -114,8 +134,13 @@ export async function captureTrial(root: string, t: CaptureTarget, r: CaptureReq
       concurrency: 4,
     });
     if (r.regate) {
-      await r.regate();
-      await relistObjects(staging, t, manifest);
+      const target = LiveTarget.connect({ kubeconfig: t.kubeconfig, context: t.context });
+      try {
+        const list = (k: Manifest['kinds'][number]) => target.list({ apiVersion: k.apiVersion, kind: k.kind });
+        await relistAtGate(staging, manifest, list, r.regate, r.podsHoldGate ?? (() => undefined));
+      } finally {
+        await target.close();
+      }
     }
     const previous = await addPreviousLogs(staging, t, manifest);
     assertNoFaultLibrary(staging, manifest);

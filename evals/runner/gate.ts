@@ -13,6 +13,7 @@ import { api } from '../../harness/scenario-kit/egressip.ts';
 import { nodeReady, podReady, sleep } from '../../harness/wait/index.ts';
 import type { GateCondition } from '../cases/schema.ts';
 import { nodeShell, resolvePod, type StepEnv } from './inject.ts';
+import { labelSelectorMatches } from '../../mcp/bundle-target.ts';
 
 export interface ConditionResult {
   ok: boolean;
@@ -49,6 +50,25 @@ function podState(p: k8s.V1Pod, container?: string): string[] {
     if (container && !cs.ready && !states.includes('NotReady')) states.push('NotReady');
   }
   return states;
+}
+
+type PodCondition = Extract<GateCondition, { kind: 'pod' }>;
+
+/**
+ * A pod condition on listed pods (the live gate's read, or the objects a capture listed): the pods it names (by name
+ * or selector, on its node), not being deleted, and whether one of them is in the state.
+ */
+export function podGateResult(c: PodCondition, listed: k8s.V1Pod[]): ConditionResult {
+  const pods = listed.filter(
+    (p) =>
+      !p.metadata?.deletionTimestamp &&
+      p.metadata?.namespace === c.namespace &&
+      (c.name ? p.metadata?.name === c.name : labelSelectorMatches(c.selector ?? '', p.metadata?.labels)) &&
+      (!c.node || p.spec?.nodeName === c.node),
+  );
+  if (c.state === 'Absent') return { ok: pods.length === 0, seen: `${pods.length} pods` };
+  const seen = pods.map((p) => `${p.metadata?.name}: ${podState(p, c.container).join('/')}`);
+  return { ok: pods.length > 0 && pods.some((p) => podState(p, c.container).includes(c.state)), seen: seen.join('; ') || 'no pod' };
 }
 
 export class GateChecker {
@@ -106,10 +126,7 @@ export class GateChecker {
                 }),
               )
             ).items.filter((p) => !c.node || p.spec?.nodeName === c.node);
-        const pods = list.filter((p) => !p.metadata?.deletionTimestamp);
-        if (c.state === 'Absent') return { ok: pods.length === 0, seen: `${pods.length} pods` };
-        const seen = pods.map((p) => `${p.metadata?.name}: ${podState(p, c.container).join('/')}`);
-        return { ok: pods.length > 0 && pods.some((p) => podState(p, c.container).includes(c.state)), seen: seen.join('; ') || 'no pod' };
+        return podGateResult(c, list);
       }
       case 'node': {
         const n = await api(`read node ${c.name}`, cluster.core.readNode({ name: c.name }));

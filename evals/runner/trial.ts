@@ -5,6 +5,7 @@
  * agent's (setup, draw, inject, gate, snapshot, a server that died, an AgentInfraError) is recorded as
  * 'infra' with its phase and retried with the same seed; it is never scored as a wrong answer.
  */
+import type * as k8s from '@kubernetes/client-node';
 import type { Cluster } from '../../harness/cluster/connect.ts';
 import { InfraError, InterruptedError, UsageError } from '../../harness/errors.ts';
 import type { Agent, Budgets } from '../agents/types.ts';
@@ -15,7 +16,7 @@ import type { SafetyResult, TrialScore } from '../scoring/types.ts';
 import type { McpProxy, TrialSession } from '../proxy/proxy.ts';
 import type { Effort, EvalStore, TrialPhase } from '../store.ts';
 import { buildFixture, setupKey, targetEnv, type Fixture } from './fixture.ts';
-import { GateChecker } from './gate.ts';
+import { describeCondition, GateChecker, podGateResult } from './gate.ts';
 import { heal, type HealResult } from './heal.ts';
 import { injectStep, type StepEnv, type Undo } from './inject.ts';
 import { takeSnapshot, withoutSubjects } from './snapshot.ts';
@@ -40,7 +41,14 @@ export interface RunnerContext {
   /** per wait inside a phase (fixture, fault steps, heal) */
   timeoutMs: number;
   /** `eval --capture`: write the trial's offline bundle once its gate holds (evals/replay/capture.ts) */
-  capture?: (t: { caseId: string; repeat: number; seed: number; bindings: Bindings; regate: () => Promise<unknown> }) => Promise<unknown>;
+  capture?: (t: {
+    caseId: string;
+    repeat: number;
+    seed: number;
+    bindings: Bindings;
+    regate: () => Promise<unknown>;
+    podsHoldGate: (pods: k8s.V1Pod[]) => string | undefined;
+  }) => Promise<unknown>;
 }
 
 /** The fixture of the last trial, reused by the next one with the same setup while healthy. */
@@ -161,6 +169,13 @@ export async function runAttempt(
           seed,
           bindings: bindings!,
           regate: () => new GateChecker(env).wait(rendered.gate.all, rendered.gate.timeoutS * 1000),
+          podsHoldGate: (pods) => {
+            const failed = rendered.gate.all
+              .filter((g) => g.kind === 'pod')
+              .map((g) => ({ g, r: podGateResult(g, pods) }))
+              .find((x) => !x.r.ok);
+            return failed ? `${describeCondition(failed.g)} (listed: ${failed.r.seen})` : undefined;
+          },
         });
       } catch (err) {
         throw phaseError('snapshot', err);
