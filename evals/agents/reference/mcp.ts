@@ -3,6 +3,7 @@
  * proxy). Each call returns the tool's text and whether the tool reported an error; a call the proxy
  * refuses or a dead server is an AgentInfraError (not a wrong answer).
  */
+import { getMaxListeners, setMaxListeners } from 'node:events';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { TrialContext, TranscriptEntry } from '../types.ts';
 import { AgentInfraError } from '../types.ts';
@@ -29,6 +30,10 @@ export class Tools {
   }
 
   static async open(ctx: TrialContext, transcript: TranscriptEntry[]): Promise<Tools> {
+    // every call in flight holds an abort listener on the trial's signal (the SDK removes it when the call ends); the
+    // playbook reads nodes in parallel, past Node's default of 10 ("possible EventTarget memory leak" on stderr).
+    // A trial makes at most maxToolCalls calls, so that many listeners (and the runner's own) is the real bound.
+    setMaxListeners(Math.max(getMaxListeners(ctx.signal), ctx.budgets.maxToolCalls + 10), ctx.signal);
     const client = new Client({ name: 'netharness-reference-agent', version: '0.1.0' });
     await client.connect(await ctx.connect());
     return new Tools(client, ctx, transcript);
