@@ -86,7 +86,8 @@ export function exitCodeFromStatus(status: k8s.V1Status | undefined): { exitCode
   return { exitCode: -1, message: status.message ?? 'exec failed' };
 }
 
-type TlsFiles = Pick<k8s.ConfigOptions & { ca?: Buffer; cert?: Buffer; key?: Buffer }, 'ca' | 'cert' | 'key'>;
+/** the TLS material client-node puts into the websocket's options (KubeConfig.applyToHTTPSOptions) */
+type TlsFiles = { ca?: Buffer; cert?: Buffer; key?: Buffer };
 const sameBytes = (a: unknown, b: unknown) => a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b));
 
 /**
