@@ -125,7 +125,7 @@ export class GateChecker {
                   ...(c.node ? { fieldSelector: `spec.nodeName=${c.node}` } : {}),
                 }),
               )
-            ).items.filter((p) => !c.node || p.spec?.nodeName === c.node);
+            ).items;
         return podGateResult(c, list);
       }
       case 'node': {

@@ -88,7 +88,8 @@ export function exitCodeFromStatus(status: k8s.V1Status | undefined): { exitCode
 
 /** the TLS material client-node puts into the websocket's options (KubeConfig.applyToHTTPSOptions) */
 type TlsFiles = { ca?: Buffer; cert?: Buffer; key?: Buffer };
-const sameBytes = (a: unknown, b: unknown) => a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b));
+const sameTls = (a: TlsFiles, b: TlsFiles) =>
+  (['ca', 'cert', 'key'] as const).every((k) => a[k] === b[k] || (a[k] !== undefined && b[k] !== undefined && a[k].equals(b[k])));
 
 /**
  * One Exec per kubeconfig. Its websockets share a TLS context and an agent's session cache, where client-node's
@@ -105,7 +106,7 @@ function execFor(kc: k8s.KubeConfig): k8s.Exec {
   const factory = (uri: string, protocols: string[], opts: WebSocket.ClientOptions): WebSocket => {
     if (!uri.startsWith('wss:')) return new WebSocket(uri, protocols, opts);
     const files = opts as TlsFiles;
-    if (!ctx || !sameBytes(ctx.files.ca, files.ca) || !sameBytes(ctx.files.cert, files.cert) || !sameBytes(ctx.files.key, files.key))
+    if (!ctx || !sameTls(ctx.files, files))
       ctx = {
         files: { ca: files.ca, cert: files.cert, key: files.key },
         context: createSecureContext({ ca: files.ca, cert: files.cert, key: files.key }),

@@ -279,11 +279,6 @@ function toWritable(o: Out): Writable {
       o.write(typeof chunk === 'string' ? chunk : decoder.write(chunk));
       cb();
     },
-    final(cb) {
-      const rest = decoder.end();
-      if (rest) o.write(rest);
-      cb();
-    },
   });
 }
 
